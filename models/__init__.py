@@ -1,0 +1,49 @@
+"""The data model and domain operations of the matching service. No Flask in here."""
+
+from .accounts import ApiToken, CalendarFeed, LoginSession, Organisation, User
+from .candidates import Candidate, Consent, Referral, ReferralEvent, consent_in_force
+from .companies import Company, Contact, Offer
+from .db import Base, make_engine, utcnow
+from .followup import Feedback, FollowUp, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
+from .programme import Funding, Goal, Milestone, Programme, programme_party
+from .system import AuditEvent, Exposure, OutboxMessage, RankerModel, UsedLinkToken
+from .visits import Activity, ActivityParticipant, Visit, VisitEvent
+
+__all__ = [
+    "Activity",
+    "ActivityParticipant",
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "CalendarFeed",
+    "Candidate",
+    "Company",
+    "Consent",
+    "Contact",
+    "Exposure",
+    "Feedback",
+    "FollowUp",
+    "Funding",
+    "Goal",
+    "LoginSession",
+    "Milestone",
+    "Offer",
+    "Organisation",
+    "OutboxMessage",
+    "Programme",
+    "RankerModel",
+    "Referral",
+    "ReferralEvent",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyInvitation",
+    "SurveyQuestion",
+    "UsedLinkToken",
+    "User",
+    "Visit",
+    "VisitEvent",
+    "consent_in_force",
+    "make_engine",
+    "programme_party",
+    "utcnow",
+]

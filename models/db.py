@@ -1,0 +1,161 @@
+"""Database plumbing shared by the app, the CLI, notebooks and tests: the declarative base,
+column types that behave the same on SQLite and PostgreSQL, and engine creation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    create_engine,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+# Stable constraint names so that migrations can address constraints on both databases.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware in UTC (every timestamp in the database is UTC)."""
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored in UTC and always returned timezone-aware.
+
+    SQLite has no time zones and hands back naive values; PostgreSQL's timestamptz does.
+    Naive input is refused: a naive time is ambiguous across the DST change.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; attach a time zone")
+        value = value.astimezone(dt.UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class FlagSet(TypeDecorator[list[str]]):
+    """A set drawn from a fixed vocabulary (weekdays, occupational fields) stored as a bit mask.
+
+    A bit mask filters the same way in SQLite and PostgreSQL (`col & bit != 0`), is indexable
+    and compact; Python code sees an ordered list of slugs.
+    """
+
+    impl = Integer
+    cache_ok = True
+
+    def __init__(self, vocabulary: Sequence[str]):
+        super().__init__()
+        self.vocabulary = tuple(vocabulary)
+        self._bits = {slug: 1 << i for i, slug in enumerate(self.vocabulary)}
+
+    def bits(self, slugs: Iterable[str]) -> int:
+        mask = 0
+        for slug in slugs:
+            try:
+                mask |= self._bits[slug]
+            except KeyError:
+                raise ValueError(f"unknown value {slug!r}") from None
+        return mask
+
+    def process_bind_param(self, value: Iterable[str] | None, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        return self.bits(value)
+
+    def process_result_value(self, value: int | None, dialect: Any) -> list[str] | None:
+        if value is None:
+            return None
+        return [slug for slug in self.vocabulary if value & self._bits[slug]]
+
+    class comparator_factory(Integer.Comparator):  # noqa: N801 (SQLAlchemy's name)
+        def has(self, slug: str):  # type: ignore[no-untyped-def]
+            """SQL: the set contains `slug`."""
+            bit = self.type.bits([slug])
+            return self.expr.op("&")(bit) != 0
+
+        def has_any(self, slugs: Iterable[str]):  # type: ignore[no-untyped-def]
+            """SQL: the set shares at least one member with `slugs`."""
+            bit = self.type.bits(slugs)
+            return self.expr.op("&")(bit) != 0
+
+
+class CodeList(TypeDecorator[list[str]]):
+    """An open list of short codes (ISO 639-1 languages) stored as `,sv,ar,` text.
+
+    The delimiters at both ends make `LIKE '%,ar,%'` an exact-member test on every database.
+    """
+
+    impl = String(200)
+    cache_ok = True
+
+    def process_bind_param(self, value: Iterable[str] | None, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        codes = [c.strip().lower() for c in value if c and c.strip()]
+        for code in codes:
+            if "," in code:
+                raise ValueError(f"invalid code {code!r}")
+        return "," + ",".join(dict.fromkeys(codes)) + "," if codes else ""
+
+    def process_result_value(self, value: str | None, dialect: Any) -> list[str] | None:
+        if value is None:
+            return None
+        return [c for c in value.split(",") if c]
+
+    class comparator_factory(String.Comparator):  # noqa: N801
+        def has(self, code: str):  # type: ignore[no-untyped-def]
+            """SQL: the list contains `code`."""
+            return self.expr.like(f"%,{code.strip().lower()},%")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers go on while one writer books; busy_timeout makes a second writer wait
+    # instead of failing at once; foreign keys are off by default in SQLite.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine with the per-database settings this product relies on."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)

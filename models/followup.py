@@ -1,0 +1,149 @@
+"""Follow-up: before/after questionnaires, the workplace feedback template, and the 3- and
+6-month outcomes recorded by the welfare officer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base, UTCDateTime, utcnow
+from .enums import FollowUpResult, FurtherInterest, QuestionKind, SurveyMoment, db_enum
+
+if TYPE_CHECKING:
+    from .candidates import Candidate
+    from .companies import Company
+    from .visits import Visit
+
+
+class Survey(Base):
+    """A question set for one moment (participant/company, before/after)."""
+
+    __tablename__ = "survey"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    moment: Mapped[SurveyMoment] = mapped_column(db_enum(SurveyMoment, "survey_moment"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    questions: Mapped[list[SurveyQuestion]] = relationship(
+        back_populates="survey", order_by="SurveyQuestion.position", cascade="all, delete-orphan"
+    )
+
+
+class SurveyQuestion(Base):
+    __tablename__ = "survey_question"
+    __table_args__ = (sa.UniqueConstraint("survey_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    # Questions are paired before/after by `key` (same key in the before and after sets).
+    key: Mapped[str] = mapped_column(sa.String(60))
+    kind: Mapped[QuestionKind] = mapped_column(db_enum(QuestionKind, "question_kind"))
+    text_sv: Mapped[str] = mapped_column(sa.Text)
+    text_en: Mapped[str] = mapped_column(sa.Text)
+    text_easy_sv: Mapped[str] = mapped_column(sa.Text, default="")  # lättläst
+
+    survey: Mapped[Survey] = relationship(back_populates="questions")
+
+
+class SurveyInvitation(Base):
+    """One sent questionnaire link: to a participant or to a company, about a visit/activity."""
+
+    __tablename__ = "survey_invitation"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(candidate_id IS NULL) != (company_id IS NULL)", name="one_respondent"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id"), index=True)
+    candidate_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("candidate.id"), index=True)
+    company_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("company.id"), index=True)
+    visit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("visit.id"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    completed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+
+    survey: Mapped[Survey] = relationship()
+    candidate: Mapped[Optional[Candidate]] = relationship()
+    company: Mapped[Optional[Company]] = relationship()
+    answers: Mapped[list[SurveyAnswer]] = relationship(
+        back_populates="invitation", cascade="all, delete-orphan"
+    )
+
+
+class SurveyAnswer(Base):
+    __tablename__ = "survey_answer"
+    __table_args__ = (
+        sa.UniqueConstraint("invitation_id", "question_id"),
+        sa.CheckConstraint("likert IS NULL OR (likert BETWEEN 1 AND 5)", name="likert_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_invitation.id", ondelete="CASCADE")
+    )
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_question.id"))
+    likert: Mapped[Optional[int]] = mapped_column(sa.SmallInteger)
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    invitation: Mapped[SurveyInvitation] = relationship(back_populates="answers")
+    question: Mapped[SurveyQuestion] = relationship()
+
+
+class Feedback(Base):
+    """The workplace feedback template (mall), filled by the supervisor after the visit."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        sa.CheckConstraint("punctuality BETWEEN 1 AND 5", name="punctuality_range"),
+        sa.CheckConstraint("interest BETWEEN 1 AND 5", name="interest_range"),
+        sa.CheckConstraint("overall BETWEEN 1 AND 5", name="overall_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visit.id"), unique=True)
+    attended: Mapped[bool]
+    punctuality: Mapped[int] = mapped_column(sa.SmallInteger)
+    interest: Mapped[int] = mapped_column(sa.SmallInteger)
+    overall: Mapped[int] = mapped_column(sa.SmallInteger)
+    strengths: Mapped[str] = mapped_column(sa.Text, default="")
+    to_develop: Mapped[str] = mapped_column(sa.Text, default="")
+    would_welcome_again: Mapped[bool]
+    further_interest: Mapped[FurtherInterest] = mapped_column(
+        db_enum(FurtherInterest, "further_interest"), default=FurtherInterest.NONE
+    )
+    # Shown to the participant; `internal_note` only to the project leader and the officer.
+    message_to_participant: Mapped[str] = mapped_column(sa.Text, default="")
+    internal_note: Mapped[str] = mapped_column(sa.Text, default="")
+    filled_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
+    filled_by_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    visit: Mapped[Visit] = relationship()
+
+
+class FollowUp(Base):
+    """The candidate's situation 3 or 6 months after the first visit."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (
+        sa.UniqueConstraint("candidate_id", "months"),
+        sa.CheckConstraint("months IN (3, 6)", name="months_3_or_6"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(sa.ForeignKey("candidate.id"))
+    months: Mapped[int] = mapped_column(sa.SmallInteger)
+    result: Mapped[FollowUpResult] = mapped_column(db_enum(FollowUpResult, "follow_up_result"))
+    recorded_on: Mapped[dt.date]
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))

@@ -1,0 +1,208 @@
+"""Workplace visits with their status history, and group activities with attendance.
+
+A participant can never hold two live visits that overlap in time. The database enforces it:
+an exclusion constraint on PostgreSQL, triggers on SQLite (see OVERLAP_DDL), so that two
+project leaders clicking at the same moment cannot both succeed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base, UTCDateTime, utcnow
+from .enums import (
+    LIVE_VISIT_STATUSES,
+    ActivityType,
+    AttendanceStatus,
+    DeclineReason,
+    Party,
+    VisitStatus,
+    db_enum,
+)
+
+if TYPE_CHECKING:
+    from .accounts import User
+    from .candidates import Candidate
+    from .companies import Offer
+
+
+class Visit(Base):
+    __tablename__ = "visit"
+    __table_args__ = (
+        sa.CheckConstraint("end_at > start_at", name="planned_order"),
+        sa.CheckConstraint(
+            "actual_end IS NULL OR actual_start IS NULL OR actual_end > actual_start",
+            name="actual_order",
+        ),
+        sa.Index("ix_visit_offer_date", "offer_id", "visit_date"),
+        sa.Index("ix_visit_candidate_start", "candidate_id", "start_at"),
+        sa.Index("ix_visit_status_date", "status", "visit_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(sa.ForeignKey("candidate.id"))
+    offer_id: Mapped[int] = mapped_column(sa.ForeignKey("offer.id"))
+    status: Mapped[VisitStatus] = mapped_column(
+        db_enum(VisitStatus, "visit_status"), default=VisitStatus.PROPOSED
+    )
+    start_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # The local (Europe/Stockholm) date of the visit: what day capacity and quarters count by.
+    visit_date: Mapped[dt.date]
+    actual_start: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    actual_end: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    supervisor_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    supervisor_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    proposed_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
+    decline_reason: Mapped[Optional[DeclineReason]] = mapped_column(
+        db_enum(DeclineReason, "decline_reason")
+    )
+    cancelled_by: Mapped[Optional[Party]] = mapped_column(db_enum(Party, "cancelled_by"))
+    status_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # iCalendar SEQUENCE: bumped on every change sent to calendars (update, cancel).
+    ics_sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    candidate: Mapped[Candidate] = relationship()
+    offer: Mapped[Offer] = relationship()
+    proposed_by: Mapped[Optional[User]] = relationship()
+    events: Mapped[list[VisitEvent]] = relationship(
+        back_populates="visit", order_by="VisitEvent.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def actual_hours(self) -> Optional[float]:
+        if self.actual_start is None or self.actual_end is None:
+            return None
+        return (self.actual_end - self.actual_start).total_seconds() / 3600
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_VISIT_STATUSES
+
+
+class VisitEvent(Base):
+    """One transition of a visit: reports read these, so a corrected status never breaks them."""
+
+    __tablename__ = "visit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visit.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[Optional[VisitStatus]] = mapped_column(
+        db_enum(VisitStatus, "visit_event_from")
+    )
+    to_status: Mapped[VisitStatus] = mapped_column(db_enum(VisitStatus, "visit_event_to"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
+    by_party: Mapped[Party] = mapped_column(db_enum(Party, "visit_event_party"))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    actual_start: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    actual_end: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+
+    visit: Mapped[Visit] = relationship(back_populates="events")
+    by: Mapped[Optional[User]] = relationship()
+
+
+# Written out in full (no string building) so the SQL can be read as it runs; the check
+# below keeps the literal status list in step with LIVE_VISIT_STATUSES.
+_LIVE_SQL = "'proposed', 'accepted', 'confirmed'"
+if ", ".join(f"'{s.value}'" for s in LIVE_VISIT_STATUSES) != _LIVE_SQL:
+    raise RuntimeError("update the overlap DDL: the live visit statuses changed")
+
+# DDL shared by metadata.create_all (tests, demo) and the migration, so both build the same.
+OVERLAP_DDL: dict[str, list[str]] = {
+    "postgresql": [
+        "CREATE EXTENSION IF NOT EXISTS btree_gist",
+        "ALTER TABLE visit ADD CONSTRAINT ex_visit_no_overlap EXCLUDE USING gist "
+        "(candidate_id WITH =, tstzrange(start_at, end_at) WITH &&) "
+        "WHERE (status IN ('proposed', 'accepted', 'confirmed'))",
+    ],
+    "sqlite": [
+        """CREATE TRIGGER tr_visit_no_overlap_insert BEFORE INSERT ON visit
+        WHEN NEW.status IN ('proposed', 'accepted', 'confirmed')
+        BEGIN
+          SELECT RAISE(ABORT, 'ex_visit_no_overlap') WHERE EXISTS (
+            SELECT 1 FROM visit v
+            WHERE v.candidate_id = NEW.candidate_id
+              AND v.status IN ('proposed', 'accepted', 'confirmed')
+              AND v.start_at < NEW.end_at AND NEW.start_at < v.end_at);
+        END""",
+        """CREATE TRIGGER tr_visit_no_overlap_update
+        BEFORE UPDATE OF candidate_id, start_at, end_at, status ON visit
+        WHEN NEW.status IN ('proposed', 'accepted', 'confirmed')
+        BEGIN
+          SELECT RAISE(ABORT, 'ex_visit_no_overlap') WHERE EXISTS (
+            SELECT 1 FROM visit v
+            WHERE v.id != NEW.id AND v.candidate_id = NEW.candidate_id
+              AND v.status IN ('proposed', 'accepted', 'confirmed')
+              AND v.start_at < NEW.end_at AND NEW.start_at < v.end_at);
+        END""",
+    ],
+}
+OVERLAP_DROP_DDL: dict[str, list[str]] = {
+    "postgresql": ["ALTER TABLE visit DROP CONSTRAINT IF EXISTS ex_visit_no_overlap"],
+    "sqlite": [
+        "DROP TRIGGER IF EXISTS tr_visit_no_overlap_insert",
+        "DROP TRIGGER IF EXISTS tr_visit_no_overlap_update",
+    ],
+}
+OVERLAP_CONSTRAINT_NAME = "ex_visit_no_overlap"
+
+
+@sa.event.listens_for(Visit.__table__, "after_create")
+def _create_overlap_guard(target: sa.Table, connection: sa.Connection, **_: object) -> None:
+    for statement in OVERLAP_DDL.get(connection.dialect.name, []):
+        connection.execute(sa.text(statement))
+
+
+class Activity(Base):
+    """A group activity: a stadium visit at Olympia, match-host shadowing, association life or
+    wellness. Many participants each."""
+
+    __tablename__ = "activity"
+    __table_args__ = (
+        sa.CheckConstraint("ends_at > starts_at", name="time_order"),
+        sa.CheckConstraint("capacity > 0", name="capacity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[ActivityType] = mapped_column(db_enum(ActivityType, "activity_type"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    place: Mapped[str] = mapped_column(sa.String(200), default="")
+    capacity: Mapped[int] = mapped_column(default=20)
+    responsible_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
+    company_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("company.id"))
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    responsible: Mapped[Optional[User]] = relationship()
+    participants: Mapped[list[ActivityParticipant]] = relationship(
+        back_populates="activity", cascade="all, delete-orphan"
+    )
+
+
+class ActivityParticipant(Base):
+    __tablename__ = "activity_participant"
+    __table_args__ = (sa.UniqueConstraint("activity_id", "candidate_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activity.id", ondelete="CASCADE"))
+    candidate_id: Mapped[int] = mapped_column(sa.ForeignKey("candidate.id"), index=True)
+    status: Mapped[AttendanceStatus] = mapped_column(
+        db_enum(AttendanceStatus, "attendance_status"), default=AttendanceStatus.REGISTERED
+    )
+    marked_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    marked_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    activity: Mapped[Activity] = relationship(back_populates="participants")
+    candidate: Mapped[Candidate] = relationship()

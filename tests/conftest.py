@@ -1,0 +1,161 @@
+"""Test fixtures in the flaskr style: `app`, `client`, `runner`, `db`, `auth`, factories.
+
+Each run makes its own database (SQLite file, or a uniquely named PostgreSQL database when
+TEST_DB=postgresql) and drops it at the end; rows are cleared after every test.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from models import Base, User, make_engine
+from web import create_app
+from web.extensions import db as web_db
+
+from . import factories
+
+TEST_DB = os.environ.get("TEST_DB", "sqlite")
+PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def pytest_report_header(config: Any) -> str:
+    return f"database under test: {TEST_DB}"
+
+
+def create_pg_database(prefix: str = "iop_test") -> str:
+    """Create a uniquely named PostgreSQL database; return its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        if os.environ.get("REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL is required here but not reachable: {exc}")
+        pytest.skip("PostgreSQL not reachable (set REQUIRE_POSTGRES=1 to make this a failure)")
+    admin.dispose()
+    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_pg_database(url: str) -> None:
+    name = make_url(url).database
+    admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if TEST_DB == "postgresql":
+        url = create_pg_database()
+        yield url
+        drop_pg_database(url)
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+def test_config(database_url: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-123",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "MAIL_BACKEND": "memory",
+        "SERVER_NAME": "localhost",
+        **overrides,
+    }
+
+
+test_config.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Any]:
+    application = create_app(test_config(database_url))
+    with application.app_context():
+        Base.metadata.create_all(web_db.engine)
+    yield application
+    with application.app_context():
+        web_db.engine.dispose()
+
+
+def _clear_all(engine: sa.Engine) -> None:
+    tables = list(reversed(Base.metadata.sorted_tables))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "app" in request.fixturenames:
+        application = request.getfixturevalue("app")
+        with application.app_context():
+            _clear_all(web_db.engine)
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Any) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app: Any) -> Iterator[Any]:
+    """A session of the test's own, apart from the requests' sessions (as another client of
+    the database would be): commit to make rows visible to requests; reads after a request
+    see what it committed."""
+    session = app.extensions["database"].factory()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def vault(app: Any) -> Any:
+    return app.extensions["pin_vault"]
+
+
+@pytest.fixture
+def make(db: Any) -> factories.Factory:
+    return factories.Factory(db)
+
+
+class AuthActions:
+    def __init__(self, client: Any, make: factories.Factory):
+        self._client = client
+        self._make = make
+
+    def login(self, who: User | str, password: str = factories.PASSWORD) -> User:
+        """Log in as a given user, or as a new user of the given role."""
+        user = who if isinstance(who, User) else self._make.user(role=who)
+        self._make.session.commit()
+        response = self._client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return user
+
+    def logout(self) -> Any:
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client: Any, make: factories.Factory) -> AuthActions:
+    return AuthActions(client, make)

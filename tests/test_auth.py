@@ -1,0 +1,140 @@
+"""Logging in and out as each role, refusing bad passwords and forged forms."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from models import AuditEvent, LoginSession
+from models.enums import Role
+from web import create_app
+
+from .conftest import test_config
+from .factories import PASSWORD
+
+ROLES = [r.value for r in Role]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_logs_in_to_its_start_page_and_out(client, auth, role) -> None:
+    user = auth.login(role)
+    page = client.get("/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert user.name in html
+    assert "Logga ut" in html
+    response = auth.logout()
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302  # back to the login page
+
+
+def test_anonymous_is_sent_to_login(client) -> None:
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("email_known", [True, False])
+def test_wrong_credentials_get_one_generic_message(client, make, db, email_known) -> None:
+    user = make.user(Role.PROJECT_LEADER)
+    db.commit()
+    email = user.email if email_known else "nobody@test.example"
+    response = client.post("/login", data={"email": email, "password": "wrong-password-123"})
+    assert response.status_code == 401
+    html = response.get_data(as_text=True)
+    assert "Fel e-postadress eller lösenord." in html
+    failed = db.scalars(sa.select(AuditEvent).where(AuditEvent.action == "login_failed")).all()
+    assert len(failed) == 1 and failed[0].success is False
+
+
+def test_inactive_user_cannot_log_in(client, make, db) -> None:
+    user = make.user(Role.STEERING, active=False)
+    db.commit()
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 401
+
+
+def test_empty_login_form_shows_field_errors(client) -> None:
+    response = client.post("/login", data={"email": "", "password": ""})
+    html = response.get_data(as_text=True)
+    assert "Ange din e-postadress." in html and "Ange ditt lösenord." in html
+    assert 'aria-invalid="true"' in html
+
+
+def test_old_session_cookie_is_refused_after_logout(app, client, auth) -> None:
+    auth.login(Role.PROJECT_LEADER)
+    stolen = client.get_cookie("session").value
+    auth.logout()
+    replay = app.test_client()
+    replay.set_cookie("session", stolen)
+    response = replay.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_login_creates_a_fresh_server_session_each_time(client, auth, db) -> None:
+    user = auth.login(Role.PROJECT_LEADER)
+    auth.logout()
+    auth.login(user)
+    rows = db.scalars(sa.select(LoginSession).where(LoginSession.user_id == user.id)).all()
+    assert len(rows) == 2
+    assert rows[0].revoked_at is not None and rows[1].revoked_at is None
+
+
+def test_password_change_ends_other_sessions(app, client, auth, db) -> None:
+    user = auth.login(Role.WELFARE_OFFICER)
+    other = app.test_client()
+    other.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert other.get("/").status_code == 200
+    response = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "password": "a-brand-new-passphrase", "confirm": "a-brand-new-passphrase"},
+    )
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200  # this browser stays logged in
+    assert other.get("/").status_code == 302  # the other one is logged out
+
+
+def test_password_policy_refuses_short_and_common(client, auth) -> None:
+    auth.login(Role.PROJECT_LEADER)
+    response = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "password": "password1234", "confirm": "password1234"},
+    )
+    assert response.status_code == 422
+    assert "för vanligt" in response.get_data(as_text=True)
+
+
+def test_open_redirect_after_login_is_refused(client, make, db) -> None:
+    user = make.user(Role.PROJECT_LEADER)
+    db.commit()
+    response = client.post(
+        "/login?next=//evil.example/x", data={"email": user.email, "password": PASSWORD}
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_forms_without_csrf_token_are_refused(database_url, make, db) -> None:
+    user = make.user(Role.PROJECT_LEADER)
+    db.commit()
+    app = create_app(test_config(database_url, WTF_CSRF_ENABLED=True))
+    client = app.test_client()
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 400
+    # With the token from the form, the same login goes through.
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+
+
+def test_login_is_throttled_per_account(database_url, make, db) -> None:
+    user = make.user(Role.PROJECT_LEADER)
+    db.commit()
+    app = create_app(test_config(database_url, RATELIMIT_ENABLED=True))
+    client = app.test_client()
+    codes = [
+        client.post("/login", data={"email": user.email, "password": f"wrong-{i}-password"}).status_code
+        for i in range(11)
+    ]
+    assert codes[:10] == [401] * 10
+    assert codes[10] == 429

@@ -1,0 +1,44 @@
+"""Forms for logging in and changing one's password."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("E-postadress"),
+        validators=[DataRequired(_l("Ange din e-postadress.")), Email(_l("Ange en giltig e-postadress."))],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Lösenord"),
+        validators=[DataRequired(_l("Ange ditt lösenord."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Nuvarande lösenord"),
+        validators=[DataRequired(_l("Ange ditt nuvarande lösenord."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = PasswordField(
+        _l("Nytt lösenord"),
+        validators=[
+            DataRequired(_l("Ange ett nytt lösenord.")),
+            Length(min=12, message=_l("Lösenordet måste vara minst 12 tecken.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Upprepa nytt lösenord"),
+        validators=[EqualTo("password", _l("Lösenorden är inte lika."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(_l("Språk"), choices=[("sv", "Svenska"), ("en", "English")])

@@ -1,0 +1,132 @@
+"""Command-line tools: `flask --app web <command>`. Long jobs show progress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from alembic import command as alembic_command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from models import Organisation, User
+from models.enums import Role
+from models.operations import accounts as account_ops
+from models.operations.errors import DomainError
+
+from .extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    cfg = AlembicConfig(str(ROOT / "alembic.ini"))
+    cfg.attributes["url"] = url
+    return cfg
+
+
+db_group = AppGroup("db", help="Database migrations (Alembic).")
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    alembic_command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+
+
+@db_group.command("downgrade")
+@click.argument("revision", default="-1")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION (default: one step; 'base' for all)."""
+    alembic_command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+
+
+@db_group.command("current")
+def db_current() -> None:
+    alembic_command.current(alembic_config(current_app.config["DATABASE_URL"]))
+
+
+@click.command("create-user")
+@with_appcontext
+@click.option("--email", required=True)
+@click.option("--name", default="")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--organisation", "organisation_name", default=None, help="Organisation short name.")
+@click.option("--company-id", type=int, default=None, help="For employer accounts.")
+@click.password_option(help="Prompted for when not given.")
+def create_user_command(
+    email: str,
+    name: str,
+    role: str,
+    organisation_name: str | None,
+    company_id: int | None,
+    password: str,
+) -> None:
+    """Create an account. The first admin is made this way: there is no default password."""
+    from models import Company
+
+    session = db.session
+    organisation = None
+    if organisation_name:
+        organisation = session.scalar(
+            sa.select(Organisation).where(
+                sa.or_(Organisation.short_name == organisation_name, Organisation.name == organisation_name)
+            )
+        )
+        if organisation is None:
+            raise click.BadParameter(f"no organisation named {organisation_name!r}", param_hint="--organisation")
+    company = session.get(Company, company_id) if company_id else None
+    if company_id and company is None:
+        raise click.BadParameter(f"no company with id {company_id}", param_hint="--company-id")
+    try:
+        user = account_ops.create_user(
+            session,
+            email=email,
+            name=name or email,
+            password=password,
+            role=Role(role),
+            organisation=organisation,
+            company=company,
+        )
+    except DomainError as exc:
+        session.rollback()
+        raise click.ClickException(exc.message) from exc
+    session.commit()
+    click.echo(f"Created {user.role} account {user.email} (id {user.id}).")
+
+
+@click.command("seed-demo")
+@with_appcontext
+@click.option("--candidates", default=300, show_default=True)
+@click.option("--companies", default=120, show_default=True)
+@click.option("--seed", default=20201, show_default=True, help="Random seed: same seed, same data.")
+def seed_demo_command(candidates: int, companies: int, seed: int) -> None:
+    """Fill the database with a synthetic partnership (idempotent: a second run adds nothing)."""
+    from models.demo import DEMO_PASSWORD, seed_demo
+
+    from .extensions import pin_vault
+
+    result = seed_demo(
+        db.session, pin_vault(), n_candidates=candidates, n_companies=companies, seed=seed,
+        progress=True,
+    )
+    db.session.commit()
+    if result.created:
+        click.echo(f"Demo data created: {result.summary}.")
+    else:
+        click.echo("Demo data already present; nothing added.")
+    click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+    users = db.session.scalars(
+        sa.select(User).where(User.email.in_(result.login_emails)).order_by(User.role, User.email)
+    )
+    for user in users:
+        click.echo(f"  {user.role.value:<16} {user.email}")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(db_group)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)

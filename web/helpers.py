@@ -1,0 +1,77 @@
+"""Small helpers every view uses: load-or-404, access refusal with an audit record, the
+request's origin for the audit trail, and form error reporting."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn, TypeVar
+
+from flask import abort, current_app, g, request
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from models.operations import audit as audit_ops
+from models.operations.errors import DomainError
+
+from .extensions import db
+
+T = TypeVar("T")
+
+
+def origin() -> audit_ops.Origin:
+    return audit_ops.Origin(ip=request.remote_addr or "", request_id=g.get("request_id", ""))
+
+
+def actor() -> Any:
+    return current_user if current_user.is_authenticated else None
+
+
+def audit(action: str, target: Any = None, **details: Any) -> None:
+    """Record an audit event in the request's transaction (committed with the change)."""
+    audit_ops.record(db.session, action, actor=actor(), target=target, origin=origin(), **details)
+
+
+def _audit_now(action: str, target: Any = None, **details: Any) -> None:
+    """Record an audit event in its own transaction, so it survives the request's rollback."""
+    session: Session = current_app.extensions["database"].factory()
+    try:
+        user = actor()
+        audit_ops.record(
+            session,
+            action,
+            actor=session.merge(user, load=False) if user is not None else None,
+            target_type=getattr(target, "__tablename__", "") if target is not None else "",
+            target_id=getattr(target, "id", None) if target is not None else None,
+            success=False,
+            origin=origin(),
+            path=request.path,
+            **details,
+        )
+        session.commit()
+    finally:
+        session.close()
+
+
+def deny(target: Any = None, **details: Any) -> NoReturn:
+    """Refuse access (403) and log the attempt."""
+    _audit_now("access_denied", target, **details)
+    abort(403)
+
+
+def require(allowed: bool, target: Any = None) -> None:
+    if not allowed:
+        deny(target)
+
+
+def get_or_404(model: type[T], ident: Any) -> T:
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def apply_domain_error(form: Any, error: DomainError) -> bool:
+    """Attach a domain error to the form field it names; False if it names none on the form."""
+    if error.field and hasattr(form, error.field):
+        getattr(form, error.field).errors = [*getattr(form, error.field).errors, error.message]
+        return True
+    return False

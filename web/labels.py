@@ -1,0 +1,157 @@
+"""Swedish labels (through the translation catalogue) for every closed vocabulary."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from models.enums import CEFR_LABELS
+
+FIELD_LABELS = {
+    "admin": _l("Administration, ekonomi, juridik"),
+    "construction": _l("Bygg och anläggning"),
+    "management": _l("Chefer och verksamhetsledare"),
+    "it": _l("Data/IT"),
+    "sales": _l("Försäljning, inköp, marknadsföring"),
+    "crafts": _l("Hantverk"),
+    "hospitality": _l("Hotell, restaurang, storhushåll"),
+    "healthcare": _l("Hälso- och sjukvård"),
+    "manufacturing": _l("Industriell tillverkning"),
+    "installation": _l("Installation, drift, underhåll"),
+    "beauty": _l("Kropps- och skönhetsvård"),
+    "culture": _l("Kultur, media, design"),
+    "military": _l("Militärt arbete"),
+    "agriculture": _l("Naturbruk"),
+    "science": _l("Naturvetenskap"),
+    "education": _l("Pedagogik"),
+    "cleaning": _l("Sanering och renhållning"),
+    "social_work": _l("Socialt arbete"),
+    "security": _l("Säkerhetsarbete"),
+    "engineering": _l("Tekniskt arbete"),
+    "transport": _l("Transport"),
+}
+WEEKDAY_LABELS = {
+    "mon": _l("måndag"),
+    "tue": _l("tisdag"),
+    "wed": _l("onsdag"),
+    "thu": _l("torsdag"),
+    "fri": _l("fredag"),
+    "sat": _l("lördag"),
+    "sun": _l("söndag"),
+}
+TIME_OF_DAY_LABELS = {"morning": _l("förmiddag"), "midday": _l("mitt på dagen"), "afternoon": _l("eftermiddag")}
+ROLE_LABELS = {
+    "admin": _l("Administratör"),
+    "project_leader": _l("Projektledare"),
+    "welfare_officer": _l("Handläggare"),
+    "employer": _l("Kontaktperson på företag"),
+    "steering": _l("Styrgrupp"),
+}
+TARGET_GROUP_LABELS = {
+    "youth": _l("Unga utan arbetslivserfarenhet"),
+    "newcomer": _l("Utrikes födda, nya i Sverige"),
+    "long_term": _l("Långt från arbetslivet"),
+    "other": _l("Övriga"),
+}
+REFERRAL_STATUS_LABELS = {
+    "draft": _l("Utkast"),
+    "submitted": _l("Inskickad"),
+    "accepted": _l("Antagen"),
+    "returned": _l("Återsänd"),
+    "active": _l("Aktiv"),
+    "closed": _l("Avslutad"),
+}
+CLOSED_OUTCOME_LABELS = {
+    "job": _l("Arbete"),
+    "studies": _l("Studier"),
+    "internship": _l("Praktik"),
+    "other_effort": _l("Annan insats"),
+    "moved": _l("Flyttat"),
+    "declined_to_continue": _l("Avböjt att fortsätta"),
+}
+NETWORK_LABELS = {
+    "hif_sponsor": _l("HIF-sponsor"),
+    "th_network": _l("Tillväxt Helsingborgs nätverk"),
+    "both": _l("Båda nätverken"),
+}
+COMPANY_STATUS_LABELS = {
+    "prospect": _l("Möjlig"),
+    "active": _l("Aktiv"),
+    "paused": _l("Pausad"),
+    "left": _l("Lämnat"),
+}
+SIZE_CLASS_LABELS = {
+    "micro": _l("0–9 anställda"),
+    "small": _l("10–49 anställda"),
+    "medium": _l("50–249 anställda"),
+    "large": _l("250 anställda eller fler"),
+}
+VISIT_STATUS_LABELS = {
+    "proposed": _l("Föreslaget"),
+    "accepted": _l("Accepterat av företaget"),
+    "declined": _l("Nekat av företaget"),
+    "confirmed": _l("Bekräftat"),
+    "completed": _l("Genomfört"),
+    "no_show": _l("Uteblev"),
+    "cancelled": _l("Avbokat"),
+}
+PARTY_LABELS = {
+    "participant": _l("Deltagaren"),
+    "employer": _l("Företaget"),
+    "project_leader": _l("Projektledaren"),
+    "system": _l("Systemet"),
+}
+DECLINE_REASON_LABELS = {
+    "no_capacity": _l("Vi har inte möjlighet just då"),
+    "date_unsuitable": _l("Datumet passar inte"),
+    "supervisor_unavailable": _l("Handledaren är inte tillgänglig"),
+    "profile_mismatch": _l("Passar inte vår verksamhet"),
+    "other": _l("Annat skäl"),
+}
+ACTIVITY_TYPE_LABELS = {
+    "stadium_visit": _l("Arenabesök på Olympia"),
+    "match_host_shadowing": _l("Skugga matchvärd"),
+    "association_activity": _l("Föreningsaktivitet"),
+    "wellness": _l("Friskvård"),
+}
+ATTENDANCE_LABELS = {
+    "registered": _l("Anmäld"),
+    "attended": _l("Närvarade"),
+    "absent": _l("Frånvarande"),
+}
+CONTACT_CHANNEL_LABELS = {"phone": _l("Telefon"), "sms": _l("SMS"), "email": _l("E-post")}
+CONSENT_METHOD_LABELS = {
+    "written": _l("Skriftligt"),
+    "digital": _l("Digitalt"),
+    "verbal": _l("Muntligt, antecknat i akten"),
+}
+GENDER_LABELS = {"female": _l("Kvinna"), "male": _l("Man"), "other": _l("Annat")}
+FURTHER_INTEREST_LABELS = {
+    "none": _l("Inte just nu"),
+    "internship": _l("Praktik"),
+    "recruitment": _l("Rekrytering"),
+}
+FOLLOW_UP_LABELS = {
+    "job": _l("Arbete"),
+    "studies": _l("Studier"),
+    "internship": _l("Praktik"),
+    "other_effort": _l("Annan insats"),
+    "no_change": _l("Ingen förändring"),
+}
+GOAL_KIND_LABELS = {
+    "persons_workplace_visit": _l("Personer med genomfört arbetsplatsbesök (4–8 h)"),
+    "stadium_visit": _l("Arenabesök på Olympia"),
+    "match_host_shadowing": _l("Skugga matchvärd"),
+    "association_activity": _l("Föreningsaktiviteter"),
+    "wellness": _l("Friskvårdsaktiviteter"),
+}
+
+
+def cefr_label(level: int | None) -> str:
+    if level is None:
+        return ""
+    return CEFR_LABELS.get(int(level), str(level))
+
+
+def choices(labels: dict[str, object]) -> list[tuple[str, object]]:
+    """WTForms choices from a label table, in the table's order."""
+    return list(labels.items())

@@ -1,0 +1,199 @@
+"""Who may do what: small named checks, the one place access rules live.
+
+Views load an object, call one check, and refuse with 403 (web) or 404 (API) when it says no.
+List queries use the `*_scope` functions so that a list never shows what a page would refuse.
+The rules, in one breath (docs/access-matrix.md has the full table):
+- project leaders run the partnership and see the candidate bank, companies, visits, reports;
+- welfare officers see only candidates referred by their own unit, and those candidates' visits;
+- employers see only their own company, its offers, and proposed visitors' minimal data;
+- steering sees aggregates only; admins run accounts, programme settings and the audit log,
+  and do not see the candidate bank (least privilege: administering is not case work).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from models import Candidate, Company, Offer, Referral, User, Visit
+from models.enums import Role
+
+PL = Role.PROJECT_LEADER
+WO = Role.WELFARE_OFFICER
+EMPLOYER = Role.EMPLOYER
+STEERING = Role.STEERING
+ADMIN = Role.ADMIN
+
+
+def _is(user: Any, *roles: Role) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.role in roles
+
+
+# --- candidate bank -------------------------------------------------------------------------
+def can_use_candidate_bank(user: Any) -> bool:
+    return _is(user, PL, WO)
+
+
+def can_refer(user: Any) -> bool:
+    return _is(user, WO) and user.organisation_id is not None
+
+
+def can_decide_referrals(user: Any) -> bool:
+    return _is(user, PL)
+
+
+def candidate_scope(user: Any) -> sa.ColumnElement[bool]:
+    """SQL condition: candidates this user may see in lists and searches."""
+    if _is(user, PL):
+        return sa.true()
+    if _is(user, WO) and user.organisation_id is not None:
+        return sa.exists().where(
+            Referral.candidate_id == Candidate.id, Referral.unit_id == user.organisation_id
+        )
+    return sa.false()
+
+
+def can_view_candidate(user: Any, candidate: Candidate) -> bool:
+    if _is(user, PL):
+        return True
+    if _is(user, WO) and user.organisation_id is not None:
+        return any(r.unit_id == user.organisation_id for r in candidate.referrals)
+    return False
+
+
+can_edit_candidate = can_view_candidate
+
+
+def can_reveal_identity_number(user: Any, candidate: Candidate) -> bool:
+    """Project leaders, and officers of a unit that referred the candidate."""
+    return can_view_candidate(user, candidate)
+
+
+# --- companies and offers --------------------------------------------------------------------
+def can_manage_companies(user: Any) -> bool:
+    return _is(user, PL, ADMIN)
+
+
+def company_scope(user: Any) -> sa.ColumnElement[bool]:
+    if _is(user, PL, ADMIN):
+        return sa.true()
+    if _is(user, EMPLOYER):
+        return Company.id == user.company_id
+    return sa.false()
+
+
+def can_view_company(user: Any, company: Company) -> bool:
+    return _is(user, PL, ADMIN) or (_is(user, EMPLOYER) and company.id == user.company_id)
+
+
+def offer_scope(user: Any) -> sa.ColumnElement[bool]:
+    if _is(user, PL, ADMIN):
+        return sa.true()
+    if _is(user, EMPLOYER):
+        return Offer.company_id == user.company_id
+    return sa.false()
+
+
+def can_view_offer(user: Any, offer: Offer) -> bool:
+    return can_view_company(user, offer.company)
+
+
+can_edit_offer = can_view_offer
+
+
+def can_create_offer_for(user: Any, company: Company) -> bool:
+    return can_view_company(user, company)
+
+
+def can_view_capacity(user: Any) -> bool:
+    return _is(user, PL, ADMIN)
+
+
+# --- visits and activities -------------------------------------------------------------------
+def can_book_visits(user: Any) -> bool:
+    return _is(user, PL)
+
+
+def visit_scope(user: Any) -> sa.ColumnElement[bool]:
+    if _is(user, PL):
+        return sa.true()
+    if _is(user, EMPLOYER):
+        return Visit.offer_id.in_(sa.select(Offer.id).where(Offer.company_id == user.company_id))
+    if _is(user, WO) and user.organisation_id is not None:
+        return sa.exists().where(
+            Referral.candidate_id == Visit.candidate_id, Referral.unit_id == user.organisation_id
+        )
+    return sa.false()
+
+
+def can_view_visit(user: Any, visit: Visit) -> bool:
+    if _is(user, PL):
+        return True
+    if _is(user, EMPLOYER):
+        return visit.offer.company_id == user.company_id
+    if _is(user, WO):
+        return can_view_candidate(user, visit.candidate)
+    return False
+
+
+def can_answer_proposal(user: Any, visit: Visit) -> bool:
+    return _is(user, EMPLOYER) and visit.offer.company_id == user.company_id
+
+
+def can_manage_visit(user: Any, visit: Visit) -> bool:
+    return _is(user, PL)
+
+
+def can_give_feedback(user: Any, visit: Visit) -> bool:
+    return _is(user, PL) or can_answer_proposal(user, visit)
+
+
+def can_manage_activities(user: Any) -> bool:
+    return _is(user, PL)
+
+
+# --- follow-up, matching, reports ------------------------------------------------------------
+def can_view_reports(user: Any) -> bool:
+    return _is(user, PL, ADMIN, STEERING)
+
+
+def can_export_reports(user: Any) -> bool:
+    return _is(user, PL, ADMIN, STEERING)
+
+
+def can_record_follow_up(user: Any, candidate: Candidate) -> bool:
+    return _is(user, WO) and can_view_candidate(user, candidate)
+
+
+def can_use_matching(user: Any) -> bool:
+    return _is(user, PL)
+
+
+def can_view_model_registry(user: Any) -> bool:
+    return _is(user, PL, ADMIN)
+
+
+def can_view_fairness_detail(user: Any) -> bool:
+    return _is(user, PL, ADMIN)
+
+
+def can_view_fairness_aggregate(user: Any) -> bool:
+    return _is(user, PL, ADMIN, STEERING)
+
+
+# --- administration --------------------------------------------------------------------------
+def can_manage_users(user: Any) -> bool:
+    return _is(user, ADMIN)
+
+
+def can_manage_programme(user: Any) -> bool:
+    return _is(user, ADMIN)
+
+
+def can_view_audit(user: Any) -> bool:
+    return _is(user, ADMIN)
+
+
+def can_manage_token(user: Any, token_owner: User) -> bool:
+    return _is(user, ADMIN) or (getattr(user, "id", None) == token_owner.id)

@@ -1,0 +1,75 @@
+"""Template globals and filters: the menu, labels, and Swedish dates with week numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+from . import labels
+from .navigation import nav_for
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def local(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(STOCKHOLM)
+
+
+def week_number(value: dt.date | dt.datetime) -> int:
+    """ISO week, which is what Swedes plan by ("vecka 47")."""
+    if isinstance(value, dt.datetime):
+        value = local(value).date()
+    return value.isocalendar().week
+
+
+def date_with_week(value: dt.date | dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    day = local(value).date() if isinstance(value, dt.datetime) else value
+    week_word = "v." if str(get_locale()) == "sv" else "wk"
+    return f"{format_date(day, 'EEE d MMM yyyy')} ({week_word} {week_number(day)})"
+
+
+def datetime_short(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, "d MMM yyyy HH:mm")
+
+
+def time_short(value: dt.datetime | dt.time | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = local(value).time()
+    return value.strftime("%H:%M")
+
+
+def number(value: float | int | None, digits: int = 0) -> str:
+    if value is None:
+        return ""
+    fmt = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=fmt)
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        date_week=date_with_week,
+        datetime_short=datetime_short,
+        time_short=time_short,
+        number=number,
+        week=week_number,
+        cefr=labels.cefr_label,
+    )
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {
+            "nav_items": nav_for(current_user) if current_user.is_authenticated else [],
+            "labels": labels,
+            "current_locale": str(get_locale()),
+        }
