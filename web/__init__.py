@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
+import pkgutil
 from typing import Any
 
 from flask import Flask, request, session
@@ -21,6 +24,22 @@ def select_locale() -> str:
     if lang in ("sv", "en"):
         return lang
     return "sv"
+
+
+def _register_areas(app: Flask) -> None:
+    """Register every area of the app: each package `web/<area>/` with a `views.py` that
+    defines `bp` is a blueprint, and a `cli.py` that defines `commands` adds CLI commands.
+    Areas are found rather than listed so that adding one touches only its own package."""
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if not info.ispkg:
+            continue
+        if importlib.util.find_spec(f"{__name__}.{info.name}.views") is not None:
+            module = importlib.import_module(f"{__name__}.{info.name}.views")
+            if hasattr(module, "bp"):
+                app.register_blueprint(module.bp)
+        if importlib.util.find_spec(f"{__name__}.{info.name}.cli") is not None:
+            for command in getattr(importlib.import_module(f"{__name__}.{info.name}.cli"), "commands", []):
+                app.cli.add_command(command)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -60,11 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_templating(app)
 
-    from .auth.views import bp as auth_bp
-    from .main.views import bp as main_bp
-
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
+    _register_areas(app)
 
     from .cli import register_cli
 
