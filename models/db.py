@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     create_engine,
     event,
+    literal,
 )
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -103,13 +104,16 @@ class FlagSet(TypeDecorator[list[str]]):
     class comparator_factory(Integer.Comparator):  # noqa: N801 (SQLAlchemy's name)
         def has(self, slug: str):  # type: ignore[no-untyped-def]
             """SQL: the set contains `slug`."""
-            bit = self.type.bits([slug])
-            return self.expr.op("&")(bit) != 0
+            return self._and(self.type.bits([slug]))
 
         def has_any(self, slugs: Iterable[str]):  # type: ignore[no-untyped-def]
             """SQL: the set shares at least one member with `slugs`."""
-            bit = self.type.bits(slugs)
-            return self.expr.op("&")(bit) != 0
+            return self._and(self.type.bits(slugs))
+
+        def _and(self, mask: int):  # type: ignore[no-untyped-def]
+            # Both sides typed as plain integers: the column's own type would try to turn the
+            # literal mask back into a list of slugs.
+            return self.expr.op("&", return_type=Integer())(literal(mask, Integer())) != 0
 
 
 class CodeList(TypeDecorator[list[str]]):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+import holidays
 import sqlalchemy as sa
 from faker import Faker
 from sqlalchemy.orm import Session
@@ -125,7 +126,7 @@ def demo_accounts() -> list[tuple[str, str, Role, str | None]]:
 
 
 def _personnummer(rng: random.Random, birth: dt.date) -> str:
-    base = f"{birth:%y%m%d}{rng.randint(0, 999):03d}"
+    base = f"{birth:%y%m%d}{rng.randint(1, 999):03d}"  # serial 000 is never issued
     number = base + luhn.calc_check_digit(base)
     return f"{birth:%Y}{number[2:]}"
 
@@ -146,10 +147,14 @@ def _local(day: dt.date, hour: float) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(h, m), tzinfo=STOCKHOLM).astimezone(dt.UTC)
 
 
+_SWEDISH_HOLIDAYS = holidays.country_holidays("SE", years=range(2015, 2040))
+
+
 def _workday(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
+    """A random weekday in [start, end] that is not a Swedish public holiday."""
     while True:
         day = start + dt.timedelta(days=rng.randint(0, max(0, (end - start).days)))
-        if day.weekday() < 5:
+        if day.weekday() < 5 and day not in _SWEDISH_HOLIDAYS:
             return day
 
 

@@ -6,6 +6,7 @@ TEST_DB=postgresql) and drops it at the end; rows are cleared after every test.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -107,6 +108,18 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
         application = request.getfixturevalue("app")
         with application.app_context():
             _clear_all(web_db.engine)
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_off_after_test() -> Iterator[None]:
+    """Flask-Limiter's limiter is one object per process: a test that switches limits on for
+    its own app must not leave limits or counters behind for the tests after it."""
+    yield
+    from web.extensions import limiter
+
+    with contextlib.suppress(Exception):  # storage not initialised: nothing to reset
+        limiter.reset()
+    limiter.enabled = False
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ _seq = itertools.count(1)
 
 def personnummer(birth: dt.date, serial: int) -> str:
     """A synthetic personnummer with a valid check digit, YYYYMMDDNNNN."""
-    base = f"{birth:%y%m%d}{serial % 1000:03d}"
+    base = f"{birth:%y%m%d}{serial % 999 + 1:03d}"  # 001-999: a serial of 000 is not a valid number
     return f"{birth:%Y}{base[2:]}{luhn.calc_check_digit(base)}"
 
 

@@ -155,3 +155,87 @@ def cefr_label(level: int | None) -> str:
 def choices(labels: dict[str, object]) -> list[tuple[str, object]]:
     """WTForms choices from a label table, in the table's order."""
     return list(labels.items())
+
+
+# Audit trail actions (codes are written by each area; unknown codes are shown as they are).
+AUDIT_ACTION_LABELS = {
+    "login": _l("Inloggning"),
+    "login_failed": _l("Misslyckad inloggning"),
+    "logout": _l("Utloggning"),
+    "password_changed": _l("Bytt lösenord"),
+    "password_set_by_link": _l("Lösenord valt via länk"),
+    "password_reset_sent": _l("Lösenord nollställt, länk skickad"),
+    "access_denied": _l("Nekad åtkomst"),
+    "totp_enrolled": _l("Tvåstegsverifiering påslagen"),
+    "totp_disabled": _l("Tvåstegsverifiering avstängd"),
+    "totp_reset": _l("Tvåstegsverifiering nollställd"),
+    "user_created": _l("Konto skapat"),
+    "user_updated": _l("Konto ändrat"),
+    "user_deactivated": _l("Konto inaktiverat"),
+    "user_reactivated": _l("Konto aktiverat igen"),
+    "audit_exported": _l("Logg exporterad"),
+    "candidate_anonymised": _l("Kandidat anonymiserad"),
+    "pin_keys_rotated": _l("Nycklar för personnummer bytta"),
+    "database_backup": _l("Säkerhetskopia gjord"),
+    "database_restored": _l("Säkerhetskopia återställd"),
+    "candidate_viewed": _l("Kandidat visad"),
+    "candidate_updated": _l("Kandidat ändrad"),
+    "pin_revealed": _l("Personnummer visat"),
+    "consent_recorded": _l("Samtycke registrerat"),
+    "consent_withdrawn": _l("Samtycke återkallat"),
+    "referral_created": _l("Remiss skapad"),
+    "feedback_viewed": _l("Återkoppling visad"),
+    "feedback_saved": _l("Återkoppling sparad"),
+    "report_exported": _l("Rapport exporterad"),
+    "companies_imported": _l("Företag importerade"),
+    "api_token_created": _l("API-nyckel skapad"),
+    "api_token_revoked": _l("API-nyckel återkallad"),
+    "visit_proposed": _l("Besök föreslaget"),
+    "visit_answered": _l("Besöksförslag besvarat"),
+    "visit_status_changed": _l("Besökets status ändrad"),
+}
+
+# Questionnaires (follow-up engineer).
+SURVEY_MOMENT_LABELS = {
+    "participant_before": _l("Deltagare – före"),
+    "participant_after": _l("Deltagare – efter"),
+    "company_before": _l("Företag – före"),
+    "company_after": _l("Företag – efter"),
+}
+QUESTION_KIND_LABELS = {
+    "likert": _l("Skala 1–5"),
+    "text": _l("Fritext"),
+}
+
+# Audit actions of the company network and the employer portal (companies engineer).
+AUDIT_ACTION_LABELS.update(
+    {
+        "company_created": _l("Företag registrerat"),
+        "company_updated": _l("Företag ändrat"),
+        "contact_created": _l("Kontaktperson tillagd"),
+        "contact_updated": _l("Kontaktperson ändrad"),
+        "contact_removed": _l("Kontaktperson borttagen"),
+        "offer_created": _l("Erbjudande skapat"),
+        "offer_updated": _l("Erbjudande ändrat"),
+        "offer_paused": _l("Erbjudande pausat"),
+        "offer_resumed": _l("Erbjudande återupptaget"),
+    }
+)
+
+# Audit actions of the candidate bank (candidate-bank engineer).
+AUDIT_ACTION_LABELS.update(
+    {
+        "candidate_viewed": _l("Kandidatsida visad"),
+        "candidate_updated": _l("Kandidatens uppgifter ändrade"),
+        "pin_revealed": _l("Personnummer visat"),
+        "referral_created": _l("Remiss skapad"),
+        "referral_submitted": _l("Remiss skickad"),
+        "referral_accepted": _l("Remiss antagen"),
+        "referral_activated": _l("Deltagare aktiverad"),
+        "referral_returned": _l("Remiss återsänd"),
+        "referral_closed": _l("Remiss avslutad"),
+        "consent_recorded": _l("Samtycke registrerat"),
+        "consent_withdrawn": _l("Samtycke återkallat"),
+        "candidates_imported": _l("Kandidater importerade"),
+    }
+)

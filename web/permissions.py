@@ -197,3 +197,87 @@ def can_view_audit(user: Any) -> bool:
 
 def can_manage_token(user: Any, token_owner: User) -> bool:
     return _is(user, ADMIN) or (getattr(user, "id", None) == token_owner.id)
+
+
+# --- employer portal (companies engineer) ----------------------------------------------------
+def can_use_employer_portal(user: Any) -> bool:
+    """Employer accounts, each tied to one company; the portal shows only that company."""
+    return _is(user, EMPLOYER) and user.company_id is not None
+
+
+# --- visits: details and calendar feed (bookings engineer) -----------------------------------
+def can_view_visit_details(user: Any, visit: Visit) -> bool:
+    """The full visit page (participant's name, no-show history, status history): project
+    leaders, and officers of a unit that referred the participant. Employers use their portal."""
+    return _is(user, PL, WO) and can_view_visit(user, visit)
+
+
+def can_use_calendar_feed(user: Any) -> bool:
+    """A personal .ics feed of the visits the user may see (initials and company only)."""
+    return _is(user, PL, WO, EMPLOYER)
+
+
+# --- candidate bank: referrals, the candidate page, import (candidate-bank engineer) ---------
+def referral_scope(user: Any) -> sa.ColumnElement[bool]:
+    """SQL condition on Referral: the referrals this user may see. A draft is still its officer's
+    work (the client may not have consented yet), so project leaders see submitted ones only."""
+    from models.enums import ReferralStatus
+
+    if _is(user, PL):
+        return Referral.status != ReferralStatus.DRAFT
+    if _is(user, WO) and user.organisation_id is not None:
+        return Referral.unit_id == user.organisation_id
+    return sa.false()
+
+
+def can_view_referral(user: Any, referral: Referral) -> bool:
+    from models.enums import ReferralStatus
+
+    if _is(user, PL):
+        return referral.status != ReferralStatus.DRAFT
+    if _is(user, WO) and user.organisation_id is not None:
+        return referral.unit_id == user.organisation_id
+    return False
+
+
+def can_open_candidate(user: Any, candidate: Candidate) -> bool:
+    """The candidate page: the candidate is visible and so is at least one of their referrals
+    (a project leader is not shown a client whose only referral is an unsent draft)."""
+    return can_view_candidate(user, candidate) and any(can_view_referral(user, r) for r in candidate.referrals)
+
+
+def can_submit_referral(user: Any, referral: Referral) -> bool:
+    """Sending a draft (or a returned referral) to the project leader: its own unit's officers."""
+    return _is(user, WO) and user.organisation_id is not None and referral.unit_id == user.organisation_id
+
+
+def can_close_referral(user: Any, referral: Referral) -> bool:
+    return can_decide_referrals(user) or can_submit_referral(user, referral)
+
+
+def can_import_candidates(user: Any) -> bool:
+    """Bulk import: officers (as referrers for their own unit) and project leaders (on behalf of
+    an officer they name)."""
+    return can_decide_referrals(user) or can_refer(user)
+
+
+# --- follow-up: questionnaires, workplace feedback, outcomes (follow-up engineer) ------------
+def can_manage_surveys(user: Any) -> bool:
+    """The question sets for the four moments: project leaders and admins."""
+    return _is(user, PL, ADMIN)
+
+
+def can_send_surveys(user: Any) -> bool:
+    """Sending questionnaire links about visits (participants' addresses): project leaders."""
+    return _is(user, PL)
+
+
+def can_view_feedback(user: Any, visit: Visit) -> bool:
+    """A visit's filled-in feedback template, internal note included: project leaders, and
+    officers of a unit that referred the participant (the employer sees it in the form)."""
+    return _is(user, PL) or (_is(user, WO) and can_view_candidate(user, visit.candidate))
+
+
+def can_follow_up_clients(user: Any) -> bool:
+    """The 3- and 6-month follow-up list: officers of a unit (their own unit's clients only)."""
+    return _is(user, WO) and user.organisation_id is not None

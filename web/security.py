@@ -56,11 +56,11 @@ def _load_user(user_id: str) -> User | None:
         idle_timeout=current_app.config["SESSION_IDLE_TIMEOUT"],
         absolute_timeout=current_app.config["SESSION_ABSOLUTE_TIMEOUT"],
     )
+    if db.session.dirty:  # last_seen touched, or a timed-out session marked revoked
+        db.session.commit()
     if user is None or str(user.id) != user_id:
         session.pop(LOGIN_TOKEN_KEY, None)
         return None
-    if db.session.dirty:
-        db.session.commit()
     return user
 
 
