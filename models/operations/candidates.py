@@ -1,0 +1,793 @@
+"""The candidate bank: a referral's data checked field by field, duplicate detection, referrals
+and their life-cycle (draft → submitted → accepted | returned → active → closed), consent and
+its withdrawal, editing under optimistic locking, and the bulk import.
+
+Forms and spreadsheet rows go through the same `parse_candidate_input`, so a rule (and its
+Swedish message) is written once. Nothing here commits; notifying the referring officer is the
+web layer's job, after the operation succeeded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..accounts import User
+from ..candidates import Candidate, Consent, Referral, ReferralEvent
+from ..db import utcnow
+from ..enums import (
+    FIELD_SLUGS,
+    TIMES_OF_DAY,
+    WEEKDAYS,
+    ClosedOutcome,
+    ConsentMethod,
+    ContactChannel,
+    Gender,
+    ReferralStatus,
+    Role,
+    TargetGroup,
+)
+from ..identity import InvalidIdentityNumber, PersonalIdentity, PinVault, parse_personal_identity
+from .errors import Conflict, DomainError, NotAllowed
+from .spreadsheet import (
+    CellInvalid,
+    ColumnSpec,
+    Preview,
+    Problem,
+    RowDuplicate,
+    RowInvalid,
+    RowReader,
+    RowValues,
+    Table,
+    parse_bool,
+    parse_choice,
+    parse_date,
+    parse_decimal,
+    parse_list,
+    parse_text,
+    validate_rows,
+)
+
+S = ReferralStatus
+
+DUPLICATE_MESSAGE = "Personen finns redan i kandidatbanken."
+STALE_EDIT_MESSAGE = (
+    "Någon annan har ändrat uppgifterna medan du redigerade. Ladda om sidan för att se de nya "
+    "uppgifterna och gör dina ändringar igen. Ingenting av det du skrev har sparats."
+)
+STATUS_WORDS = {
+    S.DRAFT: "ett utkast",
+    S.SUBMITTED: "inskickad",
+    S.ACCEPTED: "antagen",
+    S.RETURNED: "återsänd",
+    S.ACTIVE: "aktiv",
+    S.CLOSED: "avslutad",
+}
+# Which statuses a referral may move to, from which. A returned referral can be completed and
+# submitted again by its officer; a closed one is final (a new referral starts a new period).
+TRANSITIONS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
+    S.SUBMITTED: frozenset({S.DRAFT, S.RETURNED}),
+    S.ACCEPTED: frozenset({S.SUBMITTED}),
+    S.ACTIVE: frozenset({S.ACCEPTED}),
+    S.RETURNED: frozenset({S.SUBMITTED, S.ACCEPTED}),
+    S.CLOSED: frozenset({S.ACCEPTED, S.ACTIVE}),
+}
+OPEN_STATUSES = frozenset(set(S) - {S.CLOSED})
+
+
+class InvalidInput(DomainError):
+    """One or more fields are wrong; `problems` names each field, what is wrong and the fix."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        first = problems[0]
+        super().__init__(first.message, field=first.key)
+        self.problems = list(problems)
+
+
+class DuplicateCandidate(Conflict):
+    """The person is already in the bank. Says nothing about who referred them or from where."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"{DUPLICATE_MESSAGE} Du kan koppla din remiss till den befintliga kandidaten i stället "
+            "för att lägga upp personen en gång till.",
+            field="pin",
+            code="duplicate",
+        )
+
+
+# --- vocabularies: the slugs, plus the Swedish words people write in files -------------------
+def _vocabulary(values: Iterable[str], swedish: Optional[Mapping[str, str]] = None) -> dict[str, str]:
+    return {**{v: v for v in values}, **(swedish or {})}
+
+
+TARGET_GROUP_WORDS = _vocabulary(
+    (g.value for g in TargetGroup),
+    {"unga": "youth", "nyanlända": "newcomer", "utrikes födda": "newcomer",
+     "långt från arbetslivet": "long_term", "övriga": "other", "annan": "other"},
+)
+FIELD_WORDS = _vocabulary(FIELD_SLUGS)
+WEEKDAY_WORDS = _vocabulary(
+    WEEKDAYS,
+    {"måndag": "mon", "tisdag": "tue", "onsdag": "wed", "torsdag": "thu", "fredag": "fri", "lördag": "sat",
+     "söndag": "sun", "mån": "mon", "tis": "tue", "ons": "wed", "tor": "thu", "tors": "thu", "fre": "fri",
+     "lör": "sat", "sön": "sun"},
+)
+TIME_OF_DAY_WORDS = _vocabulary(
+    TIMES_OF_DAY,
+    {"förmiddag": "morning", "fm": "morning", "mitt på dagen": "midday", "lunch": "midday",
+     "eftermiddag": "afternoon", "em": "afternoon"},
+)
+CONTACT_CHANNEL_WORDS = _vocabulary(
+    (c.value for c in ContactChannel), {"telefon": "phone", "e-post": "email", "epost": "email"}
+)
+CONSENT_METHOD_WORDS = _vocabulary(
+    (m.value for m in ConsentMethod), {"skriftligt": "written", "digitalt": "digital", "muntligt": "verbal"}
+)
+GENDER_WORDS = _vocabulary((g.value for g in Gender), {"kvinna": "female", "man": "male", "annat": "other"})
+OUTCOME_WORDS = _vocabulary(o.value for o in ClosedOutcome)
+LEVEL_WORDS = {
+    **{str(n): n for n in range(7)},
+    "a1": 1, "a2": 2, "b1": 3, "b2": 4, "c1": 5, "c2": 6, "ingen": 0, "–": 0, "-": 0,
+}
+
+
+@functools.cache
+def language_words() -> dict[str, str]:
+    """ISO 639-1 codes, and their Swedish names ('arabiska' → 'ar'), from CLDR via Babel."""
+    from babel import Locale
+
+    names = Locale("sv").languages
+    codes = sorted(code for code in names if len(code) == 2 and code.isalpha())
+    return {**{c: c for c in codes}, **{names[c]: c for c in codes}}
+
+
+# --- parsing a referral's data ---------------------------------------------------------------
+@dataclass(frozen=True)
+class CandidateInput:
+    first_name: str
+    last_name: str
+    identity: Optional[PersonalIdentity]  # None on an edit that keeps the number
+    gender: Optional[Gender]
+    phone: Optional[str]
+    email: Optional[str]
+    contact_channel: ContactChannel
+    preferred_language: str
+    target_group: TargetGroup
+    swedish_level: int
+    languages: list[str]
+    interests: list[str]
+    weekdays: list[str]
+    times_of_day: list[str]
+    postcode: Optional[str]
+    area: Optional[str]
+    lat: Optional[float]
+    lon: Optional[float]
+    needs_accessible: bool
+    needs_other: str
+
+
+@dataclass(frozen=True)
+class ConsentInput:
+    given_on: dt.date
+    method: ConsentMethod
+    scope_partnership: bool = True
+    scope_companies: bool = True
+
+    @property
+    def complete(self) -> bool:
+        """Covers both sharing with the partnership and with the receiving companies."""
+        return self.scope_partnership and self.scope_companies
+
+
+_NAME_MARKS = " '’-."
+
+
+def parse_name(value: Any, *, what: str = "Namnet") -> str:
+    text = re.sub(r"\s+", " ", parse_text(value, required=True, max_length=100, what=what))
+    if not any(ch.isalpha() for ch in text) or any(
+        not (ch.isalpha() or ch in _NAME_MARKS or unicodedata.category(ch) == "Mn") for ch in text
+    ):
+        raise CellInvalid(
+            f"{what} innehåller tecken som inte hör hemma i ett namn (till exempel siffror eller < >).",
+            "Skriv namnet med bokstäver; mellanslag, bindestreck och apostrof går bra.",
+        )
+    return text
+
+
+def parse_identity(value: Any) -> PersonalIdentity:
+    fix = "Skriv 12 siffror som ÅÅÅÅMMDD-NNNN (för samordningsnummer: dag + 60) och kontrollera den sista siffran."
+    text = parse_text(value, max_length=20, what="Personnumret")
+    if not text:
+        raise CellInvalid("Personnummer eller samordningsnummer saknas.", fix)
+    try:
+        identity = parse_personal_identity(text)
+    except InvalidIdentityNumber:
+        raise CellInvalid("Det är inte ett giltigt personnummer eller samordningsnummer.", fix) from None
+    if identity.birth_date > dt.date.today():
+        raise CellInvalid("Födelsedatumet i numret ligger i framtiden.", fix)
+    return identity
+
+
+def parse_level(value: Any) -> int:
+    text = parse_text(value, max_length=10, what="Svenskanivån").replace(" ", "").casefold()
+    if text not in LEVEL_WORDS:
+        raise CellInvalid(
+            f"Svenskanivån «{text[:10]}» finns inte." if text else "Svenskanivå saknas.",
+            "Skriv en siffra 0–6 (0 = ingen svenska, 1 = A1, 2 = A2, 3 = B1, 4 = B2, 5 = C1, 6 = C2) eller A1–C2.",
+        )
+    return LEVEL_WORDS[text]
+
+
+def parse_phone(value: Any) -> Optional[str]:
+    text = parse_text(value, max_length=40, what="Telefonnumret")
+    if not text:
+        return None
+    digits = sum(ch.isdigit() for ch in text)
+    if any(not (ch.isdigit() or ch in " +-()") for ch in text) or not 7 <= digits <= 15:
+        raise CellInvalid("Telefonnumret ser inte ut som ett telefonnummer.", "Skriv till exempel 070-123 45 67.")
+    return text
+
+
+def parse_email(value: Any) -> Optional[str]:
+    text = parse_text(value, max_length=254, what="E-postadressen")
+    if not text:
+        return None
+    try:
+        return validate_email(text, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise CellInvalid("E-postadressen är inte giltig.", "Skriv den som namn@exempel.se.") from None
+
+
+def parse_postcode(value: Any) -> Optional[str]:
+    text = parse_text(value, max_length=10, what="Postnumret").replace(" ", "")
+    if not text:
+        return None
+    if not (len(text) == 5 and text.isdigit() and text[0] != "0"):
+        raise CellInvalid("Postnumret ska ha fem siffror.", "Skriv till exempel 252 21.")
+    return f"{text[:3]} {text[3:]}"
+
+
+def parse_candidate_input(values: Mapping[str, Any], *, require_identity: bool = True) -> CandidateInput:
+    """Check a referral's personal data (a form's fields or a file's row); raise InvalidInput
+    naming every field that is wrong."""
+    r = RowReader(values)
+    first_name = r.get("first_name", parse_name, what="Förnamnet")
+    last_name = r.get("last_name", parse_name, what="Efternamnet")
+    identity = r.get("pin", parse_identity) if require_identity or str(values.get("pin") or "").strip() else None
+    gender = r.get("gender", parse_choice, GENDER_WORDS, required=False, what="Kön")
+    phone = r.get("phone", parse_phone)
+    email = r.get("email", parse_email)
+    channel = r.get("contact_channel", parse_choice, CONTACT_CHANNEL_WORDS, required=False) or ContactChannel.PHONE
+    language = r.get("preferred_language", parse_choice, language_words(), required=False) or "sv"
+    target_group = r.get("target_group", parse_choice, TARGET_GROUP_WORDS, what="Målgrupp")
+    level = r.get("swedish_level", parse_level)
+    languages = r.get("languages", parse_list, language_words(), what="Språk") or []
+    interests = r.get("interests", parse_list, FIELD_WORDS, required=True, what="Intressen")
+    weekdays = r.get("weekdays", parse_list, WEEKDAY_WORDS, required=True, what="Veckodagar")
+    times_of_day = r.get("times_of_day", parse_list, TIME_OF_DAY_WORDS, what="Tider på dagen") or []
+    postcode = r.get("postcode", parse_postcode)
+    area = r.get("area", parse_text, max_length=100, what="Området")
+    lat = r.get("lat", parse_decimal, minimum=-90, maximum=90, what="Latituden")
+    lon = r.get("lon", parse_decimal, minimum=-180, maximum=180, what="Longituden")
+    needs_accessible = r.get("needs_accessible", parse_bool)
+    needs_other = r.get("needs_other", parse_text, max_length=2000, what="Texten om behov")
+    if (lat is None) != (lon is None) and not (r.has_problem("lat") or r.has_problem("lon")):
+        r.add(
+            "lon" if lon is None else "lat",
+            "Koordinaten är bara halvt ifylld.",
+            "Fyll i både latitud och longitud, eller ingen av dem.",
+        )
+    if channel == ContactChannel.EMAIL and not email and not r.has_problem("email"):
+        r.add(
+            "email",
+            "E-post är vald som kontaktväg men e-postadressen saknas.",
+            "Fyll i e-postadressen eller välj en annan kontaktväg.",
+        )
+    _finish(r)
+    return CandidateInput(
+        first_name=first_name or "",
+        last_name=last_name or "",
+        identity=identity,
+        gender=Gender(gender) if gender else None,
+        phone=phone,
+        email=email,
+        contact_channel=ContactChannel(channel),
+        preferred_language=language,
+        target_group=TargetGroup(target_group),
+        swedish_level=level if level is not None else 0,
+        languages=languages,
+        interests=interests or [],
+        weekdays=weekdays or [],
+        times_of_day=times_of_day,
+        postcode=postcode,
+        area=area or None,
+        lat=lat,
+        lon=lon,
+        needs_accessible=bool(needs_accessible),
+        needs_other=needs_other or "",
+    )
+
+
+def parse_consent_input(values: Mapping[str, Any], *, scopes_from_checkboxes: bool) -> Optional[ConsentInput]:
+    """The consent part of a referral, or None when nothing about consent was filled in.
+
+    A form has one checkbox per scope; a file row's date and method mean consent to both."""
+    given = [values.get("consent_given_on"), values.get("consent_method")]
+    if scopes_from_checkboxes:
+        partnership = parse_bool(values.get("consent_partnership"))
+        companies = parse_bool(values.get("consent_companies"))
+        if not (partnership or companies or any(parse_text(v) for v in given)):
+            return None
+    else:
+        if not any(parse_text(v) for v in given):
+            return None
+        partnership = companies = True
+    r = RowReader(values)
+    given_on = r.get(
+        "consent_given_on", parse_date, required=True, latest=dt.date.today(), what="Datumet för samtycket"
+    )
+    method = r.get("consent_method", parse_choice, CONSENT_METHOD_WORDS, what="Sättet samtycket gavs på")
+    if scopes_from_checkboxes and not (partnership or companies):
+        r.add("consent_partnership", "Ingen del av samtycket är ikryssad.", "Kryssa i det klienten har samtyckt till.")
+    _finish(r)
+    return ConsentInput(given_on, ConsentMethod(method), partnership, companies)  # type: ignore[arg-type]
+
+
+def _finish(reader: RowReader) -> None:
+    try:
+        reader.done()
+    except RowInvalid as exc:
+        raise InvalidInput(exc.problems) from None
+
+
+def parse_reason(value: Any) -> str:
+    return parse_text(value, max_length=4000, what="Skälet")
+
+
+# --- duplicates ------------------------------------------------------------------------------
+def _same_name(a: str, b: str) -> bool:
+    return re.sub(r"\s+", " ", a).strip().casefold() == re.sub(r"\s+", " ", b).strip().casefold()
+
+
+def find_duplicate(
+    session: Session,
+    vault: PinVault,
+    identity: PersonalIdentity,
+    first_name: str,
+    last_name: str,
+    *,
+    exclude_id: Optional[int] = None,
+) -> Optional[Candidate]:
+    """The candidate with the same identity number, or else with the same first and last name
+    (case-insensitive) and birth date."""
+    found = session.scalar(sa.select(Candidate).where(Candidate.pin_hash == vault.lookup_hash(identity.number)))
+    if found is not None and found.id != exclude_id:
+        return found
+    # Names are compared in Python: SQLite's lower() only folds ASCII, and one birth date has few rows.
+    same_day = session.scalars(
+        sa.select(Candidate).where(Candidate.birth_date == identity.birth_date, Candidate.anonymised_at.is_(None))
+    )
+    for candidate in same_day:
+        if (
+            candidate.id != exclude_id
+            and _same_name(candidate.first_name, first_name)
+            and _same_name(candidate.last_name, last_name)
+        ):
+            return candidate
+    return None
+
+
+# --- referrals -------------------------------------------------------------------------------
+def _apply(candidate: Candidate, data: CandidateInput, vault: PinVault) -> None:
+    for name in (
+        "first_name", "last_name", "gender", "phone", "email", "contact_channel", "preferred_language",
+        "target_group", "swedish_level", "languages", "interests", "weekdays", "times_of_day", "postcode",
+        "area", "lat", "lon", "needs_accessible", "needs_other",
+    ):
+        setattr(candidate, name, getattr(data, name))
+    if data.identity is not None:
+        candidate.pin_encrypted = vault.encrypt(data.identity.number)
+        candidate.pin_hash = vault.lookup_hash(data.identity.number)
+        candidate.pin_masked = data.identity.masked
+        candidate.birth_date = data.identity.birth_date
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # Two officers registering the same person at the same moment: the unique hash decides.
+        if "pin_hash" in str(exc.orig):
+            raise DuplicateCandidate() from None
+        raise
+
+
+def _check_officer(officer: User) -> None:
+    if officer.role != Role.WELFARE_OFFICER or officer.organisation is None:
+        raise NotAllowed("Bara en handläggare som hör till en enhet kan remittera.")
+
+
+def _new_referral(
+    session: Session,
+    vault: PinVault,
+    data: CandidateInput,
+    *,
+    candidate: Optional[Candidate],
+    officer: User,
+    recorded_by: User,
+    reason: str,
+    consent: Optional[ConsentInput],
+    submit: bool,
+) -> Referral:
+    if candidate is None:
+        candidate = Candidate()
+        _apply(candidate, data, vault)
+        session.add(candidate)
+    if consent is not None:
+        candidate.consents.append(
+            Consent(
+                given_on=consent.given_on,
+                method=consent.method,
+                scope_partnership=consent.scope_partnership,
+                scope_companies=consent.scope_companies,
+                recorded_by=recorded_by,
+            )
+        )
+    referral = Referral(candidate=candidate, unit=officer.organisation, referred_by=officer, reason=reason)
+    referral.status = S.DRAFT
+    referral.events.append(ReferralEvent(from_status=None, to_status=S.DRAFT, by=recorded_by, at=utcnow()))
+    session.add(referral)
+    if submit:
+        _submit(referral, recorded_by)
+    return referral
+
+
+def refer_candidate(
+    session: Session,
+    vault: PinVault,
+    data: CandidateInput,
+    *,
+    officer: User,
+    reason: str,
+    consent: Optional[ConsentInput],
+    submit: bool,
+    attach: bool = False,
+) -> Referral:
+    """An officer's referral of a client: a new candidate, or with `attach` a new referral of the
+    candidate already in the bank. Without consent it can only be saved as a draft."""
+    _check_officer(officer)
+    if data.identity is None:
+        raise DomainError("Personnummer eller samordningsnummer saknas.", field="pin")
+    existing = find_duplicate(session, vault, data.identity, data.first_name, data.last_name)
+    if existing is not None and not attach:
+        raise DuplicateCandidate()
+    if existing is not None and any(
+        r.unit_id == officer.organisation_id and r.status in OPEN_STATUSES for r in existing.referrals
+    ):
+        raise Conflict(
+            "Din enhet har redan en pågående remiss för personen. Öppna den under «Mina remisser» i stället.",
+            field="pin",
+            code="open_referral",
+        )
+    referral = _new_referral(
+        session, vault, data, candidate=existing, officer=officer, recorded_by=officer,
+        reason=reason, consent=consent, submit=submit,
+    )
+    _flush(session)
+    return referral
+
+
+def _move(referral: Referral, to: ReferralStatus, by: User, reason: str = "") -> None:
+    if referral.status not in TRANSITIONS[to]:
+        raise Conflict(
+            f"Remissen är {STATUS_WORDS[referral.status]} och kan inte bli {STATUS_WORDS[to]}. "
+            "Ladda om sidan: någon kan ha hunnit före.",
+            code="transition",
+        )
+    referral.events.append(
+        ReferralEvent(from_status=referral.status, to_status=to, by=by, reason=reason, at=utcnow())
+    )
+    referral.status = to
+
+
+def _require_consent(referral: Referral, action: str) -> None:
+    consent = referral.candidate.active_consent
+    if consent is None or not (consent.scope_partnership and consent.scope_companies):
+        raise DomainError(
+            f"Remissen kan inte {action} utan klientens samtycke till att uppgifterna delas med "
+            "partnerskapet och med företagen. Registrera samtycket först, eller spara remissen som utkast.",
+            field="consent_partnership",
+            code="no_consent",
+        )
+
+
+def _submit(referral: Referral, by: User) -> None:
+    _require_consent(referral, "skickas")
+    if not referral.reason.strip():
+        raise DomainError(
+            "Skälet till remissen saknas. Skriv varför klienten remitteras.", field="reason", code="no_reason"
+        )
+    _move(referral, S.SUBMITTED, by)
+    referral.submitted_at = utcnow()
+
+
+def submit_referral(session: Session, referral: Referral, *, by: User, reason: Optional[str] = None) -> None:
+    """Send a draft (or a completed returned referral) to the project leader; `reason`, when
+    given, replaces the referral's reason first."""
+    if reason is not None:
+        referral.reason = parse_reason(reason)
+    _submit(referral, by)
+    session.flush()
+
+
+def accept_referral(session: Session, referral: Referral, *, by: User, activate: bool = False) -> None:
+    """The project leader takes the client on (and with `activate`, starts at once)."""
+    _require_consent(referral, "antas")
+    _move(referral, S.ACCEPTED, by)
+    if activate:
+        _move(referral, S.ACTIVE, by)
+    session.flush()
+
+
+def activate_referral(session: Session, referral: Referral, *, by: User) -> None:
+    _require_consent(referral, "aktiveras")
+    _move(referral, S.ACTIVE, by)
+    session.flush()
+
+
+def return_referral(session: Session, referral: Referral, *, by: User, reason: str) -> None:
+    reason = parse_reason(reason)
+    if not reason:
+        raise DomainError(
+            "Skriv varför remissen återsänds, så att handläggaren vet vad som behöver kompletteras.",
+            field="reason",
+        )
+    _move(referral, S.RETURNED, by, reason)
+    referral.return_reason = reason
+    session.flush()
+
+
+def close_referral(
+    session: Session, referral: Referral, *, by: User, outcome: str | ClosedOutcome | None, reason: str = ""
+) -> None:
+    try:
+        chosen = parse_choice(outcome, OUTCOME_WORDS, what="Utfallet")
+    except CellInvalid:
+        raise DomainError("Välj hur insatsen avslutades.", field="outcome") from None
+    _move(referral, S.CLOSED, by, parse_reason(reason))
+    referral.closed_outcome = ClosedOutcome(chosen)
+    referral.closed_at = utcnow()
+    session.flush()
+
+
+# --- editing, consent, the identity number ---------------------------------------------------
+def update_candidate(
+    session: Session, vault: PinVault, candidate: Candidate, data: CandidateInput, *, expected_version: Any
+) -> None:
+    """Save an edit made on the version the editor saw; refuse if anyone saved in between."""
+    try:
+        seen = int(expected_version)
+    except (TypeError, ValueError):
+        seen = -1
+    if seen != candidate.version:
+        raise Conflict(STALE_EDIT_MESSAGE, code="stale")
+    if data.identity is not None:
+        other = session.scalar(
+            sa.select(Candidate.id).where(
+                Candidate.pin_hash == vault.lookup_hash(data.identity.number), Candidate.id != candidate.id
+            )
+        )
+        if other is not None:
+            raise Conflict("Det numret hör redan till en annan person i kandidatbanken.", field="pin", code="duplicate")
+    _apply(candidate, data, vault)
+    try:
+        _flush(session)
+    except StaleDataError:
+        # Saved by someone else between our read and our write: the UPDATE matched no row.
+        raise Conflict(STALE_EDIT_MESSAGE, code="stale") from None
+
+
+def record_consent(session: Session, candidate: Candidate, consent: ConsentInput, *, by: User) -> Consent:
+    row = Consent(
+        candidate=candidate,
+        given_on=consent.given_on,
+        method=consent.method,
+        scope_partnership=consent.scope_partnership,
+        scope_companies=consent.scope_companies,
+        recorded_by=by,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def withdraw_consent(session: Session, candidate: Candidate, *, by: User) -> int:
+    """Record the client's withdrawal now: from this moment the candidate is out of matching and
+    every employer view (they filter on `consent_in_force()`). The data itself stays."""
+    live = [c for c in candidate.consents if c.withdrawn_at is None]
+    if not live:
+        raise DomainError("Det finns inget gällande samtycke att återkalla.", code="no_consent")
+    now = utcnow()
+    for consent in live:
+        consent.withdrawn_at = now
+        consent.withdrawn_by_id = by.id
+    session.flush()
+    return len(live)
+
+
+def reveal_identity_number(vault: PinVault, candidate: Candidate) -> str:
+    """The full number as YYYYMMDD-NNNN. The caller audits that it was shown."""
+    if not candidate.pin_encrypted:
+        raise DomainError("Inget personnummer är registrerat för personen.")
+    number = vault.decrypt(candidate.pin_encrypted)
+    return f"{number[:8]}-{number[8:]}"
+
+
+# --- bulk import -----------------------------------------------------------------------------
+def _codes(words: Mapping[str, str]) -> str:
+    return ", ".join(dict.fromkeys(words.values()))
+
+
+IMPORT_COLUMNS: list[ColumnSpec] = [
+    ColumnSpec("first_name", "Förnamn", True, "Klientens förnamn.", "Amina"),
+    ColumnSpec("last_name", "Efternamn", True, "Klientens efternamn.", "Hassan"),
+    ColumnSpec(
+        "pin", "Personnummer", True,
+        "Personnummer eller samordningsnummer, 12 siffror: ÅÅÅÅMMDD-NNNN.", "19900101-1239",
+        aliases=("Personnummer/samordningsnummer", "Samordningsnummer"),
+    ),
+    ColumnSpec("phone", "Telefon", False, "Telefonnummer.", "070-123 45 67"),
+    ColumnSpec("email", "E-post", False, "E-postadress.", "amina@exempel.se"),
+    ColumnSpec("contact_channel", "Kontaktväg", False, "telefon, sms eller e-post (tomt = telefon).", "sms"),
+    ColumnSpec("preferred_language", "Kontaktspråk", False, "Språkkod eller språk, t.ex. sv eller arabiska.", "sv"),
+    ColumnSpec("target_group", "Målgrupp", True, f"En av: {_codes(TARGET_GROUP_WORDS)}.", "newcomer"),
+    ColumnSpec("swedish_level", "Svenskanivå", True, "0–6 (0 = ingen, 1 = A1 … 6 = C2) eller A1–C2.", "3"),
+    ColumnSpec("languages", "Andra språk", False, "Språkkoder eller språk, skilda åt med komma.", "ar, en"),
+    ColumnSpec(
+        "interests", "Intressen", True, f"Yrkesområden, skilda åt med komma: {_codes(FIELD_WORDS)}.",
+        "hospitality, sales",
+    ),
+    ColumnSpec("weekdays", "Veckodagar", True, "Dagar klienten kan, t.ex. mån, tis, ons, tor, fre.", "mån, tis, ons"),
+    ColumnSpec("times_of_day", "Tider på dagen", False, "förmiddag, mitt på dagen, eftermiddag.", "förmiddag"),
+    ColumnSpec("postcode", "Postnummer", False, "Fem siffror.", "252 21"),
+    ColumnSpec("area", "Område", False, "Stadsdel eller ort.", "Centrum"),
+    ColumnSpec("lat", "Latitud", False, "Decimaltal, t.ex. 56,046 (tomt går bra).", "56,046"),
+    ColumnSpec("lon", "Longitud", False, "Decimaltal, t.ex. 12,694 (tomt går bra).", "12,694"),
+    ColumnSpec("needs_accessible", "Tillgänglig arbetsplats", False, "ja eller nej.", "nej"),
+    ColumnSpec("needs_other", "Andra behov", False, "Praktiska behov, fritext.", "Kan inte börja före kl. 9"),
+    ColumnSpec(
+        "reason", "Skäl för remiss", False, "Varför klienten remitteras. Krävs när samtycke är ifyllt.",
+        "Vill pröva restaurangyrket",
+    ),
+    ColumnSpec(
+        "consent_given_on", "Samtycke datum", False,
+        "Dagen klienten samtyckte till att uppgifterna delas med partnerskapet och företagen (ÅÅÅÅ-MM-DD). "
+        "Tomt = raden sparas som utkast.", "2026-03-02",
+    ),
+    ColumnSpec("consent_method", "Samtycke sätt", False, "skriftligt, digitalt eller muntligt.", "skriftligt"),
+    ColumnSpec("gender", "Kön", False, "kvinna, man eller annat (tomt går bra).", ""),
+]
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    candidate: CandidateInput
+    consent: Optional[ConsentInput]
+    reason: str
+
+
+class CandidateRowValidator:
+    """Checks one row of a candidate import: its values, that no earlier row of the file is the
+    same person, and that the person is not already in the bank (a duplicate, shown apart)."""
+
+    def __init__(self, session: Session, vault: PinVault):
+        self.session = session
+        self.vault = vault
+        self._rows_by_pin: dict[str, int] = {}
+        self._rows_by_person: dict[tuple[str, str, dt.date], int] = {}
+
+    def __call__(self, values: RowValues) -> ImportRow:
+        problems: list[Problem] = []
+        candidate = consent = None
+        reason = ""
+        try:
+            candidate = parse_candidate_input(values)
+        except InvalidInput as exc:
+            problems += exc.problems
+        try:
+            consent = parse_consent_input(values, scopes_from_checkboxes=False)
+        except InvalidInput as exc:
+            problems += exc.problems
+        try:
+            reason = parse_reason(values.get("reason"))
+        except CellInvalid as exc:
+            problems.append(Problem("reason", exc.problem, exc.fix))
+        if consent is not None and not reason and not any(p.key == "reason" for p in problems):
+            problems.append(
+                Problem(
+                    "reason",
+                    "Skälet till remissen saknas.",
+                    "Skriv skälet, eller töm samtyckeskolumnerna så sparas raden som utkast.",
+                )
+            )
+        if problems or candidate is None or candidate.identity is None:
+            raise RowInvalid(problems)
+        identity = candidate.identity
+        person = (candidate.first_name.casefold(), candidate.last_name.casefold(), identity.birth_date)
+        earlier = self._rows_by_pin.get(identity.number) or self._rows_by_person.get(person)
+        if earlier:
+            raise RowInvalid(
+                [Problem("pin", f"Samma person finns redan på rad {earlier} i filen.", "Ta bort den ena raden.")]
+            )
+        self._rows_by_pin[identity.number] = values.number
+        self._rows_by_person[person] = values.number
+        row = ImportRow(candidate, consent, reason)
+        if find_duplicate(self.session, self.vault, identity, candidate.first_name, candidate.last_name):
+            raise RowDuplicate(DUPLICATE_MESSAGE, row)
+        return row
+
+
+def preview_import(
+    session: Session,
+    vault: PinVault,
+    table: Table,
+    *,
+    progress: Optional[Callable[[Iterable[Any]], Iterable[Any]]] = None,
+) -> Preview[ImportRow]:
+    """Check every row of an uploaded file; nothing is stored."""
+    return validate_rows(table, IMPORT_COLUMNS, CandidateRowValidator(session, vault), progress=progress)
+
+
+def import_candidates(
+    session: Session,
+    vault: PinVault,
+    preview: Preview[ImportRow],
+    *,
+    referrer: User,
+    by: Optional[User] = None,
+    skip_duplicates: bool = False,
+    progress: Optional[Callable[[Iterable[Any]], Iterable[Any]]] = None,
+) -> list[Referral]:
+    """Store every valid row as a referral by `referrer` (an officer) — all or nothing: any row
+    with an error, or duplicates not explicitly skipped, and nothing is stored. Rows with consent
+    are submitted; rows without are drafts. `by` is who ran the import (default: the referrer)."""
+    _check_officer(referrer)
+    if preview.errors:
+        raise DomainError(
+            f"{preview.rows_with_errors} rader i filen har fel. Rätta dem och ladda upp filen igen: "
+            "ingenting har importerats.",
+            field="file",
+            code="row_errors",
+        )
+    if preview.duplicates and not skip_duplicates:
+        raise Conflict(
+            f"{len(preview.duplicates)} rader gäller personer som redan finns i kandidatbanken. Välj att hoppa "
+            "över dem, eller ta bort dem ur filen. Ingenting har importerats.",
+            field="skip_duplicates",
+            code="duplicates",
+        )
+    if not preview.valid_rows:
+        raise DomainError("Det finns inga nya personer att importera i filen.", field="file", code="nothing")
+    actor = by or referrer
+    rows: Iterable[Any] = progress(preview.valid_rows) if progress else preview.valid_rows
+    referrals = [
+        _new_referral(
+            session, vault, row.value.candidate, candidate=None, officer=referrer, recorded_by=actor,
+            reason=row.value.reason, consent=row.value.consent, submit=row.value.consent is not None,
+        )
+        for row in rows
+    ]
+    _flush(session)
+    return referrals

@@ -1,0 +1,745 @@
+"""Spreadsheet import and export for any area: read .xlsx/.csv uploads into a `Table`, validate
+its rows against `ColumnSpec`s with row-level messages in Swedish, keep an upload between
+preview and commit, and write templates and exports whose cells cannot run as formulas.
+
+The usual import, in four calls::
+
+    table = read_table(filename, data)                      # file-level problems: SpreadsheetError
+    preview = validate_rows(table, COLUMNS, row_validator)  # every row checked, nothing stored
+    ...show preview.errors / preview.duplicates, keep the bytes in an UploadStore...
+    preview = validate_rows(read_table(filename, data), COLUMNS, row_validator)  # again, at commit
+    if preview.ok: store every preview.valid_rows[i].value in one transaction
+
+A `row_validator` gets a `RowValues` (column key -> stripped text) and returns the parsed
+value, or raises `RowInvalid([Problem(key, what is wrong, how to fix it), ...])`, or
+`RowDuplicate(message, value)` for a row that repeats a stored record. `RowReader` collects the
+problems of one row while it is parsed with the `parse_*` helpers, which report in Swedish and
+serve web forms as well as files.
+
+Everything here is plain Python (openpyxl, csv): no Flask, no database.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import secrets
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Generic, Literal, Optional, TypeVar
+
+from .errors import DomainError
+
+T = TypeVar("T")
+V = TypeVar("V")
+
+MAX_BYTES = 5 * 1024 * 1024  # the web app's MAX_CONTENT_LENGTH; the CLI is held to the same
+MAX_ROWS = 5000
+Format = Literal["xlsx", "csv"]
+
+_ZIP_MAGIC = b"PK\x03\x04"
+# Files people pick by mistake, recognised by their first bytes so the message can say what they are.
+_OTHER_FORMATS: tuple[tuple[bytes, str], ...] = (
+    (b"\xd0\xcf\x11\xe0", "Filen är i det gamla Excel-formatet (.xls). Spara den som .xlsx och försök igen."),
+    (b"%PDF", "Filen är en PDF, inte ett kalkylark. Ladda upp en .xlsx- eller .csv-fil."),
+    (b"\x89PNG", "Filen är en bild, inte ett kalkylark. Ladda upp en .xlsx- eller .csv-fil."),
+    (b"\xff\xd8\xff", "Filen är en bild, inte ett kalkylark. Ladda upp en .xlsx- eller .csv-fil."),
+    (b"GIF8", "Filen är en bild, inte ett kalkylark. Ladda upp en .xlsx- eller .csv-fil."),
+)
+NOT_A_SPREADSHEET = "Filen är inte ett kalkylark. Ladda upp en .xlsx-fil från Excel eller en .csv-fil."
+# Characters that make Excel, LibreOffice or Google Sheets read a cell as a formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class SpreadsheetError(DomainError):
+    """The file as a whole cannot be used (empty, too big, not a spreadsheet, columns missing)."""
+
+    def __init__(self, message: str, *, code: str = "file"):
+        super().__init__(message, field="file", code=code)
+
+
+# --- reading ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SheetRow:
+    """One data row: `number` is the row number the user sees in Excel (the header is row 1)."""
+
+    number: int
+    cells: tuple[str, ...]
+    formulas: frozenset[int] = frozenset()  # indexes of cells that hold a formula
+
+
+@dataclass(frozen=True)
+class Table:
+    headers: tuple[str, ...]
+    rows: tuple[SheetRow, ...]
+    kind: Format
+    encoding: str = ""  # csv only: "utf-8" or "windows-1252"
+    delimiter: str = ""  # csv only
+
+
+def read_table(filename: str, data: bytes, *, max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS) -> Table:
+    """Read the first sheet of an .xlsx file or a .csv file into text cells.
+
+    The content decides, not the name alone: an .xlsx must be a zip that openpyxl can open, a
+    .csv must be text (UTF-8 with or without BOM, or Windows-1252; comma, semicolon or tab).
+    Formula cells are kept empty and listed in `SheetRow.formulas` so that validation can
+    refuse them: a formula's cached value is whatever the sender's Excel last computed.
+    """
+    if len(data) > max_bytes:
+        raise SpreadsheetError(
+            f"Filen är {len(data) / 1048576:.1f} MB. Största tillåtna storlek är {max_bytes // 1048576} MB: "
+            "dela upp den i flera mindre filer.",
+            code="too_large",
+        )
+    if not data.strip():
+        raise SpreadsheetError("Filen är tom. Fyll i mallen och ladda upp den igen.", code="empty")
+    suffix = Path(filename or "").suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise SpreadsheetError(
+            "Bara filer av typen .xlsx (Excel) och .csv kan läsas in. Spara filen i något av de formaten.",
+            code="extension",
+        )
+    for magic, message in _OTHER_FORMATS:
+        if data.startswith(magic):
+            raise SpreadsheetError(message, code="not_spreadsheet")
+    if suffix == ".xlsx":
+        if not data.startswith(_ZIP_MAGIC):
+            raise SpreadsheetError(NOT_A_SPREADSHEET, code="not_spreadsheet")
+        headers, rows = _read_xlsx(data, max_rows)
+        table = Table(headers, rows, "xlsx")
+    else:
+        if data.startswith(_ZIP_MAGIC):
+            raise SpreadsheetError(
+                "Filen heter .csv men är en Excel-fil. Byt filändelse till .xlsx eller spara den som CSV.",
+                code="not_spreadsheet",
+            )
+        text, encoding = _decode(data)
+        delimiter = _sniff_delimiter(text)
+        headers, rows = _read_csv(text, delimiter, max_rows)
+        table = Table(headers, rows, "csv", encoding=encoding, delimiter=delimiter)
+    if not any(table.headers):
+        raise SpreadsheetError("Filen är tom. Fyll i mallen och ladda upp den igen.", code="empty")
+    if not table.rows:
+        raise SpreadsheetError(
+            "Filen har en rubrikrad men inga rader med uppgifter. Fyll i en rad per person under rubrikerna.",
+            code="no_rows",
+        )
+    return table
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if b"\x00" in data:
+        raise SpreadsheetError(NOT_A_SPREADSHEET, code="not_spreadsheet")
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise SpreadsheetError(
+            "Filens tecken kunde inte läsas. Spara den som CSV i UTF-8 (eller som .xlsx) och försök igen.",
+            code="encoding",
+        ) from None
+    # Control characters other than line breaks and tabs mean binary data, not a text table.
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\r\n\t" for ch in text):
+        raise SpreadsheetError(NOT_A_SPREADSHEET, code="not_spreadsheet")
+    return text, "windows-1252"
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter the header line uses most: Swedish Excel writes ';', most tools ','."""
+    first = text.lstrip("\r\n").splitlines()[0] if text.strip() else ""
+    counts = {d: first.count(d) for d in (";", ",", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _read_csv(text: str, delimiter: str, max_rows: int) -> tuple[tuple[str, ...], tuple[SheetRow, ...]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    headers: tuple[str, ...] = ()
+    rows: list[SheetRow] = []
+    try:
+        for number, cells in enumerate(reader, start=1):
+            values = tuple(_clean(c) for c in cells)
+            if number == 1:
+                headers = values
+            elif any(values):
+                # In a CSV nothing is a formula, but a cell starting with '=' becomes one when the
+                # file is opened in Excel: refuse it like a formula in an .xlsx.
+                formulas = frozenset(i for i, v in enumerate(values) if v.startswith("="))
+                rows.append(SheetRow(number, values, formulas))
+                _check_rows(rows, max_rows)
+    except csv.Error as exc:
+        raise SpreadsheetError(
+            f"Filen kunde inte läsas som CSV ({exc}). Kontrollera citattecknen eller spara om filen från Excel.",
+            code="csv",
+        ) from None
+    return headers, tuple(rows)
+
+
+def _read_xlsx(data: bytes, max_rows: int) -> tuple[tuple[str, ...], tuple[SheetRow, ...]]:
+    import openpyxl  # imported here: only imports of spreadsheets need it
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception:  # openpyxl raises zipfile, KeyError and its own errors for non-workbooks
+        raise SpreadsheetError(NOT_A_SPREADSHEET, code="not_spreadsheet") from None
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # some writers store wrong dimensions; read what is there
+        headers: tuple[str, ...] = ()
+        rows: list[SheetRow] = []
+        for number, cells in enumerate(sheet.iter_rows(min_row=1, min_col=1), start=1):
+            values = tuple("" if c.data_type == "f" else _cell_text(c.value) for c in cells)
+            if number == 1:
+                headers = values
+                continue
+            formulas = frozenset(i for i, c in enumerate(cells) if c.data_type == "f")
+            if any(values) or formulas:  # rows that only carry formatting are not counted
+                rows.append(SheetRow(number, values, formulas))
+                _check_rows(rows, max_rows)
+    except SpreadsheetError:
+        raise
+    except Exception:  # a damaged sheet part
+        raise SpreadsheetError(NOT_A_SPREADSHEET, code="not_spreadsheet") from None
+    finally:
+        workbook.close()
+    return headers, tuple(rows)
+
+
+def _check_rows(rows: list[SheetRow], limit: int) -> None:
+    if len(rows) > limit:
+        raise SpreadsheetError(f"Filen har fler än {limit} rader. Dela upp den i flera filer.", code="too_many_rows")
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return _clean(str(value))
+
+
+def _clean(text: str) -> str:
+    return text.replace("\u00a0", " ").strip()
+
+
+# --- column specs and row validation ---------------------------------------------------------
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of an import: `header` is the Swedish heading in the template and the file.
+
+    `help` says what to write (in the template's instructions and in error messages);
+    `aliases` are other headings accepted for the same column.
+    """
+
+    key: str
+    header: str
+    required: bool = False
+    help: str = ""
+    example: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with one value (`key` names the column or form field) and how to fix it."""
+
+    key: str
+    problem: str
+    fix: str = ""
+
+    @property
+    def message(self) -> str:
+        return f"{self.problem} {self.fix}".strip()
+
+
+class CellInvalid(ValueError):
+    """Raised by a `parse_*` helper: the value cannot be used. `RowReader` turns it into a Problem."""
+
+    def __init__(self, problem: str, fix: str = ""):
+        super().__init__(problem)
+        self.problem = problem
+        self.fix = fix
+
+
+class RowInvalid(Exception):
+    def __init__(self, problems: Sequence[Problem]):
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = list(problems)
+
+
+class RowDuplicate(Exception, Generic[V]):
+    """The row repeats a record that is already stored; shown apart and skipped on request."""
+
+    def __init__(self, message: str, value: V):
+        super().__init__(message)
+        self.message = message
+        self.value = value
+
+
+class RowValues(dict[str, str]):
+    """A row's text by column key ('' for an empty or absent column), with its row number."""
+
+    def __init__(self, number: int, values: Mapping[str, str]):
+        super().__init__(values)
+        self.number = number
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str  # the heading as the user sees it; "" when the whole row is at fault
+    problem: str
+    fix: str = ""
+
+
+@dataclass(frozen=True)
+class ValidRow(Generic[V]):
+    row: int
+    value: V
+
+
+@dataclass(frozen=True)
+class DuplicateRow(Generic[V]):
+    row: int
+    message: str
+    value: V
+
+
+@dataclass
+class Preview(Generic[V]):
+    """The outcome of checking every row. Nothing is stored by making one."""
+
+    valid_rows: list[ValidRow[V]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    duplicates: list[DuplicateRow[V]] = field(default_factory=list)
+    unknown_headers: list[str] = field(default_factory=list)
+    total_rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when no row has an error (duplicates aside): the file may be committed."""
+        return not self.errors
+
+    @property
+    def rows_with_errors(self) -> int:
+        return len({e.row for e in self.errors})
+
+
+def normalise_header(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("*", "")).strip().casefold()
+
+
+def map_headers(table: Table, specs: Sequence[ColumnSpec]) -> tuple[dict[str, int], list[str]]:
+    """Column key -> index in the table, and the headings no spec knows. Raises SpreadsheetError
+    for missing required columns or a heading that appears twice."""
+    by_name: dict[str, ColumnSpec] = {}
+    for spec in specs:
+        for name in (spec.header, *spec.aliases):
+            by_name[normalise_header(name)] = spec
+    index: dict[str, int] = {}
+    unknown: list[str] = []
+    for i, heading in enumerate(table.headers):
+        if not heading:
+            continue
+        spec = by_name.get(normalise_header(heading))
+        if spec is None:
+            unknown.append(heading)
+        elif spec.key in index:
+            raise SpreadsheetError(
+                f"Kolumnen «{spec.header}» finns två gånger. Ta bort den ena och försök igen.", code="columns"
+            )
+        else:
+            index[spec.key] = i
+    missing = [s.header for s in specs if s.required and s.key not in index]
+    if missing:
+        raise SpreadsheetError(
+            "Filen saknar " + ("kolumnen " if len(missing) == 1 else "kolumnerna ")
+            + ", ".join(f"«{m}»" for m in missing)
+            + ". Rubrikerna ska stå på första raden, som i mallen: ladda ner mallen och klistra in uppgifterna i den.",
+            code="columns",
+        )
+    return index, unknown
+
+
+def validate_rows(
+    table: Table,
+    specs: Sequence[ColumnSpec],
+    row_validator: Callable[[RowValues], V],
+    *,
+    progress: Optional[Callable[[Iterable[SheetRow]], Iterable[SheetRow]]] = None,
+) -> Preview[V]:
+    """Check every row: empty required cells and formulas here, the rest by `row_validator`.
+
+    `progress` may wrap the row iteration (e.g. `lambda rows: tqdm(rows, total=...)`).
+    """
+    index, unknown = map_headers(table, specs)
+    spec_by_key = {s.key: s for s in specs}
+    preview: Preview[V] = Preview(unknown_headers=unknown, total_rows=len(table.rows))
+    rows: Iterable[SheetRow] = progress(table.rows) if progress else table.rows
+    for row in rows:
+        values = RowValues(row.number, {key: _cell(row, i) for key, i in index.items()})
+        found: dict[str, Problem] = {}
+        for key, i in index.items():
+            if i in row.formulas:
+                found[key] = Problem(
+                    key,
+                    "Cellen innehåller en formel.",
+                    "Skriv in värdet som text (kopiera och klistra in som värden) i stället för en formel.",
+                )
+                values[key] = ""
+        for spec in specs:
+            if spec.required and not values.get(spec.key) and spec.key not in found:
+                found[spec.key] = Problem(spec.key, "Värdet saknas.", spec.help)
+        try:
+            value = row_validator(values)
+        except RowInvalid as exc:
+            for p in exc.problems:
+                found.setdefault(p.key, p)
+        except RowDuplicate as dup:
+            if not found:
+                preview.duplicates.append(DuplicateRow(row.number, dup.message, dup.value))
+                continue
+        else:
+            if not found:
+                preview.valid_rows.append(ValidRow(row.number, value))
+                continue
+        for p in found.values():
+            spec = spec_by_key.get(p.key)
+            column = table.headers[index[p.key]] if p.key in index else (spec.header if spec else "")
+            preview.errors.append(RowError(row.number, column, p.problem, p.fix))
+    return preview
+
+
+def _cell(row: SheetRow, i: int) -> str:
+    return row.cells[i] if i < len(row.cells) else ""
+
+
+class RowReader:
+    """Parses one row (or one submitted form) field by field, collecting every problem::
+
+        r = RowReader(values)
+        level = r.get("swedish_level", parse_int, minimum=0, maximum=6)
+        r.done()  # raises RowInvalid if any get() failed
+    """
+
+    def __init__(self, values: Mapping[str, Any]):
+        self.values = values
+        self.problems: list[Problem] = []
+
+    def get(self, key: str, parser: Callable[..., T], *args: Any, **kwargs: Any) -> Optional[T]:
+        try:
+            return parser(self.values.get(key), *args, **kwargs)
+        except CellInvalid as exc:
+            self.problems.append(Problem(key, exc.problem, exc.fix))
+            return None
+
+    def add(self, key: str, problem: str, fix: str = "") -> None:
+        self.problems.append(Problem(key, problem, fix))
+
+    def has_problem(self, key: str) -> bool:
+        return any(p.key == key for p in self.problems)
+
+    def done(self) -> None:
+        if self.problems:
+            raise RowInvalid(self.problems)
+
+
+# --- value parsers (shared by file imports and web forms) ------------------------------------
+def _text(value: Any) -> str:
+    return "" if value is None else _clean(str(value))
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """A user's value quoted back in a message, shortened."""
+    return f"«{text[:limit]}{'…' if len(text) > limit else ''}»"
+
+
+def parse_text(value: Any, *, required: bool = False, max_length: int = 200, what: str = "Värdet") -> str:
+    text = _text(value)
+    if required and not text:
+        raise CellInvalid(f"{what} saknas.", "Fyll i ett värde.")
+    if len(text) > max_length:
+        raise CellInvalid(f"{what} är för långt ({len(text)} tecken).", f"Korta det till högst {max_length} tecken.")
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\r\n\t" for ch in text):
+        raise CellInvalid(f"{what} innehåller osynliga styrtecken.", "Skriv in texten på nytt.")
+    return text
+
+
+def parse_int(value: Any, *, minimum: int, maximum: int, required: bool = True, what: str = "Talet") -> Optional[int]:
+    text = _text(value)
+    fix = f"Skriv ett heltal från {minimum} till {maximum}."
+    if not text:
+        if required:
+            raise CellInvalid(f"{what} saknas.", fix)
+        return None
+    try:
+        number = Decimal(text.replace(",", ".").replace(" ", ""))
+    except InvalidOperation:
+        raise CellInvalid(f"{_shown(text)} är inte ett heltal.", fix) from None
+    if not number.is_finite() or number != number.to_integral_value():
+        raise CellInvalid(f"{_shown(text)} är inte ett heltal.", fix)
+    if not minimum <= number <= maximum:
+        raise CellInvalid(f"{what} {_shown(text)} är utanför {minimum}–{maximum}.", fix)
+    return int(number)
+
+
+def parse_decimal(
+    value: Any, *, minimum: float, maximum: float, required: bool = False, what: str = "Talet"
+) -> Optional[float]:
+    text = _text(value)
+    fix = f"Skriv ett tal från {minimum} till {maximum}, med decimalkomma eller decimalpunkt."
+    if not text:
+        if required:
+            raise CellInvalid(f"{what} saknas.", fix)
+        return None
+    try:
+        number = Decimal(text.replace(",", ".").replace(" ", ""))
+    except InvalidOperation:
+        raise CellInvalid(f"{_shown(text)} är inte ett tal.", fix) from None
+    if not number.is_finite() or not minimum <= number <= maximum:
+        raise CellInvalid(f"{what} {_shown(text)} är utanför {minimum}–{maximum}.", fix)
+    return float(number)
+
+
+_YES = {"ja", "j", "x", "1", "true", "sant", "yes", "y"}
+_NO = {"nej", "n", "0", "false", "falskt", "no", ""}
+
+
+def parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = _text(value).casefold()
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise CellInvalid(f"{_shown(text)} är varken ja eller nej.", "Skriv ja eller nej (eller lämna tomt för nej).")
+
+
+def parse_date(
+    value: Any,
+    *,
+    required: bool = False,
+    earliest: Optional[dt.date] = None,
+    latest: Optional[dt.date] = None,
+    what: str = "Datumet",
+) -> Optional[dt.date]:
+    fix = "Skriv datumet som ÅÅÅÅ-MM-DD, t.ex. 2026-03-15."
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        day = value
+    else:
+        text = _text(value)
+        if not text:
+            if required:
+                raise CellInvalid(f"{what} saknas.", fix)
+            return None
+        try:
+            day = dt.date.fromisoformat(text[:10])
+        except ValueError:
+            raise CellInvalid(f"{_shown(text)} är inte ett datum.", fix) from None
+    if earliest and day < earliest:
+        raise CellInvalid(f"{what} {day.isoformat()} är för tidigt.", f"Skriv ett datum från {earliest.isoformat()}.")
+    if latest and day > latest:
+        raise CellInvalid(f"{what} {day.isoformat()} är för sent.", f"Skriv ett datum senast {latest.isoformat()}.")
+    return day
+
+
+def parse_choice(
+    value: Any, vocabulary: Mapping[str, T], *, required: bool = True, what: str = "Värdet"
+) -> Optional[T]:
+    """One value from `vocabulary` (keys compared case-insensitively, e.g. slugs and Swedish words)."""
+    text = _text(value)
+    if not text:
+        if required:
+            raise CellInvalid(f"{what} saknas.", f"Skriv ett av: {_allowed(vocabulary)}.")
+        return None
+    lookup = {k.casefold(): v for k, v in vocabulary.items()}
+    if text.casefold() not in lookup:
+        raise CellInvalid(f"{_shown(text)} är inte ett giltigt värde.", f"Skriv ett av: {_allowed(vocabulary)}.")
+    return lookup[text.casefold()]
+
+
+_LIST_SPLIT = re.compile(r"[,;|/\n]+")
+
+
+def parse_list(
+    value: Any, vocabulary: Mapping[str, T], *, required: bool = False, what: str = "Listan"
+) -> list[T]:
+    """Several values from `vocabulary`, written as a list ('it, sales' or 'it|sales') or given as a
+    sequence (a form's checkboxes). Unknown entries are named in the message; order is kept."""
+    if value is None or isinstance(value, str):
+        items = [i.strip() for i in _LIST_SPLIT.split(_text(value)) if i.strip()]
+    else:
+        items = [_text(i) for i in value if _text(i)]
+    lookup = {k.casefold(): v for k, v in vocabulary.items()}
+    unknown = [i for i in items if i.casefold() not in lookup]
+    if unknown:
+        listed = ", ".join(_shown(u, 25) for u in unknown[:5])
+        raise CellInvalid(
+            f"{listed} {'är inget giltigt värde' if len(unknown) == 1 else 'är inga giltiga värden'}.",
+            f"Skriv ett eller flera av: {_allowed(vocabulary)} (skilj dem åt med komma).",
+        )
+    if required and not items:
+        raise CellInvalid(f"{what} saknas.", f"Skriv ett eller flera av: {_allowed(vocabulary)}.")
+    return list(dict.fromkeys(lookup[i.casefold()] for i in items))
+
+
+def _allowed(vocabulary: Mapping[str, Any], limit: int = 30) -> str:
+    # The first spelling of each value (slugs come first in the vocabularies we build).
+    firsts: dict[Any, str] = {}
+    for spelling, meaning in vocabulary.items():
+        firsts.setdefault(meaning, spelling)
+    shown = ", ".join(list(firsts.values())[:limit])
+    return shown + (" …" if len(firsts) > limit else "")
+
+
+# --- writing ---------------------------------------------------------------------------------
+def safe_cell(value: Any) -> Any:
+    """Neutralise a cell for export: text starting with = + - @ tab or CR gets a leading quote,
+    so that no spreadsheet program runs it as a formula (CSV/formula injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def write_table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    fmt: Format,
+    *,
+    sheet_title: str = "Data",
+    extra_sheets: Optional[Mapping[str, tuple[Sequence[str], Iterable[Sequence[Any]]]]] = None,
+) -> bytes:
+    """An export: .xlsx (bold header row, frozen) or .csv (UTF-8 with BOM, semicolon, CRLF, as
+    Swedish Excel opens it). Every cell goes through `safe_cell`. `extra_sheets` (xlsx only) adds
+    sheets, e.g. instructions."""
+    if fmt == "csv":
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+        writer.writerow([safe_cell(h) for h in headers])
+        for row in rows:
+            writer.writerow([safe_cell(_export_value(v)) for v in row])
+        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    if fmt != "xlsx":
+        raise ValueError(f"unknown format {fmt!r}")
+    import openpyxl
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = openpyxl.Workbook()
+    sheets = [(sheet_title, headers, rows), *((t, h, r) for t, (h, r) in (extra_sheets or {}).items())]
+    for n, (title, sheet_headers, sheet_rows) in enumerate(sheets):
+        sheet = workbook.active if n == 0 else workbook.create_sheet()
+        sheet.title = title[:31]
+        sheet.append([safe_cell(h) for h in sheet_headers])
+        widths = [len(str(h)) for h in sheet_headers]
+        for row in sheet_rows:
+            values = [safe_cell(_export_value(v)) for v in row]
+            sheet.append(values)
+            for i, v in enumerate(values[: len(widths)]):
+                widths[i] = max(widths[i], len(str(v if v is not None else "")))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for i, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 10), 60)
+        sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _export_value(value: Any) -> Any:
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(str(v) for v in value)
+    return value
+
+
+def write_template(specs: Sequence[ColumnSpec], fmt: Format, *, sheet_title: str = "Import") -> bytes:
+    """An empty import template with the Swedish headings. The .xlsx has a second sheet,
+    «Anvisningar», that says for each column whether it is required, what to write and an example."""
+    headers = [s.header for s in specs]
+    if fmt == "csv":
+        return write_table(headers, [], "csv")
+    instructions = [
+        (s.header, "ja" if s.required else "nej", s.help, s.example) for s in specs
+    ]
+    return write_table(
+        headers,
+        [],
+        "xlsx",
+        sheet_title=sheet_title,
+        extra_sheets={"Anvisningar": (("Kolumn", "Obligatorisk", "Vad du skriver", "Exempel"), instructions)},
+    )
+
+
+# --- keeping an upload between preview and commit --------------------------------------------
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+
+
+class UploadStore:
+    """Uploaded files kept on the server between the preview and the commit, so the commit reads
+    the same bytes again instead of trusting rows posted back by the browser.
+
+    Each upload is `<token>.bin` plus `<token>.json` (owner and whatever the caller adds); the
+    token is random and only ever used as a file name after it matched a strict pattern.
+    """
+
+    def __init__(self, directory: Path | str, *, max_age: dt.timedelta = dt.timedelta(hours=24)):
+        self.directory = Path(directory)
+        self.max_age = max_age
+
+    def save(self, data: bytes, *, owner_id: int, **meta: Any) -> str:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.prune()
+        token = secrets.token_urlsafe(32)
+        self._path(token, ".bin").write_bytes(data)
+        self._path(token, ".json").write_text(json.dumps({"owner_id": owner_id, **meta}), encoding="utf-8")
+        return token
+
+    def load(self, token: str, *, owner_id: int) -> Optional[tuple[bytes, dict[str, Any]]]:
+        """The upload's bytes and metadata, or None when the token is unknown, expired or another
+        user's."""
+        if not _TOKEN.match(token or ""):
+            return None
+        data_path, meta_path = self._path(token, ".bin"), self._path(token, ".json")
+        if not data_path.is_file() or not meta_path.is_file() or self._expired(data_path):
+            return None
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("owner_id") != owner_id:
+            return None
+        return data_path.read_bytes(), meta
+
+    def delete(self, token: str) -> None:
+        if _TOKEN.match(token or ""):
+            for suffix in (".bin", ".json"):
+                self._path(token, suffix).unlink(missing_ok=True)
+
+    def prune(self) -> None:
+        """Remove uploads older than `max_age` (previews that were never committed)."""
+        if not self.directory.is_dir():
+            return
+        for path in self.directory.glob("*.bin"):
+            if self._expired(path):
+                self.delete(path.stem)
+
+    def _expired(self, path: Path) -> bool:
+        return time.time() - path.stat().st_mtime > self.max_age.total_seconds()
+
+    def _path(self, token: str, suffix: str) -> Path:
+        return self.directory / f"{token}{suffix}"

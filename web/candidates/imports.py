@@ -1,0 +1,142 @@
+"""Bulk import of candidates in two steps. Upload → preview: every row is checked and nothing is
+stored; the file's bytes stay on the server under a random token. Commit: the same bytes are
+read and checked again (nothing the browser posts back is trusted), then every row is stored in
+one transaction, or none is."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from models import User
+from models.enums import Role
+from models.operations import candidates as ops
+from models.operations.errors import DomainError
+from models.operations.spreadsheet import UploadStore, read_table, write_template
+
+from .. import permissions as perm
+from ..config import INSTANCE_DIR
+from ..extensions import db, pin_vault
+from ..helpers import audit, require
+from .forms import ImportCommitForm, ImportForm
+
+TEMPLATE = "candidates/import.html"
+MIMETYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+def uploads() -> UploadStore:
+    return UploadStore(current_app.config.get("CANDIDATE_IMPORT_DIR") or INSTANCE_DIR / "uploads" / "candidates")
+
+
+def _upload_form() -> ImportForm:
+    form = ImportForm()
+    if perm.can_decide_referrals(current_user):
+        officers = db.session.scalars(
+            sa.select(User)
+            .where(User.role == Role.WELFARE_OFFICER, User.active.is_(True), User.organisation_id.is_not(None))
+            .options(joinedload(User.organisation))
+            .order_by(User.name)
+        )
+        form.referrer.choices = [("", _("Välj handläggare"))] + [
+            (str(u.id), f"{u.name} ({u.organisation.short_name})") for u in officers if u.organisation
+        ]
+    return form
+
+
+def _referrer(chosen: Any) -> Optional[User]:
+    """An officer imports as themselves, whatever the form says; a project leader names an
+    active officer with a unit."""
+    if perm.can_refer(current_user):
+        return current_user._get_current_object()  # type: ignore[no-any-return]
+    try:
+        user = db.session.get(User, int(chosen))
+    except (TypeError, ValueError):
+        return None
+    return user if user is not None and user.active and perm.can_refer(user) else None
+
+
+def import_upload_view() -> Any:
+    require(perm.can_import_candidates(current_user))
+    form = _upload_form()
+    if not form.validate_on_submit():
+        return render_template(TEMPLATE, form=form)
+    referrer = _referrer(form.referrer.data)
+    upload = form.file.data
+    if referrer is None:
+        form.referrer.errors = [_("Välj vilken handläggare som remitterar personerna i filen.")]
+    if not upload or not upload.filename:
+        form.file.errors = [_("Välj en fil att ladda upp.")]
+    if form.referrer.errors or form.file.errors:
+        return render_template(TEMPLATE, form=form), 422
+    data = upload.read()
+    try:
+        preview = ops.preview_import(db.session, pin_vault(), read_table(upload.filename, data))
+    except DomainError as err:
+        db.session.rollback()
+        form.file.errors = [err.message]
+        return render_template(TEMPLATE, form=form), err.status
+    db.session.rollback()  # a preview only reads
+    if not preview.ok:  # nothing can be committed until the file is corrected and uploaded again
+        return render_template(TEMPLATE, form=form, preview=preview, referrer=referrer, filename=upload.filename), 422
+    token = uploads().save(data, owner_id=current_user.id, filename=upload.filename, referrer_id=referrer.id)
+    commit_form = ImportCommitForm(formdata=None, token=token)
+    return render_template(
+        TEMPLATE, form=form, preview=preview, commit_form=commit_form, referrer=referrer, filename=upload.filename
+    )
+
+
+def import_commit_view() -> Any:
+    require(perm.can_import_candidates(current_user))
+    form = ImportCommitForm()
+    stored = uploads().load(form.token.data or "", owner_id=current_user.id) if form.validate_on_submit() else None
+    referrer = _referrer(stored[1].get("referrer_id")) if stored else None
+    if stored is None or referrer is None:
+        flash(_("Förhandsgranskningen finns inte längre. Ladda upp filen igen."), "error")
+        return redirect(url_for(".import_upload"))
+    data, meta = stored
+    preview = None
+    try:
+        preview = ops.preview_import(db.session, pin_vault(), read_table(meta["filename"], data))
+        referrals = ops.import_candidates(
+            db.session, pin_vault(), preview, referrer=referrer, by=current_user._get_current_object(),
+            skip_duplicates=bool(form.skip_duplicates.data),
+        )
+    except DomainError as err:
+        db.session.rollback()
+        return render_template(
+            TEMPLATE, form=_upload_form(), preview=preview, commit_form=form, referrer=referrer,
+            filename=meta["filename"], commit_error=err.message,
+        ), err.status
+    audit(
+        "candidates_imported", target_type="referral", count=len(referrals),
+        skipped=len(preview.duplicates), referrer_id=referrer.id,
+    )
+    db.session.commit()
+    uploads().delete(form.token.data or "")
+    submitted = sum(r.status.value == "submitted" for r in referrals)
+    flash(
+        _("%(n)s personer är importerade: %(s)s skickade till projektledaren och %(d)s sparade som utkast.",
+          n=len(referrals), s=submitted, d=len(referrals) - submitted),
+        "success",
+    )
+    return redirect(url_for(".referrals" if perm.can_refer(current_user) else ".bank"))
+
+
+def import_template_view(fmt: str) -> Any:
+    require(perm.can_import_candidates(current_user))
+    if fmt not in MIMETYPES:
+        abort(404)
+    data = write_template(ops.IMPORT_COLUMNS, fmt, sheet_title="Kandidater")  # type: ignore[arg-type]
+    return Response(
+        data,
+        mimetype=MIMETYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="kandidatimport-mall.{fmt}"'},
+    )

@@ -1,0 +1,324 @@
+"""Read queries of the candidate bank: the bank's search, the officer's referral list, what a
+candidate page shows, and the start-page panels. Every list starts from the viewer's scope
+(web/permissions.py), so no filter value or page number can widen it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, Optional, TypeVar
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from models import (
+    Activity,
+    ActivityParticipant,
+    Candidate,
+    Feedback,
+    Offer,
+    Referral,
+    ReferralEvent,
+    Visit,
+    utcnow,
+)
+from models.enums import FIELD_SLUGS, LIVE_VISIT_STATUSES, WEEKDAYS, ReferralStatus, TargetGroup, VisitStatus
+
+from .. import permissions as perm
+
+T = TypeVar("T")
+PAGE_SIZE = 25
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+SORTS = ("-referred", "referred", "name", "-level")
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of a list, with what the `pager` macro reads."""
+
+    items: list[T]
+    number: int
+    pages: int
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def paginate(session: Session, stmt: sa.Select[Any], page: int, per_page: int = PAGE_SIZE) -> Page[Any]:
+    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    pages = max(1, math.ceil(total / per_page))
+    number = min(max(1, page), pages)
+    items = list(session.scalars(stmt.limit(per_page).offset((number - 1) * per_page)))
+    return Page(items=items, number=number, pages=pages, total=total)
+
+
+def page_number(args: Mapping[str, Any]) -> int:
+    try:
+        return max(1, int(args.get("page", 1)))
+    except (TypeError, ValueError):
+        return 1
+
+
+# --- the bank's search -----------------------------------------------------------------------
+@dataclass
+class BankFilters:
+    q: str = ""
+    status: Optional[ReferralStatus] = None
+    target_group: Optional[TargetGroup] = None
+    interests: list[str] = field(default_factory=list)
+    level_min: Optional[int] = None
+    level_max: Optional[int] = None
+    weekdays: list[str] = field(default_factory=list)
+    area: str = ""
+    visited: Optional[bool] = None
+    referred_from: Optional[dt.date] = None
+    referred_to: Optional[dt.date] = None
+    sort: str = "-referred"
+
+
+def enum_or_none(cls: type[T], value: Any) -> Optional[T]:
+    try:
+        return cls(value) if value else None  # type: ignore[call-arg]
+    except ValueError:
+        return None
+
+
+def _level(value: Any) -> Optional[int]:
+    return int(value) if isinstance(value, str) and value.isdigit() and int(value) <= 6 else None
+
+
+def _date(value: Any) -> Optional[dt.date]:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_bank_filters(data: Mapping[str, Any]) -> tuple[BankFilters, list[str]]:
+    """Filters from the search form's data. Values no form could send are dropped; the field
+    names of dates that could not be read are returned, to be shown as errors."""
+    bad_dates = [name for name in ("referred_from", "referred_to") if data.get(name) and _date(data[name]) is None]
+    return (
+        BankFilters(
+            q=(data.get("q") or "").strip()[:100],
+            status=enum_or_none(ReferralStatus, data.get("status")),
+            target_group=enum_or_none(TargetGroup, data.get("target_group")),
+            interests=[s for s in data.get("interests") or [] if s in FIELD_SLUGS],
+            level_min=_level(data.get("level_min")),
+            level_max=_level(data.get("level_max")),
+            weekdays=[d for d in data.get("weekdays") or [] if d in WEEKDAYS],
+            area=(data.get("area") or "").strip()[:100],
+            visited={"yes": True, "no": False}.get(data.get("visited") or ""),
+            referred_from=_date(data.get("referred_from")),
+            referred_to=_date(data.get("referred_to")),
+            sort=data.get("sort") if data.get("sort") in SORTS else "-referred",
+        ),
+        bad_dates,
+    )
+
+
+def _contains(column: Any, text: str) -> sa.ColumnElement[bool]:
+    # lower() folds only ASCII on SQLite; matching the text as typed as well covers "Åsa".
+    return sa.or_(
+        sa.func.lower(column).contains(text.lower(), autoescape=True), column.contains(text, autoescape=True)
+    )
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=STOCKHOLM)
+
+
+def _referred_at() -> Any:
+    return sa.func.coalesce(Referral.submitted_at, Referral.created_at)
+
+
+def _latest_referral(user: Any, column: Any) -> Any:
+    """The viewer's latest visible referral of the row's candidate: its status or date."""
+    return (
+        sa.select(column)
+        .where(Referral.candidate_id == Candidate.id, perm.referral_scope(user))
+        .order_by(Referral.created_at.desc(), Referral.id.desc())
+        .limit(1)
+        .correlate(Candidate)
+        .scalar_subquery()
+    )
+
+
+def bank_query(user: Any, f: BankFilters) -> sa.Select[Any]:
+    visible_referral = sa.exists().where(Referral.candidate_id == Candidate.id, perm.referral_scope(user))
+    stmt = (
+        sa.select(Candidate)
+        .where(perm.candidate_scope(user), visible_referral, Candidate.anonymised_at.is_(None))
+        .options(selectinload(Candidate.referrals), selectinload(Candidate.consents))
+    )
+    for word in f.q.split()[:5]:
+        stmt = stmt.where(sa.or_(_contains(Candidate.first_name, word), _contains(Candidate.last_name, word)))
+    if f.status:
+        stmt = stmt.where(_latest_referral(user, Referral.status) == f.status)
+    if f.target_group:
+        stmt = stmt.where(Candidate.target_group == f.target_group)
+    if f.interests:
+        stmt = stmt.where(Candidate.interests.has_any(f.interests))
+    if f.level_min is not None:
+        stmt = stmt.where(Candidate.swedish_level >= f.level_min)
+    if f.level_max is not None:
+        stmt = stmt.where(Candidate.swedish_level <= f.level_max)
+    if f.weekdays:
+        stmt = stmt.where(Candidate.weekdays.has_any(f.weekdays))
+    if f.area:
+        digits = f.area.replace(" ", "")
+        matches = [_contains(Candidate.area, f.area)]
+        if digits.isdigit():  # postcodes are stored as "252 21"
+            matches.append(Candidate.postcode.startswith(f"{digits[:3]} {digits[3:]}".strip()))
+        stmt = stmt.where(sa.or_(*matches))
+    if f.visited is not None:
+        visited = sa.exists().where(Visit.candidate_id == Candidate.id, Visit.status == VisitStatus.COMPLETED)
+        stmt = stmt.where(visited if f.visited else ~visited)
+    if f.referred_from or f.referred_to:
+        in_range = [Referral.candidate_id == Candidate.id, perm.referral_scope(user)]
+        if f.referred_from:
+            in_range.append(_referred_at() >= _local_midnight(f.referred_from))
+        if f.referred_to:
+            in_range.append(_referred_at() < _local_midnight(f.referred_to + dt.timedelta(days=1)))
+        stmt = stmt.where(sa.exists().where(*in_range))
+    latest_at = _latest_referral(user, _referred_at())
+    order = {
+        "-referred": [latest_at.desc()],
+        "referred": [latest_at.asc()],
+        "name": [Candidate.last_name, Candidate.first_name],
+        "-level": [Candidate.swedish_level.desc(), Candidate.last_name],
+    }[f.sort]
+    return stmt.order_by(*order, Candidate.id)
+
+
+@dataclass(frozen=True)
+class VisitSummary:
+    next_visit: Optional[Visit] = None
+    completed: int = 0
+
+
+def visit_summaries(session: Session, candidate_ids: list[int]) -> dict[int, VisitSummary]:
+    """Per candidate: the next live visit and how many visits were completed."""
+    if not candidate_ids:
+        return {}
+    completed = dict(
+        session.execute(
+            sa.select(Visit.candidate_id, sa.func.count())
+            .where(Visit.candidate_id.in_(candidate_ids), Visit.status == VisitStatus.COMPLETED)
+            .group_by(Visit.candidate_id)
+        ).all()
+    )
+    upcoming: dict[int, Visit] = {}
+    for visit in session.scalars(
+        sa.select(Visit)
+        .where(Visit.candidate_id.in_(candidate_ids), Visit.status.in_(LIVE_VISIT_STATUSES), Visit.end_at >= utcnow())
+        .options(joinedload(Visit.offer).joinedload(Offer.company))
+        .order_by(Visit.start_at)
+    ):
+        upcoming.setdefault(visit.candidate_id, visit)
+    return {cid: VisitSummary(upcoming.get(cid), completed.get(cid, 0)) for cid in candidate_ids}
+
+
+def visible_referrals(user: Any, candidate: Candidate) -> list[Referral]:
+    """The candidate's referrals the viewer may see, newest first."""
+    shown = [r for r in candidate.referrals if perm.can_view_referral(user, r)]
+    return sorted(shown, key=lambda r: (r.created_at, r.id), reverse=True)
+
+
+# --- the officer's referral list -------------------------------------------------------------
+def referrals_query(user: Any, status: Optional[ReferralStatus]) -> sa.Select[Any]:
+    stmt = (
+        sa.select(Referral)
+        .join(Referral.candidate)
+        .where(perm.referral_scope(user), Candidate.anonymised_at.is_(None))
+        .options(joinedload(Referral.candidate), joinedload(Referral.referred_by))
+        .order_by(Referral.created_at.desc(), Referral.id.desc())
+    )
+    return stmt.where(Referral.status == status) if status else stmt
+
+
+# --- a candidate page ------------------------------------------------------------------------
+@dataclass
+class CandidatePage:
+    referrals: list[Referral]
+    upcoming: list[Visit]
+    past: list[Visit]
+    feedback: dict[int, Feedback]
+    activities: list[ActivityParticipant]
+
+
+def candidate_page(session: Session, user: Any, candidate: Candidate) -> CandidatePage:
+    visits = list(
+        session.scalars(
+            sa.select(Visit)
+            .where(Visit.candidate_id == candidate.id)
+            .options(joinedload(Visit.offer).joinedload(Offer.company))
+            .order_by(Visit.start_at.desc())
+        )
+    )
+    now = utcnow()
+    upcoming = [v for v in reversed(visits) if v.is_live and v.end_at >= now]
+    past = [v for v in visits if v not in upcoming]
+    feedback = {
+        f.visit_id: f
+        for f in session.scalars(sa.select(Feedback).where(Feedback.visit_id.in_([v.id for v in visits])))
+    } if visits else {}
+    activities = list(
+        session.scalars(
+            sa.select(ActivityParticipant)
+            .join(ActivityParticipant.activity)
+            .where(ActivityParticipant.candidate_id == candidate.id)
+            .options(joinedload(ActivityParticipant.activity))
+            .order_by(Activity.starts_at.desc())
+        )
+    )
+    return CandidatePage(visible_referrals(user, candidate), upcoming, past, feedback, activities)
+
+
+# --- start-page panels -----------------------------------------------------------------------
+def officer_panel(session: Session, user: Any) -> dict[str, Any]:
+    """The officer's unit: referrals per status, and the latest returned ones."""
+    counts = dict(
+        session.execute(
+            sa.select(Referral.status, sa.func.count()).where(perm.referral_scope(user)).group_by(Referral.status)
+        ).all()
+    )
+    returned_at = (
+        sa.select(sa.func.max(ReferralEvent.at))
+        .where(ReferralEvent.referral_id == Referral.id, ReferralEvent.to_status == ReferralStatus.RETURNED)
+        .correlate(Referral)
+        .scalar_subquery()
+    )
+    returned = list(
+        session.scalars(
+            sa.select(Referral)
+            .where(perm.referral_scope(user), Referral.status == ReferralStatus.RETURNED)
+            .options(joinedload(Referral.candidate))
+            .order_by(returned_at.desc(), Referral.id.desc())
+            .limit(5)
+        )
+    )
+    return {"counts": [(s, counts.get(s, 0)) for s in ReferralStatus], "returned": returned}
+
+
+def project_leader_panel(session: Session, user: Any, limit: int = 10) -> dict[str, Any]:
+    """Submitted referrals waiting for a decision, oldest first."""
+    waiting = sa.select(Referral).where(perm.referral_scope(user), Referral.status == ReferralStatus.SUBMITTED)
+    total = session.scalar(sa.select(sa.func.count()).select_from(waiting.subquery())) or 0
+    referrals = list(
+        session.scalars(
+            waiting.options(joinedload(Referral.candidate), joinedload(Referral.unit))
+            .order_by(_referred_at(), Referral.id)
+            .limit(limit)
+        )
+    )
+    return {"referrals": referrals, "total": total}

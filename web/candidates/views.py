@@ -1,0 +1,351 @@
+"""The candidate bank: officers refer clients and follow their own unit's referrals; project
+leaders decide on referrals and search the bank; both open candidate pages, edit, record and
+withdraw consent, reveal an identity number (audited) and import from spreadsheets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from models import Candidate, Referral, User
+from models.enums import ReferralStatus, Role
+from models.operations import candidates as ops
+from models.operations.errors import DomainError
+
+from .. import labels
+from .. import permissions as perm
+from ..extensions import db, pin_vault
+from ..helpers import audit, get_or_404, require
+from ..main.panels import Panel, register_panel
+from ..notify import notify
+from . import queries
+from .display import language_name
+from .forms import (
+    BankFilterForm,
+    CloseForm,
+    ConsentForm,
+    EditForm,
+    ReferralForm,
+    ReturnForm,
+    StatusFilterForm,
+)
+from .imports import import_commit_view, import_template_view, import_upload_view
+
+bp = Blueprint("candidates", __name__, url_prefix="/kandidater")
+
+
+@bp.before_request
+@login_required
+def _only_case_workers() -> None:
+    """Employers, steering and admins never reach any page of the bank."""
+    require(perm.can_use_candidate_bank(current_user))
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {"language_name": language_name, "perm": perm}
+
+
+def _user() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _candidate_or_404(candidate_id: int) -> Candidate:
+    candidate = get_or_404(Candidate, candidate_id)
+    require(perm.can_open_candidate(current_user, candidate), candidate)
+    return candidate
+
+
+def _referral_or_404(referral_id: int) -> Referral:
+    referral = get_or_404(Referral, referral_id)
+    require(perm.can_view_referral(current_user, referral), referral)
+    return referral
+
+
+# Problems about the combined language list belong to the free-text language field.
+_FIELD_FOR = {"languages": "more_languages"}
+
+
+def show_errors(form: Any, error: DomainError) -> None:
+    """Put a domain error's messages on the fields they name, or above the form."""
+    problems = getattr(error, "problems", None) or [ops.Problem(error.field or "", error.message)]
+    for problem in problems:
+        name = _FIELD_FOR.get(problem.key, problem.key)
+        if name and hasattr(form, name):
+            field = getattr(form, name)
+            field.errors = [*field.errors, problem.message]
+        else:
+            form.form_errors.append(problem.message)
+
+
+def _refused(form: Any, error: DomainError, template: str, **context: Any) -> Any:
+    db.session.rollback()
+    show_errors(form, error)
+    return render_template(template, form=form, **context), error.status
+
+
+# --- the officer's referrals -----------------------------------------------------------------
+@bp.route("/remisser")
+def referrals() -> Any:
+    require(perm.can_refer(current_user))
+    form = StatusFilterForm(request.args)
+    status = queries.enum_or_none(ReferralStatus, form.status.data)
+    stmt = queries.referrals_query(current_user, status)
+    page = queries.paginate(db.session, stmt, queries.page_number(request.args))
+    summaries = queries.visit_summaries(db.session, [r.candidate_id for r in page.items])
+    return render_template("candidates/referrals.html", form=form, page=page, summaries=summaries)
+
+
+@bp.route("/remisser/ny", methods=["GET", "POST"])
+def new_referral() -> Any:
+    require(perm.can_refer(current_user))
+    form = ReferralForm()
+    if not form.validate_on_submit():
+        return render_template("candidates/referral_form.html", form=form, duplicate=False)
+    action = request.form.get("action", "draft")
+    try:
+        referral = ops.refer_candidate(
+            db.session, pin_vault(), ops.parse_candidate_input(form.values()), officer=_user(),
+            reason=ops.parse_reason(form.reason.data),
+            consent=ops.parse_consent_input(form.data, scopes_from_checkboxes=True),
+            submit=action.endswith("submit"), attach=action.startswith("attach"),
+        )
+    except DomainError as err:
+        return _refused(form, err, "candidates/referral_form.html", duplicate=err.code == "duplicate")
+    audit("referral_created", referral, candidate_id=referral.candidate_id, attached=action.startswith("attach"),
+          status=referral.status.value)
+    db.session.commit()
+    flash(_("Remissen är skickad till projektledaren.") if referral.status == ReferralStatus.SUBMITTED
+          else _("Remissen är sparad som utkast. Den skickas när klientens samtycke är registrerat."), "success")
+    return redirect(url_for(".candidate", candidate_id=referral.candidate_id))
+
+
+# --- referral life-cycle ---------------------------------------------------------------------
+def _submit(referral: Referral, user: User) -> None:
+    ops.submit_referral(db.session, referral, by=user, reason=request.form.get("reason"))
+
+
+def _accept(referral: Referral, user: User) -> None:
+    ops.accept_referral(db.session, referral, by=user)
+
+
+def _accept_activate(referral: Referral, user: User) -> None:
+    ops.accept_referral(db.session, referral, by=user, activate=True)
+
+
+def _activate(referral: Referral, user: User) -> None:
+    ops.activate_referral(db.session, referral, by=user)
+
+
+def _return(referral: Referral, user: User) -> None:
+    ops.return_referral(db.session, referral, by=user, reason=ReturnForm().reason.data or "")
+
+
+def _close(referral: Referral, user: User) -> None:
+    form = CloseForm()
+    ops.close_referral(db.session, referral, by=user, outcome=form.outcome.data, reason=form.reason.data or "")
+
+
+def _decides(user: Any, referral: Referral) -> bool:
+    return perm.can_decide_referrals(user)
+
+
+# URL word → (who may, what it does, audit action, message when done)
+STEPS: dict[str, tuple[Any, Any, str, Any]] = {
+    "skicka": (perm.can_submit_referral, _submit, "referral_submitted", _l("Remissen är skickad till projektledaren.")),
+    "anta": (_decides, _accept, "referral_accepted", _l("Remissen är antagen.")),
+    "anta-och-aktivera": (
+        _decides, _accept_activate, "referral_activated", _l("Remissen är antagen och deltagaren är aktiv.")
+    ),
+    "aktivera": (_decides, _activate, "referral_activated", _l("Deltagaren är aktiv.")),
+    "atersand": (_decides, _return, "referral_returned", _l("Remissen är återsänd till handläggaren.")),
+    "avsluta": (perm.can_close_referral, _close, "referral_closed", _l("Remissen är avslutad.")),
+}
+
+
+@bp.route("/remisser/<int:referral_id>/<step>", methods=["POST"])
+def referral_step(referral_id: int, step: str) -> Any:
+    if step not in STEPS:
+        abort(404)
+    allowed, run, action, done = STEPS[step]
+    referral = _referral_or_404(referral_id)
+    require(allowed(current_user, referral), referral)
+    try:
+        run(referral, _user())
+    except DomainError as err:
+        db.session.rollback()
+        return _candidate_page(referral.candidate, status=err.status, step_error=(step, err.message))
+    audit(action, referral, candidate_id=referral.candidate_id, status=referral.status.value)
+    _notify_officer(referral)
+    db.session.commit()
+    flash(str(done), "success")
+    return redirect(url_for(".candidate", candidate_id=referral.candidate_id, _anchor="remisser"))
+
+
+def _notify_officer(referral: Referral) -> None:
+    """Tell the referring officer, unless they made the change themselves. The email carries the
+    referral number and initials only, never the client's name or identity number."""
+    officer = referral.referred_by
+    if officer.id == current_user.id:
+        return
+    path = url_for(".candidate", candidate_id=referral.candidate_id, _anchor="remisser")
+    outcome = referral.closed_outcome.value if referral.closed_outcome else ""
+    notify(
+        f"referral_{referral.status.value}",
+        to=officer.email,
+        referral=referral,
+        initials=referral.candidate.initials,
+        status_label=labels.REFERRAL_STATUS_LABELS[referral.status.value],
+        outcome_label=labels.CLOSED_OUTCOME_LABELS.get(outcome, ""),
+        link=current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path,
+    )
+
+
+# --- the bank and a candidate page -----------------------------------------------------------
+@bp.route("/")
+def bank() -> Any:
+    form = BankFilterForm(request.args)
+    filters, bad_dates = queries.parse_bank_filters(form.data)
+    for name in bad_dates:
+        getattr(form, name).errors = [_("Skriv datumet som ÅÅÅÅ-MM-DD.")]
+    stmt = queries.bank_query(current_user, filters)
+    page = queries.paginate(db.session, stmt, queries.page_number(request.args))
+    summaries = queries.visit_summaries(db.session, [c.id for c in page.items])
+    latest = {c.id: next(iter(queries.visible_referrals(current_user, c)), None) for c in page.items}
+    return render_template("candidates/bank.html", form=form, page=page, summaries=summaries, latest=latest)
+
+
+@bp.route("/<int:candidate_id>")
+def candidate(candidate_id: int) -> Any:
+    return _candidate_page(_candidate_or_404(candidate_id))
+
+
+def _candidate_page(candidate: Candidate, *, status: int = 200, **context: Any) -> Any:
+    """Render a candidate page; every showing is audited."""
+    data = queries.candidate_page(db.session, current_user, candidate)
+    audit("candidate_viewed", candidate)
+    db.session.commit()
+    context.setdefault("consent_form", ConsentForm(formdata=None))
+    return render_template("candidates/candidate.html", candidate=candidate, page=data, **context), status
+
+
+@bp.route("/<int:candidate_id>/redigera", methods=["GET", "POST"])
+def edit(candidate_id: int) -> Any:
+    candidate = _candidate_or_404(candidate_id)
+    require(perm.can_edit_candidate(current_user, candidate), candidate)
+    form = EditForm() if request.method == "POST" else EditForm(data=_form_data(candidate))
+    if not form.validate_on_submit():
+        return render_template("candidates/edit.html", form=form, candidate=candidate)
+    try:
+        data = ops.parse_candidate_input(form.values(), require_identity=False)
+        ops.update_candidate(db.session, pin_vault(), candidate, data, expected_version=form.version.data)
+    except DomainError as err:
+        return _refused(form, err, "candidates/edit.html", candidate=db.session.get(Candidate, candidate_id))
+    audit("candidate_updated", candidate, pin_changed=data.identity is not None)
+    db.session.commit()
+    flash(_("Uppgifterna är sparade."), "success")
+    return redirect(url_for(".candidate", candidate_id=candidate.id))
+
+
+def _form_data(candidate: Candidate) -> dict[str, Any]:
+    """The edit form's starting values, as the form's fields hold them."""
+    from .forms import COMMON_LANGUAGES
+
+    def number(value: float | None) -> str:
+        return "" if value is None else f"{value:.6f}".rstrip("0").rstrip(".").replace(".", ",")
+
+    return {
+        "first_name": candidate.first_name, "last_name": candidate.last_name,
+        "gender": candidate.gender.value if candidate.gender else "", "phone": candidate.phone or "",
+        "email": candidate.email or "", "contact_channel": candidate.contact_channel.value,
+        "preferred_language": candidate.preferred_language, "target_group": candidate.target_group.value,
+        "swedish_level": str(candidate.swedish_level),
+        "languages": [c for c in candidate.languages if c in COMMON_LANGUAGES],
+        "more_languages": ", ".join(c for c in candidate.languages if c not in COMMON_LANGUAGES),
+        "interests": candidate.interests, "weekdays": candidate.weekdays, "times_of_day": candidate.times_of_day,
+        "postcode": candidate.postcode or "", "area": candidate.area or "", "lat": number(candidate.lat),
+        "lon": number(candidate.lon), "needs_accessible": candidate.needs_accessible,
+        "needs_other": candidate.needs_other, "version": str(candidate.version),
+    }
+
+
+@bp.route("/<int:candidate_id>/personnummer", methods=["POST"])
+def reveal_pin(candidate_id: int) -> Any:
+    candidate = _candidate_or_404(candidate_id)
+    require(perm.can_reveal_identity_number(current_user, candidate), candidate)
+    try:
+        number = ops.reveal_identity_number(pin_vault(), candidate)
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(url_for(".candidate", candidate_id=candidate.id))
+    audit("pin_revealed", candidate)
+    db.session.commit()
+    return render_template("candidates/pin.html", candidate=candidate, number=number)
+
+
+@bp.route("/<int:candidate_id>/samtycke", methods=["POST"])
+def record_consent(candidate_id: int) -> Any:
+    candidate = _candidate_or_404(candidate_id)
+    require(perm.can_edit_candidate(current_user, candidate), candidate)
+    form = ConsentForm()
+    try:
+        consent = ops.parse_consent_input(form.data, scopes_from_checkboxes=True)
+        if consent is None:
+            raise DomainError(_("Fyll i vad klienten samtycker till, datum och hur samtycket gavs."),
+                              field="consent_partnership")
+        row = ops.record_consent(db.session, candidate, consent, by=_user())
+    except DomainError as err:
+        db.session.rollback()
+        show_errors(form, err)
+        return _candidate_page(candidate, status=err.status, consent_form=form)
+    audit("consent_recorded", candidate, consent_id=row.id)
+    db.session.commit()
+    flash(_("Samtycket är registrerat."), "success")
+    return redirect(url_for(".candidate", candidate_id=candidate.id, _anchor="samtycke"))
+
+
+@bp.route("/<int:candidate_id>/samtycke/aterkalla", methods=["POST"])
+def withdraw_consent(candidate_id: int) -> Any:
+    candidate = _candidate_or_404(candidate_id)
+    require(perm.can_edit_candidate(current_user, candidate), candidate)
+    try:
+        count = ops.withdraw_consent(db.session, candidate, by=_user())
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for(".candidate", candidate_id=candidate.id, _anchor="samtycke"))
+    audit("consent_withdrawn", candidate, consents=count)
+    db.session.commit()
+    flash(_("Samtycket är återkallat. Personen visas inte längre i matchningen eller för företag."), "success")
+    return redirect(url_for(".candidate", candidate_id=candidate.id, _anchor="samtycke"))
+
+
+# --- bulk import (the steps live in imports.py) ----------------------------------------------
+bp.add_url_rule("/import", "import_upload", import_upload_view, methods=["GET", "POST"])
+bp.add_url_rule("/import/genomfor", "import_commit", import_commit_view, methods=["POST"])
+bp.add_url_rule("/import/mall.<fmt>", "import_template", import_template_view)
+
+
+# --- start-page panels -----------------------------------------------------------------------
+register_panel(
+    Panel(
+        "candidates_officer",
+        frozenset({Role.WELFARE_OFFICER}),
+        "candidates/_panel_officer.html",
+        lambda user: queries.officer_panel(db.session, user) if perm.can_refer(user) else None,
+        order=10,
+    )
+)
+register_panel(
+    Panel(
+        "candidates_waiting",
+        frozenset({Role.PROJECT_LEADER}),
+        "candidates/_panel_project_leader.html",
+        lambda user: queries.project_leader_panel(db.session, user),
+        order=10,
+    )
+)
