@@ -1,0 +1,803 @@
+"""The company network: companies, their contacts and workplace-visit offers with every rule an
+offer must meet, and the network's quarterly capacity computed in aggregate SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from babel import Locale
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+from stdnum.exceptions import ValidationError as _StdnumError
+from stdnum.se import postnummer
+
+from ..companies import Company, Contact, Offer
+from ..enums import (
+    FIELD_SLUGS,
+    LIVE_VISIT_STATUSES,
+    WEEKDAYS,
+    CompanyStatus,
+    Field,
+    GoalKind,
+    Network,
+    SizeClass,
+    VisitStatus,
+)
+from ..identity import InvalidOrgNumber, normalise_org_number
+from ..programme import Programme
+from ..visits import Visit
+from .errors import Conflict, DomainError
+from .spreadsheet import (
+    CellInvalid,
+    ColumnSpec,
+    Preview,
+    RowDuplicate,
+    RowReader,
+    RowValues,
+    Table,
+    parse_bool,
+    parse_choice,
+    parse_decimal,
+    parse_text,
+    validate_rows,
+)
+
+MIN_VISIT_HOURS = 4
+MAX_VISIT_HOURS = 8
+STALE_MESSAGE = (
+    "Någon annan har ändrat uppgifterna medan du redigerade. Ladda om sidan och gör ändringen igen."
+)
+
+
+# --- values shared by the forms, the import and the API ---------------------------------------
+@dataclass
+class CompanyData:
+    name: str
+    org_number: str
+    size_class: SizeClass | str
+    network: Network | str
+    status: CompanyStatus | str = CompanyStatus.PROSPECT
+    industry: str = ""
+    address: str = ""
+    postcode: str = ""
+    city: str = ""
+    lat: Optional[float] = None
+    lon: Optional[float] = None
+    notes: str = ""
+
+
+@dataclass
+class ContactData:
+    name: str
+    title: str = ""
+    email: str = ""
+    phone: str = ""
+    is_supervisor: bool = False
+
+
+@dataclass
+class OfferData:
+    title: str
+    field: Field | str
+    window_start: Optional[dt.time]
+    window_end: Optional[dt.time]
+    supervisor_name: str
+    supervisor_email: str
+    weekdays: Sequence[str] = ("mon", "tue", "wed", "thu", "fri")
+    languages: Sequence[str] = ("sv",)
+    hours: Any = 6
+    capacity_per_day: Any = 1
+    capacity_per_quarter: Any = 3
+    min_swedish_level: Any = 0
+    description: str = ""
+    accessible: bool = False
+    supervisor_phone: str = ""
+    address: str = ""
+    lat: Optional[float] = None
+    lon: Optional[float] = None
+    active: bool = True
+
+
+# --- small validators --------------------------------------------------------------------------
+def _text(value: Optional[str], field_name: str, label: str, *, max_len: int, required: bool = False) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise DomainError(f"Ange {label}.", field=field_name)
+    if len(text) > max_len:
+        raise DomainError(f"{label[:1].upper()}{label[1:]} får vara högst {max_len} tecken.", field=field_name)
+    return text
+
+
+def _choice(enum_cls: type[Any], value: Any, field_name: str, message: str) -> Any:
+    try:
+        return enum_cls(value)
+    except ValueError:
+        raise DomainError(message, field=field_name) from None
+
+
+def _email(value: Optional[str], field_name: str, *, required: bool) -> str:
+    text = (value or "").strip()
+    if not text:
+        if required:
+            raise DomainError("Ange en e-postadress.", field=field_name)
+        return ""
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise DomainError(
+            f"”{text}” är inte en giltig e-postadress. Skriv den som namn@foretag.se.", field=field_name
+        ) from None
+
+
+def _coordinates(lat: Optional[float], lon: Optional[float]) -> tuple[Optional[float], Optional[float]]:
+    if (lat is None) != (lon is None):
+        raise DomainError("Ange både latitud och longitud, eller ingen av dem.", field="lat" if lat is None else "lon")
+    if lat is not None and not -90 <= lat <= 90:
+        raise DomainError("Latituden ska ligga mellan -90 och 90 (Helsingborg ligger kring 56,05).", field="lat")
+    if lon is not None and not -180 <= lon <= 180:
+        raise DomainError("Longituden ska ligga mellan -180 och 180 (Helsingborg ligger kring 12,70).", field="lon")
+    return lat, lon
+
+
+def _postcode(value: Optional[str]) -> str:
+    text = (value or "").strip()
+    if not text:
+        return ""
+    try:
+        return postnummer.format(postnummer.validate(text))
+    except _StdnumError:
+        raise DomainError(
+            f"”{text}” är inte ett svenskt postnummer. Skriv fem siffror, t.ex. 252 21.", field="postcode"
+        ) from None
+
+
+def _whole_number(value: Any, field_name: str, label: str) -> int:
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise DomainError(f"{label} ska vara ett heltal.", field=field_name) from None
+    if number != number.to_integral_value():
+        raise DomainError(f"{label} ska vara ett heltal.", field=field_name)
+    return int(number)
+
+
+@cache
+def _language_lookup() -> dict[str, str]:
+    """ISO 639-1 codes and their Swedish and English names (lower case) → code, from CLDR."""
+    lookup: dict[str, str] = {}
+    for locale in ("en", "sv"):
+        for code, name in Locale(locale).languages.items():
+            if len(code) == 2:
+                lookup[name.lower()] = code
+                lookup[code] = code
+    return lookup
+
+
+def parse_languages(values: Iterable[str] | str) -> list[str]:
+    """Language codes (ISO 639-1) from codes or Swedish/English names: "sv, engelska" → [sv, en]."""
+    if isinstance(values, str):
+        values = re.split(r"[,;|\n]", values)
+    codes: list[str] = []
+    lookup = _language_lookup()
+    for raw in values:
+        token = (raw or "").strip().lower()
+        if not token:
+            continue
+        code = lookup.get(token)
+        if code is None:
+            raise DomainError(
+                f"Okänt språk: ”{raw.strip()}”. Skriv språket med namn (t.ex. engelska) eller som "
+                "tvåbokstavskod (t.ex. en).",
+                field="languages",
+            )
+        if code not in codes:
+            codes.append(code)
+    return codes
+
+
+def language_name(code: str, locale: str = "sv") -> str:
+    return Locale(locale).languages.get(code, code)
+
+
+def _check_version(obj: Any, expected_version: Optional[int]) -> None:
+    if expected_version is not None and obj.version != expected_version:
+        raise Conflict(STALE_MESSAGE, code="stale")
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict(STALE_MESSAGE, code="stale") from None
+
+
+# --- companies ---------------------------------------------------------------------------------
+def _company_values(session: Session, data: CompanyData, company: Optional[Company] = None) -> dict[str, Any]:
+    name = _text(data.name, "name", "företagets namn", max_len=200, required=True)
+    try:
+        org_number = normalise_org_number((data.org_number or "").strip())
+    except InvalidOrgNumber:
+        raise DomainError(
+            "Organisationsnumret är inte giltigt. Skriv tio siffror, t.ex. 556036-0793, och kontrollera "
+            "den sista siffran.",
+            field="org_number",
+        ) from None
+    clash = sa.select(Company.id).where(Company.org_number == org_number)
+    if company is not None:
+        clash = clash.where(Company.id != company.id)
+    if session.scalar(clash) is not None:
+        raise DomainError(
+            f"Det finns redan ett företag med organisationsnummer {org_number}.", field="org_number"
+        )
+    lat, lon = _coordinates(data.lat, data.lon)
+    return {
+        "name": name,
+        "org_number": org_number,
+        "size_class": _choice(SizeClass, data.size_class, "size_class", "Välj företagets storlek."),
+        "network": _choice(Network, data.network, "network", "Välj vilket nätverk företaget hör till."),
+        "status": _choice(CompanyStatus, data.status, "status", "Välj en status för företaget."),
+        "industry": _text(data.industry, "industry", "bransch", max_len=120),
+        "address": _text(data.address, "address", "adress", max_len=200),
+        "postcode": _postcode(data.postcode),
+        "city": _text(data.city, "city", "ort", max_len=100),
+        "lat": lat,
+        "lon": lon,
+        "notes": (data.notes or "").strip(),
+    }
+
+
+def create_company(session: Session, data: CompanyData) -> Company:
+    company = Company(**_company_values(session, data))
+    session.add(company)
+    session.flush()
+    return company
+
+
+def update_company(
+    session: Session, company: Company, data: CompanyData, *, expected_version: Optional[int] = None
+) -> Company:
+    _check_version(company, expected_version)
+    for key, value in _company_values(session, data, company).items():
+        setattr(company, key, value)
+    _flush(session)
+    return company
+
+
+# --- contacts ----------------------------------------------------------------------------------
+def _contact_values(data: ContactData) -> dict[str, Any]:
+    return {
+        "name": _text(data.name, "name", "kontaktpersonens namn", max_len=200, required=True),
+        "title": _text(data.title, "title", "roll eller titel", max_len=120),
+        "email": _email(data.email, "email", required=False),
+        "phone": _text(data.phone, "phone", "telefonnummer", max_len=40),
+        "is_supervisor": bool(data.is_supervisor),
+    }
+
+
+def add_contact(session: Session, company: Company, data: ContactData) -> Contact:
+    contact = Contact(company=company, **_contact_values(data))
+    session.add(contact)
+    session.flush()
+    return contact
+
+
+def update_contact(session: Session, contact: Contact, data: ContactData) -> Contact:
+    for key, value in _contact_values(data).items():
+        setattr(contact, key, value)
+    session.flush()
+    return contact
+
+
+def remove_contact(session: Session, contact: Contact) -> None:
+    session.delete(contact)
+    session.flush()
+
+
+# --- offers ------------------------------------------------------------------------------------
+def _weekdays(values: Sequence[str]) -> list[str]:
+    days = [d.strip().lower() for d in values if d and d.strip()]
+    unknown = [d for d in days if d not in WEEKDAYS]
+    if unknown:
+        raise DomainError(
+            f"Okänd veckodag: ”{unknown[0]}”. Använd mon, tue, wed, thu, fri, sat eller sun.", field="weekdays"
+        )
+    if not days:
+        raise DomainError("Välj minst en veckodag då besök kan tas emot.", field="weekdays")
+    return [d for d in WEEKDAYS if d in days]
+
+
+def _hours_and_window(data: OfferData) -> dict[str, Any]:
+    """The visit's length (4–8 h) and the daily window it must fit in."""
+    start, end = data.window_start, data.window_end
+    if start is None:
+        raise DomainError("Ange när besöken tidigast kan börja.", field="window_start")
+    if end is None:
+        raise DomainError("Ange när besöken senast ska vara slut.", field="window_end")
+    if end <= start:
+        raise DomainError(
+            f"Tidsfönstret slutar ({end:%H:%M}) innan det börjar ({start:%H:%M}). Ange en sluttid efter starttiden.",
+            field="window_end",
+        )
+    try:
+        hours = float(str(data.hours).strip().replace(",", "."))
+    except ValueError:
+        raise DomainError("Ange besökets längd i timmar, t.ex. 6.", field="hours") from None
+    if not math.isfinite(hours) or not MIN_VISIT_HOURS <= hours <= MAX_VISIT_HOURS:
+        raise DomainError(
+            f"Ett arbetsplatsbesök är {MIN_VISIT_HOURS}–{MAX_VISIT_HOURS} timmar. Ange en längd i det spannet.",
+            field="hours",
+        )
+    if round(hours * 10) != hours * 10:
+        raise DomainError("Ange längden med högst en decimal, t.ex. 6 eller 6,5.", field="hours")
+    window = dt.datetime.combine(dt.date.min, end) - dt.datetime.combine(dt.date.min, start)
+    if window.total_seconds() < hours * 3600:
+        raise DomainError(
+            f"Tidsfönstret {start:%H:%M}–{end:%H:%M} är kortare än besökets längd ({hours:g} timmar).",
+            field="window_end",
+        )
+    return {"window_start": start, "window_end": end, "hours": hours}
+
+
+def _capacity(data: OfferData) -> dict[str, int]:
+    per_day = _whole_number(data.capacity_per_day, "capacity_per_day", "Antal besökare per dag")
+    per_quarter = _whole_number(data.capacity_per_quarter, "capacity_per_quarter", "Antal besökare per kvartal")
+    if per_day <= 0:
+        raise DomainError("Antal besökare per dag måste vara minst 1.", field="capacity_per_day")
+    if per_quarter <= 0:
+        raise DomainError("Antal besökare per kvartal måste vara minst 1.", field="capacity_per_quarter")
+    if per_quarter < per_day:
+        raise DomainError(
+            "Antal besökare per kvartal kan inte vara färre än antal per dag.", field="capacity_per_quarter"
+        )
+    return {"capacity_per_day": per_day, "capacity_per_quarter": per_quarter}
+
+
+def _offer_values(company: Company, data: OfferData) -> dict[str, Any]:
+    if company.status == CompanyStatus.LEFT:
+        raise DomainError("Företaget har lämnat nätverket och kan inte ha erbjudanden.", field="title")
+    title = _text(data.title, "title", "en rubrik för erbjudandet", max_len=200, required=True)
+    field_slug = str(getattr(data.field, "value", data.field) or "").strip()
+    if field_slug not in FIELD_SLUGS:
+        raise DomainError("Välj ett yrkesområde ur listan.", field="field")
+    level = _whole_number(data.min_swedish_level, "min_swedish_level", "Lägsta svenskanivå")
+    if not 0 <= level <= 6:
+        raise DomainError("Lägsta svenskanivå ska vara mellan 0 (ingen) och 6 (C2).", field="min_swedish_level")
+    languages = parse_languages(data.languages)
+    if not languages:
+        raise DomainError("Ange minst ett språk som talas på arbetsplatsen.", field="languages")
+    weekdays = _weekdays(data.weekdays)
+    schedule = _hours_and_window(data)
+    capacity = _capacity(data)
+    lat, lon = _coordinates(data.lat, data.lon)
+    return {
+        "title": title,
+        "field": Field(field_slug),
+        "description": (data.description or "").strip(),
+        "min_swedish_level": level,
+        "languages": languages,
+        "weekdays": weekdays,
+        **schedule,
+        **capacity,
+        "accessible": bool(data.accessible),
+        "supervisor_name": _text(
+            data.supervisor_name, "supervisor_name", "handledarens namn", max_len=200, required=True
+        ),
+        "supervisor_email": _email(data.supervisor_email, "supervisor_email", required=True),
+        "supervisor_phone": _text(data.supervisor_phone, "supervisor_phone", "handledarens telefon", max_len=40),
+        "address": _text(data.address, "address", "adress", max_len=200),
+        "lat": lat,
+        "lon": lon,
+        "active": bool(data.active),
+    }
+
+
+def create_offer(session: Session, company: Company, data: OfferData) -> Offer:
+    offer = Offer(company=company, **_offer_values(company, data))
+    session.add(offer)
+    session.flush()
+    return offer
+
+
+def update_offer(
+    session: Session, offer: Offer, data: OfferData, *, expected_version: Optional[int] = None
+) -> Offer:
+    """Change an offer's terms; the company it belongs to never changes."""
+    _check_version(offer, expected_version)
+    for key, value in _offer_values(offer.company, data).items():
+        setattr(offer, key, value)
+    _flush(session)
+    return offer
+
+
+def set_offer_active(
+    session: Session, offer: Offer, active: bool, *, expected_version: Optional[int] = None
+) -> Offer:
+    """Pause or resume an offer. Visits already booked stay; pausing only stops new bookings."""
+    _check_version(offer, expected_version)
+    if active and offer.company.status == CompanyStatus.LEFT:
+        raise DomainError("Företaget har lämnat nätverket; erbjudandet kan inte återupptas.")
+    offer.active = active
+    _flush(session)
+    return offer
+
+
+# --- quarters and capacity ---------------------------------------------------------------------
+@dataclass(frozen=True, order=True)
+class Quarter:
+    year: int
+    number: int  # 1–4
+
+    @classmethod
+    def of(cls, day: dt.date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @classmethod
+    def parse(cls, code: str) -> Quarter:
+        """'2026-Q1' → Quarter(2026, 1); ValueError for anything else."""
+        match = re.fullmatch(r"(\d{4})-Q([1-4])", (code or "").strip().upper())
+        if match is None:
+            raise ValueError(f"not a quarter: {code!r}")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @property
+    def code(self) -> str:
+        return f"{self.year}-Q{self.number}"
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, 3 * self.number - 2, 1)
+
+    @property
+    def end(self) -> dt.date:
+        return self.next().start - dt.timedelta(days=1)
+
+    def next(self) -> Quarter:
+        return Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
+
+    def previous(self) -> Quarter:
+        return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
+
+    def until(self, last: Quarter) -> list[Quarter]:
+        quarters, current = [], self
+        while current <= last:
+            quarters.append(current)
+            current = current.next()
+        return quarters
+
+
+@dataclass
+class CapacityRow:
+    key: str
+    label: str
+    offered: int = 0
+    booked: int = 0
+    completed: int = 0
+
+    @property
+    def free(self) -> int:
+        """Places left this quarter: offered minus those booked or already used."""
+        return max(self.offered - self.booked - self.completed, 0)
+
+    @property
+    def over(self) -> bool:
+        return self.booked + self.completed > self.offered
+
+
+@dataclass
+class GoalOutlook:
+    """Can the network carry what is left of the goal at this quarter's offered capacity?"""
+
+    target: int
+    reached: Optional[int]  # None when no report of persons reached is available
+    quarters_left: int
+    offered_per_quarter: int
+
+    @property
+    def remaining(self) -> int:
+        return max(self.target - (self.reached or 0), 0)
+
+    @property
+    def needed_per_quarter(self) -> int:
+        return math.ceil(self.remaining / self.quarters_left) if self.quarters_left else self.remaining
+
+    @property
+    def can_carry(self) -> bool:
+        return self.offered_per_quarter >= self.needed_per_quarter
+
+
+@dataclass
+class CapacityReport:
+    quarter: Quarter
+    by_company: list[CapacityRow]
+    by_network: list[CapacityRow]
+    by_field: list[CapacityRow]
+    total: CapacityRow
+    programme: Optional[Programme] = None
+    outlook: Optional[GoalOutlook] = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _offered(session: Session, keys: Sequence[Any]) -> dict[tuple[Any, ...], int]:
+    query = (
+        sa.select(*keys, sa.func.sum(Offer.capacity_per_quarter))
+        .select_from(Offer)
+        .join(Offer.company)
+        .where(Offer.active.is_(True), Company.status == CompanyStatus.ACTIVE)
+        .group_by(*keys)
+    )
+    return {tuple(row[:-1]): int(row[-1] or 0) for row in session.execute(query)}
+
+
+def _visits(session: Session, keys: Sequence[Any], quarter: Quarter) -> dict[tuple[Any, ...], tuple[int, int]]:
+    live = sa.func.sum(sa.case((Visit.status.in_(LIVE_VISIT_STATUSES), 1), else_=0))
+    completed = sa.func.sum(sa.case((Visit.status == VisitStatus.COMPLETED, 1), else_=0))
+    query = (
+        sa.select(*keys, live, completed)
+        .select_from(Visit)
+        .join(Visit.offer)
+        .join(Offer.company)
+        .where(Visit.visit_date.between(quarter.start, quarter.end))
+        .group_by(*keys)
+    )
+    return {tuple(row[:-2]): (int(row[-2] or 0), int(row[-1] or 0)) for row in session.execute(query)}
+
+
+def _rows(session: Session, keys: Sequence[Any], quarter: Quarter) -> list[CapacityRow]:
+    """One row per group: offered capacity and the quarter's visits, two GROUP BY queries merged."""
+    offered = _offered(session, keys)
+    visits = _visits(session, keys, quarter)
+    rows = []
+    for key in offered.keys() | visits.keys():
+        booked, completed = visits.get(key, (0, 0))
+        rows.append(CapacityRow(_slug(key[0]), _slug(key[-1]), offered.get(key, 0), booked, completed))
+    return rows
+
+
+def _slug(value: Any) -> str:
+    return str(value.value if isinstance(value, enum.Enum) else value)
+
+
+def programme_for(session: Session, quarter: Quarter) -> Optional[Programme]:
+    """The programme running in the quarter (the latest started, if periods overlap)."""
+    return session.scalar(
+        sa.select(Programme)
+        .where(Programme.starts_on <= quarter.end, Programme.ends_on >= quarter.start)
+        .order_by(Programme.starts_on.desc(), Programme.id.desc())
+        .limit(1)
+    )
+
+
+def network_capacity(session: Session, quarter: Quarter, *, reached: Optional[int] = None) -> CapacityReport:
+    """Offered capacity (the quarterly capacity of active offers of active companies) against the
+    quarter's booked (live) and completed visits, per company, network and field.
+
+    `reached` is the number of persons already counted toward the goal (from the quarterly report);
+    with it and a running programme, the outlook says whether the offers can carry the rest.
+    """
+    by_company = sorted(_rows(session, (Company.id, Company.name), quarter), key=lambda r: r.label.lower())
+    by_network = _rows(session, (Company.network,), quarter)
+    by_network.sort(key=lambda r: [n.value for n in Network].index(r.key))
+    by_field = _rows(session, (Offer.field,), quarter)
+    by_field.sort(key=lambda r: FIELD_SLUGS.index(r.key))
+    total = CapacityRow(
+        "total",
+        "total",
+        sum(r.offered for r in by_network),
+        sum(r.booked for r in by_network),
+        sum(r.completed for r in by_network),
+    )
+    programme = programme_for(session, quarter)
+    outlook = None
+    if programme is not None:
+        goal = programme.goal(GoalKind.PERSONS_WORKPLACE_VISIT)
+        if goal is not None:
+            last = Quarter.of(programme.ends_on)
+            outlook = GoalOutlook(
+                target=goal.target,
+                reached=reached,
+                quarters_left=len(max(quarter, Quarter.of(programme.starts_on)).until(last)),
+                offered_per_quarter=total.offered,
+            )
+    return CapacityReport(quarter, by_company, by_network, by_field, total, programme, outlook)
+
+
+# --- the company import ------------------------------------------------------------------------
+def _words(values: Iterable[str], swedish: dict[str, str]) -> dict[str, str]:
+    return {**{v: v for v in values}, **swedish}
+
+
+SIZE_WORDS = _words(
+    (s.value for s in SizeClass),
+    {"mikro": "micro", "0-9": "micro", "0–9": "micro", "liten": "small", "10-49": "small", "10–49": "small",
+     "medel": "medium", "medelstor": "medium", "50-249": "medium", "50–249": "medium", "stor": "large",
+     "250+": "large", "250-": "large"},
+)
+NETWORK_WORDS = _words(
+    (n.value for n in Network),
+    {"hif": "hif_sponsor", "hif-sponsor": "hif_sponsor", "helsingborgs if": "hif_sponsor",
+     "th": "th_network", "tillväxt helsingborg": "th_network", "båda": "both", "bägge": "both",
+     "hif och th": "both", "th och hif": "both"},
+)
+STATUS_WORDS = _words(
+    (s.value for s in CompanyStatus),
+    {"möjlig": "prospect", "kontaktad": "prospect", "aktiv": "active", "pausad": "paused", "lämnat": "left",
+     "lämnad": "left", "avslutad": "left"},
+)
+
+
+def _allowed_words(words: dict[str, str]) -> str:
+    return ", ".join(dict.fromkeys(words))
+
+
+IMPORT_COLUMNS: list[ColumnSpec] = [
+    ColumnSpec("name", "Företagsnamn", True, "Företagets namn.", "Bageriet på hörnet AB", aliases=("Företag", "Namn")),
+    ColumnSpec(
+        "org_number", "Organisationsnummer", True, "Tio siffror, med eller utan bindestreck.", "556036-0793",
+        aliases=("Org.nr", "Orgnr", "Org nr"),
+    ),
+    ColumnSpec("industry", "Bransch", False, "Fritext.", "Livsmedel"),
+    ColumnSpec(
+        "size_class", "Storlek", True, "Antal anställda: 0-9, 10-49, 50-249 eller 250+ (eller mikro, liten, "
+        "medel, stor).", "10-49", aliases=("Storleksklass",),
+    ),
+    ColumnSpec("network", "Nätverk", True, "HIF, TH eller båda.", "HIF"),
+    ColumnSpec("status", "Status", False, "möjlig, aktiv, pausad eller lämnat (tomt = möjlig).", "aktiv"),
+    ColumnSpec("address", "Gatuadress", False, "Besöksadress.", "Storgatan 1", aliases=("Adress",)),
+    ColumnSpec("postcode", "Postnummer", False, "Fem siffror.", "252 21"),
+    ColumnSpec("city", "Ort", False, "Ort.", "Helsingborg"),
+    ColumnSpec("lat", "Latitud", False, "Decimaltal, t.ex. 56,046 (tomt går bra).", "56,046"),
+    ColumnSpec("lon", "Longitud", False, "Decimaltal, t.ex. 12,694 (tomt går bra).", "12,694"),
+    ColumnSpec("contact_name", "Kontaktperson", False, "Namn på en kontaktperson (tomt går bra).", "Hanna Berg"),
+    ColumnSpec("contact_title", "Kontaktpersonens roll", False, "T.ex. HR-ansvarig.", "Butikschef"),
+    ColumnSpec("contact_email", "Kontaktpersonens e-post", False, "E-postadress.", "hanna@bageriet.se"),
+    ColumnSpec("contact_phone", "Kontaktpersonens telefon", False, "Telefonnummer.", "042-123 45"),
+    ColumnSpec("contact_is_supervisor", "Kontaktpersonen kan vara handledare", False, "ja eller nej.", "ja"),
+    ColumnSpec("notes", "Anteckningar", False, "Fritext för projektledaren.", ""),
+]
+_CONTACT_KEYS = ("contact_title", "contact_email", "contact_phone")
+
+
+@dataclass(frozen=True)
+class CompanyImportRow:
+    company: CompanyData
+    contact: Optional[ContactData]
+
+
+def _as_cell(check: Any) -> Any:
+    """A parser for RowReader from one of this module's validators (DomainError → CellInvalid)."""
+
+    def parse(value: Any) -> Any:
+        try:
+            return check(value)
+        except DomainError as exc:
+            raise CellInvalid(exc.message) from None
+
+    return parse
+
+
+def _org_number_cell(value: Any) -> str:
+    text = (value or "").strip()
+    try:
+        return normalise_org_number(text)
+    except InvalidOrgNumber:
+        raise CellInvalid(
+            f"«{text[:20]}» är inte ett giltigt organisationsnummer.",
+            "Skriv tio siffror, t.ex. 556036-0793, och kontrollera den sista siffran.",
+        ) from None
+
+
+class CompanyRowValidator:
+    """Checks one row of a company import: its values, that no earlier row has the same
+    organisation number, and whether the company is already registered (a duplicate, shown apart)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self._rows_by_org: dict[str, int] = {}
+
+    def __call__(self, values: RowValues) -> CompanyImportRow:
+        r = RowReader(values)
+        name = r.get("name", parse_text, required=True, max_length=200, what="Företagsnamnet")
+        org_number = r.get("org_number", _org_number_cell)
+        size_class = r.get("size_class", parse_choice, SIZE_WORDS, what="Storleken")
+        network = r.get("network", parse_choice, NETWORK_WORDS, what="Nätverket")
+        status = r.get("status", parse_choice, STATUS_WORDS, required=False, what="Statusen")
+        lat = r.get("lat", parse_decimal, minimum=-90, maximum=90, what="Latituden")
+        lon = r.get("lon", parse_decimal, minimum=-180, maximum=180, what="Longituden")
+        if (lat is None) != (lon is None) and not (r.has_problem("lat") or r.has_problem("lon")):
+            r.add("lon" if lon is None else "lat", "Latitud och longitud hör ihop.", "Fyll i båda eller ingen av dem.")
+        company = CompanyData(
+            name=name or "",
+            org_number=org_number or "",
+            size_class=size_class or "",
+            network=network or "",
+            status=status or CompanyStatus.PROSPECT,
+            industry=r.get("industry", parse_text, max_length=120, what="Branschen") or "",
+            address=r.get("address", parse_text, max_length=200, what="Adressen") or "",
+            postcode=r.get("postcode", _as_cell(_postcode)) or "",
+            city=r.get("city", parse_text, max_length=100, what="Orten") or "",
+            lat=lat,
+            lon=lon,
+            notes=r.get("notes", parse_text, max_length=2000, what="Anteckningen") or "",
+        )
+        contact = self._contact(r, values)
+        if org_number:
+            earlier = self._rows_by_org.setdefault(org_number, values.number)
+            if earlier != values.number:
+                r.add("org_number", f"Organisationsnumret {org_number} finns redan på rad {earlier} i filen.",
+                      "Ta bort den ena raden.")
+        r.done()
+        row = CompanyImportRow(company, contact)
+        if self.session.scalar(sa.select(Company.id).where(Company.org_number == org_number)) is not None:
+            raise RowDuplicate(f"Ett företag med organisationsnummer {org_number} finns redan.", row)
+        return row
+
+    @staticmethod
+    def _contact(r: RowReader, values: RowValues) -> Optional[ContactData]:
+        contact_name = r.get("contact_name", parse_text, max_length=200, what="Kontaktpersonens namn")
+        email = r.get("contact_email", _as_cell(lambda v: _email(v, "contact_email", required=False)))
+        supervisor = r.get("contact_is_supervisor", parse_bool)
+        others = [values.get(key, "") for key in _CONTACT_KEYS]
+        if not contact_name:
+            if any(others) and not r.has_problem("contact_name"):
+                r.add("contact_name", "Kontaktpersonens namn saknas.", "Skriv namnet, eller töm kontaktkolumnerna.")
+            return None
+        return ContactData(
+            name=contact_name,
+            title=r.get("contact_title", parse_text, max_length=120, what="Rollen") or "",
+            email=email or "",
+            phone=r.get("contact_phone", parse_text, max_length=40, what="Telefonnumret") or "",
+            is_supervisor=bool(supervisor),
+        )
+
+
+def preview_import(
+    session: Session, table: Table, *, progress: Optional[Callable[[Iterable[Any]], Iterable[Any]]] = None
+) -> Preview[CompanyImportRow]:
+    """Check every row of an uploaded file; nothing is stored."""
+    return validate_rows(table, IMPORT_COLUMNS, CompanyRowValidator(session), progress=progress)
+
+
+def import_companies(
+    session: Session,
+    preview: Preview[CompanyImportRow],
+    *,
+    skip_duplicates: bool = False,
+    progress: Optional[Callable[[Iterable[Any]], Iterable[Any]]] = None,
+) -> list[Company]:
+    """Register every valid row's company (and its contact) — all or nothing: a row with an error,
+    or companies already registered that were not explicitly skipped, and nothing is stored."""
+    if preview.errors:
+        raise DomainError(
+            f"{preview.rows_with_errors} rader i filen har fel. Rätta dem och ladda upp filen igen: "
+            "ingenting har importerats.",
+            field="file",
+        )
+    if preview.duplicates and not skip_duplicates:
+        raise Conflict(
+            f"{len(preview.duplicates)} rader gäller företag som redan finns. Välj att hoppa över dem, eller ta "
+            "bort dem ur filen. Ingenting har importerats.",
+            field="skip_duplicates",
+        )
+    if not preview.valid_rows:
+        raise DomainError("Det finns inga nya företag att importera i filen.", field="file")
+    companies = []
+    rows: Iterable[Any] = progress(preview.valid_rows) if progress else preview.valid_rows
+    for valid in rows:
+        try:
+            company = create_company(session, valid.value.company)
+            if valid.value.contact is not None:
+                add_contact(session, company, valid.value.contact)
+        except DomainError as exc:
+            raise DomainError(f"Rad {valid.row}: {exc.message} Ingenting har importerats.", field="file") from None
+        companies.append(company)
+    return companies

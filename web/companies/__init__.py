@@ -1,0 +1,1 @@
+"""The company network area: companies, contacts, offers, capacity and the company import."""

@@ -1,0 +1,88 @@
+"""The company import in two steps. Upload → preview: every row is checked and nothing is stored;
+the file's bytes stay on the server under a random token. Commit: the same bytes are read and
+checked again (nothing the browser posts back is trusted), then every company is stored in one
+transaction, or none is. The reading and checking is models/operations/spreadsheet.py's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from models.operations import companies as ops
+from models.operations.errors import DomainError
+from models.operations.spreadsheet import UploadStore, read_table, write_template
+
+from ..config import INSTANCE_DIR
+from ..extensions import db
+from ..helpers import audit
+from .forms import ImportCommitForm, ImportForm
+
+TEMPLATE = "companies/import.html"
+MIMETYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+def uploads() -> UploadStore:
+    return UploadStore(current_app.config.get("COMPANY_IMPORT_DIR") or INSTANCE_DIR / "uploads" / "companies")
+
+
+def upload_view() -> Any:
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return render_template(TEMPLATE, form=form)
+    upload = form.file.data
+    if not upload or not upload.filename:
+        form.file.errors = [_("Välj en fil att ladda upp.")]
+        return render_template(TEMPLATE, form=form), 422
+    data = upload.read()
+    try:
+        preview = ops.preview_import(db.session, read_table(upload.filename, data))
+    except DomainError as err:
+        db.session.rollback()
+        form.file.errors = [err.message]
+        return render_template(TEMPLATE, form=form), err.status
+    db.session.rollback()  # a preview only reads
+    token = uploads().save(data, owner_id=current_user.id, filename=upload.filename)
+    commit_form = ImportCommitForm(formdata=None, token=token)
+    page = render_template(TEMPLATE, form=form, preview=preview, commit_form=commit_form, filename=upload.filename)
+    return page, (200 if preview.ok else 422)
+
+
+def commit_view() -> Any:
+    form = ImportCommitForm()
+    stored = uploads().load(form.token.data or "", owner_id=current_user.id) if form.validate_on_submit() else None
+    if stored is None:
+        flash(_("Förhandsgranskningen finns inte längre. Ladda upp filen igen."), "error")
+        return redirect(url_for("companies.import_upload"))
+    data, meta = stored
+    preview = None
+    try:
+        preview = ops.preview_import(db.session, read_table(meta["filename"], data))
+        companies = ops.import_companies(db.session, preview, skip_duplicates=bool(form.skip_duplicates.data))
+    except DomainError as err:
+        db.session.rollback()
+        page = render_template(
+            TEMPLATE, form=ImportForm(formdata=None), preview=preview, commit_form=form, filename=meta["filename"],
+            commit_error=err.message,
+        )
+        return page, err.status
+    audit("companies_imported", target_type="company", count=len(companies), skipped=len(preview.duplicates))
+    db.session.commit()
+    uploads().delete(form.token.data or "")
+    flash(_("%(n)s företag är importerade.", n=len(companies)), "success")
+    return redirect(url_for("companies.index"))
+
+
+def template_view(fmt: str) -> Any:
+    if fmt not in MIMETYPES:
+        abort(404)
+    data = write_template(ops.IMPORT_COLUMNS, fmt, sheet_title="Företag")  # type: ignore[arg-type]
+    return Response(
+        data, mimetype=MIMETYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="foretagsimport-mall.{fmt}"'},
+    )
