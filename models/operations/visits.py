@@ -1,0 +1,596 @@
+"""Workplace visits: booking with all its rules, the status machine with a history row for
+every move, time changes and outcome corrections.
+
+Double bookings are stopped by the database, not only by the checks here: the exclusion
+constraint (PostgreSQL) or triggers (SQLite) named `ex_visit_no_overlap` keep a participant's
+live visits apart, and capacity is counted while holding a lock on the offer row (PostgreSQL)
+or inside an IMMEDIATE transaction (SQLite, one writer at a time).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any, Optional
+from zoneinfo import ZoneInfo
+
+import holidays
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..accounts import CalendarFeed, User
+from ..candidates import Candidate, Consent, Referral, consent_in_force
+from ..companies import Offer
+from ..db import utcnow
+from ..enums import (
+    LIVE_VISIT_STATUSES,
+    WEEKDAYS,
+    CompanyStatus,
+    DeclineReason,
+    Party,
+    ReferralStatus,
+    VisitStatus,
+)
+from ..visits import OVERLAP_CONSTRAINT_NAME, Visit, VisitEvent
+from .errors import Conflict, DomainError, NotAllowed
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+MIN_HOURS = 4
+MAX_HOURS = 8
+
+S = VisitStatus
+ALLOWED_TRANSITIONS: dict[VisitStatus, set[VisitStatus]] = {
+    S.PROPOSED: {S.ACCEPTED, S.DECLINED, S.CANCELLED},
+    S.ACCEPTED: {S.CONFIRMED, S.CANCELLED},
+    S.CONFIRMED: {S.COMPLETED, S.NO_SHOW, S.CANCELLED},
+}
+# A recorded outcome can be corrected by a project leader (a separate action with a reason,
+# never a normal transition): reports read the history, so both rows stay visible.
+CORRECTIONS: dict[VisitStatus, set[VisitStatus]] = {S.COMPLETED: {S.NO_SHOW}, S.NO_SHOW: {S.COMPLETED}}
+CORRECTION_PREFIX = "Rättelse: "
+
+# Who may make each move. The project leader also records answers given on the phone.
+PARTIES_FOR: dict[VisitStatus, frozenset[Party]] = {
+    S.ACCEPTED: frozenset({Party.EMPLOYER, Party.PROJECT_LEADER}),
+    S.DECLINED: frozenset({Party.EMPLOYER, Party.PROJECT_LEADER}),
+    S.CONFIRMED: frozenset({Party.PROJECT_LEADER, Party.SYSTEM}),
+    S.COMPLETED: frozenset({Party.PROJECT_LEADER, Party.EMPLOYER, Party.SYSTEM}),
+    S.NO_SHOW: frozenset({Party.PROJECT_LEADER, Party.EMPLOYER, Party.SYSTEM}),
+    S.CANCELLED: frozenset({Party.PARTICIPANT, Party.EMPLOYER, Party.PROJECT_LEADER, Party.SYSTEM}),
+}
+
+# Visits that take a place in an offer's capacity (a completed visit used its place).
+CAPACITY_STATUSES: tuple[VisitStatus, ...] = (*LIVE_VISIT_STATUSES, S.COMPLETED)
+
+# Swedish words for messages (models/ has no translation catalogue; the UI shows these as is).
+STATUS_WORDS = {
+    S.PROPOSED: "föreslaget",
+    S.ACCEPTED: "accepterat",
+    S.DECLINED: "nekat",
+    S.CONFIRMED: "bekräftat",
+    S.COMPLETED: "genomfört",
+    S.NO_SHOW: "registrerat som uteblivet",
+    S.CANCELLED: "avbokat",
+}
+WEEKDAY_WORDS = dict(zip(WEEKDAYS, ("mån", "tis", "ons", "tor", "fre", "lör", "sön"), strict=True))
+
+
+# --- dates -----------------------------------------------------------------------------------
+def local_date(moment: dt.datetime) -> dt.date:
+    """The Stockholm calendar date of a moment: the day capacity and quarters count by."""
+    return moment.astimezone(STOCKHOLM).date()
+
+
+def quarter_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
+    """First day of the calendar quarter of `day`, and the first day of the next one."""
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    start = dt.date(day.year, first_month, 1)
+    end = dt.date(day.year + 1, 1, 1) if first_month == 10 else dt.date(day.year, first_month + 3, 1)
+    return start, end
+
+
+@lru_cache(maxsize=32)
+def _holidays_for(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("SE", years=year, language="sv")
+
+
+def swedish_holiday(day: dt.date) -> Optional[str]:
+    """The Swedish name of the public holiday on `day`, or None on an ordinary day."""
+    return _holidays_for(day.year).get(day)
+
+
+def is_working_day(day: dt.date) -> bool:
+    return day.weekday() < 5 and swedish_holiday(day) is None
+
+
+def overdue_proposal_cutoff(today: dt.date, working_days: int = 2) -> dt.date:
+    """Proposals made on or before the returned date have waited `working_days` full working
+    days (weekends and public holidays skipped) by `today`, counting today."""
+    day, counted = today, 0
+    while counted < working_days:
+        if is_working_day(day):
+            counted += 1
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=STOCKHOLM)
+
+
+# --- small rules ------------------------------------------------------------------------------
+def counts_toward_goal(visit: Visit) -> bool:
+    """Completed with a real duration of 4–8 hours inclusive (the 350 goal's counting rule)."""
+    hours = visit.actual_hours
+    return visit.status == S.COMPLETED and hours is not None and MIN_HOURS <= round(hours, 4) <= MAX_HOURS
+
+
+def no_show_counts(session: Session, candidate_ids: Iterable[int]) -> dict[int, int]:
+    """How many visits each candidate did not turn up to (for the project leader's eyes only)."""
+    ids = list(set(candidate_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        sa.select(Visit.candidate_id, sa.func.count())
+        .where(Visit.candidate_id.in_(ids), Visit.status == S.NO_SHOW)
+        .group_by(Visit.candidate_id)
+    )
+    return {candidate_id: count for candidate_id, count in rows}
+
+
+def ensure_candidate_can_take_part(session: Session, candidate: Candidate, *, with_companies: bool = True) -> None:
+    """Consent in force and a referral that is accepted or active, read fresh from the
+    database (a withdrawal a minute ago counts)."""
+    if candidate.anonymised_at is not None:
+        raise DomainError("Deltagarens uppgifter är avidentifierade och kan inte bokas.", field="candidate")
+    if with_companies:
+        consent_ok = sa.select(Candidate.id).where(Candidate.id == candidate.id, consent_in_force())
+    else:
+        consent_ok = sa.select(Consent.id).where(
+            Consent.candidate_id == candidate.id,
+            Consent.withdrawn_at.is_(None),
+            Consent.scope_partnership.is_(True),
+        )
+    if session.scalar(consent_ok.limit(1)) is None:
+        raise DomainError(
+            "Deltagaren har inget samtycke som gäller. Be handläggaren registrera samtycket först.",
+            field="candidate",
+            code="no_consent",
+        )
+    referral_ok = sa.select(Referral.id).where(
+        Referral.candidate_id == candidate.id,
+        Referral.status.in_((ReferralStatus.ACCEPTED, ReferralStatus.ACTIVE)),
+    )
+    if session.scalar(referral_ok.limit(1)) is None:
+        raise DomainError(
+            "Deltagaren har ingen antagen eller aktiv remiss (den kan vara avslutad, återsänd eller "
+            "inte inskickad). Ta ställning till remissen först, eller be handläggaren remittera på nytt.",
+            field="candidate",
+            code="no_referral",
+        )
+
+
+def serialise_writes(session: Session, *rows: Any) -> None:
+    """Make the rest of this transaction see the latest committed rows and keep competitors
+    out until it ends: lock the given rows (FOR NO KEY UPDATE, PostgreSQL), or take SQLite's
+    single write lock at once (BEGIN IMMEDIATE). The rows are refreshed from the database."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        # pysqlite opens a transaction only before the first write; if one is open, this
+        # transaction has written and therefore already holds the write lock.
+        if raw is not None and not raw.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    for row in rows:
+        model = type(row)
+        session.execute(
+            sa.select(model)
+            .where(model.id == row.id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        ).scalar_one()
+
+
+def _flush(session: Session) -> None:
+    """Flush, turning the database's refusals into messages a user can act on."""
+    try:
+        session.flush()
+    except sa.exc.IntegrityError as exc:
+        if OVERLAP_CONSTRAINT_NAME in str(exc.orig):
+            raise Conflict(
+                "Deltagaren har redan ett besök den tiden. Välj en annan tid, eller avboka det andra besöket först.",
+                field="start",
+                code="overlap",
+            ) from exc
+        raise
+    except StaleDataError as exc:
+        raise _stale() from exc
+
+
+def _append_event(session: Session, visit: Visit, event: VisitEvent) -> None:
+    """Add the history row and write the change; loading the history must not flush the
+    change half-way (the refusals are turned into messages only in `_flush`)."""
+    with session.no_autoflush:
+        visit.events.append(event)
+    _flush(session)
+
+
+def _stale() -> Conflict:
+    return Conflict(
+        "Någon annan har ändrat besöket medan du hade sidan öppen. Ladda om sidan, se vad som gäller nu "
+        "och gör om ändringen om den fortfarande behövs.",
+        code="stale",
+    )
+
+
+def _check_version(visit: Visit, expected_version: Optional[int]) -> None:
+    if expected_version is not None and visit.version != expected_version:
+        raise _stale()
+
+
+def _check_times(
+    offer: Offer, start: dt.datetime, end: dt.datetime, *, now: dt.datetime, allow_holiday: bool
+) -> dt.date:
+    """The booking rules about time; returns the visit's local date."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("visit times must be timezone-aware")
+    if end <= start:
+        raise DomainError("Sluttiden måste vara efter starttiden.", field="end")
+    hours = (end - start).total_seconds() / 3600
+    if not MIN_HOURS <= hours <= MAX_HOURS:
+        raise DomainError(
+            f"Ett besök ska vara mellan {MIN_HOURS} och {MAX_HOURS} timmar (nu {hours:g} h). "
+            "Ändra start- eller sluttiden.",
+            field="end",
+            code="duration",
+        )
+    if start <= now:
+        raise DomainError(
+            "Tiden har redan passerat. Välj en dag och tid framåt i tiden.", field="day", code="past"
+        )
+    local_start, local_end = start.astimezone(STOCKHOLM), end.astimezone(STOCKHOLM)
+    day = local_start.date()
+    if local_end.date() != day:
+        raise DomainError("Besöket ska börja och sluta samma dag.", field="end")
+    weekday = WEEKDAYS[day.weekday()]
+    if weekday not in offer.weekdays:
+        days = ", ".join(WEEKDAY_WORDS[d] for d in offer.weekdays)
+        raise DomainError(
+            f"Företaget tar emot besök på {days}. Välj en av de dagarna.", field="day", code="weekday"
+        )
+    if local_start.time() < offer.window_start or local_end.time() > offer.window_end:
+        raise DomainError(
+            f"Företaget tar emot besök mellan {offer.window_start:%H:%M} och {offer.window_end:%H:%M}. "
+            "Välj start- och sluttid inom de tiderna.",
+            field="start",
+            code="window",
+        )
+    holiday = swedish_holiday(day)
+    if holiday and not allow_holiday:
+        raise DomainError(
+            f"{day:%Y-%m-%d} är en helgdag ({holiday}). Välj en annan dag, eller kryssa i "
+            "”Boka ändå” om företaget har öppet den dagen.",
+            field="day",
+            code="holiday",
+        )
+    return day
+
+
+def _check_capacity(session: Session, offer: Offer, day: dt.date, *, exclude_visit_id: Optional[int] = None) -> None:
+    """Places left on the day and in the quarter; call only while holding the offer's lock."""
+
+    def taken(first: dt.date, after_last: dt.date) -> int:
+        query = (
+            sa.select(sa.func.count())
+            .select_from(Visit)
+            .where(
+                Visit.offer_id == offer.id,
+                Visit.status.in_(CAPACITY_STATUSES),
+                Visit.visit_date >= first,
+                Visit.visit_date < after_last,
+            )
+        )
+        if exclude_visit_id is not None:
+            query = query.where(Visit.id != exclude_visit_id)
+        return int(session.scalar(query) or 0)
+
+    if taken(day, day + dt.timedelta(days=1)) >= offer.capacity_per_day:
+        raise Conflict(
+            f"Erbjudandet är fullbokat {day:%Y-%m-%d} ({offer.capacity_per_day} av {offer.capacity_per_day} "
+            "platser tagna). Välj en annan dag eller ett annat erbjudande.",
+            field="day",
+            code="full",
+        )
+    q_start, q_end = quarter_bounds(day)
+    if taken(q_start, q_end) >= offer.capacity_per_quarter:
+        quarter = (q_start.month - 1) // 3 + 1
+        raise Conflict(
+            f"Erbjudandet är fullbokat för kvartal {quarter} {q_start.year} ({offer.capacity_per_quarter} "
+            "besök). Välj ett annat kvartal eller ett annat erbjudande.",
+            field="day",
+            code="full",
+        )
+
+
+def _check_overlap(
+    session: Session, candidate_id: int, start: dt.datetime, end: dt.datetime, exclude: Optional[int]
+) -> None:
+    """A friendly early answer; the database constraint is what really guarantees it."""
+    query = sa.select(Visit.id).where(
+        Visit.candidate_id == candidate_id,
+        Visit.status.in_(LIVE_VISIT_STATUSES),
+        Visit.start_at < end,
+        Visit.end_at > start,
+    )
+    if exclude is not None:
+        query = query.where(Visit.id != exclude)
+    if session.scalar(query.limit(1)) is not None:
+        raise Conflict(
+            "Deltagaren har redan ett besök den tiden. Välj en annan tid, eller avboka det andra besöket först.",
+            field="start",
+            code="overlap",
+        )
+
+
+def _check_supervisor(name: str, email: str) -> None:
+    if not name.strip():
+        raise DomainError("Ange handledarens namn.", field="supervisor_name")
+    local, at, domain = email.strip().partition("@")
+    if not (local and at and "." in domain) or len(email) > 254 or " " in email.strip():
+        raise DomainError(
+            "Ange handledarens e-postadress: förslaget skickas dit.", field="supervisor_email"
+        )
+
+
+# --- booking ----------------------------------------------------------------------------------
+def book_visit(
+    session: Session,
+    offer: Offer,
+    candidate: Candidate,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    by: Optional[User],
+    supervisor_name: Optional[str] = None,
+    supervisor_email: Optional[str] = None,
+    allow_holiday: bool = False,
+    now: Optional[dt.datetime] = None,
+) -> Visit:
+    """Book a proposed visit for `candidate` at `offer`, or refuse with what to do instead."""
+    now = now or utcnow()
+    day = _check_times(offer, start, end, now=now, allow_holiday=allow_holiday)
+    name = (supervisor_name if supervisor_name is not None else offer.supervisor_name).strip()
+    email = (supervisor_email if supervisor_email is not None else offer.supervisor_email).strip().lower()
+    _check_supervisor(name, email)
+
+    # Lock in one order everywhere (candidate, then offer), so two bookings never deadlock.
+    serialise_writes(session, candidate, offer)
+    if not offer.active:
+        raise DomainError("Erbjudandet är pausat. Välj ett annat erbjudande, eller aktivera det först.", field="offer")
+    if offer.company.status != CompanyStatus.ACTIVE:
+        raise DomainError(
+            "Företaget är inte aktivt i nätverket just nu. Välj ett erbjudande från ett aktivt företag.",
+            field="offer",
+        )
+    ensure_candidate_can_take_part(session, candidate)
+    _check_overlap(session, candidate.id, start, end, exclude=None)
+    _check_capacity(session, offer, day)
+
+    visit = Visit(
+        candidate_id=candidate.id,
+        offer_id=offer.id,
+        status=S.PROPOSED,
+        start_at=start,
+        end_at=end,
+        visit_date=day,
+        supervisor_name=name,
+        supervisor_email=email,
+        proposed_by_id=by.id if by is not None else None,
+    )
+    visit.events.append(
+        VisitEvent(from_status=None, to_status=S.PROPOSED, by_id=by.id if by is not None else None,
+                   by_party=Party.PROJECT_LEADER, at=now)
+    )
+    session.add(visit)
+    _flush(session)
+    return visit
+
+
+def reschedule(
+    session: Session,
+    visit: Visit,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    by: Optional[User],
+    allow_holiday: bool = False,
+    expected_version: Optional[int] = None,
+    now: Optional[dt.datetime] = None,
+) -> VisitEvent:
+    """Move a live visit to a new time (agreed with the company). A confirmed visit's calendar
+    SEQUENCE goes up so that calendars replace the old entry."""
+    _check_version(visit, expected_version)
+    if not visit.is_live:
+        raise Conflict(
+            f"Besöket är {STATUS_WORDS[visit.status]} och kan inte få ny tid. Boka ett nytt besök i stället.",
+            code="transition",
+        )
+    now = now or utcnow()
+    day = _check_times(visit.offer, start, end, now=now, allow_holiday=allow_holiday)
+    old_start, old_end = visit.start_at, visit.end_at
+    if (old_start, old_end) == (start, end):
+        raise DomainError("Den nya tiden är samma som den gamla.", field="start")
+    serialise_writes(session, visit.candidate, visit.offer)
+    _check_overlap(session, visit.candidate_id, start, end, exclude=visit.id)
+    _check_capacity(session, visit.offer, day, exclude_visit_id=visit.id)
+    visit.start_at, visit.end_at, visit.visit_date = start, end, day
+    if visit.status == S.CONFIRMED:
+        visit.ics_sequence += 1
+    reason = (
+        f"Ny tid: {old_start.astimezone(STOCKHOLM):%Y-%m-%d %H:%M}–{old_end.astimezone(STOCKHOLM):%H:%M} "
+        f"ändrad till {start.astimezone(STOCKHOLM):%Y-%m-%d %H:%M}–{end.astimezone(STOCKHOLM):%H:%M}"
+    )
+    event = VisitEvent(
+        from_status=visit.status, to_status=visit.status, by_id=by.id if by is not None else None,
+        by_party=Party.PROJECT_LEADER, reason=reason, at=now,
+    )
+    _append_event(session, visit, event)
+    return event
+
+
+# --- the status machine -------------------------------------------------------------------------
+def _refused(current: VisitStatus, to: VisitStatus) -> Conflict:
+    allowed = ALLOWED_TRANSITIONS.get(current, set())
+    if allowed:
+        options = " eller ".join(sorted(STATUS_WORDS[s] for s in allowed))
+        hint = f" Från {STATUS_WORDS[current]} kan det bara bli {options}."
+    else:
+        hint = " Det är ett slutläge; en felregistrering rättas av projektledaren med ”Rätta utfall”."
+    return Conflict(
+        f"Besöket är {STATUS_WORDS[current]} och kan inte bli {STATUS_WORDS[to]}.{hint}",
+        code="transition",
+    )
+
+
+def _actual_times(
+    visit: Visit, actual_start: Optional[dt.datetime], actual_end: Optional[dt.datetime], now: dt.datetime
+) -> tuple[dt.datetime, dt.datetime]:
+    actual_start = actual_start or visit.start_at
+    actual_end = actual_end or visit.end_at
+    if actual_end <= actual_start:
+        raise DomainError("Den faktiska sluttiden måste vara efter starttiden.", field="actual_end")
+    if actual_end - actual_start > dt.timedelta(hours=16):
+        raise DomainError("Kontrollera tiderna: besöket kan inte ha varat i mer än 16 timmar.", field="actual_end")
+    if actual_start > now:
+        raise DomainError("Den faktiska starttiden ligger i framtiden.", field="actual_start")
+    return actual_start, actual_end
+
+
+def transition(
+    session: Session,
+    visit: Visit,
+    to: VisitStatus,
+    *,
+    by: Optional[User],
+    party: Party,
+    reason: str = "",
+    actual_start: Optional[dt.datetime] = None,
+    actual_end: Optional[dt.datetime] = None,
+    decline_reason: Optional[DeclineReason] = None,
+    expected_version: Optional[int] = None,
+    now: Optional[dt.datetime] = None,
+) -> VisitEvent:
+    """Move a visit to `to`, writing the history row; refuse anything the machine does not
+    allow (Conflict, HTTP 409) or that the acting party may not do (NotAllowed)."""
+    to, party = VisitStatus(to), Party(party)
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    _check_version(visit, expected_version)
+    current = visit.status
+    if to not in ALLOWED_TRANSITIONS.get(current, set()):
+        raise _refused(current, to)
+    if party not in PARTIES_FOR[to]:
+        raise NotAllowed(f"Det är inte den partens sak att göra besöket {STATUS_WORDS[to]}.", code="party")
+    if to == S.CANCELLED and not reason:
+        raise DomainError("Skriv varför besöket avbokas.", field="reason")
+    if to in (S.COMPLETED, S.NO_SHOW) and now < visit.start_at:
+        raise DomainError(
+            "Besöket har inte börjat än. Registrera utfallet när besöket har ägt rum.", code="too_early"
+        )
+
+    recorded_start = recorded_end = None
+    if to == S.COMPLETED:
+        recorded_start, recorded_end = _actual_times(visit, actual_start, actual_end, now)
+        visit.actual_start, visit.actual_end = recorded_start, recorded_end
+    elif to == S.DECLINED:
+        visit.decline_reason = DeclineReason(decline_reason) if decline_reason else DeclineReason.OTHER
+    elif to == S.CANCELLED:
+        visit.cancelled_by = party
+        if current == S.CONFIRMED:  # calendars hold it: the CANCEL must outrank the REQUEST
+            visit.ics_sequence += 1
+    visit.status = to
+    visit.status_reason = reason
+    event = VisitEvent(
+        from_status=current, to_status=to, by_id=by.id if by is not None else None, by_party=party,
+        reason=reason, actual_start=recorded_start, actual_end=recorded_end, at=now,
+    )
+    _append_event(session, visit, event)
+    return event
+
+
+def correct_outcome(
+    session: Session,
+    visit: Visit,
+    to: VisitStatus,
+    *,
+    by: Optional[User],
+    reason: str,
+    actual_start: Optional[dt.datetime] = None,
+    actual_end: Optional[dt.datetime] = None,
+    expected_version: Optional[int] = None,
+    now: Optional[dt.datetime] = None,
+) -> VisitEvent:
+    """A project leader's correction of a recorded outcome (completed ↔ no-show), kept in the
+    history as its own row whose reason starts with "Rättelse: "."""
+    to = VisitStatus(to)
+    now = now or utcnow()
+    _check_version(visit, expected_version)
+    current = visit.status
+    if to not in CORRECTIONS.get(current, set()):
+        raise Conflict(
+            f"Bara ett genomfört eller uteblivet besök kan rättas, och bara till det andra. "
+            f"Besöket är {STATUS_WORDS[current]}.",
+            code="transition",
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Skriv varför utfallet rättas.", field="reason")
+    recorded_start = recorded_end = None
+    if to == S.COMPLETED:
+        recorded_start, recorded_end = _actual_times(visit, actual_start, actual_end, now)
+    visit.actual_start, visit.actual_end = recorded_start, recorded_end
+    visit.status = to
+    visit.status_reason = CORRECTION_PREFIX + reason
+    event = VisitEvent(
+        from_status=current, to_status=to, by_id=by.id if by is not None else None,
+        by_party=Party.PROJECT_LEADER, reason=CORRECTION_PREFIX + reason,
+        actual_start=recorded_start, actual_end=recorded_end, at=now,
+    )
+    _append_event(session, visit, event)
+    return event
+
+
+# --- personal calendar feeds -------------------------------------------------------------------
+def _feed_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_calendar_feed(session: Session, user: User) -> tuple[CalendarFeed, str]:
+    """A new secret feed address for `user`; returns the row and the token, which is shown
+    once and stored only as a hash."""
+    token = secrets.token_urlsafe(32)
+    feed = CalendarFeed(user_id=user.id, token_hash=_feed_hash(token))
+    session.add(feed)
+    session.flush()
+    return feed, token
+
+
+def revoke_calendar_feed(session: Session, feed: CalendarFeed, *, now: Optional[dt.datetime] = None) -> None:
+    if feed.revoked_at is None:
+        feed.revoked_at = now or utcnow()
+        session.flush()
+
+
+def resolve_calendar_feed(session: Session, token: str) -> Optional[User]:
+    """The owner of a live feed token, or None (unknown, revoked, or the account is inactive)."""
+    if not token or len(token) > 100:
+        return None
+    feed = session.scalar(sa.select(CalendarFeed).where(CalendarFeed.token_hash == _feed_hash(token)))
+    if feed is None or feed.revoked_at is not None:
+        return None
+    user = session.get(User, feed.user_id)
+    return user if user is not None and user.active else None

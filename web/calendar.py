@@ -1,0 +1,124 @@
+"""iCalendar (.ics) for visits and activities: invitations, updates and cancellations sent
+by email, and the personal calendar feed.
+
+One UID per visit, so an update (higher SEQUENCE) or a CANCEL replaces the entry already in
+the recipient's calendar. Times are written in UTC. A calendar entry names the company and the
+participant's initials only: calendars are shared, synced and shown on lock screens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from flask import current_app
+from icalendar import Calendar, Event, vCalAddress, vText
+
+from models import Activity, Visit, utcnow
+
+from .labels import ACTIVITY_TYPE_LABELS
+
+PRODID = "-//IOP Jobbskuggning//Besök//SV"
+REQUEST = "REQUEST"
+CANCEL = "CANCEL"
+
+
+def _domain() -> str:
+    return current_app.config.get("MAIL_FROM", "noreply@iop-jobbskuggning").rpartition("@")[2] or "iop-jobbskuggning"
+
+
+def visit_uid(visit: Visit) -> str:
+    return f"visit-{visit.id}@{_domain()}"
+
+
+def activity_uid(activity: Activity) -> str:
+    return f"activity-{activity.id}@{_domain()}"
+
+
+def _calendar(method: str | None = None, name: str | None = None) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    if method:
+        cal.add("method", method)
+    if name:
+        cal.add("x-wr-calname", name)
+    return cal
+
+
+def visit_summary(visit: Visit) -> str:
+    return f"Arbetsplatsbesök: {visit.offer.company.name} – {visit.candidate.initials}"
+
+
+def visit_location(visit: Visit) -> str:
+    company = visit.offer.company
+    parts = [visit.offer.effective_address, " ".join(p for p in (company.postcode, company.city) if p)]
+    return ", ".join(p for p in parts if p)
+
+
+def visit_event(visit: Visit, *, cancelled: bool = False, attendee: str | None = None) -> Event:
+    event = Event()
+    event.add("uid", visit_uid(visit))
+    event.add("sequence", visit.ics_sequence)
+    event.add("dtstamp", utcnow())
+    event.add("dtstart", visit.start_at.astimezone(dt.UTC))
+    event.add("dtend", visit.end_at.astimezone(dt.UTC))
+    event.add("summary", visit_summary(visit))
+    event.add("location", visit_location(visit))
+    event.add(
+        "description",
+        f"Arbetsplatsbesök (jobbskuggning) nr {visit.id}. Handledare: {visit.supervisor_name}.",
+    )
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    organizer = vCalAddress(f"mailto:{current_app.config.get('MAIL_FROM', 'noreply@localhost')}")
+    organizer.params["cn"] = vText("IOP Jobbskuggning")
+    event["organizer"] = organizer
+    if attendee:
+        # Only the recipient: a participant's address is never shown to the company, or back.
+        guest = vCalAddress(f"mailto:{attendee}")
+        guest.params["role"] = vText("REQ-PARTICIPANT")
+        guest.params["partstat"] = vText("ACCEPTED")
+        guest.params["rsvp"] = vText("FALSE")
+        event.add("attendee", guest, encode=0)
+    return event
+
+
+def visit_ics(visit: Visit, method: str = REQUEST, attendee: str | None = None) -> str:
+    cal = _calendar(method)
+    cal.add_component(visit_event(visit, cancelled=method == CANCEL, attendee=attendee))
+    return cal.to_ical().decode("utf-8")
+
+
+def ics_attachment(visit: Visit, method: str = REQUEST, attendee: str | None = None) -> dict[str, str]:
+    """An outbox attachment for one recipient: an invitation/update (REQUEST) or a
+    cancellation (CANCEL)."""
+    return {
+        "filename": f"besok-{visit.id}.ics",
+        "mime": f"text/calendar; method={method}",
+        "content": visit_ics(visit, method, attendee),
+    }
+
+
+def activity_event(activity: Activity) -> Event:
+    event = Event()
+    event.add("uid", activity_uid(activity))
+    event.add("sequence", 0)
+    event.add("dtstamp", utcnow())
+    event.add("dtstart", activity.starts_at.astimezone(dt.UTC))
+    event.add("dtend", activity.ends_at.astimezone(dt.UTC))
+    event.add("summary", f"{ACTIVITY_TYPE_LABELS[activity.type.value]}: {activity.title}")
+    if activity.place:
+        event.add("location", activity.place)
+    return event
+
+
+def feed_ics(visits: Iterable[Visit], activities: Iterable[Activity], name: str) -> bytes:
+    """A subscribable calendar (no METHOD): visits as initials + company, activities by title."""
+    cal = _calendar(name=name)
+    for visit in visits:
+        cal.add_component(visit_event(visit))
+    for activity in activities:
+        cal.add_component(activity_event(activity))
+    return cal.to_ical()

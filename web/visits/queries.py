@@ -1,0 +1,177 @@
+"""Read-only queries behind the visit pages: the needs-action lists, a week's or a month's
+visits and activities, and the list with its filters. Access scopes are applied here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload
+
+from models import Activity, Candidate, Company, Offer, Referral, Visit
+from models.enums import ReferralStatus, VisitStatus
+from models.operations import visits as visit_ops
+
+from .. import permissions as perm
+
+# What a calendar shows: visits that are happening or happened (not refused or withdrawn).
+CALENDAR_STATUSES = (
+    VisitStatus.PROPOSED, VisitStatus.ACCEPTED, VisitStatus.CONFIRMED, VisitStatus.COMPLETED, VisitStatus.NO_SHOW,
+)
+
+
+def _with_people(query: sa.Select[Any]) -> sa.Select[Any]:
+    return query.options(joinedload(Visit.candidate), joinedload(Visit.offer).joinedload(Offer.company))
+
+
+@dataclass
+class NeedsAction:
+    overdue_proposals: list[Visit] = field(default_factory=list)
+    unrecorded: list[Visit] = field(default_factory=list)
+    accepted_to_confirm: list[Visit] = field(default_factory=list)
+    referrals_to_decide: int = 0
+    proposal_cutoff: dt.date | None = None
+
+    @property
+    def total(self) -> int:
+        lists = (self.overdue_proposals, self.unrecorded, self.accepted_to_confirm)
+        return sum(len(items) for items in lists) + self.referrals_to_decide
+
+
+def needs_action(session: Session, user: Any, now: dt.datetime, *, limit: int | None = None) -> NeedsAction:
+    """Proposals unanswered after two working days, accepted visits to confirm, past visits
+    still `confirmed` (outcome never recorded), and submitted referrals to decide on."""
+    today = visit_ops.local_date(now)
+    cutoff = visit_ops.overdue_proposal_cutoff(today)
+    scope = perm.visit_scope(user)
+    overdue = _with_people(
+        sa.select(Visit)
+        .where(scope, Visit.status == VisitStatus.PROPOSED,
+               Visit.created_at < visit_ops.local_midnight(cutoff + dt.timedelta(days=1)))
+        .order_by(Visit.created_at)
+    )
+    unrecorded = _with_people(
+        sa.select(Visit)
+        .where(scope, Visit.status == VisitStatus.CONFIRMED, Visit.end_at < now)
+        .order_by(Visit.start_at)
+    )
+    to_confirm = _with_people(
+        sa.select(Visit).where(scope, Visit.status == VisitStatus.ACCEPTED).order_by(Visit.start_at)
+    )
+    if limit:
+        overdue, unrecorded, to_confirm = overdue.limit(limit), unrecorded.limit(limit), to_confirm.limit(limit)
+    referrals = 0
+    if perm.can_decide_referrals(user):
+        referrals = int(
+            session.scalar(
+                sa.select(sa.func.count()).select_from(Referral).where(Referral.status == ReferralStatus.SUBMITTED)
+            )
+            or 0
+        )
+    return NeedsAction(
+        overdue_proposals=list(session.scalars(overdue).unique()),
+        unrecorded=list(session.scalars(unrecorded).unique()),
+        accepted_to_confirm=list(session.scalars(to_confirm).unique()),
+        referrals_to_decide=referrals,
+        proposal_cutoff=cutoff,
+    )
+
+
+def visits_between(
+    session: Session, user: Any, first: dt.date, last: dt.date, *conditions: sa.ColumnElement[bool]
+) -> list[Visit]:
+    """Visits the user may see whose local date lies in [first, last]."""
+    query = _with_people(
+        sa.select(Visit)
+        .where(perm.visit_scope(user), Visit.status.in_(CALENDAR_STATUSES), Visit.visit_date >= first,
+               Visit.visit_date <= last, *conditions)
+        .order_by(Visit.start_at)
+    )
+    return list(session.scalars(query).unique())
+
+
+def activities_between(session: Session, user: Any, first: dt.date, last: dt.date) -> list[Activity]:
+    if not perm.can_manage_activities(user):
+        return []
+    query = (
+        sa.select(Activity)
+        .where(Activity.starts_at >= visit_ops.local_midnight(first),
+               Activity.starts_at < visit_ops.local_midnight(last + dt.timedelta(days=1)))
+        .order_by(Activity.starts_at)
+    )
+    return list(session.scalars(query))
+
+
+def by_day(
+    visits: list[Visit], activities: list[Activity], first: dt.date, last: dt.date
+) -> dict[dt.date, list[tuple[str, Any]]]:
+    """Each day from first to last, with its ("visit", v) and ("activity", a) entries by time."""
+    days: dict[dt.date, list[tuple[str, Any]]] = {}
+    day = first
+    while day <= last:
+        days[day] = []
+        day += dt.timedelta(days=1)
+    for visit in visits:
+        days.setdefault(visit.visit_date, []).append(("visit", visit))
+    for activity in activities:
+        days.setdefault(visit_ops.local_date(activity.starts_at), []).append(("activity", activity))
+    for entries in days.values():
+        entries.sort(key=lambda e: e[1].start_at if e[0] == "visit" else e[1].starts_at)
+    return days
+
+
+def visit_list(session: Session, user: Any, filters: dict[str, Any]) -> sa.Select[Any]:
+    """The visit list's query with its filters (status, date range, participant/company text)."""
+    query = (
+        _with_people(sa.select(Visit))
+        .join(Visit.candidate)
+        .join(Visit.offer)
+        .join(Offer.company)
+        .where(perm.visit_scope(user))
+    )
+    if filters.get("status"):
+        query = query.where(Visit.status == VisitStatus(filters["status"]))
+    if filters.get("date_from"):
+        query = query.where(Visit.visit_date >= filters["date_from"])
+    if filters.get("date_to"):
+        query = query.where(Visit.visit_date <= filters["date_to"])
+    text = (filters.get("q") or "").strip()
+    if text:
+        like = f"%{text.lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Candidate.first_name + " " + Candidate.last_name).like(like),
+                sa.func.lower(Company.name).like(like),
+                sa.func.lower(Offer.title).like(like),
+            )
+        )
+    return query.order_by(Visit.start_at.desc(), Visit.id.desc())
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    number: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def paginate(session: Session, query: sa.Select[Any], number: int, per_page: int = 50) -> Page:
+    total = int(session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0)
+    number = max(1, min(number, max(1, -(-total // per_page))))
+    items = list(session.scalars(query.limit(per_page).offset((number - 1) * per_page)).unique())
+    return Page(items=items, number=number, per_page=per_page, total=total)

@@ -1,0 +1,253 @@
+"""Visits from the web side: the domain operations plus the emails they cause.
+
+Every view that books or moves a visit (project leader's pages, the employer portal, the
+emailed answer link, the API) calls these instead of the bare operations, so that each change
+writes its notifications into the outbox in the same transaction. The caller commits; a
+rolled-back change therefore sends nothing. With MAIL_SEND_AFTER_REQUEST the outbox is
+delivered right after the request (after the view's commit, never before).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from flask import after_this_request, current_app, g, has_request_context, url_for
+
+from models import Candidate, Offer, Referral, User, Visit, VisitEvent, consent_in_force
+from models.enums import DeclineReason, Party, ReferralStatus, Role, VisitStatus
+from models.operations import visits as visit_ops
+
+from .. import links
+from ..calendar import CANCEL, REQUEST, ics_attachment
+from ..extensions import db
+from ..mail import send_pending_now
+from ..notify import notify
+
+log = logging.getLogger(__name__)
+
+ANSWER_LINK_PURPOSE = "visit-answer"
+ANSWER_LINK_DAYS = links.DEFAULT_MAX_AGE.days
+
+
+# --- recipients -------------------------------------------------------------------------------
+def _project_leader_emails(visit: Visit) -> list[str]:
+    """The project leader who proposed the visit; all active project leaders if unknown."""
+    if visit.proposed_by is not None and visit.proposed_by.active:
+        return [visit.proposed_by.email]
+    return list(db.session.scalars(sa.select(User.email).where(User.role == Role.PROJECT_LEADER, User.active)))
+
+
+def officer_emails(visit: Visit) -> list[str]:
+    """The welfare officers whose live referral brought the participant here."""
+    query = (
+        sa.select(User.email)
+        .join(Referral, Referral.referred_by_id == User.id)
+        .where(
+            Referral.candidate_id == visit.candidate_id,
+            Referral.status.in_((ReferralStatus.ACCEPTED, ReferralStatus.ACTIVE)),
+            User.active,
+        )
+        .distinct()
+    )
+    return list(db.session.scalars(query))
+
+
+def _participant_email(visit: Visit) -> str:
+    return (visit.candidate.email or "").strip()
+
+
+def _calendar_holders(visit: Visit) -> list[tuple[str, str]]:
+    """Who gets the visit's calendar entry: the supervisor, and the participant if reachable."""
+    holders = [("supervisor", visit.supervisor_email), ("participant", _participant_email(visit))]
+    return [(recipient, email) for recipient, email in holders if email]
+
+
+def answer_url(visit: Visit) -> str:
+    """The supervisor's signed, single-use accept/decline link (valid seven days)."""
+    token = links.make_token(ANSWER_LINK_PURPOSE, visit.id)
+    return url_for("employer.answer_link", token=token, _external=True)
+
+
+def visit_url(visit: Visit) -> str:
+    return url_for("visits.show", visit_id=visit.id, _external=True)
+
+
+# --- sending after the request ------------------------------------------------------------------
+def send_after_request() -> None:
+    """With MAIL_SEND_AFTER_REQUEST, deliver the outbox once this request is over. The hook
+    runs after the view returned, i.e. after its commit; rows of a rolled-back request are
+    not in the database, so they cannot be sent."""
+    if not has_request_context() or not current_app.config.get("MAIL_SEND_AFTER_REQUEST"):
+        return
+    if g.get("_outbox_send_scheduled"):
+        return
+    g._outbox_send_scheduled = True
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    @after_this_request
+    def _deliver(response: Any) -> Any:
+        try:
+            send_pending_now(app)
+        except Exception:  # the mail stays in the outbox; send-outbox will retry it
+            log.exception("sending the outbox after the request failed")
+        return response
+
+
+# --- the wrappers every view calls ---------------------------------------------------------------
+def propose_visit(
+    offer: Offer,
+    candidate: Candidate,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    by: Optional[User],
+    supervisor_name: Optional[str] = None,
+    supervisor_email: Optional[str] = None,
+    allow_holiday: bool = False,
+) -> Visit:
+    """Book a proposal and email the supervisor the accept/decline link."""
+    visit = visit_ops.book_visit(
+        db.session, offer, candidate, start, end, by=by, supervisor_name=supervisor_name,
+        supervisor_email=supervisor_email, allow_holiday=allow_holiday,
+    )
+    notify(
+        "visit_proposed", to=visit.supervisor_email, visit=visit, answer_url=answer_url(visit),
+        valid_days=ANSWER_LINK_DAYS,
+    )
+    send_after_request()
+    return visit
+
+
+def apply_transition(
+    visit: Visit,
+    to: VisitStatus,
+    *,
+    by: Optional[User],
+    party: Party,
+    reason: str = "",
+    actual_start: Optional[dt.datetime] = None,
+    actual_end: Optional[dt.datetime] = None,
+    decline_reason: Optional[DeclineReason] = None,
+    expected_version: Optional[int] = None,
+) -> VisitEvent:
+    """Move the visit (see models.operations.visits.transition) and tell those concerned."""
+    previous = visit.status
+    event = visit_ops.transition(
+        db.session, visit, to, by=by, party=party, reason=reason, actual_start=actual_start,
+        actual_end=actual_end, decline_reason=decline_reason, expected_version=expected_version,
+    )
+    _notify_transition(visit, previous, event)
+    send_after_request()
+    return event
+
+
+def reschedule_visit(
+    visit: Visit,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    by: Optional[User],
+    allow_holiday: bool = False,
+    expected_version: Optional[int] = None,
+) -> VisitEvent:
+    """Give a live visit a new time; a confirmed visit's calendars get an updated entry."""
+    event = visit_ops.reschedule(
+        db.session, visit, start, end, by=by, allow_holiday=allow_holiday, expected_version=expected_version
+    )
+    if visit.status == VisitStatus.CONFIRMED:
+        for recipient, to in _calendar_holders(visit):
+            notify("visit_rescheduled", to=to, visit=visit, recipient=recipient,
+                   attachments=[ics_attachment(visit, REQUEST, to)])
+    else:
+        link = answer_url(visit) if visit.status == VisitStatus.PROPOSED else None
+        notify(
+            "visit_rescheduled", to=visit.supervisor_email, visit=visit, recipient="supervisor",
+            answer_url=link, valid_days=ANSWER_LINK_DAYS,
+        )
+    send_after_request()
+    return event
+
+
+def correct_visit_outcome(
+    visit: Visit,
+    to: VisitStatus,
+    *,
+    by: Optional[User],
+    reason: str,
+    actual_start: Optional[dt.datetime] = None,
+    actual_end: Optional[dt.datetime] = None,
+    expected_version: Optional[int] = None,
+) -> VisitEvent:
+    """A project leader's correction (completed ↔ no-show); the officers hear of it, since a
+    no-show notice may have reached them."""
+    event = visit_ops.correct_outcome(
+        db.session, visit, to, by=by, reason=reason, actual_start=actual_start, actual_end=actual_end,
+        expected_version=expected_version,
+    )
+    template = "visit_no_show" if visit.status == VisitStatus.NO_SHOW else "visit_outcome_corrected"
+    for email in officer_emails(visit):
+        notify(template, to=email, visit=visit, corrected=True)
+    send_after_request()
+    return event
+
+
+def _notify_transition(visit: Visit, previous: VisitStatus, event: VisitEvent) -> None:
+    to = event.to_status
+    if to in (VisitStatus.ACCEPTED, VisitStatus.DECLINED):
+        template = "visit_accepted" if to == VisitStatus.ACCEPTED else "visit_declined"
+        for email in _project_leader_emails(visit):
+            notify(template, to=email, visit=visit, visit_url=visit_url(visit), event=event)
+    elif to == VisitStatus.CONFIRMED:
+        for recipient, email in _calendar_holders(visit):
+            notify("visit_confirmed", to=email, visit=visit, recipient=recipient,
+                   attachments=[ics_attachment(visit, REQUEST, email)])
+    elif to == VisitStatus.CANCELLED:
+        _notify_cancelled(visit, previous, event)
+    elif to == VisitStatus.NO_SHOW:
+        for email in officer_emails(visit):
+            notify("visit_no_show", to=email, visit=visit, corrected=False)
+
+
+def _notify_cancelled(visit: Visit, previous: VisitStatus, event: VisitEvent) -> None:
+    if previous == VisitStatus.CONFIRMED:
+        # Those who got the invitation get a CANCEL that outranks it (SEQUENCE was bumped).
+        for recipient, email in _calendar_holders(visit):
+            notify(
+                "visit_cancelled", to=email, visit=visit, recipient=recipient, event=event,
+                attachments=[ics_attachment(visit, CANCEL, email)], calendar_attached=True,
+            )
+    elif event.by_party != Party.EMPLOYER:
+        notify("visit_cancelled", to=visit.supervisor_email, visit=visit, recipient="supervisor", event=event)
+    if event.by_party != Party.PROJECT_LEADER:
+        for email in _project_leader_emails(visit):
+            notify("visit_cancelled", to=email, visit=visit, recipient="project_leader", event=event,
+                   visit_url=visit_url(visit))
+
+
+def send_reminders(today: Optional[dt.date] = None) -> int:
+    """Reminders to participant and supervisor for confirmed visits in the next two days.
+    Idempotent: each reminder has a dedupe key, so running twice writes nothing new."""
+    today = today or visit_ops.local_date(dt.datetime.now(dt.UTC))
+    visits = db.session.scalars(
+        sa.select(Visit)
+        .where(
+            Visit.status == VisitStatus.CONFIRMED,
+            Visit.candidate.has(consent_in_force()),  # a withdrawn consent ends all mail about them
+            Visit.visit_date > today,
+            Visit.visit_date <= today + dt.timedelta(days=2),
+        )
+        .order_by(Visit.start_at)
+    )
+    written = 0
+    for visit in visits:
+        key = f"reminder:{visit.id}:{visit.visit_date}"
+        for recipient, email, dedupe_key in (
+            ("supervisor", visit.supervisor_email, key),
+            ("participant", _participant_email(visit), f"{key}:participant"),
+        ):
+            if notify("visit_reminder", to=email, visit=visit, recipient=recipient, dedupe_key=dedupe_key):
+                written += 1
+    return written

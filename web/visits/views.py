@@ -1,0 +1,451 @@
+"""The project leader's visit pages: the list, booking, a visit with its history and status
+actions, the needs-action list, week and month calendars, and the personal calendar feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from models import CalendarFeed, Candidate, Company, Offer, Referral, Visit, consent_in_force, utcnow
+from models.enums import CompanyStatus, Party, ReferralStatus, Role, VisitStatus
+from models.operations import visits as visit_ops
+from models.operations.errors import DomainError
+
+from .. import labels
+from .. import permissions as perm
+from ..calendar import feed_ics
+from ..employer.visitor import employer_visible
+from ..extensions import db, limiter
+from ..helpers import apply_domain_error, audit, get_or_404, require
+from ..main.panels import Panel, register_panel
+from . import queries, service
+from .forms import (
+    BookingForm,
+    CancelForm,
+    CompleteForm,
+    CorrectForm,
+    DeclineForm,
+    FeedForm,
+    RescheduleForm,
+    RevokeFeedForm,
+    SimpleStatusForm,
+    VisitFilterForm,
+)
+
+bp = Blueprint("visits", __name__)
+STOCKHOLM = visit_ops.STOCKHOLM
+FEED_PAST = dt.timedelta(days=60)
+FEED_FUTURE = dt.timedelta(days=400)
+
+STATUS_FORMS: dict[VisitStatus, type[Any]] = {
+    VisitStatus.ACCEPTED: SimpleStatusForm,
+    VisitStatus.DECLINED: DeclineForm,
+    VisitStatus.CONFIRMED: SimpleStatusForm,
+    VisitStatus.COMPLETED: CompleteForm,
+    VisitStatus.NO_SHOW: SimpleStatusForm,
+    VisitStatus.CANCELLED: CancelForm,
+}
+
+
+def _at(day: dt.date, time: dt.time) -> dt.datetime:
+    return dt.datetime.combine(day, time, tzinfo=STOCKHOLM)
+
+
+def _today() -> dt.date:
+    return visit_ops.local_date(utcnow())
+
+
+def get_visit_or_404(visit_id: int, check: Any = perm.can_view_visit_details) -> Visit:
+    visit = get_or_404(Visit, visit_id)
+    require(check(current_user, visit), visit)
+    return visit
+
+
+# --- list and needs action ----------------------------------------------------------------------
+@bp.route("/besok")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    require(perm.can_book_visits(current_user))
+    form = VisitFilterForm(request.args)
+    filters = form.data if form.validate() else {}
+    page = queries.paginate(db.session, queries.visit_list(db.session, current_user, filters), form.page.data or 1)
+    no_shows = visit_ops.no_show_counts(db.session, [v.candidate_id for v in page.items])
+    return render_template(
+        "visits/index.html", form=form, page=page, no_shows=no_shows, counts=visit_ops.counts_toward_goal
+    )
+
+
+@bp.route("/besok/att-gora")
+@login_required
+def needs_action():  # type: ignore[no-untyped-def]
+    require(perm.can_book_visits(current_user))
+    todo = queries.needs_action(db.session, current_user, utcnow())
+    return render_template("visits/needs_action.html", todo=todo, referrals_url=_referrals_url())
+
+
+def _referrals_url() -> str | None:
+    """Where submitted referrals are decided, if the candidate area is installed."""
+    for endpoint, args in (("candidates.bank", {"status": ReferralStatus.SUBMITTED.value, "sort": "referred"}),):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint, **args)
+    return None
+
+
+# --- booking ----------------------------------------------------------------------------------
+def _candidate_choices(selected: int | None) -> list[tuple[Any, str]]:
+    eligible = sa.and_(
+        consent_in_force(),
+        Candidate.anonymised_at.is_(None),
+        sa.exists().where(
+            Referral.candidate_id == Candidate.id,
+            Referral.status.in_((ReferralStatus.ACCEPTED, ReferralStatus.ACTIVE)),
+        ),
+    )
+    condition = sa.or_(eligible, Candidate.id == selected) if selected else eligible
+    rows = db.session.scalars(
+        sa.select(Candidate)
+        .where(perm.candidate_scope(current_user), condition)
+        .order_by(Candidate.last_name, Candidate.first_name)
+    )
+    return [("", _("Välj deltagare"))] + [
+        (c.id, f"{c.last_name}, {c.first_name} ({c.pin_masked or c.birth_date or c.id})") for c in rows
+    ]
+
+
+def _offer_choices(selected: int | None) -> list[tuple[Any, str]]:
+    bookable = sa.and_(Offer.active.is_(True), Company.status == CompanyStatus.ACTIVE)
+    condition = sa.or_(bookable, Offer.id == selected) if selected else bookable
+    rows = db.session.execute(
+        sa.select(Offer.id, Company.name, Offer.title)
+        .join(Offer.company)
+        .where(condition)
+        .order_by(Company.name, Offer.title)
+    )
+    return [("", _("Välj erbjudande"))] + [(oid, f"{name} – {title}") for oid, name, title in rows]
+
+
+def _default_times(offer: Offer) -> tuple[dt.time, dt.time]:
+    """The offer's usual visit: from the window's start, for the offer's hours (within the window)."""
+    start = dt.datetime.combine(dt.date(2000, 1, 1), offer.window_start)
+    end = start + dt.timedelta(hours=float(offer.hours))
+    fits = end.date() == start.date() and end.time() <= offer.window_end
+    return offer.window_start, end.time() if fits else offer.window_end
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.route("/besok/nytt", methods=["GET", "POST"])
+@login_required
+def new():  # type: ignore[no-untyped-def]
+    require(perm.can_book_visits(current_user))
+    form = BookingForm()
+    if request.method == "GET":
+        form.candidate.data = _int_arg("candidate")
+        form.offer.data = _int_arg("offer")
+    form.candidate.choices = _candidate_choices(form.candidate.data)
+    form.offer.choices = _offer_choices(form.offer.data)
+    offer = db.session.get(Offer, form.offer.data) if form.offer.data else None
+    if request.method == "GET" and offer is not None:
+        form.start.data, form.end.data = _default_times(offer)
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("visits/new.html", form=form, offer=offer, holiday=False), status
+    candidate = get_or_404(Candidate, form.candidate.data)
+    require(perm.can_view_candidate(current_user, candidate), candidate)
+    offer = get_or_404(Offer, form.offer.data)
+    try:
+        visit = service.propose_visit(
+            offer, candidate, _at(form.day.data, form.start.data), _at(form.day.data, form.end.data),
+            by=current_user, supervisor_name=form.supervisor_name.data or None,
+            supervisor_email=form.supervisor_email.data or None, allow_holiday=form.allow_holiday.data,
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        if not apply_domain_error(form, exc):
+            form.form_errors.append(exc.message)
+        holiday = exc.code == "holiday"
+        return render_template("visits/new.html", form=form, offer=offer, holiday=holiday), exc.status
+    audit("visit_proposed", visit)
+    db.session.commit()
+    flash(_("Besöket är föreslaget. Handledaren har fått ett mejl med en länk för att svara."), "success")
+    return redirect(url_for("visits.show", visit_id=visit.id))
+
+
+# --- one visit --------------------------------------------------------------------------------
+def _status_forms(visit: Visit, override: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The forms for the moves open from the visit's status (and the correction), prefilled."""
+    forms: dict[str, Any] = {}
+    started = utcnow() >= visit.start_at
+    for to in sorted(visit_ops.ALLOWED_TRANSITIONS.get(visit.status, ()), key=list(VisitStatus).index):
+        if to in (VisitStatus.COMPLETED, VisitStatus.NO_SHOW) and not started:
+            continue
+        forms[to.value] = STATUS_FORMS[to](formdata=None, prefix=to.value, version=visit.version)
+    if VisitStatus.COMPLETED.value in forms:
+        forms["completed"].actual_start.data = visit.start_at.astimezone(STOCKHOLM).time()
+        forms["completed"].actual_end.data = visit.end_at.astimezone(STOCKHOLM).time()
+    if visit.status in visit_ops.CORRECTIONS:
+        forms["correct"] = CorrectForm(formdata=None, prefix="correct", version=visit.version)
+        if visit.status == VisitStatus.NO_SHOW:
+            forms["correct"].actual_start.data = visit.start_at.astimezone(STOCKHOLM).time()
+            forms["correct"].actual_end.data = visit.end_at.astimezone(STOCKHOLM).time()
+    forms.update(override or {})
+    return forms
+
+
+def _render_visit(visit: Visit, *, override: dict[str, Any] | None = None, problem: str = "", status: int = 200):
+    # The participant's other visits and no-show count: for project leaders and the officer.
+    history = db.session.scalars(
+        sa.select(Visit)
+        .where(Visit.candidate_id == visit.candidate_id, Visit.id != visit.id)
+        .order_by(Visit.start_at.desc())
+        .limit(20)
+    ).all()
+    return (
+        render_template(
+            "visits/show.html", visit=visit, forms=_status_forms(visit, override), problem=problem,
+            other_visits=history, no_shows=_earlier_no_shows(visit),
+            counts=visit_ops.counts_toward_goal(visit), can_manage=perm.can_manage_visit(current_user, visit),
+            feedback_url=_feedback_url(visit),
+        ),
+        status,
+    )
+
+
+def _earlier_no_shows(visit: Visit) -> int:
+    total = visit_ops.no_show_counts(db.session, [visit.candidate_id]).get(visit.candidate_id, 0)
+    return total - (visit.status == VisitStatus.NO_SHOW)
+
+
+def _feedback_url(visit: Visit) -> str | None:
+    if visit.status == VisitStatus.COMPLETED and "feedback.fill" in current_app.view_functions:
+        return url_for("feedback.fill", visit_id=visit.id)
+    return None
+
+
+@bp.route("/besok/<int:visit_id>")
+@login_required
+def show(visit_id: int):  # type: ignore[no-untyped-def]
+    return _render_visit(get_visit_or_404(visit_id))
+
+
+def _refuse(visit: Visit, key: str, form: Any, exc: DomainError):  # type: ignore[no-untyped-def]
+    """Roll back and show the visit again with the message where it belongs."""
+    db.session.rollback()
+    problem = "" if apply_domain_error(form, exc) else exc.message
+    return _render_visit(visit, override={key: form}, problem=problem, status=exc.status)
+
+
+@bp.route("/besok/<int:visit_id>/status/<to>", methods=["POST"])
+@login_required
+def change_status(visit_id: int, to: str):  # type: ignore[no-untyped-def]
+    visit = get_visit_or_404(visit_id, perm.can_manage_visit)
+    try:
+        target = VisitStatus(to)
+    except ValueError:
+        abort(404)
+    form = STATUS_FORMS.get(target, SimpleStatusForm)(prefix=target.value)
+    if not form.validate_on_submit():
+        return _render_visit(visit, override={target.value: form}, status=422)
+    # A project leader recording the company's answer records it as the company's decision.
+    party = Party.EMPLOYER if target in (VisitStatus.ACCEPTED, VisitStatus.DECLINED) else Party.PROJECT_LEADER
+    extra: dict[str, Any] = {}
+    if isinstance(form, CancelForm):
+        party = Party(form.party.data)
+    if isinstance(form, DeclineForm):
+        extra["decline_reason"] = form.decline_reason.data
+    if isinstance(form, CompleteForm):
+        extra["actual_start"] = _at(visit.visit_date, form.actual_start.data)
+        extra["actual_end"] = _at(visit.visit_date, form.actual_end.data)
+    try:
+        service.apply_transition(
+            visit, target, by=current_user, party=party, reason=form.reason.data if hasattr(form, "reason") else "",
+            expected_version=form.expected_version, **extra,
+        )
+    except DomainError as exc:
+        return _refuse(visit, target.value, form, exc)
+    audit("visit_status_changed", visit, to=target.value)
+    db.session.commit()
+    flash(_("Besöket är nu: %(status)s.", status=_status_label(target)), "success")
+    return redirect(url_for("visits.show", visit_id=visit.id))
+
+
+def _status_label(status: VisitStatus) -> str:
+    return str(labels.VISIT_STATUS_LABELS[status.value])
+
+
+@bp.route("/besok/<int:visit_id>/rattelse", methods=["POST"])
+@login_required
+def correct(visit_id: int):  # type: ignore[no-untyped-def]
+    visit = get_visit_or_404(visit_id, perm.can_manage_visit)
+    form = CorrectForm(prefix="correct")
+    if not form.validate_on_submit():
+        return _render_visit(visit, override={"correct": form}, status=422)
+    target = VisitStatus.NO_SHOW if visit.status == VisitStatus.COMPLETED else VisitStatus.COMPLETED
+    times = {}
+    if form.actual_start.data and form.actual_end.data:
+        times = {
+            "actual_start": _at(visit.visit_date, form.actual_start.data),
+            "actual_end": _at(visit.visit_date, form.actual_end.data),
+        }
+    try:
+        service.correct_visit_outcome(
+            visit, target, by=current_user, reason=form.reason.data, expected_version=form.expected_version, **times
+        )
+    except DomainError as exc:
+        return _refuse(visit, "correct", form, exc)
+    audit("visit_outcome_corrected", visit, to=target.value)
+    db.session.commit()
+    flash(_("Utfallet är rättat till: %(status)s.", status=_status_label(target)), "success")
+    return redirect(url_for("visits.show", visit_id=visit.id))
+
+
+@bp.route("/besok/<int:visit_id>/ny-tid", methods=["GET", "POST"])
+@login_required
+def reschedule(visit_id: int):  # type: ignore[no-untyped-def]
+    visit = get_visit_or_404(visit_id, perm.can_manage_visit)
+    form = RescheduleForm()
+    if request.method == "GET":
+        form.version.data = str(visit.version)
+        form.day.data = visit.visit_date
+        form.start.data = visit.start_at.astimezone(STOCKHOLM).time()
+        form.end.data = visit.end_at.astimezone(STOCKHOLM).time()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("visits/reschedule.html", visit=visit, form=form, holiday=False), status
+    try:
+        service.reschedule_visit(
+            visit, _at(form.day.data, form.start.data), _at(form.day.data, form.end.data), by=current_user,
+            allow_holiday=form.allow_holiday.data, expected_version=form.expected_version,
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        if not apply_domain_error(form, exc):
+            form.form_errors.append(exc.message)
+        return render_template(
+            "visits/reschedule.html", visit=visit, form=form, holiday=exc.code == "holiday"
+        ), exc.status
+    audit("visit_rescheduled", visit)
+    db.session.commit()
+    flash(_("Besöket har fått ny tid. De berörda har fått besked."), "success")
+    return redirect(url_for("visits.show", visit_id=visit.id))
+
+
+# --- calendar views -----------------------------------------------------------------------------
+def _parse_day(value: str | None) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value or "")
+    except ValueError:
+        return _today()
+
+
+@bp.route("/kalender")
+@login_required
+def calendar():  # type: ignore[no-untyped-def]
+    require(perm.can_book_visits(current_user))
+    view = "month" if request.args.get("view") == "month" else "week"
+    day = _parse_day(request.args.get("date"))
+    if view == "week":
+        first = day - dt.timedelta(days=day.weekday())
+        last = first + dt.timedelta(days=6)
+        prev_day, next_day = first - dt.timedelta(days=7), first + dt.timedelta(days=7)
+    else:
+        month_start = day.replace(day=1)
+        month_end = (month_start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        first = month_start - dt.timedelta(days=month_start.weekday())
+        last = month_end + dt.timedelta(days=6 - month_end.weekday())
+        prev_day, next_day = (month_start - dt.timedelta(days=1)).replace(day=1), month_end + dt.timedelta(days=1)
+    days = queries.by_day(
+        queries.visits_between(db.session, current_user, first, last),
+        queries.activities_between(db.session, current_user, first, last),
+        first,
+        last,
+    )
+    weeks = [list(days.items())[i : i + 7] for i in range(0, len(days), 7)]
+    return render_template(
+        "visits/calendar.html", view=view, day=day, first=first, last=last, weeks=weeks, today=_today(),
+        prev_day=prev_day, next_day=next_day, month_label=format_date(day, "LLLL yyyy"),
+    )
+
+
+# --- personal calendar feed ---------------------------------------------------------------------
+@bp.route("/kalender/prenumeration", methods=["GET", "POST"])
+@login_required
+def feeds():  # type: ignore[no-untyped-def]
+    require(perm.can_use_calendar_feed(current_user))
+    form, new_url = FeedForm(), None
+    if form.validate_on_submit():
+        feed, token = visit_ops.create_calendar_feed(db.session, current_user)
+        audit("calendar_feed_created", feed)
+        db.session.commit()
+        new_url = url_for("visits.feed", token=token, _external=True)
+    rows = db.session.scalars(
+        sa.select(CalendarFeed).where(CalendarFeed.user_id == current_user.id).order_by(CalendarFeed.created_at.desc())
+    ).all()
+    return render_template("visits/feeds.html", form=form, feeds=rows, new_url=new_url, revoke_form=RevokeFeedForm())
+
+
+@bp.route("/kalender/prenumeration/aterkalla", methods=["POST"])
+@login_required
+def revoke_feed():  # type: ignore[no-untyped-def]
+    require(perm.can_use_calendar_feed(current_user))
+    form = RevokeFeedForm()
+    if not form.validate_on_submit() or not str(form.feed_id.data).isdigit():
+        abort(400)
+    feed = get_or_404(CalendarFeed, int(form.feed_id.data))
+    require(feed.user_id == current_user.id, feed)
+    visit_ops.revoke_calendar_feed(db.session, feed)
+    audit("calendar_feed_revoked", feed)
+    db.session.commit()
+    flash(_("Kalenderadressen är återkallad och slutar fungera direkt."), "success")
+    return redirect(url_for("visits.feeds"))
+
+
+@bp.route("/kalender/<token>.ics")
+@limiter.limit("60 per minute")
+def feed(token: str):  # type: ignore[no-untyped-def]
+    """The public feed URL: the token is the only key, so it shows initials and company only."""
+    owner = visit_ops.resolve_calendar_feed(db.session, token)
+    if owner is None:
+        abort(404)
+    today = _today()
+    first, last = today - FEED_PAST, today + FEED_FUTURE
+    # Never a no-show in a calendar; for a company, only visitors it may see (consent in force).
+    conditions = [Visit.status != VisitStatus.NO_SHOW]
+    if owner.role == Role.EMPLOYER:
+        conditions.append(employer_visible())
+    visits = queries.visits_between(db.session, owner, first, last, *conditions)
+    body = feed_ics(visits, queries.activities_between(db.session, owner, first, last), name="IOP Jobbskuggning")
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'inline; filename="iop-jobbskuggning.ics"'
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+# --- start-page panels ----------------------------------------------------------------------
+def _needs_action_panel(user: Any) -> dict[str, Any]:
+    return {"todo": queries.needs_action(db.session, user, utcnow(), limit=5), "referrals_url": _referrals_url()}
+
+
+def _week_panel(user: Any) -> dict[str, Any]:
+    today = _today()
+    first = today - dt.timedelta(days=today.weekday())
+    last = first + dt.timedelta(days=6)
+    return {
+        "first": first,
+        "visits": queries.visits_between(db.session, user, first, last),
+        "activities": queries.activities_between(db.session, user, first, last),
+    }
+
+
+PL_ONLY = frozenset({Role.PROJECT_LEADER})
+register_panel(Panel("visits-needs-action", PL_ONLY, "visits/_panel_needs_action.html", _needs_action_panel, order=10))
+register_panel(Panel("visits-this-week", PL_ONLY, "visits/_panel_week.html", _week_panel, order=20))
