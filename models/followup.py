@@ -113,9 +113,10 @@ class Feedback(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visit.id"), unique=True)
     attended: Mapped[bool]
-    punctuality: Mapped[int] = mapped_column(sa.SmallInteger)
-    interest: Mapped[int] = mapped_column(sa.SmallInteger)
-    overall: Mapped[int] = mapped_column(sa.SmallInteger)
+    # The ratings are empty when the visitor did not come (a no-show): there was nothing to rate.
+    punctuality: Mapped[Optional[int]] = mapped_column(sa.SmallInteger)
+    interest: Mapped[Optional[int]] = mapped_column(sa.SmallInteger)
+    overall: Mapped[Optional[int]] = mapped_column(sa.SmallInteger)
     strengths: Mapped[str] = mapped_column(sa.Text, default="")
     to_develop: Mapped[str] = mapped_column(sa.Text, default="")
     would_welcome_again: Mapped[bool]

@@ -1,0 +1,117 @@
+"""The 3- and 6-month follow-up: the welfare officer records the client's situation (job,
+studies, internship, other effort, no change) that long after their first completed visit."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..accounts import User
+from ..candidates import Candidate
+from ..enums import FollowUpResult, VisitStatus
+from ..followup import FollowUp
+from ..visits import Visit
+from .errors import DomainError
+from .reports import effective_status_subquery
+
+MONTHS = (3, 6)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (the month's last day when it is shorter)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def first_visits() -> sa.Subquery:
+    """SQL (candidate_id, first_visit): each candidate's first completed workplace visit date."""
+    effective = effective_status_subquery()
+    return (
+        sa.select(Visit.candidate_id, sa.func.min(Visit.visit_date).label("first_visit"))
+        .outerjoin(effective, effective.c.visit_id == Visit.id)
+        .where(sa.func.coalesce(effective.c.status, Visit.status) == VisitStatus.COMPLETED)
+        .group_by(Visit.candidate_id)
+        .subquery("first_completed")
+    )
+
+
+def first_visit_date(session: Session, candidate: Candidate) -> Optional[dt.date]:
+    first = first_visits()
+    return session.scalar(sa.select(first.c.first_visit).where(first.c.candidate_id == candidate.id))
+
+
+def record_follow_up(
+    session: Session,
+    candidate: Candidate,
+    months: int,
+    result: FollowUpResult | str | None,
+    *,
+    by: User,
+    recorded_on: Optional[dt.date],
+    today: dt.date,
+) -> FollowUp:
+    """Record (or correct) the situation `months` after the first completed visit."""
+    if months not in MONTHS:
+        raise DomainError("Uppföljning görs efter 3 eller 6 månader.", field="months")
+    try:
+        outcome = FollowUpResult(result)
+    except ValueError:
+        raise DomainError("Välj hur det har gått för klienten.", field="result") from None
+    first = first_visit_date(session, candidate)
+    if first is None:
+        raise DomainError("Klienten har inget genomfört besök att följa upp.")
+    if recorded_on is None:
+        raise DomainError("Ange datumet för uppföljningen.", field="recorded_on")
+    if recorded_on > today:
+        raise DomainError("Datumet kan inte ligga i framtiden.", field="recorded_on")
+    due = add_months(first, months)
+    if recorded_on < due:
+        raise DomainError(
+            f"Uppföljningen efter {months} månader görs från och med {due.isoformat()} "
+            f"({months} månader efter första besöket {first.isoformat()}).",
+            field="recorded_on",
+        )
+    row = session.scalar(sa.select(FollowUp).where(FollowUp.candidate_id == candidate.id, FollowUp.months == months))
+    if row is None:
+        row = FollowUp(candidate_id=candidate.id, months=months)
+        session.add(row)
+    row.result, row.recorded_on, row.recorded_by_id = outcome, recorded_on, by.id
+    session.flush()
+    return row
+
+
+@dataclass
+class FollowUpRow:
+    candidate: Candidate
+    first_visit: dt.date
+    recorded: dict[int, Optional[FollowUp]]
+
+    def due(self, months: int) -> dt.date:
+        return add_months(self.first_visit, months)
+
+
+def follow_up_list(session: Session, scope: sa.ColumnElement[bool]) -> list[FollowUpRow]:
+    """Candidates within `scope` (a candidate_scope condition) with a completed visit, oldest
+    first visit first, with what has been recorded for them."""
+    first = first_visits()
+    rows = session.execute(
+        sa.select(Candidate, first.c.first_visit)
+        .join(first, first.c.candidate_id == Candidate.id)
+        .where(scope, Candidate.anonymised_at.is_(None))
+        .order_by(first.c.first_visit, Candidate.id)
+    ).all()
+    ids = [candidate.id for candidate, _ in rows]
+    recorded: dict[tuple[int, int], FollowUp] = {
+        (f.candidate_id, f.months): f
+        for f in session.scalars(sa.select(FollowUp).where(FollowUp.candidate_id.in_(ids)))
+    } if ids else {}
+    return [
+        FollowUpRow(candidate, first_visit, {m: recorded.get((candidate.id, m)) for m in MONTHS})
+        for candidate, first_visit in rows
+    ]

@@ -1,0 +1,256 @@
+"""Programme settings: period, budget, parties, funding, goals and quarterly milestones.
+
+Quarters are calendar quarters ("2025-Q3") clipped to the programme period, so a programme that
+starts mid-quarter has a short first quarter. A goal's target to date at the end of quarter i
+(1-based) of n is linear, target × i / n rounded half up, unless an edited Milestone row for
+that quarter says otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..accounts import Organisation
+from ..enums import GoalKind
+from ..programme import Funding, Goal, Milestone, Programme
+from .errors import DomainError
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+# Goals every programme has; the four activity goals are optional.
+MAIN_GOAL = GoalKind.PERSONS_WORKPLACE_VISIT
+ACTIVITY_GOALS: tuple[GoalKind, ...] = (
+    GoalKind.STADIUM_VISIT,
+    GoalKind.MATCH_HOST_SHADOWING,
+    GoalKind.ASSOCIATION_ACTIVITY,
+    GoalKind.WELLNESS,
+)
+
+
+@dataclass(frozen=True)
+class Quarter:
+    """One quarter of a programme: its label, index and (clipped) first and last day."""
+
+    index: int  # 0-based position in the programme
+    label: str  # "YYYY-Qn"
+    calendar_start: dt.date  # the calendar quarter's first day: the Milestone key
+    start: dt.date
+    end: dt.date
+
+
+def quarter_start(day: dt.date) -> dt.date:
+    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def quarter_end(day: dt.date) -> dt.date:
+    start = quarter_start(day)
+    month = start.month + 3
+    following = dt.date(start.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+def quarter_label(day: dt.date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def programme_quarters(starts_on: dt.date, ends_on: dt.date) -> list[Quarter]:
+    """Every quarter the period touches, in order, clipped to the period."""
+    quarters: list[Quarter] = []
+    day = starts_on
+    while day <= ends_on:
+        end = min(quarter_end(day), ends_on)
+        quarters.append(Quarter(len(quarters), quarter_label(day), quarter_start(day), day, end))
+        day = end + dt.timedelta(days=1)
+    return quarters
+
+
+def linear_target(target: int, quarter_number: int, total_quarters: int) -> int:
+    """target × quarter_number / total_quarters, rounded half up (integers only, no float error)."""
+    return (2 * target * quarter_number + total_quarters) // (2 * total_quarters)
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    quarter: Quarter
+    linear: int
+    edited: Optional[int]
+
+    @property
+    def target_to_date(self) -> int:
+        return self.edited if self.edited is not None else self.linear
+
+
+def milestone_plan(programme: Programme, goal: Goal) -> list[MilestoneRow]:
+    """The goal's target to date for every quarter: edited where set, linear elsewhere."""
+    quarters = programme_quarters(programme.starts_on, programme.ends_on)
+    edited = {m.quarter_start: m.target_to_date for m in goal.milestones}
+    return [
+        MilestoneRow(q, linear_target(goal.target, q.index + 1, len(quarters)), edited.get(q.calendar_start))
+        for q in quarters
+    ]
+
+
+def set_milestones(session: Session, goal: Goal, edits: Mapping[dt.date, Optional[int]]) -> None:
+    """Change the goal's edited milestones; a None value returns that quarter to linear.
+
+    Keys are calendar quarter starts. The resulting plan must never go down from one quarter
+    to the next (targets to date are cumulative); nothing changes when a value is refused.
+    """
+    programme = goal.programme
+    quarters = programme_quarters(programme.starts_on, programme.ends_on)
+    known = {q.calendar_start for q in quarters}
+    for key, value in edits.items():
+        if key not in known:
+            raise DomainError("Kvartalet ligger utanför programmets period.", field=milestone_field(key))
+        if value is not None and value < 0:
+            raise DomainError("Målet kan inte vara negativt.", field=milestone_field(key))
+    edited = {m.quarter_start: m.target_to_date for m in goal.milestones}
+    edited.update(edits)
+    previous: Optional[tuple[str, int]] = None
+    for q in quarters:
+        value = edited.get(q.calendar_start)
+        if value is None:
+            value = linear_target(goal.target, q.index + 1, len(quarters))
+        if previous is not None and value < previous[1]:
+            raise DomainError(
+                f"Målet till och med {q.label} ({value}) är lägre än målet till och med "
+                f"{previous[0]} ({previous[1]}). Målen räknas ackumulerat.",
+                field=milestone_field(q.calendar_start),
+            )
+        previous = (q.label, value)
+    existing = {m.quarter_start: m for m in goal.milestones}
+    for key, value in edits.items():
+        row = existing.get(key)
+        if value is None:
+            if row is not None:
+                goal.milestones.remove(row)
+        elif row is None:
+            goal.milestones.append(Milestone(quarter_start=key, target_to_date=value))
+        else:
+            row.target_to_date = value
+    session.flush()
+
+
+def milestone_field(calendar_start: dt.date) -> str:
+    """The form field that holds one quarter's edited milestone."""
+    return f"q_{calendar_start:%Y%m%d}"
+
+
+@dataclass
+class ProgrammeSettings:
+    """What the admin's settings form gives: everything but the milestones."""
+
+    name: str
+    starts_on: Optional[dt.date]
+    ends_on: Optional[dt.date]
+    yearly_budget_sek: Optional[int]
+    description: str = ""
+    party_ids: Iterable[int] = ()
+    funding: Mapping[int, Optional[int]] = field(default_factory=dict)  # organisation id → kr per year
+    goals: Mapping[GoalKind, Optional[int]] = field(default_factory=dict)
+
+
+def goal_field(kind: GoalKind) -> str:
+    """The form field that holds a goal's target (errors name it)."""
+    return f"goal_{kind.value}"
+
+
+def funding_field(organisation_id: int) -> str:
+    return f"funding_{organisation_id}"
+
+
+def _validate(settings: ProgrammeSettings) -> None:
+    if not settings.name.strip():
+        raise DomainError("Ange programmets namn.", field="name")
+    if settings.starts_on is None:
+        raise DomainError("Ange när perioden börjar.", field="starts_on")
+    if settings.ends_on is None:
+        raise DomainError("Ange när perioden slutar.", field="ends_on")
+    if settings.ends_on <= settings.starts_on:
+        raise DomainError("Perioden måste sluta efter att den börjar.", field="ends_on")
+    if settings.yearly_budget_sek is None or settings.yearly_budget_sek < 0:
+        raise DomainError("Ange budgeten per år i kronor, 0 eller mer.", field="yearly_budget_sek")
+    for org_id, amount in settings.funding.items():
+        if amount is not None and amount < 0:
+            raise DomainError("Finansieringen kan inte vara negativ.", field=funding_field(org_id))
+    if settings.goals.get(MAIN_GOAL) is None:
+        raise DomainError("Ange huvudmålet: antal personer med genomfört besök.", field=goal_field(MAIN_GOAL))
+    for kind, target in settings.goals.items():
+        if target is not None and target <= 0:
+            raise DomainError("Ett mål måste vara större än 0.", field=goal_field(kind))
+
+
+def save_programme(session: Session, settings: ProgrammeSettings, programme: Optional[Programme] = None) -> Programme:
+    """Create a programme or update one from the settings; nothing changes if any value is wrong.
+
+    Edited milestones outside a changed period are dropped; a goal left blank is removed.
+    """
+    _validate(settings)
+    if programme is None:
+        programme = Programme()
+        session.add(programme)
+    programme.name = settings.name.strip()
+    programme.starts_on = settings.starts_on  # type: ignore[assignment]  # checked in _validate
+    programme.ends_on = settings.ends_on  # type: ignore[assignment]
+    programme.yearly_budget_sek = settings.yearly_budget_sek  # type: ignore[assignment]
+    programme.description = settings.description.strip()
+
+    party_ids = set(settings.party_ids)
+    programme.parties = (
+        list(session.scalars(sa.select(Organisation).where(Organisation.id.in_(party_ids)).order_by(Organisation.name)))
+        if party_ids
+        else []
+    )
+    by_org = {f.organisation_id: f for f in programme.funding}
+    for org_id, amount in settings.funding.items():
+        row = by_org.get(org_id)
+        if not amount:
+            if row is not None:
+                programme.funding.remove(row)
+        elif row is None:
+            programme.funding.append(Funding(organisation_id=org_id, yearly_amount_sek=amount))
+        else:
+            row.yearly_amount_sek = amount
+
+    by_kind = {g.kind: g for g in programme.goals}
+    for kind in GoalKind:
+        target = settings.goals.get(kind)
+        goal = by_kind.get(kind)
+        if target is None:
+            if goal is not None:
+                programme.goals.remove(goal)
+        elif goal is None:
+            programme.goals.append(Goal(kind=kind, target=target))
+        else:
+            goal.target = target
+    in_period = {q.calendar_start for q in programme_quarters(programme.starts_on, programme.ends_on)}
+    for goal in programme.goals:
+        for milestone in [m for m in goal.milestones if m.quarter_start not in in_period]:
+            goal.milestones.remove(milestone)
+    session.flush()
+    return programme
+
+
+def local_today() -> dt.date:
+    """Today in Stockholm: what quarters and visit dates count by."""
+    return dt.datetime.now(STOCKHOLM).date()
+
+
+def current_programme(session: Session, today: Optional[dt.date] = None) -> Optional[Programme]:
+    """The programme running today, else the one that started most recently."""
+    today = today or local_today()
+    running = session.scalar(
+        sa.select(Programme)
+        .where(Programme.starts_on <= today, Programme.ends_on >= today)
+        .order_by(Programme.starts_on.desc(), Programme.id.desc())
+    )
+    if running is not None:
+        return running
+    return session.scalar(sa.select(Programme).order_by(Programme.starts_on.desc(), Programme.id.desc()))

@@ -1,0 +1,407 @@
+"""Before/after questionnaires: the question sets per moment, invitations (one emailed link per
+respondent), answers saved page by page, and which invitations and reminders are due.
+
+Who is asked, and when (`due_invitations`, run by `flask send-surveys` and the project
+leader's "send" page):
+- participant before: once per participant, when a visit of theirs is confirmed and not begun;
+- participant after: once per completed visit, within 30 days of it;
+- company before: once per company, when its first visit is confirmed, to the supervisor;
+- company after: after a completed visit, at most once per company and quarter.
+A respondent without an email address is skipped (the project leader can ask on paper), and a
+participant is only asked while their consent to take part is in force (not withdrawn, not
+anonymised).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..candidates import Candidate, Consent
+from ..companies import Company, Offer
+from ..db import utcnow
+from ..enums import QuestionKind, SurveyMoment, VisitStatus
+from ..followup import Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
+from ..visits import Visit
+from .errors import Conflict, DomainError
+from .programme import quarter_start
+from .reports import STOCKHOLM, effective_status_subquery, local_midnight
+
+LINK_DAYS = 21  # an invitation (and every link to it) expires this long after it was sent
+REMIND_AFTER_DAYS = 7
+AFTER_WINDOW_DAYS = 30
+PAGE_SIZE = 3  # questions per page of the answer form
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
+
+PARTICIPANT_MOMENTS = (SurveyMoment.PARTICIPANT_BEFORE, SurveyMoment.PARTICIPANT_AFTER)
+# The answer scale is part of the questionnaire, worded like the questions in three versions.
+LIKERT_SCALE: dict[str, tuple[str, str, str, str, str]] = {
+    "sv": ("Stämmer inte alls", "Stämmer ganska dåligt", "Varken eller", "Stämmer ganska bra", "Stämmer helt"),
+    "easy_sv": ("Nej, inte alls", "Nej, inte så mycket", "Lite grann", "Ja, ganska mycket", "Ja, helt"),
+    "en": ("Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"),
+}
+
+
+def may_ask_participant() -> sa.ColumnElement[bool]:
+    """SQL on Candidate: a consent to take part in the partnership is in force."""
+    return sa.and_(
+        Candidate.anonymised_at.is_(None),
+        sa.exists().where(
+            Consent.candidate_id == Candidate.id,
+            Consent.withdrawn_at.is_(None),
+            Consent.scope_partnership.is_(True),
+        ),
+    )
+
+
+def is_participant_moment(moment: SurveyMoment) -> bool:
+    return moment in PARTICIPANT_MOMENTS
+
+
+def question_text(question: SurveyQuestion, wording: str) -> str:
+    """The question in the chosen wording ("sv", "easy_sv" or "en"), Swedish when one is missing."""
+    if wording == "en" and question.text_en:
+        return question.text_en
+    if wording == "easy_sv" and question.text_easy_sv:
+        return question.text_easy_sv
+    return question.text_sv
+
+
+# --- question sets ----------------------------------------------------------------------------
+def active_survey(session: Session, moment: SurveyMoment) -> Optional[Survey]:
+    return session.scalar(
+        sa.select(Survey).where(Survey.moment == moment, Survey.active.is_(True)).order_by(Survey.id.desc())
+    )
+
+
+def save_survey(
+    session: Session, *, name: str, moment: SurveyMoment, active: bool, survey: Optional[Survey] = None
+) -> Survey:
+    """Create or rename a question set; making it active retires the other sets of its moment."""
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("Ge frågeuppsättningen ett namn.", field="name")
+    if survey is None:
+        survey = Survey(moment=moment)
+        session.add(survey)
+    elif survey.moment != moment and _has_invitations(session, survey):
+        raise Conflict("Enkäten har redan skickats ut och kan inte byta tillfälle.", field="moment")
+    survey.name, survey.moment, survey.active = name, moment, active
+    session.flush()
+    if active:
+        session.execute(
+            sa.update(Survey).where(Survey.moment == moment, Survey.id != survey.id).values(active=False)
+        )
+    return survey
+
+
+@dataclass
+class QuestionData:
+    key: str
+    kind: QuestionKind
+    text_sv: str
+    text_en: str
+    text_easy_sv: str = ""
+
+
+def save_question(
+    session: Session, survey: Survey, data: QuestionData, question: Optional[SurveyQuestion] = None
+) -> SurveyQuestion:
+    """Add a question at the end of the set, or change one. Questions pair before/after by key."""
+    key = (data.key or "").strip().lower()
+    if not KEY_PATTERN.match(key):
+        raise DomainError(
+            "Nyckeln ska vara ett kort ord med små bokstäver a–z, siffror eller _, t.ex. confidence.", field="key"
+        )
+    if any(q.key == key and q is not question for q in survey.questions):
+        raise DomainError("Frågeuppsättningen har redan en fråga med den nyckeln.", field="key")
+    if not (data.text_sv or "").strip():
+        raise DomainError("Skriv frågan på svenska.", field="text_sv")
+    if not (data.text_en or "").strip():
+        raise DomainError("Skriv frågan på engelska.", field="text_en")
+    kind = QuestionKind(data.kind)
+    if question is None:
+        question = SurveyQuestion(position=max((q.position for q in survey.questions), default=0) + 1)
+        survey.questions.append(question)
+    elif question.kind != kind and _has_answers(session, question):
+        raise Conflict("Frågan har svar och kan inte byta svarstyp. Lägg till en ny fråga i stället.", field="kind")
+    question.key, question.kind = key, kind
+    question.text_sv, question.text_en = data.text_sv.strip(), data.text_en.strip()
+    question.text_easy_sv = (data.text_easy_sv or "").strip()
+    session.flush()
+    return question
+
+
+def delete_question(session: Session, question: SurveyQuestion) -> None:
+    if _has_answers(session, question):
+        raise Conflict(
+            "Frågan har svar och kan inte tas bort. Gör en ny frågeuppsättning om frågan inte ska ställas längre."
+        )
+    survey = question.survey
+    survey.questions.remove(question)
+    session.flush()
+    for position, remaining in enumerate(sorted(survey.questions, key=lambda q: q.position), start=1):
+        remaining.position = -position  # two steps, so the unique (survey, position) never clashes
+    session.flush()
+    for remaining in survey.questions:
+        remaining.position = -remaining.position
+    session.flush()
+
+
+def move_question(session: Session, question: SurveyQuestion, step: int) -> None:
+    """Swap the question with its neighbour above (step −1) or below (step +1)."""
+    ordered = sorted(question.survey.questions, key=lambda q: q.position)
+    index = ordered.index(question)
+    other_index = index + step
+    if not 0 <= other_index < len(ordered):
+        return
+    other = ordered[other_index]
+    a, b = question.position, other.position
+    question.position = -1
+    session.flush()
+    other.position, question.position = a, b
+    session.flush()
+
+
+def _has_answers(session: Session, question: SurveyQuestion) -> bool:
+    if question.id is None:
+        return False
+    return session.scalar(sa.select(sa.exists().where(SurveyAnswer.question_id == question.id))) or False
+
+
+def _has_invitations(session: Session, survey: Survey) -> bool:
+    return session.scalar(sa.select(sa.exists().where(SurveyInvitation.survey_id == survey.id))) or False
+
+
+# --- invitations --------------------------------------------------------------------------------
+def invite(
+    session: Session,
+    survey: Survey,
+    *,
+    email: str,
+    candidate: Optional[Candidate] = None,
+    company: Optional[Company] = None,
+    visit: Optional[Visit] = None,
+    now: Optional[dt.datetime] = None,
+) -> SurveyInvitation:
+    """One invitation to answer `survey`, for a participant or a company (never both)."""
+    now = now or utcnow()
+    if is_participant_moment(survey.moment) != (candidate is not None) or (candidate is None) == (company is None):
+        raise DomainError("En deltagarenkät går till en deltagare och en företagsenkät till ett företag.")
+    email = (email or "").strip()
+    if "@" not in email:
+        who = "Deltagaren" if candidate is not None else "Handledaren"
+        raise DomainError(f"{who} har ingen e-postadress, så enkäten kan inte skickas.", field="email")
+    if not survey.active:
+        raise Conflict("Frågeuppsättningen används inte längre. Skicka den aktiva i stället.")
+    if candidate is not None and not session.scalar(
+        sa.select(sa.exists().where(Candidate.id == candidate.id, may_ask_participant()))
+    ):
+        raise Conflict("Deltagaren har inget samtycke i kraft och ska inte få enkäter.", code="consent")
+    invitation = SurveyInvitation(
+        survey=survey, candidate=candidate, company=company, visit_id=visit.id if visit else None, email=email,
+        sent_at=now, expires_at=now + dt.timedelta(days=LINK_DAYS),
+    )
+    session.add(invitation)
+    session.flush()
+    return invitation
+
+
+def check_open(invitation: SurveyInvitation, now: Optional[dt.datetime] = None) -> None:
+    """Refuse answers to a finished or expired invitation (Conflict)."""
+    if invitation.completed_at is not None:
+        raise Conflict("Enkäten är redan besvarad. Tack!", code="used")
+    if (now or utcnow()) >= invitation.expires_at:
+        raise Conflict("Länken till enkäten har slutat gälla.", code="expired")
+
+
+def answer_field(question: SurveyQuestion) -> str:
+    """The form field that holds the answer to a question (errors name it)."""
+    return f"q{question.id}"
+
+
+def save_answers(
+    session: Session,
+    invitation: SurveyInvitation,
+    answers: Mapping[int, Optional[str]],
+    *,
+    now: Optional[dt.datetime] = None,
+) -> None:
+    """Save the answers of one page (question id → what was given; blank clears an answer).
+
+    A Likert answer must be a whole number from 1 to 5. Nothing is saved if one is wrong.
+    """
+    now = now or utcnow()
+    check_open(invitation, now)
+    questions = {q.id: q for q in invitation.survey.questions}
+    parsed: dict[int, tuple[Optional[int], str]] = {}
+    for question_id, raw in answers.items():
+        question = questions.get(question_id)
+        if question is None:
+            raise DomainError("Frågan hör inte till den här enkäten.")
+        value = (raw or "").strip()
+        if question.kind == QuestionKind.LIKERT:
+            if value and (not value.isdigit() or not 1 <= int(value) <= 5):
+                raise DomainError("Välj ett svar från 1 till 5.", field=answer_field(question))
+            parsed[question_id] = (int(value) if value else None, "")
+        else:
+            if len(value) > 4000:
+                raise DomainError("Svaret får vara högst 4 000 tecken.", field=answer_field(question))
+            parsed[question_id] = (None, value)
+    existing = {a.question_id: a for a in invitation.answers}
+    for question_id, (likert, text) in parsed.items():
+        row = existing.get(question_id)
+        if likert is None and not text:
+            if row is not None:
+                invitation.answers.remove(row)
+            continue
+        if row is None:
+            invitation.answers.append(
+                SurveyAnswer(question_id=question_id, likert=likert, text=text, answered_at=now)
+            )
+        elif (row.likert, row.text) != (likert, text):
+            row.likert, row.text, row.answered_at = likert, text, now
+    session.flush()
+
+
+def complete(session: Session, invitation: SurveyInvitation, *, now: Optional[dt.datetime] = None) -> None:
+    now = now or utcnow()
+    check_open(invitation, now)
+    invitation.completed_at = now
+    session.flush()
+
+
+def pages(survey: Survey) -> list[list[SurveyQuestion]]:
+    questions = sorted(survey.questions, key=lambda q: q.position)
+    return [questions[i : i + PAGE_SIZE] for i in range(0, len(questions), PAGE_SIZE)] or [[]]
+
+
+# --- what is due --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DueInvitation:
+    moment: SurveyMoment
+    visit: Visit
+
+    @property
+    def for_participant(self) -> bool:
+        return is_participant_moment(self.moment)
+
+
+def due_invitations(session: Session, *, now: Optional[dt.datetime] = None) -> list[DueInvitation]:
+    """Invitations the rules in the module docstring call for and that have not been sent."""
+    now = now or utcnow()
+    effective = effective_status_subquery()
+    status = sa.func.coalesce(effective.c.status, Visit.status)
+    visits = (
+        sa.select(Visit)
+        .join(Offer, Offer.id == Visit.offer_id)
+        .join(Candidate, Candidate.id == Visit.candidate_id)
+        .outerjoin(effective, effective.c.visit_id == Visit.id)
+    )
+    confirmed_ahead = visits.where(status == VisitStatus.CONFIRMED, Visit.start_at > now)
+    completed_recently = visits.where(
+        status == VisitStatus.COMPLETED,
+        Visit.end_at <= now,
+        Visit.end_at > now - dt.timedelta(days=AFTER_WINDOW_DAYS),
+    )
+    invited = sa.select(SurveyInvitation.id).join(Survey, Survey.id == SurveyInvitation.survey_id)
+    this_quarter = local_midnight(quarter_start(now.astimezone(STOCKHOLM).date()))
+    rules = {
+        SurveyMoment.PARTICIPANT_BEFORE: confirmed_ahead.where(
+            ~invited.where(
+                Survey.moment == SurveyMoment.PARTICIPANT_BEFORE, SurveyInvitation.candidate_id == Visit.candidate_id
+            ).exists()
+        ),
+        SurveyMoment.PARTICIPANT_AFTER: completed_recently.where(
+            ~invited.where(
+                Survey.moment == SurveyMoment.PARTICIPANT_AFTER, SurveyInvitation.visit_id == Visit.id
+            ).exists()
+        ),
+        SurveyMoment.COMPANY_BEFORE: confirmed_ahead.where(
+            ~invited.where(
+                Survey.moment == SurveyMoment.COMPANY_BEFORE, SurveyInvitation.company_id == Offer.company_id
+            ).exists()
+        ),
+        SurveyMoment.COMPANY_AFTER: completed_recently.where(
+            ~invited.where(
+                Survey.moment == SurveyMoment.COMPANY_AFTER,
+                SurveyInvitation.company_id == Offer.company_id,
+                SurveyInvitation.sent_at >= this_quarter,
+            ).exists()
+        ),
+    }
+    due: list[DueInvitation] = []
+    for moment, query in rules.items():
+        if active_survey(session, moment) is None:
+            continue
+        if is_participant_moment(moment):
+            query = query.where(may_ask_participant())
+        seen: set[int] = set()  # one per participant (before) or company (before/after) per run
+        for visit in session.scalars(query.order_by(Visit.start_at, Visit.id)):
+            who = visit.candidate_id if is_participant_moment(moment) else visit.offer.company_id
+            if moment != SurveyMoment.PARTICIPANT_AFTER and who in seen:
+                continue
+            seen.add(who)
+            due.append(DueInvitation(moment, visit))
+    return due
+
+
+def reminders_due(session: Session, *, now: Optional[dt.datetime] = None) -> list[SurveyInvitation]:
+    """Unanswered invitations sent a week or more ago, not yet reminded, still open for a day."""
+    now = now or utcnow()
+    return list(
+        session.scalars(
+            sa.select(SurveyInvitation)
+            .where(
+                SurveyInvitation.completed_at.is_(None),
+                SurveyInvitation.reminded_at.is_(None),
+                SurveyInvitation.sent_at <= now - dt.timedelta(days=REMIND_AFTER_DAYS),
+                SurveyInvitation.expires_at > now + dt.timedelta(days=1),
+            )
+            .order_by(SurveyInvitation.id)
+        )
+    )
+
+
+def respondent_email(moment: SurveyMoment, visit: Visit) -> str:
+    """Where a visit's questionnaire goes: the participant, or the visit's supervisor."""
+    if is_participant_moment(moment):
+        return (visit.candidate.email or "").strip()
+    return (visit.supervisor_email or visit.offer.supervisor_email or "").strip()
+
+
+def invite_for_visit(
+    session: Session, moment: SurveyMoment, visit: Visit, *, now: Optional[dt.datetime] = None
+) -> SurveyInvitation:
+    """Invite the visit's participant or company to the active set of `moment`."""
+    survey = active_survey(session, moment)
+    if survey is None:
+        raise DomainError("Det finns ingen aktiv frågeuppsättning för det tillfället.", field="moment")
+    participant = is_participant_moment(moment)
+    return invite(
+        session, survey, email=respondent_email(moment, visit), visit=visit, now=now,
+        candidate=visit.candidate if participant else None,
+        company=None if participant else visit.offer.company,
+    )
+
+
+def invitation_counts(session: Session, survey_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """Per question set: (invitations sent, invitations completed)."""
+    if not survey_ids:
+        return {}
+    rows = session.execute(
+        sa.select(
+            SurveyInvitation.survey_id,
+            sa.func.count(),
+            sa.func.count(SurveyInvitation.completed_at),
+        )
+        .where(SurveyInvitation.survey_id.in_(list(survey_ids)))
+        .group_by(SurveyInvitation.survey_id)
+    )
+    return {survey_id: (sent, done) for survey_id, sent, done in rows}

@@ -1,0 +1,386 @@
+"""The quarterly report: every figure of a known data set with every edge of the counting rule,
+computed in the database (run on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from models import (
+    Activity,
+    ActivityParticipant,
+    FollowUp,
+    Goal,
+    Milestone,
+    Survey,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyQuestion,
+)
+from models.enums import (
+    ActivityType,
+    AttendanceStatus,
+    FollowUpResult,
+    GoalKind,
+    Network,
+    QuestionKind,
+    SizeClass,
+    SurveyMoment,
+    TargetGroup,
+    VisitStatus,
+)
+from models.operations import reports
+from models.operations import visits as visit_ops
+from models.operations.reports import hidden_cells, quarterly_report
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+TODAY = dt.date(2025, 8, 15)  # in 2025-Q3
+
+
+def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=STOCKHOLM)
+
+
+def d(month: int, day: int, year: int = 2025) -> dt.date:
+    return dt.date(year, month, day)
+
+
+def programme(make, starts_on: dt.date, ends_on: dt.date, target: int = 350):
+    created = make.programme(starts_on=starts_on, ends_on=ends_on, yearly_budget_sek=1_241_000)
+    created.goal(GoalKind.PERSONS_WORKPLACE_VISIT).target = target
+    return created
+
+
+class KnownSet:
+    """Seven persons count (3 in Q1, 3 in Q2, 1 in Q3) among visits that test every edge."""
+
+    def __init__(self, db, make):
+        self.db, self.make = db, make
+        self.programme = programme(make, d(1, 1), d(12, 31), target=40)
+        main_goal = self.programme.goal(GoalKind.PERSONS_WORKPLACE_VISIT)
+        main_goal.milestones.append(Milestone(quarter_start=d(4, 1), target_to_date=15))
+        self.programme.goals.append(Goal(kind=GoalKind.STADIUM_VISIT, target=8))
+        hif_small = make.company(network=Network.HIF_SPONSOR, size_class=SizeClass.SMALL)
+        th_large = make.company(network=Network.TH_NETWORK, size_class=SizeClass.LARGE)
+        both_micro = make.company(network=Network.BOTH, size_class=SizeClass.MICRO)
+        self.kitchen = make.offer(hif_small, field="hospitality")
+        self.it = make.offer(th_large, field="it")
+        self.care = make.offer(both_micro, field="healthcare")
+        person = self.person
+        visit = self.visit
+
+        # Q1 -----------------------------------------------------------------------------
+        self.a = person("Aida", TargetGroup.YOUTH)
+        visit(self.a, self.kitchen, d(1, 15), 9, 6, VisitStatus.COMPLETED)  # counts Q1
+        visit(self.a, self.it, d(4, 10), 9, 5, VisitStatus.COMPLETED)  # second visit: not a new person
+        visit(self.a, self.it, d(9, 12), 9, 6, VisitStatus.CONFIRMED)  # already counted: not "booked"
+        self.b = person("Bertil", TargetGroup.NEWCOMER)
+        visit(self.b, self.kitchen, d(12, 31, 2024), 9, 6, VisitStatus.COMPLETED)  # before the period
+        visit(self.b, self.it, d(1, 1), 9, 4, VisitStatus.COMPLETED)  # exactly 4.0 h, first day of Q1
+        self.c = person("Cecilia", TargetGroup.NEWCOMER)
+        visit(self.c, self.care, d(3, 31), 20, 8, VisitStatus.COMPLETED)  # exactly 8.0 h, ends 04:00 in Q2
+        self.e = person("Emil", TargetGroup.LONG_TERM)
+        visit(self.e, self.kitchen, d(2, 10), 9, 3.5, VisitStatus.COMPLETED)  # 3.5 h: reported, not counted
+        visit(self.e, self.kitchen, d(5, 5), 8, 8.5, VisitStatus.COMPLETED)  # 8.5 h: reported, not counted
+        self.f = person("Fatima", TargetGroup.NEWCOMER)
+        visit(self.f, self.kitchen, d(2, 11), 9, 6, VisitStatus.NO_SHOW)
+        visit(self.f, self.care, d(5, 6), 9, 7, VisitStatus.COMPLETED)  # counts Q2
+        self.g = person("Gustav", TargetGroup.YOUTH)
+        visit(self.g, self.kitchen, d(3, 3), 9, 6, VisitStatus.CANCELLED)
+        self.h = person("Hanna", TargetGroup.YOUTH)
+        visit(self.h, self.it, d(3, 4), 9, 6, VisitStatus.DECLINED)
+
+        # Q2 -----------------------------------------------------------------------------
+        self.dd = person("David", TargetGroup.LONG_TERM)
+        # 00:00 on 1 April in Stockholm is still 31 March in UTC: the local date decides.
+        visit(self.dd, self.it, d(4, 1), 0, 4, VisitStatus.COMPLETED)
+        self.i = person("Ingrid", TargetGroup.OTHER)
+        self.i_visit = visit(self.i, self.kitchen, d(6, 30), 9, 6, VisitStatus.COMPLETED)
+        self.j = person("Jonas", TargetGroup.NEWCOMER)
+        self.j_visit = visit(self.j, self.care, d(5, 20), 9, 5, VisitStatus.NO_SHOW)
+        # Corrections, in both directions, through the bookings engineer's operation.
+        visit_ops.correct_outcome(db, self.i_visit, VisitStatus.NO_SHOW, by=None, reason="kom aldrig")
+        visit_ops.correct_outcome(
+            db, self.j_visit, VisitStatus.COMPLETED, by=None, reason="fel registrering",
+            actual_start=at(d(5, 20), 9), actual_end=at(d(5, 20), 14),
+        )
+
+        # Q3 and outside ------------------------------------------------------------------
+        self.m = person("Maja", TargetGroup.OTHER)
+        visit(self.m, self.it, d(7, 1), 9, 6, VisitStatus.COMPLETED)  # first day of Q3
+        self.k = person("Karl", TargetGroup.YOUTH)
+        visit(self.k, self.it, d(1, 2, 2026), 9, 6, VisitStatus.COMPLETED)  # after the period
+        self.l_ = person("Lina", TargetGroup.YOUTH)
+        visit(self.l_, self.care, d(9, 10), 9, 6, VisitStatus.CONFIRMED)  # a booked future person
+        self.n = person("Nils", TargetGroup.YOUTH)
+        visit(self.n, self.care, d(9, 11), 9, 6, VisitStatus.PROPOSED)  # not confirmed: not booked
+
+        self._activities()
+        self._surveys()
+        self._follow_ups()
+        db.commit()
+
+    def person(self, first_name, group):
+        return self.make.candidate(first_name=first_name, last_name="Testsson", target_group=group)
+
+    def visit(self, candidate, offer, day, hour, hours, status):
+        completed = status == VisitStatus.COMPLETED
+        return self.make.visit(
+            candidate, offer, day=day, start_hour=hour, hours=hours, status=status,
+            actual_hours=hours if completed else None,
+        )
+
+    def _activities(self):
+        def activity(kind, start, marks):
+            act = Activity(type=kind, title="Aktivitet", starts_at=start, ends_at=start + dt.timedelta(hours=2))
+            for status in marks:
+                act.participants.append(ActivityParticipant(candidate=self.make.candidate(), status=status))
+            self.db.add(act)
+
+        att, absent, reg = AttendanceStatus.ATTENDED, AttendanceStatus.ABSENT, AttendanceStatus.REGISTERED
+        activity(ActivityType.STADIUM_VISIT, at(d(3, 31), 21, 30), [att, att, absent])  # Q1 (local evening)
+        activity(ActivityType.STADIUM_VISIT, at(d(4, 1), 0, 30), [att, reg])  # Q2 although 31 March in UTC
+        activity(ActivityType.WELLNESS, at(d(5, 2), 13), [att, att, att])  # Q2
+        activity(ActivityType.WELLNESS, at(d(8, 20), 13), [reg, reg])  # after today: not held yet
+        activity(ActivityType.WELLNESS, at(d(12, 31, 2024), 13), [att])  # before the period
+        activity(ActivityType.ASSOCIATION_ACTIVITY, at(d(7, 3), 18), [])  # held, nobody marked yet
+
+    def _surveys(self):
+        def survey(moment):
+            s = Survey(name=str(moment), moment=moment)
+            confidence = "Jag tror att jag kan få ett arbete."
+            s.questions = [
+                SurveyQuestion(position=1, key="confidence", kind=QuestionKind.LIKERT, text_sv=confidence, text_en="x"),
+                SurveyQuestion(position=2, key="comment", kind=QuestionKind.TEXT, text_sv="Övrigt", text_en="x"),
+            ]
+            self.db.add(s)
+            return s
+
+        pb, pa = survey(SurveyMoment.PARTICIPANT_BEFORE), survey(SurveyMoment.PARTICIPANT_AFTER)
+        cb, ca = survey(SurveyMoment.COMPANY_BEFORE), survey(SurveyMoment.COMPANY_AFTER)
+        self.db.flush()
+
+        def answer(s, when, likert, *, candidate=None, company=None):
+            inv = SurveyInvitation(
+                survey=s, candidate=candidate, company=company, expires_at=when + dt.timedelta(days=14)
+            )
+            inv.answers.append(SurveyAnswer(question=s.questions[0], likert=likert, answered_at=when))
+            inv.answers.append(SurveyAnswer(question=s.questions[1], text="fritext", answered_at=when))
+            self.db.add(inv)
+
+        # Participants: Aida 2 → (later after 3, then latest after 5): +3 in Q2.
+        answer(pb, at(d(1, 10), 10), 2, candidate=self.a)
+        answer(pb, at(d(1, 20), 10), 4, candidate=self.a)  # a later "before": the earliest one pairs
+        answer(pa, at(d(2, 1), 10), 3, candidate=self.a)
+        answer(pa, at(d(4, 2), 10), 5, candidate=self.a)  # latest "after" → Q2
+        # Bertil 4 → 3 in Q1 (worse); Cecilia 3 → 3 in Q2 (same); Emil after only (no pair).
+        answer(pb, at(d(1, 2), 10), 4, candidate=self.b)
+        answer(pa, at(d(3, 31), 23, 30), 3, candidate=self.b)  # late evening 31 March: Q1 locally
+        answer(pb, at(d(3, 1), 10), 3, candidate=self.c)
+        answer(pa, at(d(4, 20), 10), 3, candidate=self.c)
+        answer(pa, at(d(4, 20), 10), 5, candidate=self.e)
+        # Fatima's only "after" came before her "before": no pair.
+        answer(pa, at(d(2, 1), 10), 5, candidate=self.f)
+        answer(pb, at(d(2, 2), 10), 1, candidate=self.f)
+        # Companies: 1 → 4 and 2 → 3, both in Q2.
+        for company, before, after in ((self.kitchen.company, 1, 4), (self.it.company, 2, 3)):
+            answer(cb, at(d(1, 5), 10), before, company=company)
+            answer(ca, at(d(6, 1), 10), after, company=company)
+
+    def _follow_ups(self):
+        officer = self.make.user("welfare_officer")
+        for candidate, months, result in (
+            (self.a, 3, FollowUpResult.JOB),
+            (self.b, 3, FollowUpResult.STUDIES),
+            (self.b, 6, FollowUpResult.JOB),
+            (self.e, 3, FollowUpResult.NO_CHANGE),  # completed visits, though none counted
+            (self.g, 3, FollowUpResult.JOB),  # no completed visit: left out
+        ):
+            self.db.add(
+                FollowUp(
+                    candidate_id=candidate.id, months=months, result=result, recorded_on=TODAY,
+                    recorded_by_id=officer.id,
+                )
+            )
+
+
+@pytest.fixture
+def known(db, make):
+    return KnownSet(db, make)
+
+
+def test_every_quarter_figure_of_the_known_set(db, known) -> None:
+    report = quarterly_report(db, known.programme, today=TODAY)
+    got = [
+        (q.quarter, q.start, q.end, q.status, q.new_persons, q.cumulative_persons, q.target_to_date,
+         q.visits_completed, q.visits_counting, q.no_shows, q.cancellations, q.declined)
+        for q in report.quarters
+    ]
+    assert got == [
+        ("2025-Q1", d(1, 1), d(3, 31), "past", 3, 3, 10, 4, 3, 1, 1, 1),
+        ("2025-Q2", d(4, 1), d(6, 30), "past", 3, 6, 15, 5, 4, 1, 0, 0),  # edited milestone 15
+        ("2025-Q3", d(7, 1), d(9, 30), "current", 1, 7, 30, 1, 1, 0, 0, 0),
+        ("2025-Q4", d(10, 1), d(12, 31), "future", 0, 7, 40, 0, 0, 0, 0, 0),
+    ]
+    totals = report.totals
+    assert (totals.persons, totals.target, totals.target_to_date) == (7, 40, 30)
+    visits = (totals.visits_completed, totals.visits_counting, totals.no_shows, totals.cancellations, totals.declined)
+    assert visits == (10, 8, 2, 1, 1)
+
+
+def test_breakdowns_use_the_person_and_the_company_of_the_first_counting_visit(db, known) -> None:
+    report = quarterly_report(db, known.programme, today=TODAY)
+    q1, q2, q3, q4 = report.quarters
+    assert q1.new_persons_by["target_group"] == {"youth": 1, "newcomer": 2, "long_term": 0, "other": 0}
+    assert q2.new_persons_by["target_group"] == {"youth": 0, "newcomer": 2, "long_term": 1, "other": 0}
+    assert q3.new_persons_by["target_group"] == {"youth": 0, "newcomer": 0, "long_term": 0, "other": 1}
+    # Q1: Aida at the kitchen (HIF, small), Bertil at IT (TH, large), Cecilia in care (both, micro)
+    assert q1.new_persons_by["network"] == {"hif_sponsor": 1, "th_network": 1, "both": 1}
+    assert q1.new_persons_by["size_class"] == {"micro": 1, "small": 1, "medium": 0, "large": 1}
+    # Q2: David at IT, Fatima in care, Jonas in care (Aida's second visit at IT is not counted)
+    assert q2.new_persons_by["network"] == {"hif_sponsor": 0, "th_network": 1, "both": 2}
+    assert {k: v for k, v in q2.new_persons_by["field"].items() if v} == {"it": 1, "healthcare": 2}
+    assert sum(q4.new_persons_by["field"].values()) == 0
+    assert report.totals.new_persons_by["target_group"] == {"youth": 1, "newcomer": 4, "long_term": 1, "other": 1}
+    for dim in reports.DIMENSIONS:
+        assert sum(report.totals.new_persons_by[dim].values()) == report.totals.persons
+
+
+def test_activities_attendance_and_activity_targets(db, known) -> None:
+    report = quarterly_report(db, known.programme, today=TODAY)
+    q1, q2, q3, q4 = report.quarters
+    stadium, wellness, association = (
+        ActivityType.STADIUM_VISIT, ActivityType.WELLNESS, ActivityType.ASSOCIATION_ACTIVITY,
+    )
+    assert (q1.activities[stadium].held, q1.activities[stadium].attended, q1.activities[stadium].absent) == (1, 2, 1)
+    assert (q2.activities[stadium].held, q2.activities[stadium].attended) == (1, 1)
+    assert (q2.activities[wellness].held, q2.activities[wellness].attended) == (1, 3)
+    assert (q3.activities[wellness].held, q3.activities[association].held) == (0, 1)
+    assert q3.activities[association].attended == 0
+    assert all(f.held == 0 for f in q4.activities.values())
+    assert report.totals.activities[stadium].attended == 3
+    assert report.totals.activities[wellness].held == 1
+    # Activity goals count attendances; linear targets to date for a goal of 8 over 4 quarters
+    assert [q.activity_targets_to_date[stadium] for q in report.quarters] == [2, 4, 6, 8]
+    assert wellness not in q1.activity_targets_to_date
+    assert report.totals.activity_targets == {stadium: 8}
+
+
+def test_paired_before_and_after_per_quarter(db, known) -> None:
+    report = quarterly_report(db, known.programme, today=TODAY)
+    q1, q2, *_ = report.quarters
+    bertil = q1.survey_pairs[("participant", "confidence")]
+    assert (bertil.pairs, bertil.change_sum, bertil.improved) == (1, -1, 0)
+    q2_participants = q2.survey_pairs[("participant", "confidence")]
+    assert (q2_participants.pairs, q2_participants.change_sum, q2_participants.improved) == (2, 3, 1)
+    assert q2_participants.mean_change == 1.5 and q2_participants.share_improved == 0.5
+    companies = q2.survey_pairs[("company", "confidence")]
+    assert (companies.pairs, companies.mean_change, companies.share_improved) == (2, 2.0, 1.0)
+    total = report.totals.survey_pairs[("participant", "confidence")]
+    assert (total.pairs, total.change_sum, total.improved) == (3, 2, 1)
+    assert ("participant", "comment") not in report.totals.survey_pairs  # free text never pairs
+    assert report.survey_questions[("participant", "confidence")] == "Jag tror att jag kan få ett arbete."
+
+
+def test_forecast_cost_and_follow_ups(db, known) -> None:
+    report = quarterly_report(db, known.programme, today=TODAY)
+    forecast = report.forecast
+    # pace = 6 persons / 2 full quarters = 3; remaining = 4 − 2 − 46/92 = 1.5; 3 × 1.5 = 4.5 → 5
+    assert (forecast.pace, forecast.full_quarters, forecast.remaining_quarters) == (3.0, 2, 1.5)
+    assert (forecast.projected, forecast.booked) == (5, 1)  # Lina; Aida is already counted
+    assert forecast.value == 7 + 1 + (5 - 1)
+    # 227 days of 2025 up to 15 August: 1 241 000 × 227 / 365.25 = 771 271.7 kr; / 7 persons
+    assert report.budget_to_date_sek == 771_272
+    assert report.cost_per_person_sek == 110_182
+    assert report.follow_ups[3] == {"job": 1, "studies": 1, "internship": 0, "other_effort": 0, "no_change": 1}
+    assert report.follow_ups[6] == {"job": 1, "studies": 0, "internship": 0, "other_effort": 0, "no_change": 0}
+
+
+def test_report_follows_a_correction_in_both_directions(db, make) -> None:
+    prog = programme(make, d(1, 1), d(12, 31))
+    person = make.candidate()
+    visit = make.visit(person, day=d(2, 3), hours=6, status=VisitStatus.COMPLETED, actual_hours=6)
+    db.commit()
+    assert quarterly_report(db, prog, today=TODAY).totals.persons == 1
+
+    visit_ops.correct_outcome(db, visit, VisitStatus.NO_SHOW, by=None, reason="var inte där")
+    db.commit()
+    report = quarterly_report(db, prog, today=TODAY)
+    assert (report.totals.persons, report.totals.visits_completed, report.totals.no_shows) == (0, 0, 1)
+
+    visit_ops.correct_outcome(
+        db, visit, VisitStatus.COMPLETED, by=None, reason="var där ändå",
+        actual_start=at(d(2, 3), 9), actual_end=at(d(2, 3), 13, 30),
+    )
+    db.commit()
+    report = quarterly_report(db, prog, today=TODAY)
+    assert (report.totals.persons, report.totals.visits_counting, report.totals.no_shows) == (1, 1, 0)
+    assert [e.reason.startswith("Rättelse:") for e in visit.events] == [False, True, True]
+
+
+def test_empty_programme_reports_zeros_not_errors(db, make) -> None:
+    prog = programme(make, d(1, 1), d(12, 31), target=350)
+    db.commit()
+    report = quarterly_report(db, prog, today=TODAY)
+    assert [q.new_persons for q in report.quarters] == [0, 0, 0, 0]
+    assert [q.target_to_date for q in report.quarters] == [88, 175, 263, 350]  # 87.5 and 262.5 round up
+    assert report.totals.persons == 0 and report.cost_per_person_sek is None
+    assert report.forecast.value == 0 and report.forecast.pace == 0.0
+    data = report.to_dict()
+    json.dumps(data)
+    assert data["quarters"][0]["new_persons_by"]["target_group"]["youth"] == 0
+
+
+def test_a_programme_starting_mid_quarter_has_a_short_first_quarter(db, make) -> None:
+    prog = programme(make, d(2, 15), d(8, 14, 2026), target=10)
+    db.commit()
+    report = quarterly_report(db, prog, today=d(2, 20))
+    assert [q.quarter for q in report.quarters] == [
+        "2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3",
+    ]
+    assert (report.quarters[0].start, report.quarters[-1].end) == (d(2, 15), d(8, 14, 2026))
+    assert report.forecast.pace is None  # no quarter has ended: no pace to extrapolate
+
+
+def test_to_dict_is_json_with_quarters_and_suppressed_breakdowns(db, known) -> None:
+    data = json.loads(json.dumps(quarterly_report(db, known.programme, today=TODAY).to_dict()))
+    assert [q["quarter"] for q in data["quarters"]] == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
+    q1 = data["quarters"][0]
+    assert (q1["new_persons"], q1["visits_completed"], q1["status"]) == (3, 4, "past")
+    # small counts never leave the report unsuppressed: 1 and 2 become "<5"
+    assert q1["new_persons_by"]["target_group"]["youth"] == "<5"
+    assert data["totals"]["persons"] == 7 and data["forecast"]["persons"] == 12
+    assert data["totals"]["new_persons_by"]["target_group"]["newcomer"] == "<5"
+    assert data["totals"]["survey_pairs"]["participant"]["confidence"]["pairs"] == "<5"
+    assert data["totals"]["survey_pairs"]["participant"]["confidence"]["mean_change"] is None
+    assert data["follow_ups"]["3"]["job"] == "<5"
+    assert "Testsson" not in json.dumps(data)
+
+
+def test_small_counts_are_hidden_and_cannot_be_derived() -> None:
+    # Primary: 1..4 hidden, 0 and 5+ shown.
+    assert hidden_cells([[0, 5, 12]]) == set()
+    # One small cell in a line with a published total: the smallest other cell goes too.
+    assert hidden_cells([[3, 9, 12]]) == {(0, 0), (0, 1)}
+    # Across a table: the row lines and the column lines are both protected.
+    table = [
+        [7, 2, 9],  # a category: Q1, Q2, total
+        [6, 8, 14],
+        [0, 0, 0],
+    ]
+    hidden = hidden_cells(table)
+    assert (0, 1) in hidden
+    for line in [[(r, c) for c in range(3)] for r in range(3)] + [[(r, c) for r in range(3)] for c in range(3)]:
+        assert sum(cell in hidden for cell in line) != 1
+
+
+def test_published_breakdown_hides_small_cells_but_shows_zeros(db, known) -> None:
+    report = quarterly_report(db, known.programme, today=TODAY)
+    table = reports.published_breakdown(report, "target_group")
+    assert table.columns == ["2025-Q1", "2025-Q2", "2025-Q3", "total"]  # the future quarter is left out
+    rows = dict(table.rows)
+    assert rows["youth"][0] is None  # 1 person
+    assert all(cell is None or cell == 0 for cells in rows.values() for cell in cells)

@@ -1,0 +1,102 @@
+"""The workplace feedback template (mall): the visit's company's employer users and project
+leaders fill it in after a completed visit (or record a no-show); project leaders and the
+participant's officers read it, the participant's part as a printable page."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from models import Visit
+from models.enums import Role, VisitStatus
+from models.operations import feedback as ops
+from models.operations.errors import DomainError
+from models.operations.reports import effective_status
+
+from .. import permissions as perm
+from ..employer.visitor import visitor_available
+from ..extensions import db
+from ..helpers import apply_domain_error, audit, get_or_404, require
+from ..main.panels import Panel, register_panel
+from .forms import FeedbackForm
+
+bp = Blueprint("feedback", __name__)
+
+
+def _visit_or_404(visit_id: int, allowed: Any) -> Visit:
+    visit = get_or_404(Visit, visit_id)
+    require(allowed(current_user, visit), visit)
+    return visit
+
+
+def _visitor_name(visit: Visit) -> Optional[str]:
+    """First name for an employer (when the visitor may still be shown), full name otherwise."""
+    if current_user.role == Role.EMPLOYER:
+        return visit.candidate.first_name if visitor_available(visit) else None
+    return visit.candidate.display_name
+
+
+@bp.route("/besok/<int:visit_id>/aterkoppling", methods=["GET", "POST"])
+@login_required
+def fill(visit_id: int):  # type: ignore[no-untyped-def]
+    visit = _visit_or_404(visit_id, perm.can_give_feedback)
+    status = effective_status(visit)
+    existing = ops.feedback_for(db.session, visit)
+    context = {"visit": visit, "status": status, "visitor": _visitor_name(visit), "existing": existing}
+    if status not in ops.FEEDBACK_STATUSES:
+        return render_template("feedback/not_yet.html", **context), 409
+    form = FeedbackForm()
+    if not form.is_submitted():
+        if existing is not None:
+            form.load(existing)
+        else:
+            form.filled_by_name.data = current_user.name
+    elif form.validate():
+        try:
+            feedback = ops.save_feedback(db.session, visit, form.to_data(), by=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            if not apply_domain_error(form, exc):
+                form.form_errors.append(exc.message)
+        else:
+            audit("feedback_saved", feedback, visit_id=visit.id)
+            db.session.commit()
+            flash(_("Tack! Återkopplingen är sparad."), "success")
+            return redirect(url_for("feedback.fill", visit_id=visit.id))
+    attended = status == VisitStatus.COMPLETED
+    return render_template("feedback/form.html", form=form, attended=attended, **context), 422 if form.errors else 200
+
+
+@bp.route("/besok/<int:visit_id>/aterkoppling/deltagare")
+@login_required
+def participant_part(visit_id: int):  # type: ignore[no-untyped-def]
+    """The participant's part, printable, for the officer (or project leader) to hand over."""
+    visit = _visit_or_404(visit_id, perm.can_view_feedback)
+    feedback = ops.feedback_for(db.session, visit)
+    audit("feedback_viewed", visit)
+    db.session.commit()
+    return render_template("feedback/participant.html", visit=visit, feedback=feedback)
+
+
+@bp.route("/aterkoppling/")
+@login_required
+def pending():  # type: ignore[no-untyped-def]
+    """Visits that wait for feedback: all of them for project leaders, their own for employers."""
+    require(current_user.role in (Role.PROJECT_LEADER, Role.EMPLOYER))
+    visits = ops.waiting_for_feedback(db.session, perm.visit_scope(current_user))
+    names = {v.id: _visitor_name(v) for v in visits}
+    return render_template("feedback/pending.html", visits=visits, names=names)
+
+
+def _pending_panel(user: Any) -> Optional[dict[str, Any]]:
+    visits = ops.waiting_for_feedback(db.session, perm.visit_scope(user))
+    return {"count": len(visits)} if visits else None
+
+
+register_panel(
+    Panel("feedback-pending", frozenset({Role.PROJECT_LEADER, Role.EMPLOYER}), "feedback/_panel.html",
+          _pending_panel, order=40)
+)

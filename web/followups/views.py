@@ -1,0 +1,102 @@
+"""The welfare officer records each own client's situation 3 and 6 months after the first
+completed visit; the report shows the outcomes in aggregate."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import DateField, RadioField
+from wtforms.validators import InputRequired
+
+from models import Candidate, FollowUp
+from models.enums import Role
+from models.operations import followups as ops
+from models.operations.errors import DomainError
+from models.operations.programme import local_today
+
+from .. import labels
+from .. import permissions as perm
+from ..extensions import db
+from ..helpers import apply_domain_error, audit, get_or_404, require
+from ..main.panels import Panel, register_panel
+
+bp = Blueprint("followups", __name__, url_prefix="/uppfoljning-klienter")
+
+
+class FollowUpForm(FlaskForm):
+    result = RadioField(
+        _l("Klientens läge"), choices=labels.choices(labels.FOLLOW_UP_LABELS), validate_choice=False,
+        validators=[InputRequired(_l("Välj hur det har gått för klienten."))],
+    )
+    recorded_on = DateField(_l("Datum för uppföljningen"), validators=[InputRequired(_l("Ange ett datum."))])
+
+
+@bp.before_request
+@login_required
+def _only_officers() -> None:
+    require(perm.can_follow_up_clients(current_user))
+
+
+@bp.route("/")
+def index():  # type: ignore[no-untyped-def]
+    rows = ops.follow_up_list(db.session, perm.candidate_scope(current_user))
+    return render_template("followups/index.html", rows=rows, today=local_today(), months=ops.MONTHS)
+
+
+@bp.route("/<int:candidate_id>/<int:months>", methods=["GET", "POST"])
+def record(candidate_id: int, months: int):  # type: ignore[no-untyped-def]
+    if months not in ops.MONTHS:
+        abort(404)
+    candidate = get_or_404(Candidate, candidate_id)
+    require(perm.can_record_follow_up(current_user, candidate), candidate)
+    first = ops.first_visit_date(db.session, candidate)
+    if first is None:
+        abort(404)
+    current = db.session.scalar(
+        sa.select(FollowUp).where(FollowUp.candidate_id == candidate.id, FollowUp.months == months)
+    )
+    form = FollowUpForm()
+    if not form.is_submitted():
+        form.recorded_on.data = current.recorded_on if current else max(local_today(), ops.add_months(first, months))
+        form.result.data = current.result.value if current else None
+    elif form.validate():
+        try:
+            ops.record_follow_up(
+                db.session, candidate, months, form.result.data, by=current_user,
+                recorded_on=form.recorded_on.data, today=local_today(),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            if not apply_domain_error(form, exc):
+                form.form_errors.append(exc.message)
+        else:
+            audit("follow_up_recorded", candidate, months=months)
+            db.session.commit()
+            flash(_("Uppföljningen är sparad."), "success")
+            return redirect(url_for("followups.index"))
+    return render_template(
+        "followups/form.html", form=form, candidate=candidate, months=months, first=first,
+        due=ops.add_months(first, months),
+    ), 422 if form.errors else 200
+
+
+def _due_panel(user: Any) -> Optional[dict[str, Any]]:
+    if not perm.can_follow_up_clients(user):
+        return None
+    today = local_today()
+    due = sum(
+        1 for row in ops.follow_up_list(db.session, perm.candidate_scope(user)) for m in ops.MONTHS
+        if row.recorded[m] is None and row.due(m) <= today
+    )
+    return {"due": due}
+
+
+register_panel(
+    Panel("follow-ups-due", frozenset({Role.WELFARE_OFFICER}), "followups/_panel.html", _due_panel, order=50)
+)

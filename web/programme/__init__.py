@@ -1,0 +1,1 @@
+"""Programme settings for admins: period, budget, parties, funding, goals and milestones."""

@@ -1,0 +1,131 @@
+"""The admin's programme settings: the agreement's period, budget, parties and funding, the
+goals (the 350 persons and the four activity goals) and the quarterly milestones."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Optional, TypeVar
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from models import Organisation, Programme
+from models.enums import GoalKind, OrganisationKind, Role
+from models.operations import programme as ops
+from models.operations.errors import DomainError
+
+from .. import permissions as perm
+from ..extensions import db
+from ..helpers import apply_domain_error, audit, get_or_404, require
+from ..main.panels import Panel, register_panel
+from .forms import ProgrammeForm, milestone_form, programme_form
+
+bp = Blueprint("programme", __name__, url_prefix="/program")
+T = TypeVar("T")
+PARTNER_KINDS = (
+    OrganisationKind.FOUNDATION,
+    OrganisationKind.CLUB,
+    OrganisationKind.MUNICIPALITY,
+    OrganisationKind.EMPLOYMENT_SERVICE,
+)
+
+
+@bp.before_request
+@login_required
+def _only_admins() -> None:
+    require(perm.can_manage_programme(current_user))
+
+
+def _partners() -> list[Organisation]:
+    return list(
+        db.session.scalars(sa.select(Organisation).where(Organisation.kind.in_(PARTNER_KINDS)).order_by(Organisation.name))
+    )
+
+
+def _saved(form: Any, action: Callable[[], T]) -> Optional[T]:
+    """Run the operation and commit once; on a DomainError roll back and show it on the form."""
+    try:
+        result = action()
+    except DomainError as exc:
+        db.session.rollback()
+        if not apply_domain_error(form, exc):
+            form.form_errors.append(exc.message)
+        return None
+    db.session.commit()
+    return result
+
+
+def _settings_page(form: ProgrammeForm, programme: Optional[Programme]):  # type: ignore[no-untyped-def]
+    return render_template("programme/form.html", form=form, programme=programme), 422 if form.errors else 200
+
+
+@bp.route("/")
+def index():  # type: ignore[no-untyped-def]
+    programmes = db.session.scalars(sa.select(Programme).order_by(Programme.starts_on.desc())).all()
+    return render_template("programme/index.html", programmes=programmes)
+
+
+@bp.route("/nytt", methods=["GET", "POST"])
+def new():  # type: ignore[no-untyped-def]
+    form = programme_form(_partners())
+    if form.validate_on_submit():
+        def create() -> Programme:
+            programme = ops.save_programme(db.session, form.to_settings())
+            audit("programme_created", programme)
+            return programme
+
+        programme = _saved(form, create)
+        if programme is not None:
+            flash(_("Programmet är upplagt. Kvartalsmålen är linjära tills du ändrar dem."), "success")
+            return redirect(url_for("programme.edit", programme_id=programme.id))
+    return _settings_page(form, None)
+
+
+@bp.route("/<int:programme_id>", methods=["GET", "POST"])
+def edit(programme_id: int):  # type: ignore[no-untyped-def]
+    programme = get_or_404(Programme, programme_id)
+    form = programme_form(_partners())
+    if not form.is_submitted():
+        form.load(programme)
+    elif form.validate():
+        def update() -> Programme:
+            ops.save_programme(db.session, form.to_settings(), programme)
+            audit("programme_updated", programme)
+            return programme
+
+        if _saved(form, update) is not None:
+            flash(_("Inställningarna är sparade."), "success")
+            return redirect(url_for("programme.edit", programme_id=programme.id))
+    return _settings_page(form, programme)
+
+
+@bp.route("/<int:programme_id>/kvartalsmal/<kind>", methods=["GET", "POST"])
+def milestones(programme_id: int, kind: str):  # type: ignore[no-untyped-def]
+    programme = get_or_404(Programme, programme_id)
+    goal = programme.goal(GoalKind(kind)) if kind in GoalKind._value2member_map_ else None
+    if goal is None:
+        abort(404)
+    form = milestone_form(ops.milestone_plan(programme, goal))
+    if form.validate_on_submit():
+        def change() -> bool:
+            ops.set_milestones(db.session, goal, form.edits())
+            audit("milestones_updated", goal)
+            return True
+
+        if _saved(form, change):
+            flash(_("Kvartalsmålen är sparade."), "success")
+            return redirect(url_for("programme.milestones", programme_id=programme.id, kind=kind))
+    return render_template(
+        "programme/milestones.html", form=form, programme=programme, goal=goal
+    ), 422 if form.errors else 200
+
+
+def _programme_panel(user: Any) -> dict[str, Any]:
+    return {"programme": ops.current_programme(db.session)}
+
+
+register_panel(
+    Panel("programme-settings", frozenset({Role.ADMIN}), "programme/_panel.html", _programme_panel, order=20)
+)

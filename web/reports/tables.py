@@ -1,0 +1,245 @@
+"""The report as labelled tables: one structure for the dashboard, the print page, the xlsx and
+the csv, so that all of them show the same figures with the same small-count suppression."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from flask_babel import gettext as _
+
+from models.enums import ActivityType
+from models.operations import reports as ops
+from models.operations.reports import PairFigures, QuarterlyReport
+
+from .. import labels
+
+# A cell is an int/float (shown as a number), a str, or None (nothing there: "–").
+Cell = Any
+
+
+@dataclass
+class Table:
+    key: str  # the anchor on the page
+    sheet: str  # the xlsx sheet name (at most 31 characters)
+    title: str
+    headers: list[str]
+    rows: list[list[Cell]]  # the first cell of a row is its heading
+    note: str = ""
+    percent_columns: frozenset[int] = field(default_factory=frozenset)
+    decimal_columns: frozenset[int] = field(default_factory=frozenset)
+
+
+def quarter_heading(row: ops.QuarterRow) -> str:
+    if row.is_current:
+        return _("%(q)s (pågår)", q=row.quarter)
+    if row.is_future:
+        return _("%(q)s (kommande)", q=row.quarter)
+    return row.quarter
+
+
+def _column_heading(column: str) -> str:
+    return _("Totalt") if column == "total" else column
+
+
+def _shown(value: Optional[int]) -> Cell:
+    return ops.SUPPRESSED if value is None else value
+
+
+def summary_table(report: QuarterlyReport) -> Table:
+    totals, forecast = report.totals, report.forecast
+    current = report.current
+    rows: list[list[Cell]] = [
+        [_("Program"), report.programme_name],
+        [_("Period"), f"{report.starts_on.isoformat()} – {report.ends_on.isoformat()}"],
+        [_("Siffrorna gäller den"), report.today.isoformat()],
+        [_("Mål: personer med genomfört besök 4–8 h"), totals.target],
+        [_("Personer hittills"), totals.persons],
+        [_("Mål till och med innevarande kvartal"), totals.target_to_date],
+        [_("Nya personer innevarande kvartal"), current.new_persons if current else None],
+        [_("Prognos för hela perioden"), forecast.value],
+        [_("Takt per kvartal (hela kvartal hittills)"), forecast.pace],
+        [_("Bekräftade kommande besök, personer som inte räknats än"), forecast.booked],
+        [_("Budget per år (kr)"), report.yearly_budget_sek],
+        [_("Budget hittills i perioden (kr)"), report.budget_to_date_sek],
+        [_("Kostnad per nådd person (kr)"), report.cost_per_person_sek],
+    ]
+    return Table(
+        "sammanfattning",
+        _("Sammanfattning"),
+        _("Sammanfattning"),
+        [_("Uppgift"), _("Värde")],
+        rows,
+        note=_(
+            "Prognos = personer hittills + personer med bekräftat kommande besök + det som takten ger därutöver "
+            "(takt × återstående kvartal, minus de bokade). Takten är personer per helt kvartal hittills. "
+            "Kostnad per person = budget per år × förfluten del av perioden i år / personer hittills."
+        ),
+    )
+
+
+def quarters_table(report: QuarterlyReport) -> Table:
+    rows: list[list[Cell]] = [
+        [
+            quarter_heading(q), q.new_persons, q.cumulative_persons, q.target_to_date, q.visits_completed,
+            q.visits_counting, q.no_shows, q.cancellations, q.declined,
+        ]
+        for q in report.quarters
+    ]
+    t = report.totals
+    rows.append(
+        [_("Totalt"), t.persons, t.persons, t.target, t.visits_completed, t.visits_counting, t.no_shows,
+         t.cancellations, t.declined]
+    )
+    return Table(
+        "kvartal",
+        _("Kvartal"),
+        _("Kvartal för kvartal"),
+        [
+            _("Kvartal"), _("Nya personer"), _("Personer ackumulerat"), _("Mål till och med kvartalet"),
+            _("Genomförda besök"), _("varav 4–8 timmar"), _("Uteblivna besök"), _("Avbokade besök"),
+            _("Nekade förslag"),
+        ],
+        rows,
+        note=_(
+            "En person räknas en gång, i kvartalet för sitt första genomförda besök på 4–8 timmar inom perioden. "
+            "Besök räknas för sig, i kvartalet för besöksdagen, med status enligt den senaste händelsen "
+            "(rättelser ingår)."
+        ),
+    )
+
+
+def activities_table(report: QuarterlyReport) -> Table:
+    rows: list[list[Cell]] = []
+    for activity_type in ActivityType:
+        figures = report.totals.activities[activity_type]
+        current = report.current
+        to_date = current.activity_targets_to_date.get(activity_type) if current else None
+        rows.append(
+            [
+                str(labels.ACTIVITY_TYPE_LABELS[activity_type.value]), figures.held, figures.attended, figures.absent,
+                report.totals.activity_targets.get(activity_type), to_date,
+            ]
+        )
+    return Table(
+        "aktiviteter",
+        _("Aktiviteter"),
+        _("Gruppaktiviteter under perioden"),
+        [
+            _("Aktivitet"), _("Genomförda tillfällen"), _("Närvarande deltagare"), _("Frånvarande"),
+            _("Mål (närvarande)"), _("Mål till och med innevarande kvartal"),
+        ],
+        rows,
+        note=_("Målen för aktiviteterna räknas som antal närvarande deltagare."),
+    )
+
+
+def activities_by_quarter_table(report: QuarterlyReport) -> Table:
+    headers = [_("Kvartal")]
+    for activity_type in ActivityType:
+        name = str(labels.ACTIVITY_TYPE_LABELS[activity_type.value])
+        headers += [_("%(a)s: tillfällen", a=name), _("%(a)s: närvarande", a=name)]
+    rows = []
+    for q in report.elapsed:
+        row: list[Cell] = [quarter_heading(q)]
+        for activity_type in ActivityType:
+            row += [q.activities[activity_type].held, q.activities[activity_type].attended]
+        rows.append(row)
+    return Table(
+        "aktiviteter-kvartal", _("Aktiviteter per kvartal"), _("Gruppaktiviteter per kvartal"), headers, rows
+    )
+
+
+BREAKDOWN_TITLES = {
+    "target_group": (lambda: (_("Målgrupp"), _("Nya personer per målgrupp")), labels.TARGET_GROUP_LABELS),
+    "network": (
+        lambda: (_("Nätverk"), _("Nya personer per nätverk (företaget vid första besöket)")),
+        labels.NETWORK_LABELS,
+    ),
+    "field": (lambda: (_("Yrkesområde"), _("Nya personer per yrkesområde (första besöket)")), labels.FIELD_LABELS),
+    "size_class": (
+        lambda: (_("Företagsstorlek"), _("Nya personer per företagsstorlek (första besöket)")),
+        labels.SIZE_CLASS_LABELS,
+    ),
+}
+
+
+def breakdown_table(report: QuarterlyReport, dimension: str) -> Table:
+    published = ops.published_breakdown(report, dimension)
+    titles, names = BREAKDOWN_TITLES[dimension]
+    sheet, title = titles()
+    return Table(
+        f"fordelning-{dimension}",
+        sheet,
+        title,
+        [_("Kategori")] + [_column_heading(c) for c in published.columns],
+        [[str(names[cat])] + [_shown(v) for v in cells] for cat, cells in published.rows],
+        note=suppression_note(),
+    )
+
+
+def suppression_note() -> str:
+    return _(
+        "Antal under 5 visas som ”<5”. Där ett dolt antal annars kunde räknas fram ur summan döljs även "
+        "det minsta andra antalet på samma rad eller i samma kolumn. 0 visas som 0."
+    )
+
+
+def pairs_table(report: QuarterlyReport, group: str) -> Table:
+    if group == ops.PARTICIPANT:
+        sheet, title = _("Enkät deltagare"), _("Före och efter: deltagare")
+    else:
+        sheet, title = _("Enkät företag"), _("Före och efter: företag")
+    columns = [quarter_heading(q) for q in report.elapsed] + [_("Totalt")]
+    rows: list[list[Cell]] = []
+    for key, cells in ops.published_pairs(report, group):
+        question = report.survey_questions.get((group, key), key)
+        for column, pair in zip(columns, cells, strict=True):
+            rows.append([question, column, *_pair_cells(pair)])
+    return Table(
+        f"enkat-{group}",
+        sheet,
+        title,
+        [_("Fråga"), _("Kvartal"), _("Antal par"), _("Medelförändring (skala 1–5)"), _("Andel som förbättrats")],
+        rows,
+        note=_(
+            "Ett par är samma persons (eller företags) första svar före och senaste svar efter, på samma fråga. "
+            "Färre än 5 par visas som ”<5”, utan medelvärde."
+        ),
+        percent_columns=frozenset({4}),
+        decimal_columns=frozenset({3}),
+    )
+
+
+def _pair_cells(pair: Optional[PairFigures]) -> list[Cell]:
+    if pair is None:
+        return [ops.SUPPRESSED, None, None]
+    mean = None if pair.mean_change is None else round(pair.mean_change, 2)
+    share = None if pair.share_improved is None else round(pair.share_improved, 3)
+    return [pair.pairs, mean, share]
+
+
+def follow_ups_table(report: QuarterlyReport) -> Table:
+    published = ops.published_follow_ups(report)
+    return Table(
+        "uppfoljning",
+        _("Uppföljning 3 och 6 mån"),
+        _("Läget 3 och 6 månader efter första besöket"),
+        [_("Resultat"), _("Efter 3 månader"), _("Efter 6 månader")],
+        [[str(labels.FOLLOW_UP_LABELS[result])] + [_shown(v) for v in cells] for result, cells in published.rows],
+        note=suppression_note(),
+    )
+
+
+def report_tables(report: QuarterlyReport) -> list[Table]:
+    """Every table of the report, in the order the dashboard, print page and exports show them."""
+    return [
+        summary_table(report),
+        quarters_table(report),
+        activities_table(report),
+        activities_by_quarter_table(report),
+        *(breakdown_table(report, dim) for dim in ops.DIMENSIONS),
+        pairs_table(report, ops.PARTICIPANT),
+        pairs_table(report, ops.COMPANY),
+        follow_ups_table(report),
+    ]

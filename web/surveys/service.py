@@ -1,0 +1,80 @@
+"""Questionnaire emails: an invitation or reminder is written to the outbox in the caller's
+transaction, with a signed link to the public answer page. Links are built on PUBLIC_BASE_URL,
+never on the request's Host header."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from flask import current_app, url_for
+
+from models import SurveyInvitation, Visit
+from models.db import utcnow
+from models.enums import SurveyMoment
+from models.operations import surveys as ops
+from models.operations.reports import STOCKHOLM
+
+from .. import links
+from ..extensions import db
+from ..notify import notify
+
+LINK_PURPOSE = "survey"
+LINK_MAX_AGE = dt.timedelta(days=ops.LINK_DAYS)
+
+
+def answer_url(invitation: SurveyInvitation) -> str:
+    """A fresh signed link to the invitation (each email gets its own; any of them works until
+    the questionnaire is completed, when the one used is spent and the rest say it is answered)."""
+    language = invitation.candidate.preferred_language if invitation.candidate is not None else "sv"
+    path = url_for(
+        "surveys.answer", token=links.make_token(LINK_PURPOSE, invitation.id),
+        lang="en" if language == "en" else None,
+    )
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
+def _email(template: str, invitation: SurveyInvitation, dedupe_key: str) -> bool:
+    message = notify(
+        template,
+        to=invitation.email,
+        invitation=invitation,
+        for_participant=ops.is_participant_moment(invitation.survey.moment),
+        moment=invitation.survey.moment.value,
+        link=answer_url(invitation),
+        expires_on=invitation.expires_at.astimezone(STOCKHOLM).date(),
+        dedupe_key=dedupe_key,
+    )
+    return message is not None
+
+
+def send_invitation(moment: SurveyMoment, visit: Visit, *, now: Optional[dt.datetime] = None) -> SurveyInvitation:
+    """Invite the visit's participant or company (raises DomainError when that cannot be done)."""
+    invitation = ops.invite_for_visit(db.session, moment, visit, now=now)
+    _email("survey_invitation", invitation, f"survey-invitation:{invitation.id}")
+    return invitation
+
+
+def send_due_invitations(*, now: Optional[dt.datetime] = None) -> tuple[int, int]:
+    """Send every invitation the rules call for; (sent, skipped for want of an email address)."""
+    sent = skipped = 0
+    for due in ops.due_invitations(db.session, now=now):
+        if "@" not in ops.respondent_email(due.moment, due.visit):
+            skipped += 1
+            continue
+        send_invitation(due.moment, due.visit, now=now)
+        sent += 1
+    return sent, skipped
+
+
+def send_reminders(*, now: Optional[dt.datetime] = None) -> int:
+    """One reminder per unanswered invitation after a week. Idempotent: the outbox's dedupe key
+    `survey-reminder:<id>` refuses a second one even if `reminded_at` was lost."""
+    now = now or utcnow()
+    written = 0
+    for invitation in ops.reminders_due(db.session, now=now):
+        if _email("survey_reminder", invitation, f"survey-reminder:{invitation.id}"):
+            written += 1
+        invitation.reminded_at = now
+    db.session.flush()
+    return written

@@ -1,0 +1,268 @@
+"""Questionnaires: the question sets (project leaders and admins), sending links about visits
+(project leaders), and the public answer page `/enkat/<token>` that needs no login."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, Optional, TypeVar
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from models import Survey, SurveyInvitation, SurveyQuestion, Visit
+from models.db import utcnow
+from models.enums import Role, SurveyMoment, VisitStatus
+from models.operations import surveys as ops
+from models.operations.errors import DomainError
+
+from .. import links
+from .. import permissions as perm
+from ..extensions import db
+from ..helpers import apply_domain_error, audit, get_or_404, require
+from ..main.panels import Panel, register_panel
+from .forms import QuestionForm, SendForm, SurveyForm, answer_page
+from .service import LINK_MAX_AGE, LINK_PURPOSE, send_due_invitations, send_invitation
+
+bp = Blueprint("surveys", __name__)
+T = TypeVar("T")
+SEND_WINDOW_DAYS = 45
+
+
+def _saved(form: Any, action: Callable[[], T]) -> Optional[T]:
+    """Run the operation and commit once; on a DomainError roll back and show it on the form."""
+    try:
+        result = action()
+    except DomainError as exc:
+        db.session.rollback()
+        if not apply_domain_error(form, exc):
+            form.form_errors.append(exc.message)
+        return None
+    db.session.commit()
+    return result
+
+
+def _status(form: Any) -> int:
+    return 422 if form.errors else 200
+
+
+def _survey_or_404(survey_id: int) -> Survey:
+    require(perm.can_manage_surveys(current_user))
+    return get_or_404(Survey, survey_id)
+
+
+def _question_or_404(survey: Survey, question_id: int) -> SurveyQuestion:
+    question = get_or_404(SurveyQuestion, question_id)
+    if question.survey_id != survey.id:
+        abort(404)
+    return question
+
+
+# --- question sets ----------------------------------------------------------------------------
+@bp.route("/enkater/")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    require(perm.can_manage_surveys(current_user))
+    surveys = db.session.scalars(sa.select(Survey).order_by(Survey.moment, Survey.active.desc(), Survey.id)).all()
+    return render_template(
+        "surveys/index.html", surveys=surveys, counts=ops.invitation_counts(db.session, [s.id for s in surveys]),
+        can_send=perm.can_send_surveys(current_user),
+    )
+
+
+@bp.route("/enkater/ny", methods=["GET", "POST"])
+@login_required
+def new_set():  # type: ignore[no-untyped-def]
+    require(perm.can_manage_surveys(current_user))
+    form = SurveyForm()
+    if form.validate_on_submit():
+        survey = _saved(form, lambda: ops.save_survey(
+            db.session, name=form.name.data, moment=SurveyMoment(form.moment.data), active=form.active.data,
+        ))
+        if survey is not None:
+            flash(_("Frågeuppsättningen är skapad. Lägg till frågorna."), "success")
+            return redirect(url_for("surveys.edit_set", survey_id=survey.id))
+    return render_template("surveys/set_form.html", form=form, survey=None), _status(form)
+
+
+@bp.route("/enkater/<int:survey_id>", methods=["GET", "POST"])
+@login_required
+def edit_set(survey_id: int):  # type: ignore[no-untyped-def]
+    survey = _survey_or_404(survey_id)
+    form = SurveyForm(obj=survey if request.method == "GET" else None)
+    if request.method == "GET":
+        form.moment.data = survey.moment.value
+    elif form.validate():
+        saved = _saved(form, lambda: ops.save_survey(
+            db.session, name=form.name.data, moment=SurveyMoment(form.moment.data), active=form.active.data,
+            survey=survey,
+        ))
+        if saved is not None:
+            flash(_("Frågeuppsättningen är sparad."), "success")
+            return redirect(url_for("surveys.edit_set", survey_id=survey.id))
+    return render_template("surveys/set_form.html", form=form, survey=survey, action_form=SendForm()), _status(form)
+
+
+@bp.route("/enkater/<int:survey_id>/fragor/ny", methods=["GET", "POST"])
+@bp.route("/enkater/<int:survey_id>/fragor/<int:question_id>", methods=["GET", "POST"])
+@login_required
+def question(survey_id: int, question_id: Optional[int] = None):  # type: ignore[no-untyped-def]
+    survey = _survey_or_404(survey_id)
+    existing = _question_or_404(survey, question_id) if question_id is not None else None
+    form = QuestionForm()
+    if existing is not None and not form.is_submitted():
+        form.load(existing)
+    elif form.validate_on_submit() and _saved(
+        form, lambda: ops.save_question(db.session, survey, form.to_data(), existing)
+    ) is not None:
+        flash(_("Frågan är sparad."), "success")
+        return redirect(url_for("surveys.edit_set", survey_id=survey.id))
+    return render_template("surveys/question_form.html", form=form, survey=survey, question=existing), _status(form)
+
+
+@bp.route("/enkater/<int:survey_id>/fragor/<int:question_id>/<action>", methods=["POST"])
+@login_required
+def question_action(survey_id: int, question_id: int, action: str):  # type: ignore[no-untyped-def]
+    survey = _survey_or_404(survey_id)
+    existing = _question_or_404(survey, question_id)
+    actions = {
+        "upp": lambda: ops.move_question(db.session, existing, -1),
+        "ner": lambda: ops.move_question(db.session, existing, +1),
+        "ta-bort": lambda: ops.delete_question(db.session, existing),
+    }
+    if action not in actions:
+        abort(404)
+    try:
+        actions[action]()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+    return redirect(url_for("surveys.edit_set", survey_id=survey.id))
+
+
+# --- sending about visits ---------------------------------------------------------------------
+@bp.route("/enkater/skicka", methods=["GET", "POST"])
+@login_required
+def send():  # type: ignore[no-untyped-def]
+    """What the rules call for now (sent with one button), and recent visits to send by hand."""
+    require(perm.can_send_surveys(current_user))
+    if request.method == "POST":
+        sent, skipped = send_due_invitations()
+        audit("surveys_sent", sent=sent, skipped=skipped)
+        db.session.commit()
+        flash(_("%(n)s enkäter skickade, %(m)s saknade e-postadress.", n=sent, m=skipped), "success")
+        return redirect(url_for("surveys.send"))
+    now = utcnow()
+    visits = db.session.scalars(
+        sa.select(Visit)
+        .where(
+            Visit.status.in_((VisitStatus.CONFIRMED, VisitStatus.COMPLETED)),
+            Visit.start_at > now - dt.timedelta(days=SEND_WINDOW_DAYS),
+            Visit.start_at < now + dt.timedelta(days=SEND_WINDOW_DAYS),
+        )
+        .order_by(Visit.start_at)
+    ).all()
+    invited = {
+        (inv.visit_id, inv.survey.moment)
+        for inv in db.session.scalars(
+            sa.select(SurveyInvitation).where(SurveyInvitation.visit_id.in_([v.id for v in visits]))
+        )
+    }
+    return render_template(
+        "surveys/send.html", due=ops.due_invitations(db.session, now=now), visits=visits, invited=invited,
+        form=SendForm(), moments=list(SurveyMoment),
+    )
+
+
+@bp.route("/enkater/skicka/besok/<int:visit_id>", methods=["POST"])
+@login_required
+def send_for_visit(visit_id: int):  # type: ignore[no-untyped-def]
+    require(perm.can_send_surveys(current_user))
+    visit = get_or_404(Visit, visit_id)
+    form = SendForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        invitation = send_invitation(SurveyMoment(form.moment.data), visit)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        audit("survey_sent", invitation, visit_id=visit.id)
+        db.session.commit()
+        flash(_("Enkäten är skickad."), "success")
+    return redirect(url_for("surveys.send"))
+
+
+# --- the public answer page -------------------------------------------------------------------
+def _wording() -> str:
+    if str(get_locale()) == "en":
+        return "en"
+    return "easy_sv" if request.args.get("lattlast") == "1" else "sv"
+
+
+def _link_problem(problem: str, status: int):  # type: ignore[no-untyped-def]
+    return render_template("surveys/link_problem.html", problem=problem), status
+
+
+@bp.route("/enkat/<token>", methods=["GET", "POST"])
+def answer(token: str):  # type: ignore[no-untyped-def]
+    try:
+        claim = links.read_token(token, LINK_PURPOSE, max_age=LINK_MAX_AGE)
+    except links.LinkError as exc:
+        status = 404 if exc.problem == links.LinkProblem.INVALID else 410
+        return _link_problem(exc.problem.value, status)
+    invitation = db.session.get(SurveyInvitation, claim.object_id)
+    if invitation is None:
+        return _link_problem("invalid", 404)
+    try:
+        ops.check_open(invitation)
+    except DomainError as exc:
+        return _link_problem(exc.code, 410)
+
+    pages = ops.pages(invitation.survey)
+    number = min(max(request.args.get("sida", 1, type=int) or 1, 1), len(pages))
+    wording = _wording()
+    form = answer_page(pages[number - 1], invitation.answers, wording)
+    if form.validate_on_submit():
+        try:
+            ops.save_answers(db.session, invitation, form.answers())
+            finishing = "finish" in request.form and number == len(pages)
+            if finishing:
+                ops.complete(db.session, invitation)
+                links.use_token(claim)
+        except DomainError as exc:
+            db.session.rollback()
+            if not apply_domain_error(form, exc):
+                form.form_errors.append(exc.message)
+        except links.LinkError:
+            return _link_problem("used", 410)
+        else:
+            db.session.commit()
+            if finishing:
+                return render_template("surveys/thanks.html", wording=wording)
+            step = -1 if "back" in request.form else 1
+            return redirect(_page_url(token, min(max(number + step, 1), len(pages))))
+    return render_template(
+        "surveys/answer.html", form=form, invitation=invitation, number=number, pages=len(pages), token=token,
+        wording=wording, for_participant=ops.is_participant_moment(invitation.survey.moment),
+    ), _status(form)
+
+
+def _page_url(token: str, number: int) -> str:
+    return url_for("surveys.answer", token=token, sida=number, lattlast=request.args.get("lattlast"))
+
+
+def _surveys_panel(user: Any) -> dict[str, Any]:
+    due = len(ops.due_invitations(db.session)) if perm.can_send_surveys(user) else None
+    return {"due": due}
+
+
+register_panel(
+    Panel("surveys", frozenset({Role.PROJECT_LEADER, Role.ADMIN}), "surveys/_panel.html", _surveys_panel, order=45)
+)
