@@ -52,7 +52,12 @@ class User(Base):
     company_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("company.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str] = mapped_column(sa.String(5), default="sv")
-    totp_secret: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    # The TOTP secret, encrypted with the PinVault's keys (never stored in clear text).
+    totp_secret: Mapped[Optional[str]] = mapped_column(sa.String(200))
+    # The time step of the last accepted code: a code is accepted once only (replay guard).
+    totp_last_step: Mapped[Optional[int]]
+    # Set by an admin: this account must use a second factor (admins always must).
+    totp_required: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

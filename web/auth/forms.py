@@ -1,8 +1,8 @@
-"""Forms for logging in and changing one's password."""
+"""Forms for logging in (password, then a one-time code) and changing one's password."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField
+from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 
@@ -42,3 +42,11 @@ class PasswordForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     locale = SelectField(_l("Språk"), choices=[("sv", "Svenska"), ("en", "English")])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Kod från din app"),
+        validators=[DataRequired(_l("Skriv koden från din app."))],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": "7"},
+    )

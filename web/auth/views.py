@@ -1,21 +1,31 @@
-"""Logging in and out, and changing one's password."""
+"""Logging in and out (password, then a one-time code for accounts with a second factor),
+and changing one's password."""
 
 from __future__ import annotations
+
+import time
+from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from models import User
 from models.operations import accounts as account_ops
 from models.operations import audit as audit_ops
+from models.operations import two_factor
 from models.operations.errors import DomainError
 
-from ..extensions import db, limiter
+from ..extensions import db, limiter, pin_vault
 from ..helpers import apply_domain_error, audit, origin
 from ..security import LOGIN_TOKEN_KEY
-from .forms import LoginForm, PasswordForm
+from .forms import CodeForm, LoginForm, PasswordForm
 
 bp = Blueprint("auth", __name__)
+
+# Between the password and the code: a signed note of who is half-way, which grants nothing.
+PENDING_KEY = "pending_login"
+PENDING_SECONDS = 300
 
 
 def _login_key() -> str:
@@ -46,15 +56,69 @@ def login():  # type: ignore[no-untyped-def]
             db.session.commit()
             form.password.errors = [_("Fel e-postadress eller lösenord.")]
             return render_template("auth/login.html", form=form), 401
-        session.clear()  # a fresh session at login: nothing from before carries over
-        token = account_ops.start_login_session(db.session, user, ip=request.remote_addr or "")
-        session[LOGIN_TOKEN_KEY] = token
-        session.permanent = True
-        login_user(user)
-        audit("login", user)
-        db.session.commit()
-        return redirect(_safe_next(request.args.get("next")))
+        if two_factor.is_enrolled(user):
+            session.clear()
+            session[PENDING_KEY] = {"uid": user.id, "at": int(time.time()), "next": request.args.get("next")}
+            return redirect(url_for("auth.login_code"))
+        return _complete_login(user, request.args.get("next"))
     return render_template("auth/login.html", form=form)
+
+
+def _complete_login(user: Any, next_url: str | None) -> Any:
+    """Every factor passed: start a fresh login session. Someone who must have a second
+    factor but has none yet goes to enrolment first."""
+    session.clear()  # a fresh session at login: nothing from before carries over
+    token = account_ops.start_login_session(db.session, user, ip=request.remote_addr or "")
+    session[LOGIN_TOKEN_KEY] = token
+    session.permanent = True
+    login_user(user)
+    audit("login", user)
+    db.session.commit()
+    if two_factor.required_for(user) and not two_factor.is_enrolled(user):
+        flash(_("Ditt konto ska skyddas med tvåstegsverifiering. Slå på den innan du fortsätter."), "warning")
+        return redirect(url_for("account.two_factor"))
+    return redirect(_safe_next(next_url))
+
+
+def _pending_user() -> Any:
+    """The account half-way through logging in (password right, code not yet), or None."""
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        return None
+    user = db.session.get(User, pending.get("uid"))
+    return user if user is not None and user.active and two_factor.is_enrolled(user) else None
+
+
+def _pending_key() -> str:
+    pending = session.get(PENDING_KEY)
+    return f"code-{pending.get('uid')}" if isinstance(pending, dict) else "code-none"
+
+
+@bp.route("/login/kod", methods=["GET", "POST"])
+@limiter.limit("20 per 5 minutes", methods=["POST"])
+@limiter.limit("5 per 5 minutes", methods=["POST"], key_func=_pending_key)
+def login_code():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    user = _pending_user()
+    if user is None:
+        session.pop(PENDING_KEY, None)
+        flash(_("Logga in med e-postadress och lösenord först."), "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if two_factor.verify(user, pin_vault(), form.code.data or ""):
+            return _complete_login(user, session.get(PENDING_KEY, {}).get("next"))
+        user_id = user.id
+        db.session.rollback()
+        audit_ops.record(
+            db.session, "login_failed", success=False, origin=origin(), target_type="user_account",
+            target_id=user_id, step="code",
+        )
+        db.session.commit()
+        form.code.errors = [_("Koden stämmer inte eller har redan använts. Vänta på nästa kod och försök igen.")]
+        return render_template("auth/login_code.html", form=form), 401
+    return render_template("auth/login_code.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])

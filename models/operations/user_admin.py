@@ -1,0 +1,148 @@
+"""Administering accounts: create, change, deactivate and reactivate, and password resets.
+
+Admins never choose or see a password: a new account and a reset both get a random password
+nobody knows, and the person sets their own through an emailed single-use link.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..accounts import Organisation, User
+from ..companies import Company
+from ..db import utcnow
+from ..enums import Role
+from . import accounts as account_ops
+from .errors import Conflict, DomainError, NotAllowed
+
+
+def name_or_email_matches(text: str) -> sa.ColumnElement[bool]:
+    """SQL: the account's email or name contains `text` (any case; % and _ match literally)."""
+    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    return sa.or_(User.email.like(pattern, escape="\\"), sa.func.lower(User.name).like(pattern, escape="\\"))
+
+
+def _unknown_password() -> str:
+    # Long and random: passes the policy, and nobody (the admin included) ever learns it.
+    return secrets.token_urlsafe(32)
+
+
+def _check_affiliation(role: Role, organisation: Optional[Organisation], company: Optional[Company]) -> None:
+    if role == Role.WELFARE_OFFICER and organisation is None:
+        raise DomainError("En handläggare måste höra till en enhet.", field="organisation")
+    if (role == Role.EMPLOYER) != (company is not None):
+        raise DomainError("Ett företagskonto måste höra till ett företag, och bara det.", field="company")
+
+
+def _other_active_admins(session: Session, user: User) -> int:
+    return session.scalar(
+        sa.select(sa.func.count())
+        .select_from(User)
+        .where(User.role == Role.ADMIN, User.active.is_(True), User.id != user.id)
+    ) or 0
+
+
+def create_account(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    organisation: Optional[Organisation] = None,
+    company: Optional[Company] = None,
+    totp_required: bool = False,
+) -> User:
+    """A new account that cannot be logged into until its owner sets a password by link."""
+    _check_affiliation(role, organisation, company)
+    user = account_ops.create_user(
+        session,
+        email=email,
+        name=name,
+        password=_unknown_password(),
+        role=role,
+        organisation=organisation,
+        company=company if role == Role.EMPLOYER else None,
+    )
+    user.totp_required = totp_required
+    session.flush()
+    return user
+
+
+def update_account(
+    session: Session,
+    user: User,
+    *,
+    by: User,
+    email: str,
+    name: str,
+    role: Role,
+    organisation: Optional[Organisation],
+    company: Optional[Company],
+    totp_required: bool,
+) -> None:
+    email = email.strip().lower()
+    if not email or "@" not in email:
+        raise DomainError("Ange en giltig e-postadress.", field="email")
+    taken = session.scalar(sa.select(User.id).where(User.email == email, User.id != user.id))
+    if taken is not None:
+        raise DomainError("Det finns redan ett konto med den e-postadressen.", field="email")
+    _check_affiliation(role, organisation, company)
+    if user.role == Role.ADMIN and role != Role.ADMIN:
+        if user.id == by.id:
+            raise NotAllowed("Du kan inte ta bort din egen administratörsroll.", field="role")
+        if user.active and _other_active_admins(session, user) == 0:
+            raise Conflict("Det måste finnas minst en aktiv administratör.", field="role")
+    user.email = email
+    user.name = name.strip() or email
+    user.role = role
+    user.organisation = organisation
+    user.company = company if role == Role.EMPLOYER else None
+    user.totp_required = totp_required
+    session.flush()
+
+
+def deactivate(session: Session, user: User, *, by: User) -> None:
+    """Close the account and end every login session it has, at once."""
+    if user.id == by.id:
+        raise NotAllowed("Du kan inte inaktivera ditt eget konto.")
+    if not user.active:
+        raise Conflict("Kontot är redan inaktiverat.")
+    if user.role == Role.ADMIN and _other_active_admins(session, user) == 0:
+        raise Conflict("Det måste finnas minst en aktiv administratör.")
+    user.active = False
+    account_ops.end_all_login_sessions(session, user)
+    session.flush()
+
+
+def reactivate(session: Session, user: User) -> None:
+    if user.active:
+        raise Conflict("Kontot är redan aktivt.")
+    user.active = True
+    session.flush()
+
+
+def start_password_reset(session: Session, user: User) -> None:
+    """Replace the password with one nobody knows and end every session; the owner then sets
+    a new one by the emailed link. A reset after a suspected leak therefore locks out at once."""
+    if not user.active:
+        raise Conflict("Kontot är inaktiverat. Aktivera det först.")
+    user.password_hash = account_ops.hash_password(_unknown_password())
+    user.password_changed_at = utcnow()
+    account_ops.end_all_login_sessions(session, user)
+    session.flush()
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """The owner sets a password through a set-password link (policy checked)."""
+    if not user.active:
+        raise Conflict("Kontot är inaktiverat.")
+    account_ops.check_password_policy(password)
+    user.password_hash = account_ops.hash_password(password)
+    user.password_changed_at = utcnow()
+    account_ops.end_all_login_sessions(session, user)
+    session.flush()

@@ -1,0 +1,361 @@
+"""The access matrix as the tests expect it: for every endpoint, which roles may use it.
+
+The rules themselves live in web/permissions.py (the one place access is decided); this table
+is the independent expectation that tests/test_access_matrix.py checks them against, route by
+route and role by role, and docs/access-matrix.md is the same table for people.
+
+Adding a route is one entry in EXPECTED:
+
+    "area.endpoint": Route(only(PL, ADMIN), args=a_company),            # a GET page
+    "area.action": Route(only(PL), args=a_visit, method="POST"),        # a form action
+
+`allowed` names the roles that get the page (2xx, or a redirect that is not to the login page);
+every other role must be refused (403; not logged in: sent to the login page; the JSON API may
+answer 401/403/404). POST entries are only sent by refused roles, so the walk changes nothing.
+`args(make, me)` builds the URL's arguments with the factories; `me` is the logged-in user
+(None when anonymous), so an entry can point at the user's own company, unit or visit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from models import User
+from models.enums import Role
+
+from .factories import Factory
+
+ANONYMOUS = "anonymous"
+ADMIN = Role.ADMIN.value
+PL = Role.PROJECT_LEADER.value
+WO = Role.WELFARE_OFFICER.value
+EMPLOYER = Role.EMPLOYER.value
+STEERING = Role.STEERING.value
+LOGGED_IN = frozenset(r.value for r in Role)
+EVERYONE = frozenset({ANONYMOUS, *LOGGED_IN})
+ROLES = (ANONYMOUS, ADMIN, PL, WO, EMPLOYER, STEERING)
+
+Args = Callable[[Factory, Optional[User]], dict[str, Any]]
+
+
+def only(*roles: str) -> frozenset[str]:
+    return frozenset(roles)
+
+
+@dataclass(frozen=True)
+class Route:
+    allowed: frozenset[str]
+    args: Optional[Args] = None
+    method: str = "GET"
+    data: Optional[dict[str, Any]] = None
+
+
+# --- URL arguments ---------------------------------------------------------------------------
+def a_user(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    return {"user_id": make.user(Role.STEERING).id}
+
+
+def a_set_password_link(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    from web.account.views import SET_PASSWORD_PURPOSE
+    from web.links import make_token
+
+    return {"token": make_token(SET_PASSWORD_PURPOSE, make.user(Role.STEERING).id)}
+
+
+def an_export(fmt: str) -> Args:
+    return lambda make, me: {"fmt": fmt}
+
+
+def a_static_file(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    return {"filename": "css/app.css"}
+
+
+def a_programme(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    return {"programme_id": make.programme().id}
+
+
+def a_running_programme(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    """No URL argument, but the page needs a programme running today to show a report."""
+    make.programme(starts_on=dt.date.today() - dt.timedelta(days=400), ends_on=dt.date.today() + dt.timedelta(days=400))
+    return {}
+
+
+def with_fmt(builder: Optional[Args], fmt: str) -> Args:
+    return lambda make, me: {**(builder(make, me) if builder else {}), "fmt": fmt}
+
+
+def a_company(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    return {"company_id": make.company().id}
+
+
+def a_contact(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    company = make.company()
+    return {"company_id": company.id, "contact_id": company.contacts[0].id}
+
+
+def an_offer(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    return {"offer_id": make.offer().id}
+
+
+def own_offer(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    """An offer of the employer's own company (anyone else: some company's offer)."""
+    company = me.company if me is not None and me.company is not None else None
+    return {"offer_id": make.offer(company).id}
+
+
+def _candidate_for(make: Factory, me: Optional[User]) -> Any:
+    """A candidate the acting welfare officer's unit referred (anyone else: another unit's)."""
+    if me is not None and me.role == Role.WELFARE_OFFICER:
+        return make.candidate(referred_by=me)
+    return make.candidate()
+
+
+def a_candidate(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    return {"candidate_id": _candidate_for(make, me).id}
+
+
+def a_referral_step(step: str) -> Args:
+    return lambda make, me: {"referral_id": _candidate_for(make, me).referrals[0].id, "step": step}
+
+
+def a_visit(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    return {"visit_id": make.visit(_candidate_for(make, me)).id}
+
+
+def own_company_visit(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    """A visit proposed to the employer's own company (anyone else: some company's)."""
+    company = me.company if me is not None and me.company is not None else None
+    return {"visit_id": make.visit(offer=make.offer(company)).id}
+
+
+def a_visit_status(to: str) -> Args:
+    return lambda make, me: {**a_visit(make, me), "to": to}
+
+
+def an_answer_link(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    from web.links import make_token
+
+    return {"token": make_token("visit-answer", make.visit().id)}
+
+
+def a_calendar_feed(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    from models.operations.visits import create_calendar_feed
+
+    _feed, token = create_calendar_feed(make.session, make.user(Role.PROJECT_LEADER))
+    return {"token": token}
+
+
+def an_activity(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    return {"activity_id": _activity(make).id}
+
+
+def _activity(make: Factory) -> Any:
+    from models import Activity
+    from models.enums import ActivityType
+
+    start = dt.datetime.now(dt.UTC) + dt.timedelta(days=10)
+    activity = Activity(
+        type=ActivityType.WELLNESS, title="Promenad", starts_at=start, ends_at=start + dt.timedelta(hours=2)
+    )
+    make.session.add(activity)
+    make.session.flush()
+    return activity
+
+
+def an_activity_participant(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    from models import ActivityParticipant
+
+    activity = _activity(make)
+    participant = ActivityParticipant(activity=activity, candidate=make.candidate())
+    make.session.add(participant)
+    make.session.flush()
+    return {"activity_id": activity.id, "participant_id": participant.id}
+
+
+def _survey(make: Factory) -> Any:
+    from models import Survey, SurveyQuestion
+    from models.enums import QuestionKind, SurveyMoment
+
+    survey = Survey(name="Före besöket", moment=SurveyMoment.PARTICIPANT_BEFORE)
+    survey.questions = [
+        SurveyQuestion(position=1, key="trygghet", kind=QuestionKind.LIKERT, text_sv="Jag känner mig trygg.",
+                       text_en="I feel confident.")
+    ]
+    make.session.add(survey)
+    make.session.flush()
+    return survey
+
+
+def a_survey(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    return {"survey_id": _survey(make).id}
+
+
+def a_survey_question_action(action: str) -> Args:
+    def build(make: Factory, me: Optional[User]) -> dict[str, Any]:
+        survey = _survey(make)
+        return {"survey_id": survey.id, "question_id": survey.questions[0].id, "action": action}
+
+    return build
+
+
+def a_survey_link(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    from models import SurveyInvitation
+    from web.links import make_token
+
+    invitation = SurveyInvitation(
+        survey=_survey(make), candidate=make.candidate(), email="deltagare@test.example",
+        expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=14),
+    )
+    make.session.add(invitation)
+    make.session.flush()
+    return {"token": make_token("survey", invitation.id)}
+
+
+def someone_elses_api_token(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    from models.operations.api_tokens import issue_token
+
+    token, _secret = issue_token(make.session, make.user(Role.PROJECT_LEADER), name="Integration")
+    return {"token_id": token.id}
+
+
+def _completed_visit(make: Factory, candidate: Any = None, offer: Any = None) -> Any:
+    from models.enums import VisitStatus
+
+    day = dt.date.today() - dt.timedelta(days=7)
+    return make.visit(candidate, offer, day=day, status=VisitStatus.COMPLETED, actual_hours=6)
+
+
+def a_completed_visit_to_give_feedback_on(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    """A completed visit at the employer's own company (anyone else: some company's)."""
+    company = me.company if me is not None and me.company is not None else None
+    return {"visit_id": _completed_visit(make, offer=make.offer(company)).id}
+
+
+def a_completed_visit(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    return {"visit_id": _completed_visit(make, _candidate_for(make, me)).id}
+
+
+def a_follow_up(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    candidate = _candidate_for(make, me)
+    _completed_visit(make, candidate)
+    return {"candidate_id": candidate.id, "months": 3}
+
+
+# --- the table -------------------------------------------------------------------------------
+EXPECTED: dict[str, Route] = {
+    "static": Route(EVERYONE, args=a_static_file),
+    # login, logout, password, second factor
+    "auth.login": Route(EVERYONE),
+    "auth.login_code": Route(LOGGED_IN),  # not logged in and no password step: back to the login page
+    "auth.logout": Route(EVERYONE, method="POST"),
+    "auth.change_password": Route(LOGGED_IN),
+    "account.two_factor": Route(LOGGED_IN),
+    "account.disable_two_factor": Route(LOGGED_IN, method="POST"),
+    "account.set_password": Route(EVERYONE, args=a_set_password_link),
+    # start page, help, health
+    "main.index": Route(LOGGED_IN),
+    "main.healthz": Route(EVERYONE),
+    "main.set_language": Route(EVERYONE, method="POST"),
+    "main.help_index": Route(EVERYONE),
+    "main.accessibility": Route(EVERYONE),
+    # administration: accounts and the audit trail
+    "admin.users": Route(only(ADMIN)),
+    "admin.create_user": Route(only(ADMIN)),
+    "admin.user_detail": Route(only(ADMIN), args=a_user),
+    "admin.edit_user": Route(only(ADMIN), args=a_user),
+    "admin.deactivate_user": Route(only(ADMIN), args=a_user, method="POST"),
+    "admin.reactivate_user": Route(only(ADMIN), args=a_user, method="POST"),
+    "admin.reset_password": Route(only(ADMIN), args=a_user, method="POST"),
+    "admin.reset_two_factor": Route(only(ADMIN), args=a_user, method="POST"),
+    "admin.audit": Route(only(ADMIN)),
+    "admin.audit_export": Route(only(ADMIN), args=an_export("csv")),
+    # candidate bank: project leaders, and officers for their own unit's clients
+    "candidates.bank": Route(only(PL, WO)),
+    "candidates.candidate": Route(only(PL, WO), args=a_candidate),
+    "candidates.edit": Route(only(PL, WO), args=a_candidate),
+    "candidates.record_consent": Route(only(PL, WO), args=a_candidate, method="POST"),
+    "candidates.withdraw_consent": Route(only(PL, WO), args=a_candidate, method="POST"),
+    "candidates.reveal_pin": Route(only(PL, WO), args=a_candidate, method="POST"),
+    "candidates.referrals": Route(only(WO)),
+    "candidates.new_referral": Route(only(WO)),
+    "candidates.referral_step": Route(only(PL, WO), args=a_referral_step("avsluta"), method="POST"),
+    "candidates.import_upload": Route(only(PL, WO)),
+    "candidates.import_template": Route(only(PL, WO), args=an_export("xlsx")),
+    "candidates.import_commit": Route(only(PL, WO), method="POST"),
+    # the company network: project leaders and admins
+    "companies.index": Route(only(PL, ADMIN)),
+    "companies.new": Route(only(PL, ADMIN)),
+    "companies.capacity": Route(only(PL, ADMIN)),
+    "companies.detail": Route(only(PL, ADMIN), args=a_company),
+    "companies.edit": Route(only(PL, ADMIN), args=a_company),
+    "companies.contact_form": Route(only(PL, ADMIN), args=a_contact),
+    "companies.contact_delete": Route(only(PL, ADMIN), args=a_contact, method="POST"),
+    "companies.offer_new": Route(only(PL, ADMIN), args=a_company),
+    "companies.offer_edit": Route(only(PL, ADMIN), args=an_offer),
+    "companies.offer_toggle": Route(only(PL, ADMIN), args=an_offer, method="POST"),
+    "companies.import_upload": Route(only(PL, ADMIN)),
+    "companies.import_template": Route(only(PL, ADMIN), args=an_export("xlsx")),
+    "companies.import_commit": Route(only(PL, ADMIN), method="POST"),
+    # the employer portal: an employer's own company only; the supervisor's emailed link
+    "employer.index": Route(only(EMPLOYER)),
+    "employer.offers": Route(only(EMPLOYER)),
+    "employer.offer_new": Route(only(EMPLOYER)),
+    "employer.offer_edit": Route(only(EMPLOYER), args=own_offer),
+    "employer.offer_toggle": Route(only(EMPLOYER), args=own_offer, method="POST"),
+    "employer.visits": Route(only(EMPLOYER)),
+    "employer.visit": Route(only(EMPLOYER), args=own_company_visit),
+    "employer.answer_link": Route(EVERYONE, args=an_answer_link),
+    # visits and bookings: project leaders; the visit page also for the referring unit
+    "visits.index": Route(only(PL)),
+    "visits.needs_action": Route(only(PL)),
+    "visits.new": Route(only(PL)),
+    "visits.calendar": Route(only(PL)),
+    "visits.show": Route(only(PL, WO), args=a_visit),
+    "visits.reschedule": Route(only(PL), args=a_visit),
+    "visits.change_status": Route(only(PL), args=a_visit_status("cancelled"), method="POST"),
+    "visits.correct": Route(only(PL), args=a_visit, method="POST"),
+    "visits.feeds": Route(only(PL, WO, EMPLOYER)),
+    "visits.revoke_feed": Route(only(PL, WO, EMPLOYER), method="POST"),
+    "visits.feed": Route(EVERYONE, args=a_calendar_feed),
+    # group activities: project leaders
+    "activities.index": Route(only(PL)),
+    "activities.new": Route(only(PL)),
+    "activities.show": Route(only(PL), args=an_activity),
+    "activities.edit": Route(only(PL), args=an_activity),
+    "activities.register": Route(only(PL), args=an_activity, method="POST"),
+    "activities.attendance": Route(only(PL), args=an_activity, method="POST"),
+    "activities.unregister": Route(only(PL), args=an_activity_participant, method="POST"),
+    # follow-up: the quarterly report for PL, steering and admins; programme settings for admins
+    "reports.dashboard": Route(only(PL, STEERING, ADMIN), args=a_running_programme),
+    "reports.print_page": Route(only(PL, STEERING, ADMIN), args=a_running_programme),
+    "reports.chart": Route(only(PL, STEERING, ADMIN), args=a_running_programme),
+    "reports.export": Route(only(PL, STEERING, ADMIN), args=with_fmt(a_running_programme, "csv")),
+    "programme.index": Route(only(ADMIN)),
+    "programme.new": Route(only(ADMIN)),
+    "programme.edit": Route(only(ADMIN), args=a_programme),
+    "programme.milestones": Route(
+        only(ADMIN), args=lambda make, me: {**a_programme(make, me), "kind": "persons_workplace_visit"}
+    ),
+    # questionnaires: sets for PL and admins, sending for PL, answering by link
+    "surveys.index": Route(only(PL, ADMIN)),
+    "surveys.new_set": Route(only(PL, ADMIN)),
+    "surveys.edit_set": Route(only(PL, ADMIN), args=a_survey),
+    "surveys.question": Route(only(PL, ADMIN), args=a_survey),
+    "surveys.question_action": Route(only(PL, ADMIN), args=a_survey_question_action("ner"), method="POST"),
+    "surveys.send": Route(only(PL)),
+    "surveys.send_for_visit": Route(only(PL), args=a_visit, method="POST"),
+    "surveys.answer": Route(EVERYONE, args=a_survey_link),
+    # workplace feedback (the template) and the officers' 3- and 6-month follow-ups
+    "feedback.pending": Route(only(PL, EMPLOYER)),
+    "feedback.fill": Route(only(PL, EMPLOYER), args=a_completed_visit_to_give_feedback_on),
+    "feedback.participant_part": Route(only(PL, WO), args=a_completed_visit),
+    "followups.index": Route(only(WO)),
+    "followups.record": Route(only(WO), args=a_follow_up),
+    # personal API tokens: everyone their own; all tokens for admins
+    "tokens.index": Route(LOGGED_IN),
+    "tokens.all_tokens": Route(only(ADMIN)),
+    "tokens.revoke": Route(only(ADMIN), args=someone_elses_api_token, method="POST"),
+}

@@ -1,0 +1,369 @@
+"""Administration: accounts (create, change, deactivate, password links, second factor) and the
+audit trail (search, and export for the periodic log review). Admins only, with TOTP enrolled
+(the gate in web/account/views.py sends an admin without it to enrolment first)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from models import AuditEvent, Company, Organisation, User
+from models.enums import Role
+from models.operations import audit_search, two_factor, user_admin
+from models.operations.errors import DomainError
+from models.operations.spreadsheet import write_table
+
+from .. import permissions as perm
+from ..account.views import send_set_password_link
+from ..extensions import db
+from ..helpers import apply_domain_error, audit, get_or_404, require
+from ..labels import AUDIT_ACTION_LABELS
+from ..main.panels import Panel, register_panel
+from .forms import AccountForm, AuditFilterForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+USERS_PER_PAGE = 50
+EVENTS_PER_PAGE = 50
+EXPORT_MAX_ROWS = 50_000  # a review period, not the whole history; narrow the dates for more
+
+
+_AUDIT_ENDPOINTS = {"admin.audit", "admin.audit_export"}
+
+
+@bp.before_request
+@login_required
+def _admins_only() -> None:
+    check = perm.can_view_audit if request.endpoint in _AUDIT_ENDPOINTS else perm.can_manage_users
+    require(check(current_user))
+
+
+# --- paging ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    number: int
+    pages: int
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def paginate(stmt: sa.Select, per_page: int, *, scalars: bool = True) -> Page:  # type: ignore[type-arg]
+    total = audit_search.count(db.session, stmt)
+    pages = max(1, math.ceil(total / per_page))
+    number = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    paged = stmt.limit(per_page).offset((number - 1) * per_page)
+    items = list(db.session.scalars(paged) if scalars else db.session.execute(paged).all())
+    return Page(items=items, number=number, pages=pages, total=total)
+
+
+# --- accounts --------------------------------------------------------------------------------
+@bp.route("/konton")
+def users():  # type: ignore[no-untyped-def]
+    q = (request.args.get("q") or "").strip()
+    role = request.args.get("role", "")
+    status = request.args.get("status", "active")
+    stmt = sa.select(User).order_by(User.name, User.id)
+    if q:
+        stmt = stmt.where(user_admin.name_or_email_matches(q))
+    if role in {r.value for r in Role}:
+        stmt = stmt.where(User.role == Role(role))
+    if status in ("active", "inactive"):
+        stmt = stmt.where(User.active.is_(status == "active"))
+    return render_template(
+        "admin/users.html", page=paginate(stmt, USERS_PER_PAGE), q=q, role=role, status=status
+    )
+
+
+def _affiliation(form: AccountForm) -> tuple[Organisation | None, Company | None]:
+    organisation = db.session.get(Organisation, form.organisation.data) if form.organisation.data else None
+    company = db.session.get(Company, form.company.data) if form.company.data else None
+    return organisation, company
+
+
+def _form_error(form: AccountForm, exc: DomainError, template: str, **context: Any) -> tuple[str, int]:
+    db.session.rollback()
+    if not apply_domain_error(form, exc):
+        form.form_errors.append(exc.message)
+    return render_template(template, form=form, **context), exc.status
+
+
+@bp.route("/konton/nytt", methods=["GET", "POST"])
+def create_user():  # type: ignore[no-untyped-def]
+    form = AccountForm()
+    if form.validate_on_submit():
+        organisation, company = _affiliation(form)
+        try:
+            user = user_admin.create_account(
+                db.session,
+                email=form.email.data or "",
+                name=form.name.data or "",
+                role=Role(form.role.data),
+                organisation=organisation,
+                company=company,
+                totp_required=form.totp_required.data,
+            )
+        except DomainError as exc:
+            return _form_error(form, exc, "admin/user_form.html", user=None)
+        send_set_password_link(user, new_account=True)
+        audit("user_created", user, role=user.role.value)
+        db.session.commit()
+        flash(_("Kontot är skapat. %(email)s har fått en länk för att välja lösenord.", email=user.email), "success")
+        return redirect(url_for("admin.user_detail", user_id=user.id))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/konton/<int:user_id>")
+def user_detail(user_id: int):  # type: ignore[no-untyped-def]
+    user = get_or_404(User, user_id)
+    recent = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.actor_id == user.id).order_by(AuditEvent.id.desc()).limit(10)
+    ).all()
+    return render_template(
+        "admin/user_detail.html",
+        user=user,
+        recent=recent,
+        enrolled=two_factor.is_enrolled(user),
+        required=two_factor.required_for(user),
+    )
+
+
+@bp.route("/konton/<int:user_id>/andra", methods=["GET", "POST"])
+def edit_user(user_id: int):  # type: ignore[no-untyped-def]
+    user = get_or_404(User, user_id)
+    form = AccountForm(
+        data={
+            "email": user.email,
+            "name": user.name,
+            "role": user.role.value,
+            "organisation": user.organisation_id or 0,
+            "company": user.company_id or 0,
+            "totp_required": user.totp_required,
+        }
+    )
+    if form.validate_on_submit():
+        organisation, company = _affiliation(form)
+        try:
+            user_admin.update_account(
+                db.session,
+                user,
+                by=current_user._get_current_object(),
+                email=form.email.data or "",
+                name=form.name.data or "",
+                role=Role(form.role.data),
+                organisation=organisation,
+                company=company,
+                totp_required=form.totp_required.data,
+            )
+        except DomainError as exc:
+            return _form_error(form, exc, "admin/user_form.html", user=user)
+        audit("user_updated", user, role=user.role.value)
+        db.session.commit()
+        flash(_("Ändringarna är sparade."), "success")
+        return redirect(url_for("admin.user_detail", user_id=user.id))
+    return render_template("admin/user_form.html", form=form, user=user)
+
+
+def _account_action(user_id: int, action: str, change: Any, message: str) -> Any:
+    """Load, change, audit, commit, and back to the account page; a refused change is shown there."""
+    user = get_or_404(User, user_id)
+    try:
+        change(user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("admin.user_detail", user_id=user_id))
+    audit(action, user)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("admin.user_detail", user_id=user_id))
+
+
+@bp.route("/konton/<int:user_id>/inaktivera", methods=["POST"])
+def deactivate_user(user_id: int):  # type: ignore[no-untyped-def]
+    me = current_user._get_current_object()
+    return _account_action(
+        user_id,
+        "user_deactivated",
+        lambda user: user_admin.deactivate(db.session, user, by=me),
+        _("Kontot är inaktiverat och alla dess inloggningar är avslutade."),
+    )
+
+
+@bp.route("/konton/<int:user_id>/aktivera", methods=["POST"])
+def reactivate_user(user_id: int):  # type: ignore[no-untyped-def]
+    return _account_action(
+        user_id,
+        "user_reactivated",
+        lambda user: user_admin.reactivate(db.session, user),
+        _("Kontot är aktivt igen."),
+    )
+
+
+@bp.route("/konton/<int:user_id>/nytt-losenord", methods=["POST"])
+def reset_password(user_id: int):  # type: ignore[no-untyped-def]
+    def reset(user: User) -> None:
+        user_admin.start_password_reset(db.session, user)
+        send_set_password_link(user, new_account=False)
+
+    return _account_action(
+        user_id,
+        "password_reset_sent",
+        reset,
+        _("Det gamla lösenordet fungerar inte längre. En länk för att välja ett nytt har skickats."),
+    )
+
+
+@bp.route("/konton/<int:user_id>/nollstall-tvasteg", methods=["POST"])
+def reset_two_factor(user_id: int):  # type: ignore[no-untyped-def]
+    return _account_action(
+        user_id,
+        "totp_reset",
+        lambda user: two_factor.reset(db.session, user),
+        _("Tvåstegsverifieringen är nollställd. Personen lägger in kontot i sin app på nytt vid nästa inloggning."),
+    )
+
+
+# --- audit trail -----------------------------------------------------------------------------
+def _audit_filter(form: AuditFilterForm) -> audit_search.AuditFilter:
+    """The form's filters as a query; dates are whole Swedish days."""
+
+    def local_midnight(day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(0), tzinfo=STOCKHOLM)
+
+    success = {"1": True, "0": False}.get(form.success.data or "")
+    return audit_search.AuditFilter(
+        actor=form.actor.data or "",
+        action=form.action.data or "",
+        target_type=form.target_type.data or "",
+        target_id=form.target_id.data,
+        since=local_midnight(form.date_from.data) if form.date_from.data else None,
+        until=local_midnight(form.date_to.data + dt.timedelta(days=1)) if form.date_to.data else None,
+        success=success,
+    )
+
+
+def _audit_form() -> AuditFilterForm:
+    form = AuditFilterForm(request.args)
+    form.action.choices = [("", _("Alla"))] + [
+        (a, _action_label(a)) for a in audit_search.known_values(db.session, AuditEvent.action)
+    ]
+    form.target_type.choices = [("", _("Alla"))] + [
+        (t, t) for t in audit_search.known_values(db.session, AuditEvent.target_type)
+    ]
+    return form
+
+
+def _action_label(action: str) -> str:
+    label = AUDIT_ACTION_LABELS.get(action)
+    return f"{label} ({action})" if label else action
+
+
+@bp.route("/logg", endpoint="audit")
+def audit_log():  # type: ignore[no-untyped-def]
+    form = _audit_form()
+    if request.args and not form.validate():
+        return render_template("admin/audit.html", form=form, page=None), 422
+    page = paginate(audit_search.search(_audit_filter(form)), EVENTS_PER_PAGE, scalars=False)
+    return render_template("admin/audit.html", form=form, page=page, action_label=_action_label)
+
+
+EXPORT_HEADERS = (
+    "Tid (svensk tid)", "Händelse", "Lyckades", "Användarens id", "Användare", "Roll",
+    "Typ av post", "Postens id", "IP-adress", "Begärans id", "Detaljer",
+)
+
+
+def _export_row(event: AuditEvent, actor_email: str | None) -> list[Any]:
+    return [
+        event.at.astimezone(STOCKHOLM).replace(tzinfo=None, microsecond=0),
+        event.action,
+        "ja" if event.success else "nej",
+        event.actor_id,
+        actor_email or "",
+        event.actor_role,
+        event.target_type,
+        event.target_id,
+        event.ip,
+        event.request_id,
+        json.dumps(event.details or {}, ensure_ascii=False, sort_keys=True),
+    ]
+
+
+@bp.route("/logg/export.<any(csv, xlsx):fmt>")
+def audit_export(fmt: str):  # type: ignore[no-untyped-def]
+    form = _audit_form()
+    if not form.validate():
+        abort(400)
+    query = _audit_filter(form)
+    stmt = audit_search.search(query)
+    total = audit_search.count(db.session, stmt)
+    if total > EXPORT_MAX_ROWS:
+        flash(
+            _("Urvalet har %(n)s händelser; en export rymmer högst %(max)s. Välj en kortare period.",
+              n=total, max=EXPORT_MAX_ROWS),
+            "error",
+        )
+        return redirect(url_for("admin.audit", **request.args))
+    rows = (_export_row(event, email) for event, email in db.session.execute(stmt))
+    data = write_table(EXPORT_HEADERS, rows, fmt, sheet_title="Logg")  # type: ignore[arg-type]
+    audit("audit_exported", format=fmt, rows=total, **query.describe())
+    db.session.commit()
+    stamp = dt.datetime.now(STOCKHOLM).strftime("%Y%m%d-%H%M")
+    mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="logg-{stamp}.{fmt}"'},
+    )
+
+
+# --- start page ------------------------------------------------------------------------------
+def _panel_context(user: Any) -> dict[str, Any]:
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=7)
+    by_role = dict(
+        db.session.execute(
+            sa.select(User.role, sa.func.count()).where(User.active.is_(True)).group_by(User.role)
+        ).all()
+    )
+    failures = dict(
+        db.session.execute(
+            sa.select(AuditEvent.action, sa.func.count())
+            .where(AuditEvent.success.is_(False), AuditEvent.at >= since)
+            .group_by(AuditEvent.action)
+        ).all()
+    )
+    admins_without_totp = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            User.active.is_(True),
+            sa.or_(User.role == Role.ADMIN, User.totp_required.is_(True)),
+            User.totp_secret.is_(None),
+        )
+    )
+    return {
+        "by_role": {role.value: by_role.get(role, 0) for role in Role},
+        "failed_logins": failures.get("login_failed", 0),
+        "denied": failures.get("access_denied", 0),
+        "missing_totp": admins_without_totp or 0,
+        "since": since,
+    }
+
+
+register_panel(Panel("admin_overview", frozenset({Role.ADMIN}), "admin/_panel.html", _panel_context, order=10))
