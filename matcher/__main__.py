@@ -1,0 +1,5 @@
+"""Entry point for ``python -m matcher``."""
+
+from matcher.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,424 @@
+"""The Ranker: scores candidate–offer pairs by expected success, learning from outcomes.
+
+Job matching is reciprocal, so the learned score is the product of two calibrated models:
+
+* ``P(employer accepts | proposed)``, trained on proposals the employer answered;
+* ``P(visit completed with good feedback | accepted)``, trained on accepted proposals whose
+  visit has a status. Good feedback means 4 or 5 on the template's 1–5 scale; a completed visit
+  without feedback counts as good, because the form is optional and a visit that took place is
+  the main outcome.
+
+Each model is a ``HistGradientBoostingClassifier`` behind a ``ColumnTransformer`` in a
+``Pipeline``, calibrated with ``CalibratedClassifierCV`` (sigmoid below
+:data:`ISOTONIC_FROM` labelled rows: isotonic needs many rows and its steps create ties that hurt
+ranking; at 6,000 rows it did not improve the Brier score in simulation).
+
+Cold start: below ``min_outcomes`` labelled employer responses the transparent content score
+(:mod:`matcher.content`) ranks alone. From there the score moves linearly from content to learned
+and is fully learned at ``blend_full_at`` outcomes, so one more outcome never flips a ranking
+wholesale. The defaults (50 and 1,000) follow simulation: the learned score alone was no better
+than the content score at ~500 training proposals and slightly ahead at ~1,000 ("Where the
+blend ends" in benchmarks/RESULTS_matcher.md). A model whose labels are all one class (or
+nearly so) is replaced by its smoothed base rate instead of being fitted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from contextlib import AbstractContextManager
+from functools import cache
+from typing import Any, Final, Literal
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline
+from threadpoolctl import ThreadpoolController
+from tqdm.auto import tqdm
+
+from matcher.content import content_score
+from matcher.features import (
+    CATEGORICAL_FEATURES,
+    NUMERIC_FEATURES,
+    HistoryStats,
+    build_pair_features,
+    history_features,
+)
+from matcher.io import InterchangeError, validate_candidates, validate_history, validate_offers
+from matcher.reasons import explain
+from matcher.schema import HISTORY_COLUMNS
+
+#: Feedback at or above this (1–5) makes a completed visit a good one.
+GOOD_FEEDBACK: Final[int] = 4
+#: From this many labelled rows, ``calibration="auto"`` switches from sigmoid to isotonic.
+ISOTONIC_FROM: Final[int] = 20_000
+#: Each class needs this many rows before a model is fitted rather than a base rate used.
+MIN_CLASS_ROWS: Final[int] = 5
+#: Pairs are scored in chunks of this size (bounded memory, progress per chunk).
+CHUNK_SIZE: Final[int] = 100_000
+
+#: Directions the models must respect (+1 more is better, -1 more is worse). Known directions
+#: are a cheap regulariser for a few thousand outcomes, and keep the scores explainable: a
+#: better Swedish level never lowers a pair's score. On simulated worlds of 2,400 proposals the
+#: within-offer rank correlation with the true success probability was 0.71 with constraints
+#: and small trees, 0.69 without constraints, 0.53 with unconstrained 15-leaf trees and 0.47
+#: for the content score ("Model choice" in benchmarks/RESULTS_matcher.md).
+ACCEPT_MONOTONIC: Final[dict[str, int]] = {
+    "interest_match": 1,
+    "swedish_margin": 1,
+    "shared_language": 1,
+    "weekday_overlap": 1,
+    "accessibility_ok": 1,
+    "company_accept_rate": 1,
+    "offer_accept_rate": 1,
+}
+SUCCESS_MONOTONIC: Final[dict[str, int]] = {
+    "interest_match": 1,
+    "swedish_margin": 1,
+    "accessibility_ok": 1,
+    "distance_km": -1,
+    "candidate_no_shows": -1,
+    "candidate_no_show_rate": -1,
+    "company_completion_rate": 1,
+    "offer_completion_rate": 1,
+}
+
+PREDICTION_COLUMNS: Final[tuple[str, ...]] = (
+    "candidate_id", "offer_id", "score", "p_accept", "p_success", "reasons",
+)
+
+
+def accept_labels(history: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Mask of proposals with an employer answer, and whether each was accepted."""
+    response = history["employer_response"].to_numpy()
+    return response != "none", response == "accepted"
+
+
+def success_labels(history: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Mask of accepted proposals whose visit has a status, and whether it was a success."""
+    status = history["visit_status"].to_numpy()
+    labelled = (history["employer_response"].to_numpy() == "accepted") & (status != "none")
+    feedback = history["feedback"].to_numpy(dtype=float, na_value=np.nan)
+    good = (status == "completed") & (np.isnan(feedback) | (feedback >= GOOD_FEEDBACK))
+    return labelled, good
+
+
+def snapshot_id(history: pd.DataFrame) -> str:
+    """A short content hash of a history frame: which data a model was trained on."""
+    digest = hashlib.sha256()
+    for column in HISTORY_COLUMNS:
+        digest.update(column.encode())
+        digest.update(pd.util.hash_pandas_object(history[column].astype(str), index=False)
+                      .to_numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+class Ranker(BaseEstimator):
+    """Scores pairs by expected success; falls back to the content score without history.
+
+    Parameters
+    ----------
+    min_outcomes : labelled employer responses needed before the learned models count at all.
+    blend_full_at : labelled responses at which the learned score has fully taken over.
+    calibration : ``"auto"``, ``"sigmoid"`` or ``"isotonic"``.
+    max_iter, learning_rate, max_leaf_nodes, min_samples_leaf, l2_regularization :
+        passed to each ``HistGradientBoostingClassifier`` (small trees: see the monotonic note).
+    monotonic : constrain the models to :data:`ACCEPT_MONOTONIC` / :data:`SUCCESS_MONOTONIC`.
+    smoothing : pseudo-counts for history rates (see :mod:`matcher.features`).
+    random_state : seed for the models and the calibration folds.
+    n_threads : OpenMP threads for the boosters. One by default: two help only on an idle
+        machine; on the shared two-core reference machine under load they spin waiting for a
+        busy core: 10,000 rows took 0.71 s with two threads against 0.12 s with one
+        ("Under load" in benchmarks/RESULTS_matcher.md).
+    verbose : show progress bars on stderr.
+
+    Attributes
+    ----------
+    n_outcomes_ : labelled employer responses used (set by ``fit``, like all below).
+    n_visits_ : accepted proposals with a visit status, used by the success model.
+    blend_weight_ : 0 = pure content score, 1 = fully learned.
+    accept_model_, success_model_ : fitted pipelines, or ``None`` when a base rate is used.
+    accept_rate_, success_rate_ : smoothed base rates used in place of a missing model.
+    history_stats_ : aggregated history for the history features at scoring time.
+    training_snapshot_, n_training_rows_ : which history the ranker was fitted on.
+    """
+
+    def __init__(
+        self,
+        min_outcomes: int = 50,
+        blend_full_at: int = 1000,
+        calibration: Literal["auto", "sigmoid", "isotonic"] = "auto",
+        max_iter: int = 30,
+        learning_rate: float = 0.15,
+        max_leaf_nodes: int = 6,
+        min_samples_leaf: int = 40,
+        l2_regularization: float = 5.0,
+        monotonic: bool = True,
+        smoothing: float = 5.0,
+        random_state: int | None = 0,
+        n_threads: int = 1,
+        verbose: bool = False,
+    ) -> None:
+        self.min_outcomes = min_outcomes
+        self.blend_full_at = blend_full_at
+        self.calibration = calibration
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.max_leaf_nodes = max_leaf_nodes
+        self.min_samples_leaf = min_samples_leaf
+        self.l2_regularization = l2_regularization
+        self.monotonic = monotonic
+        self.smoothing = smoothing
+        self.random_state = random_state
+        self.n_threads = n_threads
+        self.verbose = verbose
+
+    # --- fitting --------------------------------------------------------------------------
+
+    def _threads(self) -> AbstractContextManager[Any]:
+        return _controller().limit(limits=self.n_threads, user_api="openmp")
+
+    def _blend(self, n_outcomes: int) -> float:
+        """Linear ramp from 0 at ``min_outcomes`` to 1 at ``blend_full_at``."""
+        if n_outcomes < self.min_outcomes:
+            return 0.0
+        span = max(self.blend_full_at - self.min_outcomes, 1)
+        return float(np.clip((n_outcomes - self.min_outcomes) / span, 0.0, 1.0))
+
+    def _make_model(self, y: np.ndarray, directions: dict[str, int]) -> Pipeline:
+        n_minority = int(min(y.sum(), len(y) - y.sum()))
+        method = self.calibration
+        if method == "auto":
+            method = "sigmoid" if len(y) < ISOTONIC_FROM else "isotonic"
+        if method not in ("sigmoid", "isotonic"):
+            raise ValueError(f"calibration must be 'auto', 'sigmoid' or 'isotonic', not {method!r}")
+        # The field arrives as its fixed schema code (see matcher.features), so the categorical
+        # branch passes it through: an encoder would learn nothing and cost string hashing on
+        # every scoring call. The booster treats it as categorical via the mask below.
+        columns = ColumnTransformer(
+            [
+                ("numeric", "passthrough", list(NUMERIC_FEATURES)),
+                ("categorical", "passthrough", list(CATEGORICAL_FEATURES)),
+            ],
+            remainder="drop",
+        )
+        boosting = HistGradientBoostingClassifier(
+            max_iter=self.max_iter,
+            learning_rate=self.learning_rate,
+            max_leaf_nodes=self.max_leaf_nodes,
+            # Leaves of 40 rows are too strict for the first hundred outcomes.
+            min_samples_leaf=int(min(self.min_samples_leaf, max(5, len(y) // 20))),
+            l2_regularization=self.l2_regularization,
+            categorical_features=[False] * len(NUMERIC_FEATURES)
+            + [True] * len(CATEGORICAL_FEATURES),
+            monotonic_cst=[directions.get(c, 0) if self.monotonic else 0 for c in NUMERIC_FEATURES]
+            + [0] * len(CATEGORICAL_FEATURES),
+            early_stopping=False,
+            random_state=self.random_state,
+        )
+        folds = StratifiedKFold(
+            n_splits=int(min(5, n_minority)), shuffle=True, random_state=self.random_state
+        )
+        # ensemble=False: one booster on all rows, calibrated on out-of-fold predictions;
+        # scoring then costs one booster per model instead of one per fold.
+        calibrated = CalibratedClassifierCV(boosting, method=method, cv=folds, ensemble=False)
+        return Pipeline([("columns", columns), ("model", calibrated)])
+
+    def _fit_one(
+        self, features: pd.DataFrame, y: np.ndarray, prior: float, directions: dict[str, int]
+    ) -> tuple[Pipeline | None, float]:
+        """A calibrated model, or ``None`` when the labels cannot support one; and a base rate."""
+        n_pos = int(y.sum())
+        n_neg = len(y) - n_pos
+        base_rate = float((n_pos + self.smoothing * prior) / (len(y) + self.smoothing))
+        if min(n_pos, n_neg) < MIN_CLASS_ROWS or len(y) < self.min_outcomes:
+            return None, base_rate
+        model = self._make_model(y, directions)
+        with self._threads():
+            model.fit(features, y.astype(int))
+        return model, base_rate
+
+    def fit(
+        self,
+        candidates: pd.DataFrame,
+        offers: pd.DataFrame,
+        history: pd.DataFrame | None = None,
+    ) -> Ranker:
+        """Learn from ``history`` (validated here); return ``self``.
+
+        Only proposals whose candidate and offer are in the frames can be described, so only
+        they train the models; all rows still feed the history statistics.
+        """
+        candidates = validate_candidates(candidates)
+        offers = validate_offers(offers)
+        if history is None:
+            history = pd.DataFrame({c: [] for c in HISTORY_COLUMNS})
+        history = validate_history(history)
+        steps = tqdm(total=3, desc="träning/training", disable=not self.verbose, unit="steg")
+
+        self.history_stats_ = HistoryStats.from_history(history, offers, smoothing=self.smoothing)
+        self.training_snapshot_ = snapshot_id(history)
+        self.n_training_rows_ = len(history)
+        features = history_features(candidates, offers, history, self.smoothing)
+        known = history.loc[features.index]
+        answered, accepted = accept_labels(known)
+        visited, success = success_labels(known)
+        self.n_outcomes_ = int(answered.sum())
+        self.n_visits_ = int(visited.sum())
+        steps.update()
+
+        self.accept_model_, self.accept_rate_ = self._fit_one(
+            features[answered], accepted[answered], self.history_stats_.accept_prior,
+            ACCEPT_MONOTONIC,
+        )
+        steps.update()
+        self.success_model_, self.success_rate_ = self._fit_one(
+            features[visited], success[visited], self.history_stats_.completion_prior,
+            SUCCESS_MONOTONIC,
+        )
+        steps.update()
+        steps.close()
+        has_model = self.accept_model_ is not None or self.success_model_ is not None
+        self.blend_weight_ = self._blend(self.n_outcomes_) if has_model else 0.0
+        return self
+
+    # --- scoring --------------------------------------------------------------------------
+
+    def _is_fitted(self) -> bool:
+        return hasattr(self, "blend_weight_")
+
+    def _probabilities(self, model: Pipeline | None, rate: float, features: pd.DataFrame
+                       ) -> np.ndarray:
+        if model is None or len(features) == 0:  # scikit-learn refuses zero-row input
+            return np.full(len(features), rate)
+        with self._threads():
+            return model.predict_proba(features)[:, 1]
+
+    def _predict_chunk(
+        self,
+        candidates: pd.DataFrame,
+        offers: pd.DataFrame,
+        pairs: pd.DataFrame,
+        history: pd.DataFrame | HistoryStats | None,
+    ) -> pd.DataFrame:
+        features, details = build_pair_features(candidates, offers, pairs, history)
+        score = content_score(features)
+        weight = self.blend_weight_ if self._is_fitted() else 0.0
+        p_accept = np.full(len(features), np.nan)
+        p_success = np.full(len(features), np.nan)
+        if weight > 0:
+            p_accept = self._probabilities(self.accept_model_, self.accept_rate_, features)
+            p_success = self._probabilities(self.success_model_, self.success_rate_, features)
+            score = (1.0 - weight) * score + weight * p_accept * p_success
+        return pd.DataFrame(
+            {
+                "candidate_id": features["candidate_id"].to_numpy(),
+                "offer_id": features["offer_id"].to_numpy(),
+                "score": score,
+                "p_accept": p_accept,
+                "p_success": p_success,
+                "reasons": explain(features, details),
+            }
+        )
+
+    def predict_pairs(
+        self,
+        candidates: pd.DataFrame,
+        offers: pd.DataFrame,
+        pairs: pd.DataFrame,
+        history: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
+        """Score each pair: ``candidate_id, offer_id, score, p_accept, p_success, reasons``.
+
+        Frames must already be validated (``matcher.io``); this is the hot path. ``score`` is
+        higher for better pairs. ``p_accept``/``p_success`` are NaN while the content score
+        ranks alone. ``history`` replaces the fitted history statistics, so a model trained
+        last quarter can score with this quarter's outcomes without refitting.
+        """
+        if history is not None:
+            source: pd.DataFrame | HistoryStats | None = HistoryStats.from_history(
+                history, offers, smoothing=self.smoothing
+            )
+        else:
+            source = self.history_stats_ if self._is_fitted() else None
+        if len(pairs) <= CHUNK_SIZE:
+            return self._predict_chunk(candidates, offers, pairs, source)
+        starts = range(0, len(pairs), CHUNK_SIZE)
+        chunks = [
+            self._predict_chunk(candidates, offers, pairs.iloc[i : i + CHUNK_SIZE], source)
+            for i in tqdm(starts, desc="poäng/scoring", unit="chunk", disable=not self.verbose)
+        ]
+        return pd.concat(chunks, ignore_index=True)
+
+    def predict_all(self, candidates: pd.DataFrame, offers: pd.DataFrame) -> pd.DataFrame:
+        """Score every candidate against every offer."""
+        return self.predict_pairs(candidates, offers, all_pairs(candidates, offers))
+
+    def _ranked(self, scored: pd.DataFrame, limit: int | None) -> pd.DataFrame:
+        ranked = scored.sort_values("score", ascending=False, kind="stable")
+        return ranked.head(limit).reset_index(drop=True) if limit else ranked.reset_index(
+            drop=True
+        )
+
+    def rank_candidates(
+        self, candidates: pd.DataFrame, offers: pd.DataFrame, offer_id: str,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        """All candidates for one offer, best first (at most ``limit`` rows)."""
+        _require_id(offers, "offer_id", offer_id, "offers.csv")
+        pairs = pd.DataFrame(
+            {"candidate_id": candidates["candidate_id"].to_numpy(), "offer_id": offer_id}
+        )
+        return self._ranked(self.predict_pairs(candidates, offers, pairs), limit)
+
+    def rank_offers(
+        self, candidates: pd.DataFrame, offers: pd.DataFrame, candidate_id: str,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        """All offers for one candidate, best first (at most ``limit`` rows)."""
+        _require_id(candidates, "candidate_id", candidate_id, "candidates.csv")
+        pairs = pd.DataFrame(
+            {"candidate_id": candidate_id, "offer_id": offers["offer_id"].to_numpy()}
+        )
+        return self._ranked(self.predict_pairs(candidates, offers, pairs), limit)
+
+    def summary(self) -> dict[str, Any]:
+        """Plain facts about the fitted state, for metadata and the CLI."""
+        if not self._is_fitted():
+            return {"fitted": False, "blend_weight": 0.0}
+        return {
+            "fitted": True,
+            "n_training_rows": self.n_training_rows_,
+            "n_outcomes": self.n_outcomes_,
+            "n_visits": self.n_visits_,
+            "blend_weight": self.blend_weight_,
+            "accept_model": self.accept_model_ is not None,
+            "success_model": self.success_model_ is not None,
+            "accept_rate": self.accept_rate_,
+            "success_rate": self.success_rate_,
+            "training_snapshot": self.training_snapshot_,
+        }
+
+
+@cache
+def _controller() -> ThreadpoolController:
+    """One scan of the loaded thread pools per process; scanning costs milliseconds per call."""
+    return ThreadpoolController()
+
+
+def _require_id(frame: pd.DataFrame, column: str, value: str, file: str) -> None:
+    if not (frame[column] == value).any():
+        raise InterchangeError(file, None, column, f"okänt id '{value}' — unknown id '{value}'")
+
+
+def all_pairs(candidates: pd.DataFrame, offers: pd.DataFrame) -> pd.DataFrame:
+    """Every candidate × offer combination, offer-major (all candidates of the first offer...)."""
+    cand = candidates["candidate_id"].to_numpy()
+    offer = offers["offer_id"].to_numpy()
+    return pd.DataFrame(
+        {"candidate_id": np.tile(cand, len(offer)), "offer_id": np.repeat(offer, len(cand))}
+    )
