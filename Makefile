@@ -6,15 +6,20 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 export FLASK_APP := web
 
-.PHONY: demo test lint bandit serve seed migrate bench clean e2e-deps
+.PHONY: demo test lint bandit serve seed migrate bench clean e2e-deps notebooks translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): requirements.txt | $(BIN)/python
+# Installing also compiles the translation catalogues (.mo files are built, never committed).
+$(STAMP): requirements.txt $(wildcard web/translations/*/LC_MESSAGES/messages.po) | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(MAKE) --no-print-directory translations
 	touch $@
+
+translations:
+	$(BIN)/pybabel -q compile -d web/translations
 
 $(DEV_STAMP): requirements.txt requirements-dev.txt $(STAMP)
 	$(BIN)/pip install --quiet -r requirements-dev.txt
@@ -44,7 +49,18 @@ test: $(DEV_STAMP) lint bandit
 		TEST_DB=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser"; \
 	fi
 
-bench: $(DEV_STAMP)
+# Both notebooks, executed headless on fresh demo data (also part of `make test`; see notebooks/README.md).
+notebooks: $(DEV_STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_notebooks.py
+
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): requirements.txt requirements-bench.txt $(STAMP)
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	touch $@
+
+# The benchmark (about 10 minutes; needs PostgreSQL on 127.0.0.1:5432, see benchmarks/README.md).
+bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks.run
 
 clean:

@@ -13,6 +13,7 @@ from models.operations import audit as audit_ops
 from models.operations.errors import DomainError
 
 from .extensions import db
+from .i18n import error_message
 
 T = TypeVar("T")
 
@@ -72,6 +73,6 @@ def get_or_404(model: type[T], ident: Any) -> T:
 def apply_domain_error(form: Any, error: DomainError) -> bool:
     """Attach a domain error to the form field it names; False if it names none on the form."""
     if error.field and hasattr(form, error.field):
-        getattr(form, error.field).errors = [*getattr(form, error.field).errors, error.message]
+        getattr(form, error.field).errors = [*getattr(form, error.field).errors, error_message(error)]
         return True
     return False

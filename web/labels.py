@@ -239,3 +239,23 @@ AUDIT_ACTION_LABELS.update(
         "candidates_imported": _l("Kandidater importerade"),
     }
 )
+
+# Matching: score bands, the fairness audit's dimensions and measures (matching engineer).
+SCORE_BAND_LABELS = {"very_good": _l("mycket god"), "good": _l("god"), "possible": _l("möjlig")}
+AGE_BAND_LABELS = {
+    "18-24": _l("18–24 år"), "25-34": _l("25–34 år"), "35-49": _l("35–49 år"), "50+": _l("50 år och äldre"),
+}
+FAIRNESS_DIMENSION_LABELS = {"target_group": _l("Målgrupp"), "gender": _l("Kön"), "age_band": _l("Åldersgrupp")}
+FAIRNESS_MEASURE_LABELS = {
+    "top5": _l("Bland de fem första i förslagslistor"),
+    "proposed": _l("Föreslagna besök"),
+    "acceptance": _l("Arbetsgivaren tackade ja"),
+    "completion": _l("Besöket genomfördes"),
+}
+MODEL_DECISION_LABELS = {
+    "forced": _l("Aktiverad med --force"),
+    "no_usable_active_model": _l("Aktiverad: ingen användbar modell var aktiv"),
+    "not_evaluated": _l("Inte aktiverad: historiken räckte inte för en utvärdering"),
+    "not_worse": _l("Aktiverad: inte sämre än den aktiva"),
+    "worse": _l("Inte aktiverad: sämre än den aktiva"),
+}

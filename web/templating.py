@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.numbers import get_group_symbol
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
@@ -52,6 +53,10 @@ def time_short(value: dt.datetime | dt.time | None) -> str:
 def number(value: float | int | None, digits: int = 0) -> str:
     if value is None:
         return ""
+    if digits == 0 and type(value) is int and value >= 0:
+        # Most cells of a report are counts: group their digits directly (a report page has a
+        # thousand of them, and the general formatter costs a tenth of a millisecond each).
+        return f"{value:,}".replace(",", get_group_symbol(get_locale()))
     fmt = "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(value, format=fmt)
 

@@ -36,7 +36,7 @@ def _common_passwords() -> frozenset[str]:
 def check_password_policy(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(
-            f"Lösenordet måste vara minst {MIN_PASSWORD_LENGTH} tecken.", field="password"
+            "Lösenordet måste vara minst %(n)s tecken.", field="password", n=MIN_PASSWORD_LENGTH
         )
     if password.lower() in _common_passwords():
         raise DomainError(

@@ -52,7 +52,7 @@ def _validate(session: Session, data: ActivityData) -> None:
     if data.ends_at <= data.starts_at:
         raise DomainError("Sluttiden måste vara efter starttiden.", field="end")
     if data.ends_at - data.starts_at > dt.timedelta(hours=MAX_ACTIVITY_HOURS):
-        raise DomainError(f"En aktivitet kan vara högst {MAX_ACTIVITY_HOURS} timmar.", field="end")
+        raise DomainError("En aktivitet kan vara högst %(hours)s timmar.", field="end", hours=MAX_ACTIVITY_HOURS)
     if data.capacity < 1:
         raise DomainError("Antalet platser måste vara minst 1.", field="capacity")
     if data.responsible_id is not None:
@@ -78,8 +78,9 @@ def update_activity(session: Session, activity: Activity, data: ActivityData) ->
     registered = _registered(session, activity)
     if data.capacity < registered:
         raise Conflict(
-            f"{registered} deltagare är redan anmälda. Avanmäl någon först, eller behåll minst {registered} platser.",
+            "%(n)s deltagare är redan anmälda. Avanmäl någon först, eller behåll minst %(n)s platser.",
             field="capacity",
+            n=registered,
             code="full",
         )
     activity.type = ActivityType(data.type)
@@ -106,9 +107,9 @@ def register_participant(session: Session, activity: Activity, candidate: Candid
         raise Conflict("Deltagaren är redan anmäld till aktiviteten.", field="candidate", code="duplicate")
     if _registered(session, activity) >= activity.capacity:
         raise Conflict(
-            f"Aktiviteten är fullsatt ({activity.capacity} platser). "
-            "Öka antalet platser eller välj en annan aktivitet.",
+            "Aktiviteten är fullsatt (%(capacity)s platser). Öka antalet platser eller välj en annan aktivitet.",
             field="candidate",
+            capacity=activity.capacity,
             code="full",
         )
     participant = ActivityParticipant(activity_id=activity.id, candidate_id=candidate.id)

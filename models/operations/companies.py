@@ -36,7 +36,7 @@ from ..enums import (
 from ..identity import InvalidOrgNumber, normalise_org_number
 from ..programme import Programme
 from ..visits import Visit
-from .errors import Conflict, DomainError
+from .errors import N_, Conflict, DomainError, Message
 from .spreadsheet import (
     CellInvalid,
     ColumnSpec,
@@ -54,7 +54,7 @@ from .spreadsheet import (
 
 MIN_VISIT_HOURS = 4
 MAX_VISIT_HOURS = 8
-STALE_MESSAGE = (
+STALE_MESSAGE = N_(
     "Någon annan har ändrat uppgifterna medan du redigerade. Ladda om sidan och gör ändringen igen."
 )
 
@@ -109,16 +109,16 @@ class OfferData:
 
 
 # --- small validators --------------------------------------------------------------------------
-def _text(value: Optional[str], field_name: str, label: str, *, max_len: int, required: bool = False) -> str:
+def _text(value: Optional[str], field_name: str, label: Message, *, max_len: int, required: bool = False) -> str:
     text = (value or "").strip()
     if required and not text:
-        raise DomainError(f"Ange {label}.", field=field_name)
+        raise DomainError("Ange %(label)s.", field=field_name, label=label)
     if len(text) > max_len:
-        raise DomainError(f"{label[:1].upper()}{label[1:]} får vara högst {max_len} tecken.", field=field_name)
+        raise DomainError("För %(label)s får du skriva högst %(n)s tecken.", field=field_name, label=label, n=max_len)
     return text
 
 
-def _choice(enum_cls: type[Any], value: Any, field_name: str, message: str) -> Any:
+def _choice(enum_cls: type[Any], value: Any, field_name: str, message: Message) -> Any:
     try:
         return enum_cls(value)
     except ValueError:
@@ -135,7 +135,7 @@ def _email(value: Optional[str], field_name: str, *, required: bool) -> str:
         return validate_email(text, check_deliverability=False).normalized
     except EmailNotValidError:
         raise DomainError(
-            f"”{text}” är inte en giltig e-postadress. Skriv den som namn@foretag.se.", field=field_name
+            "”%(value)s” är inte en giltig e-postadress. Skriv den som namn@foretag.se.", field=field_name, value=text
         ) from None
 
 
@@ -157,17 +157,17 @@ def _postcode(value: Optional[str]) -> str:
         return postnummer.format(postnummer.validate(text))
     except _StdnumError:
         raise DomainError(
-            f"”{text}” är inte ett svenskt postnummer. Skriv fem siffror, t.ex. 252 21.", field="postcode"
+            "”%(value)s” är inte ett svenskt postnummer. Skriv fem siffror, t.ex. 252 21.", field="postcode", value=text
         ) from None
 
 
-def _whole_number(value: Any, field_name: str, label: str) -> int:
+def _whole_number(value: Any, field_name: str, label: Message) -> int:
     try:
         number = Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
-        raise DomainError(f"{label} ska vara ett heltal.", field=field_name) from None
+        raise DomainError("%(label)s ska vara ett heltal.", field=field_name, label=label) from None
     if number != number.to_integral_value():
-        raise DomainError(f"{label} ska vara ett heltal.", field=field_name)
+        raise DomainError("%(label)s ska vara ett heltal.", field=field_name, label=label)
     return int(number)
 
 
@@ -196,9 +196,10 @@ def parse_languages(values: Iterable[str] | str) -> list[str]:
         code = lookup.get(token)
         if code is None:
             raise DomainError(
-                f"Okänt språk: ”{raw.strip()}”. Skriv språket med namn (t.ex. engelska) eller som "
+                "Okänt språk: ”%(value)s”. Skriv språket med namn (t.ex. engelska) eller som "
                 "tvåbokstavskod (t.ex. en).",
                 field="languages",
+                value=raw.strip(),
             )
         if code not in codes:
             codes.append(code)
@@ -223,7 +224,7 @@ def _flush(session: Session) -> None:
 
 # --- companies ---------------------------------------------------------------------------------
 def _company_values(session: Session, data: CompanyData, company: Optional[Company] = None) -> dict[str, Any]:
-    name = _text(data.name, "name", "företagets namn", max_len=200, required=True)
+    name = _text(data.name, "name", N_("företagets namn"), max_len=200, required=True)
     try:
         org_number = normalise_org_number((data.org_number or "").strip())
     except InvalidOrgNumber:
@@ -237,19 +238,21 @@ def _company_values(session: Session, data: CompanyData, company: Optional[Compa
         clash = clash.where(Company.id != company.id)
     if session.scalar(clash) is not None:
         raise DomainError(
-            f"Det finns redan ett företag med organisationsnummer {org_number}.", field="org_number"
+            "Det finns redan ett företag med organisationsnummer %(org_number)s.",
+            field="org_number",
+            org_number=org_number,
         )
     lat, lon = _coordinates(data.lat, data.lon)
     return {
         "name": name,
         "org_number": org_number,
-        "size_class": _choice(SizeClass, data.size_class, "size_class", "Välj företagets storlek."),
-        "network": _choice(Network, data.network, "network", "Välj vilket nätverk företaget hör till."),
-        "status": _choice(CompanyStatus, data.status, "status", "Välj en status för företaget."),
-        "industry": _text(data.industry, "industry", "bransch", max_len=120),
-        "address": _text(data.address, "address", "adress", max_len=200),
+        "size_class": _choice(SizeClass, data.size_class, "size_class", N_("Välj företagets storlek.")),
+        "network": _choice(Network, data.network, "network", N_("Välj vilket nätverk företaget hör till.")),
+        "status": _choice(CompanyStatus, data.status, "status", N_("Välj en status för företaget.")),
+        "industry": _text(data.industry, "industry", N_("bransch"), max_len=120),
+        "address": _text(data.address, "address", N_("adress"), max_len=200),
         "postcode": _postcode(data.postcode),
-        "city": _text(data.city, "city", "ort", max_len=100),
+        "city": _text(data.city, "city", N_("ort"), max_len=100),
         "lat": lat,
         "lon": lon,
         "notes": (data.notes or "").strip(),
@@ -276,10 +279,10 @@ def update_company(
 # --- contacts ----------------------------------------------------------------------------------
 def _contact_values(data: ContactData) -> dict[str, Any]:
     return {
-        "name": _text(data.name, "name", "kontaktpersonens namn", max_len=200, required=True),
-        "title": _text(data.title, "title", "roll eller titel", max_len=120),
+        "name": _text(data.name, "name", N_("kontaktpersonens namn"), max_len=200, required=True),
+        "title": _text(data.title, "title", N_("roll eller titel"), max_len=120),
         "email": _email(data.email, "email", required=False),
-        "phone": _text(data.phone, "phone", "telefonnummer", max_len=40),
+        "phone": _text(data.phone, "phone", N_("telefonnummer"), max_len=40),
         "is_supervisor": bool(data.is_supervisor),
     }
 
@@ -309,7 +312,9 @@ def _weekdays(values: Sequence[str]) -> list[str]:
     unknown = [d for d in days if d not in WEEKDAYS]
     if unknown:
         raise DomainError(
-            f"Okänd veckodag: ”{unknown[0]}”. Använd mon, tue, wed, thu, fri, sat eller sun.", field="weekdays"
+            "Okänd veckodag: ”%(value)s”. Använd mon, tue, wed, thu, fri, sat eller sun.",
+            field="weekdays",
+            value=unknown[0],
         )
     if not days:
         raise DomainError("Välj minst en veckodag då besök kan tas emot.", field="weekdays")
@@ -325,8 +330,10 @@ def _hours_and_window(data: OfferData) -> dict[str, Any]:
         raise DomainError("Ange när besöken senast ska vara slut.", field="window_end")
     if end <= start:
         raise DomainError(
-            f"Tidsfönstret slutar ({end:%H:%M}) innan det börjar ({start:%H:%M}). Ange en sluttid efter starttiden.",
+            "Tidsfönstret slutar (%(end)s) innan det börjar (%(start)s). Ange en sluttid efter starttiden.",
             field="window_end",
+            end=f"{end:%H:%M}",
+            start=f"{start:%H:%M}",
         )
     try:
         hours = float(str(data.hours).strip().replace(",", "."))
@@ -334,23 +341,28 @@ def _hours_and_window(data: OfferData) -> dict[str, Any]:
         raise DomainError("Ange besökets längd i timmar, t.ex. 6.", field="hours") from None
     if not math.isfinite(hours) or not MIN_VISIT_HOURS <= hours <= MAX_VISIT_HOURS:
         raise DomainError(
-            f"Ett arbetsplatsbesök är {MIN_VISIT_HOURS}–{MAX_VISIT_HOURS} timmar. Ange en längd i det spannet.",
+            "Ett arbetsplatsbesök är %(min)s–%(max)s timmar. Ange en längd i det spannet.",
             field="hours",
+            min=MIN_VISIT_HOURS,
+            max=MAX_VISIT_HOURS,
         )
     if round(hours * 10) != hours * 10:
         raise DomainError("Ange längden med högst en decimal, t.ex. 6 eller 6,5.", field="hours")
     window = dt.datetime.combine(dt.date.min, end) - dt.datetime.combine(dt.date.min, start)
     if window.total_seconds() < hours * 3600:
         raise DomainError(
-            f"Tidsfönstret {start:%H:%M}–{end:%H:%M} är kortare än besökets längd ({hours:g} timmar).",
+            "Tidsfönstret %(start)s–%(end)s är kortare än besökets längd (%(hours)s timmar).",
             field="window_end",
+            start=f"{start:%H:%M}",
+            end=f"{end:%H:%M}",
+            hours=f"{hours:g}",
         )
     return {"window_start": start, "window_end": end, "hours": hours}
 
 
 def _capacity(data: OfferData) -> dict[str, int]:
-    per_day = _whole_number(data.capacity_per_day, "capacity_per_day", "Antal besökare per dag")
-    per_quarter = _whole_number(data.capacity_per_quarter, "capacity_per_quarter", "Antal besökare per kvartal")
+    per_day = _whole_number(data.capacity_per_day, "capacity_per_day", N_("Antal besökare per dag"))
+    per_quarter = _whole_number(data.capacity_per_quarter, "capacity_per_quarter", N_("Antal besökare per kvartal"))
     if per_day <= 0:
         raise DomainError("Antal besökare per dag måste vara minst 1.", field="capacity_per_day")
     if per_quarter <= 0:
@@ -365,11 +377,11 @@ def _capacity(data: OfferData) -> dict[str, int]:
 def _offer_values(company: Company, data: OfferData) -> dict[str, Any]:
     if company.status == CompanyStatus.LEFT:
         raise DomainError("Företaget har lämnat nätverket och kan inte ha erbjudanden.", field="title")
-    title = _text(data.title, "title", "en rubrik för erbjudandet", max_len=200, required=True)
+    title = _text(data.title, "title", N_("en rubrik för erbjudandet"), max_len=200, required=True)
     field_slug = str(getattr(data.field, "value", data.field) or "").strip()
     if field_slug not in FIELD_SLUGS:
         raise DomainError("Välj ett yrkesområde ur listan.", field="field")
-    level = _whole_number(data.min_swedish_level, "min_swedish_level", "Lägsta svenskanivå")
+    level = _whole_number(data.min_swedish_level, "min_swedish_level", N_("Lägsta svenskanivå"))
     if not 0 <= level <= 6:
         raise DomainError("Lägsta svenskanivå ska vara mellan 0 (ingen) och 6 (C2).", field="min_swedish_level")
     languages = parse_languages(data.languages)
@@ -390,11 +402,11 @@ def _offer_values(company: Company, data: OfferData) -> dict[str, Any]:
         **capacity,
         "accessible": bool(data.accessible),
         "supervisor_name": _text(
-            data.supervisor_name, "supervisor_name", "handledarens namn", max_len=200, required=True
+            data.supervisor_name, "supervisor_name", N_("handledarens namn"), max_len=200, required=True
         ),
         "supervisor_email": _email(data.supervisor_email, "supervisor_email", required=True),
-        "supervisor_phone": _text(data.supervisor_phone, "supervisor_phone", "handledarens telefon", max_len=40),
-        "address": _text(data.address, "address", "adress", max_len=200),
+        "supervisor_phone": _text(data.supervisor_phone, "supervisor_phone", N_("handledarens telefon"), max_len=40),
+        "address": _text(data.address, "address", N_("adress"), max_len=200),
         "lat": lat,
         "lon": lon,
         "active": bool(data.active),
@@ -577,6 +589,12 @@ def programme_for(session: Session, quarter: Quarter) -> Optional[Programme]:
     )
 
 
+def capacity_totals(session: Session, quarter: Quarter) -> CapacityRow:
+    """The network's totals alone (the start page's panel), without the per-group breakdowns."""
+    booked, completed = _visits(session, (), quarter).get((), (0, 0))
+    return CapacityRow("total", "total", _offered(session, ()).get((), 0), booked, completed)
+
+
 def network_capacity(session: Session, quarter: Quarter, *, reached: Optional[int] = None) -> CapacityReport:
     """Offered capacity (the quarterly capacity of active offers of active companies) against the
     quarter's booked (live) and completed visits, per company, network and field.
@@ -640,29 +658,32 @@ def _allowed_words(words: dict[str, str]) -> str:
 
 
 IMPORT_COLUMNS: list[ColumnSpec] = [
-    ColumnSpec("name", "Företagsnamn", True, "Företagets namn.", "Bageriet på hörnet AB", aliases=("Företag", "Namn")),
     ColumnSpec(
-        "org_number", "Organisationsnummer", True, "Tio siffror, med eller utan bindestreck.", "556036-0793",
+        "name", "Företagsnamn", True, N_("Företagets namn."), "Bageriet på hörnet AB", aliases=("Företag", "Namn")
+    ),
+    ColumnSpec(
+        "org_number", "Organisationsnummer", True, N_("Tio siffror, med eller utan bindestreck."), "556036-0793",
         aliases=("Org.nr", "Orgnr", "Org nr"),
     ),
-    ColumnSpec("industry", "Bransch", False, "Fritext.", "Livsmedel"),
+    ColumnSpec("industry", "Bransch", False, N_("Fritext."), "Livsmedel"),
     ColumnSpec(
-        "size_class", "Storlek", True, "Antal anställda: 0-9, 10-49, 50-249 eller 250+ (eller mikro, liten, "
-        "medel, stor).", "10-49", aliases=("Storleksklass",),
+        "size_class", "Storlek", True,
+        N_("Antal anställda: 0-9, 10-49, 50-249 eller 250+ (eller mikro, liten, medel, stor)."),
+        "10-49", aliases=("Storleksklass",),
     ),
-    ColumnSpec("network", "Nätverk", True, "HIF, TH eller båda.", "HIF"),
-    ColumnSpec("status", "Status", False, "möjlig, aktiv, pausad eller lämnat (tomt = möjlig).", "aktiv"),
-    ColumnSpec("address", "Gatuadress", False, "Besöksadress.", "Storgatan 1", aliases=("Adress",)),
-    ColumnSpec("postcode", "Postnummer", False, "Fem siffror.", "252 21"),
-    ColumnSpec("city", "Ort", False, "Ort.", "Helsingborg"),
-    ColumnSpec("lat", "Latitud", False, "Decimaltal, t.ex. 56,046 (tomt går bra).", "56,046"),
-    ColumnSpec("lon", "Longitud", False, "Decimaltal, t.ex. 12,694 (tomt går bra).", "12,694"),
-    ColumnSpec("contact_name", "Kontaktperson", False, "Namn på en kontaktperson (tomt går bra).", "Hanna Berg"),
-    ColumnSpec("contact_title", "Kontaktpersonens roll", False, "T.ex. HR-ansvarig.", "Butikschef"),
-    ColumnSpec("contact_email", "Kontaktpersonens e-post", False, "E-postadress.", "hanna@bageriet.se"),
-    ColumnSpec("contact_phone", "Kontaktpersonens telefon", False, "Telefonnummer.", "042-123 45"),
-    ColumnSpec("contact_is_supervisor", "Kontaktpersonen kan vara handledare", False, "ja eller nej.", "ja"),
-    ColumnSpec("notes", "Anteckningar", False, "Fritext för projektledaren.", ""),
+    ColumnSpec("network", "Nätverk", True, N_("HIF, TH eller båda."), "HIF"),
+    ColumnSpec("status", "Status", False, N_("möjlig, aktiv, pausad eller lämnat (tomt = möjlig)."), "aktiv"),
+    ColumnSpec("address", "Gatuadress", False, N_("Besöksadress."), "Storgatan 1", aliases=("Adress",)),
+    ColumnSpec("postcode", "Postnummer", False, N_("Fem siffror."), "252 21"),
+    ColumnSpec("city", "Ort", False, N_("Ort."), "Helsingborg"),
+    ColumnSpec("lat", "Latitud", False, N_("Decimaltal, t.ex. 56,046 (tomt går bra)."), "56,046"),
+    ColumnSpec("lon", "Longitud", False, N_("Decimaltal, t.ex. 12,694 (tomt går bra)."), "12,694"),
+    ColumnSpec("contact_name", "Kontaktperson", False, N_("Namn på en kontaktperson (tomt går bra)."), "Hanna Berg"),
+    ColumnSpec("contact_title", "Kontaktpersonens roll", False, N_("T.ex. HR-ansvarig."), "Butikschef"),
+    ColumnSpec("contact_email", "Kontaktpersonens e-post", False, N_("E-postadress."), "hanna@bageriet.se"),
+    ColumnSpec("contact_phone", "Kontaktpersonens telefon", False, N_("Telefonnummer."), "042-123 45"),
+    ColumnSpec("contact_is_supervisor", "Kontaktpersonen kan vara handledare", False, N_("ja eller nej."), "ja"),
+    ColumnSpec("notes", "Anteckningar", False, N_("Fritext för projektledaren."), ""),
 ]
 _CONTACT_KEYS = ("contact_title", "contact_email", "contact_phone")
 
@@ -691,8 +712,8 @@ def _org_number_cell(value: Any) -> str:
         return normalise_org_number(text)
     except InvalidOrgNumber:
         raise CellInvalid(
-            f"«{text[:20]}» är inte ett giltigt organisationsnummer.",
-            "Skriv tio siffror, t.ex. 556036-0793, och kontrollera den sista siffran.",
+            N_("«%(value)s» är inte ett giltigt organisationsnummer.", value=text[:20]),
+            N_("Skriv tio siffror, t.ex. 556036-0793, och kontrollera den sista siffran."),
         ) from None
 
 
@@ -706,15 +727,19 @@ class CompanyRowValidator:
 
     def __call__(self, values: RowValues) -> CompanyImportRow:
         r = RowReader(values)
-        name = r.get("name", parse_text, required=True, max_length=200, what="Företagsnamnet")
+        name = r.get("name", parse_text, required=True, max_length=200, what=N_("Företagsnamnet"))
         org_number = r.get("org_number", _org_number_cell)
-        size_class = r.get("size_class", parse_choice, SIZE_WORDS, what="Storleken")
-        network = r.get("network", parse_choice, NETWORK_WORDS, what="Nätverket")
-        status = r.get("status", parse_choice, STATUS_WORDS, required=False, what="Statusen")
-        lat = r.get("lat", parse_decimal, minimum=-90, maximum=90, what="Latituden")
-        lon = r.get("lon", parse_decimal, minimum=-180, maximum=180, what="Longituden")
+        size_class = r.get("size_class", parse_choice, SIZE_WORDS, what=N_("Storleken"))
+        network = r.get("network", parse_choice, NETWORK_WORDS, what=N_("Nätverket"))
+        status = r.get("status", parse_choice, STATUS_WORDS, required=False, what=N_("Statusen"))
+        lat = r.get("lat", parse_decimal, minimum=-90, maximum=90, what=N_("Latituden"))
+        lon = r.get("lon", parse_decimal, minimum=-180, maximum=180, what=N_("Longituden"))
         if (lat is None) != (lon is None) and not (r.has_problem("lat") or r.has_problem("lon")):
-            r.add("lon" if lon is None else "lat", "Latitud och longitud hör ihop.", "Fyll i båda eller ingen av dem.")
+            r.add(
+                "lon" if lon is None else "lat",
+                N_("Latitud och longitud hör ihop."),
+                N_("Fyll i båda eller ingen av dem."),
+            )
         company = CompanyData(
             name=name or "",
             org_number=org_number or "",
@@ -733,12 +758,18 @@ class CompanyRowValidator:
         if org_number:
             earlier = self._rows_by_org.setdefault(org_number, values.number)
             if earlier != values.number:
-                r.add("org_number", f"Organisationsnumret {org_number} finns redan på rad {earlier} i filen.",
-                      "Ta bort den ena raden.")
+                r.add(
+                    "org_number",
+                    N_("Organisationsnumret %(org_number)s finns redan på rad %(row)s i filen.",
+                       org_number=org_number, row=earlier),
+                    N_("Ta bort den ena raden."),
+                )
         r.done()
         row = CompanyImportRow(company, contact)
         if self.session.scalar(sa.select(Company.id).where(Company.org_number == org_number)) is not None:
-            raise RowDuplicate(f"Ett företag med organisationsnummer {org_number} finns redan.", row)
+            raise RowDuplicate(
+                N_("Ett företag med organisationsnummer %(org_number)s finns redan.", org_number=org_number), row
+            )
         return row
 
     @staticmethod
@@ -749,7 +780,11 @@ class CompanyRowValidator:
         others = [values.get(key, "") for key in _CONTACT_KEYS]
         if not contact_name:
             if any(others) and not r.has_problem("contact_name"):
-                r.add("contact_name", "Kontaktpersonens namn saknas.", "Skriv namnet, eller töm kontaktkolumnerna.")
+                r.add(
+                    "contact_name",
+                    N_("Kontaktpersonens namn saknas."),
+                    N_("Skriv namnet, eller töm kontaktkolumnerna."),
+                )
             return None
         return ContactData(
             name=contact_name,
@@ -778,15 +813,16 @@ def import_companies(
     or companies already registered that were not explicitly skipped, and nothing is stored."""
     if preview.errors:
         raise DomainError(
-            f"{preview.rows_with_errors} rader i filen har fel. Rätta dem och ladda upp filen igen: "
-            "ingenting har importerats.",
+            "%(n)s rader i filen har fel. Rätta dem och ladda upp filen igen: ingenting har importerats.",
             field="file",
+            n=preview.rows_with_errors,
         )
     if preview.duplicates and not skip_duplicates:
         raise Conflict(
-            f"{len(preview.duplicates)} rader gäller företag som redan finns. Välj att hoppa över dem, eller ta "
+            "%(n)s rader gäller företag som redan finns. Välj att hoppa över dem, eller ta "
             "bort dem ur filen. Ingenting har importerats.",
             field="skip_duplicates",
+            n=len(preview.duplicates),
         )
     if not preview.valid_rows:
         raise DomainError("Det finns inga nya företag att importera i filen.", field="file")
@@ -798,6 +834,8 @@ def import_companies(
             if valid.value.contact is not None:
                 add_contact(session, company, valid.value.contact)
         except DomainError as exc:
-            raise DomainError(f"Rad {valid.row}: {exc.message} Ingenting har importerats.", field="file") from None
+            raise DomainError(
+                "Rad %(row)s: %(message)s Ingenting har importerats.", field="file", row=valid.row, message=exc.message
+            ) from None
         companies.append(company)
     return companies

@@ -26,7 +26,7 @@ from ..enums import FurtherInterest, VisitStatus
 from ..followup import Feedback
 from ..visits import Visit
 from .errors import Conflict, DomainError
-from .reports import effective_status, effective_status_subquery
+from .reports import effective_status
 
 GOOD_OVERALL = 4
 MAX_TEXT = 4000
@@ -121,7 +121,7 @@ def save_feedback(session: Session, visit: Visit, data: FeedbackData, *, by: Opt
     }
     for name, text in texts.items():
         if len(text or "") > MAX_TEXT:
-            raise DomainError(f"Texten får vara högst {MAX_TEXT} tecken.", field=name)
+            raise DomainError("Texten får vara högst %(n)s tecken.", field=name, n=MAX_TEXT)
     feedback = feedback_for(session, visit)
     if feedback is None:
         feedback = Feedback(visit_id=visit.id)
@@ -142,14 +142,13 @@ def save_feedback(session: Session, visit: Visit, data: FeedbackData, *, by: Opt
 
 def waiting_for_feedback(session: Session, scope: sa.ColumnElement[bool], *, limit: int = 100) -> list[Visit]:
     """Completed and no-show visits within `scope` (a visit_scope condition) without feedback."""
-    effective = effective_status_subquery()
     return list(
         session.scalars(
             sa.select(Visit)
-            .outerjoin(effective, effective.c.visit_id == Visit.id)
             .where(
                 scope,
-                sa.func.coalesce(effective.c.status, Visit.status).in_(FEEDBACK_STATUSES),
+                # The column equals the latest event's status (see models/operations/reports.py).
+                Visit.status.in_(FEEDBACK_STATUSES),
                 ~sa.exists().where(Feedback.visit_id == Visit.id),
             )
             .order_by(Visit.start_at.desc())

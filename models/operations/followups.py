@@ -17,7 +17,6 @@ from ..enums import FollowUpResult, VisitStatus
 from ..followup import FollowUp
 from ..visits import Visit
 from .errors import DomainError
-from .reports import effective_status_subquery
 
 MONTHS = (3, 6)
 
@@ -31,11 +30,10 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 def first_visits() -> sa.Subquery:
     """SQL (candidate_id, first_visit): each candidate's first completed workplace visit date."""
-    effective = effective_status_subquery()
     return (
         sa.select(Visit.candidate_id, sa.func.min(Visit.visit_date).label("first_visit"))
-        .outerjoin(effective, effective.c.visit_id == Visit.id)
-        .where(sa.func.coalesce(effective.c.status, Visit.status) == VisitStatus.COMPLETED)
+        # The column equals the latest event's status (see models/operations/reports.py).
+        .where(Visit.status == VisitStatus.COMPLETED)
         .group_by(Visit.candidate_id)
         .subquery("first_completed")
     )
@@ -73,9 +71,12 @@ def record_follow_up(
     due = add_months(first, months)
     if recorded_on < due:
         raise DomainError(
-            f"Uppföljningen efter {months} månader görs från och med {due.isoformat()} "
-            f"({months} månader efter första besöket {first.isoformat()}).",
+            "Uppföljningen efter %(months)s månader görs från och med %(due)s "
+            "(%(months)s månader efter första besöket %(first)s).",
             field="recorded_on",
+            months=months,
+            due=due.isoformat(),
+            first=first.isoformat(),
         )
     row = session.scalar(sa.select(FollowUp).where(FollowUp.candidate_id == candidate.id, FollowUp.months == months))
     if row is None:

@@ -120,9 +120,13 @@ def set_milestones(session: Session, goal: Goal, edits: Mapping[dt.date, Optiona
             value = linear_target(goal.target, q.index + 1, len(quarters))
         if previous is not None and value < previous[1]:
             raise DomainError(
-                f"Målet till och med {q.label} ({value}) är lägre än målet till och med "
-                f"{previous[0]} ({previous[1]}). Målen räknas ackumulerat.",
+                "Målet till och med %(quarter)s (%(value)s) är lägre än målet till och med "
+                "%(previous)s (%(previous_value)s). Målen räknas ackumulerat.",
                 field=milestone_field(q.calendar_start),
+                quarter=q.label,
+                value=value,
+                previous=previous[0],
+                previous_value=previous[1],
             )
         previous = (q.label, value)
     existing = {m.quarter_start: m for m in goal.milestones}

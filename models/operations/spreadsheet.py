@@ -35,7 +35,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Generic, Literal, Optional, TypeVar
 
-from .errors import DomainError
+from .errors import N_, DomainError, Message
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -46,14 +46,15 @@ Format = Literal["xlsx", "csv"]
 
 _ZIP_MAGIC = b"PK\x03\x04"
 # Files people pick by mistake, recognised by their first bytes so the message can say what they are.
-_OTHER_FORMATS: tuple[tuple[bytes, str], ...] = (
-    (b"\xd0\xcf\x11\xe0", "Filen är i det gamla Excel-formatet (.xls). Spara den som .xlsx och försök igen."),
-    (b"%PDF", "Filen är en PDF, inte ett kalkylark. Ladda upp en .xlsx- eller .csv-fil."),
-    (b"\x89PNG", "Filen är en bild, inte ett kalkylark. Ladda upp en .xlsx- eller .csv-fil."),
-    (b"\xff\xd8\xff", "Filen är en bild, inte ett kalkylark. Ladda upp en .xlsx- eller .csv-fil."),
-    (b"GIF8", "Filen är en bild, inte ett kalkylark. Ladda upp en .xlsx- eller .csv-fil."),
+_IMAGE = N_("Filen är en bild, inte ett kalkylark. Ladda upp en .xlsx- eller .csv-fil.")
+_OTHER_FORMATS: tuple[tuple[bytes, Message], ...] = (
+    (b"\xd0\xcf\x11\xe0", N_("Filen är i det gamla Excel-formatet (.xls). Spara den som .xlsx och försök igen.")),
+    (b"%PDF", N_("Filen är en PDF, inte ett kalkylark. Ladda upp en .xlsx- eller .csv-fil.")),
+    (b"\x89PNG", _IMAGE),
+    (b"\xff\xd8\xff", _IMAGE),
+    (b"GIF8", _IMAGE),
 )
-NOT_A_SPREADSHEET = "Filen är inte ett kalkylark. Ladda upp en .xlsx-fil från Excel eller en .csv-fil."
+NOT_A_SPREADSHEET = N_("Filen är inte ett kalkylark. Ladda upp en .xlsx-fil från Excel eller en .csv-fil.")
 # Characters that make Excel, LibreOffice or Google Sheets read a cell as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -61,8 +62,8 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 class SpreadsheetError(DomainError):
     """The file as a whole cannot be used (empty, too big, not a spreadsheet, columns missing)."""
 
-    def __init__(self, message: str, *, code: str = "file"):
-        super().__init__(message, field="file", code=code)
+    def __init__(self, message: str, *, code: str = "file", **params: Any):
+        super().__init__(message, field="file", code=code, **params)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -94,9 +95,10 @@ def read_table(filename: str, data: bytes, *, max_bytes: int = MAX_BYTES, max_ro
     """
     if len(data) > max_bytes:
         raise SpreadsheetError(
-            f"Filen är {len(data) / 1048576:.1f} MB. Största tillåtna storlek är {max_bytes // 1048576} MB: "
-            "dela upp den i flera mindre filer.",
+            "Filen är %(size)s MB. Största tillåtna storlek är %(max)s MB: dela upp den i flera mindre filer.",
             code="too_large",
+            size=f"{len(data) / 1048576:.1f}",
+            max=max_bytes // 1048576,
         )
     if not data.strip():
         raise SpreadsheetError("Filen är tom. Fyll i mallen och ladda upp den igen.", code="empty")
@@ -179,8 +181,9 @@ def _read_csv(text: str, delimiter: str, max_rows: int) -> tuple[tuple[str, ...]
                 _check_rows(rows, max_rows)
     except csv.Error as exc:
         raise SpreadsheetError(
-            f"Filen kunde inte läsas som CSV ({exc}). Kontrollera citattecknen eller spara om filen från Excel.",
+            "Filen kunde inte läsas som CSV (%(error)s). Kontrollera citattecknen eller spara om filen från Excel.",
             code="csv",
+            error=str(exc),
         ) from None
     return headers, tuple(rows)
 
@@ -217,7 +220,9 @@ def _read_xlsx(data: bytes, max_rows: int) -> tuple[tuple[str, ...], tuple[Sheet
 
 def _check_rows(rows: list[SheetRow], limit: int) -> None:
     if len(rows) > limit:
-        raise SpreadsheetError(f"Filen har fler än {limit} rader. Dela upp den i flera filer.", code="too_many_rows")
+        raise SpreadsheetError(
+            "Filen har fler än %(limit)s rader. Dela upp den i flera filer.", code="too_many_rows", limit=limit
+        )
 
 
 def _cell_text(value: Any) -> str:
@@ -250,7 +255,7 @@ class ColumnSpec:
     key: str
     header: str
     required: bool = False
-    help: str = ""
+    help: str = ""  # a Message, so that a page can show it in the user's language
     example: str = ""
     aliases: tuple[str, ...] = ()
 
@@ -264,8 +269,10 @@ class Problem:
     fix: str = ""
 
     @property
-    def message(self) -> str:
-        return f"{self.problem} {self.fix}".strip()
+    def message(self) -> Message:
+        if not self.fix:
+            return self.problem if isinstance(self.problem, Message) else Message(self.problem)
+        return Message("%(problem)s %(fix)s", problem=self.problem, fix=self.fix)
 
 
 class CellInvalid(ValueError):
@@ -362,17 +369,27 @@ def map_headers(table: Table, specs: Sequence[ColumnSpec]) -> tuple[dict[str, in
             unknown.append(heading)
         elif spec.key in index:
             raise SpreadsheetError(
-                f"Kolumnen «{spec.header}» finns två gånger. Ta bort den ena och försök igen.", code="columns"
+                "Kolumnen «%(column)s» finns två gånger. Ta bort den ena och försök igen.",
+                code="columns",
+                column=spec.header,
             )
         else:
             index[spec.key] = i
     missing = [s.header for s in specs if s.required and s.key not in index]
     if missing:
+        columns = ", ".join(f"«{m}»" for m in missing)
+        if len(missing) == 1:
+            raise SpreadsheetError(
+                "Filen saknar kolumnen %(columns)s. Rubrikerna ska stå på första raden, som i mallen: "
+                "ladda ner mallen och klistra in uppgifterna i den.",
+                code="columns",
+                columns=columns,
+            )
         raise SpreadsheetError(
-            "Filen saknar " + ("kolumnen " if len(missing) == 1 else "kolumnerna ")
-            + ", ".join(f"«{m}»" for m in missing)
-            + ". Rubrikerna ska stå på första raden, som i mallen: ladda ner mallen och klistra in uppgifterna i den.",
+            "Filen saknar kolumnerna %(columns)s. Rubrikerna ska stå på första raden, som i mallen: "
+            "ladda ner mallen och klistra in uppgifterna i den.",
             code="columns",
+            columns=columns,
         )
     return index, unknown
 
@@ -399,13 +416,13 @@ def validate_rows(
             if i in row.formulas:
                 found[key] = Problem(
                     key,
-                    "Cellen innehåller en formel.",
-                    "Skriv in värdet som text (kopiera och klistra in som värden) i stället för en formel.",
+                    N_("Cellen innehåller en formel."),
+                    N_("Skriv in värdet som text (kopiera och klistra in som värden) i stället för en formel."),
                 )
                 values[key] = ""
         for spec in specs:
             if spec.required and not values.get(spec.key) and spec.key not in found:
-                found[spec.key] = Problem(spec.key, "Värdet saknas.", spec.help)
+                found[spec.key] = Problem(spec.key, N_("Värdet saknas."), spec.help)
         try:
             value = row_validator(values)
         except RowInvalid as exc:
@@ -470,50 +487,65 @@ def _shown(text: str, limit: int = 40) -> str:
     return f"«{text[:limit]}{'…' if len(text) > limit else ''}»"
 
 
-def parse_text(value: Any, *, required: bool = False, max_length: int = 200, what: str = "Värdet") -> str:
+def _missing(what: str) -> Message:
+    return N_("%(what)s saknas.", what=what)
+
+
+def parse_text(value: Any, *, required: bool = False, max_length: int = 200, what: str = N_("Värdet")) -> str:
     text = _text(value)
     if required and not text:
-        raise CellInvalid(f"{what} saknas.", "Fyll i ett värde.")
+        raise CellInvalid(_missing(what), N_("Fyll i ett värde."))
     if len(text) > max_length:
-        raise CellInvalid(f"{what} är för långt ({len(text)} tecken).", f"Korta det till högst {max_length} tecken.")
+        raise CellInvalid(
+            N_("%(what)s är för långt (%(length)s tecken).", what=what, length=len(text)),
+            N_("Korta det till högst %(max)s tecken.", max=max_length),
+        )
     if any(unicodedata.category(ch) == "Cc" and ch not in "\r\n\t" for ch in text):
-        raise CellInvalid(f"{what} innehåller osynliga styrtecken.", "Skriv in texten på nytt.")
+        raise CellInvalid(N_("%(what)s innehåller osynliga styrtecken.", what=what), N_("Skriv in texten på nytt."))
     return text
 
 
-def parse_int(value: Any, *, minimum: int, maximum: int, required: bool = True, what: str = "Talet") -> Optional[int]:
+def _outside(what: str, text: str, minimum: Any, maximum: Any) -> Message:
+    return N_("%(what)s %(value)s är utanför %(min)s–%(max)s.", what=what, value=_shown(text), min=minimum, max=maximum)
+
+
+def parse_int(
+    value: Any, *, minimum: int, maximum: int, required: bool = True, what: str = N_("Talet")
+) -> Optional[int]:
     text = _text(value)
-    fix = f"Skriv ett heltal från {minimum} till {maximum}."
+    fix = N_("Skriv ett heltal från %(min)s till %(max)s.", min=minimum, max=maximum)
     if not text:
         if required:
-            raise CellInvalid(f"{what} saknas.", fix)
+            raise CellInvalid(_missing(what), fix)
         return None
     try:
         number = Decimal(text.replace(",", ".").replace(" ", ""))
     except InvalidOperation:
-        raise CellInvalid(f"{_shown(text)} är inte ett heltal.", fix) from None
+        raise CellInvalid(N_("%(value)s är inte ett heltal.", value=_shown(text)), fix) from None
     if not number.is_finite() or number != number.to_integral_value():
-        raise CellInvalid(f"{_shown(text)} är inte ett heltal.", fix)
+        raise CellInvalid(N_("%(value)s är inte ett heltal.", value=_shown(text)), fix)
     if not minimum <= number <= maximum:
-        raise CellInvalid(f"{what} {_shown(text)} är utanför {minimum}–{maximum}.", fix)
+        raise CellInvalid(_outside(what, text, minimum, maximum), fix)
     return int(number)
 
 
 def parse_decimal(
-    value: Any, *, minimum: float, maximum: float, required: bool = False, what: str = "Talet"
+    value: Any, *, minimum: float, maximum: float, required: bool = False, what: str = N_("Talet")
 ) -> Optional[float]:
     text = _text(value)
-    fix = f"Skriv ett tal från {minimum} till {maximum}, med decimalkomma eller decimalpunkt."
+    fix = N_(
+        "Skriv ett tal från %(min)s till %(max)s, med decimalkomma eller decimalpunkt.", min=minimum, max=maximum
+    )
     if not text:
         if required:
-            raise CellInvalid(f"{what} saknas.", fix)
+            raise CellInvalid(_missing(what), fix)
         return None
     try:
         number = Decimal(text.replace(",", ".").replace(" ", ""))
     except InvalidOperation:
-        raise CellInvalid(f"{_shown(text)} är inte ett tal.", fix) from None
+        raise CellInvalid(N_("%(value)s är inte ett tal.", value=_shown(text)), fix) from None
     if not number.is_finite() or not minimum <= number <= maximum:
-        raise CellInvalid(f"{what} {_shown(text)} är utanför {minimum}–{maximum}.", fix)
+        raise CellInvalid(_outside(what, text, minimum, maximum), fix)
     return float(number)
 
 
@@ -529,7 +561,10 @@ def parse_bool(value: Any) -> bool:
         return True
     if text in _NO:
         return False
-    raise CellInvalid(f"{_shown(text)} är varken ja eller nej.", "Skriv ja eller nej (eller lämna tomt för nej).")
+    raise CellInvalid(
+        N_("%(value)s är varken ja eller nej.", value=_shown(text)),
+        N_("Skriv ja eller nej (eller lämna tomt för nej)."),
+    )
 
 
 def parse_date(
@@ -538,48 +573,75 @@ def parse_date(
     required: bool = False,
     earliest: Optional[dt.date] = None,
     latest: Optional[dt.date] = None,
-    what: str = "Datumet",
+    what: str = N_("Datumet"),
 ) -> Optional[dt.date]:
-    fix = "Skriv datumet som ÅÅÅÅ-MM-DD, t.ex. 2026-03-15."
+    fix = N_("Skriv datumet som ÅÅÅÅ-MM-DD, t.ex. 2026-03-15.")
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         day = value
     else:
         text = _text(value)
         if not text:
             if required:
-                raise CellInvalid(f"{what} saknas.", fix)
+                raise CellInvalid(_missing(what), fix)
             return None
         try:
             day = dt.date.fromisoformat(text[:10])
         except ValueError:
-            raise CellInvalid(f"{_shown(text)} är inte ett datum.", fix) from None
+            raise CellInvalid(N_("%(value)s är inte ett datum.", value=_shown(text)), fix) from None
     if earliest and day < earliest:
-        raise CellInvalid(f"{what} {day.isoformat()} är för tidigt.", f"Skriv ett datum från {earliest.isoformat()}.")
+        raise CellInvalid(
+            N_("%(what)s %(day)s är för tidigt.", what=what, day=day.isoformat()),
+            N_("Skriv ett datum från %(earliest)s.", earliest=earliest.isoformat()),
+        )
     if latest and day > latest:
-        raise CellInvalid(f"{what} {day.isoformat()} är för sent.", f"Skriv ett datum senast {latest.isoformat()}.")
+        raise CellInvalid(
+            N_("%(what)s %(day)s är för sent.", what=what, day=day.isoformat()),
+            N_("Skriv ett datum senast %(latest)s.", latest=latest.isoformat()),
+        )
     return day
 
 
 def parse_choice(
-    value: Any, vocabulary: Mapping[str, T], *, required: bool = True, what: str = "Värdet"
+    value: Any, vocabulary: Mapping[str, T], *, required: bool = True, what: str = N_("Värdet")
 ) -> Optional[T]:
     """One value from `vocabulary` (keys compared case-insensitively, e.g. slugs and Swedish words)."""
     text = _text(value)
     if not text:
         if required:
-            raise CellInvalid(f"{what} saknas.", f"Skriv ett av: {_allowed(vocabulary)}.")
+            raise CellInvalid(_missing(what), _one_of(vocabulary))
         return None
-    lookup = {k.casefold(): v for k, v in vocabulary.items()}
+    lookup = _folded(vocabulary)
     if text.casefold() not in lookup:
-        raise CellInvalid(f"{_shown(text)} är inte ett giltigt värde.", f"Skriv ett av: {_allowed(vocabulary)}.")
+        raise CellInvalid(N_("%(value)s är inte ett giltigt värde.", value=_shown(text)), _one_of(vocabulary))
     return lookup[text.casefold()]
+
+
+def _one_of(vocabulary: Mapping[str, Any]) -> Any:
+    """The fix for a refused choice (made only then: an import checks thousands of cells)."""
+    return N_("Skriv ett av: %(allowed)s.", allowed=_allowed(vocabulary))
+
+
+_FOLDED: dict[int, tuple[Mapping[str, Any], dict[str, Any]]] = {}
+
+
+def _folded(vocabulary: Mapping[str, T]) -> dict[str, T]:
+    """`vocabulary` with case-folded keys, kept for the few vocabularies every row of an import
+    uses again (the language list alone has hundreds of spellings). The vocabularies are
+    constants; the cache holds them, so an id is never mistaken for another dict's."""
+    cached = _FOLDED.get(id(vocabulary))
+    if cached is not None and cached[0] is vocabulary:
+        return cached[1]
+    folded = {k.casefold(): v for k, v in vocabulary.items()}
+    if len(_FOLDED) < 64:
+        _FOLDED[id(vocabulary)] = (vocabulary, folded)
+    return folded
 
 
 _LIST_SPLIT = re.compile(r"[,;|/\n]+")
 
 
 def parse_list(
-    value: Any, vocabulary: Mapping[str, T], *, required: bool = False, what: str = "Listan"
+    value: Any, vocabulary: Mapping[str, T], *, required: bool = False, what: str = N_("Listan")
 ) -> list[T]:
     """Several values from `vocabulary`, written as a list ('it, sales' or 'it|sales') or given as a
     sequence (a form's checkboxes). Unknown entries are named in the message; order is kept."""
@@ -587,16 +649,18 @@ def parse_list(
         items = [i.strip() for i in _LIST_SPLIT.split(_text(value)) if i.strip()]
     else:
         items = [_text(i) for i in value if _text(i)]
-    lookup = {k.casefold(): v for k, v in vocabulary.items()}
+    lookup = _folded(vocabulary)
     unknown = [i for i in items if i.casefold() not in lookup]
     if unknown:
         listed = ", ".join(_shown(u, 25) for u in unknown[:5])
         raise CellInvalid(
-            f"{listed} {'är inget giltigt värde' if len(unknown) == 1 else 'är inga giltiga värden'}.",
-            f"Skriv ett eller flera av: {_allowed(vocabulary)} (skilj dem åt med komma).",
+            N_("%(value)s är inget giltigt värde.", value=listed)
+            if len(unknown) == 1
+            else N_("%(values)s är inga giltiga värden.", values=listed),
+            N_("Skriv ett eller flera av: %(allowed)s (skilj dem åt med komma).", allowed=_allowed(vocabulary)),
         )
     if required and not items:
-        raise CellInvalid(f"{what} saknas.", f"Skriv ett eller flera av: {_allowed(vocabulary)}.")
+        raise CellInvalid(_missing(what), N_("Skriv ett eller flera av: %(allowed)s.", allowed=_allowed(vocabulary)))
     return list(dict.fromkeys(lookup[i.casefold()] for i in items))
 
 

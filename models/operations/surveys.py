@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from ..candidates import Candidate, Consent
 from ..companies import Company, Offer
@@ -31,7 +31,7 @@ from ..followup import Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
 from ..visits import Visit
 from .errors import Conflict, DomainError
 from .programme import quarter_start
-from .reports import STOCKHOLM, effective_status_subquery, local_midnight
+from .reports import STOCKHOLM, local_midnight
 
 LINK_DAYS = 21  # an invitation (and every link to it) expires this long after it was sent
 REMIND_AFTER_DAYS = 7
@@ -196,8 +196,9 @@ def invite(
         raise DomainError("En deltagarenkät går till en deltagare och en företagsenkät till ett företag.")
     email = (email or "").strip()
     if "@" not in email:
-        who = "Deltagaren" if candidate is not None else "Handledaren"
-        raise DomainError(f"{who} har ingen e-postadress, så enkäten kan inte skickas.", field="email")
+        if candidate is not None:
+            raise DomainError("Deltagaren har ingen e-postadress, så enkäten kan inte skickas.", field="email")
+        raise DomainError("Handledaren har ingen e-postadress, så enkäten kan inte skickas.", field="email")
     if not survey.active:
         raise Conflict("Frågeuppsättningen används inte längre. Skicka den aktiva i stället.")
     if candidate is not None and not session.scalar(
@@ -296,13 +297,11 @@ class DueInvitation:
 def due_invitations(session: Session, *, now: Optional[dt.datetime] = None) -> list[DueInvitation]:
     """Invitations the rules in the module docstring call for and that have not been sent."""
     now = now or utcnow()
-    effective = effective_status_subquery()
-    status = sa.func.coalesce(effective.c.status, Visit.status)
+    status = Visit.status  # kept equal to the latest event's status (see models/operations/reports.py)
     visits = (
         sa.select(Visit)
         .join(Offer, Offer.id == Visit.offer_id)
         .join(Candidate, Candidate.id == Visit.candidate_id)
-        .outerjoin(effective, effective.c.visit_id == Visit.id)
     )
     confirmed_ahead = visits.where(status == VisitStatus.CONFIRMED, Visit.start_at > now)
     completed_recently = visits.where(
@@ -343,7 +342,8 @@ def due_invitations(session: Session, *, now: Optional[dt.datetime] = None) -> l
         if is_participant_moment(moment):
             query = query.where(may_ask_participant())
         seen: set[int] = set()  # one per participant (before) or company (before/after) per run
-        for visit in session.scalars(query.order_by(Visit.start_at, Visit.id)):
+        # The offer is in the query's join already: load it from there, not one query per visit.
+        for visit in session.scalars(query.options(contains_eager(Visit.offer)).order_by(Visit.start_at, Visit.id)):
             who = visit.candidate_id if is_participant_moment(moment) else visit.offer.company_id
             if moment != SurveyMoment.PARTICIPANT_AFTER and who in seen:
                 continue

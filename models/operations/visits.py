@@ -36,7 +36,7 @@ from ..enums import (
     VisitStatus,
 )
 from ..visits import OVERLAP_CONSTRAINT_NAME, Visit, VisitEvent
-from .errors import Conflict, DomainError, NotAllowed
+from .errors import N_, Conflict, DomainError, Message, NotAllowed, joined
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MIN_HOURS = 4
@@ -66,17 +66,19 @@ PARTIES_FOR: dict[VisitStatus, frozenset[Party]] = {
 # Visits that take a place in an offer's capacity (a completed visit used its place).
 CAPACITY_STATUSES: tuple[VisitStatus, ...] = (*LIVE_VISIT_STATUSES, S.COMPLETED)
 
-# Swedish words for messages (models/ has no translation catalogue; the UI shows these as is).
+# Swedish words put into messages; marked for the catalogue, translated where a message is shown.
 STATUS_WORDS = {
-    S.PROPOSED: "föreslaget",
-    S.ACCEPTED: "accepterat",
-    S.DECLINED: "nekat",
-    S.CONFIRMED: "bekräftat",
-    S.COMPLETED: "genomfört",
-    S.NO_SHOW: "registrerat som uteblivet",
-    S.CANCELLED: "avbokat",
+    S.PROPOSED: N_("föreslaget"),
+    S.ACCEPTED: N_("accepterat"),
+    S.DECLINED: N_("nekat"),
+    S.CONFIRMED: N_("bekräftat"),
+    S.COMPLETED: N_("genomfört"),
+    S.NO_SHOW: N_("registrerat som uteblivet"),
+    S.CANCELLED: N_("avbokat"),
 }
-WEEKDAY_WORDS = dict(zip(WEEKDAYS, ("mån", "tis", "ons", "tor", "fre", "lör", "sön"), strict=True))
+WEEKDAY_WORDS = dict(
+    zip(WEEKDAYS, (N_("mån"), N_("tis"), N_("ons"), N_("tor"), N_("fre"), N_("lör"), N_("sön")), strict=True)
+)
 
 
 # --- dates -----------------------------------------------------------------------------------
@@ -243,10 +245,12 @@ def _check_times(
     hours = (end - start).total_seconds() / 3600
     if not MIN_HOURS <= hours <= MAX_HOURS:
         raise DomainError(
-            f"Ett besök ska vara mellan {MIN_HOURS} och {MAX_HOURS} timmar (nu {hours:g} h). "
-            "Ändra start- eller sluttiden.",
+            "Ett besök ska vara mellan %(min)s och %(max)s timmar (nu %(hours)s h). Ändra start- eller sluttiden.",
             field="end",
             code="duration",
+            min=MIN_HOURS,
+            max=MAX_HOURS,
+            hours=f"{hours:g}",
         )
     if start <= now:
         raise DomainError(
@@ -258,24 +262,29 @@ def _check_times(
         raise DomainError("Besöket ska börja och sluta samma dag.", field="end")
     weekday = WEEKDAYS[day.weekday()]
     if weekday not in offer.weekdays:
-        days = ", ".join(WEEKDAY_WORDS[d] for d in offer.weekdays)
         raise DomainError(
-            f"Företaget tar emot besök på {days}. Välj en av de dagarna.", field="day", code="weekday"
+            "Företaget tar emot besök på %(days)s. Välj en av de dagarna.",
+            field="day",
+            code="weekday",
+            days=joined(WEEKDAY_WORDS[d] for d in offer.weekdays),
         )
     if local_start.time() < offer.window_start or local_end.time() > offer.window_end:
         raise DomainError(
-            f"Företaget tar emot besök mellan {offer.window_start:%H:%M} och {offer.window_end:%H:%M}. "
-            "Välj start- och sluttid inom de tiderna.",
+            "Företaget tar emot besök mellan %(start)s och %(end)s. Välj start- och sluttid inom de tiderna.",
             field="start",
             code="window",
+            start=f"{offer.window_start:%H:%M}",
+            end=f"{offer.window_end:%H:%M}",
         )
     holiday = swedish_holiday(day)
     if holiday and not allow_holiday:
         raise DomainError(
-            f"{day:%Y-%m-%d} är en helgdag ({holiday}). Välj en annan dag, eller kryssa i "
+            "%(day)s är en helgdag (%(holiday)s). Välj en annan dag, eller kryssa i "
             "”Boka ändå” om företaget har öppet den dagen.",
             field="day",
             code="holiday",
+            day=day.isoformat(),
+            holiday=holiday,
         )
     return day
 
@@ -300,19 +309,24 @@ def _check_capacity(session: Session, offer: Offer, day: dt.date, *, exclude_vis
 
     if taken(day, day + dt.timedelta(days=1)) >= offer.capacity_per_day:
         raise Conflict(
-            f"Erbjudandet är fullbokat {day:%Y-%m-%d} ({offer.capacity_per_day} av {offer.capacity_per_day} "
+            "Erbjudandet är fullbokat %(day)s (%(capacity)s av %(capacity)s "
             "platser tagna). Välj en annan dag eller ett annat erbjudande.",
             field="day",
             code="full",
+            day=day.isoformat(),
+            capacity=offer.capacity_per_day,
         )
     q_start, q_end = quarter_bounds(day)
     if taken(q_start, q_end) >= offer.capacity_per_quarter:
         quarter = (q_start.month - 1) // 3 + 1
         raise Conflict(
-            f"Erbjudandet är fullbokat för kvartal {quarter} {q_start.year} ({offer.capacity_per_quarter} "
+            "Erbjudandet är fullbokat för kvartal %(quarter)s %(year)s (%(capacity)s "
             "besök). Välj ett annat kvartal eller ett annat erbjudande.",
             field="day",
             code="full",
+            quarter=quarter,
+            year=q_start.year,
+            capacity=offer.capacity_per_quarter,
         )
 
 
@@ -416,8 +430,9 @@ def reschedule(
     _check_version(visit, expected_version)
     if not visit.is_live:
         raise Conflict(
-            f"Besöket är {STATUS_WORDS[visit.status]} och kan inte få ny tid. Boka ett nytt besök i stället.",
+            "Besöket är %(status)s och kan inte få ny tid. Boka ett nytt besök i stället.",
             code="transition",
+            status=STATUS_WORDS[visit.status],
         )
     now = now or utcnow()
     day = _check_times(visit.offer, start, end, now=now, allow_holiday=allow_holiday)
@@ -446,14 +461,27 @@ def reschedule(
 def _refused(current: VisitStatus, to: VisitStatus) -> Conflict:
     allowed = ALLOWED_TRANSITIONS.get(current, set())
     if allowed:
-        options = " eller ".join(sorted(STATUS_WORDS[s] for s in allowed))
-        hint = f" Från {STATUS_WORDS[current]} kan det bara bli {options}."
-    else:
-        hint = " Det är ett slutläge; en felregistrering rättas av projektledaren med ”Rätta utfall”."
+        return Conflict(
+            "Besöket är %(current)s och kan inte bli %(to)s. Från %(current)s kan det bara bli %(options)s.",
+            code="transition",
+            current=STATUS_WORDS[current],
+            to=STATUS_WORDS[to],
+            options=_either(sorted(STATUS_WORDS[s] for s in allowed)),
+        )
     return Conflict(
-        f"Besöket är {STATUS_WORDS[current]} och kan inte bli {STATUS_WORDS[to]}.{hint}",
+        "Besöket är %(current)s och kan inte bli %(to)s. Det är ett slutläge; en felregistrering rättas "
+        "av projektledaren med ”Rätta utfall”.",
         code="transition",
+        current=STATUS_WORDS[current],
+        to=STATUS_WORDS[to],
     )
+
+
+def _either(words: list[Message]) -> Message:
+    """"a, b eller c" as one message parameter, translated word by word where it is shown."""
+    if len(words) == 1:
+        return words[0]
+    return N_("%(first)s eller %(last)s", first=joined(words[:-1]), last=words[-1])
 
 
 def _actual_times(
@@ -494,7 +522,9 @@ def transition(
     if to not in ALLOWED_TRANSITIONS.get(current, set()):
         raise _refused(current, to)
     if party not in PARTIES_FOR[to]:
-        raise NotAllowed(f"Det är inte den partens sak att göra besöket {STATUS_WORDS[to]}.", code="party")
+        raise NotAllowed(
+            "Det är inte den partens sak att göra besöket %(status)s.", code="party", status=STATUS_WORDS[to]
+        )
     if to == S.CANCELLED and not reason:
         raise DomainError("Skriv varför besöket avbokas.", field="reason")
     if to in (S.COMPLETED, S.NO_SHOW) and now < visit.start_at:
@@ -542,9 +572,9 @@ def correct_outcome(
     current = visit.status
     if to not in CORRECTIONS.get(current, set()):
         raise Conflict(
-            f"Bara ett genomfört eller uteblivet besök kan rättas, och bara till det andra. "
-            f"Besöket är {STATUS_WORDS[current]}.",
+            "Bara ett genomfört eller uteblivet besök kan rättas, och bara till det andra. Besöket är %(status)s.",
             code="transition",
+            status=STATUS_WORDS[current],
         )
     reason = (reason or "").strip()
     if not reason:

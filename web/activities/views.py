@@ -20,6 +20,7 @@ from models.operations.errors import DomainError
 from .. import permissions as perm
 from ..extensions import db
 from ..helpers import apply_domain_error, audit, get_or_404, require
+from ..i18n import error_message
 from ..visits.queries import paginate
 from .forms import ActivityFilterForm, ActivityForm, AttendanceForm, RegisterForm, UnregisterForm
 
@@ -91,7 +92,7 @@ def _save(form: ActivityForm, activity: Activity | None):  # type: ignore[no-unt
     except DomainError as exc:
         db.session.rollback()
         if not apply_domain_error(form, exc):
-            form.form_errors.append(exc.message)
+            form.form_errors.append(error_message(exc))
         return render_template("activities/form.html", form=form, activity=activity), exc.status
     audit("activity_saved", activity)
     db.session.commit()
@@ -182,7 +183,7 @@ def register(activity_id: int):  # type: ignore[no-untyped-def]
     except DomainError as exc:
         db.session.rollback()
         if not apply_domain_error(form, exc):
-            form.form_errors.append(exc.message)
+            form.form_errors.append(error_message(exc))
         return _render(activity, register=form, status=exc.status)
     audit("activity_participant_registered", activity, candidate_id=candidate.id)
     db.session.commit()
@@ -202,7 +203,7 @@ def unregister(activity_id: int, participant_id: int):  # type: ignore[no-untype
         activity_ops.unregister_participant(db.session, participant)
     except DomainError as exc:
         db.session.rollback()
-        return _render(activity, problem=exc.message, status=exc.status)
+        return _render(activity, problem=error_message(exc), status=exc.status)
     audit("activity_participant_unregistered", activity, candidate_id=participant.candidate_id)
     db.session.commit()
     flash(_("Deltagaren är avanmäld."), "success")
@@ -229,7 +230,7 @@ def attendance(activity_id: int):  # type: ignore[no-untyped-def]
         changed = activity_ops.mark_attendance(db.session, activity, _marks_from_form(activity), by=current_user)
     except DomainError as exc:
         db.session.rollback()
-        return _render(activity, problem=exc.message, status=exc.status)
+        return _render(activity, problem=error_message(exc), status=exc.status)
     audit("activity_attendance_marked", activity, changed=changed)
     db.session.commit()
     flash(_("Närvaron är sparad (%(n)s ändringar).", n=changed), "success")

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from models import AuditEvent, Company, Organisation, User
 from models.enums import Role
@@ -26,6 +27,7 @@ from .. import permissions as perm
 from ..account.views import send_set_password_link
 from ..extensions import db
 from ..helpers import apply_domain_error, audit, get_or_404, require
+from ..i18n import error_message
 from ..labels import AUDIT_ACTION_LABELS
 from ..main.panels import Panel, register_panel
 from .forms import AccountForm, AuditFilterForm
@@ -80,7 +82,9 @@ def users():  # type: ignore[no-untyped-def]
     q = (request.args.get("q") or "").strip()
     role = request.args.get("role", "")
     status = request.args.get("status", "active")
-    stmt = sa.select(User).order_by(User.name, User.id)
+    # The list shows each account's organisation or company: load them with the page, not per row.
+    stmt = sa.select(User).options(selectinload(User.organisation), selectinload(User.company))
+    stmt = stmt.order_by(User.name, User.id)
     if q:
         stmt = stmt.where(user_admin.name_or_email_matches(q))
     if role in {r.value for r in Role}:
@@ -101,7 +105,7 @@ def _affiliation(form: AccountForm) -> tuple[Organisation | None, Company | None
 def _form_error(form: AccountForm, exc: DomainError, template: str, **context: Any) -> tuple[str, int]:
     db.session.rollback()
     if not apply_domain_error(form, exc):
-        form.form_errors.append(exc.message)
+        form.form_errors.append(error_message(exc))
     return render_template(template, form=form, **context), exc.status
 
 
@@ -188,7 +192,7 @@ def _account_action(user_id: int, action: str, change: Any, message: str) -> Any
         change(user)
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(error_message(exc), "error")
         return redirect(url_for("admin.user_detail", user_id=user_id))
     audit(action, user)
     db.session.commit()

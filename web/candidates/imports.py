@@ -23,6 +23,7 @@ from .. import permissions as perm
 from ..config import INSTANCE_DIR
 from ..extensions import db, pin_vault
 from ..helpers import audit, require
+from ..i18n import error_message
 from .forms import ImportCommitForm, ImportForm
 
 TEMPLATE = "candidates/import.html"
@@ -81,7 +82,7 @@ def import_upload_view() -> Any:
         preview = ops.preview_import(db.session, pin_vault(), read_table(upload.filename, data))
     except DomainError as err:
         db.session.rollback()
-        form.file.errors = [err.message]
+        form.file.errors = [error_message(err)]
         return render_template(TEMPLATE, form=form), err.status
     db.session.rollback()  # a preview only reads
     if not preview.ok:  # nothing can be committed until the file is corrected and uploaded again
@@ -113,7 +114,7 @@ def import_commit_view() -> Any:
         db.session.rollback()
         return render_template(
             TEMPLATE, form=_upload_form(), preview=preview, commit_form=form, referrer=referrer,
-            filename=meta["filename"], commit_error=err.message,
+            filename=meta["filename"], commit_error=error_message(err),
         ), err.status
     audit(
         "candidates_imported", target_type="referral", count=len(referrals),

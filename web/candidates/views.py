@@ -20,6 +20,7 @@ from .. import labels
 from .. import permissions as perm
 from ..extensions import db, pin_vault
 from ..helpers import audit, get_or_404, require
+from ..i18n import error_message, translate
 from ..main.panels import Panel, register_panel
 from ..notify import notify
 from . import queries
@@ -77,9 +78,9 @@ def show_errors(form: Any, error: DomainError) -> None:
         name = _FIELD_FOR.get(problem.key, problem.key)
         if name and hasattr(form, name):
             field = getattr(form, name)
-            field.errors = [*field.errors, problem.message]
+            field.errors = [*field.errors, translate(problem.message)]
         else:
-            form.form_errors.append(problem.message)
+            form.form_errors.append(translate(problem.message))
 
 
 def _refused(form: Any, error: DomainError, template: str, **context: Any) -> Any:
@@ -178,7 +179,7 @@ def referral_step(referral_id: int, step: str) -> Any:
         run(referral, _user())
     except DomainError as err:
         db.session.rollback()
-        return _candidate_page(referral.candidate, status=err.status, step_error=(step, err.message))
+        return _candidate_page(referral.candidate, status=err.status, step_error=(step, error_message(err)))
     audit(action, referral, candidate_id=referral.candidate_id, status=referral.status.value)
     _notify_officer(referral)
     db.session.commit()
@@ -280,7 +281,7 @@ def reveal_pin(candidate_id: int) -> Any:
     try:
         number = ops.reveal_identity_number(pin_vault(), candidate)
     except DomainError as err:
-        flash(err.message, "error")
+        flash(error_message(err), "error")
         return redirect(url_for(".candidate", candidate_id=candidate.id))
     audit("pin_revealed", candidate)
     db.session.commit()
@@ -316,7 +317,7 @@ def withdraw_consent(candidate_id: int) -> Any:
         count = ops.withdraw_consent(db.session, candidate, by=_user())
     except DomainError as err:
         db.session.rollback()
-        flash(err.message, "error")
+        flash(error_message(err), "error")
         return redirect(url_for(".candidate", candidate_id=candidate.id, _anchor="samtycke"))
     audit("consent_withdrawn", candidate, consents=count)
     db.session.commit()

@@ -54,15 +54,20 @@ def portal(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _own_visits(*conditions: Any, order: Any, limit: int | None = None) -> list[Visit]:
-    """This company's visits whose visitor may be shown (consent in force), newest rules first."""
+    """This company's visits whose visitor may be shown (consent in force), newest rules first.
+    Their views are made with `_views`: every row here passed `employer_visible()` already."""
     query = (
         sa.select(Visit)
         .where(perm.visit_scope(current_user), employer_visible(), *conditions)
-        .options(selectinload(Visit.offer))
+        .options(selectinload(Visit.offer), selectinload(Visit.candidate))
         .order_by(order)
         .limit(limit)
     )
     return list(db.session.scalars(query))
+
+
+def _views(visits: list[Visit]) -> list[dict[str, Any]]:
+    return [visitor_view(v, available=True) for v in visits]
 
 
 def _waiting(limit: int | None = None) -> list[Visit]:
@@ -79,8 +84,8 @@ def index():  # type: ignore[no-untyped-def]
     return render_template(
         "employer/index.html",
         company=current_user.company,
-        waiting=[visitor_view(v) for v in _waiting()],
-        upcoming=[visitor_view(v) for v in upcoming],
+        waiting=_views(_waiting()),
+        upcoming=_views(upcoming),
         offers=offers,
     )
 
@@ -146,9 +151,9 @@ def visits():  # type: ignore[no-untyped-def]
     )
     return render_template(
         "employer/visits.html",
-        waiting=[visitor_view(v) for v in _waiting()],
-        upcoming=[visitor_view(v) for v in upcoming],
-        past=[visitor_view(v) for v in past],
+        waiting=_views(_waiting()),
+        upcoming=_views(upcoming),
+        past=_views(past),
         feedback_enabled="feedback.fill" in current_app.view_functions,
     )
 
@@ -253,7 +258,7 @@ def answer_link(token: str):  # type: ignore[no-untyped-def]
 def _waiting_panel(user: Any) -> dict[str, Any] | None:
     if not perm.can_use_employer_portal(user):
         return None
-    return {"waiting": [visitor_view(v) for v in _waiting(limit=5)]}
+    return {"waiting": _views(_waiting(limit=5))}
 
 
 register_panel(

@@ -20,6 +20,7 @@ from .. import permissions as perm
 from ..employer.visitor import visitor_available
 from ..extensions import db
 from ..helpers import apply_domain_error, audit, get_or_404, require
+from ..i18n import error_message
 from ..main.panels import Panel, register_panel
 from .forms import FeedbackForm
 
@@ -60,7 +61,7 @@ def fill(visit_id: int):  # type: ignore[no-untyped-def]
         except DomainError as exc:
             db.session.rollback()
             if not apply_domain_error(form, exc):
-                form.form_errors.append(exc.message)
+                form.form_errors.append(error_message(exc))
         else:
             audit("feedback_saved", feedback, visit_id=visit.id)
             db.session.commit()

@@ -24,6 +24,7 @@ from .. import labels
 from .. import permissions as perm
 from ..extensions import db
 from ..helpers import apply_domain_error, audit, get_or_404, require
+from ..i18n import error_message
 from ..main.panels import Panel, register_panel
 
 bp = Blueprint("followups", __name__, url_prefix="/uppfoljning-klienter")
@@ -74,7 +75,7 @@ def record(candidate_id: int, months: int):  # type: ignore[no-untyped-def]
         except DomainError as exc:
             db.session.rollback()
             if not apply_domain_error(form, exc):
-                form.form_errors.append(exc.message)
+                form.form_errors.append(error_message(exc))
         else:
             audit("follow_up_recorded", candidate, months=months)
             db.session.commit()

@@ -19,6 +19,7 @@ from models.operations.errors import DomainError
 from .. import permissions as perm
 from ..extensions import db
 from ..helpers import apply_domain_error, audit, get_or_404, require
+from ..i18n import error_message
 from ..main.panels import Panel, register_panel
 from .forms import ProgrammeForm, milestone_form, programme_form
 
@@ -51,7 +52,7 @@ def _saved(form: Any, action: Callable[[], T]) -> Optional[T]:
     except DomainError as exc:
         db.session.rollback()
         if not apply_domain_error(form, exc):
-            form.form_errors.append(exc.message)
+            form.form_errors.append(error_message(exc))
         return None
     db.session.commit()
     return result

@@ -23,6 +23,7 @@ from .. import links
 from .. import permissions as perm
 from ..extensions import db
 from ..helpers import apply_domain_error, audit, get_or_404, require
+from ..i18n import error_message
 from ..main.panels import Panel, register_panel
 from .forms import QuestionForm, SendForm, SurveyForm, answer_page
 from .service import LINK_MAX_AGE, LINK_PURPOSE, send_due_invitations, send_invitation
@@ -39,7 +40,7 @@ def _saved(form: Any, action: Callable[[], T]) -> Optional[T]:
     except DomainError as exc:
         db.session.rollback()
         if not apply_domain_error(form, exc):
-            form.form_errors.append(exc.message)
+            form.form_errors.append(error_message(exc))
         return None
     db.session.commit()
     return result
@@ -139,7 +140,7 @@ def question_action(survey_id: int, question_id: int, action: str):  # type: ign
         actions[action]()
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(error_message(exc), "error")
     else:
         db.session.commit()
     return redirect(url_for("surveys.edit_set", survey_id=survey.id))
@@ -191,7 +192,7 @@ def send_for_visit(visit_id: int):  # type: ignore[no-untyped-def]
         invitation = send_invitation(SurveyMoment(form.moment.data), visit)
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(error_message(exc), "error")
     else:
         audit("survey_sent", invitation, visit_id=visit.id)
         db.session.commit()
@@ -239,7 +240,7 @@ def answer(token: str):  # type: ignore[no-untyped-def]
         except DomainError as exc:
             db.session.rollback()
             if not apply_domain_error(form, exc):
-                form.form_errors.append(exc.message)
+                form.form_errors.append(error_message(exc))
         except links.LinkError:
             return _link_problem("used", 410)
         else:

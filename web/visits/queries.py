@@ -79,17 +79,30 @@ def needs_action(session: Session, user: Any, now: dt.datetime, *, limit: int | 
     )
 
 
-def visits_between(
-    session: Session, user: Any, first: dt.date, last: dt.date, *conditions: sa.ColumnElement[bool]
-) -> list[Visit]:
-    """Visits the user may see whose local date lies in [first, last]."""
-    query = _with_people(
-        sa.select(Visit)
-        .where(perm.visit_scope(user), Visit.status.in_(CALENDAR_STATUSES), Visit.visit_date >= first,
-               Visit.visit_date <= last, *conditions)
-        .order_by(Visit.start_at)
+def _between(user: Any, first: dt.date, last: dt.date, *conditions: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    return sa.select(Visit).where(
+        perm.visit_scope(user), Visit.status.in_(CALENDAR_STATUSES), Visit.visit_date >= first,
+        Visit.visit_date <= last, *conditions,
     )
+
+
+def visits_between(
+    session: Session, user: Any, first: dt.date, last: dt.date, *conditions: sa.ColumnElement[bool],
+    limit: int | None = None,
+) -> list[Visit]:
+    """Visits the user may see whose local date lies in [first, last] (the first `limit` of them).
+
+    Ordered by date, then time: the same order as by start time alone, but it keeps PostgreSQL
+    from walking the index on start_at from the first visit ever to reach this week's (a LIMIT
+    over a far end of that index cost 40 ms at a region's 100,000 visits)."""
+    query = _between(user, first, last, *conditions).order_by(Visit.visit_date, Visit.start_at).limit(limit)
+    query = _with_people(query)
     return list(session.scalars(query).unique())
+
+
+def count_visits_between(session: Session, user: Any, first: dt.date, last: dt.date) -> int:
+    query = _between(user, first, last).with_only_columns(sa.func.count()).order_by(None)
+    return int(session.scalar(query) or 0)
 
 
 def activities_between(session: Session, user: Any, first: dt.date, last: dt.date) -> list[Activity]:
@@ -123,14 +136,11 @@ def by_day(
 
 
 def visit_list(session: Session, user: Any, filters: dict[str, Any]) -> sa.Select[Any]:
-    """The visit list's query with its filters (status, date range, participant/company text)."""
-    query = (
-        _with_people(sa.select(Visit))
-        .join(Visit.candidate)
-        .join(Visit.offer)
-        .join(Offer.company)
-        .where(perm.visit_scope(user))
-    )
+    """The visit list's query with its filters (status, date range, participant/company text).
+
+    Candidate, offer and company are joined only to search their text; otherwise the page's rows
+    come straight off the index on (start_at, id) and only the count reads every visit."""
+    query = _with_people(sa.select(Visit)).where(perm.visit_scope(user))
     if filters.get("status"):
         query = query.where(Visit.status == VisitStatus(filters["status"]))
     if filters.get("date_from"):
@@ -140,7 +150,7 @@ def visit_list(session: Session, user: Any, filters: dict[str, Any]) -> sa.Selec
     text = (filters.get("q") or "").strip()
     if text:
         like = f"%{text.lower()}%"
-        query = query.where(
+        query = query.join(Visit.candidate).join(Visit.offer).join(Offer.company).where(
             sa.or_(
                 sa.func.lower(Candidate.first_name + " " + Candidate.last_name).like(like),
                 sa.func.lower(Company.name).like(like),

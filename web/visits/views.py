@@ -23,6 +23,7 @@ from ..calendar import feed_ics
 from ..employer.visitor import employer_visible
 from ..extensions import db, limiter
 from ..helpers import apply_domain_error, audit, get_or_404, require
+from ..i18n import error_message
 from ..main.panels import Panel, register_panel
 from . import queries, service
 from .forms import (
@@ -171,7 +172,7 @@ def new():  # type: ignore[no-untyped-def]
     except DomainError as exc:
         db.session.rollback()
         if not apply_domain_error(form, exc):
-            form.form_errors.append(exc.message)
+            form.form_errors.append(error_message(exc))
         holiday = exc.code == "holiday"
         return render_template("visits/new.html", form=form, offer=offer, holiday=holiday), exc.status
     audit("visit_proposed", visit)
@@ -240,7 +241,7 @@ def show(visit_id: int):  # type: ignore[no-untyped-def]
 def _refuse(visit: Visit, key: str, form: Any, exc: DomainError):  # type: ignore[no-untyped-def]
     """Roll back and show the visit again with the message where it belongs."""
     db.session.rollback()
-    problem = "" if apply_domain_error(form, exc) else exc.message
+    problem = "" if apply_domain_error(form, exc) else error_message(exc)
     return _render_visit(visit, override={key: form}, problem=problem, status=exc.status)
 
 
@@ -329,7 +330,7 @@ def reschedule(visit_id: int):  # type: ignore[no-untyped-def]
     except DomainError as exc:
         db.session.rollback()
         if not apply_domain_error(form, exc):
-            form.form_errors.append(exc.message)
+            form.form_errors.append(error_message(exc))
         return render_template(
             "visits/reschedule.html", visit=visit, form=form, holiday=exc.code == "holiday"
         ), exc.status
@@ -435,13 +436,21 @@ def _needs_action_panel(user: Any) -> dict[str, Any]:
     return {"todo": queries.needs_action(db.session, user, utcnow(), limit=5), "referrals_url": _referrals_url()}
 
 
+# A region books hundreds of visits a week: the panel lists a quiet week whole, and of a busy
+# week the next ones from today (the calendar shows the rest).
+WEEK_PANEL_VISITS = 15
+
+
 def _week_panel(user: Any) -> dict[str, Any]:
     today = _today()
     first = today - dt.timedelta(days=today.weekday())
     last = first + dt.timedelta(days=6)
+    total = queries.count_visits_between(db.session, user, first, last)
+    start = first if total <= WEEK_PANEL_VISITS else today
     return {
         "first": first,
-        "visits": queries.visits_between(db.session, user, first, last),
+        "visits": queries.visits_between(db.session, user, start, last, limit=WEEK_PANEL_VISITS),
+        "total": total,
         "activities": queries.activities_between(db.session, user, first, last),
     }
 

@@ -1,0 +1,35 @@
+"""Messages from models/ in the user's language, and the catalogue tools (`flask i18n ...`).
+
+Swedish is the source language: the Swedish text is the msgid, the `sv` catalogue repeats it
+and the `en` catalogue translates it. Domain operations raise their messages in Swedish, as
+templates with their values apart (`models.operations.errors.Message`); `translate` looks the
+template up in the current locale when the message is shown, then fills in the values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext
+
+from models.operations.errors import DomainError, Message
+
+
+def translate(text: Any) -> str:
+    """`text` in the current locale: a `Message` by its template, with the parameters that are
+    Messages translated too; a plain Swedish string by itself. Text that is not in the
+    catalogue (a user's own words, say) comes back unchanged."""
+    if text is None:
+        return ""
+    if isinstance(text, Message):
+        template = gettext(text.template) if text.template else ""
+        if not text.params:
+            return template
+        return template % {key: translate(value) if isinstance(value, Message) else value
+                           for key, value in text.params.items()}
+    return gettext(str(text)) if text else ""
+
+
+def error_message(error: DomainError) -> str:
+    """A domain error's message in the user's language, for a form, a flash or a problem detail."""
+    return translate(error.message)
