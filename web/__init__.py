@@ -81,6 +81,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     _register_areas(app)
 
+    from .api import init_api
+
+    init_api(app)  # the JSON API (flask-smorest) mounts its own blueprints under /api/v1
+
     from .cli import register_cli
 
     register_cli(app)

@@ -1,0 +1,228 @@
+"""Visits through the API, for every role: who sees which visits and how much of them, proposing
+(with the supervisor's email), and moving a visit through its statuses (409 when not allowed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from models import AuditEvent, OutboxMessage, Visit, utcnow
+from models.enums import VisitStatus
+from models.operations.visits import is_working_day
+
+from .factories import local_dt
+from .test_api_support import assert_problem
+
+pytest_plugins = ("tests.test_api_support",)
+
+
+def working_day(after_days: int = 21) -> dt.date:
+    day = dt.date.today() + dt.timedelta(days=after_days)
+    while not is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+class World:
+    """Two welfare units with a candidate each, two companies with an offer each, and a
+    proposed visit per candidate: unit A's candidate at company A, unit B's at company B."""
+
+    def __init__(self, make: Any, tokens: Any):
+        self.make, self.tokens = make, tokens
+        self.officer_a = make.user("welfare_officer")
+        self.officer_b = make.user("welfare_officer")
+        self.candidate_a = make.candidate(referred_by=self.officer_a, first_name="Amina", last_name="Hemlig")
+        self.candidate_b = make.candidate(referred_by=self.officer_b, first_name="Bertil")
+        self.offer_a = make.offer(title="Kök")
+        self.offer_b = make.offer(title="Lager")
+        self.employer_a = make.user("employer", company=self.offer_a.company)
+        self.visit_a = make.visit(self.candidate_a, self.offer_a, day=working_day(14))
+        self.visit_b = make.visit(self.candidate_b, self.offer_b, day=working_day(15))
+        make.session.commit()
+
+    def headers(self, who: Any) -> dict[str, str]:
+        user = {"officer_a": self.officer_a, "employer_a": self.employer_a}.get(who, who)
+        return self.tokens.headers(user)[1]
+
+
+@pytest.fixture
+def world(make, tokens) -> World:
+    return World(make, tokens)
+
+
+# --- seeing visits ---------------------------------------------------------------------------
+def test_a_project_leader_sees_every_visit_with_its_history(api, world) -> None:
+    body = api.get("/api/v1/visits", headers=world.headers("project_leader")).get_json()
+    assert [v["id"] for v in body["items"]] == [world.visit_a.id, world.visit_b.id]
+    first = body["items"][0]
+    assert first["candidate_id"] == world.candidate_a.id and first["supervisor_email"]
+    assert first["events"][0]["to_status"] == "proposed"
+    assert first["start_at"].endswith("+00:00")  # ISO 8601 with a time zone
+    single = api.get(f"/api/v1/visits/{world.visit_b.id}", headers=world.headers("project_leader"))
+    assert single.status_code == 200 and single.get_json()["candidate_id"] == world.candidate_b.id
+
+
+def test_an_officer_sees_only_the_own_unit_s_clients_visits(api, world) -> None:
+    headers = world.headers("officer_a")
+    body = api.get("/api/v1/visits", headers=headers).get_json()
+    assert [v["id"] for v in body["items"]] == [world.visit_a.id]
+    assert api.get(f"/api/v1/visits/{world.visit_a.id}", headers=headers).status_code == 200
+    assert_problem(api.get(f"/api/v1/visits/{world.visit_b.id}", headers=headers), 404)
+
+
+def test_an_employer_sees_only_the_minimal_visitor_view(api, world) -> None:
+    headers = world.headers("employer_a")
+    body = api.get("/api/v1/visits", headers=headers).get_json()
+    assert [v["id"] for v in body["items"]] == [world.visit_a.id]
+    visit = body["items"][0]
+    assert visit["visitor"]["first_name"] == "Amina" and visit["visitor"]["available"] is True
+    text = str(visit)
+    for secret in ("Hemlig", "candidate_id", "target_group", "events", world.candidate_a.pin_masked):
+        assert secret not in text
+    single = api.get(f"/api/v1/visits/{world.visit_a.id}", headers=headers).get_json()
+    assert single["visitor"]["first_name"] == "Amina" and "candidate_id" not in single
+    assert_problem(api.get(f"/api/v1/visits/{world.visit_b.id}", headers=headers), 404)
+
+
+def test_after_a_consent_withdrawal_the_employer_no_longer_sees_the_visitor(api, world, make) -> None:
+    for consent in world.candidate_a.consents:
+        consent.withdrawn_at = utcnow()
+    make.session.commit()
+    headers = world.headers("employer_a")
+    assert api.get("/api/v1/visits", headers=headers).get_json()["items"] == []
+    assert_problem(api.get(f"/api/v1/visits/{world.visit_a.id}", headers=headers), 410)
+
+
+@pytest.mark.parametrize("role", ["steering", "admin"])
+def test_steering_and_admins_may_not_see_visits(api, world, role) -> None:
+    headers = world.headers(role)
+    assert_problem(api.get("/api/v1/visits", headers=headers), 403)
+    assert_problem(api.get(f"/api/v1/visits/{world.visit_a.id}", headers=headers), 403)
+    assert_problem(api.post(f"/api/v1/visits/{world.visit_a.id}/transitions", json={"to": "accepted"},
+                            headers=headers), 403)
+
+
+def test_visit_filters(api, world) -> None:
+    headers = world.headers("project_leader")
+    by_offer = api.get(f"/api/v1/visits?offer_id={world.offer_b.id}", headers=headers).get_json()
+    assert [v["id"] for v in by_offer["items"]] == [world.visit_b.id]
+    day = world.visit_b.visit_date.isoformat()
+    assert [v["id"] for v in api.get(f"/api/v1/visits?date_from={day}", headers=headers).get_json()["items"]] == [
+        world.visit_b.id
+    ]
+    assert api.get("/api/v1/visits?status=completed&status=cancelled", headers=headers).get_json()["total"] == 0
+    assert_problem(api.get("/api/v1/visits?status=lost", headers=headers), 422)
+
+
+# --- proposing -------------------------------------------------------------------------------
+def _proposal(world: World, day: dt.date, **changes: Any) -> dict[str, Any]:
+    return {
+        "offer_id": world.offer_b.id, "candidate_id": world.candidate_a.id,
+        "start_at": local_dt(day, 9).isoformat(), "end_at": local_dt(day, 15).isoformat(), **changes,
+    }
+
+
+def test_a_project_leader_proposes_a_visit_and_the_supervisor_is_emailed(api, world, db) -> None:
+    day = working_day(30)
+    response = api.post("/api/v1/visits", json=_proposal(world, day), headers=world.headers("project_leader"))
+    assert response.status_code == 201, response.get_json()
+    visit = response.get_json()
+    assert visit["status"] == "proposed" and visit["visit_date"] == day.isoformat()
+    assert response.headers["Location"].endswith(f"/api/v1/visits/{visit['id']}")
+    mail = db.scalars(sa.select(OutboxMessage)).one()
+    assert mail.to_addr == world.offer_b.supervisor_email and "/svar/" in mail.body_text
+    audit = db.scalars(sa.select(AuditEvent).where(AuditEvent.action == "visit_proposed")).one()
+    assert audit.details["via"] == "api" and audit.target_id == visit["id"]
+
+
+def test_booking_rules_come_back_on_the_api_s_field_names(api, world, db) -> None:
+    headers = world.headers("project_leader")
+    day = working_day(30)
+    backwards = _proposal(world, day, end_at=local_dt(day, 8).isoformat())
+    assert "end_at" in assert_problem(api.post("/api/v1/visits", json=backwards, headers=headers), 422)["errors"]
+    past = working_day(-400)
+    problem = assert_problem(api.post("/api/v1/visits", json=_proposal(world, past), headers=headers), 422)
+    assert "start_at" in problem["errors"]
+    naive = _proposal(world, day, start_at=f"{day}T09:00:00")
+    assert "start_at" in assert_problem(api.post("/api/v1/visits", json=naive, headers=headers), 422)["errors"]
+    assert db.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_an_overlapping_proposal_is_a_conflict(api, world) -> None:
+    headers = world.headers("project_leader")
+    day = world.visit_a.visit_date
+    clash = _proposal(world, day)
+    assert_problem(api.post("/api/v1/visits", json=clash, headers=headers), 409)
+
+
+def test_unknown_offer_or_candidate_is_422_on_the_field(api, world) -> None:
+    headers = world.headers("project_leader")
+    body = _proposal(world, working_day(30), offer_id=999999, candidate_id=999998)
+    problem = assert_problem(api.post("/api/v1/visits", json=body, headers=headers), 422)
+    assert problem["errors"] == {"offer_id": ["No such offer."]}
+
+
+@pytest.mark.parametrize("who", ["officer_a", "employer_a", "steering", "admin"])
+def test_only_project_leaders_propose_visits(api, world, who) -> None:
+    body = _proposal(world, working_day(30))
+    assert_problem(api.post("/api/v1/visits", json=body, headers=world.headers(who)), 403)
+
+
+# --- moving through the statuses -------------------------------------------------------------
+def _move(api: Any, world: World, visit: Visit, who: Any, **body: Any) -> Any:
+    return api.post(f"/api/v1/visits/{visit.id}/transitions", json=body, headers=world.headers(who))
+
+
+def test_the_employer_accepts_and_the_project_leader_confirms_and_completes(api, world, db, make) -> None:
+    accepted = _move(api, world, world.visit_a, "employer_a", to="accepted", reason="Välkommen!")
+    assert accepted.status_code == 200 and accepted.get_json()["status"] == "accepted"
+    assert "visitor" in accepted.get_json()
+    confirmed = _move(api, world, world.visit_a, "project_leader", to="confirmed")
+    assert confirmed.get_json()["status"] == "confirmed"
+    assert [e["to_status"] for e in confirmed.get_json()["events"]] == ["proposed", "accepted", "confirmed"]
+    # Completing is refused before the visit has taken place...
+    assert_problem(_move(api, world, world.visit_a, "project_leader", to="completed"), 422)
+    # ...and allowed after it, with the actual times.
+    past = working_day(-3)
+    world.visit_a.start_at, world.visit_a.end_at = local_dt(past, 9), local_dt(past, 15)
+    make.session.commit()
+    done = _move(api, world, world.visit_a, "project_leader", to="completed",
+                 actual_start=local_dt(past, 9).isoformat(), actual_end=local_dt(past, 14).isoformat())
+    assert done.status_code == 200, done.get_json()
+    db.expire_all()
+    stored = db.get(Visit, world.visit_a.id)
+    assert stored.status == VisitStatus.COMPLETED and stored.actual_hours == 5
+
+
+def test_a_transition_the_status_does_not_allow_is_409(api, world, db) -> None:
+    problem = assert_problem(_move(api, world, world.visit_a, "project_leader", to="completed"), 409)
+    assert "föreslaget" in problem["detail"]
+    db.expire_all()
+    assert db.get(Visit, world.visit_a.id).status == VisitStatus.PROPOSED
+
+
+def test_an_employer_may_not_confirm_and_may_not_touch_another_company_s_visit(api, world) -> None:
+    assert _move(api, world, world.visit_a, "employer_a", to="accepted").status_code == 200
+    assert_problem(_move(api, world, world.visit_a, "employer_a", to="confirmed"), 403)
+    assert_problem(_move(api, world, world.visit_b, "employer_a", to="accepted"), 404)
+
+
+def test_an_officer_may_follow_but_not_move_a_visit(api, world) -> None:
+    assert_problem(_move(api, world, world.visit_a, "officer_a", to="cancelled", reason="Sjuk"), 403)
+    assert_problem(_move(api, world, world.visit_b, "officer_a", to="cancelled", reason="Sjuk"), 404)
+
+
+def test_declining_needs_no_reason_but_cancelling_does(api, world) -> None:
+    problem = assert_problem(_move(api, world, world.visit_b, "project_leader", to="cancelled"), 422)
+    assert "reason" in problem["errors"]
+    declined = _move(api, world, world.visit_a, "employer_a", to="declined", decline_reason="date_unsuitable")
+    assert declined.status_code == 200 and declined.get_json()["status"] == "declined"
+
+
+def test_a_transition_body_is_validated(api, world) -> None:
+    assert "to" in assert_problem(_move(api, world, world.visit_a, "project_leader"), 422)["errors"]
+    bad = _move(api, world, world.visit_a, "project_leader", to="teleported", decline_reason="bored")
+    assert set(assert_problem(bad, 422)["errors"]) == {"to", "decline_reason"}

@@ -1,0 +1,280 @@
+"""What every API endpoint shares: bearer-token authentication (never the session cookie), the
+request rules (JSON bodies only, a size limit, a rate limit per token), load-or-404 through the
+web's permission checks, paging with a `next` link, ETags from row versions, domain errors as
+problem documents, and audit records for the token's owner."""
+
+from __future__ import annotations
+
+import http
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any, NoReturn, TypeVar
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from flask import abort, current_app, g, request
+from flask_smorest import Blueprint
+from flask_smorest import abort as smorest_abort
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import Unauthorized
+
+from models import User
+from models.operations import api_tokens
+from models.operations import audit as audit_ops
+from models.operations.errors import DomainError
+
+from ..errors import problem_response
+from ..extensions import csrf, db, limiter, login_manager
+from ..helpers import origin
+from ..i18n import error_message, translate
+from .schemas import MAX_ID
+
+T = TypeVar("T")
+
+API_PREFIX = "/api/v1"
+DEFAULT_RATE_LIMIT = "300 per minute"
+DEFAULT_MAX_BODY_BYTES = 256 * 1024
+BODY_METHODS = ("POST", "PUT", "PATCH")
+# Documented on every operation: every call needs a token and counts against its rate limit.
+COMMON_PROBLEMS = (401, 429)
+LINK_HEADER = {
+    "Link": {
+        "description": 'The neighbouring pages: `<url>; rel="next"`, `<url>; rel="prev"` (RFC 8288).',
+        "schema": {"type": "string"},
+    }
+}
+
+
+# --- authentication ------------------------------------------------------------------------
+def bearer_token() -> str | None:
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    value = value.strip()
+    return value if scheme.lower() == "bearer" and value else None
+
+
+def _unauthorized(detail: str, *, invalid: bool) -> NoReturn:
+    params = {"realm": "api"}
+    if invalid:  # RFC 6750: no error code when no token was sent at all
+        params["error"] = "invalid_token"
+    raise Unauthorized(description=detail, www_authenticate=WWWAuthenticate("bearer", params))
+
+
+def _authenticate() -> None:
+    """Who is calling: the owner of a live bearer token, and nobody else. A session cookie
+    sent along is ignored, so a page on another site cannot make a logged-in browser call us."""
+    # Nothing in this request (templates of the emails it writes included) sees a cookie's user.
+    g._login_user = login_manager.anonymous_user()
+    raw = bearer_token()
+    if raw is None:
+        _unauthorized("Send a personal API token: 'Authorization: Bearer <token>'.", invalid=False)
+    token = api_tokens.resolve_token(db.session, raw)
+    if token is None:
+        _unauthorized("The token is unknown, expired or revoked.", invalid=True)
+    if db.session.dirty:  # last_used_at was touched
+        db.session.commit()
+    g.api_user = token.user
+    g.api_token_id = token.id
+
+
+def _check_body() -> None:
+    if request.method not in BODY_METHODS:
+        return
+    limit = current_app.config.get("API_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
+    request.max_content_length = limit
+    if request.content_length is not None and request.content_length > limit:
+        abort(413, description=f"The request body may be at most {limit} bytes.")
+    has_body = bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "")
+    if has_body and not request.is_json:
+        abort(415, description="Send the request body as JSON (Content-Type: application/json).")
+
+
+def _no_store(response: Any) -> Any:
+    # Case data must not be kept by proxies or shared caches; clients revalidate with ETags.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def api_user() -> User:
+    """The token's owner. API views never read flask_login's current_user."""
+    return g.api_user
+
+
+# --- rate limit ----------------------------------------------------------------------------
+def rate_limit_key() -> str:
+    """Per token (by its hash, never the secret); calls without a token count per address."""
+    raw = bearer_token()
+    return f"token:{api_tokens.hash_token(raw)}" if raw else f"ip:{request.remote_addr or '-'}"
+
+
+def _rate_limit() -> str:
+    return current_app.config.get("API_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+
+
+# --- errors --------------------------------------------------------------------------------
+def _domain_error(exc: DomainError) -> Any:
+    """A rule of the domain said no: nothing is saved; 422 (with the field), 409 or 403."""
+    db.session.rollback()
+    if exc.code == "stale":  # changed by someone else between our read and our write
+        return problem_response(412, "Precondition Failed", error_message(exc))
+    status = exc.status
+    errors: dict[str, list[str]] = {}
+    if status == 422:
+        names = getattr(exc, "api_field_names", {})
+        problems = getattr(exc, "problems", None) or ([(exc.field, error_message(exc))] if exc.field else [])
+        for problem in problems:
+            key, message = (problem.key, problem.message) if hasattr(problem, "key") else problem
+            errors.setdefault(names.get(key, key), []).append(translate(message))
+    return problem_response(status, http.HTTPStatus(status).phrase, error_message(exc), errors=errors or None)
+
+
+def _stale(_exc: StaleDataError) -> Any:
+    db.session.rollback()
+    return problem_response(
+        412, "Precondition Failed", "Someone else changed this record meanwhile; fetch it again."
+    )
+
+
+class ApiBlueprint(Blueprint):
+    """A resource's blueprint: token required, JSON only, rate-limited, CSRF-exempt (a bearer
+    token is not sent by browsers on their own, so there is nothing to forge)."""
+
+    @property
+    def tag(self) -> str:
+        """The resource's name in the OpenAPI document ("candidates" for "api_candidates")."""
+        return self.name.removeprefix("api_")
+
+    def route(self, rule: str, *, parameters: Any = None, tags: Any = None, **options: Any) -> Any:
+        return super().route(rule, parameters=parameters, tags=tags or [self.tag], **options)
+
+    def allow(self, check: Callable[[Any], bool]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Refuse (403) a role that may not use the operation at all, before reading the body.
+        Place it between `route` and `arguments`."""
+
+        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+            @wraps(func)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                require(check(api_user()))
+                return func(*args, **kwargs)
+
+            return wrapper
+
+        return decorator
+
+    def problems(self, *codes: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Document the problem responses an operation can give (401 and 429 always)."""
+
+        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+            for code in sorted({*COMMON_PROBLEMS, *codes}, reverse=True):
+                func = self.alt_response(code, response=http.HTTPStatus(code).name)(func)
+            return func
+
+        return decorator
+
+
+def api_blueprint(name: str, import_name: str, url_prefix: str, description: str) -> ApiBlueprint:
+    bp = ApiBlueprint(name, import_name, url_prefix=API_PREFIX + url_prefix, description=description)
+    bp.before_request(_authenticate)
+    bp.before_request(_check_body)
+    bp.after_request(_no_store)
+    bp.register_error_handler(DomainError, _domain_error)
+    bp.register_error_handler(StaleDataError, _stale)
+    csrf.exempt(bp)
+    limiter.shared_limit(_rate_limit, scope="api", key_func=rate_limit_key)(bp)
+    return bp
+
+
+# --- loading and access --------------------------------------------------------------------
+def _record_refusal(target: Any, action: str = "access_denied") -> None:
+    """Log a refused call in its own transaction, so it survives the request's rollback."""
+    session = current_app.extensions["database"].factory()
+    try:
+        user = api_user()
+        audit_ops.record(
+            session,
+            action,
+            actor=session.merge(user, load=False),
+            target_type=getattr(target, "__tablename__", "") if target is not None else "",
+            target_id=getattr(target, "id", None) if target is not None else None,
+            success=False,
+            origin=origin(),
+            path=request.path,
+            via="api",
+        )
+        session.commit()
+    finally:
+        session.close()
+
+
+def require(allowed: bool, target: Any = None) -> None:
+    """403 when the caller's role may not do this at all (logged)."""
+    if not allowed:
+        _record_refusal(target)
+        abort(403, description="Your role may not do this.")
+
+
+def not_found() -> NoReturn:
+    abort(404, description="Not found.")
+
+
+def get_visible_or_404(model: type[T], ident: Any, can_view: Callable[[Any, T], bool]) -> T:
+    """The object, if it exists and the caller may see it; 404 either way otherwise, so the
+    answer does not tell an officer whether another unit's candidate exists."""
+    obj = db.session.get(model, ident) if 0 < ident <= MAX_ID else None
+    if obj is None:
+        not_found()
+    if not can_view(api_user(), obj):
+        _record_refusal(obj)
+        not_found()
+    return obj
+
+
+def invalid(field: str, message: str) -> NoReturn:
+    """422 for a body field that names something missing or out of sight (no hint which)."""
+    smorest_abort(422, message="Invalid input.", errors={field: [message]})
+
+
+@contextmanager
+def fields_named(mapping: dict[str, str]) -> Iterator[None]:
+    """Name a domain error's field as the API body does (the operations name form fields)."""
+    try:
+        yield
+    except DomainError as exc:
+        exc.api_field_names = mapping  # type: ignore[attr-defined]
+        raise
+
+
+def audit(action: str, target: Any = None, **details: Any) -> None:
+    """Record an API action by the token's owner in the request's transaction."""
+    audit_ops.record(
+        db.session, action, actor=api_user(), target=target, origin=origin(),
+        via="api", token_id=g.get("api_token_id"), **details,
+    )
+
+
+# --- paging and ETags ----------------------------------------------------------------------
+def paginate(query: sa.Select[Any], args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """One page of `query` as the list envelope, and a Link header with the neighbours."""
+    page, per_page = args["page"], args["per_page"]
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
+    links = {}
+    if page * per_page < total:
+        links["next"] = _page_url(page + 1)
+    if page > 1:
+        links["prev"] = _page_url(min(page - 1, max(1, -(-total // per_page))))
+    body = {"items": items, "page": page, "per_page": per_page, "total": total, "next": links.get("next")}
+    headers = {"Link": ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())} if links else {}
+    return body, headers
+
+
+def _page_url(page: int) -> str:
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(page)]
+    return f"{request.base_url}?{urlencode(args, doseq=True)}"
+
+
+def version_tag(obj: Any) -> dict[str, Any]:
+    """What an ETag is computed from: the row's identity and optimistic-lock `version`."""
+    return {"type": obj.__tablename__, "id": obj.id, "version": obj.version}
