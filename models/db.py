@@ -16,6 +16,7 @@ from sqlalchemy import (
     create_engine,
     event,
     literal,
+    type_coerce,
 )
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -142,7 +143,8 @@ class CodeList(TypeDecorator[list[str]]):
     class comparator_factory(String.Comparator):  # noqa: N801
         def has(self, code: str):  # type: ignore[no-untyped-def]
             """SQL: the list contains `code`."""
-            return self.expr.like(f"%,{code.strip().lower()},%")
+            # As plain text: the column's own type would split the pattern on its commas.
+            return type_coerce(self.expr, String()).like(f"%,{code.strip().lower()},%")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

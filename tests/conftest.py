@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -73,6 +74,8 @@ def test_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "RATELIMIT_ENABLED": False,
         "MAIL_BACKEND": "memory",
         "SERVER_NAME": "localhost",
+        # trained models go to a scratch folder, never into the checkout's instance/
+        "MODEL_DIR": os.path.join(tempfile.gettempdir(), f"iop-test-models-{os.getpid()}"),
         **overrides,
     }
 

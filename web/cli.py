@@ -118,12 +118,28 @@ def seed_demo_command(candidates: int, companies: int, seed: int) -> None:
         click.echo(f"Demo data created: {result.summary}.")
     else:
         click.echo("Demo data already present; nothing added.")
+    _ensure_active_ranker()
     click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
     users = db.session.scalars(
         sa.select(User).where(User.email.in_(result.login_emails)).order_by(User.role, User.email)
     )
     for user in users:
         click.echo(f"  {user.role.value:<16} {user.email}")
+
+
+def _ensure_active_ranker() -> None:
+    """The demo ships with a trained ranker: train one on the seeded history unless a model is
+    already active (so running seed-demo again adds no registry rows)."""
+    from models import RankerModel
+    from models.operations.ranker_registry import train_and_maybe_activate
+
+    if db.session.scalar(sa.select(RankerModel.id).where(RankerModel.active.is_(True))) is not None:
+        return
+    click.echo("Training the ranker on the demo history ...")
+    model = train_and_maybe_activate(db.session, current_app.config["MODEL_DIR"])
+    db.session.commit()
+    if model is not None and model.active:
+        click.echo(f"Ranker model {model.id} is active (trained on {model.n_history} proposals).")
 
 
 def register_cli(app: Flask) -> None:

@@ -18,6 +18,7 @@ from models.operations.spreadsheet import UploadStore, read_table, write_templat
 from ..config import INSTANCE_DIR
 from ..extensions import db
 from ..helpers import audit
+from ..i18n import error_message
 from .forms import ImportCommitForm, ImportForm
 
 TEMPLATE = "companies/import.html"
@@ -44,7 +45,7 @@ def upload_view() -> Any:
         preview = ops.preview_import(db.session, read_table(upload.filename, data))
     except DomainError as err:
         db.session.rollback()
-        form.file.errors = [err.message]
+        form.file.errors = [error_message(err)]
         return render_template(TEMPLATE, form=form), err.status
     db.session.rollback()  # a preview only reads
     token = uploads().save(data, owner_id=current_user.id, filename=upload.filename)
@@ -68,7 +69,7 @@ def commit_view() -> Any:
         db.session.rollback()
         page = render_template(
             TEMPLATE, form=ImportForm(formdata=None), preview=preview, commit_form=form, filename=meta["filename"],
-            commit_error=err.message,
+            commit_error=error_message(err),
         )
         return page, err.status
     audit("companies_imported", target_type="company", count=len(companies), skipped=len(preview.duplicates))

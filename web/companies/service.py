@@ -18,6 +18,7 @@ from models.operations.errors import DomainError
 
 from ..extensions import db
 from ..helpers import apply_domain_error, audit
+from ..i18n import error_message
 
 T = TypeVar("T")
 PER_PAGE = 25
@@ -32,7 +33,7 @@ def attempt(form: Any, action: Callable[[], T]) -> T | None:
     except DomainError as exc:
         db.session.rollback()
         if not apply_domain_error(form, exc):
-            form.form_errors.append(exc.message)
+            form.form_errors.append(error_message(exc))
         form.error_status = exc.status
         return None
     db.session.commit()

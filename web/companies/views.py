@@ -15,7 +15,8 @@ from sqlalchemy.orm import selectinload
 from models import Activity, Company, Contact, Offer, User, Visit
 from models.enums import Network, Role
 from models.operations import companies as ops
-from models.operations.reports import quarterly_report
+from models.operations.report_cache import cached_quarterly_report
+from models.operations.visits import CAPACITY_STATUSES
 
 from .. import permissions as perm
 from ..extensions import db
@@ -203,6 +204,32 @@ def offer_new(company_id: int):  # type: ignore[no-untyped-def]
     return render_offer_form(form, company, None, url_for("companies.detail", company_id=company.id))
 
 
+@bp.route("/erbjudanden/<int:offer_id>")
+def offer(offer_id: int):  # type: ignore[no-untyped-def]
+    """One offer: its facts, its places this quarter, its booked visits, and (for project leaders)
+    the candidates the matching recommends."""
+    offer = _offer_or_404(offer_id)
+    visits = db.session.scalars(
+        sa.select(Visit).where(Visit.offer_id == offer.id, Visit.visit_date >= dt.date.today())
+        .options(selectinload(Visit.candidate)).order_by(Visit.start_at).limit(100)
+    ).all()
+    quarter = ops.Quarter.of(dt.date.today())
+    used = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Visit).where(
+            Visit.offer_id == offer.id, Visit.status.in_(CAPACITY_STATUSES),
+            Visit.visit_date.between(quarter.start, quarter.end),
+        )
+    ) or 0
+    return render_template(
+        "companies/offer.html", offer=offer, visits=visits, quarter=quarter,
+        places_left=max(offer.capacity_per_quarter - used, 0),
+        languages=", ".join(ops.language_name(code) for code in offer.languages),
+        show_initials=perm.can_use_candidate_bank(current_user),
+        visit_endpoint="visits.show"
+        if "visits.show" in current_app.view_functions and perm.can_book_visits(current_user) else None,
+    )
+
+
 @bp.route("/erbjudanden/<int:offer_id>/andra", methods=["GET", "POST"])
 def offer_edit(offer_id: int):  # type: ignore[no-untyped-def]
     offer = _offer_or_404(offer_id)
@@ -252,7 +279,7 @@ def _reached_before(quarter: ops.Quarter) -> int | None:
     programme = ops.programme_for(db.session, quarter)
     if programme is None:
         return None
-    report = quarterly_report(db.session, programme)
+    report = cached_quarterly_report(db.session, programme)
     row = next((r for r in report.quarters if r.quarter == quarter.code), None)
     return row.cumulative_persons - row.new_persons if row is not None else None
 
@@ -265,7 +292,9 @@ bp.add_url_rule("/import/mall.<fmt>", "import_template", imports.template_view)
 
 # --- start-page panel -------------------------------------------------------------------------
 def _capacity_panel(user: Any) -> dict[str, Any]:
-    return {"report": ops.network_capacity(db.session, ops.Quarter.of(dt.date.today()))}
+    # The panel shows the totals only: the per-company, network and field rows are the page's.
+    quarter = ops.Quarter.of(dt.date.today())
+    return {"report": ops.CapacityReport(quarter, [], [], [], ops.capacity_totals(db.session, quarter))}
 
 
 register_panel(

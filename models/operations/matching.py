@@ -1,0 +1,772 @@
+"""Matching from the database: the matcher's interchange frames, who may be recommended,
+recommendations for an offer or a candidate, the exposure log, and the quarterly plan.
+
+Every frame is one aggregate query and goes through `matcher.io.validate_*`, the same checks a
+CSV file gets. Who may be recommended:
+
+* a candidate with consent in force for sharing with companies, an accepted or active referral
+  (not only closed, returned or unsent ones), and not anonymised;
+* for an offer, also not already proposed there (a live visit) and free on the day in question
+  (no live visit overlapping the offer's hours that day);
+* an offer that is active, at an active company, and not already proposed to the candidate.
+
+The caller adds what the user may see (`scope`, from web.permissions) and the filters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from matcher import Ranker, validate_candidates, validate_history, validate_offers
+from matcher import plan as plan_visits
+
+from ..candidates import Candidate, Referral, consent_in_force
+from ..companies import Company, Offer
+from ..enums import (
+    FIELD_SLUGS,
+    LIVE_VISIT_STATUSES,
+    WEEKDAYS,
+    ClosedOutcome,
+    CompanyStatus,
+    FollowUpResult,
+    ReferralStatus,
+)
+from ..enums import VisitStatus as S
+from ..followup import Feedback, FollowUp
+from ..system import Exposure
+from ..visits import Visit, VisitEvent
+from .companies import Quarter
+from .errors import N_, Message
+from .feedback import feedback_score_sql
+from .reports import MAX_SECONDS, MIN_SECONDS, duration_seconds
+from .visits import CAPACITY_STATUSES, STOCKHOLM, local_date, swedish_holiday
+
+#: How many entries of a shown list the exposure log keeps.
+EXPOSURE_TOP = 20
+#: Score bands in plain language: "very good" from 0.6, "good" from 0.4, otherwise "possible".
+#: Scores are the ranker's: the content score (a weighted share of what fits, 0–1) or, with a
+#: trained model, the estimated chance that the employer accepts and the visit goes well.
+BAND_THRESHOLDS: tuple[tuple[float, str], ...] = ((0.6, "very_good"), (0.4, "good"))
+LOWEST_BAND = "possible"
+#: Other candidates offered per plan row to swap in (the offer's best ones not in the plan).
+ALTERNATIVES = 5
+#: How far ahead the next suitable day of an offer is looked for.
+DAY_SEARCH_DAYS = 120
+FRAME_NAMES = {"candidates": "kandidater (databasen)", "offers": "erbjudanden (databasen)",
+               "history": "historik (databasen)"}
+
+# The history's outcome from the 6- or 3-month follow-up, else from how the referral closed.
+_FOLLOW_UP_OUTCOME = {FollowUpResult.JOB: "job", FollowUpResult.INTERNSHIP: "internship",
+                      FollowUpResult.STUDIES: "study"}
+_CLOSED_OUTCOME = {ClosedOutcome.JOB: "job", ClosedOutcome.INTERNSHIP: "internship", ClosedOutcome.STUDIES: "study"}
+# Statuses a visit only reaches after the employer said yes.
+_AFTER_ACCEPTANCE = (S.ACCEPTED, S.CONFIRMED, S.COMPLETED, S.NO_SHOW)
+
+
+def score_band(score: float) -> str:
+    """"very_good", "good" or "possible" (see BAND_THRESHOLDS)."""
+    for threshold, band in BAND_THRESHOLDS:
+        if score >= threshold:
+            return band
+    return LOWEST_BAND
+
+
+# --- eligibility as SQL ---------------------------------------------------------------------
+def eligible_candidates_sql() -> sa.ColumnElement[bool]:
+    """SQL on Candidate: may be recommended at all (consent, accepted/active referral, not anonymised)."""
+    return sa.and_(
+        Candidate.anonymised_at.is_(None),
+        consent_in_force(),
+        sa.exists().where(
+            Referral.candidate_id == Candidate.id,
+            Referral.status.in_((ReferralStatus.ACCEPTED, ReferralStatus.ACTIVE)),
+        ),
+    )
+
+
+def bookable_offers_sql() -> sa.ColumnElement[bool]:
+    """SQL on Offer: active, at an active company."""
+    return sa.and_(
+        Offer.active.is_(True),
+        Offer.company_id.in_(sa.select(Company.id).where(Company.status == CompanyStatus.ACTIVE)),
+    )
+
+
+def _proposed_to(offer_id: int) -> sa.ColumnElement[bool]:
+    """SQL on Candidate: holds a live visit at the offer."""
+    return sa.exists().where(
+        Visit.candidate_id == Candidate.id, Visit.offer_id == offer_id, Visit.status.in_(LIVE_VISIT_STATUSES)
+    )
+
+
+def _proposed_for(candidate_id: int) -> sa.ColumnElement[bool]:
+    """SQL on Offer: the candidate holds a live visit there."""
+    return sa.exists().where(
+        Visit.offer_id == Offer.id, Visit.candidate_id == candidate_id, Visit.status.in_(LIVE_VISIT_STATUSES)
+    )
+
+
+_LANGUAGE_CODE = re.compile(r"[a-z]{2}")
+
+
+def _speaks(column: Any, code: str) -> sa.ColumnElement[bool]:
+    """SQL: the CodeList column holds `code` (an ISO 639-1 code; anything else matches nothing)."""
+    if not _LANGUAGE_CODE.fullmatch(code):
+        return sa.false()
+    return column.has(code)
+
+
+def _at(day: dt.date, time: dt.time) -> dt.datetime:
+    return dt.datetime.combine(day, time, tzinfo=STOCKHOLM)
+
+
+def _busy_between(start: dt.datetime, end: dt.datetime) -> sa.ColumnElement[bool]:
+    """SQL on Candidate: holds a live visit overlapping [start, end)."""
+    return sa.exists().where(
+        Visit.candidate_id == Candidate.id,
+        Visit.status.in_(LIVE_VISIT_STATUSES),
+        Visit.start_at < end,
+        Visit.end_at > start,
+    )
+
+
+def candidate_problems(session: Session, candidate: Candidate) -> list[Message]:
+    """Why a candidate cannot be recommended (empty when they can), read fresh from the database."""
+    if candidate.anonymised_at is not None:
+        return [N_("Uppgifterna är avidentifierade.")]
+    problems = []
+    if session.scalar(sa.select(Candidate.id).where(Candidate.id == candidate.id, consent_in_force())) is None:
+        problems.append(N_("Det finns inget gällande samtycke till att dela uppgifter med företag."))
+    referral = sa.select(Referral.id).where(
+        Referral.candidate_id == candidate.id, Referral.status.in_((ReferralStatus.ACCEPTED, ReferralStatus.ACTIVE))
+    )
+    if session.scalar(referral.limit(1)) is None:
+        problems.append(N_("Det finns ingen antagen eller aktiv remiss (den kan vara avslutad eller återsänd)."))
+    return problems
+
+
+# --- interchange frames -----------------------------------------------------------------------
+def _vocabulary(column: Any) -> tuple[str, ...]:
+    return column.property.columns[0].type.vocabulary
+
+
+def _flag_lists(masks: pd.Series, vocabulary: Sequence[str]) -> list[list[str]]:
+    """FlagSet bit masks as lists of slugs, each distinct mask decoded once."""
+    bits = [(1 << i, slug) for i, slug in enumerate(vocabulary)]
+    values = masks.fillna(0).astype(np.int64)
+    decoded = {int(m): [slug for bit, slug in bits if int(m) & bit] for m in pd.unique(values)}
+    return [decoded[int(m)] for m in values]
+
+
+def _code_lists(texts: pd.Series) -> list[list[str]]:
+    """CodeList text (",sv,ar,") as lists of codes, each distinct text decoded once. A code that
+    is not ISO 639-1 (written past the forms) is left out rather than failing every list."""
+    values = texts.fillna("")
+    decoded = {t: [c for c in t.split(",") if _LANGUAGE_CODE.fullmatch(c)] for t in pd.unique(values)}
+    return [decoded[t] for t in values]
+
+
+def _place(raw: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Coordinates as floats; a half pair (the database allows it) counts as no place."""
+    both = raw["lat"].notna() & raw["lon"].notna()
+    return raw["lat"].where(both).astype(float), raw["lon"].where(both).astype(float)
+
+
+def _raw(column: Any, type_: Any, name: str) -> Any:
+    """The stored value without the column type's conversion (bit mask, code text, enum value)."""
+    return sa.type_coerce(column, type_).label(name)
+
+
+def _frame(session: Session, query: sa.Select[Any]) -> pd.DataFrame:
+    result = session.execute(query)
+    return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+
+def _candidate_profiles(session: Session) -> pd.DataFrame:
+    """Every candidate's profile in the interchange format, validated (one query)."""
+    query = sa.select(
+        Candidate.id,
+        _raw(Candidate.interests, sa.Integer(), "interests"),
+        Candidate.swedish_level,
+        _raw(Candidate.languages, sa.String(), "languages"),
+        _raw(Candidate.target_group, sa.String(), "target_group"),
+        _raw(Candidate.weekdays, sa.Integer(), "weekdays"),
+        Candidate.lat,
+        Candidate.lon,
+        Candidate.needs_accessible,
+    ).order_by(Candidate.id)
+    raw = _frame(session, query)
+    lat, lon = _place(raw)
+    frame = pd.DataFrame({
+        "candidate_id": raw["id"].astype(str),
+        "interests": _flag_lists(raw["interests"], _vocabulary(Candidate.interests)),
+        "swedish_level": raw["swedish_level"],
+        "languages": _code_lists(raw["languages"]),
+        "target_group": raw["target_group"],
+        "weekdays": _flag_lists(raw["weekdays"], _vocabulary(Candidate.weekdays)),
+        "lat": lat,
+        "lon": lon,
+        "needs_accessible": raw["needs_accessible"].astype(bool),
+    })
+    return validate_candidates(frame, FRAME_NAMES["candidates"])
+
+
+class ProfileCache:
+    """The validated profiles of all candidates, kept per database until a candidate row changes.
+
+    Profiles change seldom and validating ten thousand of them costs more than ranking them, so
+    they are rebuilt only when the table's signature (rows, highest id, latest update, sum of
+    row versions) moves. Who may be recommended is never cached: consent, referrals and visits
+    are asked for in every request.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[tuple[Any, ...], pd.DataFrame, pd.Index]] = {}
+
+    def get(self, session: Session) -> tuple[pd.DataFrame, pd.Index]:
+        """(profiles, their integer ids in the same order)."""
+        database = session.get_bind().url.render_as_string(hide_password=True)
+        signature = tuple(session.execute(sa.select(
+            sa.func.count(Candidate.id), sa.func.max(Candidate.id), sa.func.max(Candidate.updated_at),
+            sa.func.sum(Candidate.version),
+        )).one())
+        with self._lock:
+            entry = self._entries.get(database)
+            if entry is None or entry[0] != signature:
+                frame = _candidate_profiles(session)
+                entry = (signature, frame, pd.Index(frame["candidate_id"].astype(np.int64)))
+                self._entries[database] = entry
+            return entry[1], entry[2]
+
+
+PROFILES = ProfileCache()
+
+
+def candidates_frame(session: Session, *conditions: sa.ColumnElement[bool]) -> pd.DataFrame:
+    """Candidates matching `conditions` (all without any) in the interchange format, by id;
+    candidate_id is the database id as text."""
+    profiles, ids = PROFILES.get(session)
+    if not conditions:
+        return profiles
+    wanted = session.scalars(sa.select(Candidate.id).where(*conditions).order_by(Candidate.id)).all()
+    positions = ids.get_indexer(wanted)
+    return profiles.take(positions[positions >= 0]).reset_index(drop=True)
+
+
+def _taken(quarter: Quarter) -> sa.Subquery:
+    """Places used per offer in the quarter (live and completed visits)."""
+    return (
+        sa.select(Visit.offer_id, sa.func.count().label("n"))
+        .where(Visit.status.in_(CAPACITY_STATUSES), Visit.visit_date.between(quarter.start, quarter.end))
+        .group_by(Visit.offer_id)
+        .subquery("taken")
+    )
+
+
+def offers_frame(session: Session, quarter: Quarter, *conditions: sa.ColumnElement[bool]) -> pd.DataFrame:
+    """Offers matching `conditions`; `capacity` is what is left of the quarter's places. An offer
+    without coordinates of its own is placed at its company."""
+    taken = _taken(quarter)
+    own_place = Offer.lat.is_not(None)
+    query = (
+        sa.select(
+            Offer.id,
+            Offer.company_id,
+            _raw(Offer.field, sa.String(), "field"),
+            Offer.min_swedish_level,
+            _raw(Offer.languages, sa.String(), "languages"),
+            _raw(Offer.weekdays, sa.Integer(), "weekdays"),
+            sa.case((own_place, Offer.lat), else_=Company.lat).label("lat"),
+            sa.case((own_place, Offer.lon), else_=Company.lon).label("lon"),
+            Offer.accessible,
+            Offer.hours,
+            (Offer.capacity_per_quarter - sa.func.coalesce(taken.c.n, 0)).label("capacity"),
+        )
+        .join(Company, Company.id == Offer.company_id)
+        .outerjoin(taken, taken.c.offer_id == Offer.id)
+        .where(*conditions)
+        .order_by(Offer.id)
+    )
+    raw = _frame(session, query)
+    lat, lon = _place(raw)
+    frame = pd.DataFrame({
+        "offer_id": raw["id"].astype(str),
+        "company_id": raw["company_id"].astype(str),
+        "field": raw["field"],
+        "min_swedish_level": raw["min_swedish_level"],
+        "languages": _code_lists(raw["languages"]),
+        "weekdays": _flag_lists(raw["weekdays"], _vocabulary(Offer.weekdays)),
+        "lat": lat,
+        "lon": lon,
+        "accessible": raw["accessible"].astype(bool),
+        "hours": raw["hours"].astype(float),
+        "capacity": raw["capacity"].astype(np.int64).clip(lower=0),
+    })
+    return validate_offers(frame, FRAME_NAMES["offers"])
+
+
+def _outcomes(session: Session) -> dict[int, str]:
+    """Each candidate's known outcome: the latest follow-up's, else the closed referral's."""
+    outcome: dict[int, str] = {}
+    closed = session.execute(
+        sa.select(Referral.candidate_id, Referral.closed_outcome)
+        .where(Referral.status == ReferralStatus.CLOSED)
+        .order_by(Referral.closed_at.nulls_first(), Referral.id)
+    )
+    for candidate_id, result in closed:
+        outcome[candidate_id] = _CLOSED_OUTCOME.get(result, "none")
+    follow_ups = session.execute(sa.select(FollowUp.candidate_id, FollowUp.result).order_by(FollowUp.months))
+    for candidate_id, result in follow_ups:
+        outcome[candidate_id] = _FOLLOW_UP_OUTCOME.get(result, "none")
+    return outcome
+
+
+def history_frame(session: Session) -> pd.DataFrame:
+    """Every proposed visit as a history row: the employer's answer and the visit's outcome from
+    its status history, the workplace feedback as 1–5 (4 or more = good, the follow-up rule), and
+    the candidate's later outcome on completed visits."""
+    answered = (
+        sa.select(
+            VisitEvent.visit_id,
+            sa.func.max(sa.case((VisitEvent.to_status.in_(_AFTER_ACCEPTANCE), 1), else_=0)).label("accepted"),
+            sa.func.max(sa.case((VisitEvent.to_status == S.DECLINED, 1), else_=0)).label("declined"),
+        )
+        .group_by(VisitEvent.visit_id)
+        .subquery("answered")
+    )
+    query = (
+        sa.select(
+            Visit.candidate_id,
+            Visit.offer_id,
+            Visit.created_at,
+            _raw(Visit.status, sa.String(), "status"),
+            sa.func.coalesce(answered.c.accepted, 0).label("accepted"),
+            sa.func.coalesce(answered.c.declined, 0).label("declined"),
+            feedback_score_sql().label("feedback"),
+        )
+        .outerjoin(answered, answered.c.visit_id == Visit.id)
+        .outerjoin(Feedback, Feedback.visit_id == Visit.id)
+        .order_by(Visit.id)
+    )
+    raw = _frame(session, query)
+    status = raw["status"].astype(str)
+    accepted = (raw["accepted"].astype(int) > 0) | status.isin([s.value for s in _AFTER_ACCEPTANCE])
+    declined = ~accepted & ((raw["declined"].astype(int) > 0) | (status == S.DECLINED.value))
+    response = np.select([accepted, declined], ["accepted", "declined"], "none")
+    # A visit can only be held, missed or cancelled after the employer said yes (the contract).
+    visit_status = np.where(accepted & status.isin(["completed", "no_show", "cancelled"]), status, "none")
+    completed = visit_status == "completed"
+    outcomes = _outcomes(session)
+    proposed_on = pd.to_datetime(raw["created_at"], utc=True).dt.tz_convert(STOCKHOLM).dt.tz_localize(None)
+    frame = pd.DataFrame({
+        "candidate_id": raw["candidate_id"].astype(str),
+        "offer_id": raw["offer_id"].astype(str),
+        "proposed_on": proposed_on.dt.normalize().astype("datetime64[ns]"),
+        "employer_response": response,
+        "visit_status": visit_status,
+        "feedback": pd.array(np.where(completed, raw["feedback"], None), dtype="Int64"),
+        "outcome": [outcomes.get(c, "") if done else ""
+                    for c, done in zip(raw["candidate_id"], completed, strict=True)],
+    })
+    return validate_history(frame, FRAME_NAMES["history"])
+
+
+def training_frames(session: Session, quarter: Quarter) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Everything the ranker learns from: all candidates and offers (history refers to people who
+    have left and offers that are paused) and every proposal."""
+    return candidates_frame(session), offers_frame(session, quarter), history_frame(session)
+
+
+# --- recommendations ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Filters:
+    """What the project leader narrows a list by; blank means no filter."""
+
+    text: str = ""
+    area: str = ""  # candidates: their area
+    field: str = ""  # offers: occupational field
+    weekday: str = ""
+    language: str = ""
+
+    def candidate_conditions(self) -> list[sa.ColumnElement[bool]]:
+        conditions = []
+        for word in self.text.split():
+            conditions.append(sa.or_(Candidate.first_name.icontains(word, autoescape=True),
+                                     Candidate.last_name.icontains(word, autoescape=True)))
+        if self.area:
+            conditions.append(Candidate.area == self.area)
+        if self.weekday in WEEKDAYS:
+            conditions.append(Candidate.weekdays.has(self.weekday))
+        if self.language:
+            conditions.append(_speaks(Candidate.languages, self.language))
+        return conditions
+
+    def offer_conditions(self) -> list[sa.ColumnElement[bool]]:
+        conditions = []
+        for word in self.text.split():
+            conditions.append(sa.or_(
+                Offer.title.icontains(word, autoescape=True),
+                Offer.company_id.in_(sa.select(Company.id).where(Company.name.icontains(word, autoescape=True))),
+            ))
+        if self.field in FIELD_SLUGS:
+            conditions.append(Offer.field == self.field)
+        if self.weekday in WEEKDAYS:
+            conditions.append(Offer.weekdays.has(self.weekday))
+        if self.language:
+            conditions.append(_speaks(Offer.languages, self.language))
+        return conditions
+
+
+@dataclass(frozen=True)
+class ScoringModel:
+    """The ranker to score with: the active trained model, or the content score with `notice`
+    saying why (no model, or the model file could not be used)."""
+
+    ranker: Ranker
+    model_id: Optional[int] = None
+    notice: Optional[Message] = None
+
+
+NO_MODEL_NOTICE = N_("Ingen tränad modell är aktiv – förslagen bygger på innehållsmatchning.")
+
+
+def content_only(notice: Optional[Message] = NO_MODEL_NOTICE) -> ScoringModel:
+    return ScoringModel(Ranker(), None, notice)
+
+
+@dataclass
+class Recommended:
+    id: int  # the candidate's id on an offer's list, the offer's on a candidate's
+    score: float
+    reasons: list[str]
+
+    @property
+    def band(self) -> str:
+        return score_band(self.score)
+
+
+@dataclass
+class Recommendations:
+    items: list[Recommended] = field(default_factory=list)
+    ranked: int = 0  # how many could be recommended (all were ranked, the best are shown)
+    day: Optional[dt.date] = None
+    model_id: Optional[int] = None
+    notice: Optional[Message] = None  # about the model
+    empty: Optional[Message] = None  # why nothing can be shown
+    problems: list[Message] = field(default_factory=list)  # what stops the candidate, if anything
+
+    def exposure_list(self) -> list[list[float]]:
+        """[[id, score], ...] of the first EXPOSURE_TOP, compact for the exposure log."""
+        return [[item.id, round(item.score, 4)] for item in self.items[:EXPOSURE_TOP]]
+
+
+def _items(top: pd.DataFrame, id_column: str) -> list[Recommended]:
+    return [
+        Recommended(int(key), float(score), list(reasons))
+        for key, score, reasons in zip(top[id_column], top["score"], top["reasons"], strict=True)
+    ]
+
+
+def _day_counts(session: Session, offer: Offer, first: dt.date, last: dt.date) -> dict[dt.date, int]:
+    rows = session.execute(
+        sa.select(Visit.visit_date, sa.func.count())
+        .where(Visit.offer_id == offer.id, Visit.status.in_(CAPACITY_STATUSES), Visit.visit_date.between(first, last))
+        .group_by(Visit.visit_date)
+    )
+    return {day: count for day, count in rows}
+
+
+def suitable_days(
+    offer: Offer, first: dt.date, last: dt.date, taken: dict[dt.date, int], prefer: Iterable[str] = ()
+) -> Iterable[dt.date]:
+    """Days from `first` to `last` the offer receives visits on, that are not public holidays and
+    still have a place (`taken` counts the places used per day); days in `prefer` (weekday
+    slugs, e.g. the candidate's) first."""
+    days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    days = [d for d in days if WEEKDAYS[d.weekday()] in offer.weekdays and swedish_holiday(d) is None
+            and taken.get(d, 0) < offer.capacity_per_day]
+    preferred = set(prefer)
+    return sorted(days, key=lambda d: (WEEKDAYS[d.weekday()] not in preferred, d))
+
+
+def next_offer_day(session: Session, offer: Offer, today: dt.date) -> Optional[dt.date]:
+    """The offer's next day (from tomorrow) with a free place, or None within DAY_SEARCH_DAYS."""
+    first, last = today + dt.timedelta(days=1), today + dt.timedelta(days=DAY_SEARCH_DAYS)
+    return next(iter(suitable_days(offer, first, last, _day_counts(session, offer, first, last))), None)
+
+
+def visit_times(offer: Offer, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The offer's usual visit on `day`: from the window's start, for the offer's hours."""
+    start = _at(day, offer.window_start)
+    end = min(start + dt.timedelta(hours=float(offer.hours)), _at(day, offer.window_end))
+    return start, end
+
+
+def recommend_for_offer(
+    session: Session,
+    offer: Offer,
+    *,
+    model: Optional[ScoringModel] = None,
+    scope: Optional[sa.ColumnElement[bool]] = None,
+    filters: Filters = Filters(),
+    day: Optional[dt.date] = None,
+    limit: int = EXPOSURE_TOP,
+    today: Optional[dt.date] = None,
+) -> Recommendations:
+    """The best candidates for `offer` who are free on `day` (default: the offer's next day
+    with a place). One query for the candidates, one for the offer, one vectorised scoring."""
+    model = model or content_only()
+    today = today or local_date(dt.datetime.now(dt.UTC))
+    result = Recommendations(model_id=model.model_id, notice=model.notice)
+    if not offer.active or offer.company.status != CompanyStatus.ACTIVE:
+        result.empty = N_("Erbjudandet är pausat eller företaget är inte aktivt, så ingen föreslås.")
+        return result
+    result.day = day or next_offer_day(session, offer, today)
+    conditions = [eligible_candidates_sql(), ~_proposed_to(offer.id), *filters.candidate_conditions()]
+    if result.day is not None:
+        conditions.append(~_busy_between(_at(result.day, offer.window_start), _at(result.day, offer.window_end)))
+    if scope is not None:
+        conditions.append(scope)
+    candidates = candidates_frame(session, *conditions)
+    result.ranked = len(candidates)
+    if candidates.empty:
+        result.empty = N_("Ingen kandidat kan föreslås: ingen med samtycke och antagen eller aktiv remiss är ledig "
+                          "den dagen utan att redan vara föreslagen hit (eller så stämmer ingen med filtret).")
+        return result
+    offers = offers_frame(session, Quarter.of(result.day or today), Offer.id == offer.id)
+    top = model.ranker.rank_candidates(candidates, offers, str(offer.id), limit=limit)
+    result.items = _items(top, "candidate_id")
+    return result
+
+
+def recommend_for_candidate(
+    session: Session,
+    candidate: Candidate,
+    *,
+    model: Optional[ScoringModel] = None,
+    scope: Optional[sa.ColumnElement[bool]] = None,
+    filters: Filters = Filters(),
+    day: Optional[dt.date] = None,
+    limit: int = EXPOSURE_TOP,
+    today: Optional[dt.date] = None,
+) -> Recommendations:
+    """The best bookable offers for `candidate` not already proposed to them; with `day`, only
+    offers open that weekday whose hours do not clash with the candidate's visits that day."""
+    model = model or content_only()
+    today = today or local_date(dt.datetime.now(dt.UTC))
+    result = Recommendations(model_id=model.model_id, notice=model.notice, day=day)
+    result.problems = candidate_problems(session, candidate)
+    if result.problems:
+        result.empty = N_("Deltagaren kan inte få förslag just nu.")
+        return result
+    conditions = [bookable_offers_sql(), ~_proposed_for(candidate.id), *filters.offer_conditions()]
+    if day is not None:
+        conditions.append(Offer.weekdays.has(WEEKDAYS[day.weekday()]))
+        busy = session.execute(
+            sa.select(Visit.start_at, Visit.end_at).where(
+                Visit.candidate_id == candidate.id, Visit.status.in_(LIVE_VISIT_STATUSES), Visit.visit_date == day
+            )
+        )
+        for start, end in busy:
+            local_start, local_end = start.astimezone(STOCKHOLM).time(), end.astimezone(STOCKHOLM).time()
+            conditions.append(sa.or_(Offer.window_end <= local_start, Offer.window_start >= local_end))
+    if scope is not None:
+        conditions.append(scope)
+    offers = offers_frame(session, Quarter.of(day or today), *conditions)
+    result.ranked = len(offers)
+    if offers.empty:
+        result.empty = N_("Inget erbjudande kan föreslås: inga aktiva erbjudanden som inte redan är föreslagna "
+                          "passar (eller så stämmer inget med filtret).")
+        return result
+    candidates = candidates_frame(session, Candidate.id == candidate.id)
+    top = model.ranker.rank_offers(candidates, offers, str(candidate.id), limit=limit)
+    result.items = _items(top, "offer_id")
+    return result
+
+
+# --- the exposure log ----------------------------------------------------------------------------
+def record_exposure(
+    session: Session, *, user_id: Optional[int], context: str, context_id: int, shown: Recommendations
+) -> Exposure:
+    """Log a list that was shown: who looked, at what, the ranked ids and scores, which model."""
+    if context not in ("offer", "candidate"):
+        raise ValueError(f"unknown exposure context {context!r}")
+    exposure = Exposure(user_id=user_id, context=context, context_id=context_id, model_id=shown.model_id,
+                        ranked=shown.exposure_list(), proposed_ids=[])
+    session.add(exposure)
+    session.flush()
+    return exposure
+
+
+def record_proposal(session: Session, exposure: Exposure, visit: Visit) -> bool:
+    """Note on the list that `visit` was proposed from it: the user who saw the list proposed a
+    pair it ranked. False (nothing noted) for any other visit."""
+    listed = {int(entry[0]) for entry in exposure.ranked}
+    if exposure.user_id is None or exposure.user_id != visit.proposed_by_id:
+        return False
+    if exposure.context == "offer" and exposure.context_id == visit.offer_id:
+        item = visit.candidate_id
+    elif exposure.context == "candidate" and exposure.context_id == visit.candidate_id:
+        item = visit.offer_id
+    else:
+        return False
+    if item not in listed:
+        return False
+    if item not in exposure.proposed_ids:
+        exposure.proposed_ids = [*exposure.proposed_ids, item]  # a new list: JSON changes are noticed
+        session.flush()
+    return True
+
+
+# --- the quarterly plan --------------------------------------------------------------------------
+@dataclass
+class PlanRow:
+    candidate_id: int
+    offer_id: int
+    score: float
+    reasons: list[str]
+    day: Optional[dt.date]  # None when no suitable day is left in the quarter
+    start: Optional[dt.datetime]
+    end: Optional[dt.datetime]
+    new_person: bool  # never had a visit that counts toward the goal
+    p_success: Optional[float] = None  # the model's chance of acceptance and a good visit
+
+    @property
+    def band(self) -> str:
+        return score_band(self.score)
+
+
+@dataclass
+class QuarterPlan:
+    quarter: Quarter
+    fair: bool
+    rows: list[PlanRow] = field(default_factory=list)
+    candidates: int = 0  # who could be planned
+    places: int = 0  # places left at the offers
+    expected_successes: Optional[float] = None  # None while the content score ranks alone
+    new_persons: int = 0
+    expected_new_persons: Optional[float] = None
+    group_counts: dict[str, int] = field(default_factory=dict)
+    alternatives: dict[int, list[int]] = field(default_factory=dict)  # per offer: candidates to swap in
+    infeasible_groups: list[str] = field(default_factory=list)
+    model_id: Optional[int] = None
+    notice: Optional[Message] = None
+    empty: Optional[Message] = None
+
+
+def counted_candidate_ids(session: Session) -> set[int]:
+    """Candidates with a visit that counts toward the goal (completed, 4–8 hours as held)."""
+    held = duration_seconds(Visit.actual_start, Visit.actual_end)
+    return set(session.scalars(
+        sa.select(Visit.candidate_id).where(Visit.status == S.COMPLETED, held >= MIN_SECONDS, held <= MAX_SECONDS)
+        .distinct()
+    ))
+
+
+def _quarter_day_counts(session: Session, quarter: Quarter) -> dict[int, dict[dt.date, int]]:
+    """Places used per offer and day in the quarter."""
+    rows = session.execute(
+        sa.select(Visit.offer_id, Visit.visit_date, sa.func.count())
+        .where(Visit.status.in_(CAPACITY_STATUSES), Visit.visit_date.between(quarter.start, quarter.end))
+        .group_by(Visit.offer_id, Visit.visit_date)
+    )
+    taken: dict[int, dict[dt.date, int]] = {}
+    for offer_id, day, count in rows:
+        taken.setdefault(offer_id, {})[day] = count
+    return taken
+
+
+def plan_quarter(
+    session: Session,
+    quarter: Quarter,
+    *,
+    model: Optional[ScoringModel] = None,
+    fair: bool = True,
+    scope: Optional[sa.ColumnElement[bool]] = None,
+    today: Optional[dt.date] = None,
+) -> QuarterPlan:
+    """The plan with the most expected successes within the quarter's free places: one visit per
+    candidate, at most the places left per offer, each target group its share when `fair`. Each
+    row gets the offer's next suitable day in the quarter (the candidate's weekdays first)."""
+    model = model or content_only()
+    today = today or local_date(dt.datetime.now(dt.UTC))
+    result = QuarterPlan(quarter, fair, model_id=model.model_id, notice=model.notice)
+    first = max(quarter.start, today + dt.timedelta(days=1))
+    if first > quarter.end:
+        result.empty = N_("Kvartalet har redan passerat. Välj det pågående kvartalet eller ett senare.")
+        return result
+    booked_in_quarter = sa.exists().where(
+        Visit.candidate_id == Candidate.id, Visit.status.in_(LIVE_VISIT_STATUSES),
+        Visit.visit_date.between(quarter.start, quarter.end),
+    )
+    conditions = [eligible_candidates_sql(), ~booked_in_quarter]
+    if scope is not None:
+        conditions.append(scope)
+    candidates = candidates_frame(session, *conditions)
+    offers = offers_frame(session, quarter, bookable_offers_sql())
+    offers = offers[offers["capacity"] > 0].reset_index(drop=True)
+    result.candidates, result.places = len(candidates), int(offers["capacity"].sum())
+    if offers.empty:
+        result.empty = N_("Det finns inga lediga platser i kvartalet: de aktiva erbjudandena är fullbokade "
+                          "(eller så finns inga aktiva erbjudanden).")
+        return result
+    if candidates.empty:
+        result.empty = N_("Ingen kandidat kan planeras: alla med samtycke och antagen eller aktiv remiss har "
+                          "redan ett besök bokat i kvartalet (eller så finns ingen).")
+        return result
+    scores = model.ranker.predict_all(candidates, offers)
+    planned = plan_visits(candidates, offers, scores[["candidate_id", "offer_id", "score"]], fair=fair)
+    result.group_counts, result.infeasible_groups = planned.group_counts, planned.infeasible_groups
+    chosen = planned.plan[["candidate_id", "offer_id"]].merge(scores, on=["candidate_id", "offer_id"], how="left")
+    result.rows = _dated_rows(session, quarter, first, chosen, candidates, counted_candidate_ids(session))
+    result.alternatives = _alternatives(scores, set(planned.plan["candidate_id"]))
+    _sum_up(result)
+    return result
+
+
+def _alternatives(scores: pd.DataFrame, planned: set[str]) -> dict[int, list[int]]:
+    """Each offer's best candidates who are not in the plan."""
+    others = scores[~scores["candidate_id"].isin(planned) & (scores["score"] > 0)]
+    best = others.sort_values(["offer_id", "score"], ascending=[True, False], kind="stable")
+    best = best.groupby("offer_id", sort=False).head(ALTERNATIVES)
+    return {int(offer): [int(c) for c in group["candidate_id"]] for offer, group in best.groupby("offer_id")}
+
+
+def _dated_rows(
+    session: Session, quarter: Quarter, first: dt.date, chosen: pd.DataFrame, candidates: pd.DataFrame,
+    counted: set[int],
+) -> list[PlanRow]:
+    offers = {o.id: o for o in session.scalars(sa.select(Offer).where(Offer.id.in_(chosen["offer_id"].astype(int))))}
+    weekdays = dict(zip(candidates["candidate_id"].astype(int), candidates["weekdays"], strict=True))
+    taken = _quarter_day_counts(session, quarter)
+    rows = []
+    chosen = chosen.assign(p=chosen["p_accept"] * chosen["p_success"]).sort_values("score", ascending=False)
+    for entry in chosen.itertuples():  # the best pairs get the earliest days
+        offer, candidate_id = offers[int(entry.offer_id)], int(entry.candidate_id)
+        used = taken.setdefault(offer.id, {})
+        day = next(iter(suitable_days(offer, first, quarter.end, used, weekdays[candidate_id])), None)
+        start, end = visit_times(offer, day) if day else (None, None)
+        if day is not None:
+            used[day] = used.get(day, 0) + 1
+        rows.append(PlanRow(candidate_id, offer.id, float(entry.score), list(entry.reasons), day, start, end,
+                            candidate_id not in counted, None if np.isnan(entry.p) else float(entry.p)))
+    return sorted(rows, key=lambda r: (r.offer_id, -r.score))
+
+
+def _sum_up(result: QuarterPlan) -> None:
+    result.new_persons = sum(row.new_person for row in result.rows)
+    known = [row.p_success for row in result.rows if row.p_success is not None]
+    if result.rows and len(known) == len(result.rows):
+        result.expected_successes = float(sum(known))
+        result.expected_new_persons = float(sum(row.p_success or 0 for row in result.rows if row.new_person))

@@ -1,0 +1,2 @@
+"""Matching: recommendations on offer and candidate pages, the quarterly planner, the ranker
+model registry and the fairness audit."""

@@ -1,0 +1,244 @@
+"""Matching on the web side: the active model shared by the requests of a process, the
+recommendation panels with their exposure log, noting a proposal made from a list, and turning
+chosen plan rows into proposals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from flask import Response, current_app, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from models import Candidate, Exposure, Offer, Visit
+from models.enums import VisitStatus
+from models.operations import matching as ops
+from models.operations.companies import Quarter
+from models.operations.errors import DomainError
+from models.operations.ranker_registry import ActiveModelCache
+from models.operations.visits import STOCKHOLM, local_date
+
+from .. import permissions as perm
+from ..extensions import db
+from ..helpers import audit
+from ..i18n import error_message
+from ..visits import service as visit_service
+
+log = logging.getLogger(__name__)
+
+#: Rows on the offer and candidate pages; the full list page shows ops.EXPOSURE_TOP.
+PANEL_ROWS = 10
+RECHECK_SECONDS = 30.0
+
+
+def today() -> dt.date:
+    return local_date(dt.datetime.now(dt.UTC))
+
+
+def active_model() -> ops.ScoringModel:
+    """The active model (or the content score with a notice), cached for the process."""
+    cache = current_app.extensions.setdefault("ranker_cache", ActiveModelCache())
+    return cache.get(db.session, current_app.config["MODEL_DIR"],
+                     current_app.config.get("RANKER_RECHECK_SECONDS", RECHECK_SECONDS))
+
+
+def invalidate_model_cache() -> None:
+    cache = current_app.extensions.get("ranker_cache")
+    if cache is not None:
+        cache.invalidate()
+
+
+# --- recommendations --------------------------------------------------------------------------
+@dataclass
+class Panel:
+    """A shown recommendation list with what its rows refer to, loaded in one query."""
+
+    context: str  # "offer": candidates for an offer; "candidate": offers for a candidate
+    subject: Any
+    recommendations: ops.Recommendations
+    rows: list[tuple[ops.Recommended, Any]] = field(default_factory=list)
+    exposure_id: Optional[int] = None
+    places: dict[int, int] = field(default_factory=dict)  # offers: places left this quarter
+    can_book: bool = False  # the one-click proposal (the visits area's booking form)
+    can_open_offers: bool = False  # offer titles link to the offer page
+
+    def book_url_args(self, item: ops.Recommended) -> dict[str, Any]:
+        """The booking form's address arguments for a row (the list is noted on it)."""
+        pair = {"candidate": item.id, "offer": self.subject.id} if self.context == "offer" else {
+            "candidate": self.subject.id, "offer": item.id}
+        return {**pair, "exposure": self.exposure_id} if self.exposure_id else pair
+
+
+def recommend_for_offer(
+    offer: Offer, limit: int = ops.EXPOSURE_TOP, user: Any = None, *, filters: ops.Filters = ops.Filters(),
+    day: Optional[dt.date] = None,
+) -> ops.Recommendations:
+    """Ranked candidates for `offer` with the active model, limited to those `user` may see
+    (the entry point the benchmark measures)."""
+    scope = perm.candidate_scope(user) if user is not None else None
+    return ops.recommend_for_offer(db.session, offer, model=active_model(), scope=scope, filters=filters, day=day,
+                                   limit=limit, today=today())
+
+
+def recommend_for_candidate(
+    candidate: Candidate, limit: int = ops.EXPOSURE_TOP, user: Any = None, *,
+    filters: ops.Filters = ops.Filters(), day: Optional[dt.date] = None,
+) -> ops.Recommendations:
+    scope = perm.offer_scope(user) if user is not None else None
+    return ops.recommend_for_candidate(db.session, candidate, model=active_model(), scope=scope, filters=filters,
+                                       day=day, limit=limit, today=today())
+
+
+def _log_exposure(user: Any, context: str, context_id: int, shown: ops.Recommendations) -> Optional[int]:
+    """Log the list in a transaction of its own, so the log holds what was shown even when the
+    page is drawn after its own commit (the candidate page) or fails later."""
+    if not shown.items:
+        return None
+    session = current_app.extensions["database"].factory()
+    try:
+        exposure = ops.record_exposure(session, user_id=user.id, context=context, context_id=context_id, shown=shown)
+        session.commit()
+        return exposure.id
+    finally:
+        session.close()
+
+
+def _links(user: Any) -> dict[str, bool]:
+    return {
+        "can_book": "visits.new" in current_app.view_functions and perm.can_book_visits(user),
+        "can_open_offers": "companies.offer" in current_app.view_functions and perm.can_manage_companies(user),
+    }
+
+
+def offer_panel(offer: Offer, user: Any, *, filters: ops.Filters = ops.Filters(), day: Optional[dt.date] = None,
+                limit: int = PANEL_ROWS) -> Optional[Panel]:
+    """Candidates for the offer page, logged; None for a user who does not match."""
+    if not perm.can_use_matching(user):
+        return None
+    shown = recommend_for_offer(offer, limit, user, filters=filters, day=day)
+    ids = [item.id for item in shown.items]
+    people = {c.id: c for c in db.session.scalars(sa.select(Candidate).where(Candidate.id.in_(ids)))}
+    panel = Panel("offer", offer, shown, [(item, people[item.id]) for item in shown.items if item.id in people],
+                  **_links(user))
+    panel.exposure_id = _log_exposure(user, "offer", offer.id, shown)
+    return panel
+
+
+def candidate_panel(candidate: Candidate, user: Any, *, filters: ops.Filters = ops.Filters(),
+                    day: Optional[dt.date] = None, limit: int = PANEL_ROWS) -> Optional[Panel]:
+    """Offers for the candidate page, logged; None for a user who does not match."""
+    if not perm.can_use_matching(user):
+        return None
+    shown = recommend_for_candidate(candidate, limit, user, filters=filters, day=day)
+    offers = {o.id: o for o in db.session.scalars(
+        sa.select(Offer).where(Offer.id.in_([i.id for i in shown.items])).options(selectinload(Offer.company)))}
+    panel = Panel("candidate", candidate, shown, [(item, offers[item.id]) for item in shown.items if item.id in offers],
+                  **_links(user))
+    panel.places = places_left(list(offers), Quarter.of(shown.day or today()))
+    panel.exposure_id = _log_exposure(user, "candidate", candidate.id, shown)
+    return panel
+
+
+def places_left(offer_ids: list[int], quarter: Quarter) -> dict[int, int]:
+    if not offer_ids:
+        return {}
+    frame = ops.offers_frame(db.session, quarter, Offer.id.in_(offer_ids))
+    return dict(zip(frame["offer_id"].astype(int), frame["capacity"].astype(int), strict=True))
+
+
+def page_candidate_panel(candidate: Candidate) -> Optional[Panel]:
+    """For the candidate page's include (the candidate area's view knows nothing of matching)."""
+    return candidate_panel(candidate, current_user)
+
+
+def page_offer_panel(offer: Offer) -> Optional[Panel]:
+    return offer_panel(offer, current_user)
+
+
+# --- a proposal made from a list ---------------------------------------------------------------------
+def note_proposal_from_list(response: Response) -> Response:
+    """After the booking form opened from a list (its address carries `exposure`) booked the
+    proposal, note it on that list. The booking form posts to its own address, so the list's
+    id comes along; the booking itself is the visits area's and is already committed."""
+    if request.endpoint != "visits.new" or request.method != "POST" or response.status_code not in (302, 303):
+        return response
+    exposure_id = request.args.get("exposure", type=int)
+    if exposure_id is None or not current_user.is_authenticated:
+        return response
+    try:
+        exposure = db.session.get(Exposure, exposure_id)
+        visit = db.session.scalar(
+            sa.select(Visit).where(
+                Visit.proposed_by_id == current_user.id, Visit.status == VisitStatus.PROPOSED,
+                Visit.candidate_id == request.form.get("candidate", type=int),
+                Visit.offer_id == request.form.get("offer", type=int),
+            ).order_by(Visit.id.desc()).limit(1)
+        )
+        if exposure is not None and visit is not None and ops.record_proposal(db.session, exposure, visit):
+            db.session.commit()
+    except sa.exc.SQLAlchemyError:  # the booking stands; only the note on the list is lost
+        db.session.rollback()
+        log.exception("noting proposal on exposure %s failed", exposure_id)
+    return response
+
+
+# --- plan rows into proposals ------------------------------------------------------------------------
+@dataclass
+class ChosenRow:
+    offer_id: int
+    candidate_id: Optional[int]
+    day: Optional[dt.date]
+    start: Optional[dt.time]
+
+
+@dataclass
+class ProposalResult:
+    row: ChosenRow
+    offer: Optional[Offer]
+    candidate: Optional[Candidate]
+    visit: Optional[Visit] = None
+    error: Optional[str] = None
+
+
+def _row_problem(row: ChosenRow, offer: Optional[Offer], candidate: Optional[Candidate], seen: set[int],
+                 user: Any) -> Optional[str]:
+    if offer is None or candidate is None:
+        return _("Erbjudandet eller deltagaren finns inte längre.")
+    if not perm.can_view_candidate(user, candidate):
+        return _("Du kan inte boka den deltagaren.")
+    if candidate.id in seen:
+        return _("Deltagaren finns redan på en annan rad. En plan ger varje deltagare ett besök.")
+    if row.day is None or row.start is None:
+        return _("Ange dag och starttid för besöket.")
+    return None
+
+
+def create_proposals(rows: list[ChosenRow], user: Any) -> list[ProposalResult]:
+    """Propose every chosen row through the normal booking (capacity, overlaps, holidays, and
+    the email to the supervisor). Each proposal is its own transaction: a row that fails shows
+    why and undoes nothing that succeeded."""
+    results: list[ProposalResult] = []
+    seen: set[int] = set()
+    for row in rows:
+        offer = db.session.get(Offer, row.offer_id)
+        candidate = db.session.get(Candidate, row.candidate_id) if row.candidate_id else None
+        result = ProposalResult(row, offer, candidate)
+        result.error = _row_problem(row, offer, candidate, seen, user)
+        if result.error is None and offer is not None and candidate is not None and row.day and row.start:
+            start = dt.datetime.combine(row.day, row.start, tzinfo=STOCKHOLM)
+            end = start + dt.timedelta(hours=float(offer.hours))
+            try:
+                result.visit = visit_service.propose_visit(offer, candidate, start, end, by=user)
+                audit("visit_proposed", result.visit)
+                db.session.commit()
+                seen.add(candidate.id)
+            except DomainError as exc:
+                db.session.rollback()
+                result.error = error_message(exc)
+        results.append(result)
+    return results
