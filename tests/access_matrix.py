@@ -41,6 +41,10 @@ ROLES = (ANONYMOUS, ADMIN, PL, WO, EMPLOYER, STEERING)
 Args = Callable[[Factory, Optional[User]], dict[str, Any]]
 
 
+# API data endpoints: no role gets in with a browser session (bearer tokens only).
+BY_TOKEN_ONLY: frozenset[str] = frozenset()
+
+
 def only(*roles: str) -> frozenset[str]:
     return frozenset(roles)
 
@@ -260,6 +264,7 @@ EXPECTED: dict[str, Route] = {
     "main.healthz": Route(EVERYONE),
     "main.set_language": Route(EVERYONE, method="POST"),
     "main.help_index": Route(EVERYONE),
+    "main.guide": Route(EVERYONE, args=lambda make, me: {"lang": "sv", "name": "employer"}),
     "main.accessibility": Route(EVERYONE),
     # administration: accounts and the audit trail
     "admin.users": Route(only(ADMIN)),
@@ -294,6 +299,7 @@ EXPECTED: dict[str, Route] = {
     "companies.contact_form": Route(only(PL, ADMIN), args=a_contact),
     "companies.contact_delete": Route(only(PL, ADMIN), args=a_contact, method="POST"),
     "companies.offer_new": Route(only(PL, ADMIN), args=a_company),
+    "companies.offer": Route(only(PL, ADMIN), args=an_offer),
     "companies.offer_edit": Route(only(PL, ADMIN), args=an_offer),
     "companies.offer_toggle": Route(only(PL, ADMIN), args=an_offer, method="POST"),
     "companies.import_upload": Route(only(PL, ADMIN)),
@@ -354,8 +360,54 @@ EXPECTED: dict[str, Route] = {
     "feedback.participant_part": Route(only(PL, WO), args=a_completed_visit),
     "followups.index": Route(only(WO)),
     "followups.record": Route(only(WO), args=a_follow_up),
+    # matching: lists and the planner for project leaders; models for PL and admins; the audit also for steering
+    "matching.offer_recommendations": Route(only(PL), args=an_offer),
+    "matching.candidate_recommendations": Route(only(PL), args=a_candidate),
+    "matching.plan": Route(only(PL)),
+    "matching.plan_create": Route(only(PL), method="POST"),
+    "matching.models": Route(only(PL, ADMIN)),
+    "matching.fairness": Route(only(PL, ADMIN, STEERING)),
+    "matching.fairness_export": Route(only(PL, ADMIN, STEERING)),
     # personal API tokens: everyone their own; all tokens for admins
     "tokens.index": Route(LOGGED_IN),
     "tokens.all_tokens": Route(only(ADMIN)),
     "tokens.revoke": Route(only(ADMIN), args=someone_elses_api_token, method="POST"),
+    # the JSON API: its description is public; every data endpoint takes a bearer token only, so a
+    # logged-in browser (a session cookie) is refused for every role. Role by role with tokens:
+    # tests/test_api_*.py.
+    "api-docs.openapi_json": Route(EVERYONE),
+    "api_reference.reference": Route(EVERYONE),
+    **{
+        endpoint: Route(BY_TOKEN_ONLY, args=args, method=method)
+        for endpoint, args, method in [
+            ("api_me.me", None, "GET"),
+            ("api_candidates.list_candidates", None, "GET"),
+            ("api_candidates.refer", None, "POST"),
+            ("api_candidates.get_candidate", a_candidate, "GET"),
+            ("api_candidates.update_candidate", a_candidate, "PATCH"),
+            ("api_companies.list_companies", None, "GET"),
+            ("api_companies.create_company", None, "POST"),
+            ("api_companies.get_company", a_company, "GET"),
+            ("api_companies.update_company", a_company, "PATCH"),
+            ("api_offers.list_offers", None, "GET"),
+            ("api_offers.create_offer", None, "POST"),
+            ("api_offers.get_offer", an_offer, "GET"),
+            ("api_offers.update_offer", an_offer, "PATCH"),
+            ("api_visits.list_visits", None, "GET"),
+            ("api_visits.propose_visit", None, "POST"),
+            ("api_visits.get_visit", a_visit, "GET"),
+            ("api_visits.transition", a_visit, "POST"),
+            ("api_activities.list_activities", None, "GET"),
+            ("api_activities.create_activity", None, "POST"),
+            ("api_activities.get_activity", an_activity, "GET"),
+            ("api_activities.update_activity", an_activity, "PATCH"),
+            ("api_activities.register", an_activity, "POST"),
+            ("api_activities.unregister", an_activity_participant, "DELETE"),
+            ("api_activities.mark_attendance", an_activity, "POST"),
+            ("api_recommendations.for_offer", an_offer, "GET"),
+            ("api_recommendations.for_candidate", a_candidate, "GET"),
+            ("api_programmes.list_programmes", None, "GET"),
+            ("api_programmes.report", a_programme, "GET"),
+        ]
+    },
 }

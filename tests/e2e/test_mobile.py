@@ -1,0 +1,80 @@
+"""Busy employers answer on their phones and participants fill in questionnaires on theirs: the
+employer pages and the questionnaire pages fit a 390 px wide screen (no sideways scrolling of
+the page) and stay free of serious accessibility problems there."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .conftest import EMPLOYER, PHONE, LiveServer, Pages, Scene, expect, screenshot, serious_violations
+
+pytestmark = pytest.mark.browser
+
+
+def check_fits(page: Any, name: str) -> list[str]:
+    """Screenshot the page as a phone shows it; what does not fit or fails axe, as lines."""
+    screenshot(page, f"mobile-{name}")
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    problems = [f"{name}: the page is {widths[0]} px wide on a {widths[1]} px screen"] if widths[0] > widths[1] else []
+    return problems + [f"{name}: {v}" for v in serious_violations(page)]
+
+
+def test_employer_pages_fit_a_phone(pages: Pages, scene: Scene) -> None:
+    page = pages.as_user(EMPLOYER, viewport=PHONE)
+    problems = []
+    for name, path in (
+        ("employer-portal", "/foretaget"),
+        ("employer-offers", "/foretaget/erbjudanden"),
+        ("employer-new-offer", "/foretaget/erbjudanden/nytt"),
+        ("employer-visits", "/foretaget/besok"),
+        ("employer-proposed-visit", f"/foretaget/besok/{scene.proposed_visit_id}"),
+        ("employer-completed-visit", f"/foretaget/besok/{scene.completed_visit_id}"),
+        ("employer-feedback-form", f"/besok/{scene.completed_visit_id}/aterkoppling"),
+    ):
+        assert page.goto(path).status == 200, path
+        problems += check_fits(page, name)
+    assert not problems, "\n".join(problems)
+
+
+def test_emailed_answer_link_fits_a_phone(pages: Pages, scene: Scene) -> None:
+    page = pages.new(viewport=PHONE)
+    assert page.goto(scene.answer_link).status == 200
+    expect(page.get_by_role("button", name="Ja, vi tar emot besökaren")).to_be_visible()
+    assert not check_fits(page, "employer-answer-link")
+
+
+def test_participant_answers_the_questionnaire_on_a_phone(pages: Pages, live: LiveServer, scene: Scene) -> None:
+    page = pages.new(viewport=PHONE)
+    page.goto(scene.phone_survey_link)
+    problems = check_fits(page, "questionnaire-page-1")
+    page.get_by_role("link", name="Lättläst svenska").click()
+    problems += check_fits(page, "questionnaire-easy-swedish")
+    number = 1
+    while True:
+        for group in page.locator("form fieldset").all():
+            group.get_by_role("radio").first.check()
+        for text in page.locator("form textarea").all():
+            text.fill("Jag vill lära mig mer om yrket.")
+        finish = page.get_by_role("button", name="Skicka in svaren")
+        if finish.count():
+            finish.click()
+            break
+        page.get_by_role("button", name="Spara och fortsätt").click()
+        number += 1
+        expect(page.get_by_text(f"Sida {number} av")).to_be_visible()
+        assert number < 10, "the questionnaire never reached its last page"
+        problems += check_fits(page, f"questionnaire-page-{number}")
+    expect(page.locator("main")).to_contain_text("Tack")
+    problems += check_fits(page, "questionnaire-thanks")
+    assert not problems, "\n".join(problems)
+
+
+def test_company_questionnaire_fits_a_phone(pages: Pages, scene: Scene) -> None:
+    page = pages.new(viewport=PHONE)
+    assert page.goto(scene.company_survey_link).status == 200
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enkät till företaget")
+    assert not check_fits(page, "company-questionnaire")
