@@ -7,7 +7,8 @@ import datetime as dt
 from typing import Any, Optional
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from .db import Base, UTCDateTime, utcnow
 from .enums import OutboxStatus, db_enum
@@ -101,3 +102,84 @@ class Exposure(Base):
     model_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("ranker_model.id"))
     ranked: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
     proposed_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+
+
+# --- versions of derived data (the quarterly report's cache) ----------------------------------
+# The rows the quarterly report is computed from (models/operations/reports.py).
+REPORT_INPUT_TABLES = frozenset({
+    "visit", "visit_event", "candidate", "offer", "company", "activity", "activity_participant",
+    "survey", "survey_question", "survey_invitation", "survey_answer", "follow_up",
+    "programme", "goal", "milestone", "funding",
+})
+REPORT = "report"
+_CHANGED = "report_inputs_changed"
+
+
+class DataVersion(Base):
+    """A counter per kind of derived data, raised in the same transaction as every change to the
+    rows that data is computed from: a cached copy stamped with an older value is out of date.
+    The counter lives in the database, so every worker and every host agrees on it."""
+
+    __tablename__ = "data_version"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class ReportSnapshot(Base):
+    """The last computed quarterly report of a programme, for one day and one data version
+    (models/operations/report_cache.py)."""
+
+    __tablename__ = "report_snapshot"
+
+    programme_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programme.id", ondelete="CASCADE"), primary_key=True
+    )
+    as_of: Mapped[dt.date]
+    data_version: Mapped[int] = mapped_column(sa.BigInteger)
+    computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+
+
+def upsert(connection: sa.Connection, table: sa.Table, values: dict[str, Any], keys: list[str],
+           update: dict[str, Any]) -> None:
+    """INSERT, or UPDATE the row with the same `keys` (PostgreSQL and SQLite)."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(**values)
+    connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=update))
+
+
+def bump_version(connection: sa.Connection, name: str = REPORT) -> None:
+    table = DataVersion.__table__
+    upsert(connection, table, {"name": name, "value": 1}, ["name"], {"value": table.c.value + 1})
+
+
+def _touches_report_inputs(objects: Any) -> bool:
+    return any(getattr(o, "__tablename__", None) in REPORT_INPUT_TABLES for o in objects)
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _note_changes(session: Session, _context: Any, _instances: Any) -> None:
+    if _touches_report_inputs((*session.new, *session.dirty, *session.deleted)):
+        session.info[_CHANGED] = True
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _note_bulk_changes(state: ORMExecuteState) -> None:
+    table = getattr(state.statement, "table", None)
+    if (state.is_insert or state.is_update or state.is_delete) and getattr(table, "name", None) in REPORT_INPUT_TABLES:
+        state.session.info[_CHANGED] = True
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _bump_report_version(session: Session) -> None:
+    # Flush first, so that the counter's row lock is the last lock the transaction takes (and is
+    # held only while it commits): two writers can then never wait for each other in a circle.
+    session.flush()
+    if session.info.pop(_CHANGED, False):
+        bump_version(session.connection())
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _forget_changes(session: Session) -> None:
+    session.info.pop(_CHANGED, None)

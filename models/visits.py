@@ -41,6 +41,12 @@ class Visit(Base):
         sa.Index("ix_visit_offer_date", "offer_id", "visit_date"),
         sa.Index("ix_visit_candidate_start", "candidate_id", "start_at"),
         sa.Index("ix_visit_status_date", "status", "visit_date"),
+        # The visit list and the feedback list show the latest visits first (a page at a time).
+        sa.Index("ix_visit_start", "start_at", "id"),
+        # The to-do lists (accepted to confirm, confirmed not recorded) and the questionnaires due
+        # (confirmed ahead, completed in the last 30 days) read one status by time.
+        sa.Index("ix_visit_status_start", "status", "start_at"),
+        sa.Index("ix_visit_status_end", "status", "end_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

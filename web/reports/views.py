@@ -15,7 +15,8 @@ from wtforms import SelectField
 from models import Programme
 from models.enums import Role
 from models.operations.programme import current_programme
-from models.operations.reports import QuarterlyReport, quarterly_report
+from models.operations.report_cache import cached_quarterly_report
+from models.operations.reports import QuarterlyReport
 
 from .. import permissions as perm
 from ..extensions import db
@@ -60,7 +61,7 @@ def _report_or_empty_page() -> tuple[Optional[QuarterlyReport], Any]:
         return None, render_template(
             "reports/no_programme.html", manage_programme=perm.can_manage_programme(current_user)
         )
-    return quarterly_report(db.session, programme), None
+    return cached_quarterly_report(db.session, programme), None
 
 
 @bp.route("/")
@@ -118,7 +119,7 @@ def _headline_panel(user: Any) -> Optional[dict[str, Any]]:
     programme = current_programme(db.session)
     if programme is None:
         return None
-    return {"report": quarterly_report(db.session, programme)}
+    return {"report": cached_quarterly_report(db.session, programme)}
 
 
 register_panel(

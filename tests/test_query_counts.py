@@ -1,0 +1,153 @@
+"""No N+1 queries on list pages: a list page sends as many SQL statements for 25 rows as for 5.
+
+Each test fills a list with 5 rows, counts the statements of one page view (SQLAlchemy's
+`before_cursor_execute` on the app's engine), adds 20 more rows and counts again. A page that
+loads something per row (a lazy relationship in the template, a check per row) sends 20 more
+statements the second time. The page must also show the 25th row, so the count is of a page
+that really lists them all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+
+from models import User
+from models.enums import Role, VisitStatus
+from models.operations import audit as audit_ops
+
+from .logins import log_in_as
+
+SMALL, LARGE = 5, 25
+
+
+@contextmanager
+def counting(app: Any) -> Iterator[list[str]]:
+    statements: list[str] = []
+    engine = app.extensions["database"].engine
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def statements_for(client: Any, app: Any, path: str, expect: str) -> int:
+    """The number of statements one view of `path` sends (after a first, uncounted view, so that
+    once-a-minute bookkeeping such as the login session's last-seen time is out of the way)."""
+    assert client.get(path).status_code == 200
+    with counting(app) as statements:
+        response = client.get(path)
+    assert response.status_code == 200
+    assert expect in response.get_data(as_text=True), f"{path} does not list {expect!r}"
+    return len(statements)
+
+
+def assert_flat(client: Any, app: Any, db: Any, path: str, add_row: Callable[[int], str]) -> None:
+    """`add_row(i)` adds the i-th row and returns text that the page shows for it."""
+    last = ""
+    for i in range(SMALL):
+        last = add_row(i)
+    db.commit()
+    few = statements_for(client, app, path, last)
+    for i in range(SMALL, LARGE):
+        last = add_row(i)
+    db.commit()
+    many = statements_for(client, app, path, last)
+    assert many == few, f"{path}: {few} statements for {SMALL} rows but {many} for {LARGE}"
+
+
+def _soon(i: int) -> dt.date:
+    return dt.date.today() + dt.timedelta(days=7 + i)
+
+
+def test_candidate_bank_is_flat(client, app, auth, db, make) -> None:
+    auth.login("project_leader")
+    offer = make.offer()
+
+    def add(i: int) -> str:
+        candidate = make.candidate(last_name=f"Banksson{i:02d}")
+        make.visit(candidate, offer, day=_soon(i), status=VisitStatus.CONFIRMED)
+        return candidate.last_name
+
+    assert_flat(client, app, db, "/kandidater/?sort=name", add)
+
+
+def test_referral_list_is_flat(client, app, auth, db, make) -> None:
+    officer = auth.login("welfare_officer")
+    offer = make.offer()
+
+    def add(i: int) -> str:
+        candidate = make.candidate(referred_by=officer, last_name=f"Remissdotter{i:02d}")
+        make.visit(candidate, offer, day=_soon(i), status=VisitStatus.PROPOSED)
+        return candidate.last_name
+
+    assert_flat(client, app, db, "/kandidater/remisser", add)
+
+
+def test_visit_list_is_flat(client, app, auth, db, make) -> None:
+    auth.login("project_leader")
+
+    def add(i: int) -> str:
+        visit = make.visit(make.candidate(last_name=f"Besöksson{i:02d}"), day=_soon(i))
+        return visit.candidate.last_name
+
+    assert_flat(client, app, db, "/besok", add)
+
+
+def test_company_list_is_flat(client, app, auth, db, make) -> None:
+    auth.login("project_leader")
+
+    def add(i: int) -> str:
+        company = make.company(name=f"Listföretaget {i:02d} AB")
+        make.offer(company)
+        make.offer(company, active=False)
+        return company.name
+
+    assert_flat(client, app, db, "/foretag/", add)
+
+
+def test_employer_visit_list_is_flat(client, app, auth, db, make) -> None:
+    employer = make.user(Role.EMPLOYER)
+    offer = make.offer(employer.company)
+    auth.login(employer)
+    statuses = (VisitStatus.PROPOSED, VisitStatus.CONFIRMED, VisitStatus.COMPLETED)
+
+    def add(i: int) -> str:
+        status = statuses[i % 3]
+        day = _soon(i) if status != VisitStatus.COMPLETED else dt.date.today() - dt.timedelta(days=3 + i)
+        visit = make.visit(make.candidate(first_name=f"Gäst{i:02d}"), offer, day=day, status=status,
+                           actual_hours=6 if status == VisitStatus.COMPLETED else None)
+        return visit.candidate.first_name
+
+    assert_flat(client, app, db, "/foretaget/besok", add)
+
+
+def test_audit_log_is_flat(client, app, db, make, vault) -> None:
+    log_in_as(client, make, vault, Role.ADMIN)
+
+    def add(i: int) -> str:
+        actor = make.user(Role.PROJECT_LEADER, email=f"loggad{i:02d}@test.example")
+        audit_ops.record(db, "candidate_viewed", actor=actor, target_type="candidate", target_id=1000 + i)
+        return actor.email
+
+    assert_flat(client, app, db, "/admin/logg", add)
+
+
+def test_account_list_is_flat(client, app, db, make, vault) -> None:
+    log_in_as(client, make, vault, Role.ADMIN)
+
+    def add(i: int) -> str:
+        role = (Role.WELFARE_OFFICER, Role.EMPLOYER, Role.PROJECT_LEADER)[i % 3]
+        user: User = make.user(role, name=f"Kontosson {i:02d}")
+        return user.name
+
+    assert_flat(client, app, db, "/admin/konton?status=all", add)
