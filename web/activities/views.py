@@ -21,7 +21,7 @@ from .. import permissions as perm
 from ..extensions import db
 from ..helpers import apply_domain_error, audit, get_or_404, require
 from ..i18n import error_message
-from ..visits.queries import paginate
+from ..pagination import paginate
 from .forms import ActivityFilterForm, ActivityForm, AttendanceForm, RegisterForm, UnregisterForm
 
 bp = Blueprint("activities", __name__)
@@ -58,7 +58,7 @@ def index():  # type: ignore[no-untyped-def]
         query = query.where(Activity.starts_at < now).order_by(Activity.starts_at.desc())
     else:
         query = query.where(Activity.ends_at >= now).order_by(Activity.starts_at)
-    page = paginate(db.session, query, form.page.data or 1)
+    page = paginate(db.session, query, form.page.data or 1, 50, unique=True)
     counts = dict(
         db.session.execute(
             sa.select(Activity.id, registered).where(Activity.id.in_([a.id for a in page.items]))

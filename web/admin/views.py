@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
-from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,6 +21,7 @@ from models.operations import audit_search, two_factor, user_admin
 from models.operations.errors import DomainError
 from models.operations.spreadsheet import write_table
 
+from .. import pagination as paging
 from .. import permissions as perm
 from ..account.views import send_set_password_link
 from ..extensions import db
@@ -30,6 +29,7 @@ from ..helpers import apply_domain_error, audit, get_or_404, require
 from ..i18n import error_message
 from ..labels import AUDIT_ACTION_LABELS
 from ..main.panels import Panel, register_panel
+from ..pagination import Page, page_number
 from .forms import AccountForm, AuditFilterForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -51,29 +51,8 @@ def _admins_only() -> None:
 
 
 # --- paging ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Page:
-    items: list[Any]
-    number: int
-    pages: int
-    total: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
-
-
 def paginate(stmt: sa.Select, per_page: int, *, scalars: bool = True) -> Page:  # type: ignore[type-arg]
-    total = audit_search.count(db.session, stmt)
-    pages = max(1, math.ceil(total / per_page))
-    number = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
-    paged = stmt.limit(per_page).offset((number - 1) * per_page)
-    items = list(db.session.scalars(paged) if scalars else db.session.execute(paged).all())
-    return Page(items=items, number=number, pages=pages, total=total)
+    return paging.paginate(db.session, stmt, page_number(request.args), per_page, scalars=scalars)
 
 
 # --- accounts --------------------------------------------------------------------------------

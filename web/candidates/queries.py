@@ -5,10 +5,9 @@ candidate page shows, and the start-page panels. Every list starts from the view
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, Optional, TypeVar
+from typing import Any, Optional, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -33,39 +32,6 @@ T = TypeVar("T")
 PAGE_SIZE = 25
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 SORTS = ("-referred", "referred", "name", "-level")
-
-
-@dataclass
-class Page(Generic[T]):
-    """One page of a list, with what the `pager` macro reads."""
-
-    items: list[T]
-    number: int
-    pages: int
-    total: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
-
-
-def paginate(session: Session, stmt: sa.Select[Any], page: int, per_page: int = PAGE_SIZE) -> Page[Any]:
-    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    pages = max(1, math.ceil(total / per_page))
-    number = min(max(1, page), pages)
-    items = list(session.scalars(stmt.limit(per_page).offset((number - 1) * per_page)))
-    return Page(items=items, number=number, pages=pages, total=total)
-
-
-def page_number(args: Mapping[str, Any]) -> int:
-    try:
-        return max(1, int(args.get("page", 1)))
-    except (TypeError, ValueError):
-        return 1
 
 
 # --- the bank's search -----------------------------------------------------------------------

@@ -23,6 +23,7 @@ from ..helpers import audit, get_or_404, require
 from ..i18n import error_message, translate
 from ..main.panels import Panel, register_panel
 from ..notify import notify
+from ..pagination import page_number, paginate
 from . import queries
 from .display import language_name
 from .forms import (
@@ -96,7 +97,7 @@ def referrals() -> Any:
     form = StatusFilterForm(request.args)
     status = queries.enum_or_none(ReferralStatus, form.status.data)
     stmt = queries.referrals_query(current_user, status)
-    page = queries.paginate(db.session, stmt, queries.page_number(request.args))
+    page = paginate(db.session, stmt, page_number(request.args))
     summaries = queries.visit_summaries(db.session, [r.candidate_id for r in page.items])
     return render_template("candidates/referrals.html", form=form, page=page, summaries=summaries)
 
@@ -214,7 +215,7 @@ def bank() -> Any:
     for name in bad_dates:
         getattr(form, name).errors = [_("Skriv datumet som ÅÅÅÅ-MM-DD.")]
     stmt = queries.bank_query(current_user, filters)
-    page = queries.paginate(db.session, stmt, queries.page_number(request.args))
+    page = paginate(db.session, stmt, page_number(request.args))
     summaries = queries.visit_summaries(db.session, [c.id for c in page.items])
     latest = {c.id: next(iter(queries.visible_referrals(current_user, c)), None) for c in page.items}
     return render_template("candidates/bank.html", form=form, page=page, summaries=summaries, latest=latest)

@@ -3,10 +3,8 @@ back and put the message on the form), and page through a list query."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import flash, render_template, request
@@ -16,9 +14,11 @@ from models import Company, Offer
 from models.operations import companies as ops
 from models.operations.errors import DomainError
 
+from .. import pagination as paging
 from ..extensions import db
 from ..helpers import apply_domain_error, audit
 from ..i18n import error_message
+from ..pagination import Page, page_number
 
 T = TypeVar("T")
 PER_PAGE = 25
@@ -53,32 +53,9 @@ def version_of(form: Any) -> int | None:
         return None
 
 
-@dataclass
-class Page(Generic[T]):
-    """One page of a list, with what the `pager` macro needs."""
-
-    items: Sequence[T]
-    number: int
-    pages: int
-    total: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
-
-
 def paginate(query: sa.Select[Any], *, per_page: int = PER_PAGE, scalars: bool = True) -> Page[Any]:
     """The page of `query` named by ?page= (clamped to the pages there are)."""
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
-    pages = max(1, math.ceil(total / per_page))
-    number = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
-    paged = query.limit(per_page).offset((number - 1) * per_page)
-    items = list(db.session.scalars(paged)) if scalars else list(db.session.execute(paged))
-    return Page(items=items, number=number, pages=pages, total=total)
+    return paging.paginate(db.session, query, page_number(request.args), per_page, scalars=scalars)
 
 
 # --- offers: the same steps for the project leader's pages and the employer portal -------------

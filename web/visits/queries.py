@@ -160,28 +160,3 @@ def visit_list(session: Session, user: Any, filters: dict[str, Any]) -> sa.Selec
     return query.order_by(Visit.start_at.desc(), Visit.id.desc())
 
 
-@dataclass
-class Page:
-    items: list[Any]
-    number: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
-
-
-def paginate(session: Session, query: sa.Select[Any], number: int, per_page: int = 50) -> Page:
-    total = int(session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0)
-    number = max(1, min(number, max(1, -(-total // per_page))))
-    items = list(session.scalars(query.limit(per_page).offset((number - 1) * per_page)).unique())
-    return Page(items=items, number=number, per_page=per_page, total=total)

@@ -25,6 +25,7 @@ from ..extensions import db, limiter
 from ..helpers import apply_domain_error, audit, get_or_404, require
 from ..i18n import error_message
 from ..main.panels import Panel, register_panel
+from ..pagination import paginate
 from . import queries, service
 from .forms import (
     BookingForm,
@@ -75,7 +76,8 @@ def index():  # type: ignore[no-untyped-def]
     require(perm.can_book_visits(current_user))
     form = VisitFilterForm(request.args)
     filters = form.data if form.validate() else {}
-    page = queries.paginate(db.session, queries.visit_list(db.session, current_user, filters), form.page.data or 1)
+    query = queries.visit_list(db.session, current_user, filters)
+    page = paginate(db.session, query, form.page.data or 1, 50, unique=True)
     no_shows = visit_ops.no_show_counts(db.session, [v.candidate_id for v in page.items])
     return render_template(
         "visits/index.html", form=form, page=page, no_shows=no_shows, counts=visit_ops.counts_toward_goal

@@ -1,0 +1,62 @@
+"""One page of a list query, with what the `pager` macro in _forms.html reads. Every list
+page (candidate bank, referrals, companies, visits, activities, accounts, audit log) pages
+through this one function."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    number: int
+    pages: int
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def page_number(args: Mapping[str, Any]) -> int:
+    """The ?page= argument as a page number (1 for anything that is not a positive number)."""
+    try:
+        return max(1, int(args.get("page", 1)))
+    except (TypeError, ValueError):
+        return 1
+
+
+def paginate(
+    session: Session,
+    stmt: sa.Select[Any],
+    number: int,
+    per_page: int = 25,
+    *,
+    scalars: bool = True,
+    unique: bool = False,
+) -> Page[Any]:
+    """Page `number` of `stmt` (clamped to the pages there are). `scalars=False` gives rows;
+    `unique` de-duplicates entities loaded with joined eager loads."""
+    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    pages = max(1, math.ceil(total / per_page))
+    number = min(max(1, number), pages)
+    paged = stmt.limit(per_page).offset((number - 1) * per_page)
+    if scalars:
+        result = session.scalars(paged)
+        items = list(result.unique() if unique else result)
+    else:
+        items = list(session.execute(paged).all())
+    return Page(items=items, number=number, pages=pages, total=total)
