@@ -33,7 +33,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from models import Offer, Programme, User, make_engine
+from models import Offer, Programme, RankerModel, User, make_engine
 from models.enums import Role
 from models.identity import PinVault
 from web.config import from_env
@@ -154,8 +154,37 @@ def _train(url: str, model_dir: str) -> tuple[bool, str]:
     if done.returncode != 0:
         return False, (f"`train-ranker` failed after {seconds:.0f} s (exit status {done.returncode}; its address "
                        f"space was capped at {TRAIN_MEMORY // 1024**3} GB), so the pages scored with the content "
-                       f"score: {_last_words(done.stderr + done.stdout)}")
+                       f"score: {_last_words(done.stdout + done.stderr)}")
     return True, f"trained and activated in {seconds:.0f} s ({_last_words(done.stdout)})"
+
+
+SAMPLE_SCALE = 0.1
+
+
+def _train_on_sample(url: str, model_dir: str, vault: PinVault) -> tuple[bool, str]:
+    """When the full history cannot be trained on: train on a tenth-size data set in a database of
+    its own, and activate that model in the benchmark database (the model file does not depend on
+    which database it is scored against), so that the workers' memory is measured with a model."""
+    sample = dataset.create_database()
+    try:
+        dataset.build(sample, vault, sizes=dataset.Sizes().scaled(SAMPLE_SCALE))
+        trained, message = _train(sample, model_dir)
+        if not trained:
+            return False, message
+        columns = [c for c in RankerModel.__table__.columns if c.name != "id"]
+        source, target = make_engine(sample), make_engine(url)
+        try:
+            with source.connect() as conn:
+                row = conn.execute(sa.select(*columns).where(RankerModel.active.is_(True))).mappings().one()
+            with target.begin() as conn:
+                conn.execute(sa.update(RankerModel).values(active=False))
+                conn.execute(sa.insert(RankerModel).values(**dict(row)))
+        finally:
+            source.dispose()
+            target.dispose()
+        return True, f"trained on a {SAMPLE_SCALE:g}-scale sample of the data set and activated: {message}"
+    finally:
+        dataset.drop_database(sample)
 
 
 def _pages(data: dataset.BenchData, token: str, matching: bool) -> list[load.Page]:
@@ -365,6 +394,11 @@ def main(argv: list[str] | None = None) -> int:
             _say("training the ranker on the history (train-ranker)")
             trained, model = _train(url, model_dir)
             _say(model)
+            if not trained:
+                _say(f"training on a {SAMPLE_SCALE:g}-scale sample instead, to measure the workers with a model")
+                sampled, sample_model = _train_on_sample(url, model_dir, vault)
+                model = f"{model}. Then {sample_model}" if sampled else f"{model}. On a sample too: {sample_model}"
+                _say(sample_model)
         token = load.create_token(url, data.steering)
         pages = _pages(data, token, matching)
         loads["load"] = _load()
