@@ -146,15 +146,14 @@ def _train(url: str, model_dir: str) -> tuple[bool, str]:
     try:
         done = _flask(url, model_dir, "train-ranker", "--force", timeout=TRAIN_SECONDS)
     except subprocess.TimeoutExpired:
-        return False, (f"`train-ranker` did not finish within {TRAIN_SECONDS // 60} minutes, so the pages scored "
-                       "with the content score")
+        return False, f"`train-ranker` did not finish within {TRAIN_SECONDS // 60} minutes"
     if done.returncode != 0 and "No such command" in done.stderr:
         return False, "the app has no `train-ranker` command (the matching area is not installed)"
     seconds = time.perf_counter() - started
     if done.returncode != 0:
-        return False, (f"`train-ranker` failed after {seconds:.0f} s (exit status {done.returncode}; its address "
-                       f"space was capped at {TRAIN_MEMORY // 1024**3} GB), so the pages scored with the content "
-                       f"score: {_last_words(done.stdout + done.stderr)}")
+        return False, (f"`train-ranker` on the full history failed after {seconds:.0f} s (exit status "
+                       f"{done.returncode}; address space capped at {TRAIN_MEMORY // 1024**3} GB): "
+                       f"{_last_words(done.stdout + done.stderr)}")
     return True, f"trained and activated in {seconds:.0f} s ({_last_words(done.stdout)})"
 
 
@@ -182,7 +181,7 @@ def _train_on_sample(url: str, model_dir: str, vault: PinVault) -> tuple[bool, s
         finally:
             source.dispose()
             target.dispose()
-        return True, f"trained on a {SAMPLE_SCALE:g}-scale sample of the data set and activated: {message}"
+        return True, f"trained on a {SAMPLE_SCALE:g}-scale sample of the data set and activated ({message})"
     finally:
         dataset.drop_database(sample)
 
@@ -397,7 +396,8 @@ def main(argv: list[str] | None = None) -> int:
             if not trained:
                 _say(f"training on a {SAMPLE_SCALE:g}-scale sample instead, to measure the workers with a model")
                 sampled, sample_model = _train_on_sample(url, model_dir, vault)
-                model = f"{model}. Then {sample_model}" if sampled else f"{model}. On a sample too: {sample_model}"
+                model = (f"{model}. The workers were measured with a model {sample_model}" if sampled
+                         else f"{model}. On a sample too: {sample_model}; the pages scored with the content score")
                 _say(sample_model)
         token = load.create_token(url, data.steering)
         pages = _pages(data, token, matching)
