@@ -369,7 +369,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", metavar="URL", help="measure an existing benchmark database instead of building one")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards (its URL is printed)")
     parser.add_argument("--results", type=Path, help="where to write the results (default: benchmarks/RESULTS.md)")
+    parser.add_argument("--refresh-notes", action="store_true",
+                        help="only copy benchmarks/NOTES.md into the results file's notes again, measuring nothing")
     args = parser.parse_args(argv)
+    if args.refresh_notes:
+        path = args.results or HERE / "RESULTS.md"
+        text = path.read_text()
+        start, end = text.index("\n## Notes\n"), text.index("\n## Matcher\n")
+        path.write_text(text[:start] + "\n## Notes\n\n" + (HERE / "NOTES.md").read_text().strip() + "\n" + text[end:])
+        print(f"Notes copied into {path}")
+        return 0
     results = args.results or (HERE / "RESULTS.md" if args.scale == 1
                                else Path(tempfile.gettempdir()) / f"iop-bench-RESULTS-scale-{args.scale}.md")
     loads = {"start": _load()}
