@@ -52,13 +52,12 @@ from models import (
     Survey,
     SurveyAnswer,
     SurveyInvitation,
-    SurveyQuestion,
     User,
     Visit,
     VisitEvent,
     make_engine,
 )
-from models.demo import AREAS, INDUSTRY_FIELDS, OTHER_LANGUAGES, TARGET_WEIGHTS, default_question_sets
+from models.demo import AREAS, INDUSTRY_FIELDS, OTHER_LANGUAGES, TARGET_WEIGHTS, default_surveys
 from models.enums import (
     FIELD_SLUGS,
     WEEKDAYS,
@@ -303,14 +302,9 @@ class _Builder:
         ]
         s.add(programme)
         self.surveys: dict[SurveyMoment, Survey] = {}
-        for moment, name, questions in default_question_sets():
-            survey = Survey(name=name, moment=moment)
-            survey.questions = [
-                SurveyQuestion(position=i + 1, key=key, kind=kind, text_sv=sv, text_en=en, text_easy_sv=easy)
-                for i, (key, kind, sv, en, easy) in enumerate(questions)
-            ]
+        for survey in default_surveys():
             s.add(survey)
-            self.surveys[moment] = survey
+            self.surveys[survey.moment] = survey
         self.model = RankerModel(path="bench-not-a-file.joblib", snapshot_id="bench", code_version="bench")
         s.add(self.model)
         s.flush()

@@ -630,13 +630,20 @@ def default_question_sets() -> list[tuple[SurveyMoment, str, list[tuple[str, Que
     ]
 
 
-def _surveys(session: Session) -> None:
+def default_surveys() -> list[Survey]:
+    """The four questionnaires of `default_question_sets` as new rows, not yet in a session."""
+    surveys = []
     for moment, name, questions in default_question_sets():
         survey = Survey(name=name, moment=moment)
         survey.questions = [
             SurveyQuestion(position=i + 1, key=key, kind=kind, text_sv=sv, text_en=en, text_easy_sv=easy)
             for i, (key, kind, sv, en, easy) in enumerate(questions)
         ]
-        session.add(survey)
+        surveys.append(survey)
+    return surveys
+
+
+def _surveys(session: Session) -> None:
+    session.add_all(default_surveys())
 
 

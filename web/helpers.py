@@ -1,8 +1,9 @@
 """Small helpers every view uses: load-or-404, access refusal with an audit record, the
-request's origin for the audit trail, and form error reporting."""
+request's origin for the audit trail, form error reporting, and saving a form's change."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
 
 from flask import abort, current_app, g, request
@@ -76,3 +77,19 @@ def apply_domain_error(form: Any, error: DomainError) -> bool:
         getattr(form, error.field).errors = [*getattr(form, error.field).errors, error_message(error)]
         return True
     return False
+
+
+def attempt(form: Any, action: Callable[[], T]) -> T | None:
+    """Run `action` and commit; on a DomainError roll back (nothing half-saved), attach the
+    message to the form field it names (or to the form), note its HTTP status on the form as
+    `error_status` (422, or 409 for a conflict), and return None."""
+    try:
+        result = action()
+    except DomainError as exc:
+        db.session.rollback()
+        if not apply_domain_error(form, exc):
+            form.form_errors.append(error_message(exc))
+        form.error_status = exc.status
+        return None
+    db.session.commit()
+    return result

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -129,17 +129,24 @@ def set_milestones(session: Session, goal: Goal, edits: Mapping[dt.date, Optiona
                 previous_value=previous[1],
             )
         previous = (q.label, value)
-    existing = {m.quarter_start: m for m in goal.milestones}
-    for key, value in edits.items():
-        row = existing.get(key)
-        if value is None:
-            if row is not None:
-                goal.milestones.remove(row)
-        elif row is None:
-            goal.milestones.append(Milestone(quarter_start=key, target_to_date=value))
-        else:
-            row.target_to_date = value
+    _set_rows(goal.milestones, Milestone, "quarter_start", "target_to_date", edits.items())
     session.flush()
+
+
+def _set_rows(rows: list[Any], model: type[Any], key: str, value: str, wanted: Iterable[tuple[Any, Any]]) -> None:
+    """Make a relationship's `rows` (milestones, funding, goals) hold the `wanted` (key, value)
+    pairs: the row of a key is added or its value changed, or removed where the value is None.
+    Rows of keys not in `wanted` stay as they are."""
+    existing = {getattr(row, key): row for row in rows}
+    for k, v in wanted:
+        row = existing.get(k)
+        if v is None:
+            if row is not None:
+                rows.remove(row)
+        elif row is None:
+            rows.append(model(**{key: k, value: v}))
+        else:
+            setattr(row, value, v)
 
 
 def milestone_field(calendar_start: dt.date) -> str:
@@ -212,28 +219,11 @@ def save_programme(session: Session, settings: ProgrammeSettings, programme: Opt
         if party_ids
         else []
     )
-    by_org = {f.organisation_id: f for f in programme.funding}
-    for org_id, amount in settings.funding.items():
-        row = by_org.get(org_id)
-        if not amount:
-            if row is not None:
-                programme.funding.remove(row)
-        elif row is None:
-            programme.funding.append(Funding(organisation_id=org_id, yearly_amount_sek=amount))
-        else:
-            row.yearly_amount_sek = amount
-
-    by_kind = {g.kind: g for g in programme.goals}
-    for kind in GoalKind:
-        target = settings.goals.get(kind)
-        goal = by_kind.get(kind)
-        if target is None:
-            if goal is not None:
-                programme.goals.remove(goal)
-        elif goal is None:
-            programme.goals.append(Goal(kind=kind, target=target))
-        else:
-            goal.target = target
+    _set_rows(
+        programme.funding, Funding, "organisation_id", "yearly_amount_sek",
+        ((org_id, amount or None) for org_id, amount in settings.funding.items()),
+    )
+    _set_rows(programme.goals, Goal, "kind", "target", ((kind, settings.goals.get(kind)) for kind in GoalKind))
     in_period = {q.calendar_start for q in programme_quarters(programme.starts_on, programme.ends_on)}
     for goal in programme.goals:
         for milestone in [m for m in goal.milestones if m.quarter_start not in in_period]:

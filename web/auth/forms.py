@@ -3,7 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email
+
+from ..forms import new_password_fields
 
 
 class LoginForm(FlaskForm):
@@ -25,19 +27,7 @@ class PasswordForm(FlaskForm):
         validators=[DataRequired(_l("Ange ditt nuvarande lösenord."))],
         render_kw={"autocomplete": "current-password"},
     )
-    password = PasswordField(
-        _l("Nytt lösenord"),
-        validators=[
-            DataRequired(_l("Ange ett nytt lösenord.")),
-            Length(min=12, message=_l("Lösenordet måste vara minst 12 tecken.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Upprepa nytt lösenord"),
-        validators=[EqualTo("password", _l("Lösenorden är inte lika."))],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password, confirm = new_password_fields()
 
 
 class LanguageForm(FlaskForm):

@@ -8,24 +8,17 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 
 from models.enums import CEFR_LABELS
 
 from .. import labels
+from ..forms import MultiCheckboxField
 from .display import language_name
 
 # The languages most often spoken among the partnership's participants, as checkboxes; any other
 # ISO 639-1 code or Swedish language name goes in the free-text field beside them.
 COMMON_LANGUAGES = ("sv", "en", "ar", "so", "ti", "fa", "ku", "uk", "ru", "bs", "pl", "es", "fr", "tr", "am", "ps")
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A group of checkboxes (the `field` macro renders it as a fieldset with a legend)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _optional(table: dict[str, Any], blank: Any) -> list[tuple[str, Any]]:

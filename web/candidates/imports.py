@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import sqlalchemy as sa
-from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
@@ -17,20 +17,17 @@ from models import User
 from models.enums import Role
 from models.operations import candidates as ops
 from models.operations.errors import DomainError
-from models.operations.spreadsheet import UploadStore, read_table, write_template
+from models.operations.spreadsheet import UploadStore, read_table
 
 from .. import permissions as perm
 from ..config import INSTANCE_DIR
 from ..extensions import db, pin_vault
 from ..helpers import audit, require
 from ..i18n import error_message
+from ..imports import template_download
 from .forms import ImportCommitForm, ImportForm
 
 TEMPLATE = "candidates/import.html"
-MIMETYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
 
 
 def uploads() -> UploadStore:
@@ -133,11 +130,4 @@ def import_commit_view() -> Any:
 
 def import_template_view(fmt: str) -> Any:
     require(perm.can_import_candidates(current_user))
-    if fmt not in MIMETYPES:
-        abort(404)
-    data = write_template(ops.IMPORT_COLUMNS, fmt, sheet_title="Kandidater")  # type: ignore[arg-type]
-    return Response(
-        data,
-        mimetype=MIMETYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="kandidatimport-mall.{fmt}"'},
-    )
+    return template_download(ops.IMPORT_COLUMNS, fmt, sheet_title="Kandidater", filename="kandidatimport-mall")

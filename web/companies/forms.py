@@ -16,26 +16,18 @@ from wtforms import (
     RadioField,
     SearchField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import Company, Offer
 from models.enums import CEFR_LABELS
 from models.operations.companies import CompanyData, ContactData, OfferData, language_name
 
 from .. import labels
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A group of checkboxes (the `field` macro renders it as a fieldset with a legend)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+from ..forms import MultiCheckboxField
 
 
 class LocalNumberField(StringField):

@@ -7,25 +7,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from models.operations import companies as ops
 from models.operations.errors import DomainError
-from models.operations.spreadsheet import UploadStore, read_table, write_template
+from models.operations.spreadsheet import UploadStore, read_table
 
 from ..config import INSTANCE_DIR
 from ..extensions import db
 from ..helpers import audit
 from ..i18n import error_message
+from ..imports import template_download
 from .forms import ImportCommitForm, ImportForm
 
 TEMPLATE = "companies/import.html"
-MIMETYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
 
 
 def uploads() -> UploadStore:
@@ -80,10 +77,4 @@ def commit_view() -> Any:
 
 
 def template_view(fmt: str) -> Any:
-    if fmt not in MIMETYPES:
-        abort(404)
-    data = write_template(ops.IMPORT_COLUMNS, fmt, sheet_title="Företag")  # type: ignore[arg-type]
-    return Response(
-        data, mimetype=MIMETYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="foretagsimport-mall.{fmt}"'},
-    )
+    return template_download(ops.IMPORT_COLUMNS, fmt, sheet_title="Företag", filename="foretagsimport-mall")

@@ -1,10 +1,9 @@
 """Steps the company and employer views share: run a domain operation and commit once (or roll
-back and put the message on the form), and page through a list query."""
+back and put the message on the form: `attempt`, from web.helpers), and page through a list query."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from flask import flash, render_template, request
@@ -12,32 +11,13 @@ from flask_babel import gettext as _
 
 from models import Company, Offer
 from models.operations import companies as ops
-from models.operations.errors import DomainError
 
 from .. import pagination as paging
 from ..extensions import db
-from ..helpers import apply_domain_error, audit
-from ..i18n import error_message
+from ..helpers import attempt, audit
 from ..pagination import Page, page_number
 
-T = TypeVar("T")
 PER_PAGE = 25
-
-
-def attempt(form: Any, action: Callable[[], T]) -> T | None:
-    """Run `action` and commit; on a DomainError roll back (nothing half-saved), attach the
-    message to the form field it names (or to the form), note its HTTP status on the form as
-    `error_status` (422, or 409 for a conflict), and return None."""
-    try:
-        result = action()
-    except DomainError as exc:
-        db.session.rollback()
-        if not apply_domain_error(form, exc):
-            form.form_errors.append(error_message(exc))
-        form.error_status = exc.status
-        return None
-    db.session.commit()
-    return result
 
 
 def status_of(form: Any) -> int:

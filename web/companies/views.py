@@ -56,6 +56,16 @@ def _offer_or_404(offer_id: int) -> Offer:
     return offer
 
 
+def _visit_columns() -> dict[str, Any]:
+    """What the visit tables on the company and offer pages show this user: the visitor's
+    initials to those who use the candidate bank, a link to the visit to those who book visits."""
+    return {
+        "show_initials": perm.can_use_candidate_bank(current_user),
+        "visit_endpoint": "visits.show"
+        if "visits.show" in current_app.view_functions and perm.can_book_visits(current_user) else None,
+    }
+
+
 # --- the list ---------------------------------------------------------------------------------
 def _filtered(filters: dict[str, str]) -> sa.Select[Any]:
     active_offers = (
@@ -128,9 +138,7 @@ def detail(company_id: int):  # type: ignore[no-untyped-def]
     ).all()
     return render_template(
         "companies/detail.html", company=company, visits=visits, activities=activities, accounts=accounts,
-        show_initials=perm.can_use_candidate_bank(current_user),
-        visit_endpoint="visits.show"
-        if "visits.show" in current_app.view_functions and perm.can_book_visits(current_user) else None,
+        **_visit_columns(),
     )
 
 
@@ -224,9 +232,7 @@ def offer(offer_id: int):  # type: ignore[no-untyped-def]
         "companies/offer.html", offer=offer, visits=visits, quarter=quarter,
         places_left=max(offer.capacity_per_quarter - used, 0),
         languages=", ".join(ops.language_name(code) for code in offer.languages),
-        show_initials=perm.can_use_candidate_bank(current_user),
-        visit_endpoint="visits.show"
-        if "visits.show" in current_app.view_functions and perm.can_book_visits(current_user) else None,
+        **_visit_columns(),
     )
 
 

@@ -9,9 +9,8 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import Organisation, Programme
 from models.enums import GoalKind
@@ -24,11 +23,7 @@ from models.operations.programme import (
 )
 
 from .. import labels
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+from ..forms import MultiCheckboxField
 
 
 class ProgrammeForm(FlaskForm):

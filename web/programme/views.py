@@ -3,8 +3,7 @@ goals (the 350 persons and the four activity goals) and the quarterly milestones
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Optional, TypeVar
+from typing import Any, Optional
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -14,17 +13,14 @@ from flask_login import current_user, login_required
 from models import Organisation, Programme
 from models.enums import GoalKind, OrganisationKind, Role
 from models.operations import programme as ops
-from models.operations.errors import DomainError
 
 from .. import permissions as perm
 from ..extensions import db
-from ..helpers import apply_domain_error, audit, get_or_404, require
-from ..i18n import error_message
+from ..helpers import attempt, audit, get_or_404, require
 from ..main.panels import Panel, register_panel
 from .forms import ProgrammeForm, milestone_form, programme_form
 
 bp = Blueprint("programme", __name__, url_prefix="/program")
-T = TypeVar("T")
 PARTNER_KINDS = (
     OrganisationKind.FOUNDATION,
     OrganisationKind.CLUB,
@@ -43,19 +39,6 @@ def _partners() -> list[Organisation]:
     return list(
         db.session.scalars(sa.select(Organisation).where(Organisation.kind.in_(PARTNER_KINDS)).order_by(Organisation.name))
     )
-
-
-def _saved(form: Any, action: Callable[[], T]) -> Optional[T]:
-    """Run the operation and commit once; on a DomainError roll back and show it on the form."""
-    try:
-        result = action()
-    except DomainError as exc:
-        db.session.rollback()
-        if not apply_domain_error(form, exc):
-            form.form_errors.append(error_message(exc))
-        return None
-    db.session.commit()
-    return result
 
 
 def _settings_page(form: ProgrammeForm, programme: Optional[Programme]):  # type: ignore[no-untyped-def]
@@ -77,7 +60,7 @@ def new():  # type: ignore[no-untyped-def]
             audit("programme_created", programme)
             return programme
 
-        programme = _saved(form, create)
+        programme = attempt(form, create)
         if programme is not None:
             flash(_("Programmet är upplagt. Kvartalsmålen är linjära tills du ändrar dem."), "success")
             return redirect(url_for("programme.edit", programme_id=programme.id))
@@ -96,7 +79,7 @@ def edit(programme_id: int):  # type: ignore[no-untyped-def]
             audit("programme_updated", programme)
             return programme
 
-        if _saved(form, update) is not None:
+        if attempt(form, update) is not None:
             flash(_("Inställningarna är sparade."), "success")
             return redirect(url_for("programme.edit", programme_id=programme.id))
     return _settings_page(form, programme)
@@ -115,7 +98,7 @@ def milestones(programme_id: int, kind: str):  # type: ignore[no-untyped-def]
             audit("milestones_updated", goal)
             return True
 
-        if _saved(form, change):
+        if attempt(form, change):
             flash(_("Kvartalsmålen är sparade."), "success")
             return redirect(url_for("programme.milestones", programme_id=programme.id, kind=kind))
     return render_template(
