@@ -8,6 +8,7 @@ import json
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 
 from models import (
     Activity,
@@ -19,6 +20,7 @@ from models import (
     SurveyAnswer,
     SurveyInvitation,
     SurveyQuestion,
+    Visit,
 )
 from models.enums import (
     ActivityType,
@@ -384,3 +386,95 @@ def test_published_breakdown_hides_small_cells_but_shows_zeros(db, known) -> Non
     rows = dict(table.rows)
     assert rows["youth"][0] is None  # 1 person
     assert all(cell is None or cell == 0 for cells in rows.values() for cell in cells)
+
+
+def test_a_visit_counts_by_its_length_in_whole_seconds(db, make) -> None:
+    # 4 h and 8 h inclusive, rounded to whole seconds: 3:59:59.6 counts, 3:59:59.4 does not;
+    # 8:00:00.4 counts, 8:00:00.6 does not.
+    prog = programme(make, d(1, 1), d(12, 31))
+    for seconds in (4 * 3600 - 0.4, 4 * 3600 - 0.6, 8 * 3600 + 0.4, 8 * 3600 + 0.6):
+        visit = make.visit(make.candidate(), day=d(2, 3), hours=9, status=VisitStatus.COMPLETED, actual_hours=1)
+        visit.actual_end = visit.actual_start + dt.timedelta(seconds=seconds)
+    db.commit()
+    report = quarterly_report(db, prog, today=TODAY)
+    q1 = report.quarters[0]
+    assert (q1.visits_completed, q1.visits_counting, q1.new_persons) == (4, 2, 2)
+    assert report.forecast.booked == 0
+
+
+def test_a_persons_first_visit_is_the_earliest_started_then_the_first_recorded(db, make) -> None:
+    prog = programme(make, d(1, 1), d(12, 31))
+    kitchen = make.offer(make.company(network=Network.HIF_SPONSOR, size_class=SizeClass.SMALL), field="hospitality")
+    it = make.offer(make.company(network=Network.TH_NETWORK, size_class=SizeClass.LARGE), field="it")
+    care = make.offer(make.company(network=Network.BOTH, size_class=SizeClass.MICRO), field="healthcare")
+    completed = VisitStatus.COMPLETED
+    # Anna: a 3 h visit first (not counting), then two counting visits on one day; the one that
+    # started earlier was recorded later.
+    anna = make.candidate(target_group=TargetGroup.YOUTH)
+    make.visit(anna, care, day=d(2, 1), start_hour=9, hours=3, status=completed, actual_hours=3)
+    make.visit(anna, care, day=d(2, 10), start_hour=13, hours=4, status=completed, actual_hours=4)
+    make.visit(anna, it, day=d(2, 10), start_hour=8, hours=4, status=completed, actual_hours=4)
+    # Bo: two counting visits starting at the same moment: the one recorded first is his first.
+    bo = make.candidate(target_group=TargetGroup.NEWCOMER)
+    make.visit(bo, kitchen, day=d(5, 5), start_hour=9, hours=5, status=completed, actual_hours=5)
+    make.visit(bo, care, day=d(5, 5), start_hour=9, hours=5, status=completed, actual_hours=5)
+    db.commit()
+    q1, q2, *_ = quarterly_report(db, prog, today=TODAY).quarters
+    assert (q1.new_persons, q1.visits_completed, q1.visits_counting) == (1, 3, 2)
+    assert (q2.new_persons, q2.visits_completed, q2.visits_counting) == (1, 2, 2)
+    assert q1.new_persons_by["network"] == {"hif_sponsor": 0, "th_network": 1, "both": 0}
+    assert q1.new_persons_by["size_class"] == {"micro": 0, "small": 0, "medium": 0, "large": 1}
+    assert {k: v for k, v in q1.new_persons_by["field"].items() if v} == {"it": 1}
+    assert q2.new_persons_by["network"] == {"hif_sponsor": 1, "th_network": 0, "both": 0}
+    assert {k: v for k, v in q2.new_persons_by["field"].items() if v} == {"hospitality": 1}
+    assert q2.new_persons_by["target_group"] == {"youth": 0, "newcomer": 1, "long_term": 0, "other": 0}
+
+
+def test_answers_given_at_the_same_moment_pair_the_first_before_and_the_last_after(db, make) -> None:
+    prog = programme(make, d(1, 1), d(12, 31))
+    person = make.candidate()
+    surveys = {}
+    for moment in (SurveyMoment.PARTICIPANT_BEFORE, SurveyMoment.PARTICIPANT_AFTER):
+        surveys[moment] = Survey(name=str(moment), moment=moment, questions=[
+            SurveyQuestion(position=1, key="confidence", kind=QuestionKind.LIKERT, text_sv="Tro", text_en="x"),
+        ])
+        db.add(surveys[moment])
+    db.flush()
+    # Two questionnaires of each kind answered at the same moment, recorded in this order.
+    for moment, when, likert in (
+        (SurveyMoment.PARTICIPANT_BEFORE, at(d(1, 10), 10), 1),
+        (SurveyMoment.PARTICIPANT_BEFORE, at(d(1, 10), 10), 4),
+        (SurveyMoment.PARTICIPANT_AFTER, at(d(4, 10), 10), 2),
+        (SurveyMoment.PARTICIPANT_AFTER, at(d(4, 10), 10), 5),
+    ):
+        s = surveys[moment]
+        invitation = SurveyInvitation(survey=s, candidate=person, expires_at=when + dt.timedelta(days=14))
+        invitation.answers.append(SurveyAnswer(question=s.questions[0], likert=likert, answered_at=when))
+        db.add(invitation)
+        db.flush()
+    db.commit()
+    pair = quarterly_report(db, prog, today=TODAY).quarters[1].survey_pairs[("participant", "confidence")]
+    assert (pair.pairs, pair.change_sum, pair.improved) == (1, 5 - 1, 1)
+
+
+def test_the_counting_visits_index_holds_what_the_report_counts(db, make) -> None:
+    """The report reads its counting visits from `ix_visit_counting`: its test and the index's
+    predicate must stay word for word alike, or the database can no longer use the index (the
+    report stays right, but scans and sorts every visit again)."""
+    prog = programme(make, d(1, 1), d(12, 31))
+    make.visit(make.candidate(), day=d(2, 3), hours=6, status=VisitStatus.COMPLETED, actual_hours=6)
+    make.visit(make.candidate(), day=d(2, 3), hours=6, status=VisitStatus.COMPLETED, actual_hours=3)
+    db.commit()
+    stmt = sa.select(sa.func.count()).select_from(Visit).where(reports._counting())
+    sql = str(stmt.compile(db.get_bind(), compile_kwargs={"literal_binds": True}))
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(row[0] for row in db.execute(sa.text(f"EXPLAIN {sql}")))
+    else:
+        # INDEXED BY fails ("no query solution") unless the index's predicate covers the test.
+        sql = sql.replace("FROM visit", "FROM visit INDEXED BY ix_visit_counting")
+        plan = "\n".join(row[3] for row in db.execute(sa.text(f"EXPLAIN QUERY PLAN {sql}")))
+    assert "ix_visit_counting" in plan
+    assert db.scalar(sa.text(sql.removeprefix("EXPLAIN "))) == 1
+    db.rollback()
+    assert quarterly_report(db, prog, today=TODAY).totals.visits_counting == 1

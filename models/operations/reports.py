@@ -45,6 +45,7 @@ group activities held and their attendance by type, the forecast and the cost pe
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -52,8 +53,9 @@ from typing import Any, Optional
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import expression
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -74,7 +76,7 @@ from ..enums import (
 )
 from ..followup import FollowUp, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
 from ..programme import Programme
-from ..visits import Activity, ActivityParticipant, Visit, VisitEvent
+from ..visits import COUNTING_VISIT_SQL, Activity, ActivityParticipant, Visit, VisitEvent
 from .programme import Quarter, local_today, milestone_plan, programme_quarters
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -129,6 +131,74 @@ def duration_seconds(start: Any, end: Any) -> seconds_between:
     return seconds_between(start, end)
 
 
+class counts_in_report(expression.FunctionElement[bool]):  # noqa: N801 (an SQL function)
+    """SQL: the visit counts: completed, and MIN_SECONDS..MAX_SECONDS long (4–8 h inclusive, in
+    whole seconds), given its status, actual start and actual end.
+
+    Written as COUNTING_VISIT_SQL (models/visits.py), the predicate of the partial index
+    `ix_visit_counting`, word for word and with the values in the text (not as parameters), so
+    that the database proves the index holds exactly the visits asked for and reads them from it,
+    in each person's order, without testing them again. On PostgreSQL the length is compared as
+    intervals: rounding half up to whole seconds, `round(d) >= 14400` is `d >= 14399.5 s` and
+    `round(d) <= 28800` is `d < 28800.5 s` (the old test computed a NUMERIC number of seconds for
+    every visit)."""
+
+    # Untyped: as a Boolean, SQLAlchemy would write `(...) = 1` in a WHERE on SQLite (which has no
+    # boolean type), and SQLite would no longer recognise the index's predicate.
+    type = sa.types.NullType()
+    name = "counts_in_report"
+    inherit_cache = True
+
+
+@compiles(counts_in_report, "postgresql")
+@compiles(counts_in_report, "sqlite")
+def _counts_in_report(element: counts_in_report, compiler: SQLCompiler, **kw: Any) -> str:
+    status, start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({COUNTING_VISIT_SQL[compiler.dialect.name].format(status=status, start=start, end=end)})"
+
+
+def _check_counting_rule() -> None:
+    """COUNTING_VISIT_SQL (and the index built from it) must say what this module's rule says."""
+    completed = f"= '{VisitStatus.COMPLETED.value}'"
+    parts = {
+        "postgresql": (
+            completed, f">= INTERVAL '{MIN_SECONDS - 0.5} seconds'", f"< INTERVAL '{MAX_SECONDS + 0.5} seconds'"
+        ),
+        "sqlite": (completed, "* 86400)", f"BETWEEN {MIN_SECONDS} AND {MAX_SECONDS}"),
+    }
+    for dialect, needed in parts.items():
+        if not all(part in COUNTING_VISIT_SQL[dialect] for part in needed):
+            raise RuntimeError("the counting rule changed: update COUNTING_VISIT_SQL and ix_visit_counting")
+
+
+_check_counting_rule()
+
+
+def _first_per(
+    dialect: str,
+    columns: Sequence[sa.ColumnElement[Any]],
+    *,
+    partition_by: Sequence[sa.ColumnElement[Any]],
+    order_by: Sequence[sa.ColumnElement[Any]],
+    where: Sequence[sa.ColumnElement[bool]],
+    name: str,
+) -> sa.Subquery:
+    """The first row of every partition in `order_by` order (labelled `columns`, as a subquery).
+
+    PostgreSQL: ``DISTINCT ON``, one sort (or none, on an index in that order) and no window to
+    evaluate; elsewhere ``ROW_NUMBER()``. Both keep the same row when `order_by` ends in a unique
+    key."""
+    if dialect == "postgresql":
+        return (
+            sa.select(*columns).where(*where).ext(distinct_on(*partition_by))
+            .order_by(*partition_by, *order_by).subquery(name)
+        )
+    rn = sa.func.row_number().over(partition_by=partition_by, order_by=order_by).label("rn")
+    ranked = sa.select(*columns, rn).where(*where).subquery(f"{name}_ranked")
+    # `<= 1` says `= 1`; an equality on a computed column is estimated at 0.5 % of the rows.
+    return sa.select(*(c for c in ranked.c if c.name != "rn")).where(ranked.c.rn <= 1).subquery(name)
+
+
 def effective_status_subquery() -> sa.Subquery:
     """SQL (visit_id, status): each visit's status as its latest VisitEvent says."""
     latest = (
@@ -163,64 +233,16 @@ def _quarter_of_instant(column: Any, quarters: Sequence[Quarter]) -> sa.Case[Any
     )
 
 
-def _in_period_instant(column: Any, programme: Programme) -> sa.ColumnElement[bool]:
-    return sa.and_(
-        column >= local_midnight(programme.starts_on),
-        column < local_midnight(programme.ends_on + dt.timedelta(days=1)),
-    )
+def _in_period_instant(column: Any, starts_on: dt.date, ends_on: dt.date) -> sa.ColumnElement[bool]:
+    return sa.and_(column >= local_midnight(starts_on), column < local_midnight(ends_on + dt.timedelta(days=1)))
 
 
-def _visit_facts(programme: Programme, quarters: Sequence[Quarter]) -> sa.Subquery:
-    """One row per visit dated in the period: quarter, status, whether it counts."""
-    status = Visit.status
-    actual = duration_seconds(Visit.actual_start, Visit.actual_end)
-    planned = duration_seconds(Visit.start_at, Visit.end_at)
-    return (
-        sa.select(
-            Visit.id.label("visit_id"),
-            Visit.candidate_id,
-            Visit.offer_id,
-            Visit.visit_date,
-            Visit.actual_start,
-            status.label("status"),
-            _quarter_of_date(Visit.visit_date, quarters).label("q"),
-            sa.case(
-                (sa.and_(status == VisitStatus.COMPLETED, actual >= MIN_SECONDS, actual <= MAX_SECONDS), 1),
-                else_=0,
-            ).label("counts"),
-            sa.case((sa.and_(planned >= MIN_SECONDS, planned <= MAX_SECONDS), 1), else_=0).label("planned_ok"),
-        )
-        .select_from(Visit)
-        .where(Visit.visit_date >= programme.starts_on, Visit.visit_date <= programme.ends_on)
-        .subquery("visit_facts")
-    )
+def _dated_in(starts_on: dt.date, ends_on: dt.date, visit: Any = Visit) -> sa.ColumnElement[bool]:
+    return sa.and_(visit.visit_date >= starts_on, visit.visit_date <= ends_on)
 
 
-def _first_visits(facts: sa.Subquery) -> sa.Subquery:
-    """Each person's first counting visit in the period (the one that makes them count)."""
-    ranked = (
-        sa.select(
-            facts.c.visit_id,
-            facts.c.candidate_id,
-            facts.c.offer_id,
-            facts.c.q,
-            sa.func.row_number()
-            .over(
-                partition_by=facts.c.candidate_id,
-                order_by=(facts.c.visit_date, facts.c.actual_start, facts.c.visit_id),
-            )
-            .label("rn"),
-        )
-        .where(facts.c.counts > 0)
-        .subquery("ranked_visits")
-    )
-    # `> 0` and `<= 1` say the same as `== 1` here, but PostgreSQL estimates an equality on a
-    # computed column at 0.5 % of the rows and then joins 17,000 first visits by nested loops.
-    return (
-        sa.select(ranked.c.visit_id, ranked.c.candidate_id, ranked.c.offer_id, ranked.c.q)
-        .where(ranked.c.rn <= 1)
-        .subquery("first_visits")
-    )
+def _counting(visit: Any = Visit) -> sa.ColumnElement[bool]:
+    return counts_in_report(visit.status, visit.actual_start, visit.actual_end)
 
 
 # --- the report -----------------------------------------------------------------------------
@@ -361,15 +383,15 @@ def quarterly_report(session: Session, programme: Programme, *, today: Optional[
             for row, plan in zip(rows, milestone_plan(programme, goal), strict=True):
                 row.activity_targets_to_date[activity_type] = plan.target_to_date
 
-    facts = _visit_facts(programme, quarters)
-    first = _first_visits(facts)
-    _fill_persons(session, rows, first)
-    _fill_visits(session, rows, facts)
-    _fill_activities(session, rows, programme, quarters, today)
-    _fill_survey_pairs(session, rows, programme, quarters)
+    statements = _statements(session.get_bind().dialect.name, programme.starts_on, programme.ends_on, today)
+    _plan_with_values(session)
+    _fill_persons(session, rows, statements.persons)
+    _fill_visits(session, rows, statements.visits)
+    _fill_activities(session, rows, statements.activities)
+    _fill_survey_pairs(session, rows, statements.survey_pairs)
 
     totals = _totals(rows, programme, today)
-    forecast = _forecast(session, rows, facts, programme, today, totals.persons)
+    forecast = _forecast(session, rows, statements.booked, today, totals.persons)
     elapsed_days = max(0, (min(today, programme.ends_on) - programme.starts_on).days + 1)
     budget_to_date = _round_half_up(programme.yearly_budget_sek * elapsed_days / 365.25)
     return QuarterlyReport(
@@ -384,62 +406,129 @@ def quarterly_report(session: Session, programme: Programme, *, today: Optional[
         forecast=forecast,
         cost_per_person_sek=_round_half_up(budget_to_date / totals.persons) if totals.persons else None,
         budget_to_date_sek=budget_to_date,
-        follow_ups=_follow_ups(session, facts),
-        survey_questions=_survey_questions(session),
+        follow_ups=_follow_ups(session, statements.follow_ups),
+        survey_questions=_survey_questions(session, statements.survey_questions),
     )
+
+
+def _plan_with_values(session: Session) -> None:
+    """Have PostgreSQL plan the report's statements for their values, for the rest of this
+    transaction. psycopg prepares a statement on the server once a connection has sent it five
+    times, and after five more PostgreSQL may switch it to a generic plan, made without the
+    values (the period's dates, the statuses): for the report's statements such plans join the
+    first visits by nested loops and take 4–10 times as long (0.2 s became 1.1 s at a region's
+    size). A custom plan costs well under a millisecond to make for each of them."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 def _round_half_up(value: float) -> int:
     return math.floor(value + 0.5)
 
 
-def _fill_persons(session: Session, rows: list[QuarterRow], first: sa.Subquery) -> None:
-    # New persons per quarter and the four breakdowns in one pass over the first visits: the
-    # person's target group; network, field and size of the company of the first visit.
-    dimensions = {
-        "target_group": Candidate.target_group,
-        "network": Company.network,
-        "field": Offer.field,
-        "size_class": Company.size_class,
-    }
-    stmt = (
-        sa.select(first.c.q, *dimensions.values(), sa.func.count())
+# --- the statements -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Statements:
+    persons: sa.Select[Any]
+    visits: sa.Select[Any]
+    activities: sa.Select[Any]
+    survey_pairs: sa.Select[Any]
+    booked: sa.Select[Any]
+    follow_ups: sa.Select[Any]
+    survey_questions: sa.Select[Any]
+
+
+@functools.lru_cache(maxsize=32)
+def _statements(dialect: str, starts_on: dt.date, ends_on: dt.date, today: dt.date) -> _Statements:
+    """The report's statements for a period and a day. Only the description of the SQL is kept
+    (building it is about 10 ms of Python); every call runs them all against the data again."""
+    quarters = programme_quarters(starts_on, ends_on)
+    return _Statements(
+        persons=_persons_statement(dialect, starts_on, ends_on, quarters),
+        visits=_visits_statement(starts_on, ends_on, quarters),
+        activities=_activities_statement(starts_on, ends_on, quarters, today),
+        survey_pairs=_survey_pairs_statement(dialect, starts_on, ends_on, quarters),
+        booked=_booked_statement(starts_on, ends_on, today),
+        follow_ups=_follow_ups_statement(starts_on, ends_on),
+        survey_questions=_survey_questions_statement(),
+    )
+
+
+def _persons_statement(
+    dialect: str, starts_on: dt.date, ends_on: dt.date, quarters: Sequence[Quarter]
+) -> sa.Select[Any]:
+    """New persons per quarter, and per quarter by the person's target group and by network,
+    field and size of the company of their first counting visit (the earliest by date, then
+    actual start, then id)."""
+    first = _first_per(
+        dialect,
+        [Visit.candidate_id, Visit.offer_id, Visit.visit_date],
+        partition_by=[Visit.candidate_id],
+        order_by=[Visit.visit_date, Visit.actual_start, Visit.id],
+        where=[_dated_in(starts_on, ends_on), _counting()],
+        name="first_visits",
+    )
+    firsts = (
+        sa.select(
+            _quarter_of_date(first.c.visit_date, quarters).label("q"),
+            *(sa.type_coerce(column, sa.String).label(dim) for dim, column in (
+                ("target_group", Candidate.target_group),
+                ("network", Company.network),
+                ("field", Offer.field),
+                ("size_class", Company.size_class),
+            )),
+        )
+        .select_from(first)
         .join(Candidate, Candidate.id == first.c.candidate_id)
         .join(Offer, Offer.id == first.c.offer_id)
         .join(Company, Company.id == Offer.company_id)
-        .group_by(first.c.q, *dimensions.values())
     )
-    for q, *categories, n in session.execute(stmt):
-        row = rows[q]
-        row.new_persons += n
-        for dim, category in zip(dimensions, categories, strict=True):
-            row.new_persons_by[dim][category.value] += n
-    running = 0
-    for row in rows:
-        running += row.new_persons
-        row.cumulative_persons = running
+    return _per_quarter_and_dimension(dialect, firsts)
 
 
-def _fill_visits(session: Session, rows: list[QuarterRow], facts: sa.Subquery) -> None:
-    stmt = sa.select(facts.c.q, facts.c.status, sa.func.count(), sa.func.sum(facts.c.counts)).group_by(
-        facts.c.q, facts.c.status
+def _per_quarter_and_dimension(dialect: str, facts: sa.Select[Any]) -> sa.Select[Any]:
+    """Rows (q, *one column per dimension, n) counting `facts` (columns q and the dimensions) per
+    quarter, and per quarter and category of each dimension: in a row the other dimensions'
+    columns are NULL (all of them in the quarter's own count). A few hundred rows, not one per
+    combination of all four dimensions (thousands, each to be read into Python).
+
+    PostgreSQL groups once, by GROUPING SETS; elsewhere the same rows come from a UNION ALL."""
+    if dialect == "postgresql":
+        cells = facts.subquery("dimension_facts")
+        dims = [cells.c[dim] for dim in DIMENSIONS]
+        sets = [sa.tuple_(cells.c.q), *(sa.tuple_(cells.c.q, dim) for dim in dims)]
+        return sa.select(cells.c.q, *dims, sa.func.count()).group_by(sa.func.grouping_sets(*sets))
+    cte = facts.cte("dimension_facts")
+
+    def count_by(dimension: Optional[str]) -> sa.Select[Any]:
+        columns = [cte.c[dim] if dim == dimension else sa.null().label(dim) for dim in DIMENSIONS]
+        keys = [cte.c.q] + ([cte.c[dimension]] if dimension else [])
+        return sa.select(cte.c.q, *columns, sa.func.count()).group_by(*keys)
+
+    return sa.union_all(count_by(None), *(count_by(dim) for dim in DIMENSIONS))  # type: ignore[return-value]
+
+
+def _visits_statement(starts_on: dt.date, ends_on: dt.date, quarters: Sequence[Quarter]) -> sa.Select[Any]:
+    """Visits per quarter and status, with the counting ones among the completed. The statuses
+    come from `ix_visit_status_date` and the counting visits from `ix_visit_counting` alone (no
+    table rows read); counted per day and placed in quarters afterwards, so the quarter's CASE
+    runs for each day of the period, not for each of 100,000 visits."""
+    by_status = sa.select(
+        Visit.visit_date, Visit.status, sa.func.count().label("n"), sa.literal(0).label("counting")
+    ).where(_dated_in(starts_on, ends_on)).group_by(Visit.status, Visit.visit_date)  # the index's order
+    counting = sa.select(
+        Visit.visit_date, sa.literal(VisitStatus.COMPLETED.value), sa.literal(0), sa.func.count()
+    ).where(_dated_in(starts_on, ends_on), _counting()).group_by(Visit.visit_date)
+    by_day = sa.union_all(by_status, counting).subquery("visits_by_day")
+    q = _quarter_of_date(by_day.c.visit_date, quarters)
+    return sa.select(q, by_day.c.status, sa.func.sum(by_day.c.n), sa.func.sum(by_day.c.counting)).group_by(
+        q, by_day.c.status
     )
-    for q, status, n, counting in session.execute(stmt):
-        row = rows[q]
-        if status == VisitStatus.COMPLETED:
-            row.visits_completed = n
-            row.visits_counting = int(counting or 0)
-        elif status == VisitStatus.NO_SHOW:
-            row.no_shows = n
-        elif status == VisitStatus.CANCELLED:
-            row.cancellations = n
-        elif status == VisitStatus.DECLINED:
-            row.declined = n
 
 
-def _fill_activities(
-    session: Session, rows: list[QuarterRow], programme: Programme, quarters: Sequence[Quarter], today: dt.date
-) -> None:
+def _activities_statement(
+    starts_on: dt.date, ends_on: dt.date, quarters: Sequence[Quarter], today: dt.date
+) -> sa.Select[Any]:
     attended = sa.case((ActivityParticipant.status == AttendanceStatus.ATTENDED, 1), else_=0)
     absent = sa.case((ActivityParticipant.status == AttendanceStatus.ABSENT, 1), else_=0)
     held = (
@@ -453,63 +542,78 @@ def _fill_activities(
         .select_from(Activity)
         .outerjoin(ActivityParticipant, ActivityParticipant.activity_id == Activity.id)
         .where(
-            _in_period_instant(Activity.starts_at, programme),
+            _in_period_instant(Activity.starts_at, starts_on, ends_on),
             Activity.starts_at < local_midnight(today + dt.timedelta(days=1)),
         )
         .subquery("held_activities")
     )
-    stmt = sa.select(
+    return sa.select(
         held.c.q,
         held.c.type,
         sa.func.count(sa.distinct(held.c.activity_id)),
         sa.func.sum(held.c.attended),
         sa.func.sum(held.c.absent),
     ).group_by(held.c.q, held.c.type)
-    for q, activity_type, n, n_attended, n_absent in session.execute(stmt):
-        rows[q].activities[ActivityType(activity_type)] = ActivityFigures(n, int(n_attended or 0), int(n_absent or 0))
 
 
-def _fill_survey_pairs(
-    session: Session, rows: list[QuarterRow], programme: Programme, quarters: Sequence[Quarter]
-) -> None:
+def _survey_pairs_statement(
+    dialect: str, starts_on: dt.date, ends_on: dt.date, quarters: Sequence[Quarter]
+) -> sa.Select[Any]:
+    """Pairs per group (participant or company), question key and quarter: count, sum of the
+    changes, number improved."""
+    # Every Likert answer once, with its respondent and its question's key. The key is carried as
+    # a number (the lowest id of the Likert questions with that key), so that the answers are
+    # sorted and joined on numbers, not on text; the text is looked up for the few result rows.
+    likert_keys = (
+        sa.select(
+            SurveyQuestion.id.label("question_id"),
+            sa.func.min(SurveyQuestion.id).over(partition_by=SurveyQuestion.key).label("key_id"),
+        )
+        .where(SurveyQuestion.kind == QuestionKind.LIKERT)
+        .subquery("likert_keys")
+    )
     is_participant = Survey.moment.in_(_PARTICIPANT_MOMENTS)
-    group = sa.case((is_participant, sa.literal(PARTICIPANT, sa.String)), else_=sa.literal(COMPANY, sa.String))
-    respondent = sa.case((is_participant, SurveyInvitation.candidate_id), else_=SurveyInvitation.company_id)
-
-    def ranked(moments: Sequence[SurveyMoment], name: str, latest: bool) -> sa.Subquery:
-        order = (SurveyAnswer.answered_at.desc(), SurveyAnswer.id.desc()) if latest else (
-            SurveyAnswer.answered_at, SurveyAnswer.id
+    answers = (
+        sa.select(
+            is_participant.label("participant"),
+            Survey.moment.in_(_BEFORE).label("is_before"),
+            sa.case((is_participant, SurveyInvitation.candidate_id), else_=SurveyInvitation.company_id).label(
+                "respondent"
+            ),
+            likert_keys.c.key_id,
+            SurveyAnswer.likert,
+            SurveyAnswer.answered_at,
+            SurveyAnswer.id.label("answer_id"),
         )
-        return (
-            sa.select(
-                group.label("grp"),
-                respondent.label("respondent"),
-                SurveyQuestion.key.label("key"),
-                SurveyAnswer.likert.label("likert"),
-                SurveyAnswer.answered_at.label("answered_at"),
-                sa.func.row_number()
-                .over(partition_by=(group, respondent, SurveyQuestion.key), order_by=order)
-                .label("rn"),
-            )
-            .select_from(SurveyAnswer)
-            .join(SurveyInvitation, SurveyInvitation.id == SurveyAnswer.invitation_id)
-            .join(Survey, Survey.id == SurveyInvitation.survey_id)
-            .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
-            .where(
-                Survey.moment.in_(moments),
-                SurveyQuestion.kind == QuestionKind.LIKERT,
-                SurveyAnswer.likert.is_not(None),
-            )
-            .subquery(name)
+        .select_from(SurveyAnswer)
+        .join(SurveyInvitation, SurveyInvitation.id == SurveyAnswer.invitation_id)
+        .join(Survey, Survey.id == SurveyInvitation.survey_id)
+        .join(likert_keys, likert_keys.c.question_id == SurveyAnswer.question_id)
+        .where(SurveyAnswer.likert.is_not(None))
+        .subquery("likert_answers")  # not a CTE: each side reads only its own questionnaires
+    )
+
+    def first(name: str, *, after: bool) -> sa.Subquery:
+        """Per respondent and key the earliest "before" answer, or the latest "after" one; ties
+        (the same moment) go to the lower id, or the higher."""
+        order = (answers.c.answered_at.desc(), answers.c.answer_id.desc()) if after else (
+            answers.c.answered_at, answers.c.answer_id
+        )
+        return _first_per(
+            dialect,
+            [answers.c.participant, answers.c.respondent, answers.c.key_id, answers.c.likert, answers.c.answered_at],
+            partition_by=[answers.c.participant, answers.c.respondent, answers.c.key_id],
+            order_by=order,
+            where=[~answers.c.is_before if after else answers.c.is_before],
+            name=name,
         )
 
-    before = ranked(_BEFORE, "before_answers", latest=False)
-    after = ranked(_AFTER, "after_answers", latest=True)
+    before, after = first("first_before", after=False), first("last_after", after=True)
     change = after.c.likert - before.c.likert
     pairs = (
         sa.select(
-            after.c.grp,
-            after.c.key,
+            after.c.participant,
+            after.c.key_id,
             _quarter_of_instant(after.c.answered_at, quarters).label("q"),
             change.label("change"),
             sa.case((change > 0, 1), else_=0).label("improved"),
@@ -517,24 +621,109 @@ def _fill_survey_pairs(
         .join(
             before,
             sa.and_(
-                before.c.grp == after.c.grp,
+                before.c.participant == after.c.participant,
                 before.c.respondent == after.c.respondent,
-                before.c.key == after.c.key,
-                before.c.rn == 1,
+                before.c.key_id == after.c.key_id,
             ),
         )
         .where(
-            after.c.rn == 1,
             after.c.answered_at > before.c.answered_at,
-            _in_period_instant(after.c.answered_at, programme),
+            _in_period_instant(after.c.answered_at, starts_on, ends_on),
         )
         .subquery("pairs")
     )
-    stmt = sa.select(
-        pairs.c.grp, pairs.c.key, pairs.c.q, sa.func.count(), sa.func.sum(pairs.c.change), sa.func.sum(pairs.c.improved)
-    ).group_by(pairs.c.grp, pairs.c.key, pairs.c.q)
-    for grp, key, q, n, change_sum, improved in session.execute(stmt):
-        rows[q].survey_pairs[(grp, key)] = PairFigures(n, int(change_sum or 0), int(improved or 0))
+    counted = (
+        sa.select(
+            pairs.c.participant,
+            pairs.c.key_id,
+            pairs.c.q,
+            sa.func.count().label("n"),
+            sa.func.sum(pairs.c.change).label("change_sum"),
+            sa.func.sum(pairs.c.improved).label("improved"),
+        )
+        .group_by(pairs.c.participant, pairs.c.key_id, pairs.c.q)
+        .subquery("counted_pairs")
+    )
+    return sa.select(
+        counted.c.participant, SurveyQuestion.key, counted.c.q, counted.c.n, counted.c.change_sum, counted.c.improved
+    ).join(SurveyQuestion, SurveyQuestion.id == counted.c.key_id)
+
+
+def _booked_statement(starts_on: dt.date, ends_on: dt.date, today: dt.date) -> sa.Select[Any]:
+    """Persons not yet counted holding a confirmed 4–8 h visit dated today or later in the period."""
+    counted = aliased(Visit, name="counted_visit")
+    planned = duration_seconds(Visit.start_at, Visit.end_at)
+    return sa.select(sa.func.count(sa.distinct(Visit.candidate_id))).where(
+        Visit.status == VisitStatus.CONFIRMED,
+        planned >= MIN_SECONDS,
+        planned <= MAX_SECONDS,
+        Visit.visit_date >= today,
+        _dated_in(starts_on, ends_on),
+        # Not yet counted: no counting visit in the period (NOT EXISTS lets the database probe
+        # the few booked persons' visits instead of ranking every visit as NOT IN would).
+        ~sa.exists().where(
+            counted.candidate_id == Visit.candidate_id, _dated_in(starts_on, ends_on, counted), _counting(counted)
+        ),
+    )
+
+
+def _follow_ups_statement(starts_on: dt.date, ends_on: dt.date) -> sa.Select[Any]:
+    """Follow-up outcomes of the persons with at least one completed visit in the period."""
+    reached = sa.select(Visit.candidate_id).where(Visit.status == VisitStatus.COMPLETED, _dated_in(starts_on, ends_on))
+    return (
+        sa.select(FollowUp.months, FollowUp.result, sa.func.count())
+        .where(FollowUp.candidate_id.in_(reached))
+        .group_by(FollowUp.months, FollowUp.result)
+    )
+
+
+def _survey_questions_statement() -> sa.Select[Any]:
+    return (
+        sa.select(Survey.moment, SurveyQuestion.key, SurveyQuestion.text_sv)
+        .join(SurveyQuestion, SurveyQuestion.survey_id == Survey.id)
+        .where(SurveyQuestion.kind == QuestionKind.LIKERT)
+        .order_by(Survey.moment.in_(_AFTER).desc(), Survey.active.desc(), Survey.id, SurveyQuestion.position)
+    )
+
+
+# --- reading the figures --------------------------------------------------------------------
+def _fill_persons(session: Session, rows: list[QuarterRow], stmt: sa.Select[Any]) -> None:
+    for q, *categories, n in session.execute(stmt):
+        cells = [(dim, category) for dim, category in zip(DIMENSIONS, categories, strict=True) if category is not None]
+        if cells:
+            dim, category = cells[0]
+            rows[q].new_persons_by[dim][category] = n
+        else:
+            rows[q].new_persons = n
+    running = 0
+    for row in rows:
+        running += row.new_persons
+        row.cumulative_persons = running
+
+
+def _fill_visits(session: Session, rows: list[QuarterRow], stmt: sa.Select[Any]) -> None:
+    for q, status, n, counting in session.execute(stmt):
+        row = rows[q]
+        if status == VisitStatus.COMPLETED:
+            row.visits_completed = int(n)
+            row.visits_counting = int(counting)
+        elif status == VisitStatus.NO_SHOW:
+            row.no_shows = int(n)
+        elif status == VisitStatus.CANCELLED:
+            row.cancellations = int(n)
+        elif status == VisitStatus.DECLINED:
+            row.declined = int(n)
+
+
+def _fill_activities(session: Session, rows: list[QuarterRow], stmt: sa.Select[Any]) -> None:
+    for q, activity_type, n, n_attended, n_absent in session.execute(stmt):
+        rows[q].activities[ActivityType(activity_type)] = ActivityFigures(n, int(n_attended or 0), int(n_absent or 0))
+
+
+def _fill_survey_pairs(session: Session, rows: list[QuarterRow], stmt: sa.Select[Any]) -> None:
+    for participant, key, q, n, change_sum, improved in session.execute(stmt):
+        group = PARTICIPANT if participant else COMPANY
+        rows[q].survey_pairs[(group, key)] = PairFigures(n, int(change_sum or 0), int(improved or 0))
 
 
 def _totals(rows: list[QuarterRow], programme: Programme, today: dt.date) -> Totals:
@@ -567,56 +756,29 @@ def _totals(rows: list[QuarterRow], programme: Programme, today: dt.date) -> Tot
 
 
 def _forecast(
-    session: Session,
-    rows: list[QuarterRow],
-    facts: sa.Subquery,
-    programme: Programme,
-    today: dt.date,
-    persons: int,
+    session: Session, rows: list[QuarterRow], booked_stmt: sa.Select[Any], today: dt.date, persons: int
 ) -> Forecast:
     done = [r for r in rows if r.end < today]
     pace = sum(r.new_persons for r in done) / len(done) if done else None
     remaining = float(len(rows) - len(done))
-    counted = facts.element.subquery("counted_visits")
     current = next((r for r in rows if r.is_current), None)
     if current is not None:
         remaining -= ((today - current.start).days + 1) / ((current.end - current.start).days + 1)
-    booked = session.scalar(
-        sa.select(sa.func.count(sa.distinct(facts.c.candidate_id))).where(
-            facts.c.status == VisitStatus.CONFIRMED,
-            facts.c.planned_ok == 1,
-            facts.c.visit_date >= today,
-            # Not yet counted: no counting visit in the period (NOT EXISTS lets the database probe
-            # the few booked persons' visits instead of ranking every visit as NOT IN would).
-            ~sa.exists().where(counted.c.candidate_id == facts.c.candidate_id, counted.c.counts == 1),
-        )
-    ) or 0
+    booked = session.scalar(booked_stmt) or 0
     projected = _round_half_up(pace * remaining) if pace is not None else 0
     value = persons + booked + max(0, projected - booked)
     return Forecast(value, pace, len(done), round(remaining, 2), booked, projected)
 
 
-def _follow_ups(session: Session, facts: sa.Subquery) -> dict[int, dict[str, int]]:
+def _follow_ups(session: Session, stmt: sa.Select[Any]) -> dict[int, dict[str, int]]:
     result = {months: dict.fromkeys((r.value for r in FollowUpResult), 0) for months in (3, 6)}
-    reached = sa.select(facts.c.candidate_id).where(facts.c.status == VisitStatus.COMPLETED)
-    stmt = (
-        sa.select(FollowUp.months, FollowUp.result, sa.func.count())
-        .where(FollowUp.candidate_id.in_(reached))
-        .group_by(FollowUp.months, FollowUp.result)
-    )
     for months, outcome, n in session.execute(stmt):
         result[int(months)][outcome.value] = n
     return result
 
 
-def _survey_questions(session: Session) -> dict[tuple[str, str], str]:
+def _survey_questions(session: Session, stmt: sa.Select[Any]) -> dict[tuple[str, str], str]:
     """Question text per (group, key), from the active "after" sets (else any set), in order."""
-    stmt = (
-        sa.select(Survey.moment, SurveyQuestion.key, SurveyQuestion.text_sv)
-        .join(SurveyQuestion, SurveyQuestion.survey_id == Survey.id)
-        .where(SurveyQuestion.kind == QuestionKind.LIKERT)
-        .order_by(Survey.moment.in_(_AFTER).desc(), Survey.active.desc(), Survey.id, SurveyQuestion.position)
-    )
     texts: dict[tuple[str, str], str] = {}
     for moment, key, text in session.execute(stmt):
         group = PARTICIPANT if moment in _PARTICIPANT_MOMENTS else COMPANY
