@@ -104,8 +104,11 @@ class Server:
             "GUNICORN_THREADS": str(threads),
             "GUNICORN_LOG_LEVEL": "warning",
             "GUNICORN_MAX_REQUESTS": "0",  # no recycling in the middle of a measurement
-            # As deploy/systemd/iop-web.service: fewer glibc malloc arenas for threaded workers.
+            # As deploy/systemd/iop-web.service: fewer glibc malloc arenas for threaded workers, and
+            # freed memory given back sooner.
             "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),
+            "MALLOC_TRIM_THRESHOLD_": os.environ.get("MALLOC_TRIM_THRESHOLD_", "131072"),
+            "MALLOC_MMAP_THRESHOLD_": os.environ.get("MALLOC_MMAP_THRESHOLD_", "131072"),
         }
         self.process: subprocess.Popen[bytes] | None = None
 

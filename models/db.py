@@ -104,12 +104,17 @@ class FlagSet(TypeDecorator[list[str]]):
 
     class comparator_factory(Integer.Comparator):  # noqa: N801 (SQLAlchemy's name)
         def has(self, slug: str):  # type: ignore[no-untyped-def]
-            """SQL: the set contains `slug`."""
-            return self._and(self.type.bits([slug]))
+            """SQL: the set contains `slug`. Written `(col & bit) = bit` rather than `<> 0` (the
+            same for one bit): PostgreSQL estimates an equality as selective and a `<>` as
+            matching nearly every row, and that estimate decided between an index nested loop
+            and hashing whole tables in the candidate bank's search."""
+            bit = self.type.bits([slug])
+            return self.expr.op("&", return_type=Integer())(literal(bit, Integer())) == literal(bit, Integer())
 
         def has_any(self, slugs: Iterable[str]):  # type: ignore[no-untyped-def]
-            """SQL: the set shares at least one member with `slugs`."""
-            return self._and(self.type.bits(slugs))
+            """SQL: the set shares at least one member with `slugs` (one member: as `has`)."""
+            slugs = list(slugs)
+            return self.has(slugs[0]) if len(slugs) == 1 else self._and(self.type.bits(slugs))
 
         def _and(self, mask: int):  # type: ignore[no-untyped-def]
             # Both sides typed as plain integers: the column's own type would try to turn the
@@ -164,4 +169,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if url.startswith("postgresql+psycopg"):
+        # No server-side prepared statements: psycopg would prepare a statement after its fifth
+        # run, and PostgreSQL then soon plans it once for any values (a generic plan). The
+        # report's counting query went from 0.2 s to 1.1 s that way; the values matter here (a
+        # status that is 60 % of the visits, or 0.1 %). Also what PgBouncer in transaction mode needs.
+        kwargs.setdefault("connect_args", {}).setdefault("prepare_threshold", None)
     return create_engine(url, **kwargs)

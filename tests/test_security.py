@@ -123,3 +123,21 @@ def test_identity_numbers_are_not_readable_in_the_database(app, make, db, vault)
         assert candidate.pin_masked in stored  # the row is there, masked
         assert number not in stored and f"{number[:8]}-{number[8:]}" not in stored and number[2:] not in stored
     assert db.get(Candidate, candidates[0].id).pin_hash != numbers[0]
+
+
+@pytest.mark.parametrize("proxies, expected", [(0, "127.0.0.1"), (1, "203.0.113.7")])
+def test_the_users_address_behind_a_trusted_proxy(database_url, db, proxies, expected) -> None:
+    """Behind a load balancer (TRUSTED_PROXIES=1) the audit log and the rate limits see the
+    user's address from X-Forwarded-For; without it a client cannot forge its address."""
+    from models import AuditEvent
+    from web import create_app
+
+    from .conftest import test_config
+
+    app = create_app(test_config(database_url, TRUSTED_PROXIES=proxies))
+    client = app.test_client()
+    response = client.post("/login", data={"email": "nobody@test.example", "password": "wrong-password-1"},
+                           headers={"X-Forwarded-For": "203.0.113.7"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert response.status_code == 401
+    event = db.scalars(sa.select(AuditEvent).where(AuditEvent.action == "login_failed")).one()
+    assert event.ip == expected

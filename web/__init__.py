@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask, request, session
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models.identity import PinVault
 
@@ -48,6 +49,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     config_module.check_production_safety(app.config)
+    if app.config.get("TRUSTED_PROXIES", 0) > 0:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     logging.basicConfig(
         level=logging.INFO,

@@ -50,6 +50,10 @@ def from_env(env: os._Environ[str] | dict[str, str] | None = None) -> dict[str, 
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        # How many reverse proxies / load balancers stand in front of the app: their
+        # X-Forwarded-For and X-Forwarded-Proto are then trusted (Werkzeug's ProxyFix), so the
+        # audit log and the rate limits see the user's address, not the proxy's. 0: none (direct).
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         "MODEL_DIR": env.get("MODEL_DIR", str(INSTANCE_DIR / "models")),
         "RETENTION_MONTHS": int(env.get("RETENTION_MONTHS", "12")),
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),

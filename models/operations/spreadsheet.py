@@ -41,7 +41,7 @@ T = TypeVar("T")
 V = TypeVar("V")
 
 MAX_BYTES = 5 * 1024 * 1024  # the web app's MAX_CONTENT_LENGTH; the CLI is held to the same
-MAX_ROWS = 5000
+MAX_ROWS = 10_000  # a region's whole bank in one file (about 14 s to import; benchmarks/RESULTS.md)
 Format = Literal["xlsx", "csv"]
 
 _ZIP_MAGIC = b"PK\x03\x04"
