@@ -2,41 +2,106 @@
 
 A pure library (numpy, pandas, scikit-learn, scipy): it takes and returns DataFrames in the
 interchange format of DOMAIN.md and never touches Flask, SQLAlchemy or a request.
+
+`import matcher` is cheap: each public name is imported from its module on first use (PEP 562),
+so a program that only ranks (the web app) does not load the planner (SciPy's MILP solver), the
+evaluation or the simulator. `plan` is a function here that imports the planner when called.
 """
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from matcher.content import content_score  # noqa: E402
-from matcher.evaluate import EvaluationError, evaluate, fairness_audit, temporal_split  # noqa: E402
-from matcher.features import FEATURE_COLUMNS, pair_features  # noqa: E402
-from matcher.io import (  # noqa: E402
-    InterchangeError,
-    read_candidates,
-    read_history,
-    read_offers,
-    read_pairs,
-    read_plan,
-    read_scores,
-    validate_candidates,
-    validate_history,
-    validate_offers,
-    validate_pairs,
-    write_candidates,
-    write_history,
-    write_offers,
-    write_plan,
-    write_scores,
-)
-from matcher.persistence import (  # noqa: E402
-    IncompatibleModelError,
-    ModelFileError,
-    load_model,
-    save_model,
-)
-from matcher.planner import PlanResult, plan  # noqa: E402
-from matcher.ranker import Ranker  # noqa: E402
-from matcher.schema import CEFR, FIELDS, TARGET_GROUPS, WEEKDAYS  # noqa: E402
-from matcher.simulate import World, make_world  # noqa: E402
+#: Public name -> the module that defines it.
+_EXPORTS: dict[str, str] = {
+    "content_score": "content",
+    **dict.fromkeys(("EvaluationError", "evaluate", "fairness_audit", "temporal_split"), "evaluate"),
+    **dict.fromkeys(("FEATURE_COLUMNS", "EncodedCandidates", "pair_features"), "features"),
+    **dict.fromkeys((
+        "InterchangeError", "read_candidates", "read_history", "read_offers", "read_pairs", "read_plan",
+        "read_scores", "validate_candidates", "validate_history", "validate_offers", "validate_pairs",
+        "write_candidates", "write_history", "write_offers", "write_plan", "write_scores",
+    ), "io"),
+    **dict.fromkeys(("IncompatibleModelError", "ModelFileError", "load_model", "save_model"), "persistence"),
+    "PlanResult": "planner",
+    "Ranker": "ranker",
+    **dict.fromkeys(("CEFR", "FIELDS", "TARGET_GROUPS", "WEEKDAYS"), "schema"),
+    **dict.fromkeys(("World", "make_world"), "simulate"),
+}
+
+if TYPE_CHECKING:  # what the names are, for type checkers and editors
+    import pandas as pd
+
+    from matcher.content import content_score
+    from matcher.evaluate import EvaluationError, evaluate, fairness_audit, temporal_split
+    from matcher.features import FEATURE_COLUMNS, EncodedCandidates, pair_features
+    from matcher.io import (
+        InterchangeError,
+        read_candidates,
+        read_history,
+        read_offers,
+        read_pairs,
+        read_plan,
+        read_scores,
+        validate_candidates,
+        validate_history,
+        validate_offers,
+        validate_pairs,
+        write_candidates,
+        write_history,
+        write_offers,
+        write_plan,
+        write_scores,
+    )
+    from matcher.persistence import IncompatibleModelError, ModelFileError, load_model, save_model
+    from matcher.planner import PlanResult
+    from matcher.ranker import Ranker
+    from matcher.schema import CEFR, FIELDS, TARGET_GROUPS, WEEKDAYS
+    from matcher.simulate import World, make_world
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # found directly from now on
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+def plan(candidates: pd.DataFrame, offers: pd.DataFrame, scores: pd.DataFrame, fair: bool = False) -> PlanResult:
+    """:func:`matcher.planner.plan`: choose visits, ≤ 1 per candidate, ≤ ``capacity`` per offer,
+    maximal total score (with ``fair=True`` a floor per target group). Imports the planner, and
+    SciPy's MILP solver with it, on the first call."""
+    from matcher.planner import plan as plan_
+
+    return plan_(candidates, offers, scores, fair=fair)
+
+
+class _Package(types.ModuleType):
+    """The package keeps the function `evaluate` when its module `matcher.evaluate` is imported.
+
+    Importing a submodule sets it as an attribute of its package; with the names imported lazily
+    that would replace `matcher.evaluate`, the function, by the module of the same name after any
+    `from matcher.evaluate import ...`. (Before, the package imported it eagerly and rebound the
+    name to the function.)"""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "evaluate" and isinstance(value, types.ModuleType):
+            value = value.evaluate
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "CEFR",
@@ -44,6 +109,7 @@ __all__ = [
     "FIELDS",
     "TARGET_GROUPS",
     "WEEKDAYS",
+    "EncodedCandidates",
     "EvaluationError",
     "IncompatibleModelError",
     "InterchangeError",

@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from flask import current_app
-from icalendar import Calendar, Event, vCalAddress, vText
 
 from models import Activity, Visit, utcnow
 
 from .labels import ACTIVITY_TYPE_LABELS
+
+if TYPE_CHECKING:
+    from icalendar import Calendar, Event
+
+# icalendar (~3 MB per process) is imported where an entry is made: only mails and the
+# calendar feed need it, not every request of a web worker.
 
 PRODID = "-//IOP Jobbskuggning//Besök//SV"
 REQUEST = "REQUEST"
@@ -36,6 +42,8 @@ def activity_uid(activity: Activity) -> str:
 
 
 def _calendar(method: str | None = None, name: str | None = None) -> Calendar:
+    from icalendar import Calendar
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -58,6 +66,8 @@ def visit_location(visit: Visit) -> str:
 
 
 def visit_event(visit: Visit, *, cancelled: bool = False, attendee: str | None = None) -> Event:
+    from icalendar import Event, vCalAddress, vText
+
     event = Event()
     event.add("uid", visit_uid(visit))
     event.add("sequence", visit.ics_sequence)
@@ -102,6 +112,8 @@ def ics_attachment(visit: Visit, method: str = REQUEST, attendee: str | None = N
 
 
 def activity_event(activity: Activity) -> Event:
+    from icalendar import Event
+
     event = Event()
     event.add("uid", activity_uid(activity))
     event.add("sequence", 0)

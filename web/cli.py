@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import sqlalchemy as sa
-from alembic import command as alembic_command
-from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
@@ -18,10 +17,17 @@ from models.operations.errors import DomainError
 
 from .extensions import db
 
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Alembic (with Mako and Pygments, ~10 MB per process) is imported by the db commands only, not
+# by every web worker that registers them.
 def alembic_config(url: str) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig(str(ROOT / "alembic.ini"))
     cfg.attributes["url"] = url
     return cfg
@@ -34,6 +40,8 @@ db_group = AppGroup("db", help="Database migrations (Alembic).")
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: head)."""
+    from alembic import command as alembic_command
+
     alembic_command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
 
 
@@ -41,11 +49,15 @@ def db_upgrade(revision: str) -> None:
 @click.argument("revision", default="-1")
 def db_downgrade(revision: str) -> None:
     """Revert migrations down to REVISION (default: one step; 'base' for all)."""
+    from alembic import command as alembic_command
+
     alembic_command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
 
 
 @db_group.command("current")
 def db_current() -> None:
+    from alembic import command as alembic_command
+
     alembic_command.current(alembic_config(current_app.config["DATABASE_URL"]))
 
 

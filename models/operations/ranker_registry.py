@@ -31,8 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 import matcher
-from matcher import EvaluationError, IncompatibleModelError, ModelFileError, Ranker, evaluate, load_model, save_model
-from matcher.evaluate import ndcg_by_group, relevance, temporal_split
+from matcher import IncompatibleModelError, ModelFileError, Ranker, load_model, save_model
 
 from ..db import utcnow
 from ..system import RankerModel
@@ -133,6 +132,8 @@ def _ndcg(ranker: Ranker, candidates: pd.DataFrame, offers: pd.DataFrame, train:
     """Mean NDCG@K over the test quarter's offers, the way matcher.evaluate scores a ranker:
     answered proposals of known pairs, ties broken with the same seed, history statistics from
     the earlier quarters only."""
+    from matcher.evaluate import ndcg_by_group, relevance  # training only: not loaded to serve pages
+
     known = test[test["candidate_id"].isin(candidates["candidate_id"]) & test["offer_id"].isin(offers["offer_id"])]
     gains = relevance(known)
     judged = ~np.isnan(gains)
@@ -182,6 +183,8 @@ def train_and_maybe_activate(
     """Export the history, train, evaluate against the active model, save and register the new
     model, and activate it by the rule above (always with `force`). Returns the new row (active
     or not), or None when there is no history to learn from. Flushes; the caller commits."""
+    from matcher.evaluate import EvaluationError, evaluate, temporal_split  # not loaded to serve pages
+
     today = today or local_date(dt.datetime.now(dt.UTC))
     echo("Hämtar kandidater, erbjudanden och historik ur databasen …")
     candidates, offers, history = training_frames(session, Quarter.of(today))

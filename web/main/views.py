@@ -7,7 +7,6 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_from_directory, session, url_for
 from flask_login import current_user, login_required
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from ..extensions import csrf, db
@@ -78,6 +77,8 @@ def guide(lang: str, name: str):  # type: ignore[no-untyped-def]
     path = GUIDE_DIR / lang / f"{name}.md"
     if not path.is_file():  # an installation without the docs folder
         abort(404)
+    from markdown_it import MarkdownIt  # here: only the guide pages need it (~1 MB per worker)
+
     # Markdown from the repository with raw HTML switched off: markdown-it escapes all text.
     html = MarkdownIt("commonmark", {"html": False}).enable("table").render(path.read_text(encoding="utf-8"))
     safe = Markup(html)  # noqa: S704 # nosec B704
