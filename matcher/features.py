@@ -14,6 +14,8 @@ row's own outcome would leak into its features.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Final
@@ -70,6 +72,11 @@ def _smoothed(hits: np.ndarray, trials: np.ndarray, prior: float, m: float) -> n
 
 def _empty_counts() -> pd.DataFrame:
     return pd.DataFrame(columns=["proposed", "accepted", "visits", "completed"], dtype=float)
+
+
+def _rows_of(arrays: object, rows: np.ndarray, names: Sequence[str]) -> dict[str, np.ndarray]:
+    """The named array attributes of `arrays` at `rows` (for dataclasses.replace)."""
+    return {name: getattr(arrays, name)[rows] for name in names}
 
 
 @dataclass
@@ -264,103 +271,167 @@ class PairDetails:
     has_history: bool
     accept_prior: float
 
+    def take(self, rows: np.ndarray) -> PairDetails:
+        """The details of the pairs at ``rows`` (positions), in that order."""
+        return dataclasses.replace(self, **_rows_of(self, rows, (
+            "field_code", "candidate_level", "offer_level", "common_days", "common_language", "needs_accessible")))
 
-def build_pair_features(
-    candidates: pd.DataFrame,
-    offers: pd.DataFrame,
-    pairs: pd.DataFrame,
-    history: pd.DataFrame | HistoryStats | None = None,
-    pairs_file: str = "pairs.csv",
-) -> tuple[pd.DataFrame, PairDetails]:
-    """Features for each row of ``pairs`` plus the details reasons are built from.
 
-    ``history`` is a validated history frame or already aggregated :class:`HistoryStats`;
-    without it the history features take their prior values.
+@dataclass(eq=False)
+class EncodedCandidates:
+    """Candidates encoded once for pair features: everything per candidate that scoring needs.
+
+    :meth:`from_frame` does the per-candidate work (interests as a multi-hot matrix, languages as
+    packed bits, weekdays as a bit mask, coordinates in radians) and :meth:`take` selects rows by
+    position without repeating it. A program that ranks subsets of the same candidates again and
+    again (the web app: who may be recommended changes per request, the profiles seldom) encodes
+    them all once and passes ``encoded.take(positions)`` wherever a validated candidates frame
+    is accepted. The history lookups per candidate are kept on the encoding the subsets were
+    taken from, one set per :class:`HistoryStats` (the last one asked for).
     """
-    _require_columns(candidates, _CANDIDATE_NEEDS, "candidates.csv")
-    _require_columns(offers, _OFFER_NEEDS, "offers.csv")
-    _require_columns(pairs, ("candidate_id", "offer_id"), pairs_file)
-    if isinstance(history, HistoryStats):
-        stats = history
-    else:
-        stats = HistoryStats.from_history(history, offers)
 
-    cand_ids = pd.Index(candidates["candidate_id"].to_numpy())
-    offer_ids = pd.Index(offers["offer_id"].to_numpy())
-    ci = _positions(cand_ids, pairs["candidate_id"], "candidate_id", pairs_file)
-    oi = _positions(offer_ids, pairs["offer_id"], "offer_id", pairs_file)
+    candidate_id: np.ndarray  # object array of the ids, in the frame's order
+    interests: np.ndarray  # bool, candidates × FIELD_SLUGS
+    n_interests: np.ndarray  # float
+    swedish_level: np.ndarray  # int64
+    languages: pd.Index  # every language a candidate speaks, sorted: the bits' vocabulary
+    language_bits: np.ndarray  # uint8, candidates × bytes (np.packbits of the multi-hot)
+    weekdays: np.ndarray  # uint8 bit mask
+    lat: np.ndarray  # radians, NaN when unknown
+    lon: np.ndarray
+    needs_accessible: np.ndarray  # bool
+    _base: EncodedCandidates | None = field(default=None, repr=False)  # taken from ...
+    _rows: np.ndarray | None = field(default=None, repr=False)  # ... at these positions
+    _history: tuple[HistoryStats, tuple[np.ndarray, ...]] | None = field(default=None, repr=False)
 
+    @classmethod
+    def from_frame(cls, candidates: pd.DataFrame) -> EncodedCandidates:
+        """Encode a validated candidates frame (``matcher.io.validate_candidates``)."""
+        _require_columns(candidates, _CANDIDATE_NEEDS, "candidates.csv")
+        interests = _multi_hot(candidates["interests"], pd.Index(FIELD_SLUGS))
+        languages = pd.Index(sorted(set(chain.from_iterable(candidates["languages"]))))
+        lat, lon = _radians(candidates)
+        return cls(
+            candidate_id=candidates["candidate_id"].to_numpy(),
+            interests=interests,
+            n_interests=interests.sum(axis=1).astype(float),
+            swedish_level=candidates["swedish_level"].to_numpy(dtype=np.int64),
+            languages=languages,
+            language_bits=np.packbits(_multi_hot(candidates["languages"], languages), axis=1),
+            weekdays=_weekday_mask(candidates["weekdays"]),
+            lat=lat,
+            lon=lon,
+            needs_accessible=candidates["needs_accessible"].to_numpy(dtype=bool),
+        )
+
+    def __len__(self) -> int:
+        return len(self.candidate_id)
+
+    def take(self, positions: np.ndarray | Sequence[int]) -> EncodedCandidates:
+        """The candidates at ``positions`` (0-based, in that order)."""
+        rows = np.asarray(positions, dtype=np.intp)
+        base = self if self._base is None else self._base
+        return dataclasses.replace(
+            self,
+            **_rows_of(self, rows, ("candidate_id", "interests", "n_interests", "swedish_level", "language_bits",
+                                    "weekdays", "lat", "lon", "needs_accessible")),
+            _base=base,
+            _rows=rows if self._rows is None else self._rows[rows],
+            _history=None,
+        )
+
+    def history(self, stats: HistoryStats) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each candidate's earlier no-shows, completed visits and completed visits per field
+        (candidates × FIELD_SLUGS) in ``stats``."""
+        if self._base is not None:
+            no_shows, attended, fields = self._base.history(stats)
+            return no_shows[self._rows], attended[self._rows], fields[self._rows]
+        kept = self._history
+        if kept is None or kept[0] is not stats:
+            ids = pd.Index(self.candidate_id)
+            counts = stats.candidate.reindex(ids, fill_value=0.0)
+            kept = (stats, (
+                counts["no_shows"].to_numpy(dtype=float),
+                counts["visits"].to_numpy(dtype=float),
+                stats.candidate_fields.reindex(
+                    index=ids, columns=list(FIELD_SLUGS), fill_value=0.0
+                ).to_numpy(dtype=float),
+            ))
+            self._history = kept  # one assignment: safe to share between threads
+        no_shows, attended, fields = kept[1]
+        return no_shows, attended, fields
+
+
+def _pair_matrix(
+    candidates: EncodedCandidates,
+    offers: pd.DataFrame,
+    ci: np.ndarray,
+    oi: np.ndarray,
+    stats: HistoryStats,
+) -> tuple[np.ndarray, PairDetails]:
+    """:data:`FEATURE_COLUMNS` for the pairs (``candidates`` row ``ci``, ``offers`` row ``oi``)
+    as a float matrix, one contiguous column per feature, and the details reasons need."""
     fields = pd.Index(FIELD_SLUGS)
     field_code_by_offer = fields.get_indexer(offers["field"].to_numpy())
     field_code = field_code_by_offer[oi]
-    interests = _multi_hot(candidates["interests"], fields)
-    interest_match = interests[ci, field_code]
+    interest_match = candidates.interests[ci, field_code]
 
-    cand_level = candidates["swedish_level"].to_numpy(dtype=np.int64)[ci]
+    cand_level = candidates.swedish_level[ci]
     offer_level = offers["min_swedish_level"].to_numpy(dtype=np.int64)[oi]
 
-    languages = pd.Index(
-        sorted(set(chain.from_iterable(candidates["languages"]))
-               & set(chain.from_iterable(offers["languages"])))
-    )
-    common_language = np.full(len(pairs), "", dtype=object)
-    shared = np.zeros(len(pairs), dtype=bool)
+    # Languages are looked up in the candidates' vocabulary: a language no candidate speaks
+    # cannot be shared, and the first common one in the sorted vocabulary is the first
+    # (alphabetically) that both sides speak, named in the reason text.
+    languages = candidates.languages
+    common_language = np.full(len(ci), "", dtype=object)
+    shared = np.zeros(len(ci), dtype=bool)
     if len(languages):
-        cand_lang = np.packbits(_multi_hot(candidates["languages"], languages), axis=1)
         offer_lang = np.packbits(_multi_hot(offers["languages"], languages), axis=1)
-        both = cand_lang[ci] & offer_lang[oi]
+        both = candidates.language_bits[ci] & offer_lang[oi]
         shared = both.any(axis=1)
         hit = np.flatnonzero(shared)
         if hit.size:
-            # First language (alphabetically) both sides speak, for the reason text.
             first = np.unpackbits(both[hit], axis=1, count=len(languages)).argmax(axis=1)
             common_language[hit] = languages.to_numpy()[first]
 
-    common_days = _weekday_mask(candidates["weekdays"])[ci] & _weekday_mask(offers["weekdays"])[oi]
+    common_days = candidates.weekdays[ci] & _weekday_mask(offers["weekdays"])[oi]
 
-    clat, clon = _radians(candidates)
     olat, olon = _radians(offers)
-    distance = haversine_km(clat[ci], clon[ci], olat[oi], olon[oi])
+    distance = haversine_km(candidates.lat[ci], candidates.lon[ci], olat[oi], olon[oi])
 
-    needs = candidates["needs_accessible"].to_numpy(dtype=bool)[ci]
+    needs = candidates.needs_accessible[ci]
     accessible = offers["accessible"].to_numpy(dtype=bool)[oi]
 
     company = stats.rates(stats.company, pd.Index(offers["company_id"].to_numpy()))
-    offer = stats.rates(stats.offer, offer_ids)
-    cand = stats.candidate.reindex(cand_ids, fill_value=0.0)
-    no_shows = cand["no_shows"].to_numpy(dtype=float)
-    attended = cand["visits"].to_numpy(dtype=float)
-    cand_fields = stats.candidate_fields.reindex(
-        index=cand_ids, columns=list(FIELD_SLUGS), fill_value=0.0
-    ).to_numpy(dtype=float)
+    offer = stats.rates(stats.offer, pd.Index(offers["offer_id"].to_numpy()))
+    no_shows, attended, cand_fields = candidates.history(stats)
 
-    features = pd.DataFrame(
-        {
-            "candidate_id": pairs["candidate_id"].to_numpy(),
-            "offer_id": pairs["offer_id"].to_numpy(),
-            "interest_match": interest_match.astype(float),
-            "n_interests": interests.sum(axis=1).astype(float)[ci],
-            "swedish_margin": (cand_level - offer_level).astype(float),
-            "shared_language": shared.astype(float),
-            "weekday_overlap": _POPCOUNT[common_days].astype(float),
-            "distance_km": distance,
-            "accessibility_ok": (~needs | accessible).astype(float),
-            "hours": offers["hours"].to_numpy(dtype=float)[oi],
-            "company_accept_rate": company["accept_rate"][oi],
-            "company_completion_rate": company["completion_rate"][oi],
-            "company_proposals": company["proposals"][oi],
-            "offer_accept_rate": offer["accept_rate"][oi],
-            "offer_completion_rate": offer["completion_rate"][oi],
-            "candidate_no_shows": no_shows[ci],
-            "candidate_no_show_rate": _smoothed(
-                no_shows, no_shows + attended, stats.no_show_prior, stats.smoothing
-            )[ci],
-            "candidate_visits": attended[ci],
-            "candidate_field_visits": cand_fields[ci, field_code],
-            "field_code": field_code.astype(float),
-        },
-        index=pairs.index,
-    )
+    columns = {
+        "interest_match": interest_match,
+        "n_interests": candidates.n_interests[ci],
+        "swedish_margin": cand_level - offer_level,
+        "shared_language": shared,
+        "weekday_overlap": _POPCOUNT[common_days],
+        "distance_km": distance,
+        "accessibility_ok": ~needs | accessible,
+        "hours": offers["hours"].to_numpy(dtype=float)[oi],
+        "company_accept_rate": company["accept_rate"][oi],
+        "company_completion_rate": company["completion_rate"][oi],
+        "company_proposals": company["proposals"][oi],
+        "offer_accept_rate": offer["accept_rate"][oi],
+        "offer_completion_rate": offer["completion_rate"][oi],
+        "candidate_no_shows": no_shows[ci],
+        "candidate_no_show_rate": _smoothed(
+            no_shows, no_shows + attended, stats.no_show_prior, stats.smoothing
+        )[ci],
+        "candidate_visits": attended[ci],
+        "candidate_field_visits": cand_fields[ci, field_code],
+        "field_code": field_code,
+    }
+    # Column-major: each feature is one contiguous column, as separate arrays would be.
+    matrix = np.empty((len(ci), len(FEATURE_COLUMNS)), dtype=float, order="F")
+    for j, name in enumerate(FEATURE_COLUMNS):
+        matrix[:, j] = columns[name]
     details = PairDetails(
         field_code=field_code,
         candidate_level=cand_level,
@@ -371,7 +442,66 @@ def build_pair_features(
         has_history=stats.n_rows > 0,
         accept_prior=stats.accept_prior,
     )
+    return matrix, details
+
+
+def _stats(history: pd.DataFrame | HistoryStats | None, offers: pd.DataFrame) -> HistoryStats:
+    if isinstance(history, HistoryStats):
+        return history
+    return HistoryStats.from_history(history, offers)
+
+
+def build_pair_features(
+    candidates: pd.DataFrame | EncodedCandidates,
+    offers: pd.DataFrame,
+    pairs: pd.DataFrame,
+    history: pd.DataFrame | HistoryStats | None = None,
+    pairs_file: str = "pairs.csv",
+) -> tuple[pd.DataFrame, PairDetails]:
+    """Features for each row of ``pairs`` plus the details reasons are built from.
+
+    ``candidates`` is a validated frame or its :class:`EncodedCandidates`. ``history`` is a
+    validated history frame or already aggregated :class:`HistoryStats`; without it the history
+    features take their prior values.
+    """
+    encoded = (candidates if isinstance(candidates, EncodedCandidates)
+               else EncodedCandidates.from_frame(candidates))
+    _require_columns(offers, _OFFER_NEEDS, "offers.csv")
+    _require_columns(pairs, ("candidate_id", "offer_id"), pairs_file)
+    stats = _stats(history, offers)
+    cand_ids = pd.Index(encoded.candidate_id)
+    offer_ids = pd.Index(offers["offer_id"].to_numpy())
+    ci = _positions(cand_ids, pairs["candidate_id"], "candidate_id", pairs_file)
+    oi = _positions(offer_ids, pairs["offer_id"], "offer_id", pairs_file)
+    matrix, details = _pair_matrix(encoded, offers, ci, oi, stats)
+    features = pd.DataFrame(matrix, index=pairs.index, columns=list(FEATURE_COLUMNS), copy=False)
+    features.insert(0, "offer_id", pairs["offer_id"].to_numpy())
+    features.insert(0, "candidate_id", pairs["candidate_id"].to_numpy())
     return features, details
+
+
+def offer_features(
+    candidates: EncodedCandidates,
+    offers: pd.DataFrame,
+    offer_id: str,
+    history: pd.DataFrame | HistoryStats | None = None,
+) -> tuple[pd.DataFrame, PairDetails]:
+    """Features of every candidate paired with the offer ``offer_id``, in the candidates' order:
+    :data:`FEATURE_COLUMNS` only (row ``i`` is ``candidates.candidate_id[i]``), no id columns
+    and no pair lookups. The same values as :func:`build_pair_features` for those pairs."""
+    _require_columns(offers, _OFFER_NEEDS, "offers.csv")
+    found = np.flatnonzero(offers["offer_id"].to_numpy() == offer_id)
+    if not found.size:
+        raise InterchangeError(
+            "offers.csv", None, "offer_id", f"okänt id '{offer_id}' — unknown id '{offer_id}'"
+        )
+    position = int(found[0])
+    stats = _stats(history, offers)
+    n = len(candidates)
+    matrix, details = _pair_matrix(
+        candidates, offers, np.arange(n), np.full(n, position, dtype=np.intp), stats
+    )
+    return pd.DataFrame(matrix, columns=list(FEATURE_COLUMNS), copy=False), details
 
 
 def pair_features(

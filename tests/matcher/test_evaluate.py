@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 
@@ -9,8 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from matcher.content import content_score
 from matcher.evaluate import (
     EvaluationError,
+    audit_sample,
     bootstrap_ci,
     evaluate,
     fairness_audit,
@@ -19,7 +22,12 @@ from matcher.evaluate import (
     reliability_table,
     temporal_split,
 )
+from matcher.features import HistoryStats, pair_features
+from matcher.ranker import Ranker
 from matcher.simulate import make_world
+
+# The module, not the function of the same name that the matcher package exports.
+evaluate_module = importlib.import_module("matcher.evaluate")
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +136,76 @@ def test_evaluation_report_is_complete_and_json_serialisable(small_world) -> Non
     assert sum(row["n"] for row in report["reliability"]) == report["split"]["n_test_judged"]
     groups = {row["target_group"] for row in report["fairness"]["learned"]}
     assert groups == {"youth", "newcomer", "long_term", "other"}
+
+
+def _records(table: pd.DataFrame) -> list[dict]:
+    return json.loads(json.dumps(evaluate_module._jsonable(table.to_dict("records"))))
+
+
+def test_evaluation_audits_every_pair_while_under_the_cap(small_world) -> None:
+    """Below the cap the audit is exactly fairness_audit over every candidate × offer."""
+    report = evaluate(small_world.candidates, small_world.offers, small_world.history, n_boot=20)
+    train, _ = temporal_split(small_world.history)
+    model = Ranker(random_state=0).fit(small_world.candidates, small_world.offers, train)
+    everything = model.predict_all(small_world.candidates, small_world.offers)
+    content = everything.assign(score=content_score(pair_features(
+        small_world.candidates, small_world.offers, everything,
+        HistoryStats.from_history(train, small_world.offers))))
+    assert report["fairness"]["learned"] == _records(
+        fairness_audit(small_world.candidates, everything, k=5))
+    assert report["fairness"]["content"] == _records(
+        fairness_audit(small_world.candidates, content, k=5))
+    assert report["fairness_sample"] == {
+        "n_candidates": 150, "of_candidates": 150, "n_offers": 30, "of_offers": 30,
+        "n_pairs": 4500, "k": 5, "sampled": False,
+    }
+
+
+def test_evaluation_scores_a_bounded_number_of_pairs(monkeypatch) -> None:
+    """However large the pool, evaluation scores the test quarter's proposals plus at most
+    max_audit_pairs pairs for the fairness audit, never every candidate × offer at once."""
+    world = make_world(n_candidates=300, n_offers=60, n_history=1200, n_quarters=4, seed=3)
+    calls: list[int] = []
+    predict_pairs = Ranker.predict_pairs
+    features = evaluate_module.pair_features
+
+    def counting_predict(self, candidates, offers, pairs, *args, **kwargs):
+        calls.append(len(pairs))
+        return predict_pairs(self, candidates, offers, pairs, *args, **kwargs)
+
+    def counting_features(candidates, offers, pairs, *args, **kwargs):
+        calls.append(len(pairs))
+        return features(candidates, offers, pairs, *args, **kwargs)
+
+    monkeypatch.setattr(Ranker, "predict_pairs", counting_predict)
+    monkeypatch.setattr(evaluate_module, "pair_features", counting_features)
+    report = evaluate(world.candidates, world.offers, world.history, k=(5,), n_boot=20,
+                      max_audit_pairs=3000)
+    n_test = report["split"]["n_test_judged"]
+    # The test quarter twice (learned score, features), the audit's 3,000 pairs twice.
+    assert sum(calls) <= 2 * (n_test + 3000) < 300 * 60
+    assert report["fairness_sample"] == {
+        "n_candidates": 300, "of_candidates": 300, "n_offers": 10, "of_offers": 60,
+        "n_pairs": 3000, "k": 5, "sampled": True,
+    }
+    for scorer in ("learned", "content"):
+        rows = report["fairness"][scorer]
+        assert sum(row["n_ranked"] for row in rows) == 3000
+        assert sum(row["n_selected"] for row in rows) == 10 * 5  # top 5 of each audited offer
+        assert sum(row["n_candidates"] for row in rows) == 300
+
+
+def test_audit_sample_keeps_whole_offers_and_scales_the_cut_for_huge_pools() -> None:
+    candidates, offers, cut = audit_sample(20_000, 3_000, 5, 2_000_000, np.random.default_rng(0))
+    assert len(candidates) == 20_000 and cut == 5
+    assert len(offers) == 100 and len(set(offers)) == 100 and (np.diff(offers) > 0).all()
+    again = audit_sample(20_000, 3_000, 5, 2_000_000, np.random.default_rng(0))[1]
+    assert (offers == again).all()  # seeded: the same offers every time
+    candidates, offers, cut = audit_sample(40_000, 3, 5, 20_000, np.random.default_rng(0))
+    assert len(candidates) == 20_000 and len(offers) == 1
+    assert cut == 2  # the top 5 of 40,000 is about the top 2.5 of a 20,000 sample
+    candidates, offers, cut = audit_sample(10, 4, 5, 100, np.random.default_rng(0))
+    assert list(candidates) == list(range(10)) and list(offers) == [0, 1, 2, 3] and cut == 5
 
 
 def test_learned_ranker_beats_content_with_a_ci_excluding_zero() -> None:

@@ -205,3 +205,24 @@ def test_filtered_frames_and_empty_pair_lists_are_scored(world: World, fitted: R
     none = fitted.predict_pairs(world.candidates, world.offers,
                                 pd.DataFrame({"candidate_id": [], "offer_id": []}))
     assert none.empty and list(none.columns) == list(PREDICTION_COLUMNS)
+
+
+def test_scores_without_reasons_are_the_same_scores(world: World, fitted: Ranker, pairs) -> None:
+    full = fitted.predict_pairs(world.candidates, world.offers, pairs)
+    bare = fitted.predict_pairs(world.candidates, world.offers, pairs, reasons=False)
+    assert "reasons" not in bare.columns
+    pd.testing.assert_frame_equal(bare, full.drop(columns="reasons"))
+
+
+def test_a_limited_ranking_is_the_head_of_the_full_one(world: World, fitted: Ranker) -> None:
+    """Only the rows returned get reasons written; they must be the same rows and reasons."""
+    for ranker in (fitted, Ranker()):
+        offer_id = world.offers["offer_id"].iloc[4]
+        everyone = ranker.rank_candidates(world.candidates, world.offers, offer_id)
+        top = ranker.rank_candidates(world.candidates, world.offers, offer_id, limit=7)
+        pd.testing.assert_frame_equal(top, everyone.head(7))
+        candidate_id = world.candidates["candidate_id"].iloc[9]
+        every_offer = ranker.rank_offers(world.candidates, world.offers, candidate_id)
+        best = ranker.rank_offers(world.candidates, world.offers, candidate_id, limit=4)
+        pd.testing.assert_frame_equal(best, every_offer.head(4))
+        assert list(best.columns) == list(PREDICTION_COLUMNS)
