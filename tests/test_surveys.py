@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import OutboxMessage, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
-from models.demo import default_question_sets
+from models.demo import default_surveys
 from models.enums import SurveyMoment, VisitStatus
 from models.operations import surveys as ops
 from models.operations import visits as visit_ops
@@ -21,14 +21,9 @@ LINK = re.compile(r"/enkat/([A-Za-z0-9_.\-]+)")
 
 def make_default_surveys(db) -> dict[SurveyMoment, Survey]:
     surveys = {}
-    for moment, name, questions in default_question_sets():
-        survey = Survey(name=name, moment=moment)
-        survey.questions = [
-            SurveyQuestion(position=i + 1, key=key, kind=kind, text_sv=sv, text_en=en, text_easy_sv=easy)
-            for i, (key, kind, sv, en, easy) in enumerate(questions)
-        ]
+    for survey in default_surveys():
         db.add(survey)
-        surveys[moment] = survey
+        surveys[survey.moment] = survey
     db.flush()
     return surveys
 
@@ -286,3 +281,29 @@ def test_a_question_with_answers_cannot_be_deleted(client, auth, db, setting) ->
     db.expire_all()
     keys = [q.key for q in db.get(Survey, question.survey_id).questions]
     assert keys[-2:] == ["comment", "field_interest"]
+
+
+def test_start_page_count_equals_the_due_list(db, make, setting) -> None:
+    """The panel counts in the database what the send page lists: one per visit after it for
+    participants, otherwise one per participant or company, consent and contact rules included."""
+    today = dt.date.today()
+    candidate, offer = setting["candidate"], setting["offer"]
+    make.visit(candidate, offer, day=today + dt.timedelta(days=8), status=VisitStatus.CONFIRMED)  # same person
+    other = make.candidate(email="annan@exempel.example")
+    make.visit(other, offer, day=today + dt.timedelta(days=6), status=VisitStatus.CONFIRMED)  # same company
+    for back in (2, 3):  # completed recently, at one company: two participant invitations, one company
+        make.visit(make.candidate(email=f"klar{back}@exempel.example"), offer, day=today - dt.timedelta(days=back),
+                   status=VisitStatus.COMPLETED)
+    withdrawn = make.candidate(email="utan@exempel.example")
+    withdrawn.consents[0].withdrawn_at = dt.datetime.now(dt.UTC)
+    make.visit(withdrawn, day=today + dt.timedelta(days=7), status=VisitStatus.CONFIRMED)
+    db.commit()
+    now = dt.datetime.now(dt.UTC)
+    due = ops.due_invitations(db, now=now)
+    counted = {moment: sum(1 for d in due if d.moment == moment) for moment in SurveyMoment}
+    assert counted[SurveyMoment.PARTICIPANT_BEFORE] == 2  # the person once, the other person once
+    assert counted[SurveyMoment.PARTICIPANT_AFTER] == 2
+    assert ops.count_due_invitations(db, now=now) == len(due)
+    other.consents[0].withdrawn_at = dt.datetime.now(dt.UTC)  # the panel follows at once
+    db.commit()
+    assert ops.count_due_invitations(db, now=now) == len(due) - 1 == len(ops.due_invitations(db, now=now))

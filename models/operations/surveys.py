@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager
@@ -28,7 +28,9 @@ from ..companies import Company, Offer
 from ..db import utcnow
 from ..enums import QuestionKind, SurveyMoment, VisitStatus
 from ..followup import Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
+from ..system import MATCHING, REPORT
 from ..visits import Visit
+from .derived_cache import DerivedCache
 from .errors import Conflict, DomainError
 from .programme import quarter_start
 from .reports import STOCKHOLM, local_midnight
@@ -294,9 +296,8 @@ class DueInvitation:
         return is_participant_moment(self.moment)
 
 
-def due_invitations(session: Session, *, now: Optional[dt.datetime] = None) -> list[DueInvitation]:
-    """Invitations the rules in the module docstring call for and that have not been sent."""
-    now = now or utcnow()
+def _due_rules(session: Session, now: dt.datetime) -> dict[SurveyMoment, sa.Select[Any]]:
+    """Per moment with an active questionnaire: the visits that call for an invitation."""
     status = Visit.status  # kept equal to the latest event's status (see models/operations/reports.py)
     visits = (
         sa.select(Visit)
@@ -335,12 +336,18 @@ def due_invitations(session: Session, *, now: Optional[dt.datetime] = None) -> l
             ).exists()
         ),
     }
-    due: list[DueInvitation] = []
+    active = {}
     for moment, query in rules.items():
         if active_survey(session, moment) is None:
             continue
-        if is_participant_moment(moment):
-            query = query.where(may_ask_participant())
+        active[moment] = query.where(may_ask_participant()) if is_participant_moment(moment) else query
+    return active
+
+
+def due_invitations(session: Session, *, now: Optional[dt.datetime] = None) -> list[DueInvitation]:
+    """Invitations the rules in the module docstring call for and that have not been sent."""
+    due: list[DueInvitation] = []
+    for moment, query in _due_rules(session, now or utcnow()).items():
         seen: set[int] = set()  # one per participant (before) or company (before/after) per run
         # The offer is in the query's join already: load it from there, not one query per visit.
         for visit in session.scalars(query.options(contains_eager(Visit.offer)).order_by(Visit.start_at, Visit.id)):
@@ -350,6 +357,30 @@ def due_invitations(session: Session, *, now: Optional[dt.datetime] = None) -> l
             seen.add(who)
             due.append(DueInvitation(moment, visit))
     return due
+
+
+def count_due_invitations(session: Session, *, now: Optional[dt.datetime] = None) -> int:
+    """len(due_invitations(...)), counted in the database (the start page's panel): one per
+    visit after it for participants, otherwise one per participant or company. Kept until the
+    visits, questionnaires, consents or people change, or the minute turns (the rules depend on
+    the time: a visit that starts leaves the "before" count)."""
+    minute = (now or utcnow()).replace(second=0, microsecond=0)
+    return _DUE_COUNTS.get(session, ("due-invitations", minute), lambda: _count_due(session, minute))
+
+
+_DUE_COUNTS = DerivedCache(REPORT, MATCHING, max_entries=4)
+
+
+def _count_due(session: Session, now: dt.datetime) -> int:
+    total = 0
+    for moment, query in _due_rules(session, now).items():
+        if moment == SurveyMoment.PARTICIPANT_AFTER:
+            counted = sa.func.count(Visit.id)
+        else:
+            who = Visit.candidate_id if is_participant_moment(moment) else Offer.company_id
+            counted = sa.func.count(sa.distinct(who))
+        total += session.scalar(query.with_only_columns(counted)) or 0
+    return total
 
 
 def reminders_due(session: Session, *, now: Optional[dt.datetime] = None) -> list[SurveyInvitation]:

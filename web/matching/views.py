@@ -59,6 +59,10 @@ def _languages(column: Any) -> list[tuple[str, str]]:
     codes: set[str] = set()
     for value in db.session.scalars(sa.select(column).distinct()):
         codes.update(value or [])
+    return _language_choices(codes)
+
+
+def _language_choices(codes: Any) -> list[tuple[str, str]]:
     return [("", _("Alla språk"))] + sorted(((c, language_name(c)) for c in codes), key=lambda pair: pair[1])
 
 
@@ -69,9 +73,9 @@ def offer_recommendations(offer_id: int):  # type: ignore[no-untyped-def]
     offer = get_or_404(Offer, offer_id)
     require(perm.can_view_offer(current_user, offer), offer)
     form = CandidateFilterForm(request.args)
-    areas = db.session.scalars(sa.select(Candidate.area).where(Candidate.area.is_not(None)).distinct())
-    form.area.choices = [("", _("Alla områden"))] + [(a, a) for a in sorted(areas)]
-    form.language.choices = _languages(Candidate.languages)
+    areas, languages = ops.candidate_filter_choices(db.session)
+    form.area.choices = [("", _("Alla områden"))] + [(a, a) for a in areas]
+    form.language.choices = _language_choices(languages)
     form.validate()
     panel = service.offer_panel(offer, current_user, filters=form.filters(), day=form.day.data,
                                 limit=ops.EXPOSURE_TOP)

@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any, Optional, TypeVar
+from typing import Any, Optional
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -22,28 +21,14 @@ from models.operations.errors import DomainError
 from .. import links
 from .. import permissions as perm
 from ..extensions import db
-from ..helpers import apply_domain_error, audit, get_or_404, require
+from ..helpers import apply_domain_error, attempt, audit, get_or_404, require
 from ..i18n import error_message
 from ..main.panels import Panel, register_panel
 from .forms import QuestionForm, SendForm, SurveyForm, answer_page
 from .service import LINK_MAX_AGE, LINK_PURPOSE, send_due_invitations, send_invitation
 
 bp = Blueprint("surveys", __name__)
-T = TypeVar("T")
 SEND_WINDOW_DAYS = 45
-
-
-def _saved(form: Any, action: Callable[[], T]) -> Optional[T]:
-    """Run the operation and commit once; on a DomainError roll back and show it on the form."""
-    try:
-        result = action()
-    except DomainError as exc:
-        db.session.rollback()
-        if not apply_domain_error(form, exc):
-            form.form_errors.append(error_message(exc))
-        return None
-    db.session.commit()
-    return result
 
 
 def _status(form: Any) -> int:
@@ -80,7 +65,7 @@ def new_set():  # type: ignore[no-untyped-def]
     require(perm.can_manage_surveys(current_user))
     form = SurveyForm()
     if form.validate_on_submit():
-        survey = _saved(form, lambda: ops.save_survey(
+        survey = attempt(form, lambda: ops.save_survey(
             db.session, name=form.name.data, moment=SurveyMoment(form.moment.data), active=form.active.data,
         ))
         if survey is not None:
@@ -97,7 +82,7 @@ def edit_set(survey_id: int):  # type: ignore[no-untyped-def]
     if request.method == "GET":
         form.moment.data = survey.moment.value
     elif form.validate():
-        saved = _saved(form, lambda: ops.save_survey(
+        saved = attempt(form, lambda: ops.save_survey(
             db.session, name=form.name.data, moment=SurveyMoment(form.moment.data), active=form.active.data,
             survey=survey,
         ))
@@ -116,7 +101,7 @@ def question(survey_id: int, question_id: Optional[int] = None):  # type: ignore
     form = QuestionForm()
     if existing is not None and not form.is_submitted():
         form.load(existing)
-    elif form.validate_on_submit() and _saved(
+    elif form.validate_on_submit() and attempt(
         form, lambda: ops.save_question(db.session, survey, form.to_data(), existing)
     ) is not None:
         flash(_("Frågan är sparad."), "success")
@@ -260,7 +245,7 @@ def _page_url(token: str, number: int) -> str:
 
 
 def _surveys_panel(user: Any) -> dict[str, Any]:
-    due = len(ops.due_invitations(db.session)) if perm.can_send_surveys(user) else None
+    due = ops.count_due_invitations(db.session) if perm.can_send_surveys(user) else None
     return {"due": due}
 
 
