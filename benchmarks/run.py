@@ -3,7 +3,8 @@
 1. builds the synthetic data set in a fresh PostgreSQL database (benchmarks/dataset.py);
 2. trains and activates a ranker when the matching area is installed (`train-ranker`);
 3. starts the app under gunicorn and loads each page with 16 closed-loop clients
-   (benchmarks/load.py), then reads the workers' memory;
+   (benchmarks/load.py), then reads the workers' memory, and times the offer page with
+   recommendations for one client at a time (benchmarks/offer_page.py);
 4. explains the slowest statements of those pages (benchmarks/explain.py);
 5. times the quarterly report against hand-written SQL (benchmarks/report.py);
 6. imports a 10,000-row candidate file (benchmarks/imports.py);
@@ -38,7 +39,7 @@ from models.enums import Role
 from models.identity import PinVault
 from web.config import from_env
 
-from . import dataset, explain, imports, load, report
+from . import dataset, explain, imports, load, offer_page, report
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -226,12 +227,16 @@ def _n(value: int) -> str:
 
 
 def targets(pages: list[load.PageResult], rep: report.ReportResult | None, imp: imports.ImportResult | None,
-            rss: list[float]) -> list[Target]:
+            rss: list[float], offer: offer_page.OfferPageResult | None = None) -> list[Target]:
     out = [
         Target(f"{r.page.title}: p95, errors at {r.clients} clients", f"≤ {TARGET_P95_MS:.0f} ms, 0",
                f"{_ms(r.pct(95))} ms, {r.errors}", r.ok)
         for r in pages
     ]
+    if offer is not None:
+        out.append(Target(f"Offer page with recommendations over {_n(offer.eligible)} eligible candidates, one "
+                          "client, median", f"≤ {offer_page.TARGET_MEDIAN_MS:.0f} ms",
+                          f"{_ms(offer.median_ms)} ms" + ("" if offer.model_used else " (content score)"), offer.met))
     if rep is not None:
         out.append(Target("Quarterly report, median", f"≤ {TARGET_REPORT_MS:.0f} ms",
                           f"{_ms(rep.app_median_ms)} ms", rep.app_median_ms <= TARGET_REPORT_MS))
@@ -269,8 +274,8 @@ def write_results(path: Path, info: dict[str, str], args: argparse.Namespace, da
                   pages: list[load.PageResult], paced: list[load.PageResult], rss: list[float], model: str,
                   rep: report.ReportResult | None,
                   imp: imports.ImportResult | None, slow: list[explain.SlowStatement], counts: dict[str, int],
-                  loads: dict[str, str]) -> list[Target]:
-    checks = targets(pages, rep, imp, rss)
+                  loads: dict[str, str], offer: offer_page.OfferPageResult | None = None) -> list[Target]:
+    checks = targets(pages, rep, imp, rss, offer)
     parts = [
         "# Benchmark results",
         "Written by `make bench` (`python -m benchmarks.run`"
@@ -307,6 +312,19 @@ def write_results(path: Path, info: dict[str, str], args: argparse.Namespace, da
         "## Worker memory",
         f"VmRSS of the gunicorn workers after the load test: {', '.join(f'{x:.0f} MB' for x in rss)}. Ranker: {model}.",
     ]
+    if offer is not None:
+        parts += [
+            "## Offer page with recommendations, one client",
+            f"`benchmarks/offer_page.py`: gunicorn as in the load test, one project leader sending one request at a "
+            f"time, {offer.runs} rounds after warm-up. Offer {offer.offer_id}; each list ranked at least "
+            f"{_n(offer.eligible)} eligible candidates. "
+            + (f"Every list was ranked by model nr {offer.active_model_id} (its exposure rows say so)."
+               if offer.model_used else "**The lists were not ranked by the trained model** (exposure rows).")
+            + " The target is judged on the list ranked afresh (a new day each round); the app may answer the "
+            "repeated views from the lists it keeps.",
+            _table(["request", "median ms", "p95 ms"],
+                   [[what, _ms(offer.median(ms)), _ms(offer.p95(ms))] for what, ms in offer.rows()]),
+        ]
     if rep is not None:
         history = statistics.median(rep.history_s) * 1000 if rep.history_s else float("nan")
         cached = statistics.median(rep.cached_s) * 1000 if rep.cached_s else float("nan")
@@ -427,6 +445,11 @@ def main(argv: list[str] | None = None) -> int:
                     _say(f"  p50 {_ms(result.pct(50))} ms, p95 {_ms(result.pct(95))} ms, p99 {_ms(result.pct(99))} ms,"
                          f" {result.requests} requests, {result.errors} errors {result.error_samples or ''}")
             rss = server.worker_rss_mb()
+        offer = None
+        if matching:
+            _say("the offer page with recommendations, one client at a time")
+            offer = offer_page.measure(url, model_dir=model_dir)
+            _say(f"  {offer.summary()}")
         _say("explaining the slowest statements")
         slow, counts = explain.slowest(url, pages)
         _say(f"quarterly report vs hand-written SQL ({args.runs} runs each)")
@@ -438,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"  {imp.total_s:.1f} s ({', '.join(f'{k} {v:.1f} s' for k, v in imp.seconds.items())})")
         loads["end"] = _load()
         checks = write_results(results, info, args, data, results_pages, paced, rss, model, rep, imp, slow, counts,
-                               loads)
+                               loads, offer)
     finally:
         if args.keep or args.reuse:
             _say(f"database kept: {url}")
