@@ -186,3 +186,4 @@ def test_threads_missing_the_same_list_at_once_compute_it_once(db) -> None:
         t.join()
     assert results == ["ranked"] * 4
     assert len(calls) == 1 and (cache.hits, cache.misses) == (3, 1)
+
