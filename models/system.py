@@ -177,9 +177,7 @@ def data_version(session: Session, name: str) -> int:
 def has_uncommitted_inputs(session: Session, name: str) -> bool:
     """True when this session has flushed or pending changes to the rows `name` is computed
     from: what it derives now must not be cached for other transactions to see."""
-    tables = DERIVED_DATA[name]
-    return name in session.info.get(_CHANGED, ()) or any(
-        getattr(o, "__tablename__", None) in tables for o in (*session.new, *session.dirty, *session.deleted))
+    return name in session.info.get(_CHANGED, ()) or name in _touched((*session.new, *session.dirty, *session.deleted))
 
 
 def _touched(tables: Any) -> set[str]:

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..programme import Programme
-from ..system import REPORT, DataVersion, ReportSnapshot, upsert
+from ..system import REPORT, ReportSnapshot, data_version, upsert
 from .programme import local_today
 from .reports import QuarterlyReport, quarterly_report
 
@@ -38,7 +38,7 @@ def cached_quarterly_report(
 ) -> QuarterlyReport:
     """`quarterly_report(session, programme)`, from the snapshot when the data has not changed."""
     today = today or local_today()
-    version = session.scalar(sa.select(DataVersion.value).where(DataVersion.name == REPORT)) or 0
+    version = data_version(session, REPORT)
     stored = session.execute(
         sa.select(ReportSnapshot.as_of, ReportSnapshot.data_version, ReportSnapshot.payload).where(
             ReportSnapshot.programme_id == programme.id
