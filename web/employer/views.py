@@ -262,5 +262,6 @@ def _waiting_panel(user: Any) -> dict[str, Any] | None:
 
 
 register_panel(
-    Panel("employer-waiting", frozenset({Role.EMPLOYER}), "employer/_panel_waiting.html", _waiting_panel, order=10)
+    Panel("employer-waiting", frozenset({Role.EMPLOYER}), "employer/_panel_waiting.html", _waiting_panel, order=10,
+          kept=True)
 )
