@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from ..programme import Programme
 from ..system import REPORT, ReportSnapshot, data_version, upsert
+from .derived_cache import DerivedCache
 from .programme import local_today
 from .reports import QuarterlyReport, quarterly_report
 
@@ -33,11 +34,23 @@ log = logging.getLogger(__name__)
 FORMAT = 1  # raised when the stored form of a report changes: older snapshots are then recomputed
 
 
+# Each worker also keeps the reports it has read (decoding a snapshot costs a few ms): and when
+# the data has just changed, the requests that all want the new report wait for one worker
+# thread to compute it instead of each computing it (16 start pages at once, say).
+_KEPT = DerivedCache(REPORT, max_entries=32)
+
+
 def cached_quarterly_report(
     session: Session, programme: Programme, *, today: Optional[dt.date] = None
 ) -> QuarterlyReport:
-    """`quarterly_report(session, programme)`, from the snapshot when the data has not changed."""
+    """`quarterly_report(session, programme)`, from the snapshot when the data has not changed.
+    The report returned may be shared with other requests: read it, do not change it."""
     today = today or local_today()
+    key = ("quarterly", programme.id, today)
+    return _KEPT.get(session, key, lambda: _snapshot_or_compute(session, programme, today))
+
+
+def _snapshot_or_compute(session: Session, programme: Programme, today: dt.date) -> QuarterlyReport:
     version = data_version(session, REPORT)
     stored = session.execute(
         sa.select(ReportSnapshot.as_of, ReportSnapshot.data_version, ReportSnapshot.payload).where(
