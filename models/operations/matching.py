@@ -579,14 +579,19 @@ def recommend_for_offer(
 RANKINGS = DerivedCache(MATCHING)
 
 
+def language_codes(session: Session, column: Any) -> list[str]:
+    """Every language code in a list-of-codes column (Candidate.languages, Offer.languages)."""
+    codes: set[str] = set()
+    for value in session.scalars(sa.select(column).distinct()):
+        codes.update(value or [])
+    return sorted(codes)
+
+
 def candidate_filter_choices(session: Session) -> tuple[list[str], list[str]]:
     """The areas and language codes candidates have, for the recommendation lists' filters."""
     def compute() -> tuple[list[str], list[str]]:
         areas = session.scalars(sa.select(Candidate.area).where(Candidate.area.is_not(None)).distinct())
-        codes: set[str] = set()
-        for value in session.scalars(sa.select(Candidate.languages).distinct()):
-            codes.update(value or [])
-        return sorted(areas), sorted(codes)
+        return sorted(areas), language_codes(session, Candidate.languages)
 
     return RANKINGS.get(session, ("candidate-filters",), compute)
 
