@@ -241,6 +241,49 @@ def run_page(server: Server, page: Page, *, clients: int = 16, processes: int = 
     return result
 
 
+class Writer:
+    """Commits one change a second while a page is measured, through the app's own session (so
+    the data versions change as they do when a user saves something): a candidate's note, the
+    kind of row that every kept piece of a page, every kept recommendation list and the stored
+    report depend on. Measures what the pages cost when what they keep is thrown away every
+    second, not only when it can be kept."""
+
+    def __init__(self, database_url: str, interval: float = 1.0):
+        self.database_url = database_url
+        self.interval = interval
+        self.commits = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Writer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        import sqlalchemy as sa
+        from sqlalchemy.orm import Session
+
+        from models import Candidate, make_engine
+
+        engine = make_engine(self.database_url)
+        try:
+            with Session(engine) as session:
+                ids = list(session.scalars(sa.select(Candidate.id).order_by(Candidate.id).limit(100)))
+            while not self._stop.wait(self.interval):
+                with Session(engine) as session:
+                    candidate = session.get(Candidate, ids[self.commits % len(ids)])
+                    assert candidate is not None
+                    candidate.needs_other = f"Ändrad under lasttestet ({self.commits})"
+                    session.commit()
+                self.commits += 1
+        finally:
+            engine.dispose()
+
+
 def create_token(database_url: str, email: str) -> str:
     """An API token made the documented way: `flask --app web create-token EMAIL`."""
     flask = Path(sys.executable).with_name("flask")

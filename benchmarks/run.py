@@ -18,6 +18,7 @@ one. Only loopback addresses are used.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import platform
@@ -274,7 +275,8 @@ def write_results(path: Path, info: dict[str, str], args: argparse.Namespace, da
                   pages: list[load.PageResult], paced: list[load.PageResult], rss: list[float], model: str,
                   rep: report.ReportResult | None,
                   imp: imports.ImportResult | None, slow: list[explain.SlowStatement], counts: dict[str, int],
-                  loads: dict[str, str], offer: offer_page.OfferPageResult | None = None) -> list[Target]:
+                  loads: dict[str, str], offer: offer_page.OfferPageResult | None = None,
+                  changing: list[load.PageResult] | None = None) -> list[Target]:
     checks = targets(pages, rep, imp, rss, offer)
     parts = [
         "# Benchmark results",
@@ -306,6 +308,12 @@ def write_results(path: Path, info: dict[str, str], args: argparse.Namespace, da
         "requests (not a target; what people clicking about once a second each would see):" if paced else "",
         _table(["page", "path", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "SQL statements"],
                _page_rows(paced, counts)) if paced else "",
+        f"The same {args.clients} closed-loop clients while a change is committed every second (a candidate's "
+        "note, through the app's session, so that every kept piece of a page, every kept recommendation list and "
+        "the stored report are out of date each second; not a target, but what the targets' figures would be "
+        "if the partnership saved something every second):" if changing else "",
+        _table(["page", "path", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "SQL statements"],
+               _page_rows(changing, counts)) if changing else "",
         "The load generator's own CPU time: " + ", ".join(
             f"{r.page.key} {r.client_cpu_s / r.seconds * 100:.0f} %" for r in pages
         ) + " of one core (the server shares the machine with it).",
@@ -431,16 +439,20 @@ def main(argv: list[str] | None = None) -> int:
         loads["load"] = _load()
         results_pages: list[load.PageResult] = []
         paced: list[load.PageResult] = []
+        changing: list[load.PageResult] = []
         os.environ["MODEL_DIR"] = model_dir
         with load.Server(url, workers=args.workers, threads=args.threads) as server:
-            for think, into in ((0.0, results_pages), (args.think, paced)):
+            for think, into in ((0.0, results_pages), (args.think, paced), (0.0, changing)):
                 if into is paced and not think:
-                    break
+                    continue
                 for page in pages:
+                    writes = into is changing
                     _say(f"load: {page.title} ({args.clients} clients, think {think:.1f} s, "
-                         f"{args.warmup:.0f} + {args.seconds:.0f} s)")
-                    result = load.run_page(server, page, clients=args.clients, warmup=args.warmup,
-                                           seconds=args.seconds, think=think)
+                         f"{args.warmup:.0f} + {args.seconds:.0f} s"
+                         f"{', a change committed every second' if writes else ''})")
+                    with load.Writer(url) if writes else contextlib.nullcontext():
+                        result = load.run_page(server, page, clients=args.clients, warmup=args.warmup,
+                                               seconds=args.seconds, think=think)
                     into.append(result)
                     _say(f"  p50 {_ms(result.pct(50))} ms, p95 {_ms(result.pct(95))} ms, p99 {_ms(result.pct(99))} ms,"
                          f" {result.requests} requests, {result.errors} errors {result.error_samples or ''}")
@@ -461,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"  {imp.total_s:.1f} s ({', '.join(f'{k} {v:.1f} s' for k, v in imp.seconds.items())})")
         loads["end"] = _load()
         checks = write_results(results, info, args, data, results_pages, paced, rss, model, rep, imp, slow, counts,
-                               loads, offer)
+                               loads, offer, changing)
     finally:
         if args.keep or args.reuse:
             _say(f"database kept: {url}")
