@@ -41,7 +41,7 @@ T = TypeVar("T")
 V = TypeVar("V")
 
 MAX_BYTES = 5 * 1024 * 1024  # the web app's MAX_CONTENT_LENGTH; the CLI is held to the same
-MAX_ROWS = 10_000  # a region's whole bank in one file (about 14 s to import; benchmarks/RESULTS.md)
+MAX_ROWS = 10_000  # a region's whole bank in one file (a few seconds to import; benchmarks/RESULTS.md)
 Format = Literal["xlsx", "csv"]
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -57,6 +57,13 @@ _OTHER_FORMATS: tuple[tuple[bytes, Message], ...] = (
 NOT_A_SPREADSHEET = N_("Filen är inte ett kalkylark. Ladda upp en .xlsx-fil från Excel eller en .csv-fil.")
 # Characters that make Excel, LibreOffice or Google Sheets read a cell as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Control characters (Unicode category Cc) other than line breaks and tabs. Unicode fixes the Cc
+# set for good at U+0000-U+001F and U+007F-U+009F, so a search of this class finds what asking
+# `unicodedata.category` of every character would, without a call per character of every cell.
+_CONTROL_CHARACTERS = "".join(
+    chr(c) for c in range(0xA0) if unicodedata.category(chr(c)) == "Cc" and chr(c) not in "\r\n\t"
+)
+_CONTROL = re.compile(f"[{re.escape(_CONTROL_CHARACTERS)}]")
 
 
 class SpreadsheetError(DomainError):
@@ -151,7 +158,7 @@ def _decode(data: bytes) -> tuple[str, str]:
             code="encoding",
         ) from None
     # Control characters other than line breaks and tabs mean binary data, not a text table.
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\r\n\t" for ch in text):
+    if _CONTROL.search(text):
         raise SpreadsheetError(NOT_A_SPREADSHEET, code="not_spreadsheet")
     return text, "windows-1252"
 
@@ -500,7 +507,7 @@ def parse_text(value: Any, *, required: bool = False, max_length: int = 200, wha
             N_("%(what)s är för långt (%(length)s tecken).", what=what, length=len(text)),
             N_("Korta det till högst %(max)s tecken.", max=max_length),
         )
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\r\n\t" for ch in text):
+    if _CONTROL.search(text):
         raise CellInvalid(N_("%(what)s innehåller osynliga styrtecken.", what=what), N_("Skriv in texten på nytt."))
     return text
 
@@ -513,19 +520,22 @@ def parse_int(
     value: Any, *, minimum: int, maximum: int, required: bool = True, what: str = N_("Talet")
 ) -> Optional[int]:
     text = _text(value)
-    fix = N_("Skriv ett heltal från %(min)s till %(max)s.", min=minimum, max=maximum)
+
+    def fix() -> Message:  # made only for a refused value: an import checks thousands of cells
+        return N_("Skriv ett heltal från %(min)s till %(max)s.", min=minimum, max=maximum)
+
     if not text:
         if required:
-            raise CellInvalid(_missing(what), fix)
+            raise CellInvalid(_missing(what), fix())
         return None
     try:
         number = Decimal(text.replace(",", ".").replace(" ", ""))
     except InvalidOperation:
-        raise CellInvalid(N_("%(value)s är inte ett heltal.", value=_shown(text)), fix) from None
+        raise CellInvalid(N_("%(value)s är inte ett heltal.", value=_shown(text)), fix()) from None
     if not number.is_finite() or number != number.to_integral_value():
-        raise CellInvalid(N_("%(value)s är inte ett heltal.", value=_shown(text)), fix)
+        raise CellInvalid(N_("%(value)s är inte ett heltal.", value=_shown(text)), fix())
     if not minimum <= number <= maximum:
-        raise CellInvalid(_outside(what, text, minimum, maximum), fix)
+        raise CellInvalid(_outside(what, text, minimum, maximum), fix())
     return int(number)
 
 
@@ -533,19 +543,22 @@ def parse_decimal(
     value: Any, *, minimum: float, maximum: float, required: bool = False, what: str = N_("Talet")
 ) -> Optional[float]:
     text = _text(value)
-    fix = N_(
-        "Skriv ett tal från %(min)s till %(max)s, med decimalkomma eller decimalpunkt.", min=minimum, max=maximum
-    )
+
+    def fix() -> Message:  # made only for a refused value
+        return N_(
+            "Skriv ett tal från %(min)s till %(max)s, med decimalkomma eller decimalpunkt.", min=minimum, max=maximum
+        )
+
     if not text:
         if required:
-            raise CellInvalid(_missing(what), fix)
+            raise CellInvalid(_missing(what), fix())
         return None
     try:
         number = Decimal(text.replace(",", ".").replace(" ", ""))
     except InvalidOperation:
-        raise CellInvalid(N_("%(value)s är inte ett tal.", value=_shown(text)), fix) from None
+        raise CellInvalid(N_("%(value)s är inte ett tal.", value=_shown(text)), fix()) from None
     if not number.is_finite() or not minimum <= number <= maximum:
-        raise CellInvalid(_outside(what, text, minimum, maximum), fix)
+        raise CellInvalid(_outside(what, text, minimum, maximum), fix())
     return float(number)
 
 
