@@ -351,8 +351,11 @@ def write_results(path: Path, info: dict[str, str], args: argparse.Namespace, da
                  "1.00"],
                 ["the same hand-written SQL reading each visit's status from its latest history row",
                  _ms(history), f"{history / rep.hand_median_ms:.2f}"],
-                ["what the pages and the API use: the stored snapshot (`cached_quarterly_report()`)", _ms(cached),
-                 f"{cached / rep.hand_median_ms:.2f}"],
+                ["what the pages and the API use: the stored snapshot (`cached_quarterly_report()` in a worker "
+                 "without its own copy)", _ms(cached), f"{cached / rep.hand_median_ms:.2f}"],
+                ["… and in a worker that has kept the report since the data last changed",
+                 _ms(statistics.median(rep.kept_s) * 1000 if rep.kept_s else float("nan")),
+                 f"{statistics.median(rep.kept_s) * 1000 / rep.hand_median_ms:.2f}" if rep.kept_s else ""],
             ]),
             "The report's figures and the hand-written SQL's are " + ("equal" if rep.agree else
                                                                     "**different**: " + "; ".join(rep.mismatches))
