@@ -56,12 +56,14 @@ def _chosen_programme() -> Optional[Programme]:
     return current_programme(db.session)
 
 
+def _no_programme_page() -> str:
+    return render_template("reports/no_programme.html", manage_programme=perm.can_manage_programme(current_user))
+
+
 def _report_or_empty_page() -> tuple[Optional[QuarterlyReport], Any]:
     programme = _chosen_programme()
     if programme is None:
-        return None, render_template(
-            "reports/no_programme.html", manage_programme=perm.can_manage_programme(current_user)
-        )
+        return None, _no_programme_page()
     return cached_quarterly_report(db.session, programme), None
 
 
@@ -69,7 +71,7 @@ def _report_or_empty_page() -> tuple[Optional[QuarterlyReport], Any]:
 def dashboard():  # type: ignore[no-untyped-def]
     programme = _chosen_programme()
     if programme is None:
-        return _report_or_empty_page()[1]
+        return _no_programme_page()
 
     def render() -> str:
         report = cached_quarterly_report(db.session, programme)
@@ -82,7 +84,7 @@ def dashboard():  # type: ignore[no-untyped-def]
             manage_programme=perm.can_manage_programme(current_user),
         )
 
-    # The report itself is kept in the database (report_cache); this keeps its rendering.
+    # The report itself is kept by report_cache (in the database and per worker); this keeps its rendering.
     return render_template("reports/dashboard.html", body=kept_html("dashboard", render, programme.id))
 
 
