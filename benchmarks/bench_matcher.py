@@ -19,7 +19,6 @@ import statistics
 import time
 import warnings
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from matcher.planner import plan
 from matcher.ranker import Ranker, all_pairs
 from matcher.reasons import explain
 from matcher.simulate import make_world
+from models import clock
 
 RESULTS = Path(__file__).with_name("RESULTS_matcher.md")
 
@@ -247,7 +247,7 @@ def model_choice(seeds: int) -> list[dict[str, Any]]:
 def machine() -> dict[str, str]:
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     return {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": clock.now().strftime("%Y-%m-%d %H:%M UTC"),
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
         "cores": str(os.cpu_count()),

@@ -21,7 +21,6 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import holidays
 import sqlalchemy as sa
@@ -55,8 +54,10 @@ from models import (
     User,
     Visit,
     VisitEvent,
+    clock,
     make_engine,
 )
+from models.clock import quarter_end, quarter_start
 from models.demo import AREAS, INDUSTRY_FIELDS, OTHER_LANGUAGES, TARGET_WEIGHTS, default_surveys
 from models.enums import (
     FIELD_SLUGS,
@@ -85,7 +86,6 @@ from models.enums import (
 )
 from models.identity import PinVault, parse_personal_identity
 from models.operations.accounts import hash_password
-from models.operations.programme import quarter_end, quarter_start
 from models.visits import Activity
 
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -96,7 +96,6 @@ DB_PREFIX = "iop_bench"
 # server's, and are left as they are here.
 PG_SETTINGS = {"jit": "off", "work_mem": "16MB", "random_page_cost": "1.1"}
 BENCH_PASSWORD = "bench-lösenord-2026"  # noqa: S105 (synthetic benchmark accounts only)
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 VS = VisitStatus
 
 
@@ -213,7 +212,7 @@ def copy_rows(conn: sa.Connection, table: sa.Table, rows: Iterable[dict[str, Any
 # --- the generator ---------------------------------------------------------------------------
 def _local(day: dt.date, hour: float) -> dt.datetime:
     minutes = round(hour * 60)
-    return dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60), tzinfo=STOCKHOLM).astimezone(dt.UTC)
+    return clock.local_datetime(day, dt.time(minutes // 60, minutes % 60))
 
 
 def _add_quarters(day: dt.date, quarters: int) -> dt.date:
@@ -235,7 +234,7 @@ class _Builder:
         self.rng = random.Random(seed)
         self.fake = Faker("sv_SE")
         self.fake.seed_instance(seed)
-        self.now = dt.datetime.now(dt.UTC)
+        self.now = clock.now()
         self.starts_on = _add_quarters(quarter_start(today), -(sizes.quarters - 1))
         self.ends_on = quarter_end(today)
         se_holidays = holidays.country_holidays("SE", years=range(self.starts_on.year - 1, today.year + 2))
@@ -725,7 +724,7 @@ def build(url: str, vault: PinVault, *, sizes: Sizes, seed: int = 12, today: dt.
     try:
         Base.metadata.create_all(engine)
         with Session(engine) as session:
-            b = _Builder(session, sizes, seed, today or dt.date.today())
+            b = _Builder(session, sizes, seed, today or clock.local_today())
             b.base(vault)
             session.commit()
             with engine.begin() as conn:

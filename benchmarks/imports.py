@@ -19,7 +19,7 @@ from faker import Faker
 from sqlalchemy.orm import Session
 from stdnum import luhn
 
-from models import User, make_engine
+from models import User, clock, make_engine
 from models.enums import FIELD_SLUGS, TargetGroup
 from models.identity import PinVault
 from models.operations import candidates as ops
@@ -65,7 +65,7 @@ def candidate_file(rows: int, seed: int = 7) -> bytes:
     groups = [g.value for g in TargetGroup]
     for i in range(rows):
         consent = rng.random() < 0.8
-        given_on = dt.date.today() - dt.timedelta(days=rng.randint(0, 60))
+        given_on = clock.local_today() - dt.timedelta(days=rng.randint(0, 60))
         values = {
             "first_name": fake.first_name(), "last_name": fake.last_name(), "pin": _identity(rng, used),
             "phone": f"070-{rng.randint(1000000, 9999999)}", "email": f"import{i}@exempel.example",

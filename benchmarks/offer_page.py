@@ -40,10 +40,9 @@ import requests
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import Exposure, Offer, RankerModel, User, make_engine
+from models import Exposure, Offer, RankerModel, User, clock, make_engine
 from models.enums import Role
 from models.operations import matching as ops
-from models.operations.visits import local_date
 
 from . import load
 
@@ -162,7 +161,7 @@ def measure(url: str, offer_id: Optional[int] = None, runs: int = 30, *, warmup:
             offer = session.get(Offer, offer_id)
             if offer is None:
                 raise RuntimeError(f"no offer {offer_id}")
-            today = local_date(dt.datetime.now(dt.UTC))
+            today = clock.local_today()
             day = ops.next_offer_day(session, offer, today)
             fresh_days = _new_days(offer, max(day or today, today), runs)
             active_model_id = session.scalar(sa.select(RankerModel.id).where(RankerModel.active.is_(True))

@@ -22,9 +22,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import Programme, make_engine
+from models.clock import local_today
 from models.operations import report_cache
 from models.operations import reports as ops
-from models.operations.programme import local_today, programme_quarters
+from models.operations.programme import programme_quarters
 from models.operations.report_cache import cached_quarterly_report
 from models.operations.reports import quarterly_report
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import os
 import platform
 import re
@@ -35,7 +34,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from models import Offer, Programme, RankerModel, User, make_engine
+from models import Offer, Programme, RankerModel, User, clock, make_engine
 from models.enums import Role
 from models.identity import PinVault
 from web.config import from_env
@@ -77,7 +76,7 @@ def machine() -> dict[str, str]:
     finally:
         engine.dispose()
     return {
-        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": clock.now().strftime("%Y-%m-%d %H:%M UTC"),
         "commit": _git("rev-parse", "HEAD"),
         "uncommitted files": str(len([x for x in _git("status", "--porcelain").splitlines() if x.strip()])),
         "cores (nproc)": str(os.cpu_count()),

@@ -19,6 +19,7 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -177,7 +178,8 @@ def _train(args: argparse.Namespace) -> int:
     metadata: dict[str, Any] = {"evaluation": evaluation}
     if args.snapshot_id:
         metadata["snapshot_id"] = args.snapshot_id
-    written = save_model(ranker, args.model_out, metadata)
+    # the library has no clock of its own: this entry point is where "now" is read
+    written = save_model(ranker, args.model_out, metadata, saved_at=datetime.now(UTC))
     print(json.dumps(written, indent=2, ensure_ascii=False))
     return 0
 

@@ -3,7 +3,7 @@
 from .accounts import ApiToken, CalendarFeed, LoginSession, Organisation, User
 from .candidates import Candidate, Consent, Referral, ReferralEvent, consent_in_force
 from .companies import Company, Contact, Offer
-from .db import Base, make_engine, utcnow
+from .db import Base, make_engine
 from .followup import Feedback, FollowUp, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
 from .programme import Funding, Goal, Milestone, Programme, programme_party
 from .system import AuditEvent, Exposure, OutboxMessage, RankerModel, UsedLinkToken
@@ -45,5 +45,4 @@ __all__ = [
     "consent_in_force",
     "make_engine",
     "programme_party",
-    "utcnow",
 ]

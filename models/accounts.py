@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .db import Base, UTCDateTime, utcnow
+from . import clock
+from .db import Base, UTCDateTime
 from .enums import OrganisationKind, Role, db_enum
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ class Organisation(Base):
     short_name: Mapped[str] = mapped_column(sa.String(40))
     kind: Mapped[OrganisationKind] = mapped_column(db_enum(OrganisationKind, "organisation_kind"))
     parent_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("organisation.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     parent: Mapped[Optional[Organisation]] = relationship(remote_side=[id])
 
@@ -58,9 +59,9 @@ class User(Base):
     totp_last_step: Mapped[Optional[int]]
     # Set by an admin: this account must use a second factor (admins always must).
     totp_required: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
     last_login_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
-    password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     organisation: Mapped[Optional[Organisation]] = relationship()
     company: Mapped[Optional[Company]] = relationship()
@@ -93,8 +94,8 @@ class LoginSession(Base):
         sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
     revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     ip: Mapped[Optional[str]] = mapped_column(sa.String(45))
 
@@ -112,7 +113,7 @@ class ApiToken(Base):
     )
     name: Mapped[str] = mapped_column(sa.String(100))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
     expires_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     last_used_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
@@ -130,5 +131,5 @@ class CalendarFeed(Base):
         sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
     revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)

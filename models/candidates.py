@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .db import Base, CodeList, FlagSet, UTCDateTime, utcnow
+from . import clock
+from .db import Base, CodeList, FlagSet, UTCDateTime
 from .enums import (
     FIELD_SLUGS,
     TIMES_OF_DAY,
@@ -67,8 +68,8 @@ class Candidate(Base):
     lon: Mapped[Optional[float]]
     needs_accessible: Mapped[bool] = mapped_column(default=False)
     needs_other: Mapped[str] = mapped_column(sa.Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
     anonymised_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 
@@ -119,7 +120,7 @@ class Referral(Base):
     closed_outcome: Mapped[Optional[ClosedOutcome]] = mapped_column(
         db_enum(ClosedOutcome, "closed_outcome")
     )
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
     submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
 
@@ -144,7 +145,7 @@ class ReferralEvent(Base):
         db_enum(ReferralStatus, "referral_event_from")
     )
     to_status: Mapped[ReferralStatus] = mapped_column(db_enum(ReferralStatus, "referral_event_to"))
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
     by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
     reason: Mapped[str] = mapped_column(sa.Text, default="")
 
@@ -164,7 +165,7 @@ class Consent(Base):
     scope_partnership: Mapped[bool] = mapped_column(default=True)
     scope_companies: Mapped[bool] = mapped_column(default=True)
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
-    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
     withdrawn_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     withdrawn_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
 

@@ -8,7 +8,8 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .db import Base, CodeList, FlagSet, UTCDateTime, utcnow
+from . import clock
+from .db import Base, CodeList, FlagSet, UTCDateTime
 from .enums import WEEKDAYS, CompanyStatus, Field, Network, SizeClass, db_enum
 
 
@@ -34,8 +35,8 @@ class Company(Base):
         db_enum(CompanyStatus, "company_status"), default=CompanyStatus.PROSPECT, index=True
     )
     notes: Mapped[str] = mapped_column(sa.Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
     version: Mapped[int] = mapped_column(default=1)
 
     contacts: Mapped[list[Contact]] = relationship(
@@ -96,8 +97,8 @@ class Offer(Base):
     lat: Mapped[Optional[float]]
     lon: Mapped[Optional[float]]
     active: Mapped[bool] = mapped_column(default=True, index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
     version: Mapped[int] = mapped_column(default=1)
 
     company: Mapped[Company] = relationship(back_populates="offers")

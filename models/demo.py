@@ -12,15 +12,14 @@ import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
-from zoneinfo import ZoneInfo
 
-import holidays
 import sqlalchemy as sa
 from faker import Faker
 from sqlalchemy.orm import Session
 from stdnum import luhn
 from tqdm import tqdm
 
+from . import clock
 from .accounts import Organisation, User
 from .candidates import Candidate, Consent, Referral, ReferralEvent
 from .companies import Company, Contact, Offer
@@ -51,12 +50,12 @@ from .enums import (
 from .followup import Feedback, Survey, SurveyQuestion
 from .identity import PinVault, parse_personal_identity
 from .operations.accounts import hash_password
+from .operations.visits import is_working_day
 from .programme import Funding, Goal, Programme
 from .visits import Activity, ActivityParticipant, Visit, VisitEvent
 
 DEMO_PASSWORD = "demo-lösenord-2026"  # noqa: S105 (synthetic demo accounts only)
 DEMO_MARKER = "TH"  # the demo's first organisation; present means "already seeded"
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 HELSINGBORG = (56.0465, 12.6945)
 AREAS = [
     ("Centrum", "25221", 56.046, 12.694), ("Drottninghög", "25436", 56.060, 12.735),
@@ -103,10 +102,6 @@ class SeedResult:
         return ", ".join(f"{n} {what}" for what, n in self.counts.items())
 
 
-def quarter_start(day: dt.date) -> dt.date:
-    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
 def add_months(day: dt.date, months: int) -> dt.date:
     month = day.month - 1 + months
     return dt.date(day.year + month // 12, month % 12 + 1, 1)
@@ -144,17 +139,14 @@ def _progress(items: Iterable[T], desc: str, enabled: bool, total: int | None = 
 def _local(day: dt.date, hour: float) -> dt.datetime:
     h = int(hour)
     m = int(round((hour - h) * 60))
-    return dt.datetime.combine(day, dt.time(h, m), tzinfo=STOCKHOLM).astimezone(dt.UTC)
-
-
-_SWEDISH_HOLIDAYS = holidays.country_holidays("SE", years=range(2015, 2040))
+    return clock.local_datetime(day, dt.time(h, m))
 
 
 def _workday(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
     """A random weekday in [start, end] that is not a Swedish public holiday."""
     while True:
         day = start + dt.timedelta(days=rng.randint(0, max(0, (end - start).days)))
-        if day.weekday() < 5 and day not in _SWEDISH_HOLIDAYS:
+        if is_working_day(day):
             return day
 
 
@@ -172,7 +164,7 @@ def seed_demo(
     emails = [a[0] for a in demo_accounts()]
     if session.scalar(sa.select(Organisation.id).where(Organisation.short_name == DEMO_MARKER)):
         return SeedResult(created=False, login_emails=emails + _employer_emails(session))
-    today = today or dt.date.today()
+    today = today or clock.local_today()
     rng = random.Random(seed)
     fake = Faker("sv_SE")
     fake.seed_instance(seed)
@@ -248,7 +240,7 @@ def _organisations(session: Session) -> dict[str, Organisation]:
 
 
 def _programme(session: Session, orgs: dict[str, Organisation], today: dt.date) -> Programme:
-    start = add_months(quarter_start(today), -12)
+    start = add_months(clock.quarter_start(today), -12)
     end = add_months(start, 36) - dt.timedelta(days=1)
     programme = Programme(
         name="IOP Jobbskuggning Helsingborg (demo)",
@@ -560,7 +552,7 @@ def _visits(
             candidate=candidate, offer=offer, start_at=start, end_at=end, visit_date=day, status=status,
             supervisor_name=offer.supervisor_name, supervisor_email=offer.supervisor_email, proposed_by=pl,
         )
-        now = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+        now = clock.now() - dt.timedelta(days=1)
         chain = [VisitStatus.PROPOSED, VisitStatus.ACCEPTED, VisitStatus.CONFIRMED]
         previous = None
         for step in chain[: chain.index(status) + 1]:

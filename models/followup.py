@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .db import Base, UTCDateTime, utcnow
+from . import clock
+from .db import Base, UTCDateTime
 from .enums import FollowUpResult, FurtherInterest, QuestionKind, SurveyMoment, db_enum
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ class Survey(Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     moment: Mapped[SurveyMoment] = mapped_column(db_enum(SurveyMoment, "survey_moment"))
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     questions: Mapped[list[SurveyQuestion]] = relationship(
         back_populates="survey", order_by="SurveyQuestion.position", cascade="all, delete-orphan"
@@ -67,7 +68,7 @@ class SurveyInvitation(Base):
     company_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("company.id"), index=True)
     visit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("visit.id"), index=True)
     email: Mapped[str] = mapped_column(sa.String(254), default="")
-    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     reminded_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     completed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
@@ -94,7 +95,7 @@ class SurveyAnswer(Base):
     question_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_question.id"))
     likert: Mapped[Optional[int]] = mapped_column(sa.SmallInteger)
     text: Mapped[str] = mapped_column(sa.Text, default="")
-    answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     invitation: Mapped[SurveyInvitation] = relationship(back_populates="answers")
     question: Mapped[SurveyQuestion] = relationship()
@@ -128,7 +129,7 @@ class Feedback(Base):
     internal_note: Mapped[str] = mapped_column(sa.Text, default="")
     filled_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
     filled_by_name: Mapped[str] = mapped_column(sa.String(200), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     visit: Mapped[Visit] = relationship()
 

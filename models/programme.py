@@ -8,7 +8,8 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .db import Base, UTCDateTime, utcnow
+from . import clock
+from .db import Base, UTCDateTime
 from .enums import GoalKind, db_enum
 
 programme_party = sa.Table(
@@ -32,7 +33,7 @@ class Programme(Base):
     ends_on: Mapped[dt.date]
     yearly_budget_sek: Mapped[int] = mapped_column(default=0)
     description: Mapped[str] = mapped_column(sa.Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     goals: Mapped[list[Goal]] = relationship(
         back_populates="programme", cascade="all, delete-orphan", order_by="Goal.kind"

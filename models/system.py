@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
-from .db import Base, UTCDateTime, utcnow
+from . import clock
+from .db import Base, UTCDateTime
 from .enums import OutboxStatus, db_enum
 
 
@@ -23,7 +24,7 @@ class AuditEvent(Base):
     __table_args__ = (sa.Index("ix_audit_target", "target_type", "target_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
     actor_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     actor_role: Mapped[str] = mapped_column(sa.String(30), default="")
     action: Mapped[str] = mapped_column(sa.String(60), index=True)
@@ -43,7 +44,7 @@ class OutboxMessage(Base):
     __table_args__ = (sa.Index("ix_outbox_pending", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
     to_addr: Mapped[str] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(300))
     body_text: Mapped[str] = mapped_column(sa.Text)
@@ -57,7 +58,7 @@ class OutboxMessage(Base):
         db_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
     )
     attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
     sent_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
 
@@ -69,7 +70,7 @@ class UsedLinkToken(Base):
 
     nonce: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     purpose: Mapped[str] = mapped_column(sa.String(40))
-    used_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class RankerModel(Base):
@@ -78,7 +79,7 @@ class RankerModel(Base):
     __tablename__ = "ranker_model"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
     path: Mapped[str] = mapped_column(sa.String(500))
     snapshot_id: Mapped[str] = mapped_column(sa.String(64))
     n_history: Mapped[int] = mapped_column(default=0)
@@ -96,7 +97,7 @@ class Exposure(Base):
     __table_args__ = (sa.Index("ix_exposure_context", "context", "context_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
     user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
     context: Mapped[str] = mapped_column(sa.String(10))  # "offer" | "candidate"
     context_id: Mapped[int]
@@ -164,7 +165,7 @@ class ReportSnapshot(Base):
     )
     as_of: Mapped[dt.date]
     data_version: Mapped[int] = mapped_column(sa.BigInteger)
-    computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
     payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
 
 

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .db import Base, UTCDateTime, utcnow
+from . import clock
+from .db import Base, UTCDateTime
 from .enums import (
     LIVE_VISIT_STATUSES,
     ActivityType,
@@ -106,8 +107,8 @@ class Visit(Base):
     status_reason: Mapped[str] = mapped_column(sa.Text, default="")
     # iCalendar SEQUENCE: bumped on every change sent to calendars (update, cancel).
     ics_sequence: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
     version: Mapped[int] = mapped_column(default=1)
 
     candidate: Mapped[Candidate] = relationship()
@@ -141,7 +142,7 @@ class VisitEvent(Base):
         db_enum(VisitStatus, "visit_event_from")
     )
     to_status: Mapped[VisitStatus] = mapped_column(db_enum(VisitStatus, "visit_event_to"))
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
     by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
     by_party: Mapped[Party] = mapped_column(db_enum(Party, "visit_event_party"))
     reason: Mapped[str] = mapped_column(sa.Text, default="")
@@ -224,7 +225,7 @@ class Activity(Base):
     responsible_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
     company_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("company.id"))
     notes: Mapped[str] = mapped_column(sa.Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     responsible: Mapped[Optional[User]] = relationship()
     participants: Mapped[list[ActivityParticipant]] = relationship(

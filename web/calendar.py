@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 
-from models import Activity, Visit, utcnow
+from models import Activity, Visit, clock
 
 from .labels import ACTIVITY_TYPE_LABELS
 
@@ -71,7 +71,7 @@ def visit_event(visit: Visit, *, cancelled: bool = False, attendee: str | None =
     event = Event()
     event.add("uid", visit_uid(visit))
     event.add("sequence", visit.ics_sequence)
-    event.add("dtstamp", utcnow())
+    event.add("dtstamp", clock.now())
     event.add("dtstart", visit.start_at.astimezone(dt.UTC))
     event.add("dtend", visit.end_at.astimezone(dt.UTC))
     event.add("summary", visit_summary(visit))
@@ -117,7 +117,7 @@ def activity_event(activity: Activity) -> Event:
     event = Event()
     event.add("uid", activity_uid(activity))
     event.add("sequence", 0)
-    event.add("dtstamp", utcnow())
+    event.add("dtstamp", clock.now())
     event.add("dtstart", activity.starts_at.astimezone(dt.UTC))
     event.add("dtend", activity.ends_at.astimezone(dt.UTC))
     event.add("summary", f"{ACTIVITY_TYPE_LABELS[activity.type.value]}: {activity.title}")

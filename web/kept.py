@@ -21,7 +21,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from models.db import utcnow
+from models import clock
 from models.operations.derived_cache import DerivedCache
 from models.system import PAGES
 
@@ -37,7 +37,7 @@ def kept_html(name: str, render: Callable[[], str], *key: Hashable, user: Any = 
     """`render()`'s HTML, or the copy kept for the same user, language, minute, address and `key`.
     `render` must depend on nothing else: not on flashed messages, not on the session."""
     who = user if user is not None else current_user
-    parts: tuple[Hashable, ...] = (name, who.id, str(get_locale()), utcnow().replace(second=0, microsecond=0))
+    parts: tuple[Hashable, ...] = (name, who.id, str(get_locale()), clock.now().replace(second=0, microsecond=0))
     if per_address:
         parts += (request.path, tuple(sorted(request.args.items(multi=True))))
     # render() is a template rendered with autoescape: HTML already, not text to be escaped.

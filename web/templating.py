@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.numbers import get_group_symbol
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
+from models import clock
+
 from . import labels
 from .navigation import nav_for
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
 
 def local(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(STOCKHOLM)
+    return clock.to_local(value)
 
 
 def week_number(value: dt.date | dt.datetime) -> int:

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import clock
 from ..accounts import LoginSession, Organisation, User
 from ..companies import Company
-from ..db import utcnow
 from ..enums import Role
 from .errors import DomainError
 
@@ -100,7 +100,7 @@ def start_login_session(session: Session, user: User, ip: str = "") -> str:
     """Record a new login; return the random token for the cookie (only its hash is kept)."""
     token = secrets.token_urlsafe(32)
     session.add(LoginSession(user=user, token_hash=_token_hash(token), ip=ip[:45]))
-    user.last_login_at = utcnow()
+    user.last_login_at = clock.now()
     session.flush()
     return token
 
@@ -116,7 +116,7 @@ def resolve_login_session(
     row = session.scalar(sa.select(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
     if row is None or row.revoked_at is not None:
         return None
-    now = utcnow()
+    now = clock.now()
     if now - row.last_seen_at > idle_timeout or now - row.created_at > absolute_timeout:
         row.revoked_at = now
         return None
@@ -131,7 +131,7 @@ def resolve_login_session(
 def end_login_session(session: Session, token: str) -> None:
     row = session.scalar(sa.select(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
     if row is not None and row.revoked_at is None:
-        row.revoked_at = utcnow()
+        row.revoked_at = clock.now()
 
 
 def end_all_login_sessions(session: Session, user: User) -> None:
@@ -139,7 +139,7 @@ def end_all_login_sessions(session: Session, user: User) -> None:
     session.execute(
         sa.update(LoginSession)
         .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
+        .values(revoked_at=clock.now())
     )
 
 
@@ -148,5 +148,5 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
         raise DomainError("Nuvarande lösenord stämmer inte.", field="current_password")
     check_password_policy(new)
     user.password_hash = hash_password(new)
-    user.password_changed_at = utcnow()
+    user.password_changed_at = clock.now()
     end_all_login_sessions(session, user)

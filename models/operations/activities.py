@@ -12,9 +12,9 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..accounts import User
 from ..candidates import Candidate
-from ..db import utcnow
 from ..enums import ActivityType, AttendanceStatus, Role
 from ..visits import Activity, ActivityParticipant
 from .errors import Conflict, DomainError
@@ -141,7 +141,7 @@ def mark_attendance(
 ) -> int:
     """Set attended/absent for many participants at once (keyed by participant id); returns
     how many changed. Only after the activity has started."""
-    now = now or utcnow()
+    now = now or clock.now()
     if now < activity.starts_at:
         raise DomainError("Närvaron kan registreras när aktiviteten har börjat.", code="too_early")
     by_id = {p.id: p for p in activity.participants}

@@ -11,8 +11,8 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..accounts import ApiToken, User
-from ..db import utcnow
 from .errors import Conflict, DomainError
 
 # A recognisable prefix lets secret scanners and people tell an API token from other secrets.
@@ -46,7 +46,7 @@ def issue_token(
         user=user,
         name=name,
         token_hash=hash_token(raw),
-        expires_at=utcnow() + dt.timedelta(days=expires_days) if expires_days else None,
+        expires_at=clock.now() + dt.timedelta(days=expires_days) if expires_days else None,
     )
     session.add(token)
     session.flush()
@@ -61,21 +61,21 @@ def resolve_token(session: Session, raw: str) -> Optional[ApiToken]:
     token = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
     if token is None or not is_live(token) or not token.user.active:
         return None
-    now = utcnow()
+    now = clock.now()
     if token.last_used_at is None or now - token.last_used_at > _TOUCH_INTERVAL:
         token.last_used_at = now
     return token
 
 
 def is_live(token: ApiToken, now: Optional[dt.datetime] = None) -> bool:
-    now = now or utcnow()
+    now = now or clock.now()
     return token.revoked_at is None and (token.expires_at is None or token.expires_at > now)
 
 
 def revoke_token(session: Session, token: ApiToken) -> None:
     if token.revoked_at is not None:
         raise Conflict("Nyckeln är redan återkallad.")
-    token.revoked_at = utcnow()
+    token.revoked_at = clock.now()
     session.flush()
 
 

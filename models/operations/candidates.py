@@ -24,9 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import clock
 from ..accounts import User
 from ..candidates import Candidate, Consent, Referral, ReferralEvent
-from ..db import utcnow
 from ..enums import (
     FIELD_SLUGS,
     TIMES_OF_DAY,
@@ -243,7 +243,7 @@ def parse_identity(value: Any) -> PersonalIdentity:
         identity = parse_personal_identity(text)
     except InvalidIdentityNumber:
         raise CellInvalid(N_("Det är inte ett giltigt personnummer eller samordningsnummer."), fix) from None
-    if identity.birth_date > dt.date.today():
+    if identity.birth_date > clock.local_today():
         raise CellInvalid(N_("Födelsedatumet i numret ligger i framtiden."), fix)
     return identity
 
@@ -367,7 +367,7 @@ def parse_consent_input(values: Mapping[str, Any], *, scopes_from_checkboxes: bo
         partnership = companies = True
     r = RowReader(values)
     given_on = r.get(
-        "consent_given_on", parse_date, required=True, latest=dt.date.today(), what=_WHAT["consent_given_on"]
+        "consent_given_on", parse_date, required=True, latest=clock.local_today(), what=_WHAT["consent_given_on"]
     )
     method = r.get("consent_method", parse_choice, CONSENT_METHOD_WORDS, what=_WHAT["consent_method"])
     if scopes_from_checkboxes and not (partnership or companies):
@@ -494,7 +494,9 @@ def _new_referral(
     referral.status = S.DRAFT
     # The same columns as the events _move writes (reason too), so that an import's events are
     # inserted in batches rather than one statement each.
-    referral.events.append(ReferralEvent(from_status=None, to_status=S.DRAFT, by=recorded_by, at=utcnow(), reason=""))
+    referral.events.append(
+        ReferralEvent(from_status=None, to_status=S.DRAFT, by=recorded_by, at=clock.now(), reason="")
+    )
     session.add(referral)
     if submit:
         _submit(referral, recorded_by)
@@ -545,7 +547,7 @@ def _move(referral: Referral, to: ReferralStatus, by: User, reason: str = "") ->
             to=STATUS_WORDS[to],
         )
     referral.events.append(
-        ReferralEvent(from_status=referral.status, to_status=to, by=by, reason=reason, at=utcnow())
+        ReferralEvent(from_status=referral.status, to_status=to, by=by, reason=reason, at=clock.now())
     )
     referral.status = to
 
@@ -576,7 +578,7 @@ def _submit(referral: Referral, by: User) -> None:
     _require_consent(referral, N_("skickas"))
     _check_reason(referral.reason)
     _move(referral, S.SUBMITTED, by)
-    referral.submitted_at = utcnow()
+    referral.submitted_at = clock.now()
 
 
 def submit_referral(session: Session, referral: Referral, *, by: User, reason: Optional[str] = None) -> None:
@@ -624,7 +626,7 @@ def close_referral(
         raise DomainError("Välj hur insatsen avslutades.", field="outcome") from None
     _move(referral, S.CLOSED, by, parse_reason(reason))
     referral.closed_outcome = ClosedOutcome(chosen)
-    referral.closed_at = utcnow()
+    referral.closed_at = clock.now()
     session.flush()
 
 
@@ -675,7 +677,7 @@ def withdraw_consent(session: Session, candidate: Candidate, *, by: User) -> int
     live = [c for c in candidate.consents if c.withdrawn_at is None]
     if not live:
         raise DomainError("Det finns inget gällande samtycke att återkalla.", code="no_consent")
-    now = utcnow()
+    now = clock.now()
     for consent in live:
         consent.withdrawn_at = now
         consent.withdrawn_by_id = by.id
@@ -917,7 +919,7 @@ def import_candidates(
     if not preview.valid_rows:
         raise DomainError("Det finns inga nya personer att importera i filen.", field="file", code="nothing")
     actor = by or referrer
-    now = utcnow()
+    now = clock.now()
     submitting = N_("skickas")
     people: list[dict[str, Any]] = []
     consents: dict[str, dict[str, Any]] = {}  # by the candidate's pin_hash (unique)

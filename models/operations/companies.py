@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from stdnum.exceptions import ValidationError as _StdnumError
 from stdnum.se import postnummer
 
+from ..clock import CalendarQuarter as Quarter
 from ..companies import Company, Contact, Offer
 from ..enums import (
     FIELD_SLUGS,
@@ -447,49 +448,6 @@ def set_offer_active(
 
 
 # --- quarters and capacity ---------------------------------------------------------------------
-@dataclass(frozen=True, order=True)
-class Quarter:
-    year: int
-    number: int  # 1–4
-
-    @classmethod
-    def of(cls, day: dt.date) -> Quarter:
-        return cls(day.year, (day.month - 1) // 3 + 1)
-
-    @classmethod
-    def parse(cls, code: str) -> Quarter:
-        """'2026-Q1' → Quarter(2026, 1); ValueError for anything else."""
-        match = re.fullmatch(r"(\d{4})-Q([1-4])", (code or "").strip().upper())
-        if match is None:
-            raise ValueError(f"not a quarter: {code!r}")
-        return cls(int(match.group(1)), int(match.group(2)))
-
-    @property
-    def code(self) -> str:
-        return f"{self.year}-Q{self.number}"
-
-    @property
-    def start(self) -> dt.date:
-        return dt.date(self.year, 3 * self.number - 2, 1)
-
-    @property
-    def end(self) -> dt.date:
-        return self.next().start - dt.timedelta(days=1)
-
-    def next(self) -> Quarter:
-        return Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
-
-    def previous(self) -> Quarter:
-        return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
-
-    def until(self, last: Quarter) -> list[Quarter]:
-        quarters, current = [], self
-        while current <= last:
-            quarters.append(current)
-            current = current.next()
-        return quarters
-
-
 @dataclass
 class CapacityRow:
     key: str

@@ -27,11 +27,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..candidates import Candidate
 from ..enums import Gender, TargetGroup
 from ..system import Exposure
 from .matching import eligible_candidates_sql, history_frame
-from .visits import STOCKHOLM
 
 FOUR_FIFTHS = 0.8
 MIN_GROUP = 5
@@ -123,9 +123,9 @@ def _top5_counts(session: Session, start: Optional[dt.date], end: Optional[dt.da
     """Top-five places per candidate in the offer lists shown in the period, and how many lists."""
     query = sa.select(Exposure.ranked).where(Exposure.context == "offer")
     if start is not None:
-        query = query.where(Exposure.at >= dt.datetime.combine(start, dt.time(0), tzinfo=STOCKHOLM))
+        query = query.where(Exposure.at >= clock.local_midnight(start))
     if end is not None:
-        query = query.where(Exposure.at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=STOCKHOLM))
+        query = query.where(Exposure.at < clock.local_midnight(end + dt.timedelta(days=1)))
     ids: list[int] = []
     lists = 0
     for ranked in session.scalars(query):
@@ -139,7 +139,7 @@ def fairness_audit(
 ) -> FairnessAudit:
     """The figures of the audit for proposals and lists from `start` to `end` (inclusive; open
     ends take everything)."""
-    today = today or dt.datetime.now(STOCKHOLM).date()
+    today = today or clock.local_today()
     people = _people(session, today)
     top5, lists = _top5_counts(session, start, end)
     history = history_frame(session)

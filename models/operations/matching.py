@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -31,7 +30,9 @@ from sqlalchemy.orm import Session
 from matcher import EncodedCandidates, Ranker, validate_candidates, validate_history, validate_offers
 from matcher import plan as plan_visits
 
+from .. import clock
 from ..candidates import Candidate, Referral, consent_in_force
+from ..clock import STOCKHOLM
 from ..companies import Company, Offer
 from ..enums import (
     FIELD_SLUGS,
@@ -51,7 +52,7 @@ from .derived_cache import DerivedCache
 from .errors import N_, Message
 from .feedback import feedback_score_sql
 from .reports import MAX_SECONDS, MIN_SECONDS, duration_seconds
-from .visits import CAPACITY_STATUSES, STOCKHOLM, local_date, swedish_holiday
+from .visits import CAPACITY_STATUSES, swedish_holiday
 
 #: How many entries of a shown list the exposure log keeps.
 EXPOSURE_TOP = 20
@@ -128,10 +129,6 @@ def _speaks(column: Any, code: str) -> sa.ColumnElement[bool]:
     return column.has(code)
 
 
-def _at(day: dt.date, time: dt.time) -> dt.datetime:
-    return dt.datetime.combine(day, time, tzinfo=STOCKHOLM)
-
-
 def _busy_between(start: dt.datetime, end: dt.datetime) -> sa.ColumnElement[bool]:
     """SQL on Candidate: holds a live visit overlapping [start, end)."""
     return sa.exists().where(
@@ -194,8 +191,9 @@ def _frame(session: Session, query: sa.Select[Any]) -> pd.DataFrame:
     return pd.DataFrame(result.all(), columns=list(result.keys()))
 
 
-def _candidate_profiles(session: Session) -> pd.DataFrame:
-    """Every candidate's profile in the interchange format, validated (one query)."""
+def _candidate_profiles(session: Session, *conditions: sa.ColumnElement[bool]) -> pd.DataFrame:
+    """The profiles of the candidates matching `conditions` in the interchange format, validated
+    (one query)."""
     query = sa.select(
         Candidate.id,
         _raw(Candidate.interests, sa.Integer(), "interests"),
@@ -206,7 +204,7 @@ def _candidate_profiles(session: Session) -> pd.DataFrame:
         Candidate.lat,
         Candidate.lon,
         Candidate.needs_accessible,
-    ).order_by(Candidate.id)
+    ).where(*conditions).order_by(Candidate.id)
     raw = _frame(session, query)
     lat, lon = _place(raw)
     frame = pd.DataFrame({
@@ -223,84 +221,16 @@ def _candidate_profiles(session: Session) -> pd.DataFrame:
     return validate_candidates(frame, FRAME_NAMES["candidates"])
 
 
-@dataclass(frozen=True)
-class Profiles:
-    """All candidates' validated profiles, their integer ids in the same order, and the profiles
-    encoded for ranking (matcher.EncodedCandidates: the per-candidate work of every ranking)."""
-
-    frame: pd.DataFrame
-    ids: pd.Index
-    encoded: EncodedCandidates
-
-
-class ProfileCache:
-    """The validated profiles of all candidates, kept per database until a candidate row changes.
-
-    Profiles change seldom and validating ten thousand of them costs more than ranking them, so
-    they are rebuilt (and encoded for ranking) only when the table's signature (rows, highest id,
-    latest update, sum of row versions) moves. Who may be recommended is not part of the
-    profiles: consent, referrals and visits are asked for whenever a list is ranked (and a
-    ranked list is kept in RANKINGS only until one of them changes).
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._entries: dict[str, tuple[tuple[Any, ...], Profiles]] = {}
-
-    def get(self, session: Session) -> tuple[pd.DataFrame, pd.Index]:
-        """(profiles, their integer ids in the same order)."""
-        profiles = self.profiles(session)
-        return profiles.frame, profiles.ids
-
-    def profiles(self, session: Session) -> Profiles:
-        """The kept profiles, rebuilt first when the candidate table's signature has moved."""
-        database = session.get_bind().url.render_as_string(hide_password=True)
-        signature = tuple(session.execute(sa.select(
-            sa.func.count(Candidate.id), sa.func.max(Candidate.id), sa.func.max(Candidate.updated_at),
-            sa.func.sum(Candidate.version),
-        )).one())
-        with self._lock:
-            entry = self._entries.get(database)
-            if entry is None or entry[0] != signature:
-                frame = _candidate_profiles(session)
-                entry = (signature, Profiles(frame, pd.Index(frame["candidate_id"].astype(np.int64)),
-                                             EncodedCandidates.from_frame(frame)))
-                self._entries[database] = entry
-            return entry[1]
-
-
-PROFILES = ProfileCache()
-
-
-def _eligible_positions(session: Session, profiles: Profiles, conditions: Sequence[sa.ColumnElement[bool]]
-                        ) -> np.ndarray:
-    """Positions in `profiles` of the candidates matching `conditions`, by id."""
-    query = sa.select(Candidate.id).where(*conditions)
-    if session.get_bind().dialect.name == "postgresql":
-        # The ids as one array, not as ~15,000 rows: fetching the rows cost a third as much again
-        # as running the query (benchmark data: 49 ms against 39 ms, the query alone 35 ms).
-        found = session.scalar(sa.select(sa.func.array_agg(query.subquery().c.id)))
-        wanted = np.sort(np.asarray(found or [], dtype=np.int64))
-    else:
-        wanted = np.asarray(session.scalars(query.order_by(Candidate.id)).all(), dtype=np.int64)
-    positions = profiles.ids.get_indexer(wanted)
-    return positions[positions >= 0]
-
-
 def candidates_frame(session: Session, *conditions: sa.ColumnElement[bool]) -> pd.DataFrame:
     """Candidates matching `conditions` (all without any) in the interchange format, by id;
-    candidate_id is the database id as text."""
-    profiles = PROFILES.profiles(session)
-    if not conditions:
-        return profiles.frame
-    return profiles.frame.take(_eligible_positions(session, profiles, conditions)).reset_index(drop=True)
+    candidate_id is the database id as text. Read afresh each time: profiles are small and a kept
+    copy would need a proof that it never outlives a change (see docs/architecture.md)."""
+    return _candidate_profiles(session, *conditions)
 
 
 def encoded_candidates(session: Session, *conditions: sa.ColumnElement[bool]) -> EncodedCandidates:
-    """Like candidates_frame, encoded for ranking (`Ranker.rank_candidates` takes either): the
-    same candidates in the same order, without copying or encoding profiles per request."""
-    profiles = PROFILES.profiles(session)
-    return profiles.encoded.take(_eligible_positions(session, profiles, conditions))
+    """Like candidates_frame, encoded for ranking (`Ranker.rank_candidates` takes either)."""
+    return EncodedCandidates.from_frame(candidates_frame(session, *conditions))
 
 
 def _taken(quarter: Quarter) -> sa.Subquery:
@@ -547,8 +477,8 @@ def next_offer_day(session: Session, offer: Offer, today: dt.date) -> Optional[d
 
 def visit_times(offer: Offer, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The offer's usual visit on `day`: from the window's start, for the offer's hours."""
-    start = _at(day, offer.window_start)
-    end = min(start + dt.timedelta(hours=float(offer.hours)), _at(day, offer.window_end))
+    start = clock.local_datetime(day, offer.window_start)
+    end = min(start + dt.timedelta(hours=float(offer.hours)), clock.local_datetime(day, offer.window_end))
     return start, end
 
 
@@ -568,7 +498,7 @@ def recommend_for_offer(
     kept in RANKINGS until a candidate, consent, referral, visit, offer, company or the active
     model changes."""
     model = model or content_only()
-    today = today or local_date(dt.datetime.now(dt.UTC))
+    today = today or clock.local_today()
     key = ("offer", offer.id, _model_key(model), _scope_key(scope), filters, day, limit, today)
     return _copy(RANKINGS.get(session, key, lambda: _recommend_for_offer(
         session, offer, model=model, scope=scope, filters=filters, day=day, limit=limit, today=today)))
@@ -620,7 +550,9 @@ def _recommend_for_offer(
     result.day = day or next_offer_day(session, offer, today)
     conditions = [eligible_candidates_sql(), ~_proposed_to(offer.id), *filters.candidate_conditions()]
     if result.day is not None:
-        conditions.append(~_busy_between(_at(result.day, offer.window_start), _at(result.day, offer.window_end)))
+        day = result.day
+        busy = _busy_between(clock.local_datetime(day, offer.window_start), clock.local_datetime(day, offer.window_end))
+        conditions.append(~busy)
     if scope is not None:
         conditions.append(scope)
     candidates = encoded_candidates(session, *conditions)
@@ -650,7 +582,7 @@ def recommend_for_candidate(
     offers open that weekday whose hours do not clash with the candidate's visits that day
     (kept in RANKINGS as the offer's lists are)."""
     model = model or content_only()
-    today = today or local_date(dt.datetime.now(dt.UTC))
+    today = today or clock.local_today()
     key = ("candidate", candidate.id, _model_key(model), _scope_key(scope), filters, day, limit, today)
     return _copy(RANKINGS.get(session, key, lambda: _recommend_for_candidate(
         session, candidate, model=model, scope=scope, filters=filters, day=day, limit=limit, today=today)))
@@ -795,7 +727,7 @@ def plan_quarter(
     candidate, at most the places left per offer, each target group its share when `fair`. Each
     row gets the offer's next suitable day in the quarter (the candidate's weekdays first)."""
     model = model or content_only()
-    today = today or local_date(dt.datetime.now(dt.UTC))
+    today = today or clock.local_today()
     result = QuarterPlan(quarter, fair, model_id=model.model_id, notice=model.notice)
     first = max(quarter.start, today + dt.timedelta(days=1))
     if first > quarter.end:

@@ -13,7 +13,7 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..db import utcnow
+from .. import clock
 from ..enums import OutboxStatus
 from ..system import OutboxMessage
 
@@ -89,7 +89,7 @@ def send_pending(
     so "sent" must be on disk before the next one goes, and a claim must be visible to other
     senders (the claim is a conditional UPDATE, so two senders never deliver the same row).
     """
-    now = now or utcnow()
+    now = now or clock.now()
     due = sa.and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
     ids = list(
         session.scalars(
@@ -128,7 +128,7 @@ def send_pending(
                 stats.retried += 1
         else:
             message.status = OutboxStatus.SENT
-            message.sent_at = utcnow()
+            message.sent_at = clock.now()
             message.last_error = ""
             stats.sent += 1
         session.commit()

@@ -12,17 +12,15 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..accounts import Organisation
+from ..clock import local_today, quarter_end, quarter_label, quarter_start
 from ..enums import GoalKind
 from ..programme import Funding, Goal, Milestone, Programme
 from .errors import DomainError
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 # Goals every programme has; the four activity goals are optional.
 MAIN_GOAL = GoalKind.PERSONS_WORKPLACE_VISIT
@@ -43,21 +41,6 @@ class Quarter:
     calendar_start: dt.date  # the calendar quarter's first day: the Milestone key
     start: dt.date
     end: dt.date
-
-
-def quarter_start(day: dt.date) -> dt.date:
-    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
-def quarter_end(day: dt.date) -> dt.date:
-    start = quarter_start(day)
-    month = start.month + 3
-    following = dt.date(start.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
-    return following - dt.timedelta(days=1)
-
-
-def quarter_label(day: dt.date) -> str:
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
 def programme_quarters(starts_on: dt.date, ends_on: dt.date) -> list[Quarter]:
@@ -230,11 +213,6 @@ def save_programme(session: Session, settings: ProgrammeSettings, programme: Opt
             goal.milestones.remove(milestone)
     session.flush()
     return programme
-
-
-def local_today() -> dt.date:
-    """Today in Stockholm: what quarters and visit dates count by."""
-    return dt.datetime.now(STOCKHOLM).date()
 
 
 def current_programme(session: Session, today: Optional[dt.date] = None) -> Optional[Programme]:

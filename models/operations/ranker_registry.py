@@ -33,12 +33,11 @@ from sqlalchemy.orm import Session
 import matcher
 from matcher import IncompatibleModelError, ModelFileError, Ranker, load_model, save_model
 
-from ..db import utcnow
+from .. import clock
 from ..system import RankerModel
 from .companies import Quarter
 from .errors import N_
 from .matching import ScoringModel, content_only, training_frames
-from .visits import local_date
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +167,7 @@ def _decide(force: bool, active: Optional[RankerModel], active_usable: bool, new
 
 
 def _model_file_name(snapshot: str) -> str:
-    return f"ranker-{utcnow():%Y%m%dT%H%M%S}-{snapshot}-{secrets.token_hex(3)}.joblib"
+    return f"ranker-{clock.now():%Y%m%dT%H%M%S}-{snapshot}-{secrets.token_hex(3)}.joblib"
 
 
 def train_and_maybe_activate(
@@ -185,7 +184,7 @@ def train_and_maybe_activate(
     or not), or None when there is no history to learn from. Flushes; the caller commits."""
     from matcher.evaluate import EvaluationError, evaluate, temporal_split  # not loaded to serve pages
 
-    today = today or local_date(dt.datetime.now(dt.UTC))
+    today = today or clock.local_today()
     echo("Hämtar kandidater, erbjudanden och historik ur databasen …")
     candidates, offers, history = training_frames(session, Quarter.of(today))
     echo(f"  {len(candidates)} kandidater, {len(offers)} erbjudanden, {len(history)} förslag i historiken.")
@@ -230,7 +229,8 @@ def train_and_maybe_activate(
     directory = Path(model_dir)
     directory.mkdir(parents=True, exist_ok=True)
     name = _model_file_name(ranker.training_snapshot_)
-    save_model(ranker, directory / name, metadata={"evaluation": metrics["evaluation"], "decision": reason})
+    save_model(ranker, directory / name, metadata={"evaluation": metrics["evaluation"], "decision": reason},
+               saved_at=clock.now())
     row = RankerModel(path=name, snapshot_id=ranker.training_snapshot_, n_history=len(history),
                       code_version=matcher.__version__, metrics=metrics)
     session.add(row)
@@ -248,7 +248,7 @@ def activate_model(session: Session, row: RankerModel) -> None:
         .execution_options(synchronize_session="fetch")
     )
     row.active = True
-    row.activated_at = utcnow()
+    row.activated_at = clock.now()
     session.flush()
 
 

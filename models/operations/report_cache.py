@@ -24,10 +24,11 @@ from typing import Any, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .. import clock
+from ..clock import local_today
 from ..programme import Programme
 from ..system import REPORT, ReportSnapshot, data_version, upsert
 from .derived_cache import DerivedCache
-from .programme import local_today
 from .reports import QuarterlyReport, quarterly_report
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def _store(session: Session, programme_id: int, today: dt.date, version: int, re
     a failure here (a concurrent change of the programme) costs only the next page a recompute."""
     values = {
         "programme_id": programme_id, "as_of": today, "data_version": version,
-        "computed_at": dt.datetime.now(dt.UTC), "payload": {"format": FORMAT, "report": encode(report)},
+        "computed_at": clock.now(), "payload": {"format": FORMAT, "report": encode(report)},
     }
     table = ReportSnapshot.__table__
     try:

@@ -50,7 +50,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Optional
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import distinct_on
@@ -60,6 +59,7 @@ from sqlalchemy.sql import expression
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from ..candidates import Candidate
+from ..clock import local_midnight, local_today
 from ..companies import Company, Offer
 from ..enums import (
     ActivityType,
@@ -77,9 +77,8 @@ from ..enums import (
 from ..followup import FollowUp, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
 from ..programme import Programme
 from ..visits import COUNTING_VISIT_SQL, Activity, ActivityParticipant, Visit, VisitEvent
-from .programme import Quarter, local_today, milestone_plan, programme_quarters
+from .programme import Quarter, milestone_plan, programme_quarters
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MIN_SECONDS = 4 * 3600
 MAX_SECONDS = 8 * 3600
 SMALL_COUNT = 5  # cells with 1..SMALL_COUNT-1 are hidden
@@ -217,10 +216,6 @@ def effective_status(visit: Visit) -> VisitStatus:
     """One visit's status as its history says (the latest event), as the report reads it."""
     # `events` is ordered by id, and an event added in this session is appended last.
     return visit.events[-1].to_status if visit.events else visit.status
-
-
-def local_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0), tzinfo=STOCKHOLM).astimezone(dt.UTC)
 
 
 def _quarter_of_date(column: Any, quarters: Sequence[Quarter]) -> sa.Case[Any]:

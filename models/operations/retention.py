@@ -15,8 +15,8 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..candidates import Candidate, Referral, ReferralEvent
-from ..db import utcnow
 from ..enums import ReferralStatus
 from ..followup import Feedback, SurveyAnswer, SurveyInvitation
 from ..system import OutboxMessage
@@ -59,7 +59,7 @@ def anonymise_candidate(
 ) -> None:
     """Remove everything that identifies the candidate or says something personal in free
     text; keep the rows and codes that the reports count. Audited as "candidate_anonymised"."""
-    at = at or utcnow()
+    at = at or clock.now()
     old_email = candidate.email
     candidate.first_name = ANONYMISED_NAME
     candidate.last_name = ""

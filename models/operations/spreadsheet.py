@@ -27,7 +27,6 @@ import io
 import json
 import re
 import secrets
-import time
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Generic, Literal, Optional, TypeVar
 
+from .. import clock
 from .errors import N_, DomainError, Message
 
 T = TypeVar("T")
@@ -769,6 +769,9 @@ def write_template(specs: Sequence[ColumnSpec], fmt: Format, *, sheet_title: str
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
 
+_SAVED_AT = "_saved_at"
+
+
 class UploadStore:
     """Uploaded files kept on the server between the preview and the commit, so the commit reads
     the same bytes again instead of trusting rows posted back by the browser.
@@ -786,7 +789,8 @@ class UploadStore:
         self.prune()
         token = secrets.token_urlsafe(32)
         self._path(token, ".bin").write_bytes(data)
-        self._path(token, ".json").write_text(json.dumps({"owner_id": owner_id, **meta}), encoding="utf-8")
+        stamp = {_SAVED_AT: clock.now().isoformat()}
+        self._path(token, ".json").write_text(json.dumps({"owner_id": owner_id, **meta, **stamp}), encoding="utf-8")
         return token
 
     def load(self, token: str, *, owner_id: int) -> Optional[tuple[bytes, dict[str, Any]]]:
@@ -795,11 +799,12 @@ class UploadStore:
         if not _TOKEN.match(token or ""):
             return None
         data_path, meta_path = self._path(token, ".bin"), self._path(token, ".json")
-        if not data_path.is_file() or not meta_path.is_file() or self._expired(data_path):
+        if not data_path.is_file() or not meta_path.is_file():
             return None
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("owner_id") != owner_id:
+        if self._expired(meta) or meta.get("owner_id") != owner_id:
             return None
+        meta.pop(_SAVED_AT)
         return data_path.read_bytes(), meta
 
     def delete(self, token: str) -> None:
@@ -811,12 +816,22 @@ class UploadStore:
         """Remove uploads older than `max_age` (previews that were never committed)."""
         if not self.directory.is_dir():
             return
-        for path in self.directory.glob("*.bin"):
-            if self._expired(path):
+        for path in self.directory.glob("*.json"):
+            try:
+                meta = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                meta = {}
+            if self._expired(meta):
                 self.delete(path.stem)
 
-    def _expired(self, path: Path) -> bool:
-        return time.time() - path.stat().st_mtime > self.max_age.total_seconds()
+    def _expired(self, meta: dict[str, Any]) -> bool:
+        """Older than `max_age` by the app's clock (the time saved with it, not the file's
+        mtime, so that tests and restored backups agree with the clock); unreadable is expired."""
+        try:
+            saved_at = dt.datetime.fromisoformat(meta[_SAVED_AT])
+        except (KeyError, TypeError, ValueError):
+            return True
+        return clock.now() - saved_at > self.max_age
 
     def _path(self, token: str, suffix: str) -> Path:
         return self.directory / f"{token}{suffix}"

@@ -23,17 +23,16 @@ from typing import Any, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager
 
+from .. import clock
 from ..candidates import Candidate, Consent
+from ..clock import STOCKHOLM, local_midnight, quarter_start
 from ..companies import Company, Offer
-from ..db import utcnow
 from ..enums import QuestionKind, SurveyMoment, VisitStatus
 from ..followup import Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
 from ..system import MATCHING, REPORT
 from ..visits import Visit
 from .derived_cache import DerivedCache
 from .errors import Conflict, DomainError
-from .programme import quarter_start
-from .reports import STOCKHOLM, local_midnight
 
 LINK_DAYS = 21  # an invitation (and every link to it) expires this long after it was sent
 REMIND_AFTER_DAYS = 7
@@ -193,7 +192,7 @@ def invite(
     now: Optional[dt.datetime] = None,
 ) -> SurveyInvitation:
     """One invitation to answer `survey`, for a participant or a company (never both)."""
-    now = now or utcnow()
+    now = now or clock.now()
     if is_participant_moment(survey.moment) != (candidate is not None) or (candidate is None) == (company is None):
         raise DomainError("En deltagarenkät går till en deltagare och en företagsenkät till ett företag.")
     email = (email or "").strip()
@@ -220,7 +219,7 @@ def check_open(invitation: SurveyInvitation, now: Optional[dt.datetime] = None) 
     """Refuse answers to a finished or expired invitation (Conflict)."""
     if invitation.completed_at is not None:
         raise Conflict("Enkäten är redan besvarad. Tack!", code="used")
-    if (now or utcnow()) >= invitation.expires_at:
+    if (now or clock.now()) >= invitation.expires_at:
         raise Conflict("Länken till enkäten har slutat gälla.", code="expired")
 
 
@@ -240,7 +239,7 @@ def save_answers(
 
     A Likert answer must be a whole number from 1 to 5. Nothing is saved if one is wrong.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     check_open(invitation, now)
     questions = {q.id: q for q in invitation.survey.questions}
     parsed: dict[int, tuple[Optional[int], str]] = {}
@@ -274,7 +273,7 @@ def save_answers(
 
 
 def complete(session: Session, invitation: SurveyInvitation, *, now: Optional[dt.datetime] = None) -> None:
-    now = now or utcnow()
+    now = now or clock.now()
     check_open(invitation, now)
     invitation.completed_at = now
     session.flush()
@@ -347,7 +346,7 @@ def _due_rules(session: Session, now: dt.datetime) -> dict[SurveyMoment, sa.Sele
 def due_invitations(session: Session, *, now: Optional[dt.datetime] = None) -> list[DueInvitation]:
     """Invitations the rules in the module docstring call for and that have not been sent."""
     due: list[DueInvitation] = []
-    for moment, query in _due_rules(session, now or utcnow()).items():
+    for moment, query in _due_rules(session, now or clock.now()).items():
         seen: set[int] = set()  # one per participant (before) or company (before/after) per run
         # The offer is in the query's join already: load it from there, not one query per visit.
         for visit in session.scalars(query.options(contains_eager(Visit.offer)).order_by(Visit.start_at, Visit.id)):
@@ -364,7 +363,7 @@ def count_due_invitations(session: Session, *, now: Optional[dt.datetime] = None
     visit after it for participants, otherwise one per participant or company. Kept until the
     visits, questionnaires, consents or people change, or the minute turns (the rules depend on
     the time: a visit that starts leaves the "before" count)."""
-    minute = (now or utcnow()).replace(second=0, microsecond=0)
+    minute = (now or clock.now()).replace(second=0, microsecond=0)
     return _DUE_COUNTS.get(session, ("due-invitations", minute), lambda: _count_due(session, minute))
 
 
@@ -385,7 +384,7 @@ def _count_due(session: Session, now: dt.datetime) -> int:
 
 def reminders_due(session: Session, *, now: Optional[dt.datetime] = None) -> list[SurveyInvitation]:
     """Unanswered invitations sent a week or more ago, not yet reminded, still open for a day."""
-    now = now or utcnow()
+    now = now or clock.now()
     return list(
         session.scalars(
             sa.select(SurveyInvitation)

@@ -12,8 +12,8 @@ from typing import Any, Optional
 
 import pyotp
 
+from .. import clock
 from ..accounts import User
-from ..db import utcnow
 from ..enums import Role
 from ..identity import PinVault
 from .errors import Conflict, DomainError, NotAllowed
@@ -70,7 +70,7 @@ def enrol(
     """Turn the second factor on with a secret the user has put in an app, proven by a code."""
     if is_enrolled(user):
         raise Conflict("Tvåstegsverifiering är redan påslagen för kontot.", field="code")
-    step = _matching_step(secret, code, at or utcnow())
+    step = _matching_step(secret, code, at or clock.now())
     if step is None:
         raise _wrong_code()
     user.totp_secret = vault.encrypt(secret)
@@ -83,7 +83,7 @@ def verify(user: User, vault: PinVault, code: str, *, at: Optional[dt.datetime] 
     marked used). The caller commits, so a replay of the same code is refused."""
     if not is_enrolled(user):
         return False
-    step = _matching_step(vault.decrypt(user.totp_secret or ""), code, at or utcnow())
+    step = _matching_step(vault.decrypt(user.totp_secret or ""), code, at or clock.now())
     if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
         return False
     user.totp_last_step = step

@@ -12,9 +12,9 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..accounts import Organisation, User
 from ..companies import Company
-from ..db import utcnow
 from ..enums import Role
 from . import accounts as account_ops
 from .errors import Conflict, DomainError, NotAllowed
@@ -132,7 +132,7 @@ def start_password_reset(session: Session, user: User) -> None:
     if not user.active:
         raise Conflict("Kontot är inaktiverat. Aktivera det först.")
     user.password_hash = account_ops.hash_password(_unknown_password())
-    user.password_changed_at = utcnow()
+    user.password_changed_at = clock.now()
     account_ops.end_all_login_sessions(session, user)
     session.flush()
 
@@ -143,6 +143,6 @@ def set_password(session: Session, user: User, password: str) -> None:
         raise Conflict("Kontot är inaktiverat.")
     account_ops.check_password_policy(password)
     user.password_hash = account_ops.hash_password(password)
-    user.password_changed_at = utcnow()
+    user.password_changed_at = clock.now()
     account_ops.end_all_login_sessions(session, user)
     session.flush()

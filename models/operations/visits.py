@@ -15,17 +15,17 @@ import secrets
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any, Optional
-from zoneinfo import ZoneInfo
 
 import holidays
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import clock
 from ..accounts import CalendarFeed, User
 from ..candidates import Candidate, Consent, Referral, consent_in_force
+from ..clock import STOCKHOLM, quarter_bounds
 from ..companies import Offer
-from ..db import utcnow
 from ..enums import (
     LIVE_VISIT_STATUSES,
     WEEKDAYS,
@@ -38,7 +38,6 @@ from ..enums import (
 from ..visits import OVERLAP_CONSTRAINT_NAME, Visit, VisitEvent
 from .errors import N_, Conflict, DomainError, Message, NotAllowed, joined
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MIN_HOURS = 4
 MAX_HOURS = 8
 
@@ -82,26 +81,16 @@ WEEKDAY_WORDS = dict(
 
 
 # --- dates -----------------------------------------------------------------------------------
-def local_date(moment: dt.datetime) -> dt.date:
-    """The Stockholm calendar date of a moment: the day capacity and quarters count by."""
-    return moment.astimezone(STOCKHOLM).date()
-
-
-def quarter_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
-    """First day of the calendar quarter of `day`, and the first day of the next one."""
-    first_month = 3 * ((day.month - 1) // 3) + 1
-    start = dt.date(day.year, first_month, 1)
-    end = dt.date(day.year + 1, 1, 1) if first_month == 10 else dt.date(day.year, first_month + 3, 1)
-    return start, end
-
-
 @lru_cache(maxsize=32)
 def _holidays_for(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("SE", years=year, language="sv")
+    # The public holidays and the three eves that Swedish workplaces keep as holidays in
+    # practice (midsommarafton, julafton, nyårsafton: "de facto" in the holidays library).
+    return holidays.country_holidays("SE", years=year, language="sv", categories=("public", "de_facto"))
 
 
 def swedish_holiday(day: dt.date) -> Optional[str]:
-    """The Swedish name of the public holiday on `day`, or None on an ordinary day."""
+    """The Swedish name of the holiday on `day` (a public holiday, or midsummer, Christmas or
+    New Year's Eve), or None on an ordinary day."""
     return _holidays_for(day.year).get(day)
 
 
@@ -118,10 +107,6 @@ def overdue_proposal_cutoff(today: dt.date, working_days: int = 2) -> dt.date:
             counted += 1
         day -= dt.timedelta(days=1)
     return day
-
-
-def local_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0), tzinfo=STOCKHOLM)
 
 
 # --- small rules ------------------------------------------------------------------------------
@@ -375,7 +360,7 @@ def book_visit(
     now: Optional[dt.datetime] = None,
 ) -> Visit:
     """Book a proposed visit for `candidate` at `offer`, or refuse with what to do instead."""
-    now = now or utcnow()
+    now = now or clock.now()
     day = _check_times(offer, start, end, now=now, allow_holiday=allow_holiday)
     name = (supervisor_name if supervisor_name is not None else offer.supervisor_name).strip()
     email = (supervisor_email if supervisor_email is not None else offer.supervisor_email).strip().lower()
@@ -434,7 +419,7 @@ def reschedule(
             code="transition",
             status=STATUS_WORDS[visit.status],
         )
-    now = now or utcnow()
+    now = now or clock.now()
     day = _check_times(visit.offer, start, end, now=now, allow_holiday=allow_holiday)
     old_start, old_end = visit.start_at, visit.end_at
     if (old_start, old_end) == (start, end):
@@ -515,7 +500,7 @@ def transition(
     """Move a visit to `to`, writing the history row; refuse anything the machine does not
     allow (Conflict, HTTP 409) or that the acting party may not do (NotAllowed)."""
     to, party = VisitStatus(to), Party(party)
-    now = now or utcnow()
+    now = now or clock.now()
     reason = (reason or "").strip()
     _check_version(visit, expected_version)
     current = visit.status
@@ -567,7 +552,7 @@ def correct_outcome(
     """A project leader's correction of a recorded outcome (completed ↔ no-show), kept in the
     history as its own row whose reason starts with "Rättelse: "."""
     to = VisitStatus(to)
-    now = now or utcnow()
+    now = now or clock.now()
     _check_version(visit, expected_version)
     current = visit.status
     if to not in CORRECTIONS.get(current, set()):
@@ -611,7 +596,7 @@ def create_calendar_feed(session: Session, user: User) -> tuple[CalendarFeed, st
 
 def revoke_calendar_feed(session: Session, feed: CalendarFeed, *, now: Optional[dt.datetime] = None) -> None:
     if feed.revoked_at is None:
-        feed.revoked_at = now or utcnow()
+        feed.revoked_at = now or clock.now()
         session.flush()
 
 

@@ -3,7 +3,6 @@ registering participants and marking attendance in bulk."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,10 +10,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from models import Activity, ActivityParticipant, Candidate, Referral, User, consent_in_force, utcnow
+from models import Activity, ActivityParticipant, Candidate, Referral, User, clock, consent_in_force
 from models.enums import AttendanceStatus, ReferralStatus, Role
 from models.operations import activities as activity_ops
-from models.operations import visits as visit_ops
 from models.operations.errors import DomainError
 
 from .. import permissions as perm
@@ -25,11 +23,7 @@ from ..pagination import paginate
 from .forms import ActivityFilterForm, ActivityForm, AttendanceForm, RegisterForm, UnregisterForm
 
 bp = Blueprint("activities", __name__)
-STOCKHOLM = visit_ops.STOCKHOLM
-
-
-def _at(day: dt.date, time: dt.time) -> dt.datetime:
-    return dt.datetime.combine(day, time, tzinfo=STOCKHOLM)
+STOCKHOLM = clock.STOCKHOLM
 
 
 def get_activity_or_404(activity_id: int) -> Activity:
@@ -53,7 +47,7 @@ def index():  # type: ignore[no-untyped-def]
     query = sa.select(Activity)
     if form.type.data:
         query = query.where(Activity.type == form.type.data)
-    now = utcnow()
+    now = clock.now()
     if form.when.data == "past":
         query = query.where(Activity.starts_at < now).order_by(Activity.starts_at.desc())
     else:
@@ -76,8 +70,10 @@ def _responsible_choices() -> list[tuple[Any, str]]:
 
 def _data(form: ActivityForm) -> activity_ops.ActivityData:
     return activity_ops.ActivityData(
-        type=form.type.data, title=form.title.data or "", starts_at=_at(form.day.data, form.start.data),
-        ends_at=_at(form.day.data, form.end.data), place=form.place.data or "", capacity=form.capacity.data,
+        type=form.type.data, title=form.title.data or "",
+        starts_at=clock.local_datetime(form.day.data, form.start.data),
+        ends_at=clock.local_datetime(form.day.data, form.end.data), place=form.place.data or "",
+        capacity=form.capacity.data,
         responsible_id=form.responsible.data, notes=form.notes.data or "",
     )
 
@@ -122,7 +118,7 @@ def edit(activity_id: int):  # type: ignore[no-untyped-def]
     if request.method == "GET":
         form.type.data = activity.type.value
         form.responsible.data = activity.responsible_id
-        form.day.data = visit_ops.local_date(activity.starts_at)
+        form.day.data = clock.local_date(activity.starts_at)
         form.start.data = activity.starts_at.astimezone(STOCKHOLM).time()
         form.end.data = activity.ends_at.astimezone(STOCKHOLM).time()
     if not form.validate_on_submit():
@@ -157,7 +153,7 @@ def _render(activity: Activity, *, register: RegisterForm | None = None, problem
         render_template(
             "activities/show.html", activity=activity, participants=participants, register=register,
             attendance=AttendanceForm(formdata=None), unregister=UnregisterForm(formdata=None), problem=problem,
-            started=utcnow() >= activity.starts_at,
+            started=clock.now() >= activity.starts_at,
         ),
         status,
     )

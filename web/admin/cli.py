@@ -11,9 +11,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from tqdm import tqdm
 
-from models import Candidate
+from models import Candidate, clock
 from models import backup as backup_ops
-from models.db import utcnow
 from models.operations import audit as audit_ops
 from models.operations import key_rotation, retention
 
@@ -29,7 +28,7 @@ CLI_ORIGIN = audit_ops.Origin(ip="", request_id="cli")
 def purge_expired(dry_run: bool, batch_size: int) -> None:
     """Anonymise candidates whose case closed more than RETENTION_MONTHS ago."""
     months = int(current_app.config["RETENTION_MONTHS"])
-    now = utcnow()
+    now = clock.now()
     cutoff = retention.months_before(now, months)
     session = db.session
     ids = list(session.scalars(retention.expired_candidates(session, cutoff)))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -15,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from models import AuditEvent, Company, Organisation, User
+from models import AuditEvent, Company, Organisation, User, clock
 from models.enums import Role
 from models.operations import audit_search, two_factor, user_admin
 from models.operations.errors import DomainError
@@ -34,7 +33,7 @@ from .forms import AccountForm, AuditFilterForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+STOCKHOLM = clock.STOCKHOLM
 USERS_PER_PAGE = 50
 EVENTS_PER_PAGE = 50
 EXPORT_MAX_ROWS = 50_000  # a review period, not the whole history; narrow the dates for more
@@ -228,17 +227,14 @@ def reset_two_factor(user_id: int):  # type: ignore[no-untyped-def]
 def _audit_filter(form: AuditFilterForm) -> audit_search.AuditFilter:
     """The form's filters as a query; dates are whole Swedish days."""
 
-    def local_midnight(day: dt.date) -> dt.datetime:
-        return dt.datetime.combine(day, dt.time(0), tzinfo=STOCKHOLM)
-
     success = {"1": True, "0": False}.get(form.success.data or "")
     return audit_search.AuditFilter(
         actor=form.actor.data or "",
         action=form.action.data or "",
         target_type=form.target_type.data or "",
         target_id=form.target_id.data,
-        since=local_midnight(form.date_from.data) if form.date_from.data else None,
-        until=local_midnight(form.date_to.data + dt.timedelta(days=1)) if form.date_to.data else None,
+        since=clock.local_midnight(form.date_from.data) if form.date_from.data else None,
+        until=clock.local_midnight(form.date_to.data + dt.timedelta(days=1)) if form.date_to.data else None,
         success=success,
     )
 
@@ -309,7 +305,7 @@ def audit_export(fmt: str):  # type: ignore[no-untyped-def]
     data = write_table(EXPORT_HEADERS, rows, fmt, sheet_title="Logg")  # type: ignore[arg-type]
     audit("audit_exported", format=fmt, rows=total, **query.describe())
     db.session.commit()
-    stamp = dt.datetime.now(STOCKHOLM).strftime("%Y%m%d-%H%M")
+    stamp = clock.local_now().strftime("%Y%m%d-%H%M")
     mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(
         data,
@@ -320,7 +316,7 @@ def audit_export(fmt: str):  # type: ignore[no-untyped-def]
 
 # --- start page ------------------------------------------------------------------------------
 def _panel_context(user: Any) -> dict[str, Any]:
-    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=7)
+    since = clock.now() - dt.timedelta(days=7)
     by_role = dict(
         db.session.execute(
             sa.select(User.role, sa.func.count()).where(User.active.is_(True)).group_by(User.role)

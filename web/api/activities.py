@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import url_for
 from marshmallow import fields, validate
 
-from models import Activity, Candidate, utcnow
+from models import Activity, Candidate, clock
 from models.enums import ActivityType, AttendanceStatus
 from models.operations import activities as ops
 
@@ -120,7 +120,7 @@ def list_activities(args: dict[str, Any]) -> Any:
     query = sa.select(Activity)
     if args.get("type"):
         query = query.where(Activity.type == args["type"])
-    now = utcnow()
+    now = clock.now()
     if args["when"] == "past":
         query = query.where(Activity.starts_at < now).order_by(Activity.starts_at.desc(), Activity.id)
     else:

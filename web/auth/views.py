@@ -3,14 +3,13 @@ and changing one's password."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from models import User
+from models import User, clock
 from models.operations import accounts as account_ops
 from models.operations import audit as audit_ops
 from models.operations import two_factor
@@ -58,7 +57,9 @@ def login():  # type: ignore[no-untyped-def]
             return render_template("auth/login.html", form=form), 401
         if two_factor.is_enrolled(user):
             session.clear()
-            session[PENDING_KEY] = {"uid": user.id, "at": int(time.time()), "next": request.args.get("next")}
+            session[PENDING_KEY] = {
+                "uid": user.id, "at": int(clock.now().timestamp()), "next": request.args.get("next")
+            }
             return redirect(url_for("auth.login_code"))
         return _complete_login(user, request.args.get("next"))
     return render_template("auth/login.html", form=form)
@@ -83,7 +84,7 @@ def _complete_login(user: Any, next_url: str | None) -> Any:
 def _pending_user() -> Any:
     """The account half-way through logging in (password right, code not yet), or None."""
     pending = session.get(PENDING_KEY)
-    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+    if not isinstance(pending, dict) or clock.now().timestamp() - pending.get("at", 0) > PENDING_SECONDS:
         return None
     user = db.session.get(User, pending.get("uid"))
     return user if user is not None and user.active and two_factor.is_enrolled(user) else None

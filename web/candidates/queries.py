@@ -8,7 +8,6 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional, TypeVar
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -22,7 +21,7 @@ from models import (
     Referral,
     ReferralEvent,
     Visit,
-    utcnow,
+    clock,
 )
 from models.enums import FIELD_SLUGS, LIVE_VISIT_STATUSES, WEEKDAYS, ReferralStatus, TargetGroup, VisitStatus
 
@@ -30,7 +29,6 @@ from .. import permissions as perm
 
 T = TypeVar("T")
 PAGE_SIZE = 25
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 SORTS = ("-referred", "referred", "name", "-level")
 
 
@@ -99,10 +97,6 @@ def _contains(column: Any, text: str) -> sa.ColumnElement[bool]:
     )
 
 
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0), tzinfo=STOCKHOLM)
-
-
 def _referred_at() -> Any:
     return sa.func.coalesce(Referral.submitted_at, Referral.created_at)
 
@@ -152,9 +146,9 @@ def bank_query(user: Any, f: BankFilters) -> sa.Select[Any]:
     if f.referred_from or f.referred_to:
         in_range = [Referral.candidate_id == Candidate.id, perm.referral_scope(user)]
         if f.referred_from:
-            in_range.append(_referred_at() >= _local_midnight(f.referred_from))
+            in_range.append(_referred_at() >= clock.local_midnight(f.referred_from))
         if f.referred_to:
-            in_range.append(_referred_at() < _local_midnight(f.referred_to + dt.timedelta(days=1)))
+            in_range.append(_referred_at() < clock.local_midnight(f.referred_to + dt.timedelta(days=1)))
         stmt = stmt.where(sa.exists().where(*in_range))
     latest_at = _latest_referral(user, _referred_at())
     order = {
@@ -186,7 +180,9 @@ def visit_summaries(session: Session, candidate_ids: list[int]) -> dict[int, Vis
     upcoming: dict[int, Visit] = {}
     for visit in session.scalars(
         sa.select(Visit)
-        .where(Visit.candidate_id.in_(candidate_ids), Visit.status.in_(LIVE_VISIT_STATUSES), Visit.end_at >= utcnow())
+        .where(
+            Visit.candidate_id.in_(candidate_ids), Visit.status.in_(LIVE_VISIT_STATUSES), Visit.end_at >= clock.now()
+        )
         .options(joinedload(Visit.offer).joinedload(Offer.company))
         .order_by(Visit.start_at)
     ):
@@ -231,7 +227,7 @@ def candidate_page(session: Session, user: Any, candidate: Candidate) -> Candida
             .order_by(Visit.start_at.desc())
         )
     )
-    now = utcnow()
+    now = clock.now()
     upcoming = [v for v in reversed(visits) if v.is_live and v.end_at >= now]
     past = [v for v in visits if v not in upcoming]
     feedback = {

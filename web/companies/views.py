@@ -3,7 +3,6 @@ the quarterly capacity view and the company import."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from models import Activity, Company, Contact, Offer, User, Visit
+from models import Activity, Company, Contact, Offer, User, Visit, clock
 from models.enums import Network, Role
 from models.operations import companies as ops
 from models.operations.report_cache import cached_quarterly_report
@@ -218,10 +217,10 @@ def offer(offer_id: int):  # type: ignore[no-untyped-def]
     the candidates the matching recommends."""
     offer = _offer_or_404(offer_id)
     visits = db.session.scalars(
-        sa.select(Visit).where(Visit.offer_id == offer.id, Visit.visit_date >= dt.date.today())
+        sa.select(Visit).where(Visit.offer_id == offer.id, Visit.visit_date >= clock.local_today())
         .options(selectinload(Visit.candidate)).order_by(Visit.start_at).limit(100)
     ).all()
-    quarter = ops.Quarter.of(dt.date.today())
+    quarter = ops.Quarter.of(clock.local_today())
     used = db.session.scalar(
         sa.select(sa.func.count()).select_from(Visit).where(
             Visit.offer_id == offer.id, Visit.status.in_(CAPACITY_STATUSES),
@@ -266,7 +265,7 @@ def _quarter_choices(current: ops.Quarter) -> list[ops.Quarter]:
 @bp.route("/kapacitet")
 def capacity():  # type: ignore[no-untyped-def]
     require(perm.can_view_capacity(current_user))
-    today = ops.Quarter.of(dt.date.today())
+    today = ops.Quarter.of(clock.local_today())
     try:
         quarter = ops.Quarter.parse(request.args.get("kvartal", today.code))
     except ValueError:
@@ -299,7 +298,7 @@ bp.add_url_rule("/import/mall.<fmt>", "import_template", imports.template_view)
 # --- start-page panel -------------------------------------------------------------------------
 def _capacity_panel(user: Any) -> dict[str, Any]:
     # The panel shows the totals only: the per-company, network and field rows are the page's.
-    quarter = ops.Quarter.of(dt.date.today())
+    quarter = ops.Quarter.of(clock.local_today())
     return {"report": ops.CapacityReport(quarter, [], [], [], ops.capacity_totals(db.session, quarter))}
 
 

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from models import Offer, Visit, utcnow
+from models import Offer, Visit, clock
 from models.enums import DeclineReason, Party, Role, VisitStatus
 
 from .. import links
@@ -78,7 +78,7 @@ def _waiting(limit: int | None = None) -> list[Visit]:
 @bp.route("/foretaget")
 @portal
 def index():  # type: ignore[no-untyped-def]
-    now = utcnow()
+    now = clock.now()
     upcoming = _own_visits(Visit.status.in_(UPCOMING), Visit.end_at >= now, order=Visit.start_at, limit=5)
     offers = db.session.scalars(sa.select(Offer).where(perm.offer_scope(current_user)).order_by(Offer.title)).all()
     return render_template(
@@ -142,7 +142,7 @@ def offer_toggle(offer_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/foretaget/besok")
 @portal
 def visits():  # type: ignore[no-untyped-def]
-    now = utcnow()
+    now = clock.now()
     upcoming = _own_visits(Visit.status.in_(UPCOMING), Visit.end_at >= now, order=Visit.start_at)
     past = _own_visits(
         sa.or_(Visit.status.not_in([VisitStatus.PROPOSED, *UPCOMING]), Visit.end_at < now),

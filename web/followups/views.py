@@ -15,10 +15,10 @@ from wtforms import DateField, RadioField
 from wtforms.validators import InputRequired
 
 from models import Candidate, FollowUp
+from models.clock import local_today
 from models.enums import Role
 from models.operations import followups as ops
 from models.operations.errors import DomainError
-from models.operations.programme import local_today
 
 from .. import labels
 from .. import permissions as perm

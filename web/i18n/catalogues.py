@@ -10,7 +10,6 @@ catalogue is translated by people.
 from __future__ import annotations
 
 import copy
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,8 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
+
+from models import clock
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "babel.cfg"
@@ -104,7 +105,7 @@ def update(template: Catalog) -> dict[str, int]:
             message.flags.discard("fuzzy")
         catalog.creation_date = created  # dates change only with the messages, so diffs stay small
         if _contents(catalog) != before:
-            catalog.revision_date = dt.datetime.now(dt.UTC)
+            catalog.revision_date = clock.now()
         _write(catalog, catalogue_path(locale))
         untranslated[locale] = sum(1 for m in catalog if m.id and not _translated(m))
     return untranslated

@@ -15,13 +15,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from models import Candidate, Exposure, Offer, Visit
+from models import Candidate, Exposure, Offer, Visit, clock
 from models.enums import VisitStatus
 from models.operations import matching as ops
 from models.operations.companies import Quarter
 from models.operations.errors import DomainError
 from models.operations.ranker_registry import ActiveModelCache
-from models.operations.visits import STOCKHOLM, local_date
 
 from .. import permissions as perm
 from ..extensions import db
@@ -37,7 +36,7 @@ RECHECK_SECONDS = 30.0
 
 
 def today() -> dt.date:
-    return local_date(dt.datetime.now(dt.UTC))
+    return clock.local_today()
 
 
 def active_model() -> ops.ScoringModel:
@@ -236,7 +235,7 @@ def create_proposals(rows: list[ChosenRow], user: Any) -> list[ProposalResult]:
         result = ProposalResult(row, offer, candidate)
         result.error = _row_problem(row, offer, candidate, seen, user)
         if result.error is None and offer is not None and candidate is not None and row.day and row.start:
-            start = dt.datetime.combine(row.day, row.start, tzinfo=STOCKHOLM)
+            start = clock.local_datetime(row.day, row.start)
             end = start + dt.timedelta(hours=float(offer.hours))
             try:
                 result.visit = visit_service.propose_visit(offer, candidate, start, end, by=user)

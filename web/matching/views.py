@@ -4,7 +4,6 @@ the fairness audit with its spreadsheet."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from models import Candidate, Offer, RankerModel
+from models import Candidate, Offer, RankerModel, clock
 from models.enums import Role
 from models.operations import fairness as fairness_ops
 from models.operations import matching as ops
@@ -230,7 +229,7 @@ def fairness_export():  # type: ignore[no-untyped-def]
     first, *others = exports.fairness_tables(audit, detailed)
     data = write_table(first.headers, first.rows, "xlsx", sheet_title=first.title,
                        extra_sheets={t.title: (t.headers, t.rows) for t in others})
-    stamp = dt.date.today().isoformat()
+    stamp = clock.local_today().isoformat()
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="rattvisegranskning-{stamp}.xlsx"'})
 

@@ -9,11 +9,10 @@ from typing import Optional
 
 from flask import current_app, url_for
 
-from models import SurveyInvitation, Visit
-from models.db import utcnow
+from models import SurveyInvitation, Visit, clock
+from models.clock import STOCKHOLM
 from models.enums import SurveyMoment
 from models.operations import surveys as ops
-from models.operations.reports import STOCKHOLM
 
 from .. import links
 from ..extensions import db
@@ -70,7 +69,7 @@ def send_due_invitations(*, now: Optional[dt.datetime] = None) -> tuple[int, int
 def send_reminders(*, now: Optional[dt.datetime] = None) -> int:
     """One reminder per unanswered invitation after a week. Idempotent: the outbox's dedupe key
     `survey-reminder:<id>` refuses a second one even if `reminded_at` was lost."""
-    now = now or utcnow()
+    now = now or clock.now()
     written = 0
     for invitation in ops.reminders_due(db.session, now=now):
         if _email("survey_reminder", invitation, f"survey-reminder:{invitation.id}"):

@@ -12,8 +12,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from models import Survey, SurveyInvitation, SurveyQuestion, Visit
-from models.db import utcnow
+from models import Survey, SurveyInvitation, SurveyQuestion, Visit, clock
 from models.enums import Role, SurveyMoment, VisitStatus
 from models.operations import surveys as ops
 from models.operations.errors import DomainError
@@ -143,7 +142,7 @@ def send():  # type: ignore[no-untyped-def]
         db.session.commit()
         flash(_("%(n)s enkäter skickade, %(m)s saknade e-postadress.", n=sent, m=skipped), "success")
         return redirect(url_for("surveys.send"))
-    now = utcnow()
+    now = clock.now()
     visits = db.session.scalars(
         sa.select(Visit)
         .where(

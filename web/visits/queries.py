@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
-from models import Activity, Candidate, Company, Offer, Referral, Visit
+from models import Activity, Candidate, Company, Offer, Referral, Visit, clock
 from models.enums import ReferralStatus, VisitStatus
 from models.operations import visits as visit_ops
 
@@ -43,13 +43,13 @@ class NeedsAction:
 def needs_action(session: Session, user: Any, now: dt.datetime, *, limit: int | None = None) -> NeedsAction:
     """Proposals unanswered after two working days, accepted visits to confirm, past visits
     still `confirmed` (outcome never recorded), and submitted referrals to decide on."""
-    today = visit_ops.local_date(now)
+    today = clock.local_date(now)
     cutoff = visit_ops.overdue_proposal_cutoff(today)
     scope = perm.visit_scope(user)
     overdue = _with_people(
         sa.select(Visit)
         .where(scope, Visit.status == VisitStatus.PROPOSED,
-               Visit.created_at < visit_ops.local_midnight(cutoff + dt.timedelta(days=1)))
+               Visit.created_at < clock.local_midnight(cutoff + dt.timedelta(days=1)))
         .order_by(Visit.created_at)
     )
     unrecorded = _with_people(
@@ -110,8 +110,8 @@ def activities_between(session: Session, user: Any, first: dt.date, last: dt.dat
         return []
     query = (
         sa.select(Activity)
-        .where(Activity.starts_at >= visit_ops.local_midnight(first),
-               Activity.starts_at < visit_ops.local_midnight(last + dt.timedelta(days=1)))
+        .where(Activity.starts_at >= clock.local_midnight(first),
+               Activity.starts_at < clock.local_midnight(last + dt.timedelta(days=1)))
         .order_by(Activity.starts_at)
     )
     return list(session.scalars(query))
@@ -129,7 +129,7 @@ def by_day(
     for visit in visits:
         days.setdefault(visit.visit_date, []).append(("visit", visit))
     for activity in activities:
-        days.setdefault(visit_ops.local_date(activity.starts_at), []).append(("activity", activity))
+        days.setdefault(clock.local_date(activity.starts_at), []).append(("activity", activity))
     for entries in days.values():
         entries.sort(key=lambda e: e[1].start_at if e[0] == "visit" else e[1].starts_at)
     return days

@@ -16,7 +16,7 @@ from typing import Any, Optional
 import sqlalchemy as sa
 from flask import after_this_request, current_app, g, has_request_context, url_for
 
-from models import Candidate, Offer, Referral, User, Visit, VisitEvent, consent_in_force
+from models import Candidate, Offer, Referral, User, Visit, VisitEvent, clock, consent_in_force
 from models.enums import DeclineReason, Party, ReferralStatus, Role, VisitStatus
 from models.operations import visits as visit_ops
 
@@ -230,7 +230,7 @@ def _notify_cancelled(visit: Visit, previous: VisitStatus, event: VisitEvent) ->
 def send_reminders(today: Optional[dt.date] = None) -> int:
     """Reminders to participant and supervisor for confirmed visits in the next two days.
     Idempotent: each reminder has a dedupe key, so running twice writes nothing new."""
-    today = today or visit_ops.local_date(dt.datetime.now(dt.UTC))
+    today = today or clock.local_today()
     visits = db.session.scalars(
         sa.select(Visit)
         .where(

@@ -12,7 +12,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from models import CalendarFeed, Candidate, Company, Offer, Referral, Visit, consent_in_force, utcnow
+from models import CalendarFeed, Candidate, Company, Offer, Referral, Visit, clock, consent_in_force
 from models.enums import CompanyStatus, Party, ReferralStatus, Role, VisitStatus
 from models.operations import visits as visit_ops
 from models.operations.errors import DomainError
@@ -42,7 +42,7 @@ from .forms import (
 )
 
 bp = Blueprint("visits", __name__)
-STOCKHOLM = visit_ops.STOCKHOLM
+STOCKHOLM = clock.STOCKHOLM
 FEED_PAST = dt.timedelta(days=60)
 FEED_FUTURE = dt.timedelta(days=400)
 
@@ -56,12 +56,8 @@ STATUS_FORMS: dict[VisitStatus, type[Any]] = {
 }
 
 
-def _at(day: dt.date, time: dt.time) -> dt.datetime:
-    return dt.datetime.combine(day, time, tzinfo=STOCKHOLM)
-
-
 def _today() -> dt.date:
-    return visit_ops.local_date(utcnow())
+    return clock.local_today()
 
 
 def get_visit_or_404(visit_id: int, check: Any = perm.can_view_visit_details) -> Visit:
@@ -93,7 +89,7 @@ def index():  # type: ignore[no-untyped-def]
 @login_required
 def needs_action():  # type: ignore[no-untyped-def]
     require(perm.can_book_visits(current_user))
-    todo = queries.needs_action(db.session, current_user, utcnow())
+    todo = queries.needs_action(db.session, current_user, clock.now())
     return render_template("visits/needs_action.html", todo=todo, referrals_url=_referrals_url())
 
 
@@ -172,7 +168,8 @@ def new():  # type: ignore[no-untyped-def]
     offer = get_or_404(Offer, form.offer.data)
     try:
         visit = service.propose_visit(
-            offer, candidate, _at(form.day.data, form.start.data), _at(form.day.data, form.end.data),
+            offer, candidate,
+            clock.local_datetime(form.day.data, form.start.data), clock.local_datetime(form.day.data, form.end.data),
             by=current_user, supervisor_name=form.supervisor_name.data or None,
             supervisor_email=form.supervisor_email.data or None, allow_holiday=form.allow_holiday.data,
         )
@@ -192,7 +189,7 @@ def new():  # type: ignore[no-untyped-def]
 def _status_forms(visit: Visit, override: dict[str, Any] | None = None) -> dict[str, Any]:
     """The forms for the moves open from the visit's status (and the correction), prefilled."""
     forms: dict[str, Any] = {}
-    started = utcnow() >= visit.start_at
+    started = clock.now() >= visit.start_at
     for to in sorted(visit_ops.ALLOWED_TRANSITIONS.get(visit.status, ()), key=list(VisitStatus).index):
         if to in (VisitStatus.COMPLETED, VisitStatus.NO_SHOW) and not started:
             continue
@@ -271,8 +268,8 @@ def change_status(visit_id: int, to: str):  # type: ignore[no-untyped-def]
     if isinstance(form, DeclineForm):
         extra["decline_reason"] = form.decline_reason.data
     if isinstance(form, CompleteForm):
-        extra["actual_start"] = _at(visit.visit_date, form.actual_start.data)
-        extra["actual_end"] = _at(visit.visit_date, form.actual_end.data)
+        extra["actual_start"] = clock.local_datetime(visit.visit_date, form.actual_start.data)
+        extra["actual_end"] = clock.local_datetime(visit.visit_date, form.actual_end.data)
     try:
         service.apply_transition(
             visit, target, by=current_user, party=party, reason=form.reason.data if hasattr(form, "reason") else "",
@@ -301,8 +298,8 @@ def correct(visit_id: int):  # type: ignore[no-untyped-def]
     times = {}
     if form.actual_start.data and form.actual_end.data:
         times = {
-            "actual_start": _at(visit.visit_date, form.actual_start.data),
-            "actual_end": _at(visit.visit_date, form.actual_end.data),
+            "actual_start": clock.local_datetime(visit.visit_date, form.actual_start.data),
+            "actual_end": clock.local_datetime(visit.visit_date, form.actual_end.data),
         }
     try:
         service.correct_visit_outcome(
@@ -331,7 +328,8 @@ def reschedule(visit_id: int):  # type: ignore[no-untyped-def]
         return render_template("visits/reschedule.html", visit=visit, form=form, holiday=False), status
     try:
         service.reschedule_visit(
-            visit, _at(form.day.data, form.start.data), _at(form.day.data, form.end.data), by=current_user,
+            visit, clock.local_datetime(form.day.data, form.start.data),
+            clock.local_datetime(form.day.data, form.end.data), by=current_user,
             allow_holiday=form.allow_holiday.data, expected_version=form.expected_version,
         )
     except DomainError as exc:
@@ -440,7 +438,7 @@ def feed(token: str):  # type: ignore[no-untyped-def]
 
 # --- start-page panels ----------------------------------------------------------------------
 def _needs_action_panel(user: Any) -> dict[str, Any]:
-    return {"todo": queries.needs_action(db.session, user, utcnow(), limit=5), "referrals_url": _referrals_url()}
+    return {"todo": queries.needs_action(db.session, user, clock.now(), limit=5), "referrals_url": _referrals_url()}
 
 
 # A region books hundreds of visits a week: the panel lists a quiet week whole, and of a busy
