@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 export FLASK_APP := web
 
-.PHONY: demo test lint bandit serve seed migrate bench clean e2e-deps notebooks translations
+.PHONY: demo test test-dates lint bandit serve seed migrate bench clean e2e-deps notebooks translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,15 @@ test: $(DEV_STAMP) lint bandit
 		echo "== again on PostgreSQL ($$TEST_DATABASE_URL) =="; \
 		TEST_DB=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser"; \
 	fi
+
+# Date independence: the SQLite suite (without the browser) again with the tests' frozen clock
+# moved to other moments (tests/conftest.py reads IOP_TEST_NOW). CI runs it after `make test`.
+TEST_DATES ?= 2027-03-31T23:30:00+02:00 2027-07-04T12:00:00+02:00
+test-dates: $(DEV_STAMP)
+	@for moment in $(TEST_DATES); do \
+		echo "== SQLite again, the clock frozen at $$moment =="; \
+		IOP_TEST_NOW=$$moment $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 -m "not browser" || exit 1; \
+	done
 
 # Both notebooks, executed headless on fresh demo data (also part of `make test`; see notebooks/README.md).
 notebooks: $(DEV_STAMP)

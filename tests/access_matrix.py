@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from models import User
+from models import User, clock
 from models.enums import Role
 
 from .factories import Factory
@@ -83,7 +83,8 @@ def a_programme(make: Factory, me: Optional[User]) -> dict[str, Any]:
 
 def a_running_programme(make: Factory, me: Optional[User]) -> dict[str, Any]:
     """No URL argument, but the page needs a programme running today to show a report."""
-    make.programme(starts_on=dt.date.today() - dt.timedelta(days=400), ends_on=dt.date.today() + dt.timedelta(days=400))
+    today = clock.local_today()
+    make.programme(starts_on=today - dt.timedelta(days=400), ends_on=today + dt.timedelta(days=400))
     return {}
 
 
@@ -160,7 +161,7 @@ def _activity(make: Factory) -> Any:
     from models import Activity
     from models.enums import ActivityType
 
-    start = dt.datetime.now(dt.UTC) + dt.timedelta(days=10)
+    start = clock.now() + dt.timedelta(days=10)
     activity = Activity(
         type=ActivityType.WELLNESS, title="Promenad", starts_at=start, ends_at=start + dt.timedelta(hours=2)
     )
@@ -211,7 +212,7 @@ def a_survey_link(make: Factory, me: Optional[User]) -> dict[str, Any]:
 
     invitation = SurveyInvitation(
         survey=_survey(make), candidate=make.candidate(), email="deltagare@test.example",
-        expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=14),
+        expires_at=clock.now() + dt.timedelta(days=14),
     )
     make.session.add(invitation)
     make.session.flush()
@@ -228,7 +229,7 @@ def someone_elses_api_token(make: Factory, me: Optional[User]) -> dict[str, Any]
 def _completed_visit(make: Factory, candidate: Any = None, offer: Any = None) -> Any:
     from models.enums import VisitStatus
 
-    day = dt.date.today() - dt.timedelta(days=7)
+    day = clock.local_today() - dt.timedelta(days=7)
     return make.visit(candidate, offer, day=day, status=VisitStatus.COMPLETED, actual_hours=6)
 
 

@@ -2,11 +2,18 @@
 
 Each run makes its own database (SQLite file, or a uniquely named PostgreSQL database when
 TEST_DB=postgresql) and drops it at the end; rows are cleared after every test.
+
+Every test runs on a frozen clock (time-machine, see docs/libraries.md): by default the moment
+in IOP_TEST_NOW, else DEFAULT_NOW. CI runs the suite again with IOP_TEST_NOW moved to other
+dates, so a test that does not say which date it means must pass on any date. A test that
+means a date says so with `@pytest.mark.now("2026-03-31T23:30+02:00")`, and can move time
+itself with the `time_travel` fixture (`time_travel.move_to(...)`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import tempfile
 import uuid
@@ -15,6 +22,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from sqlalchemy.engine import make_url
 
 from models import Base, User, make_engine
@@ -24,11 +32,37 @@ from web.extensions import db as web_db
 from . import factories
 
 TEST_DB = os.environ.get("TEST_DB", "sqlite")
+# An ordinary Monday morning in Stockholm; CI also runs the suite at other moments (.ci/run).
+DEFAULT_NOW = "2026-12-07T10:00:00+01:00"
+TEST_NOW = dt.datetime.fromisoformat(os.environ.get("IOP_TEST_NOW") or DEFAULT_NOW)
+if TEST_NOW.tzinfo is None:
+    raise SystemExit(f"IOP_TEST_NOW must carry its UTC offset, e.g. {DEFAULT_NOW}")
+_SESSION_TRAVEL = time_machine.travel(TEST_NOW, tick=False)
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
+def pytest_configure(config: Any) -> None:
+    # From here on (collection, session fixtures, every test) the clock stands still at TEST_NOW.
+    _SESSION_TRAVEL.start()
+
+
+def pytest_unconfigure(config: Any) -> None:
+    _SESSION_TRAVEL.stop()
+
+
 def pytest_report_header(config: Any) -> str:
-    return f"database under test: {TEST_DB}"
+    return f"database under test: {TEST_DB}; frozen clock: {TEST_NOW.isoformat()}"
+
+
+@pytest.fixture(autouse=True)
+def time_travel(request: pytest.FixtureRequest) -> Iterator[time_machine.Traveller]:
+    """The clock of one test: TEST_NOW, or the moment the test's `now` mark names."""
+    marker = request.node.get_closest_marker("now")
+    moment = dt.datetime.fromisoformat(marker.args[0]) if marker else TEST_NOW
+    if moment.tzinfo is None:
+        raise ValueError(f"@pytest.mark.now needs a UTC offset: {marker.args[0]!r}")  # type: ignore[union-attr]
+    with time_machine.travel(moment, tick=False) as traveller:
+        yield traveller
 
 
 def create_pg_database(prefix: str = "iop_test") -> str:

@@ -21,6 +21,7 @@ from models import (
     User,
     Visit,
     VisitEvent,
+    clock,
 )
 from models.enums import (
     CompanyStatus,
@@ -185,7 +186,7 @@ class Factory:
         ]
         if consent:
             candidate.consents = [
-                Consent(given_on=dt.date.today(), method=ConsentMethod.WRITTEN, recorded_by=referred_by)
+                Consent(given_on=clock.local_today(), method=ConsentMethod.WRITTEN, recorded_by=referred_by)
             ]
         self.session.add(candidate)
         self.session.flush()
@@ -205,7 +206,7 @@ class Factory:
     ) -> Visit:
         offer = offer or self.offer()
         candidate = candidate or self.candidate()
-        day = day or (dt.date.today() + dt.timedelta(days=14))
+        day = day or (clock.local_today() + dt.timedelta(days=14))
         start = local_dt(day, start_hour)
         visit = Visit(
             candidate=candidate,

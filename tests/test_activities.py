@@ -8,13 +8,13 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from models import Activity, ActivityParticipant
+from models import Activity, ActivityParticipant, clock
 from models.enums import ActivityType, AttendanceStatus, ReferralStatus, Role
 from models.operations import activities as ops
 from models.operations.errors import Conflict, DomainError
 from tests.factories import local_dt
 
-TODAY = dt.date.today()
+TODAY = clock.local_today()
 
 
 def make_activity(db, *, days=7, capacity=3, type_=ActivityType.STADIUM_VISIT, hours=2):
@@ -135,7 +135,7 @@ def activity_form(**kw):
             "start": "17:00", "end": "21:00", "place": "Olympia", "capacity": "2", "responsible": "", "notes": "", **kw}
 
 
-def test_project_leader_creates_registers_and_marks_attendance(client, auth, db, make, monkeypatch) -> None:
+def test_project_leader_creates_registers_and_marks_attendance(client, auth, db, make, time_travel) -> None:
     leader = auth.login("project_leader")
     first, second, third = make.candidate(last_name="Andersson"), make.candidate(last_name="Berg"), make.candidate()
     db.commit()
@@ -154,8 +154,8 @@ def test_project_leader_creates_registers_and_marks_attendance(client, auth, db,
     assert full.status_code == 409 and "fullsatt" in full.get_data(as_text=True)
 
     # After the start: one form, a row per participant.
-    monkeypatch.setattr("web.activities.views.utcnow", lambda: activity.ends_at)
-    monkeypatch.setattr("models.operations.activities.utcnow", lambda: activity.ends_at)
+    time_travel.move_to(activity.ends_at)
+    auth.login(leader)  # hours later: the idle login has ended
     db.expire_all()
     rows = {p.candidate_id: p.id for p in participants(db, activity)}
     page = client.get(f"/aktiviteter/{activity.id}").get_data(as_text=True)

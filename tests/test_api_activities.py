@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from models import Activity, ActivityParticipant, utcnow
+from models import Activity, ActivityParticipant, clock
 from models.enums import ActivityType, AttendanceStatus
 
 from .factories import local_dt
@@ -19,7 +19,7 @@ pytest_plugins = ("tests.test_api_support",)
 
 
 def new_activity(days: int = 10, **changes: Any) -> dict[str, Any]:
-    day = dt.date.today() + dt.timedelta(days=days)
+    day = clock.local_today() + dt.timedelta(days=days)
     return {
         "type": "stadium_visit", "title": "Arenabesök på Olympia", "starts_at": local_dt(day, 13).isoformat(),
         "ends_at": local_dt(day, 15).isoformat(), "place": "Olympia", "capacity": 2, **changes,
@@ -28,7 +28,7 @@ def new_activity(days: int = 10, **changes: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def activity(make) -> Activity:
-    start = utcnow() + dt.timedelta(days=5)
+    start = clock.now() + dt.timedelta(days=5)
     row = Activity(type=ActivityType.WELLNESS, title="Promenad", starts_at=start, ends_at=start + dt.timedelta(hours=2),
                    capacity=1)
     make.session.add(row)
@@ -76,7 +76,7 @@ def test_activity_rules_are_422_on_the_api_s_fields(api, tokens) -> None:
 
 
 def test_lists_upcoming_and_past(api, tokens, activity, make) -> None:
-    start = utcnow() - dt.timedelta(days=3)
+    start = clock.now() - dt.timedelta(days=3)
     make.session.add(Activity(type=ActivityType.ASSOCIATION_ACTIVITY, title="Förr", starts_at=start,
                               ends_at=start + dt.timedelta(hours=1)))
     make.session.commit()
@@ -126,7 +126,7 @@ def test_attendance_is_marked_after_the_start(api, tokens, activity, make, db) -
     url = f"/api/v1/activities/{activity.id}/attendance"
     assert_problem(api.post(url, json=marks, headers=headers), 422)  # not started yet
     stored = make.session.get(Activity, activity.id)
-    stored.starts_at = utcnow() - dt.timedelta(hours=1)
+    stored.starts_at = clock.now() - dt.timedelta(hours=1)
     make.session.commit()
     marked = api.post(url, json=marks, headers=headers)
     assert marked.status_code == 200 and marked.get_json()["participants"][0]["status"] == "attended"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from models import AuditEvent, Candidate, Referral
+from models import AuditEvent, Candidate, Referral, clock
 from models.enums import ReferralStatus
 
 from .factories import personnummer
@@ -26,7 +26,7 @@ def referral_body(**changes: Any) -> dict[str, Any]:
         "first_name": "Amina", "last_name": "Testsson", "pin": PIN, "target_group": "newcomer",
         "swedish_level": 2, "languages": ["ar", "en"], "interests": ["hospitality", "sales"],
         "weekdays": ["mon", "wed"], "reason": "Vill pröva restaurangyrket",
-        "consent": {"given_on": dt.date.today().isoformat(), "method": "written"}, **changes,
+        "consent": {"given_on": clock.local_today().isoformat(), "method": "written"}, **changes,
     }
 
 
@@ -137,7 +137,7 @@ def test_referral_rules_come_back_per_field(api, world, db) -> None:
 
 
 def test_consent_problems_are_named_under_consent(api, world) -> None:
-    future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    future = (clock.local_today() + dt.timedelta(days=3)).isoformat()
     body = referral_body(consent={"given_on": future, "method": "written"})
     problem = assert_problem(api.post("/api/v1/candidates", json=body, headers=world.headers("officer_a")), 422)
     assert list(problem["errors"]) == ["consent.given_on"]

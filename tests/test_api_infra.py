@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from models import ApiToken, AuditEvent, Company, utcnow
+from models import ApiToken, AuditEvent, Company, clock
 from web import create_app
 from web.api import init_api
 
@@ -52,7 +52,7 @@ def test_an_unknown_or_malformed_token_is_401(api, header) -> None:
 def test_an_expired_token_stops_working(api, tokens, db) -> None:
     _user, headers = tokens.headers("project_leader", expires_days=1)
     assert api.get(ME, headers=headers).status_code == 200
-    db.execute(sa.update(ApiToken).values(expires_at=utcnow() - dt.timedelta(seconds=1)))
+    db.execute(sa.update(ApiToken).values(expires_at=clock.now() - dt.timedelta(seconds=1)))
     db.commit()
     response = api.get(ME, headers=headers)
     assert_problem(response, 401)
@@ -62,7 +62,7 @@ def test_an_expired_token_stops_working(api, tokens, db) -> None:
 def test_a_revoked_token_stops_working_at_once(api, tokens, db) -> None:
     _user, headers = tokens.headers("employer")
     assert api.get(ME, headers=headers).status_code == 200
-    db.execute(sa.update(ApiToken).values(revoked_at=utcnow()))
+    db.execute(sa.update(ApiToken).values(revoked_at=clock.now()))
     db.commit()
     assert_problem(api.get(ME, headers=headers), 401)
 

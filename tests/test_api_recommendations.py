@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from models import Exposure, utcnow
+from models import Exposure, clock
 from models.enums import ReferralStatus
 
 from .test_api_support import assert_problem
@@ -59,7 +59,7 @@ def test_offers_for_a_candidate(api, tokens, pool, make, db) -> None:
 def test_a_candidate_without_consent_is_not_recommended(api, tokens, pool, make) -> None:
     offer, keen, other = pool
     for consent in other.consents:
-        consent.withdrawn_at = utcnow()
+        consent.withdrawn_at = clock.now()
     make.session.commit()
     _user, headers = tokens.headers("project_leader")
     body = api.get(f"/api/v1/offers/{offer.id}/recommendations", headers=headers).get_json()

@@ -1,11 +1,12 @@
 """A bounded Schemathesis run over the OpenAPI document, authenticated as a project leader: no
 generated request (valid or deliberately invalid) may cause a 500, and every response must match
-the documented schema. Derandomized and capped, so it takes the same short time in every CI run."""
+the documented schema. Derandomized and bounded by the number of examples per operation and the
+phases run (never by a time limit: timings belong in benchmarks/), so every CI run does the same
+work."""
 
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -18,7 +19,6 @@ from models.enums import VisitStatus
 pytest_plugins = ("tests.test_api_support",)
 
 EXAMPLES_PER_OPERATION = {GenerationMode.POSITIVE: 12, GenerationMode.NEGATIVE: 6}
-TIME_BUDGET_SECONDS = 60
 # Valid requests name rows that exist (seeded below), so that they reach the operations' rules;
 # invalid ones get whatever ids Schemathesis makes up.
 EXISTING = {"company_id": 1, "offer_id": 1, "visit_id": 1, "programme_id": 1, "candidate_id": 1, "activity_id": 1}
@@ -39,7 +39,6 @@ def test_schemathesis_finds_no_server_errors_and_no_schema_violations(api_app, t
     _seed(make)
     _user, headers = tokens.headers("project_leader")
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", api_app)
-    started = time.monotonic()
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 12
     for operation in operations:
@@ -58,4 +57,3 @@ def test_schemathesis_finds_no_server_errors_and_no_schema_violations(api_app, t
                 case.call_and_validate(headers=headers, checks=[not_a_server_error, response_schema_conformance])
 
             check()
-    assert time.monotonic() - started < TIME_BUDGET_SECONDS

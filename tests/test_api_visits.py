@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from models import AuditEvent, OutboxMessage, Visit, utcnow
+from models import AuditEvent, OutboxMessage, Visit, clock
 from models.enums import VisitStatus
 from models.operations.visits import is_working_day
 
@@ -20,7 +20,7 @@ pytest_plugins = ("tests.test_api_support",)
 
 
 def working_day(after_days: int = 21) -> dt.date:
-    day = dt.date.today() + dt.timedelta(days=after_days)
+    day = clock.local_today() + dt.timedelta(days=after_days)
     while not is_working_day(day):
         day += dt.timedelta(days=1)
     return day
@@ -40,7 +40,9 @@ class World:
         self.offer_b = make.offer(title="Lager")
         self.employer_a = make.user("employer", company=self.offer_a.company)
         self.visit_a = make.visit(self.candidate_a, self.offer_a, day=working_day(14))
-        self.visit_b = make.visit(self.candidate_b, self.offer_b, day=working_day(15))
+        # strictly after visit A (two "working days ahead" can land on the same day after a weekend)
+        day_b = working_day((self.visit_a.visit_date - clock.local_today()).days + 1)
+        self.visit_b = make.visit(self.candidate_b, self.offer_b, day=day_b)
         make.session.commit()
 
     def headers(self, who: Any) -> dict[str, str]:
@@ -89,7 +91,7 @@ def test_an_employer_sees_only_the_minimal_visitor_view(api, world) -> None:
 
 def test_after_a_consent_withdrawal_the_employer_no_longer_sees_the_visitor(api, world, make) -> None:
     for consent in world.candidate_a.consents:
-        consent.withdrawn_at = utcnow()
+        consent.withdrawn_at = clock.now()
     make.session.commit()
     headers = world.headers("employer_a")
     assert api.get("/api/v1/visits", headers=headers).get_json()["items"] == []

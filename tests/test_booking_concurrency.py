@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import Candidate, Offer, Visit, make_engine
+from models import Candidate, Offer, Visit, clock, make_engine
 from models.enums import VisitStatus
 from models.operations import visits as ops
 from models.operations.errors import Conflict
@@ -88,7 +88,7 @@ def test_twenty_bookings_of_the_last_place_in_the_quarter_one_succeeds(db, make,
         while not ops.is_working_day(nxt):
             nxt += dt.timedelta(days=1)
         days.append(nxt)
-    q_start, q_end = ops.quarter_bounds(first_day)
+    q_start, q_end = clock.quarter_bounds(first_day)
     # Fill the quarter but one place, with visits in the same quarter as the race's day.
     race_day = first_day
     filler_days = [d for d in (q_start + dt.timedelta(days=i) for i in range(92)) if d < q_end]

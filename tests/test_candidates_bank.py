@@ -9,7 +9,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from models import AuditEvent, Candidate, Consent, consent_in_force
+from models import AuditEvent, Candidate, Consent, clock, consent_in_force
 from models.enums import ReferralStatus, Role, VisitStatus
 from models.operations import candidates as ops
 from models.operations.errors import Conflict
@@ -35,7 +35,7 @@ def test_each_filter_narrows_the_list(client, make, db, leader):
         first_name="Ali", last_name="Berg", target_group="youth", swedish_level=1, interests=["it"],
         weekdays=["mon"], area="Drottninghög", postcode="253 63",
     )
-    make.visit(ali, status=VisitStatus.COMPLETED, day=dt.date.today() - dt.timedelta(days=30), actual_hours=6)
+    make.visit(ali, status=VisitStatus.COMPLETED, day=clock.local_today() - dt.timedelta(days=30), actual_hours=6)
     make.candidate(
         first_name="Åsa", last_name="Öberg", target_group="newcomer", swedish_level=4,
         interests=["hospitality", "sales"], weekdays=["tue", "wed"], area="Centrum", postcode="252 21",
@@ -72,7 +72,7 @@ def test_each_filter_narrows_the_list(client, make, db, leader):
 def test_referral_date_range_and_sort(client, make, db, leader):
     for n, days_ago in enumerate([40, 10, 70]):
         candidate = make.candidate(first_name=f"Person{n}", last_name=f"Efternamn{n}")
-        at = dt.datetime.combine(dt.date.today() - dt.timedelta(days=days_ago), dt.time(10), tzinfo=STOCKHOLM)
+        at = dt.datetime.combine(clock.local_today() - dt.timedelta(days=days_ago), dt.time(10), tzinfo=STOCKHOLM)
         candidate.referrals[0].created_at = at
         candidate.referrals[0].submitted_at = at
     db.commit()
@@ -80,8 +80,8 @@ def test_referral_date_range_and_sort(client, make, db, leader):
     assert newest_first == ["Efternamn1, Person1", "Efternamn0, Person0", "Efternamn2, Person2"]
     oldest_first = names(client.get("/kandidater/?sort=referred").get_data(as_text=True))
     assert oldest_first == list(reversed(newest_first))
-    start = (dt.date.today() - dt.timedelta(days=50)).isoformat()
-    end = (dt.date.today() - dt.timedelta(days=10)).isoformat()
+    start = (clock.local_today() - dt.timedelta(days=50)).isoformat()
+    end = (clock.local_today() - dt.timedelta(days=10)).isoformat()
     in_range = names(client.get(f"/kandidater/?referred_from={start}&referred_to={end}").get_data(as_text=True))
     assert in_range == ["Efternamn1, Person1", "Efternamn0, Person0"]
     bad = client.get("/kandidater/?referred_from=igår").get_data(as_text=True)
@@ -107,12 +107,12 @@ def test_candidate_page_shows_profile_history_visits_feedback_and_is_audited(cli
     from models import Activity, ActivityParticipant, Feedback
 
     candidate = make.candidate(needs_other="Behöver tolk")
-    past = make.visit(candidate, day=dt.date.today() - dt.timedelta(days=20), status=VisitStatus.COMPLETED,
+    past = make.visit(candidate, day=clock.local_today() - dt.timedelta(days=20), status=VisitStatus.COMPLETED,
                       actual_hours=5)
-    make.visit(candidate, day=dt.date.today() + dt.timedelta(days=5), status=VisitStatus.CONFIRMED)
+    make.visit(candidate, day=clock.local_today() + dt.timedelta(days=5), status=VisitStatus.CONFIRMED)
     db.add(Feedback(visit=past, attended=True, punctuality=5, interest=4, overall=5, strengths="Nyfiken och glad",
                     would_welcome_again=True, internal_note="Kan erbjudas praktik"))
-    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
+    start = clock.now() - dt.timedelta(days=3)
     activity = Activity(type="stadium_visit", title="Arenabesök Olympia", starts_at=start,
                         ends_at=start + dt.timedelta(hours=2))
     activity.participants = [ActivityParticipant(candidate=candidate, status="attended")]

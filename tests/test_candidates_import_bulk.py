@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from models import Candidate, Consent, Referral
+from models import Candidate, Consent, Referral, clock
 from models.candidates import ReferralEvent
-from models.db import utcnow
 from models.enums import ReferralStatus, Role
 from models.operations import candidates as ops
 from models.operations.spreadsheet import _CONTROL, read_table
@@ -108,9 +107,9 @@ def test_the_bulk_import_stores_every_column_as_the_orm_did(db, make, vault):
     orm_import(db, vault, preview, referrer=officer, by=leader)
     expected = stored(db, vault)
     clear(db)
-    before = utcnow()
+    before = clock.now()
     imported = ops.import_candidates(db, vault, preview, referrer=officer, by=leader)
-    after = utcnow()
+    after = clock.now()
     actual = stored(db, vault)
 
     assert actual == expected

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from models import AuditEvent, Candidate, Consent, OutboxMessage, Referral, ReferralEvent
+from models import AuditEvent, Candidate, Consent, OutboxMessage, Referral, ReferralEvent, clock
 from models.enums import ReferralStatus, Role
 from models.identity import parse_personal_identity
 
@@ -44,7 +44,7 @@ def referral_data(**overrides: Any) -> dict[str, Any]:
         "reason": "Vill pröva restaurangyrket.",
         "consent_partnership": "y",
         "consent_companies": "y",
-        "consent_given_on": dt.date.today().isoformat(),
+        "consent_given_on": clock.local_today().isoformat(),
         "consent_method": "written",
         "action": "submit",
     }
@@ -332,7 +332,7 @@ def test_the_referring_officer_may_close_but_not_accept(client, auth, make, db):
 
 def test_accepting_needs_consent_in_force(client, auth, make, db):
     candidate = make.candidate(status=S.SUBMITTED)
-    candidate.consents[0].withdrawn_at = dt.datetime.now(dt.UTC)
+    candidate.consents[0].withdrawn_at = clock.now()
     db.commit()
     auth.login(Role.PROJECT_LEADER)
     response = client.post(f"/kandidater/remisser/{candidate.referrals[0].id}/anta-och-aktivera")

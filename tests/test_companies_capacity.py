@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from models import clock
 from models.enums import CompanyStatus, Network, VisitStatus
 from models.operations import companies as ops
 
@@ -124,7 +125,7 @@ def test_capacity_page_falls_back_to_the_current_quarter(client, auth) -> None:
     auth.login("admin")
     response = client.get("/foretag/kapacitet?kvartal=nonsense")
     assert response.status_code == 200
-    current = ops.Quarter.of(dt.date.today())
+    current = ops.Quarter.of(clock.local_today())
     assert f"kvartal {current.number} {current.year}" in response.get_data(as_text=True)
     assert "Inget program" in response.get_data(as_text=True)
 
@@ -137,11 +138,11 @@ def test_capacity_page_is_for_project_leaders_and_admins(client, auth, role: str
 
 def test_project_leader_start_page_shows_this_quarters_capacity(client, auth, make, db) -> None:
     make.offer(capacity_per_quarter=7)
-    make.visit(status=VisitStatus.CONFIRMED, day=dt.date.today())
+    make.visit(status=VisitStatus.CONFIRMED, day=clock.local_today())
     db.commit()
     auth.login("project_leader")
     page = client.get("/").get_data(as_text=True)
-    current = ops.Quarter.of(dt.date.today())
+    current = ops.Quarter.of(clock.local_today())
     assert f"Nätverkets kapacitet, kvartal {current.number}" in page
     assert "<dt>Erbjudna platser</dt><dd>12</dd>" in page  # 7 + the visit's own offer (5)
     assert "<dt>Bokade besök</dt><dd>1</dd>" in page

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from models import AuditEvent
+from models import AuditEvent, clock
 from models.enums import ClosedOutcome, ReferralStatus, Role, VisitStatus
 from models.operations import matching as ops
 from models.operations.derived_cache import DerivedCache
@@ -57,7 +57,7 @@ def test_each_kind_of_data_has_its_own_version(db, make) -> None:
     db.commit()
     before = {name: data_version(db, name) for name in (REPORT, MATCHING)}
     db.commit()
-    candidate.consents[0].withdrawn_at = dt.datetime.now(dt.UTC)  # the report does not read consents
+    candidate.consents[0].withdrawn_at = clock.now()  # the report does not read consents
     db.commit()
     after = {name: data_version(db, name) for name in (REPORT, MATCHING)}
     assert after[MATCHING] != before[MATCHING]
@@ -77,7 +77,7 @@ def test_offer_list_follows_a_withdrawn_consent_and_a_new_proposal(db, make) -> 
     assert _ids(ops.recommend_for_offer(db, offer, day=DAY)) == {first.id, second.id, third.id}
     assert ops.RANKINGS.hits == hits + 1  # nothing changed: the kept list was shown
 
-    first.consents[0].withdrawn_at = dt.datetime.now(dt.UTC)
+    first.consents[0].withdrawn_at = clock.now()
     db.commit()
     assert _ids(ops.recommend_for_offer(db, offer, day=DAY)) == {second.id, third.id}
 

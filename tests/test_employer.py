@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from models import AuditEvent, Candidate, Offer, OutboxMessage, User, Visit, VisitEvent, utcnow
+from models import AuditEvent, Candidate, Offer, OutboxMessage, User, Visit, VisitEvent, clock
 from models.enums import DeclineReason, Party, TargetGroup, VisitStatus
 from models.identity import parse_personal_identity
 from web.employer.visitor import visitor_view
@@ -44,8 +44,8 @@ def make_proposal(make: Any, db: Any, vault: Any) -> Proposal:
     )
     candidate.referrals[0].reason = "Försörjningsstöd sedan 2019, remissorsak-XYZ"
     elsewhere = make.offer(make.company(name="Annat Företag AB"))
-    make.visit(candidate, elsewhere, day=dt.date.today() - dt.timedelta(days=30), status=VisitStatus.NO_SHOW)
-    visit = make.visit(candidate, offer, day=dt.date.today() + dt.timedelta(days=14), start_hour=9, hours=6)
+    make.visit(candidate, elsewhere, day=clock.local_today() - dt.timedelta(days=30), status=VisitStatus.NO_SHOW)
+    visit = make.visit(candidate, offer, day=clock.local_today() + dt.timedelta(days=14), start_hour=9, hours=6)
     employer = make.user("employer", company=company, email="vard@foretaget.example")
     project_leader = make.user("project_leader", email="pl@iop.example")
     visit.proposed_by = project_leader
@@ -122,7 +122,7 @@ def test_start_page_panel_lists_proposals_waiting_for_an_answer(client, auth, pr
 # --- withdrawn consent -----------------------------------------------------------------------
 def test_withdrawn_consent_hides_the_visitor_everywhere(client, auth, db, proposal) -> None:
     consent = proposal.candidate.consents[0]
-    consent.withdrawn_at = utcnow()
+    consent.withdrawn_at = clock.now()
     db.commit()
     auth.login(proposal.employer)
     for path in ("/", "/foretaget", "/foretaget/besok"):
@@ -289,8 +289,8 @@ def test_employer_offer_bad_input_is_refused(client, auth, db, overrides, messag
 
 def test_visits_page_splits_waiting_upcoming_and_past(client, auth, make, db, proposal) -> None:
     offer = proposal.visit.offer
-    upcoming = make.visit(offer=offer, status=VisitStatus.CONFIRMED, day=dt.date.today() + dt.timedelta(days=20))
-    past = make.visit(offer=offer, status=VisitStatus.COMPLETED, day=dt.date.today() - dt.timedelta(days=10))
+    upcoming = make.visit(offer=offer, status=VisitStatus.CONFIRMED, day=clock.local_today() + dt.timedelta(days=20))
+    past = make.visit(offer=offer, status=VisitStatus.COMPLETED, day=clock.local_today() - dt.timedelta(days=10))
     db.commit()
     auth.login(proposal.employer)
     page = client.get("/foretaget/besok").get_data(as_text=True)

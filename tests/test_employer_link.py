@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 from typing import Any
 
-import holidays
-import itsdangerous.timed
 import pytest
 import sqlalchemy as sa
 
-from models import OutboxMessage, Visit, VisitEvent, utcnow
+from models import OutboxMessage, Visit, VisitEvent, clock
 from models.enums import DeclineReason, Party, VisitStatus
+from models.operations.visits import is_working_day
 from web import links
 from web.extensions import db as web_db
 
@@ -39,9 +37,8 @@ def status_of(db: Any, visit: Visit) -> VisitStatus:
 
 def _bookable_day() -> dt.date:
     """A working day three weeks ahead that is not a Swedish public holiday."""
-    day = dt.date.today() + dt.timedelta(days=21)
-    swedish = holidays.country_holidays("SE", years=[day.year, day.year + 1])
-    while day.weekday() >= 5 or day in swedish:
+    day = clock.local_today() + dt.timedelta(days=21)
+    while not is_working_day(day):
         day += dt.timedelta(days=1)
     return day
 
@@ -155,19 +152,11 @@ def test_a_link_made_for_another_purpose_is_refused(app, client, db, proposal) -
     assert status_of(db, proposal.visit) == VisitStatus.PROPOSED
 
 
-class _Clock:
-    def __init__(self, offset: dt.timedelta):
-        self.offset = offset.total_seconds()
-
-    def time(self) -> float:
-        return time.time() + self.offset
-
-
 @pytest.mark.parametrize(("age_days", "expected"), [(8, 410), (6, 200)])
-def test_a_link_expires_after_seven_days(app, client, db, monkeypatch, proposal, age_days: int, expected: int) -> None:
-    monkeypatch.setattr(itsdangerous.timed, "time", _Clock(-dt.timedelta(days=age_days)))
+def test_a_link_expires_after_seven_days(app, client, db, time_travel, proposal, age_days: int, expected: int) -> None:
+    time_travel.shift(-dt.timedelta(days=age_days))  # the link was made then
     token = token_for(app, proposal.visit.id)
-    monkeypatch.undo()
+    time_travel.shift(dt.timedelta(days=age_days))
     response = client.post(f"/svar/{token}", data={"accept": "1"})
     assert response.status_code == expected
     if expected == 410:
@@ -191,7 +180,7 @@ def test_a_proposal_answered_in_the_portal_cannot_be_answered_by_link(app, clien
 
 
 def test_a_link_to_a_visitor_who_withdrew_consent_shows_nothing_about_them(app, client, db, proposal) -> None:
-    proposal.candidate.consents[0].withdrawn_at = utcnow()
+    proposal.candidate.consents[0].withdrawn_at = clock.now()
     db.commit()
     path = f"/svar/{token_for(app, proposal.visit.id)}"
     for response in (client.get(path), client.post(path, data={"accept": "1"})):

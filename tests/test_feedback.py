@@ -8,12 +8,12 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from models import Feedback
+from models import Feedback, clock
 from models.enums import Role, VisitStatus
 from models.operations import visits as visit_ops
 from models.operations.feedback import feedback_score, feedback_score_sql, good_feedback, good_feedback_sql
 
-PAST = dt.date.today() - dt.timedelta(days=3)
+PAST = clock.local_today() - dt.timedelta(days=3)
 GOOD = {
     "punctuality": "5", "interest": "4", "overall": "4", "strengths": "Nyfiken och ställde bra frågor.",
     "to_develop": "Ta egna initiativ.", "would_welcome_again": "yes", "further_interest": "internship",
@@ -86,7 +86,7 @@ def test_only_the_visits_company_and_project_leaders_fill_it(client, auth, make,
 
 
 def test_no_feedback_before_the_visit_has_an_outcome(client, auth, make, db) -> None:
-    confirmed = make.visit(day=dt.date.today() + dt.timedelta(days=4), status=VisitStatus.CONFIRMED)
+    confirmed = make.visit(day=clock.local_today() + dt.timedelta(days=4), status=VisitStatus.CONFIRMED)
     db.commit()
     auth.login("project_leader")
     response = client.post(f"/besok/{confirmed.id}/aterkoppling", data=GOOD)

@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from models import FollowUp
+from models.clock import local_today
 from models.enums import FollowUpResult, Role, VisitStatus
 from models.operations.followups import add_months
-from models.operations.programme import local_today
 from models.operations.reports import quarterly_report
 
 TODAY = local_today()  # the date the app counts by (Stockholm)

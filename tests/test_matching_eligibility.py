@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from models import Feedback, FollowUp, VisitEvent
+from models import Feedback, FollowUp, VisitEvent, clock
 from models.enums import CompanyStatus, Party, ReferralStatus, Role, VisitStatus
 from models.operations import matching as ops
 from web import permissions as perm
@@ -16,7 +16,7 @@ from .factories import local_dt
 
 
 def _monday_in(days: int) -> dt.date:
-    day = dt.date.today() + dt.timedelta(days=days)
+    day = clock.local_today() + dt.timedelta(days=days)
     return day + dt.timedelta(days=(7 - day.weekday()) % 7)
 
 
@@ -41,8 +41,8 @@ def world(make, db):
         "proposed_here": make.candidate(referred_by=officer),
         "declined_here": make.candidate(referred_by=officer),
     }
-    people["withdrawn"].consents[0].withdrawn_at = dt.datetime.now(dt.UTC)
-    people["anonymised"].anonymised_at = dt.datetime.now(dt.UTC)
+    people["withdrawn"].consents[0].withdrawn_at = clock.now()
+    people["anonymised"].anonymised_at = clock.now()
     make.visit(people["busy_that_day"], elsewhere, day=DAY, start_hour=10, hours=5, status=VisitStatus.CONFIRMED)
     make.visit(people["busy_other_day"], elsewhere, day=DAY + dt.timedelta(days=1), status=VisitStatus.CONFIRMED)
     make.visit(people["proposed_here"], offer, day=DAY + dt.timedelta(days=7), status=VisitStatus.PROPOSED)

@@ -11,13 +11,13 @@ import pytest
 
 from matcher import Ranker, make_world
 from matcher.features import HistoryStats
-from models import Offer
+from models import Offer, clock
 from models.enums import FIELD_SLUGS, WEEKDAYS, ReferralStatus, Role, VisitStatus
 from models.operations import matching as ops
 
 
 def _monday_in(days: int) -> dt.date:
-    day = dt.date.today() + dt.timedelta(days=days)
+    day = clock.local_today() + dt.timedelta(days=days)
     return day + dt.timedelta(days=(7 - day.weekday()) % 7)
 
 

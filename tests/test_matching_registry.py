@@ -19,6 +19,8 @@ from models.operations import ranker_registry as registry
 
 from .factories import local_dt
 
+SAVED_AT = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)
+
 NO_MODEL = "Ingen tränad modell är aktiv – förslagen bygger på innehållsmatchning"
 HERE, FAR = (56.05, 12.70), (56.25, 12.70)  # the workplace, and 22 km north of it
 QUARTERS = (dt.date(2025, 2, 3), dt.date(2025, 5, 5))  # proposals in 2025 Q1 and Q2 (the test quarter)
@@ -56,7 +58,7 @@ def _active(db) -> RankerModel | None:
 
 def _register(db, model_dir, ranker: Ranker, name: str = "aktiv.joblib") -> RankerModel:
     model_dir.mkdir(parents=True, exist_ok=True)
-    save_model(ranker, model_dir / name)
+    save_model(ranker, model_dir / name, saved_at=SAVED_AT)
     row = RankerModel(path=name, snapshot_id="test", n_history=0, metrics={})
     db.add(row)
     db.flush()

@@ -11,7 +11,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from models import Exposure, OutboxMessage, Visit
+from models import Exposure, OutboxMessage, Visit, clock
 from models.enums import ReferralStatus, Role, TargetGroup, VisitStatus
 from models.operations import matching as ops
 from models.operations.visits import swedish_holiday
@@ -26,7 +26,7 @@ def _fresh_model_cache(app, monkeypatch, tmp_path):
 
 
 def _working_monday(days_ahead: int) -> dt.date:
-    day = dt.date.today() + dt.timedelta(days=days_ahead)
+    day = clock.local_today() + dt.timedelta(days=days_ahead)
     day += dt.timedelta(days=(7 - day.weekday()) % 7)
     while swedish_holiday(day):
         day += dt.timedelta(days=7)
@@ -206,7 +206,7 @@ def test_filters_on_the_full_list(client, auth, db, make) -> None:
 def next_quarter(make, db):
     """Next quarter: offer A has two places (one a day), B one, C is already full; six candidates
     can go, a seventh already has a visit that quarter."""
-    quarter = ops.Quarter.of(dt.date.today()).next()
+    quarter = ops.Quarter.of(clock.local_today()).next()
     a = make.offer(make.company(name="Alfa AB"), title="Alfa", capacity_per_day=1, capacity_per_quarter=2)
     b = make.offer(make.company(name="Beta AB"), title="Beta", weekdays=["wed"], capacity_per_quarter=1)
     c = make.offer(make.company(name="Gamma AB"), title="Gamma", capacity_per_quarter=1)
@@ -243,7 +243,8 @@ def test_plan_stays_within_capacity_with_one_visit_per_candidate(db, next_quarte
 
 def test_plan_counts_only_people_new_to_the_goal(db, make, next_quarter) -> None:
     veteran = next_quarter["people"][0]
-    make.visit(veteran, next_quarter["c"], day=dt.date.today() - dt.timedelta(days=30), status=VisitStatus.COMPLETED,
+    make.visit(veteran, next_quarter["c"], day=clock.local_today() - dt.timedelta(days=30),
+               status=VisitStatus.COMPLETED,
                actual_hours=5)
     db.commit()
     plan = ops.plan_quarter(db, next_quarter["quarter"])
@@ -251,7 +252,7 @@ def test_plan_counts_only_people_new_to_the_goal(db, make, next_quarter) -> None
 
 
 def test_a_quarter_without_places_or_already_over_says_so(client, auth, db, make, next_quarter) -> None:
-    past = ops.plan_quarter(db, ops.Quarter.of(dt.date.today()).previous())
+    past = ops.plan_quarter(db, ops.Quarter.of(clock.local_today()).previous())
     assert past.rows == [] and "redan passerat" in past.empty
     for offer in (next_quarter["a"], next_quarter["b"]):
         offer.active = False

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 import pytest
 import sqlalchemy as sa
 
-from models import OutboxMessage, utcnow
+from models import OutboxMessage, clock
 from models.enums import OutboxStatus, Role, VisitStatus
 from models.operations import outbox
 from tests.conftest import test_config
@@ -55,7 +55,7 @@ def test_due_messages_are_sent_once_and_marked(db) -> None:
 def test_a_failure_is_recorded_and_retried_with_growing_delays(db) -> None:
     [message] = add(db)
     failing = Recorder(fail_for={message.to_addr})
-    now = utcnow()
+    now = clock.now()
     delays = []
     for attempt in range(1, outbox.MAX_ATTEMPTS):
         stats = outbox.send_pending(db, failing, now=now)
@@ -86,7 +86,7 @@ def test_one_failing_message_does_not_stop_the_others(db) -> None:
     recorder = Recorder(fail_for={"mottagare1@test.example"})
     stats = outbox.send_pending(db, recorder)
     assert (stats.sent, stats.retried) == (2, 1)
-    recovered = outbox.send_pending(db, Recorder(), now=utcnow() + dt.timedelta(minutes=2))
+    recovered = outbox.send_pending(db, Recorder(), now=clock.now() + dt.timedelta(minutes=2))
     assert recovered.sent == 1
 
 
@@ -191,7 +191,7 @@ def test_reminders_two_days_ahead_are_written_once(runner, db, make) -> None:
     make.visit(day=today + dt.timedelta(days=2), status=VisitStatus.ACCEPTED)  # not confirmed: no reminder
     make.visit(day=today + dt.timedelta(days=6), status=VisitStatus.CONFIRMED)  # too far ahead
     withdrawn = make.visit(day=today + dt.timedelta(days=1), status=VisitStatus.CONFIRMED)
-    withdrawn.candidate.consents[0].withdrawn_at = utcnow()  # no more mail about them
+    withdrawn.candidate.consents[0].withdrawn_at = clock.now()  # no more mail about them
     db.commit()
     for _ in range(2):
         result = runner.invoke(args=["send-reminders", "--today", today.isoformat()])

@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from models import User
+from models import User, clock
 from models.enums import Role, VisitStatus
 from models.operations import audit as audit_ops
 
@@ -66,7 +66,7 @@ def assert_flat(client: Any, app: Any, db: Any, path: str, add_row: Callable[[in
 
 
 def _soon(i: int) -> dt.date:
-    return dt.date.today() + dt.timedelta(days=7 + i)
+    return clock.local_today() + dt.timedelta(days=7 + i)
 
 
 def test_candidate_bank_is_flat(client, app, auth, db, make) -> None:
@@ -123,7 +123,7 @@ def test_employer_visit_list_is_flat(client, app, auth, db, make) -> None:
 
     def add(i: int) -> str:
         status = statuses[i % 3]
-        day = _soon(i) if status != VisitStatus.COMPLETED else dt.date.today() - dt.timedelta(days=3 + i)
+        day = _soon(i) if status != VisitStatus.COMPLETED else clock.local_today() - dt.timedelta(days=3 + i)
         visit = make.visit(make.candidate(first_name=f"Gäst{i:02d}"), offer, day=day, status=status,
                            actual_hours=6 if status == VisitStatus.COMPLETED else None)
         return visit.candidate.first_name

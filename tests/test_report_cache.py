@@ -9,10 +9,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from models.clock import local_today
 from models.enums import VisitStatus
 from models.operations import report_cache
 from models.operations import visits as visit_ops
-from models.operations.programme import local_today
 from models.operations.reports import QuarterlyReport, quarterly_report
 from models.system import ReportSnapshot
 

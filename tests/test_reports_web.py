@@ -13,10 +13,10 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from models import AuditEvent, Candidate, Contact, Programme, Survey, SurveyAnswer, SurveyInvitation
+from models import AuditEvent, Candidate, Contact, Programme, Survey, SurveyAnswer, SurveyInvitation, clock
+from models.clock import local_today
 from models.demo import seed_demo
 from models.enums import GoalKind, QuestionKind, SurveyMoment, VisitStatus
-from models.operations.programme import local_today
 
 ROLES_ALLOWED = ("steering", "project_leader", "admin")
 
@@ -104,7 +104,7 @@ def seeded(db, vault):
     comment = next(q for q in survey.questions if q.kind == QuestionKind.TEXT)
     invitation = SurveyInvitation(
         survey=survey, candidate=db.scalars(sa.select(Candidate)).first(), email="x@exempel.example",
-        expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=3),
+        expires_at=clock.now() + dt.timedelta(days=3),
     )
     invitation.answers.append(SurveyAnswer(question=comment, text="Min handläggare heter Kerstin Hemlig."))
     db.add(invitation)

@@ -23,8 +23,8 @@ from models import (
     SurveyInvitation,
     SurveyQuestion,
     Visit,
+    clock,
 )
-from models.db import utcnow
 from models.enums import (
     ActivityType,
     AttendanceStatus,
@@ -40,8 +40,8 @@ from models.enums import (
 from models.operations.reports import quarterly_report
 from models.operations.retention import months_before
 
-NOW = utcnow()
-TODAY = dt.date.today()
+NOW = clock.now()
+TODAY = clock.local_today()
 
 
 def _closed(make, vault, months_ago: int, **kw) -> Candidate:

@@ -10,8 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from models import Candidate, LoginSession
-from models.db import utcnow
+from models import Candidate, LoginSession, clock
 from models.enums import Role
 
 from .conftest import TEST_DB
@@ -23,7 +22,7 @@ ROLES = [None, *(r.value for r in Role)]  # None: not logged in
 def _age_session(db, user, **ages: dt.timedelta) -> None:
     row = db.scalars(sa.select(LoginSession).where(LoginSession.user_id == user.id)).one()
     for column, age in ages.items():
-        setattr(row, column, utcnow() - age)
+        setattr(row, column, clock.now() - age)
     db.commit()
 
 

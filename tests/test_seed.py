@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
 
-from models import Candidate, Company, Offer, Programme, User, Visit
+from models import Candidate, Company, Offer, Programme, User, Visit, clock
 from models.demo import DEMO_PASSWORD, seed_demo
 from models.enums import GoalKind, Network, Role, TargetGroup, VisitStatus
 
@@ -37,7 +35,7 @@ def test_seed_builds_the_partnership_and_is_idempotent(db, vault) -> None:
     assert groups == set(TargetGroup)
     programme = db.scalars(sa.select(Programme)).one()
     assert programme.goal(GoalKind.PERSONS_WORKPLACE_VISIT).target == 350
-    assert programme.starts_on < dt.date.today() < programme.ends_on
+    assert programme.starts_on < clock.local_today() < programme.ends_on
     completed = db.scalar(sa.select(sa.func.count()).where(Visit.status == VisitStatus.COMPLETED))
     assert completed > 10  # history for reports and the ranker
     # identity numbers are stored encrypted and masked, never in clear text

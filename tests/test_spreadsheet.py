@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import time
 
 import openpyxl
 import pytest
@@ -321,11 +319,12 @@ def test_upload_store_keeps_bytes_for_their_owner_only(tmp_path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_upload_store_forgets_old_uploads(tmp_path) -> None:
+def test_upload_store_forgets_old_uploads(tmp_path, time_travel) -> None:
     store = UploadStore(tmp_path)
     token = store.save(b"abc", owner_id=1)
-    old = time.time() - 2 * 24 * 3600
-    os.utime(tmp_path / f"{token}.bin", (old, old))
+    time_travel.shift(dt.timedelta(hours=23))
+    assert store.load(token, owner_id=1) is not None
+    time_travel.shift(dt.timedelta(hours=2))  # older than a day by the app's clock
     assert store.load(token, owner_id=1) is None
     store.save(b"new", owner_id=1)  # saving prunes what has expired
     assert not (tmp_path / f"{token}.bin").exists()

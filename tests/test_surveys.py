@@ -9,7 +9,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from models import OutboxMessage, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
+from models import OutboxMessage, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion, clock
 from models.demo import default_surveys
 from models.enums import SurveyMoment, VisitStatus
 from models.operations import surveys as ops
@@ -41,7 +41,7 @@ def token_in(message: OutboxMessage) -> str:
 @pytest.fixture
 def setting(db, make):
     surveys = make_default_surveys(db)
-    today = dt.date.today()
+    today = clock.local_today()
     programme = make.programme(starts_on=today - dt.timedelta(days=400), ends_on=today + dt.timedelta(days=400))
     candidate = make.candidate(email="deltagare@exempel.example")
     offer = make.offer(supervisor_email="handledare@foretag.example")
@@ -65,7 +65,7 @@ def answer_all(client, token: str, values: dict[str, str], db, moment: SurveyMom
     return html
 
 
-def test_send_answer_remind_and_pair_end_to_end(client, auth, db, setting, runner) -> None:
+def test_send_answer_remind_and_pair_end_to_end(client, auth, db, setting, runner, time_travel) -> None:
     auth.login("project_leader")
     assert "2 enkäter väntar på att skickas." in client.get("/").get_data(as_text=True)
     page = client.get("/enkater/skicka").get_data(as_text=True)
@@ -96,9 +96,10 @@ def test_send_answer_remind_and_pair_end_to_end(client, auth, db, setting, runne
     result = runner.invoke(args=["send-surveys"])
     assert result.exit_code == 0 and result.output.startswith("0 questionnaire invitations")
 
-    # The visit takes place; the "after" questionnaires become due.
+    # Two days on, the visit has taken place; the "after" questionnaires become due.
+    time_travel.shift(dt.timedelta(days=2))
     visit = db.get(type(setting["visit"]), setting["visit"].id)
-    yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    yesterday = clock.now() - dt.timedelta(days=1)
     visit.start_at, visit.end_at = yesterday, yesterday + dt.timedelta(hours=6)
     visit.visit_date = yesterday.date()
     visit_ops.transition(db, visit, VisitStatus.COMPLETED, by=None, party="project_leader")
@@ -183,7 +184,7 @@ def test_tampered_expired_and_unknown_links_get_a_clear_page(client, db, setting
     for bad in (token[:-4] + "abcd", other_purpose, "nonsense", missing):
         response = client.get(f"/enkat/{bad}")
         assert response.status_code == 404 and "Länken fungerar inte" in response.get_data(as_text=True)
-    invitation.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    invitation.expires_at = clock.now() - dt.timedelta(minutes=1)
     db.commit()
     response = client.get(f"/enkat/{token}")
     assert response.status_code == 410 and "slutat gälla" in response.get_data(as_text=True)
@@ -218,12 +219,12 @@ def test_english_and_plain_swedish_wording(client, db, setting, app) -> None:
 
 
 def test_due_rules_once_per_participant_and_company_with_consent_and_email(db, make, setting) -> None:
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     due = {(d.moment, d.visit.id) for d in ops.due_invitations(db, now=now)}
     visit = setting["visit"]
     assert due == {(SurveyMoment.PARTICIPANT_BEFORE, visit.id), (SurveyMoment.COMPANY_BEFORE, visit.id)}
     # a second confirmed visit of the same person and company does not ask again
-    second = make.visit(setting["candidate"], setting["offer"], day=dt.date.today() + dt.timedelta(days=9),
+    second = make.visit(setting["candidate"], setting["offer"], day=clock.local_today() + dt.timedelta(days=9),
                         status=VisitStatus.CONFIRMED)
     ops.invite_for_visit(db, SurveyMoment.PARTICIPANT_BEFORE, visit)
     ops.invite_for_visit(db, SurveyMoment.COMPANY_BEFORE, visit)
@@ -231,13 +232,13 @@ def test_due_rules_once_per_participant_and_company_with_consent_and_email(db, m
     assert [d for d in ops.due_invitations(db, now=now) if d.visit.id == second.id] == []
     withdrawn = make.candidate(email="slutat@exempel.example")
     withdrawn.consents[0].withdrawn_at = now
-    gone = make.visit(withdrawn, day=dt.date.today() + dt.timedelta(days=10), status=VisitStatus.CONFIRMED)
+    gone = make.visit(withdrawn, day=clock.local_today() + dt.timedelta(days=10), status=VisitStatus.CONFIRMED)
     db.commit()
     assert (SurveyMoment.PARTICIPANT_BEFORE, gone.id) not in {(d.moment, d.visit.id) for d in ops.due_invitations(db)}
     with pytest.raises(ops.Conflict, match="samtycke"):
         ops.invite_for_visit(db, SurveyMoment.PARTICIPANT_BEFORE, gone)
     no_email = make.candidate(email=None)
-    lonely = make.visit(no_email, day=dt.date.today() + dt.timedelta(days=12), status=VisitStatus.CONFIRMED)
+    lonely = make.visit(no_email, day=clock.local_today() + dt.timedelta(days=12), status=VisitStatus.CONFIRMED)
     db.commit()
     assert ops.respondent_email(SurveyMoment.PARTICIPANT_BEFORE, lonely) == ""
     with pytest.raises(ops.DomainError, match="ingen e-postadress"):
@@ -286,7 +287,7 @@ def test_a_question_with_answers_cannot_be_deleted(client, auth, db, setting) ->
 def test_start_page_count_equals_the_due_list(db, make, setting) -> None:
     """The panel counts in the database what the send page lists: one per visit after it for
     participants, otherwise one per participant or company, consent and contact rules included."""
-    today = dt.date.today()
+    today = clock.local_today()
     candidate, offer = setting["candidate"], setting["offer"]
     make.visit(candidate, offer, day=today + dt.timedelta(days=8), status=VisitStatus.CONFIRMED)  # same person
     other = make.candidate(email="annan@exempel.example")
@@ -295,15 +296,15 @@ def test_start_page_count_equals_the_due_list(db, make, setting) -> None:
         make.visit(make.candidate(email=f"klar{back}@exempel.example"), offer, day=today - dt.timedelta(days=back),
                    status=VisitStatus.COMPLETED)
     withdrawn = make.candidate(email="utan@exempel.example")
-    withdrawn.consents[0].withdrawn_at = dt.datetime.now(dt.UTC)
+    withdrawn.consents[0].withdrawn_at = clock.now()
     make.visit(withdrawn, day=today + dt.timedelta(days=7), status=VisitStatus.CONFIRMED)
     db.commit()
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     due = ops.due_invitations(db, now=now)
     counted = {moment: sum(1 for d in due if d.moment == moment) for moment in SurveyMoment}
     assert counted[SurveyMoment.PARTICIPANT_BEFORE] == 2  # the person once, the other person once
     assert counted[SurveyMoment.PARTICIPANT_AFTER] == 2
     assert ops.count_due_invitations(db, now=now) == len(due)
-    other.consents[0].withdrawn_at = dt.datetime.now(dt.UTC)  # the panel follows at once
+    other.consents[0].withdrawn_at = clock.now()  # the panel follows at once
     db.commit()
     assert ops.count_due_invitations(db, now=now) == len(due) - 1 == len(ops.due_invitations(db, now=now))

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from models import Visit, VisitEvent
+from models import Visit, VisitEvent, clock
 from models.enums import CompanyStatus, ReferralStatus, VisitStatus
 from models.operations import visits as ops
 from models.operations.errors import Conflict, DomainError
@@ -17,14 +17,14 @@ from tests.factories import local_dt
 
 def workday(days_ahead: int = 14) -> dt.date:
     """A Monday–Friday that is not a Swedish public holiday, about `days_ahead` from today."""
-    day = dt.date.today() + dt.timedelta(days=days_ahead)
+    day = clock.local_today() + dt.timedelta(days=days_ahead)
     while not ops.is_working_day(day):
         day += dt.timedelta(days=1)
     return day
 
 
 def next_holiday_on_weekday() -> dt.date:
-    day = dt.date.today() + dt.timedelta(days=2)
+    day = clock.local_today() + dt.timedelta(days=2)
     while not (ops.swedish_holiday(day) and day.weekday() < 5):
         day += dt.timedelta(days=1)
     return day
@@ -99,7 +99,7 @@ def test_outside_the_offers_weekdays_is_refused(db, make) -> None:
 
 
 def test_in_the_past_is_refused(db, make) -> None:
-    day = dt.date.today() - dt.timedelta(days=7)
+    day = clock.local_today() - dt.timedelta(days=7)
     while day.weekday() >= 5:
         day -= dt.timedelta(days=1)
     with pytest.raises(DomainError) as err:
@@ -125,7 +125,7 @@ def test_candidate_without_consent_is_refused(db, make) -> None:
 
 def test_withdrawn_consent_is_refused(db, make) -> None:
     candidate = make.candidate()
-    candidate.consents[0].withdrawn_at = dt.datetime.now(dt.UTC)
+    candidate.consents[0].withdrawn_at = clock.now()
     db.flush()
     with pytest.raises(DomainError) as err:
         book(db, make, candidate=candidate)
@@ -203,7 +203,7 @@ def test_capacity_per_day_counts_live_and_completed_visits(db, make) -> None:
 
 def test_capacity_per_quarter(db, make) -> None:
     offer = make.offer(capacity_per_day=1, capacity_per_quarter=2)
-    q_start, q_end = ops.quarter_bounds(dt.date.today() + dt.timedelta(days=100))  # wholly in the future
+    q_start, q_end = clock.quarter_bounds(clock.local_today() + dt.timedelta(days=100))  # wholly in the future
     days = [q_start + dt.timedelta(days=i) for i in range((q_end - q_start).days)]
     days = [d for d in days if ops.is_working_day(d)]
     make.visit(offer=offer, day=days[-1], status=VisitStatus.CONFIRMED)
@@ -249,5 +249,5 @@ def test_overdue_cutoff_skips_weekends_and_holidays() -> None:
 
 
 def test_quarter_bounds() -> None:
-    assert ops.quarter_bounds(dt.date(2026, 2, 14)) == (dt.date(2026, 1, 1), dt.date(2026, 4, 1))
-    assert ops.quarter_bounds(dt.date(2026, 12, 31)) == (dt.date(2026, 10, 1), dt.date(2027, 1, 1))
+    assert clock.quarter_bounds(dt.date(2026, 2, 14)) == (dt.date(2026, 1, 1), dt.date(2026, 4, 1))
+    assert clock.quarter_bounds(dt.date(2026, 12, 31)) == (dt.date(2026, 10, 1), dt.date(2027, 1, 1))

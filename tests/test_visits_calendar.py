@@ -10,7 +10,7 @@ import re
 import sqlalchemy as sa
 from icalendar import Calendar
 
-from models import CalendarFeed, utcnow
+from models import CalendarFeed, clock
 from models.enums import ActivityType, ReferralStatus, Role, VisitStatus
 from models.operations import activities as activity_ops
 from models.operations import visits as ops
@@ -19,17 +19,17 @@ from tests.factories import local_dt
 
 def this_week_day() -> dt.date:
     """A day in the current ISO week (today)."""
-    return dt.date.today()
+    return clock.local_today()
 
 
 def test_start_page_lists_what_needs_action(client, auth, db, make) -> None:
     auth.login("project_leader")
-    old = make.visit(make.candidate(last_name="Väntarsson"), day=dt.date.today() + dt.timedelta(days=20))
-    old.created_at = utcnow() - dt.timedelta(days=6)  # six days ago: at least two working days
-    make.visit(make.candidate(last_name="Nyligensson"), day=dt.date.today() + dt.timedelta(days=20))
-    make.visit(make.candidate(last_name="Glömdsson"), day=dt.date.today() - dt.timedelta(days=3),
+    old = make.visit(make.candidate(last_name="Väntarsson"), day=clock.local_today() + dt.timedelta(days=20))
+    old.created_at = clock.now() - dt.timedelta(days=6)  # six days ago: at least two working days
+    make.visit(make.candidate(last_name="Nyligensson"), day=clock.local_today() + dt.timedelta(days=20))
+    make.visit(make.candidate(last_name="Glömdsson"), day=clock.local_today() - dt.timedelta(days=3),
                status=VisitStatus.CONFIRMED)
-    make.visit(make.candidate(last_name="Klarsson"), day=dt.date.today() - dt.timedelta(days=3),
+    make.visit(make.candidate(last_name="Klarsson"), day=clock.local_today() - dt.timedelta(days=3),
                status=VisitStatus.COMPLETED, actual_hours=6)
     make.candidate(status=ReferralStatus.SUBMITTED)
     make.candidate(status=ReferralStatus.SUBMITTED)
@@ -68,7 +68,7 @@ def test_other_roles_do_not_get_the_project_leaders_panels(client, auth) -> None
 
 def test_week_and_month_calendar(client, auth, db, make) -> None:
     auth.login("project_leader")
-    day = dt.date.today() + dt.timedelta(days=14)
+    day = clock.local_today() + dt.timedelta(days=14)
     make.visit(make.candidate(last_name="Kalendersson"), make.offer(make.company(name="Verkstaden AB")), day=day,
                status=VisitStatus.CONFIRMED)
     start = local_dt(day, 17)
@@ -99,9 +99,10 @@ def feed_url_from(page: str) -> str:
 def test_personal_feed_shows_initials_and_company_and_can_be_revoked(client, auth, db, make) -> None:
     leader = auth.login("project_leader")
     candidate = make.candidate(first_name="Fatima", last_name="Hassan")
-    make.visit(candidate, make.offer(make.company(name="Tryckeriet AB")), day=dt.date.today() + dt.timedelta(days=3),
+    make.visit(candidate, make.offer(make.company(name="Tryckeriet AB")),
+               day=clock.local_today() + dt.timedelta(days=3),
                status=VisitStatus.CONFIRMED)
-    make.visit(day=dt.date.today() + dt.timedelta(days=4), status=VisitStatus.DECLINED)
+    make.visit(day=clock.local_today() + dt.timedelta(days=4), status=VisitStatus.DECLINED)
     db.commit()
     created = client.post("/kalender/prenumeration")
     url = feed_url_from(created.get_data(as_text=True))
@@ -139,8 +140,8 @@ def test_a_feed_stops_when_the_account_is_deactivated(client, db, make) -> None:
 def test_feeds_follow_the_owners_access(client, db, make) -> None:
     officer = make.user(Role.WELFARE_OFFICER)
     mine = make.visit(make.candidate(referred_by=officer, first_name="Ali", last_name="Mohammed"),
-                      day=dt.date.today() + dt.timedelta(days=3), status=VisitStatus.CONFIRMED)
-    other = make.visit(make.candidate(first_name="Bo", last_name="Ek"), day=dt.date.today() + dt.timedelta(days=3),
+                      day=clock.local_today() + dt.timedelta(days=3), status=VisitStatus.CONFIRMED)
+    other = make.visit(make.candidate(first_name="Bo", last_name="Ek"), day=clock.local_today() + dt.timedelta(days=3),
                        status=VisitStatus.CONFIRMED)
     employer = make.user(Role.EMPLOYER, company=other.offer.company)
     _, officer_token = ops.create_calendar_feed(db, officer)
@@ -151,7 +152,7 @@ def test_feeds_follow_the_owners_access(client, db, make) -> None:
     employer_feed = client.get(f"/kalender/{employer_token}.ics").data.decode()
     assert f"visit-{other.id}@" in employer_feed and f"visit-{mine.id}@" not in employer_feed
     # A withdrawn consent takes the visitor out of the company's calendar at once.
-    other.candidate.consents[0].withdrawn_at = utcnow()
+    other.candidate.consents[0].withdrawn_at = clock.now()
     db.commit()
     assert f"visit-{other.id}@" not in client.get(f"/kalender/{employer_token}.ics").data.decode()
 

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import Visit, VisitEvent
+from models import Visit, VisitEvent, clock
 from models.enums import DeclineReason, Party, VisitStatus
 from models.operations import visits as ops
 from models.operations.errors import Conflict, DomainError, NotAllowed
@@ -25,7 +25,7 @@ PARTY_FOR = {S.ACCEPTED: Party.EMPLOYER, S.DECLINED: Party.EMPLOYER, S.CANCELLED
 
 def past_visit(make, status):
     """A visit that has already taken place (so completion is possible), in `status`."""
-    return make.visit(day=dt.date.today() - dt.timedelta(days=2), status=status)
+    return make.visit(day=clock.local_today() - dt.timedelta(days=2), status=status)
 
 
 def test_the_machine_is_exactly_the_one_in_the_issue() -> None:
@@ -123,7 +123,7 @@ def test_any_real_duration_is_recorded_but_only_4_to_8_hours_count(db, make, hou
 
 
 def test_outcome_cannot_be_recorded_before_the_visit(db, make) -> None:
-    visit = make.visit(day=dt.date.today() + dt.timedelta(days=5), status=S.CONFIRMED)
+    visit = make.visit(day=clock.local_today() + dt.timedelta(days=5), status=S.CONFIRMED)
     for to in (S.COMPLETED, S.NO_SHOW):
         with pytest.raises(DomainError) as err:
             ops.transition(db, visit, to, by=None, party=Party.PROJECT_LEADER)

@@ -11,14 +11,12 @@ import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
-from models import OutboxMessage, Visit, VisitEvent
+from models import OutboxMessage, Visit, VisitEvent, clock
 from models.enums import Party, Role, VisitStatus
 from models.operations import visits as ops
 from tests.factories import local_dt
 from tests.test_visits_booking import next_holiday_on_weekday, workday
 from web.mail import send_pending_now, sent_messages
-
-STOCKHOLM = ops.STOCKHOLM
 
 
 @pytest.fixture(autouse=True)
@@ -47,10 +45,9 @@ def calendar_parts(message):
     return found
 
 
-def later(monkeypatch, moment):
+def later(time_travel, moment):
     """Let time pass: operations and pages see `moment` as now."""
-    for module in ("models.operations.visits", "web.visits.views"):
-        monkeypatch.setattr(f"{module}.utcnow", lambda: moment)
+    time_travel.move_to(moment)
 
 
 def book_form(candidate, offer, day, start="09:00", end="15:00", **extra):
@@ -72,7 +69,7 @@ def scene(db, make):
     return leader, officer, candidate, offer
 
 
-def test_full_path_in_the_browser_sends_the_right_messages(app, client, auth, db, scene, runner, monkeypatch) -> None:
+def test_full_path_in_the_browser_sends_the_right_messages(app, client, auth, db, scene, runner, time_travel) -> None:
     leader, officer, candidate, offer = scene
     day = workday()
     auth.login(leader)
@@ -114,7 +111,8 @@ def test_full_path_in_the_browser_sends_the_right_messages(app, client, auth, db
     # 4. After the visit, it is recorded as completed with the actual times.
     db.expire_all()
     visit = db.get(Visit, visit_id)
-    later(monkeypatch, visit.end_at + dt.timedelta(hours=2))
+    later(time_travel, visit.end_at + dt.timedelta(hours=2))
+    auth.login(leader)  # hours later: the idle login has ended
     page = client.get(f"/besok/{visit_id}")
     assert "Besöket är genomfört" in page.get_data(as_text=True)
     response = client.post(
@@ -217,9 +215,9 @@ def test_a_time_change_of_a_confirmed_visit_sends_an_update(app, client, auth, d
         assert event.decoded("DTEND") == local_dt(new_day, 14, 30).astimezone(dt.UTC)
 
 
-def test_no_show_informs_the_officer_with_initials_only(client, auth, db, make, scene, monkeypatch) -> None:
+def test_no_show_informs_the_officer_with_initials_only(client, auth, db, make, scene, time_travel) -> None:
     visit = confirmed_visit(db, make, scene)
-    later(monkeypatch, visit.end_at + dt.timedelta(hours=1))
+    later(time_travel, visit.end_at + dt.timedelta(hours=1))
     auth.login(scene[0])
     response = client.post(f"/besok/{visit.id}/status/no_show", data={"no_show-version": visit.version})
     assert response.status_code == 302
@@ -232,8 +230,8 @@ def test_no_show_informs_the_officer_with_initials_only(client, auth, db, make, 
 
 def test_no_show_history_is_shown_to_the_project_leader(client, auth, db, make, scene) -> None:
     leader, officer, candidate, offer = scene
-    make.visit(candidate, offer, day=dt.date.today() - dt.timedelta(days=30), status=VisitStatus.NO_SHOW)
-    make.visit(candidate, offer, day=dt.date.today() - dt.timedelta(days=20), status=VisitStatus.NO_SHOW)
+    make.visit(candidate, offer, day=clock.local_today() - dt.timedelta(days=30), status=VisitStatus.NO_SHOW)
+    make.visit(candidate, offer, day=clock.local_today() - dt.timedelta(days=20), status=VisitStatus.NO_SHOW)
     visit = confirmed_visit(db, make, scene)
     auth.login(leader)
     page = client.get(f"/besok/{visit.id}").get_data(as_text=True)
@@ -303,7 +301,7 @@ def test_booking_form_refuses_the_past_a_paused_offer_and_a_closed_referral(clie
     paused = make.offer(active=False)
     db.commit()
     auth.login(leader)
-    past = dt.date.today() - dt.timedelta(days=3)
+    past = clock.local_today() - dt.timedelta(days=3)
     cases = [
         (book_form(candidate, offer, past), 422, "Tiden har redan passerat"),
         (book_form(candidate, paused, workday()), 422, "pausat"),
@@ -374,9 +372,9 @@ def test_cancel_without_reason_is_refused(client, auth, db, make, scene) -> None
     assert "Skriv varför besöket avbokas" in response.get_data(as_text=True)
 
 
-def test_a_short_completed_visit_is_recorded_but_marked_as_not_counting(client, auth, db, make, scene, monkeypatch):
+def test_a_short_completed_visit_is_recorded_but_marked_as_not_counting(client, auth, db, make, scene, time_travel):
     visit = confirmed_visit(db, make, scene)
-    later(monkeypatch, visit.end_at + dt.timedelta(hours=1))
+    later(time_travel, visit.end_at + dt.timedelta(hours=1))
     auth.login(scene[0])
     response = client.post(
         f"/besok/{visit.id}/status/completed",
@@ -391,7 +389,7 @@ def test_a_short_completed_visit_is_recorded_but_marked_as_not_counting(client, 
 
 def test_project_leader_corrects_a_completed_visit_to_no_show(client, auth, db, make, scene) -> None:
     leader, officer, candidate, offer = scene
-    visit = make.visit(candidate, offer, day=dt.date.today() - dt.timedelta(days=3), status=VisitStatus.COMPLETED,
+    visit = make.visit(candidate, offer, day=clock.local_today() - dt.timedelta(days=3), status=VisitStatus.COMPLETED,
                        actual_hours=6)
     db.commit()
     auth.login(leader)

@@ -13,6 +13,7 @@ with RUN_BROWSER_TESTS=1 (CI) a missing browser is a failure instead.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import re
 import threading
@@ -27,7 +28,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from models import Base, Candidate, Offer, User, Visit, make_engine
+from models import Base, Candidate, Offer, User, Visit, clock, make_engine
 from models.demo import DEMO_PASSWORD, seed_demo
 from web import create_app
 from web.cli import alembic_config
@@ -149,6 +150,11 @@ def live(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             "WTF_CSRF_ENABLED": True,
             "RATELIMIT_ENABLED": False,
             "MAIL_BACKEND": "memory",  # delivered by `link_in_mail`, as the outbox worker would
+            # The app's clock is frozen (tests/conftest.py) but Chromium's is not: a login cookie
+            # that expires at "frozen now + 10 hours" would already have expired in the browser
+            # when the frozen moment lies days back. The app's own idle and absolute timeouts,
+            # which it checks on the frozen clock, still apply.
+            "PERMANENT_SESSION_LIFETIME": dt.timedelta(days=3650),
         }
     )
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -296,12 +302,13 @@ def scene(live: LiveServer) -> Scene:
     import datetime as dt
 
     from models import Activity, Company, Programme
+    from models.clock import STOCKHOLM
     from models.enums import SurveyMoment, VisitStatus
-    from models.operations.visits import STOCKHOLM, is_working_day
+    from models.operations.visits import is_working_day
     from web.surveys.service import send_invitation
     from web.visits.service import propose_visit
 
-    today = dt.date.today()
+    today = clock.local_today()
     ahead, before = today + dt.timedelta(days=7), today - dt.timedelta(days=3)
     while not is_working_day(ahead):
         ahead += dt.timedelta(days=1)

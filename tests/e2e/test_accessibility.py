@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from models import clock
 from models.operations.visits import is_working_day
 
 from .conftest import (
@@ -169,7 +170,7 @@ def _typing(page: Any, kind: str, samples: list[str], expected: str) -> str:
 
 
 def _next_working_day() -> dt.date:
-    day = dt.date.today() + dt.timedelta(days=10)
+    day = clock.local_today() + dt.timedelta(days=10)
     while not is_working_day(day):
         day += dt.timedelta(days=1)
     return day

@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from models import Candidate, Company, Offer, User, Visit
-from models.operations.visits import STOCKHOLM, is_working_day
+from models import Candidate, Company, Offer, User, Visit, clock
+from models.clock import STOCKHOLM
+from models.operations.visits import is_working_day
 
 from ..factories import Factory, personnummer
 from .conftest import EMPLOYER, OFFICER, OTHER_EMPLOYER, PROJECT_LEADER, STEERING, LiveServer, Pages, expect, screenshot
@@ -102,7 +103,7 @@ def officer_refers_client(pages: Pages, setting: Setting) -> None:
     page.get_by_label("Skäl för remissen", exact=True).fill("Vill prova på restaurangkök och öva svenska i arbetet.")
     page.get_by_label("Klienten samtycker till att uppgifterna ovan delas").check()
     page.get_by_label("Klienten samtycker till att förnamn, intressen").check()
-    page.get_by_label("Datum för samtycket", exact=True).fill(dt.date.today().isoformat())
+    page.get_by_label("Datum för samtycket", exact=True).fill(clock.local_today().isoformat())
     page.get_by_label("Hur samtycket gavs", exact=True).select_option(label="Skriftligt")
     page.get_by_label("Förnamn", exact=True).scroll_into_view_if_needed()
     screenshot(page, "01-officer-referral-form")
@@ -259,7 +260,7 @@ def answer_questionnaire(page: Any) -> None:
 # --- the tests ----------------------------------------------------------------------------------
 def test_journey_from_referral_to_the_steering_groups_quarter(pages: Pages, live: LiveServer) -> None:
     setting = add_offer(live, EMPLOYER, OFFER_TITLE, SUPERVISOR_EMAIL)
-    today = dt.date.today()
+    today = clock.local_today()
     booked_for, held_on = working_day(today, 1), working_day(today, -1)
     steering = pages.as_user(STEERING)
     steering.goto("/uppfoljning/")
@@ -295,7 +296,7 @@ def test_employer_answers_through_the_emailed_link(pages: Pages, live: LiveServe
         session.commit()
     leader = pages.as_user(PROJECT_LEADER)
     leader.goto(f"/besok/nytt?offer={setting.offer_id}&candidate={visitor_id}")
-    leader.get_by_label("Dag", exact=True).fill(working_day(dt.date.today(), 2).isoformat())
+    leader.get_by_label("Dag", exact=True).fill(working_day(clock.local_today(), 2).isoformat())
     leader.get_by_role("button", name="Föreslå besöket").click()
     expect(leader.get_by_text("Besöket är föreslaget.")).to_be_visible()
 

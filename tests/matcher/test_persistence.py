@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
@@ -10,6 +12,8 @@ from matcher import persistence
 from matcher.persistence import IncompatibleModelError, ModelFileError, load_model, save_model
 from matcher.ranker import Ranker, all_pairs
 from matcher.simulate import make_world
+
+SAVED_AT = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +29,7 @@ def ranker(world):
 
 def test_round_trip_keeps_predictions_and_metadata(tmp_path, world, ranker) -> None:
     path = tmp_path / "model.joblib"
-    written = save_model(ranker, path, {"evaluation": {"ndcg@5": 0.71}, "note": "kvartal 3"})
+    written = save_model(ranker, path, {"evaluation": {"ndcg@5": 0.71}, "note": "kvartal 3"}, saved_at=SAVED_AT)
     loaded, metadata = load_model(path)
     pairs = all_pairs(world.candidates, world.offers)
     pd.testing.assert_frame_equal(
@@ -47,12 +51,12 @@ def test_round_trip_keeps_predictions_and_metadata(tmp_path, world, ranker) -> N
 def test_snapshot_id_identifies_the_training_data(tmp_path, world, ranker) -> None:
     other = Ranker(min_outcomes=20).fit(world.candidates, world.offers, world.history.head(300))
     assert other.training_snapshot_ != ranker.training_snapshot_
-    given = save_model(ranker, tmp_path / "m.joblib", {"snapshot_id": "db-2024-03-31"})
+    given = save_model(ranker, tmp_path / "m.joblib", {"snapshot_id": "db-2024-03-31"}, saved_at=SAVED_AT)
     assert given["training"]["snapshot_id"] == "db-2024-03-31"
 
 
 def test_an_unfitted_ranker_can_be_saved_and_still_scores(tmp_path, world) -> None:
-    save_model(Ranker(), tmp_path / "cold.joblib")
+    save_model(Ranker(), tmp_path / "cold.joblib", saved_at=SAVED_AT)
     loaded, metadata = load_model(tmp_path / "cold.joblib")
     assert metadata["training"]["n_outcomes"] == 0
     assert len(loaded.rank_candidates(world.candidates, world.offers, "O0001", limit=3)) == 3
@@ -63,7 +67,7 @@ def test_other_library_versions_are_refused_with_both_versions_named(
     tmp_path, monkeypatch, ranker, library
 ) -> None:
     path = tmp_path / "model.joblib"
-    save_model(ranker, path)
+    save_model(ranker, path, saved_at=SAVED_AT)
     real = persistence.library_versions()
     monkeypatch.setattr(persistence, "library_versions", lambda: {**real, library: "0.0.1"})
     with pytest.raises(IncompatibleModelError) as caught:
@@ -77,7 +81,7 @@ def test_pandas_or_python_patch_differences_do_not_block_loading(
     tmp_path, monkeypatch, ranker
 ) -> None:
     path = tmp_path / "model.joblib"
-    save_model(ranker, path)
+    save_model(ranker, path, saved_at=SAVED_AT)
     real = persistence.library_versions()
     monkeypatch.setattr(persistence, "library_versions", lambda: {**real, "python": "3.11.99"})
     assert isinstance(load_model(path)[0], Ranker)
@@ -92,7 +96,7 @@ def test_files_that_are_not_models_or_are_damaged_are_refused(tmp_path, ranker) 
         load_model(tmp_path / "missing.joblib")
 
     path = tmp_path / "model.joblib"
-    save_model(ranker, path)
+    save_model(ranker, path, saved_at=SAVED_AT)
     data = bytearray(path.read_bytes())
     data[-10] ^= 0xFF  # flip bits in the payload
     damaged = tmp_path / "damaged.joblib"
