@@ -96,4 +96,4 @@ def test_outcomes_reach_the_report_in_aggregate(client, auth, db, make, clients)
     client.post(f"/uppfoljning-klienter/{clients['mine'].id}/6", data={"result": "job", "recorded_on": TODAY})
     report = quarterly_report(db, programme)
     assert report.follow_ups[3]["studies"] == 1 and report.follow_ups[6]["job"] == 1
-    assert report.to_dict()["follow_ups"]["6"]["job"] == "<5"
+    assert report.to_dict()["follow_ups"]["6"]["job"] == "x"

@@ -36,7 +36,7 @@ from models.enums import (
 )
 from models.operations import reports
 from models.operations import visits as visit_ops
-from models.operations.reports import hidden_cells, quarterly_report
+from models.operations.reports import quarterly_report
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TODAY = dt.date(2025, 8, 15)  # in 2025-Q3
@@ -352,31 +352,14 @@ def test_to_dict_is_json_with_quarters_and_suppressed_breakdowns(db, known) -> N
     assert [q["quarter"] for q in data["quarters"]] == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
     q1 = data["quarters"][0]
     assert (q1["new_persons"], q1["visits_completed"], q1["status"]) == (3, 4, "past")
-    # small counts never leave the report unsuppressed: 1 and 2 become "<5"
-    assert q1["new_persons_by"]["target_group"]["youth"] == "<5"
+    # small counts never leave the report unsuppressed: 1 and 2 become "x"
+    assert q1["new_persons_by"]["target_group"]["youth"] == "x"
     assert data["totals"]["persons"] == 7 and data["forecast"]["persons"] == 12
-    assert data["totals"]["new_persons_by"]["target_group"]["newcomer"] == "<5"
-    assert data["totals"]["survey_pairs"]["participant"]["confidence"]["pairs"] == "<5"
+    assert data["totals"]["new_persons_by"]["target_group"]["newcomer"] == "x"
+    assert data["totals"]["survey_pairs"]["participant"]["confidence"]["pairs"] == "x"
     assert data["totals"]["survey_pairs"]["participant"]["confidence"]["mean_change"] is None
-    assert data["follow_ups"]["3"]["job"] == "<5"
+    assert data["follow_ups"]["3"]["job"] == "x"
     assert "Testsson" not in json.dumps(data)
-
-
-def test_small_counts_are_hidden_and_cannot_be_derived() -> None:
-    # Primary: 1..4 hidden, 0 and 5+ shown.
-    assert hidden_cells([[0, 5, 12]]) == set()
-    # One small cell in a line with a published total: the smallest other cell goes too.
-    assert hidden_cells([[3, 9, 12]]) == {(0, 0), (0, 1)}
-    # Across a table: the row lines and the column lines are both protected.
-    table = [
-        [7, 2, 9],  # a category: Q1, Q2, total
-        [6, 8, 14],
-        [0, 0, 0],
-    ]
-    hidden = hidden_cells(table)
-    assert (0, 1) in hidden
-    for line in [[(r, c) for c in range(3)] for r in range(3)] + [[(r, c) for r in range(3)] for c in range(3)]:
-        assert sum(cell in hidden for cell in line) != 1
 
 
 def test_published_breakdown_hides_small_cells_but_shows_zeros(db, known) -> None:

@@ -77,12 +77,11 @@ from ..enums import (
 from ..followup import FollowUp, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
 from ..programme import Programme
 from ..visits import COUNTING_VISIT_SQL, Activity, ActivityParticipant, Visit, VisitEvent
+from .disclosure import SMALL_COUNT, SUPPRESSED, Grid, publish
 from .programme import Quarter, milestone_plan, programme_quarters
 
 MIN_SECONDS = 4 * 3600
 MAX_SECONDS = 8 * 3600
-SMALL_COUNT = 5  # cells with 1..SMALL_COUNT-1 are hidden
-SUPPRESSED = "<5"
 
 DIMENSIONS: dict[str, tuple[str, ...]] = {
     "target_group": tuple(m.value for m in TargetGroup),
@@ -782,32 +781,7 @@ def _survey_questions(session: Session, stmt: sa.Select[Any]) -> dict[tuple[str,
 
 
 # --- small-count suppression and the published tables ---------------------------------------
-def hidden_cells(values: Sequence[Sequence[int]]) -> set[tuple[int, int]]:
-    """Cells to hide in a table whose rows and columns are lines with published totals.
-
-    Primary: counts 1..4. Secondary: in any line with exactly one hidden cell, also hide the
-    smallest other cell (zero included), until no line has exactly one.
-    """
-    hidden = {
-        (r, c) for r, row in enumerate(values) for c, v in enumerate(row) if 0 < v < SMALL_COUNT
-    }
-    n_rows = len(values)
-    n_cols = len(values[0]) if values else 0
-    lines = [[(r, c) for c in range(n_cols)] for r in range(n_rows)]
-    lines += [[(r, c) for r in range(n_rows)] for c in range(n_cols)]
-    changed = True
-    while changed:
-        changed = False
-        for line in lines:
-            if sum(cell in hidden for cell in line) != 1:
-                continue
-            others = [cell for cell in line if cell not in hidden]
-            if others:
-                hidden.add(min(others, key=lambda cell: (values[cell[0]][cell[1]], cell)))
-                changed = True
-    return hidden
-
-
+# The rule and its proof are in models/operations/disclosure.py and docs/disclosure.md.
 @dataclass
 class PublishedTable:
     """A table as it may be shown to the steering group: None marks a hidden cell."""
@@ -816,44 +790,61 @@ class PublishedTable:
     rows: list[tuple[str, list[Optional[int]]]]
 
 
+def _publish(columns: list[str], categories: Sequence[str], grid: Grid) -> PublishedTable:
+    return PublishedTable(columns=columns, rows=list(zip(categories, publish(grid), strict=True)))
+
+
+def _quarter_columns(report: QuarterlyReport) -> list[str]:
+    return [q.quarter for q in report.elapsed] + ["total"]
+
+
 def published_breakdown(report: QuarterlyReport, dimension: str) -> PublishedTable:
-    """New persons by one dimension: categories × elapsed quarters, with a total per category."""
-    quarters = report.elapsed
+    """New persons by one dimension: categories × elapsed quarters, with a total per category.
+    Each quarter's new persons and the persons in total are published, so columns have sums."""
     values = [
-        [q.new_persons_by[dimension][cat] for q in quarters] + [report.totals.new_persons_by[dimension][cat]]
+        [q.new_persons_by[dimension][cat] for q in report.elapsed] + [report.totals.new_persons_by[dimension][cat]]
         for cat in DIMENSIONS[dimension]
     ]
-    return _publish([q.quarter for q in quarters] + ["total"], list(DIMENSIONS[dimension]), values)
+    grid = Grid(values, row_total=True, column_totals=True)
+    return _publish(_quarter_columns(report), DIMENSIONS[dimension], grid)
 
 
 def published_follow_ups(report: QuarterlyReport) -> PublishedTable:
+    """Outcomes at 3 and 6 months; each column's sum (persons followed up then) is taken as known."""
     values = [[report.follow_ups[m][r.value] for m in (3, 6)] for r in FollowUpResult]
-    return _publish(["3", "6"], [r.value for r in FollowUpResult], values)
+    return _publish(["3", "6"], [r.value for r in FollowUpResult], Grid(values, column_totals=True))
+
+
+def published_activities(report: QuarterlyReport, what: str) -> PublishedTable:
+    """Participants `attended` or `absent` per activity type and elapsed quarter, with totals."""
+    values = [
+        [getattr(q.activities[t], what) for q in report.elapsed] + [getattr(report.totals.activities[t], what)]
+        for t in ActivityType
+    ]
+    return _publish(_quarter_columns(report), [t.value for t in ActivityType], Grid(values, row_total=True))
+
+
+def published_no_shows(report: QuarterlyReport) -> list[Optional[int]]:
+    """No-shows per elapsed quarter, then in total."""
+    values = [[q.no_shows for q in report.elapsed] + [report.totals.no_shows]]
+    return publish(Grid(values, row_total=True))[0]
 
 
 def published_pairs(report: QuarterlyReport, group: str) -> list[tuple[str, list[Optional[PairFigures]]]]:
     """Paired figures per question key of one group over the elapsed quarters and the total;
-    None where there are fewer than 5 pairs (or where that would let a hidden one be derived)."""
+    None where the number of pairs is hidden (with it the mean and the share)."""
     keys = [key for (grp, key) in report.survey_questions if grp == group]
     keys += sorted({key for (grp, key) in report.totals.survey_pairs if grp == group} - set(keys))
     published = []
     for key in keys:
         cells = [q.survey_pairs.get((group, key), PairFigures()) for q in report.elapsed]
         cells.append(report.totals.survey_pairs.get((group, key), PairFigures()))
-        hidden = hidden_cells([[c.pairs for c in cells]])
-        published.append((key, [None if (0, i) in hidden else c for i, c in enumerate(cells)]))
+        [shown] = publish(Grid([[c.pairs for c in cells]], row_total=True))
+        published.append((key, [None if n is None else c for n, c in zip(shown, cells, strict=True)]))
     return published
 
 
-def _publish(columns: list[str], categories: list[str], values: list[list[int]]) -> PublishedTable:
-    hidden = hidden_cells(values)
-    return PublishedTable(
-        columns=columns,
-        rows=[
-            (cat, [None if (r, c) in hidden else v for c, v in enumerate(row)])
-            for r, (cat, row) in enumerate(zip(categories, values, strict=True))
-        ],
-    )
+_ZEROS = PublishedTable([], [(t.value, [0]) for t in ActivityType])  # a future quarter: nothing yet
 
 
 def _shown(value: Optional[int]) -> int | str:
@@ -870,9 +861,16 @@ def _pair_dict(pair: Optional[PairFigures]) -> dict[str, Any]:
     }
 
 
-def _activity_dict(figures: dict[ActivityType, ActivityFigures], targets: dict[ActivityType, int]) -> dict[str, Any]:
+def _activity_dict(
+    figures: dict[ActivityType, ActivityFigures], targets: dict[ActivityType, int],
+    attended: PublishedTable, absent: PublishedTable, column: int,
+) -> dict[str, Any]:
+    shown = {what: dict(table.rows) for what, table in (("attended", attended), ("absent", absent))}
     return {
-        t.value: {"held": f.held, "attended": f.attended, "absent": f.absent, "target": targets.get(t)}
+        t.value: {
+            "held": f.held, "attended": _shown(shown["attended"][t.value][column]),
+            "absent": _shown(shown["absent"][t.value][column]), "target": targets.get(t),
+        }
         for t, f in figures.items()
     }
 
@@ -880,6 +878,8 @@ def _activity_dict(figures: dict[ActivityType, ActivityFigures], targets: dict[A
 def _to_dict(report: QuarterlyReport) -> dict[str, Any]:
     breakdowns = {dim: published_breakdown(report, dim) for dim in DIMENSIONS}
     pairs = {group: published_pairs(report, group) for group in SURVEY_GROUPS}
+    attended, absent = published_activities(report, "attended"), published_activities(report, "absent")
+    no_shows = published_no_shows(report)
     quarters = []
     for i, row in enumerate(report.quarters):
         elapsed = not row.is_future
@@ -894,10 +894,12 @@ def _to_dict(report: QuarterlyReport) -> dict[str, Any]:
                 "target_to_date": row.target_to_date,
                 "visits_completed": row.visits_completed,
                 "visits_counting": row.visits_counting,
-                "no_shows": row.no_shows,
+                "no_shows": _shown(no_shows[i]) if elapsed else 0,
                 "cancellations": row.cancellations,
                 "declined": row.declined,
-                "activities": _activity_dict(row.activities, row.activity_targets_to_date),
+                "activities": _activity_dict(
+                    row.activities, row.activity_targets_to_date, attended, absent, i
+                ) if elapsed else _activity_dict(row.activities, row.activity_targets_to_date, _ZEROS, _ZEROS, 0),
                 "new_persons_by": {
                     dim: {cat: _shown(cells[i]) if elapsed else 0 for cat, cells in table.rows}
                     for dim, table in breakdowns.items()
@@ -926,10 +928,10 @@ def _to_dict(report: QuarterlyReport) -> dict[str, Any]:
             "target_to_date": totals.target_to_date,
             "visits_completed": totals.visits_completed,
             "visits_counting": totals.visits_counting,
-            "no_shows": totals.no_shows,
+            "no_shows": _shown(no_shows[-1]),
             "cancellations": totals.cancellations,
             "declined": totals.declined,
-            "activities": _activity_dict(totals.activities, totals.activity_targets),
+            "activities": _activity_dict(totals.activities, totals.activity_targets, attended, absent, -1),
             "new_persons_by": {
                 dim: {cat: _shown(cells[-1]) for cat, cells in table.rows} for dim, table in breakdowns.items()
             },
@@ -951,6 +953,7 @@ def _to_dict(report: QuarterlyReport) -> dict[str, Any]:
             str(months): {result: _shown(cells[c]) for result, cells in published_follow_ups(report).rows}
             for c, months in enumerate((3, 6))
         },
-        "suppression": f"Counts 1–{SMALL_COUNT - 1} in breakdowns, follow-ups and questionnaire pairs are "
-        f'shown as "{SUPPRESSED}", with further cells hidden where a hidden one could be derived.',
+        "suppression": f"Counts of 1–{SMALL_COUNT - 1} persons in breakdowns, follow-ups, questionnaire pairs, "
+        f'activity attendance and no-shows are shown as "{SUPPRESSED}", and so are the further cells that '
+        "would let one be worked out from the published sums (docs/disclosure.md).",
     }

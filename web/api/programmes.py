@@ -20,7 +20,10 @@ from .schemas import PageArgsSchema, page_of
 
 blp = api_blueprint("api_programmes", __name__, "/programmes", "The programme and its quarterly follow-up.")
 
-SUPPRESSED_NOTE = 'Counts of 1–4 persons are given as the string "<5".'
+SUPPRESSED_NOTE = (
+    'Counts of 1–4 persons, and counts that would let one be worked out from the published sums, are '
+    'given as the string "x" (docs/disclosure.md).'
+)
 
 
 def _date(**kwargs: Any) -> fields.String:
@@ -52,11 +55,15 @@ class QuarterFiguresSchema(ma.Schema):
     target_to_date = fields.Integer(required=True, metadata={"description": "The goal's milestone for the quarter."})
     visits_completed = fields.Integer(required=True, metadata={"description": "Completed visits of any length."})
     visits_counting = fields.Integer(required=True, metadata={"description": "Completed visits of 4–8 hours."})
-    no_shows = fields.Integer(required=True)
+    no_shows = fields.Raw(required=True, metadata={
+        "description": f"Visits the participant did not come to. {SUPPRESSED_NOTE}",
+        "oneOf": [{"type": "integer"}, {"type": "string", "enum": ["x"]}],
+    })
     cancellations = fields.Integer(required=True)
     declined = fields.Integer(required=True)
     activities = fields.Dict(
-        required=True, metadata={"description": "Per activity type: held, attended, absent, target."}
+        required=True,
+        metadata={"description": f"Per activity type: held, attended, absent, target. {SUPPRESSED_NOTE}"},
     )
     new_persons_by = fields.Dict(
         required=True, metadata={"description": f"New persons by target group, network, field, size. {SUPPRESSED_NOTE}"}
@@ -70,10 +77,12 @@ class TotalsSchema(ma.Schema):
     target_to_date = fields.Integer(required=True)
     visits_completed = fields.Integer(required=True)
     visits_counting = fields.Integer(required=True)
-    no_shows = fields.Integer(required=True)
+    no_shows = fields.Raw(required=True, metadata={
+        "description": SUPPRESSED_NOTE, "oneOf": [{"type": "integer"}, {"type": "string", "enum": ["x"]}],
+    })
     cancellations = fields.Integer(required=True)
     declined = fields.Integer(required=True)
-    activities = fields.Dict(required=True)
+    activities = fields.Dict(required=True, metadata={"description": SUPPRESSED_NOTE})
     new_persons_by = fields.Dict(required=True, metadata={"description": SUPPRESSED_NOTE})
     survey_pairs = fields.Dict(required=True)
 

@@ -79,16 +79,18 @@ def summary_table(report: QuarterlyReport) -> Table:
 
 
 def quarters_table(report: QuarterlyReport) -> Table:
+    no_shows = ops.published_no_shows(report)
+    elapsed = len(report.elapsed)
     rows: list[list[Cell]] = [
         [
             quarter_heading(q), q.new_persons, q.cumulative_persons, q.target_to_date, q.visits_completed,
-            q.visits_counting, q.no_shows, q.cancellations, q.declined,
+            q.visits_counting, _shown(no_shows[i]) if i < elapsed else 0, q.cancellations, q.declined,
         ]
-        for q in report.quarters
+        for i, q in enumerate(report.quarters)
     ]
     t = report.totals
     rows.append(
-        [_("Totalt"), t.persons, t.persons, t.target, t.visits_completed, t.visits_counting, t.no_shows,
+        [_("Totalt"), t.persons, t.persons, t.target, t.visits_completed, t.visits_counting, _shown(no_shows[-1]),
          t.cancellations, t.declined]
     )
     return Table(
@@ -110,6 +112,8 @@ def quarters_table(report: QuarterlyReport) -> Table:
 
 
 def activities_table(report: QuarterlyReport) -> Table:
+    attended = dict(ops.published_activities(report, "attended").rows)
+    absent = dict(ops.published_activities(report, "absent").rows)
     rows: list[list[Cell]] = []
     for activity_type in ActivityType:
         figures = report.totals.activities[activity_type]
@@ -117,7 +121,8 @@ def activities_table(report: QuarterlyReport) -> Table:
         to_date = current.activity_targets_to_date.get(activity_type) if current else None
         rows.append(
             [
-                str(labels.ACTIVITY_TYPE_LABELS[activity_type.value]), figures.held, figures.attended, figures.absent,
+                str(labels.ACTIVITY_TYPE_LABELS[activity_type.value]), figures.held,
+                _shown(attended[activity_type.value][-1]), _shown(absent[activity_type.value][-1]),
                 report.totals.activity_targets.get(activity_type), to_date,
             ]
         )
@@ -130,7 +135,7 @@ def activities_table(report: QuarterlyReport) -> Table:
             _("Mål (närvarande)"), _("Mål till och med innevarande kvartal"),
         ],
         rows,
-        note=_("Målen för aktiviteterna räknas som antal närvarande deltagare."),
+        note=_("Målen för aktiviteterna räknas som antal närvarande deltagare.") + " " + suppression_note(),
     )
 
 
@@ -139,14 +144,16 @@ def activities_by_quarter_table(report: QuarterlyReport) -> Table:
     for activity_type in ActivityType:
         name = str(labels.ACTIVITY_TYPE_LABELS[activity_type.value])
         headers += [_("%(a)s: tillfällen", a=name), _("%(a)s: närvarande", a=name)]
+    attended = dict(ops.published_activities(report, "attended").rows)
     rows = []
-    for q in report.elapsed:
+    for i, q in enumerate(report.elapsed):
         row: list[Cell] = [quarter_heading(q)]
         for activity_type in ActivityType:
-            row += [q.activities[activity_type].held, q.activities[activity_type].attended]
+            row += [q.activities[activity_type].held, _shown(attended[activity_type.value][i])]
         rows.append(row)
     return Table(
-        "aktiviteter-kvartal", _("Aktiviteter per kvartal"), _("Gruppaktiviteter per kvartal"), headers, rows
+        "aktiviteter-kvartal", _("Aktiviteter per kvartal"), _("Gruppaktiviteter per kvartal"), headers, rows,
+        note=suppression_note(),
     )
 
 
@@ -180,8 +187,8 @@ def breakdown_table(report: QuarterlyReport, dimension: str) -> Table:
 
 def suppression_note() -> str:
     return _(
-        "Antal under 5 visas som ”<5”. Där ett dolt antal annars kunde räknas fram ur summan döljs även "
-        "det minsta andra antalet på samma rad eller i samma kolumn. 0 visas som 0."
+        "x = dolt för att skydda enskilda: antal personer från 1 till 4, och de antal som annars skulle låta "
+        "ett sådant räknas fram ur de summor som visas. 0 visas som 0."
     )
 
 
@@ -204,7 +211,7 @@ def pairs_table(report: QuarterlyReport, group: str) -> Table:
         rows,
         note=_(
             "Ett par är samma persons (eller företags) första svar före och senaste svar efter, på samma fråga. "
-            "Färre än 5 par visas som ”<5”, utan medelvärde."
+            "Färre än 5 par visas som x, utan medelvärde, liksom antal som annars skulle låta ett sådant räknas fram."
         ),
         percent_columns=frozenset({4}),
         decimal_columns=frozenset({3}),
