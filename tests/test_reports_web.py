@@ -161,7 +161,7 @@ def test_dashboard_print_page_and_exports_hold_no_personal_data(client, auth, se
 
 
 def test_steering_start_page_shows_the_headline_from_the_report(client, auth, seeded, db) -> None:
-    from models.operations.reports import published_no_shows, quarterly_report
+    from models.operations.reports import quarterly_report
 
     report = quarterly_report(db, seeded["programme"])
     auth.login("steering")
