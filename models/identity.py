@@ -47,6 +47,11 @@ def parse_personal_identity(raw: str) -> PersonalIdentity:
     text = (raw or "").strip()
     if not text:
         raise InvalidIdentityNumber("empty")
+    if not text.isascii():
+        # The library's pattern is `\d`, which also matches other scripts' digits (Arabic-Indic,
+        # full-width): "١٩٨١١٢١٨٩٨٧٦" would come back as the "number", and hash and compare unlike
+        # the same person's number written with 0-9.
+        raise InvalidIdentityNumber(text)
     try:
         parsed = _pnr.parse(text)
     except Exception as exc:  # the library raises its own exception types for each fault
