@@ -63,6 +63,21 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
+def whole_seconds(value: dt.datetime) -> dt.datetime:
+    """The moment truncated to the second (visit times are kept to the second: durations are
+    counted in whole seconds, the same way in Python and in SQL)."""
+    return value.replace(microsecond=0)
+
+
+class WholeSecondUTCDateTime(UTCDateTime):
+    """A UTC timestamp stored truncated to the whole second, whatever path writes it."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return super().process_bind_param(None if value is None else whole_seconds(value), dialect)
+
+
 class FlagSet(TypeDecorator[list[str]]):
     """A set drawn from a fixed vocabulary (weekdays, occupational fields) stored as a bit mask.
 

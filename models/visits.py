@@ -8,13 +8,14 @@ project leaders clicking at the same moment cannot both succeed.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import TYPE_CHECKING, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import clock
-from .db import Base, UTCDateTime
+from .db import Base, UTCDateTime, WholeSecondUTCDateTime
 from .enums import (
     LIVE_VISIT_STATUSES,
     ActivityType,
@@ -48,6 +49,25 @@ COUNTING_VISIT_SQL = {
         "BETWEEN 14400 AND 28800 THEN 1 ELSE 0 END > 0"
     ),
 }
+
+
+MIN_SECONDS = 4 * 3600
+MAX_SECONDS = 8 * 3600
+
+
+def held_seconds(start: dt.datetime, end: dt.datetime) -> int:
+    """Whole seconds from start to end, rounded half up exactly as COUNTING_VISIT_SQL does (the
+    times are stored to the second, so this is end − start; the rounding only matters for a
+    value written past the app)."""
+    return math.floor((end - start).total_seconds() + 0.5)
+
+
+def counts_toward_goal(status: VisitStatus, start: Optional[dt.datetime], end: Optional[dt.datetime]) -> bool:
+    """The counting rule in Python, the twin of COUNTING_VISIT_SQL: completed, and 4:00:00 to
+    8:00:00 long inclusive in whole seconds."""
+    if status != VisitStatus.COMPLETED or start is None or end is None:
+        return False
+    return MIN_SECONDS <= held_seconds(start, end) <= MAX_SECONDS
 
 
 def counting_visit_predicate(dialect: str) -> str:
@@ -91,12 +111,14 @@ class Visit(Base):
     status: Mapped[VisitStatus] = mapped_column(
         db_enum(VisitStatus, "visit_status"), default=VisitStatus.PROPOSED
     )
-    start_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    end_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    start_at: Mapped[dt.datetime] = mapped_column(WholeSecondUTCDateTime)
+    end_at: Mapped[dt.datetime] = mapped_column(WholeSecondUTCDateTime)
     # The local (Europe/Stockholm) date of the visit: what day capacity and quarters count by.
     visit_date: Mapped[dt.date]
-    actual_start: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
-    actual_end: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    # Visit times are whole seconds; visit_date is the local date of the actual start once the
+    # visit has taken place (the counting rule's date), else the booked day.
+    actual_start: Mapped[Optional[dt.datetime]] = mapped_column(WholeSecondUTCDateTime)
+    actual_end: Mapped[Optional[dt.datetime]] = mapped_column(WholeSecondUTCDateTime)
     supervisor_name: Mapped[str] = mapped_column(sa.String(200), default="")
     supervisor_email: Mapped[str] = mapped_column(sa.String(254), default="")
     proposed_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
@@ -121,10 +143,16 @@ class Visit(Base):
     __mapper_args__ = {"version_id_col": version}
 
     @property
-    def actual_hours(self) -> Optional[float]:
+    def actual_seconds(self) -> Optional[int]:
+        """How long the visit lasted, in whole seconds (the counting rule's measure)."""
         if self.actual_start is None or self.actual_end is None:
             return None
-        return (self.actual_end - self.actual_start).total_seconds() / 3600
+        return held_seconds(self.actual_start, self.actual_end)
+
+    @property
+    def actual_hours(self) -> Optional[float]:
+        seconds = self.actual_seconds
+        return None if seconds is None else seconds / 3600
 
     @property
     def is_live(self) -> bool:
@@ -146,8 +174,10 @@ class VisitEvent(Base):
     by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
     by_party: Mapped[Party] = mapped_column(db_enum(Party, "visit_event_party"))
     reason: Mapped[str] = mapped_column(sa.Text, default="")
-    actual_start: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
-    actual_end: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    # Visit times are whole seconds; visit_date is the local date of the actual start once the
+    # visit has taken place (the counting rule's date), else the booked day.
+    actual_start: Mapped[Optional[dt.datetime]] = mapped_column(WholeSecondUTCDateTime)
+    actual_end: Mapped[Optional[dt.datetime]] = mapped_column(WholeSecondUTCDateTime)
 
     visit: Mapped[Visit] = relationship(back_populates="events")
     by: Mapped[Optional[User]] = relationship()

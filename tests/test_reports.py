@@ -21,6 +21,7 @@ from models import (
     SurveyInvitation,
     SurveyQuestion,
     Visit,
+    clock,
 )
 from models.enums import (
     ActivityType,
@@ -37,6 +38,7 @@ from models.enums import (
 from models.operations import reports
 from models.operations import visits as visit_ops
 from models.operations.reports import quarterly_report
+from models.operations.visits import counts_toward_goal
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TODAY = dt.date(2025, 8, 15)  # in 2025-Q3
@@ -372,17 +374,64 @@ def test_published_breakdown_hides_small_cells_but_shows_zeros(db, known) -> Non
 
 
 def test_a_visit_counts_by_its_length_in_whole_seconds(db, make) -> None:
-    # 4 h and 8 h inclusive, rounded to whole seconds: 3:59:59.6 counts, 3:59:59.4 does not;
-    # 8:00:00.4 counts, 8:00:00.6 does not.
+    # 4:00:00 and 8:00:00 count, 3:59:59 and 8:00:01 do not; fractions are truncated when stored,
+    # so 3:59:59.6 is 3:59:59 and does not count (the report and the visit's own mark agree).
     prog = programme(make, d(1, 1), d(12, 31))
-    for seconds in (4 * 3600 - 0.4, 4 * 3600 - 0.6, 8 * 3600 + 0.4, 8 * 3600 + 0.6):
+    lengths = (4 * 3600, 8 * 3600, 4 * 3600 - 1, 8 * 3600 + 1, 4 * 3600 - 0.4)
+    visits = []
+    for seconds in lengths:
         visit = make.visit(make.candidate(), day=d(2, 3), hours=9, status=VisitStatus.COMPLETED, actual_hours=1)
         visit.actual_end = visit.actual_start + dt.timedelta(seconds=seconds)
+        visits.append(visit)
     db.commit()
+    db.expire_all()
+    assert [v.actual_seconds for v in visits] == [14400, 28800, 14399, 28801, 14399]
+    assert [counts_toward_goal(v) for v in visits] == [True, True, False, False, False]
     report = quarterly_report(db, prog, today=TODAY)
     q1 = report.quarters[0]
-    assert (q1.visits_completed, q1.visits_counting, q1.new_persons) == (4, 2, 2)
+    assert (q1.visits_completed, q1.visits_counting, q1.new_persons) == (5, 2, 2)
     assert report.forecast.booked == 0
+
+
+def test_the_python_rule_and_the_report_s_sql_agree_even_on_fractions_written_past_the_app(db, make) -> None:
+    """Rows written by psql or a restore may carry fractions; both tests round them alike. (An
+    exact half second is left out: SQLite's julianday() cannot tell it from a hair less, and the
+    app itself never stores a fraction.)"""
+    prog = programme(make, d(1, 1), d(12, 31))
+    ids = {}
+    for micro in (0, 400_000, 600_000):
+        for base in (4 * 3600 - 1, 8 * 3600):
+            visit = make.visit(make.candidate(), day=d(3, 3), hours=9, status=VisitStatus.COMPLETED, actual_hours=1)
+            db.flush()
+            ids[visit.id] = dt.timedelta(seconds=base, microseconds=micro)
+    db.commit()
+    for visit_id, length in ids.items():  # past the ORM type, as another client would
+        row = db.get(Visit, visit_id)
+        end = (row.actual_start + length).astimezone(dt.UTC)
+        db.execute(sa.text("UPDATE visit SET actual_end = :end WHERE id = :id"),
+                   {"end": end.replace(tzinfo=None) if db.bind.dialect.name == "sqlite" else end, "id": visit_id})
+    db.commit()
+    db.expire_all()
+    python = {v.id for v in db.scalars(sa.select(Visit)) if counts_toward_goal(v)}
+    sql = set(db.scalars(sa.select(Visit.id).where(reports.counting_visit())))
+    assert python == sql
+    assert len(sql) == 3  # 3:59:59.6 rounds up to 4 h; 8:00:00.0 and .4 stay 8 h
+    assert quarterly_report(db, prog, today=TODAY).quarters[0].visits_counting == 3
+
+
+def test_a_visit_counts_on_the_day_it_took_place_not_the_day_it_was_booked(db, make) -> None:
+    """Booked for Monday 30 June, held on Tuesday 1 July 10-14: a third-quarter person."""
+    prog = programme(make, d(1, 1), d(12, 31))
+    visit = make.visit(make.candidate(), day=d(6, 30), status=VisitStatus.CONFIRMED)
+    db.commit()
+    held_from, held_to = clock.local_datetime(d(7, 1), dt.time(10)), clock.local_datetime(d(7, 1), dt.time(14))
+    visit_ops.transition(db, visit, VisitStatus.COMPLETED, by=None, party="project_leader",
+                         actual_start=held_from, actual_end=held_to, now=held_to)
+    db.commit()
+    assert visit.visit_date == d(7, 1)
+    q2, q3 = quarterly_report(db, prog, today=d(12, 1)).quarters[1:3]
+    assert (q2.new_persons, q2.visits_completed) == (0, 0)
+    assert (q3.new_persons, q3.visits_completed, q3.visits_counting) == (1, 1, 1)
 
 
 def test_a_persons_first_visit_is_the_earliest_started_then_the_first_recorded(db, make) -> None:
@@ -448,7 +497,7 @@ def test_the_counting_visits_index_holds_what_the_report_counts(db, make) -> Non
     make.visit(make.candidate(), day=d(2, 3), hours=6, status=VisitStatus.COMPLETED, actual_hours=6)
     make.visit(make.candidate(), day=d(2, 3), hours=6, status=VisitStatus.COMPLETED, actual_hours=3)
     db.commit()
-    stmt = sa.select(sa.func.count()).select_from(Visit).where(reports._counting())
+    stmt = sa.select(sa.func.count()).select_from(Visit).where(reports.counting_visit())
     sql = str(stmt.compile(db.get_bind(), compile_kwargs={"literal_binds": True}))
     if db.get_bind().dialect.name == "postgresql":
         db.execute(sa.text("SET LOCAL enable_seqscan = off"))

@@ -51,7 +51,7 @@ from .companies import Quarter
 from .derived_cache import DerivedCache
 from .errors import N_, Message
 from .feedback import feedback_score_sql
-from .reports import MAX_SECONDS, MIN_SECONDS, duration_seconds
+from .reports import counting_visit
 from .visits import CAPACITY_STATUSES, swedish_holiday
 
 #: How many entries of a shown list the exposure log keeps.
@@ -693,12 +693,8 @@ class QuarterPlan:
 
 
 def counted_candidate_ids(session: Session) -> set[int]:
-    """Candidates with a visit that counts toward the goal (completed, 4–8 hours as held)."""
-    held = duration_seconds(Visit.actual_start, Visit.actual_end)
-    return set(session.scalars(
-        sa.select(Visit.candidate_id).where(Visit.status == S.COMPLETED, held >= MIN_SECONDS, held <= MAX_SECONDS)
-        .distinct()
-    ))
+    """Candidates with a visit that counts toward the goal (the report's own SQL test)."""
+    return set(session.scalars(sa.select(Visit.candidate_id).where(counting_visit(Visit)).distinct()))
 
 
 def _quarter_day_counts(session: Session, quarter: Quarter) -> dict[int, dict[dt.date, int]]:

@@ -76,12 +76,17 @@ from ..enums import (
 )
 from ..followup import FollowUp, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
 from ..programme import Programme
-from ..visits import COUNTING_VISIT_SQL, Activity, ActivityParticipant, Visit, VisitEvent
+from ..visits import (
+    COUNTING_VISIT_SQL,
+    MAX_SECONDS,
+    MIN_SECONDS,
+    Activity,
+    ActivityParticipant,
+    Visit,
+    VisitEvent,
+)
 from .disclosure import SMALL_COUNT, SUPPRESSED, Grid, publish
 from .programme import Quarter, milestone_plan, programme_quarters
-
-MIN_SECONDS = 4 * 3600
-MAX_SECONDS = 8 * 3600
 
 DIMENSIONS: dict[str, tuple[str, ...]] = {
     "target_group": tuple(m.value for m in TargetGroup),
@@ -235,7 +240,9 @@ def _dated_in(starts_on: dt.date, ends_on: dt.date, visit: Any = Visit) -> sa.Co
     return sa.and_(visit.visit_date >= starts_on, visit.visit_date <= ends_on)
 
 
-def _counting(visit: Any = Visit) -> sa.ColumnElement[bool]:
+def counting_visit(visit: Any = Visit) -> sa.ColumnElement[bool]:
+    """SQL: the visit counts toward the goal (the counting rule; models/visits.py has its twin
+    in Python, `counts_toward_goal`)."""
     return counts_in_report(visit.status, visit.actual_start, visit.actual_end)
 
 
@@ -459,7 +466,7 @@ def _persons_statement(
         [Visit.candidate_id, Visit.offer_id, Visit.visit_date],
         partition_by=[Visit.candidate_id],
         order_by=[Visit.visit_date, Visit.actual_start, Visit.id],
-        where=[_dated_in(starts_on, ends_on), _counting()],
+        where=[_dated_in(starts_on, ends_on), counting_visit()],
         name="first_visits",
     )
     firsts = (
@@ -512,7 +519,7 @@ def _visits_statement(starts_on: dt.date, ends_on: dt.date, quarters: Sequence[Q
     ).where(_dated_in(starts_on, ends_on)).group_by(Visit.status, Visit.visit_date)  # the index's order
     counting = sa.select(
         Visit.visit_date, sa.literal(VisitStatus.COMPLETED.value), sa.literal(0), sa.func.count()
-    ).where(_dated_in(starts_on, ends_on), _counting()).group_by(Visit.visit_date)
+    ).where(_dated_in(starts_on, ends_on), counting_visit()).group_by(Visit.visit_date)
     by_day = sa.union_all(by_status, counting).subquery("visits_by_day")
     q = _quarter_of_date(by_day.c.visit_date, quarters)
     return sa.select(q, by_day.c.status, sa.func.sum(by_day.c.n), sa.func.sum(by_day.c.counting)).group_by(
@@ -656,7 +663,7 @@ def _booked_statement(starts_on: dt.date, ends_on: dt.date, today: dt.date) -> s
         # Not yet counted: no counting visit in the period (NOT EXISTS lets the database probe
         # the few booked persons' visits instead of ranking every visit as NOT IN would).
         ~sa.exists().where(
-            counted.candidate_id == Visit.candidate_id, _dated_in(starts_on, ends_on, counted), _counting(counted)
+            counted.candidate_id == Visit.candidate_id, _dated_in(starts_on, ends_on, counted), counting_visit(counted)
         ),
     )
 

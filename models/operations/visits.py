@@ -22,10 +22,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
+from .. import visits as visits_model
 from ..accounts import CalendarFeed, User
 from ..candidates import Candidate, Consent, Referral, consent_in_force
-from ..clock import STOCKHOLM, quarter_bounds
+from ..clock import STOCKHOLM, local_date, quarter_bounds
 from ..companies import Offer
+from ..db import whole_seconds
 from ..enums import (
     LIVE_VISIT_STATUSES,
     WEEKDAYS,
@@ -111,9 +113,9 @@ def overdue_proposal_cutoff(today: dt.date, working_days: int = 2) -> dt.date:
 
 # --- small rules ------------------------------------------------------------------------------
 def counts_toward_goal(visit: Visit) -> bool:
-    """Completed with a real duration of 4–8 hours inclusive (the 350 goal's counting rule)."""
-    hours = visit.actual_hours
-    return visit.status == S.COMPLETED and hours is not None and MIN_HOURS <= round(hours, 4) <= MAX_HOURS
+    """Completed, 4:00:00–8:00:00 long in whole seconds: the counting rule (models/visits.py),
+    the same test the report makes in SQL."""
+    return visits_model.counts_toward_goal(visit.status, visit.actual_start, visit.actual_end)
 
 
 def no_show_counts(session: Session, candidate_ids: Iterable[int]) -> dict[int, int]:
@@ -472,8 +474,9 @@ def _either(words: list[Message]) -> Message:
 def _actual_times(
     visit: Visit, actual_start: Optional[dt.datetime], actual_end: Optional[dt.datetime], now: dt.datetime
 ) -> tuple[dt.datetime, dt.datetime]:
-    actual_start = actual_start or visit.start_at
-    actual_end = actual_end or visit.end_at
+    """The recorded times, checked and truncated to whole seconds (what is stored)."""
+    actual_start = whole_seconds(actual_start or visit.start_at)
+    actual_end = whole_seconds(actual_end or visit.end_at)
     if actual_end <= actual_start:
         raise DomainError("Den faktiska sluttiden måste vara efter starttiden.", field="actual_end")
     if actual_end - actual_start > dt.timedelta(hours=16):
@@ -481,6 +484,13 @@ def _actual_times(
     if actual_start > now:
         raise DomainError("Den faktiska starttiden ligger i framtiden.", field="actual_start")
     return actual_start, actual_end
+
+
+def _record_actual(visit: Visit, start: Optional[dt.datetime], end: Optional[dt.datetime]) -> None:
+    """Keep the actual times, and date the visit by when it took place (the counting rule counts
+    a visit on the local date of its actual start; without one, the booked day)."""
+    visit.actual_start, visit.actual_end = start, end
+    visit.visit_date = local_date(start or visit.start_at)
 
 
 def transition(
@@ -520,7 +530,7 @@ def transition(
     recorded_start = recorded_end = None
     if to == S.COMPLETED:
         recorded_start, recorded_end = _actual_times(visit, actual_start, actual_end, now)
-        visit.actual_start, visit.actual_end = recorded_start, recorded_end
+        _record_actual(visit, recorded_start, recorded_end)
     elif to == S.DECLINED:
         visit.decline_reason = DeclineReason(decline_reason) if decline_reason else DeclineReason.OTHER
     elif to == S.CANCELLED:
@@ -567,7 +577,7 @@ def correct_outcome(
     recorded_start = recorded_end = None
     if to == S.COMPLETED:
         recorded_start, recorded_end = _actual_times(visit, actual_start, actual_end, now)
-    visit.actual_start, visit.actual_end = recorded_start, recorded_end
+    _record_actual(visit, recorded_start, recorded_end)
     visit.status = to
     visit.status_reason = CORRECTION_PREFIX + reason
     event = VisitEvent(
