@@ -1,12 +1,16 @@
 """Small helpers every view uses: load-or-404, access refusal with an audit record, the
-request's origin for the audit trail, form error reporting, and saving a form's change."""
+request's origin for the audit trail, form error reporting, saving a form's change, and where
+to go next after a login or a language choice."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
+from urllib.parse import unquote
 
-from flask import abort, current_app, g, request
+from flask import abort, current_app, g, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
@@ -69,6 +73,27 @@ def get_or_404(model: type[T], ident: Any) -> T:
     if obj is None:
         abort(404)
     return obj
+
+
+def safe_next(target: Any) -> str:
+    """`target` if it is a path on this site, else the start page: where a login (both steps)
+    or a language choice goes next. Only a path starting with one `/` is taken, so never a
+    scheme or a host. Browsers forgive a lot (they drop tabs and line breaks, read a backslash
+    as a slash), so anything that might reach another host after that is refused too: control
+    characters, white space or backslashes anywhere, and a path that starts with `//` once
+    percent-decoded (`/%2f%2fevil.example`)."""
+    if not isinstance(target, str) or not target.startswith("/") or len(target) > 2000:
+        return url_for("main.index")
+    path = re.split(r"[?#]", target, maxsplit=1)[0]
+    while unquote(path) != path:  # `%252f` is `%2f` decoded once, and `/` twice
+        path = unquote(path)
+    if path.startswith("//") or _unsafe(target) or _unsafe(path):
+        return url_for("main.index")
+    return target
+
+
+def _unsafe(text: str) -> bool:
+    return any(c == "\\" or c.isspace() or unicodedata.category(c).startswith("C") for c in text)
 
 
 def apply_domain_error(form: Any, error: DomainError) -> bool:

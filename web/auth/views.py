@@ -17,7 +17,7 @@ from models.operations import two_factor
 from models.operations.errors import DomainError
 
 from ..extensions import db, limiter, pin_vault
-from ..helpers import apply_domain_error, audit, origin
+from ..helpers import apply_domain_error, audit, origin, safe_next
 from ..security import LOGIN_TOKEN_KEY
 from .forms import CodeForm, LoginForm, PasswordForm
 
@@ -32,12 +32,6 @@ def _login_key() -> str:
     """Throttle per account as well as per address: guessing one account from many addresses
     is slowed down too."""
     return (request.form.get("email") or "").strip().lower() or "-"
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -77,7 +71,7 @@ def _complete_login(user: Any, next_url: str | None) -> Any:
     if two_factor.required_for(user) and not two_factor.is_enrolled(user):
         flash(_("Ditt konto ska skyddas med tvåstegsverifiering. Slå på den innan du fortsätter."), "warning")
         return redirect(url_for("account.two_factor"))
-    return redirect(_safe_next(next_url))
+    return redirect(safe_next(next_url))
 
 
 def _pending_user() -> Any:
