@@ -11,7 +11,7 @@ from web import create_app
 
 from .conftest import test_config
 from .factories import PASSWORD
-from .logins import enrol_totp
+from .logins import enrol_totp, rate_limited_app
 
 ROLES = [r.value for r in Role]
 
@@ -197,3 +197,38 @@ def test_login_is_throttled_per_account(database_url, make, db) -> None:
     ]
     assert codes[:10] == [401] * 10
     assert codes[10] == 429
+
+
+def test_successful_logins_do_not_use_up_the_accounts_limit(database_url, make, db) -> None:
+    """Only refused attempts count per account: twelve logins in a row, then ten wrong guesses."""
+    user = make.user(Role.PROJECT_LEADER)
+    db.commit()
+    right = {"email": user.email, "password": PASSWORD}
+    with rate_limited_app(database_url) as app:
+        logins = [  # each from a browser and address of its own: the limit per address stays out of it
+            app.test_client().post("/login", data=right, environ_base={"REMOTE_ADDR": f"10.0.0.{i}"}).status_code
+            for i in range(12)
+        ]
+        client = app.test_client()
+        wrong = [
+            client.post("/login", data={**right, "password": f"wrong-{i}-password"}).status_code for i in range(11)
+        ]
+    assert logins == [302] * 12
+    assert wrong == [401] * 10 + [429]
+
+
+def test_too_many_attempts_get_the_apps_own_page_in_the_users_language(database_url, make, db) -> None:
+    user = make.user(Role.PROJECT_LEADER)
+    db.commit()
+    wrong = {"email": user.email, "password": "wrong-password-1"}
+    with rate_limited_app(database_url) as app:
+        swedish, english = app.test_client(), app.test_client()
+        english.post("/language", data={"locale": "en", "next": "/login"})
+        for _ in range(10):
+            swedish.post("/login", data=wrong)
+        refused = [swedish.post("/login", data=wrong), english.post("/login", data=wrong)]
+    assert [r.status_code for r in refused] == [429, 429]
+    assert all(r.mimetype == "text/html" for r in refused)
+    assert "<h1>För många försök</h1>" in refused[0].get_data(as_text=True)
+    assert "<h1>Too many attempts</h1>" in refused[1].get_data(as_text=True)
+    assert "Too Many Requests" not in refused[0].get_data(as_text=True)

@@ -34,9 +34,15 @@ def _login_key() -> str:
     return (request.form.get("email") or "").strip().lower() or "-"
 
 
+def _refused(response: Any) -> bool:
+    """Only a refused attempt counts against an account's limit, so logging in often does not
+    lock anyone out. The limits per address count every attempt: each costs a password hash."""
+    return response.status_code == 401
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("20 per 5 minutes", methods=["POST"])
-@limiter.limit("10 per 5 minutes", methods=["POST"], key_func=_login_key)
+@limiter.limit("10 per 5 minutes", methods=["POST"], key_func=_login_key, deduct_when=_refused)
 def login():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -90,7 +96,7 @@ def _pending_key() -> str:
 
 @bp.route("/login/kod", methods=["GET", "POST"])
 @limiter.limit("20 per 5 minutes", methods=["POST"])
-@limiter.limit("5 per 5 minutes", methods=["POST"], key_func=_pending_key)
+@limiter.limit("5 per 5 minutes", methods=["POST"], key_func=_pending_key, deduct_when=_refused)
 def login_code():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
