@@ -274,6 +274,20 @@ def test_each_token_has_its_own_rate_limit(database_url, app, tokens) -> None:
     assert client.get("/api/v1/companies", headers=first).status_code == 429  # one budget for the whole API
 
 
+def test_the_tokens_of_one_account_share_its_rate_limit(database_url, app, tokens) -> None:
+    limited = create_app(test_config(database_url, RATELIMIT_ENABLED=True, API_RATE_LIMIT="3 per minute",
+                                     API_ACCOUNT_RATE_LIMIT="4 per minute", RATELIMIT_STORAGE_URI="memory://"))
+    client = limited.test_client()
+    user, first = tokens.headers("project_leader")
+    _same, second = tokens.headers(user)
+    _other, someone_else = tokens.headers("project_leader")
+    assert [client.get(ME, headers=h).status_code for h in (first, first, first, second)] == [200] * 4
+    # The second token's second call, but the account's fifth: refused, as a problem document.
+    problem = assert_problem(client.get(ME, headers=second), 429)
+    assert "4 per 1 minute" in problem["detail"]
+    assert client.get(ME, headers=someone_else).status_code == 200
+
+
 # --- the OpenAPI document and the reference page ---------------------------------------------
 def test_the_openapi_document_describes_the_api(api) -> None:
     response = api.get("/api/v1/openapi.json")

@@ -1,7 +1,7 @@
 """What every API endpoint shares: bearer-token authentication (never the session cookie), the
-request rules (JSON bodies only, a size limit, a rate limit per token), load-or-404 through the
-web's permission checks, paging with a `next` link, ETags from row versions, domain errors as
-problem documents, and audit records for the token's owner."""
+request rules (JSON bodies only, a size limit, rate limits per token and per account),
+load-or-404 through the web's permission checks, paging with a `next` link, ETags from row
+versions, domain errors as problem documents, and audit records for the token's owner."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ from .schemas import MAX_ID
 T = TypeVar("T")
 
 API_PREFIX = "/api/v1"
-DEFAULT_RATE_LIMIT = "300 per minute"
+DEFAULT_RATE_LIMIT = "300 per minute"  # per token
+DEFAULT_ACCOUNT_RATE_LIMIT = "300 per minute"  # all of one account's tokens together
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
 BODY_METHODS = ("POST", "PUT", "PATCH")
 # Documented on every operation: every call needs a token and counts against its rate limit.
@@ -112,6 +113,19 @@ def _rate_limit() -> str:
     return current_app.config.get("API_RATE_LIMIT", DEFAULT_RATE_LIMIT)
 
 
+def account_rate_limit_key() -> str:
+    """Per account, so that more tokens do not give more calls; a token that belongs to no
+    account counts as `rate_limit_key` says. Runs before the token is checked (the limits are
+    checked first), so it only looks the owner up."""
+    raw = bearer_token()
+    owner = api_tokens.owner_id(db.session, raw) if raw else None
+    return f"account:{owner}" if owner is not None else rate_limit_key()
+
+
+def _account_rate_limit() -> str:
+    return current_app.config.get("API_ACCOUNT_RATE_LIMIT", DEFAULT_ACCOUNT_RATE_LIMIT)
+
+
 # --- errors --------------------------------------------------------------------------------
 def _domain_error(exc: DomainError) -> Any:
     """A rule of the domain said no: nothing is saved; 422 (with the field), 409 or 403."""
@@ -182,6 +196,7 @@ def api_blueprint(name: str, import_name: str, url_prefix: str, description: str
     bp.register_error_handler(StaleDataError, _stale)
     csrf.exempt(bp)
     limiter.shared_limit(_rate_limit, scope="api", key_func=rate_limit_key)(bp)
+    limiter.shared_limit(_account_rate_limit, scope="api-account", key_func=account_rate_limit_key)(bp)
     return bp
 
 
