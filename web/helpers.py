@@ -13,7 +13,9 @@ from urllib.parse import unquote
 from flask import abort, current_app, g, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import Session
+from werkzeug.routing import IntegerConverter, Map
 
+from models.db import MAX_ID
 from models.operations import audit as audit_ops
 from models.operations.errors import DomainError
 
@@ -68,7 +70,32 @@ def require(allowed: bool, target: Any = None) -> None:
         deny(target)
 
 
+def _at_most(limit: int) -> str:
+    """A regular expression for the whole numbers 1 to `limit`, written without leading zeros."""
+    digits = str(limit)
+    shorter = [rf"[1-9]\d{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    same_length = [
+        rf"{digits[:i]}[{int(i == 0)}-{int(d) - 1}]\d{{{len(digits) - i - 1}}}"
+        for i, d in enumerate(digits)
+        if int(d) > int(i == 0)
+    ]
+    return "|".join([*shorter, *same_length, digits])
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route (the app factory puts it in place of Werkzeug's): the URL
+    matches only for 1 to MAX_ID, so a larger number is a 404 (for every method) instead of a
+    database error."""
+
+    regex = f"(?:{_at_most(MAX_ID)})"
+
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int = 1, max: int = MAX_ID, signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def get_or_404(model: type[T], ident: Any) -> T:
+    if isinstance(ident, int) and not 0 < ident <= MAX_ID:  # no row has it; the database would fail
+        abort(404)
     obj = db.session.get(model, ident)
     if obj is None:
         abort(404)

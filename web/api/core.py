@@ -21,6 +21,7 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
 from models import User
+from models.db import MAX_ID
 from models.operations import api_tokens
 from models.operations import audit as audit_ops
 from models.operations.errors import DomainError
@@ -29,7 +30,6 @@ from ..errors import problem_response
 from ..extensions import csrf, db, limiter, login_manager
 from ..helpers import origin
 from ..i18n import error_message, translate
-from .schemas import MAX_ID
 
 T = TypeVar("T")
 
