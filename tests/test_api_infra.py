@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from models import ApiToken, AuditEvent, Company, utcnow
 from web import create_app
+from web.api import companies as api_companies
 from web.api import init_api
 
 from .conftest import test_config
@@ -245,6 +246,27 @@ def test_updates_need_if_match_and_a_stale_one_is_refused(api, tokens, make, db)
     assert db.get(Company, company.id).name == "Först AB"
     again = api.patch(url, json={"city": "Helsingborg"}, headers={**headers, "If-Match": first.headers["ETag"]})
     assert again.status_code == 200 and again.get_json()["name"] == "Först AB"
+
+
+def test_an_update_that_loses_a_race_after_its_if_match_passed_is_412(api, tokens, make, db, monkeypatch) -> None:
+    """The ETag was current when checked, but someone else wrote before us: the precondition
+    failed after all (412), as with a stale ETag."""
+    _user, headers = tokens.headers("project_leader")
+    company = make.company(name="Före AB")
+    make.session.commit()
+    url = f"/api/v1/companies/{company.id}"
+    etag = api.get(url, headers=headers).headers["ETag"]
+    update = api_companies.ops.update_company
+
+    def someone_else_writes_first(session, target, data):  # type: ignore[no-untyped-def]
+        db.execute(sa.update(Company).where(Company.id == target.id).values(version=Company.version + 1))
+        db.commit()
+        return update(session, target, data)
+
+    monkeypatch.setattr(api_companies.ops, "update_company", someone_else_writes_first)
+    assert_problem(api.patch(url, json={"name": "Sen AB"}, headers={**headers, "If-Match": etag}), 412)
+    db.expire_all()
+    assert db.get(Company, company.id).name == "Före AB"
 
 
 def test_if_none_match_gives_304_until_the_row_changes(api, tokens, make) -> None:

@@ -75,7 +75,9 @@ def _configure(app: Flask) -> None:
                     "(`Authorization: Bearer <token>`); a token acts with its owner's role. "
                     "Errors are `application/problem+json`. Lists are paged with "
                     "`?page=N&per_page=M` (at most 100) and give a `next` link. Updates need "
-                    "`If-Match` with the ETag from the last GET."
+                    "`If-Match` with the ETag from the last GET. A write that loses a race with "
+                    "another (the record changed meanwhile) is refused: 412 when it was sent with "
+                    "`If-Match`, otherwise 409; fetch the record again."
                 )
             },
             "security": [{"bearerAuth": []}],

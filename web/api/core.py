@@ -127,12 +127,17 @@ def _account_rate_limit() -> str:
 
 
 # --- errors --------------------------------------------------------------------------------
+def _lost_race() -> int:
+    """The status of a write that lost a race (the record changed between our read and our
+    write): 412 when the request's If-Match was checked (the precondition failed after all),
+    409 when the request set no precondition."""
+    return 412 if g.get("if_match_checked") else 409
+
+
 def _domain_error(exc: DomainError) -> Any:
-    """A rule of the domain said no: nothing is saved; 422 (with the field), 409 or 403."""
+    """A rule of the domain said no: nothing is saved; 422 (with the field), 409, 412 or 403."""
     db.session.rollback()
-    if exc.code == "stale":  # changed by someone else between our read and our write
-        return problem_response(412, "Precondition Failed", error_message(exc))
-    status = exc.status
+    status = _lost_race() if exc.code == "stale" else exc.status
     errors: dict[str, list[str]] = {}
     if status == 422:
         names = getattr(exc, "api_field_names", {})
@@ -145,8 +150,9 @@ def _domain_error(exc: DomainError) -> Any:
 
 def _stale(_exc: StaleDataError) -> Any:
     db.session.rollback()
+    status = _lost_race()
     return problem_response(
-        412, "Precondition Failed", "Someone else changed this record meanwhile; fetch it again."
+        status, http.HTTPStatus(status).phrase, "Someone else changed this record meanwhile; fetch it again."
     )
 
 
@@ -175,6 +181,12 @@ class ApiBlueprint(Blueprint):
             return wrapper
 
         return decorator
+
+    def check_etag(self, etag_data: Any, etag_schema: Any = None) -> None:
+        """flask-smorest's check (412 for a stale If-Match), remembering that this request set a
+        precondition: losing a race later, at the write, is then 412 too, not 409."""
+        g.if_match_checked = True
+        super().check_etag(etag_data, etag_schema)
 
     def problems(self, *codes: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Document the problem responses an operation can give (401 and 429 always)."""
