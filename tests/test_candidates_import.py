@@ -102,6 +102,7 @@ def test_templates_have_the_swedish_headings(client, auth):
     assert instructions["Personnummer"][1] == "ja" and "ÅÅÅÅMMDD-NNNN" in instructions["Personnummer"][2]
     csv = client.get("/kandidater/import/mall.csv")
     assert csv.data.decode("utf-8-sig").splitlines() == [";".join(HEADERS)]
+    assert csv.headers["Content-Type"] == "text/csv; charset=utf-8"  # the charset said once
     assert client.get("/kandidater/import/mall.pdf").status_code == 404
 
 
