@@ -22,17 +22,25 @@ class BackupError(RuntimeError):
 
 
 def backup(engine: Engine, path: Path) -> None:
-    """Write a consistent copy of the database to `path` (which must not exist yet)."""
-    if path.exists():
-        raise BackupError(f"{path} finns redan; välj ett nytt filnamn.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if engine.dialect.name == "sqlite":
-        _sqlite_copy(_sqlite_live(engine), path, into_live=False)
-    elif engine.dialect.name == "postgresql":
-        args, env = _pg_connection(engine.url)
-        _run([_tool("pg_dump"), "--format=custom", "--no-password", f"--file={path}", *args], env)
-    else:
+    """Write a consistent copy of the database to `path` (which must not exist yet), readable
+    and writable by its owner only (0600): it holds every case. The file is made empty with
+    that mode first, whatever the umask, and SQLite and pg_dump then write into it."""
+    if engine.dialect.name not in ("sqlite", "postgresql"):
         raise BackupError(f"Databasen {engine.dialect.name} stöds inte.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        raise BackupError(f"{path} finns redan; välj ett nytt filnamn.") from None
+    try:
+        if engine.dialect.name == "sqlite":
+            _sqlite_copy(_sqlite_live(engine), path, into_live=False)
+        else:
+            args, env = _pg_connection(engine.url)
+            _run([_tool("pg_dump"), "--format=custom", "--no-password", f"--file={path}", *args], env)
+    except BaseException:
+        path.unlink(missing_ok=True)  # no half-written backup left behind
+        raise
 
 
 def restore(engine: Engine, path: Path) -> None:

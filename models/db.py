@@ -35,6 +35,29 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Ids are INTEGER columns: on PostgreSQL nothing above this fits, and looking up a larger number
+# makes the database fail (SQLite fails from 2**63) instead of finding nothing.
+MAX_ID = 2**31 - 1
+
+
+def parse_id(text: Any) -> int:
+    """`text` as a row id: decimal digits for a number from 1 to MAX_ID; ValueError otherwise.
+    For ids read from query strings and forms (`request.args.get("x", type=parse_id)`)."""
+    value = str(text) if isinstance(text, (str, int)) else ""
+    if not (value.isascii() and value.isdigit() and len(value) <= 10 and 1 <= int(value) <= MAX_ID):
+        raise ValueError(f"not a row id: {text!r}")
+    return int(value)
+
+
+def optional_id(text: Any) -> int | None:
+    """`parse_id(text)`, or None for anything that is not an id."""
+    try:
+        return parse_id(text)
+    except ValueError:
+        return None
+
+
+
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """A timestamp stored in UTC and always returned timezone-aware.
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from models import ApiToken, AuditEvent, Company, clock
 from web import create_app
+from web.api import companies as api_companies
 from web.api import init_api
 
 from .conftest import test_config
@@ -247,6 +248,27 @@ def test_updates_need_if_match_and_a_stale_one_is_refused(api, tokens, make, db)
     assert again.status_code == 200 and again.get_json()["name"] == "Först AB"
 
 
+def test_an_update_that_loses_a_race_after_its_if_match_passed_is_412(api, tokens, make, db, monkeypatch) -> None:
+    """The ETag was current when checked, but someone else wrote before us: the precondition
+    failed after all (412), as with a stale ETag."""
+    _user, headers = tokens.headers("project_leader")
+    company = make.company(name="Före AB")
+    make.session.commit()
+    url = f"/api/v1/companies/{company.id}"
+    etag = api.get(url, headers=headers).headers["ETag"]
+    update = api_companies.ops.update_company
+
+    def someone_else_writes_first(session, target, data):  # type: ignore[no-untyped-def]
+        db.execute(sa.update(Company).where(Company.id == target.id).values(version=Company.version + 1))
+        db.commit()
+        return update(session, target, data)
+
+    monkeypatch.setattr(api_companies.ops, "update_company", someone_else_writes_first)
+    assert_problem(api.patch(url, json={"name": "Sen AB"}, headers={**headers, "If-Match": etag}), 412)
+    db.expire_all()
+    assert db.get(Company, company.id).name == "Före AB"
+
+
 def test_if_none_match_gives_304_until_the_row_changes(api, tokens, make) -> None:
     _user, headers = tokens.headers("project_leader")
     company = make.company()
@@ -272,6 +294,20 @@ def test_each_token_has_its_own_rate_limit(database_url, app, tokens) -> None:
     assert_problem(refused, 429)
     assert client.get(ME, headers=second).status_code == 200
     assert client.get("/api/v1/companies", headers=first).status_code == 429  # one budget for the whole API
+
+
+def test_the_tokens_of_one_account_share_its_rate_limit(database_url, app, tokens) -> None:
+    limited = create_app(test_config(database_url, RATELIMIT_ENABLED=True, API_RATE_LIMIT="3 per minute",
+                                     API_ACCOUNT_RATE_LIMIT="4 per minute", RATELIMIT_STORAGE_URI="memory://"))
+    client = limited.test_client()
+    user, first = tokens.headers("project_leader")
+    _same, second = tokens.headers(user)
+    _other, someone_else = tokens.headers("project_leader")
+    assert [client.get(ME, headers=h).status_code for h in (first, first, first, second)] == [200] * 4
+    # The second token's second call, but the account's fifth: refused, as a problem document.
+    problem = assert_problem(client.get(ME, headers=second), 429)
+    assert "4 per 1 minute" in problem["detail"]
+    assert client.get(ME, headers=someone_else).status_code == 200
 
 
 # --- the OpenAPI document and the reference page ---------------------------------------------

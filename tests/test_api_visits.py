@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from models import AuditEvent, OutboxMessage, Visit, clock
 from models.enums import VisitStatus
 from models.operations.visits import is_working_day
+from web.api import visits as api_visits
 
 from .factories import local_dt
 from .test_api_support import assert_problem
@@ -204,6 +205,26 @@ def test_a_transition_the_status_does_not_allow_is_409(api, world, db) -> None:
     assert "föreslaget" in problem["detail"]
     db.expire_all()
     assert db.get(Visit, world.visit_a.id).status == VisitStatus.PROPOSED
+
+
+def test_a_transition_that_loses_a_race_is_409_without_if_match(api, world, db, monkeypatch) -> None:
+    """Someone else moves the visit between our read and our write: a conflict (409), not a
+    failed precondition (412), since the request set none."""
+    load = api_visits._load
+
+    def load_then_someone_else_writes(visit_id: int) -> Visit:
+        visit = load(visit_id)
+        db.execute(sa.update(Visit).where(Visit.id == visit_id).values(version=Visit.version + 1))
+        db.commit()
+        return visit
+
+    monkeypatch.setattr(api_visits, "_load", load_then_someone_else_writes)
+    problem = assert_problem(_move(api, world, world.visit_a, "employer_a", to="accepted"), 409)
+    assert "Någon annan har ändrat besöket" in problem["detail"]
+    db.expire_all()
+    assert db.get(Visit, world.visit_a.id).status == VisitStatus.PROPOSED
+    documented = api.get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/visits/{visit_id}/transitions"]["post"]
+    assert "409" in documented["responses"] and "412" not in documented["responses"]
 
 
 def test_an_employer_may_not_confirm_and_may_not_touch_another_company_s_visit(api, world) -> None:

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from web import create_app
-from web.config import ConfigError, from_env
+from web.config import ConfigError, check_production_safety, from_env
 
 from .conftest import test_config
 
@@ -43,6 +43,25 @@ def test_production_refuses_demo_identity_keys_and_sqlite() -> None:
     env.update(PIN_ENCRYPTION_KEYS="A" * 43 + "=", PIN_HASH_KEY="h" * 40, DATABASE_URL="sqlite:///x.db")
     with pytest.raises(ConfigError, match="PostgreSQL"):
         create_app(from_env(env))
+
+
+PRODUCTION_ENV = {
+    "APP_ENV": "production", "SECRET_KEY": "x" * 40, "DATABASE_URL": "postgresql+psycopg://x@h/x",
+    "PIN_ENCRYPTION_KEYS": "A" * 43 + "=", "PIN_HASH_KEY": "h" * 40,
+}
+
+
+@pytest.mark.parametrize("storage", [None, "", "memory://"], ids=["unset", "empty", "memory"])
+def test_production_refuses_rate_limits_counted_in_memory(storage) -> None:
+    env = PRODUCTION_ENV if storage is None else {**PRODUCTION_ENV, "RATELIMIT_STORAGE_URI": storage}
+    with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI to Redis"):
+        create_app(from_env(env))
+
+
+@pytest.mark.parametrize("storage", ["redis://redis.internal:6379/0", "rediss://:secret@redis.internal:6380/1"])
+def test_production_accepts_rate_limits_in_redis(storage) -> None:
+    # The check alone: an app made here would point the process's one limiter at that Redis.
+    check_production_safety(from_env({**PRODUCTION_ENV, "RATELIMIT_STORAGE_URI": storage}))
 
 
 def test_production_sets_secure_cookies_from_env() -> None:

@@ -83,7 +83,7 @@ def test_export_neutralises_formula_cells_and_is_itself_audited(client, make, db
     query = "date_from=2026-02-01&date_to=2026-02-28"
 
     response = client.get(f"/admin/logg/export.csv?{query}")
-    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.status_code == 200 and response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
     assert rows[0][:2] == ["Tid (svensk tid)", "Händelse"]

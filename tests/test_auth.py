@@ -11,6 +11,7 @@ from web import create_app
 
 from .conftest import test_config
 from .factories import PASSWORD
+from .logins import enrol_totp, rate_limited_app
 
 ROLES = [r.value for r in Role]
 
@@ -104,13 +105,71 @@ def test_password_policy_refuses_short_and_common(client, auth) -> None:
     assert "för vanligt" in response.get_data(as_text=True)
 
 
-def test_open_redirect_after_login_is_refused(client, make, db) -> None:
+# Where a login or a language choice may send the browser next: known ways past a check that
+# only looks for a leading "/" (the values as the app receives them, after the form's decoding).
+REDIRECT_BYPASSES = [
+    "//evil.example/x",
+    "///evil.example",
+    "/\\evil.example",
+    "/\\/evil.example",
+    "\\\\evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/\r\n/evil.example",
+    "/\x00/evil.example",
+    "/\u200b/evil.example",
+    " //evil.example",
+    "/%09/evil.example",
+    "/%2f%2fevil.example",
+    "/%2F/evil.example",
+    "/%5cevil.example",
+    "/%5C%5Cevil.example",
+    "/%252f%252fevil.example",
+    "%2f%2fevil.example",
+    "https:evil.example",
+    "https://evil.example",
+    "javascript:alert(1)",
+    "evil.example",
+]
+SAME_SITE = ["/hjalp", "/tillganglighet?lang=en", "/kandidater/12?sida=2&q=Anna%20Svensson"]
+
+
+def _next_after_login(client, make, db, vault, target: str):  # type: ignore[no-untyped-def]
     user = make.user(Role.PROJECT_LEADER)
     db.commit()
-    response = client.post(
-        "/login?next=//evil.example/x", data={"email": user.email, "password": PASSWORD}
-    )
+    return client.post("/login", query_string={"next": target}, data={"email": user.email, "password": PASSWORD})
+
+
+def _next_after_code(client, make, db, vault, target: str):  # type: ignore[no-untyped-def]
+    user = make.user(Role.PROJECT_LEADER)
+    db.commit()
+    totp = enrol_totp(db, user, vault)
+    first = client.post("/login", query_string={"next": target}, data={"email": user.email, "password": PASSWORD})
+    assert first.headers["Location"].endswith("/login/kod")
+    return client.post("/login/kod", data={"code": totp.now()})
+
+
+def _next_after_language(client, make, db, vault, target: str):  # type: ignore[no-untyped-def]
+    return client.post("/language", data={"locale": "en", "next": target})
+
+
+REDIRECTING = {"login": _next_after_login, "code": _next_after_code, "language": _next_after_language}
+
+
+@pytest.mark.parametrize("endpoint", REDIRECTING)
+@pytest.mark.parametrize("target", REDIRECT_BYPASSES, ids=ascii)
+def test_redirects_to_another_site_are_refused(client, make, db, vault, endpoint, target) -> None:
+    response = REDIRECTING[endpoint](client, make, db, vault, target)
+    assert response.status_code == 302
     assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("endpoint", REDIRECTING)
+@pytest.mark.parametrize("target", SAME_SITE)
+def test_redirects_within_the_site_are_kept(client, make, db, vault, endpoint, target) -> None:
+    response = REDIRECTING[endpoint](client, make, db, vault, target)
+    assert response.status_code == 302
+    assert response.headers["Location"] == target
 
 
 def test_forms_without_csrf_token_are_refused(database_url, make, db) -> None:
@@ -138,3 +197,38 @@ def test_login_is_throttled_per_account(database_url, make, db) -> None:
     ]
     assert codes[:10] == [401] * 10
     assert codes[10] == 429
+
+
+def test_successful_logins_do_not_use_up_the_accounts_limit(database_url, make, db) -> None:
+    """Only refused attempts count per account: twelve logins in a row, then ten wrong guesses."""
+    user = make.user(Role.PROJECT_LEADER)
+    db.commit()
+    right = {"email": user.email, "password": PASSWORD}
+    with rate_limited_app(database_url) as app:
+        logins = [  # each from a browser and address of its own: the limit per address stays out of it
+            app.test_client().post("/login", data=right, environ_base={"REMOTE_ADDR": f"10.0.0.{i}"}).status_code
+            for i in range(12)
+        ]
+        client = app.test_client()
+        wrong = [
+            client.post("/login", data={**right, "password": f"wrong-{i}-password"}).status_code for i in range(11)
+        ]
+    assert logins == [302] * 12
+    assert wrong == [401] * 10 + [429]
+
+
+def test_too_many_attempts_get_the_apps_own_page_in_the_users_language(database_url, make, db) -> None:
+    user = make.user(Role.PROJECT_LEADER)
+    db.commit()
+    wrong = {"email": user.email, "password": "wrong-password-1"}
+    with rate_limited_app(database_url) as app:
+        swedish, english = app.test_client(), app.test_client()
+        english.post("/language", data={"locale": "en", "next": "/login"})
+        for _ in range(10):
+            swedish.post("/login", data=wrong)
+        refused = [swedish.post("/login", data=wrong), english.post("/login", data=wrong)]
+    assert [r.status_code for r in refused] == [429, 429]
+    assert all(r.mimetype == "text/html" for r in refused)
+    assert "<h1>För många försök</h1>" in refused[0].get_data(as_text=True)
+    assert "<h1>Too many attempts</h1>" in refused[1].get_data(as_text=True)
+    assert "Too Many Requests" not in refused[0].get_data(as_text=True)

@@ -3,6 +3,8 @@ was at the backup, on SQLite (online backup API) and PostgreSQL (pg_dump / pg_re
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -99,6 +101,19 @@ def test_backup_refuses_to_overwrite_and_restore_refuses_a_file_that_is_no_backu
     session = own_app.extensions["database"].factory()
     assert _snapshot(session) == before  # nothing was touched
     session.close()
+
+
+def test_a_backup_is_readable_by_its_owner_only(own_app, tmp_path: Path) -> None:
+    """It holds every case: mode 0600 even when the umask would let the group and others read."""
+    path = tmp_path / "backups" / "iop.backup"
+    umask = os.umask(0o022)
+    try:
+        result = own_app.test_cli_runner().invoke(args=["backup", str(path)])
+    finally:
+        os.umask(umask)
+    assert result.exit_code == 0, result.output
+    assert path.stat().st_size > 0
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
 def test_restore_asks_before_replacing_everything(own_app, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from models import AuditEvent, Candidate, Consent, Referral
 from models.enums import ReferralStatus, Role
 from models.operations.candidates import IMPORT_COLUMNS
 
+from . import hostile_xlsx
 from .factories import personnummer
 
 S = ReferralStatus
@@ -50,6 +51,10 @@ def csv_bytes(rows: list[dict[str, str]], *, delimiter: str = ";", encoding: str
         lines.append(delimiter.join(f'"{c}"' if delimiter in c or '"' in c else c for c in cells))
     text = "\r\n".join(lines) + "\r\n"
     return (("\ufeff" if bom else "") + text).encode(encoding)
+
+
+def one_row_sheet() -> list[list[str]]:
+    return [HEADERS, [row(1).get(h, "") for h in HEADERS]]
 
 
 def xlsx_bytes(rows: list[dict[str, Any]]) -> bytes:
@@ -97,6 +102,7 @@ def test_templates_have_the_swedish_headings(client, auth):
     assert instructions["Personnummer"][1] == "ja" and "ÅÅÅÅMMDD-NNNN" in instructions["Personnummer"][2]
     csv = client.get("/kandidater/import/mall.csv")
     assert csv.data.decode("utf-8-sig").splitlines() == [";".join(HEADERS)]
+    assert csv.headers["Content-Type"] == "text/csv; charset=utf-8"  # the charset said once
     assert client.get("/kandidater/import/mall.pdf").status_code == 404
 
 
@@ -210,6 +216,28 @@ def test_a_10_mb_file_is_refused_with_a_clear_page(client, auth, db):
     assert response.status_code == 413
     html = response.get_data(as_text=True)
     assert "Filen är för stor" in html and "5 MB" in html
+    assert count(db, Candidate) == 0
+
+
+def test_a_zip_bomb_is_refused_with_413_and_a_message_in_the_users_language(client, auth, db):
+    auth.login(Role.WELFARE_OFFICER)
+    bomb = hostile_xlsx.bomb(one_row_sheet())
+    response = upload(client, bomb, "lista.xlsx")
+    assert response.status_code == 413
+    assert "Kalkylarket blir större än 50 MB när det packas upp." in response.get_data(as_text=True)
+    client.post("/language", data={"locale": "en"})
+    response = upload(client, bomb, "lista.xlsx")
+    assert response.status_code == 413
+    assert "The spreadsheet is larger than 50 MB when unpacked." in response.get_data(as_text=True)
+    assert count(db, Candidate) == 0
+
+
+def test_a_sheet_claiming_more_rows_than_an_import_reads_is_refused(client, auth, db):
+    auth.login(Role.WELFARE_OFFICER)
+    claims = hostile_xlsx.xlsx(one_row_sheet(), dimension="A1:M1048576")
+    response = upload(client, claims, "lista.xlsx")
+    assert response.status_code == 422
+    assert "Bladet sträcker sig över fler än 20000 rader" in response.get_data(as_text=True)
     assert count(db, Candidate) == 0
 
 
@@ -388,3 +416,7 @@ def test_cli_refuses_an_unknown_referrer_and_bad_files(runner, make, db, tmp_pat
     big.write_bytes(csv_bytes([row(1)]) + b"x" * (10 * 1024 * 1024))
     result = runner.invoke(args=["import-candidates", str(big), "--referrer", officer.email])
     assert result.exit_code == 1 and "Största tillåtna storlek är 5 MB" in result.output
+    bomb = tmp_path / "bomb.xlsx"
+    bomb.write_bytes(hostile_xlsx.bomb(one_row_sheet()))
+    result = runner.invoke(args=["import-candidates", str(bomb), "--referrer", officer.email])
+    assert result.exit_code == 1 and "Kalkylarket blir större än 50 MB när det packas upp." in result.output

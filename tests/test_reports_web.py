@@ -160,6 +160,15 @@ def test_dashboard_print_page_and_exports_hold_no_personal_data(client, auth, se
     _assert_no_personal_data(text, seeded)
 
 
+def test_the_csv_export_names_its_charset_once(client, auth, make, db) -> None:
+    programme = make.programme()
+    db.commit()
+    auth.login("steering")
+    response = client.get(f"/uppfoljning/export.csv?programme={programme.id}")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+
+
 def test_steering_start_page_shows_the_headline_from_the_report(client, auth, seeded, db) -> None:
     from models.operations.reports import quarterly_report
 

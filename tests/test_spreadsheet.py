@@ -18,6 +18,7 @@ from models.operations.spreadsheet import (
     RowInvalid,
     RowReader,
     SpreadsheetError,
+    SpreadsheetTooLarge,
     UploadStore,
     parse_bool,
     parse_date,
@@ -30,6 +31,8 @@ from models.operations.spreadsheet import (
     write_table,
     write_template,
 )
+
+from . import hostile_xlsx
 
 SPECS = [
     ColumnSpec("name", "Namn", required=True, help="Skriv personens namn."),
@@ -159,6 +162,52 @@ def test_too_many_rows_is_refused() -> None:
     data = b"Namn\n" + b"Ali\n" * 30
     with pytest.raises(SpreadsheetError, match="fler än 20 rader"):
         read_table("lista.csv", data, max_rows=20)
+
+
+def _never(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+    raise AssertionError("openpyxl was asked to read the file")
+
+
+@pytest.mark.parametrize(
+    ("unpacked_mb", "message"),
+    [(100, "Kalkylarket blir större än 50 MB när det packas upp."), (20, "Kalkylarket är packat ovanligt hårt")],
+)
+def test_a_zip_bomb_is_refused_before_anything_is_unpacked(monkeypatch, unpacked_mb, message) -> None:
+    data = hostile_xlsx.bomb([["Namn"], ["Ali"]], unpacked_mb=unpacked_mb)
+    assert len(data) < 1024 * 1024 and hostile_xlsx.unpacked_size(data) > unpacked_mb * 1024 * 1024
+    monkeypatch.setattr(openpyxl, "load_workbook", _never)
+    with pytest.raises(SpreadsheetTooLarge, match=message) as caught:
+        read_table("bomb.xlsx", data)
+    assert caught.value.status == 413 and caught.value.code == "unpacked_too_large"
+
+
+@pytest.mark.parametrize(
+    ("dimension", "code", "message"),
+    [
+        ("A1:B1048576", "too_many_rows", "fler än 20000 rader, tomma rader med formatering medräknade"),
+        ("A1:XFD2", "too_many_columns", "fler än 200 kolumner"),
+    ],
+)
+def test_a_sheet_that_claims_more_than_an_import_reads_is_refused_unread(monkeypatch, dimension, code, message) -> None:
+    data = hostile_xlsx.xlsx([["Namn", "Nivå"], ["Ali", "3"]], dimension=dimension)
+    with pytest.raises(SpreadsheetError, match=message) as caught:
+        read_table("lista.xlsx", data)
+    assert caught.value.status == 422 and caught.value.code == code
+
+
+@pytest.mark.parametrize(
+    ("sheet", "code"),
+    [
+        ({"rows": [["Namn"], ["Ali"]], "last_row": 1_048_576}, "too_many_rows"),  # one formatted row far below
+        ({"rows": [["Namn"], ["Ali", *[""] * 300]]}, "too_many_columns"),
+    ],
+    ids=["rows", "columns"],
+)
+def test_a_sheet_holding_more_than_it_claims_is_refused_as_it_is_read(sheet, code) -> None:
+    data = hostile_xlsx.xlsx(dimension="A1:B2", **sheet)
+    with pytest.raises(SpreadsheetError) as caught:
+        read_table("lista.xlsx", data)
+    assert caught.value.code == code
 
 
 def test_rows_that_only_carry_formatting_do_not_count() -> None:

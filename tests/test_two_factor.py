@@ -146,3 +146,23 @@ def test_the_code_step_is_throttled_per_account(database_url, make, db, vault) -
         client.post("/login", data={"email": user.email, "password": PASSWORD})
         codes = [client.post("/login/kod", data={"code": f"12345{c}"}).status_code for c in "abcdef"]
     assert codes == [401] * 5 + [429]
+
+
+def test_accepted_codes_do_not_use_up_the_code_limit(database_url, make, db, vault) -> None:
+    """Only wrong codes count: six logins with the right code, then five wrong codes."""
+    user = make.user(Role.PROJECT_LEADER)
+    db.commit()
+    totp = enrol_totp(db, user, vault)
+    with rate_limited_app(database_url) as app:
+        accepted = []
+        for _ in range(6):
+            db.execute(sa.update(User).where(User.id == user.id).values(totp_last_step=None))  # as if a new step
+            db.commit()
+            client = app.test_client()
+            client.post("/login", data={"email": user.email, "password": PASSWORD})
+            accepted.append(client.post("/login/kod", data={"code": totp.now()}).status_code)
+        client = app.test_client()
+        client.post("/login", data={"email": user.email, "password": PASSWORD})
+        wrong = [client.post("/login/kod", data={"code": f"12345{c}"}).status_code for c in "abcdef"]
+    assert accepted == [302] * 6
+    assert wrong == [401] * 5 + [429]

@@ -45,6 +45,9 @@ def _register_areas(app: Flask) -> None:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
+    from .helpers import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route: ids out of range are a 404
     app.config.update(config_module.from_env())
     if config:
         app.config.update(config)

@@ -1,6 +1,7 @@
 """Configuration from the environment, with safe defaults for the demo.
 
-Production (APP_ENV=production) refuses to start with the demo's secrets.
+Production (APP_ENV=production) refuses to start with the demo's secrets, SQLite or rate
+limits counted in each worker's memory.
 """
 
 from __future__ import annotations
@@ -85,3 +86,8 @@ def check_production_safety(config: dict[str, Any]) -> None:
         raise ConfigError("Set PIN_ENCRYPTION_KEYS and PIN_HASH_KEY; the demo keys are public.")
     if config["DATABASE_URL"].startswith("sqlite"):
         raise ConfigError("Production runs on PostgreSQL: set DATABASE_URL.")
+    if not (config.get("RATELIMIT_STORAGE_URI") or "").startswith("redis"):
+        raise ConfigError(
+            "Set RATELIMIT_STORAGE_URI to Redis (redis://host:6379/0): with memory:// every worker "
+            "counts on its own and forgets at a restart, so the login limits multiply."
+        )

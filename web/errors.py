@@ -1,4 +1,4 @@
-"""Error pages in the layout: 403, 404, 413, 500 (logged with the request id, rolled back)."""
+"""Error pages in the layout: 403, 404, 413, 429, 500 (logged with the request id, rolled back)."""
 
 from __future__ import annotations
 
@@ -83,9 +83,9 @@ def init_errors(app: Flask) -> None:
                 errors=data.get("errors") or data.get("messages"),
                 headers=headers,
             )
-        template = {403: "errors/403.html", 404: "errors/404.html", 413: "errors/413.html"}.get(
-            exc.code or 0, "errors/generic.html"
-        )
+        template = {
+            403: "errors/403.html", 404: "errors/404.html", 413: "errors/413.html", 429: "errors/429.html"
+        }.get(exc.code or 0, "errors/generic.html")
         return render_template(template, error=exc), exc.code
 
     @app.errorhandler(Exception)

@@ -1,15 +1,21 @@
 """Small helpers every view uses: load-or-404, access refusal with an audit record, the
-request's origin for the audit trail, form error reporting, and saving a form's change."""
+request's origin for the audit trail, form error reporting, saving a form's change, and where
+to go next after a login or a language choice."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
+from urllib.parse import unquote
 
-from flask import abort, current_app, g, request
+from flask import abort, current_app, g, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import Session
+from werkzeug.routing import IntegerConverter, Map
 
+from models.db import MAX_ID
 from models.operations import audit as audit_ops
 from models.operations.errors import DomainError
 
@@ -64,11 +70,57 @@ def require(allowed: bool, target: Any = None) -> None:
         deny(target)
 
 
+def _at_most(limit: int) -> str:
+    """A regular expression for the whole numbers 1 to `limit`, written without leading zeros."""
+    digits = str(limit)
+    shorter = [rf"[1-9]\d{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    same_length = [
+        rf"{digits[:i]}[{int(i == 0)}-{int(d) - 1}]\d{{{len(digits) - i - 1}}}"
+        for i, d in enumerate(digits)
+        if int(d) > int(i == 0)
+    ]
+    return "|".join([*shorter, *same_length, digits])
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route (the app factory puts it in place of Werkzeug's): the URL
+    matches only for 1 to MAX_ID, so a larger number is a 404 (for every method) instead of a
+    database error."""
+
+    regex = f"(?:{_at_most(MAX_ID)})"
+
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int = 1, max: int = MAX_ID, signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def get_or_404(model: type[T], ident: Any) -> T:
+    if isinstance(ident, int) and not 0 < ident <= MAX_ID:  # no row has it; the database would fail
+        abort(404)
     obj = db.session.get(model, ident)
     if obj is None:
         abort(404)
     return obj
+
+
+def safe_next(target: Any) -> str:
+    """`target` if it is a path on this site, else the start page: where a login (both steps)
+    or a language choice goes next. Only a path starting with one `/` is taken, so never a
+    scheme or a host. Browsers forgive a lot (they drop tabs and line breaks, read a backslash
+    as a slash), so anything that might reach another host after that is refused too: control
+    characters, white space or backslashes anywhere, and a path that starts with `//` once
+    percent-decoded (`/%2f%2fevil.example`)."""
+    if not isinstance(target, str) or not target.startswith("/") or len(target) > 2000:
+        return url_for("main.index")
+    path = re.split(r"[?#]", target, maxsplit=1)[0]
+    while unquote(path) != path:  # `%252f` is `%2f` decoded once, and `/` twice
+        path = unquote(path)
+    if path.startswith("//") or _unsafe(target) or _unsafe(path):
+        return url_for("main.index")
+    return target
+
+
+def _unsafe(text: str) -> bool:
+    return any(c == "\\" or c.isspace() or unicodedata.category(c).startswith("C") for c in text)
 
 
 def apply_domain_error(form: Any, error: DomainError) -> bool:

@@ -24,7 +24,7 @@ S = TypeVar("S")
 Progress = Callable[[Iterable[Any]], Iterable[Any]]
 MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # Flask adds "; charset=utf-8" to a text/ mimetype
 }
 
 

@@ -56,7 +56,7 @@ def issue_token(
 def resolve_token(session: Session, raw: str) -> Optional[ApiToken]:
     """The live token for a presented secret, or None if unknown, revoked, expired, or its
     owner is deactivated. Marks it used (at most once a minute)."""
-    if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+    if not _looks_like_a_token(raw):
         return None
     token = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
     if token is None or not is_live(token) or not token.user.active:
@@ -65,6 +65,18 @@ def resolve_token(session: Session, raw: str) -> Optional[ApiToken]:
     if token.last_used_at is None or now - token.last_used_at > _TOUCH_INTERVAL:
         token.last_used_at = now
     return token
+
+
+def owner_id(session: Session, raw: str) -> Optional[int]:
+    """The id of the account a presented secret was issued to, live or not, or None; marks
+    nothing. For counting calls per account before the token is checked."""
+    if not _looks_like_a_token(raw):
+        return None
+    return session.scalar(sa.select(ApiToken.user_id).where(ApiToken.token_hash == hash_token(raw)))
+
+
+def _looks_like_a_token(raw: str) -> bool:
+    return bool(raw) and raw.startswith(TOKEN_PREFIX) and len(raw) <= 200
 
 
 def is_live(token: ApiToken, now: Optional[dt.datetime] = None) -> bool:

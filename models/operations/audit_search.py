@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..accounts import User
+from ..db import parse_id
 from ..system import AuditEvent
 from .user_admin import name_or_email_matches
 
@@ -42,7 +43,10 @@ def search(f: AuditFilter) -> sa.Select[tuple[AuditEvent, Optional[str]]]:
     stmt = sa.select(AuditEvent, User.email.label("actor_email")).outerjoin(User, User.id == AuditEvent.actor_id)
     actor = f.actor.strip()
     if actor.isdigit():
-        stmt = stmt.where(AuditEvent.actor_id == int(actor))
+        try:
+            stmt = stmt.where(AuditEvent.actor_id == parse_id(actor))
+        except ValueError:  # a number no account can have
+            stmt = stmt.where(sa.false())
     elif actor:
         stmt = stmt.where(name_or_email_matches(actor))
     if f.action:

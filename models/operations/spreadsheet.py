@@ -28,6 +28,7 @@ import json
 import re
 import secrets
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -42,6 +43,13 @@ V = TypeVar("V")
 
 MAX_BYTES = 5 * 1024 * 1024  # the web app's MAX_CONTENT_LENGTH; the CLI is held to the same
 MAX_ROWS = 10_000  # a region's whole bank in one file (a few seconds to import; benchmarks/RESULTS.md)
+# An .xlsx is a zip: what it unpacks to is checked before anything is unpacked (a "zip bomb"
+# of a few hundred kB can unpack to gigabytes). A full import of MAX_ROWS rows is about 15 MB.
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # all parts of the file together
+MAX_PACKING_RATIO = 100  # unpacked / packed, for a part over 1 MB: sheets with data pack 5 to 20 times
+_RATIO_FREE_BYTES = 1024 * 1024
+MAX_SHEET_ROWS = 20_000  # rows of any kind, empty rows that only carry formatting too
+MAX_COLUMNS = 200
 Format = Literal["xlsx", "csv"]
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -73,6 +81,12 @@ class SpreadsheetError(DomainError):
         super().__init__(message, field="file", code=code, **params)
 
 
+class SpreadsheetTooLarge(SpreadsheetError):
+    """The file, or what it unpacks to, is larger than the service reads (HTTP 413)."""
+
+    status = 413
+
+
 # --- reading ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SheetRow:
@@ -99,9 +113,11 @@ def read_table(filename: str, data: bytes, *, max_bytes: int = MAX_BYTES, max_ro
     .csv must be text (UTF-8 with or without BOM, or Windows-1252; comma, semicolon or tab).
     Formula cells are kept empty and listed in `SheetRow.formulas` so that validation can
     refuse them: a formula's cached value is whatever the sender's Excel last computed.
+    An .xlsx is refused before it is unpacked when it would unpack to too much, and while it
+    is read when its sheet spans more than MAX_SHEET_ROWS rows or MAX_COLUMNS columns.
     """
     if len(data) > max_bytes:
-        raise SpreadsheetError(
+        raise SpreadsheetTooLarge(
             "Filen är %(size)s MB. Största tillåtna storlek är %(max)s MB: dela upp den i flera mindre filer.",
             code="too_large",
             size=f"{len(data) / 1048576:.1f}",
@@ -198,16 +214,20 @@ def _read_csv(text: str, delimiter: str, max_rows: int) -> tuple[tuple[str, ...]
 def _read_xlsx(data: bytes, max_rows: int) -> tuple[tuple[str, ...], tuple[SheetRow, ...]]:
     import openpyxl  # imported here: only imports of spreadsheets need it
 
+    _check_unpacked_size(data)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # openpyxl raises zipfile, KeyError and its own errors for non-workbooks
         raise SpreadsheetError(NOT_A_SPREADSHEET, code="not_spreadsheet") from None
     try:
         sheet = workbook.worksheets[0]
+        sheet_rows = max(MAX_SHEET_ROWS, 2 * max_rows)
+        _check_sheet_size(sheet.max_row or 0, sheet.max_column or 0, sheet_rows)  # what the sheet says
         sheet.reset_dimensions()  # some writers store wrong dimensions; read what is there
         headers: tuple[str, ...] = ()
         rows: list[SheetRow] = []
         for number, cells in enumerate(sheet.iter_rows(min_row=1, min_col=1), start=1):
+            _check_sheet_size(number, len(cells), sheet_rows)  # what it holds, as it is read
             values = tuple("" if c.data_type == "f" else _cell_text(c.value) for c in cells)
             if number == 1:
                 headers = values
@@ -223,6 +243,50 @@ def _read_xlsx(data: bytes, max_rows: int) -> tuple[tuple[str, ...], tuple[Sheet
     finally:
         workbook.close()
     return headers, tuple(rows)
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuse a zip bomb before anything is unpacked. The sizes a zip declares can be trusted:
+    zipfile never unpacks more than a part's declared size (a part that lies fails its CRC)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError):
+        raise SpreadsheetError(NOT_A_SPREADSHEET, code="not_spreadsheet") from None
+    total = 0
+    for part in parts:
+        if part.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):  # Excel only deflates
+            raise SpreadsheetError(NOT_A_SPREADSHEET, code="not_spreadsheet")
+        total += part.file_size
+        if total > MAX_UNPACKED_BYTES:
+            raise SpreadsheetTooLarge(
+                "Kalkylarket blir större än %(max)s MB när det packas upp. Dela upp det i flera mindre filer.",
+                code="unpacked_too_large",
+                max=MAX_UNPACKED_BYTES // 1048576,
+            )
+        if part.file_size > _RATIO_FREE_BYTES and part.file_size > MAX_PACKING_RATIO * part.compress_size:
+            raise SpreadsheetTooLarge(
+                "Kalkylarket är packat ovanligt hårt, som när tusentals tomma rader har formatering. Ta bort "
+                "de tomma raderna och kolumnerna under och till höger om uppgifterna, spara filen och försök igen.",
+                code="unpacked_too_large",
+            )
+
+
+def _check_sheet_size(rows: int, columns: int, max_rows: int) -> None:
+    if rows > max_rows:
+        raise SpreadsheetError(
+            "Bladet sträcker sig över fler än %(limit)s rader, tomma rader med formatering medräknade. Ta bort "
+            "de tomma raderna under uppgifterna, eller dela upp filen.",
+            code="too_many_rows",
+            limit=max_rows,
+        )
+    if columns > MAX_COLUMNS:
+        raise SpreadsheetError(
+            "Bladet har fler än %(limit)s kolumner. Ta bort de tomma kolumnerna till höger om uppgifterna "
+            "och försök igen.",
+            code="too_many_columns",
+            limit=MAX_COLUMNS,
+        )
 
 
 def _check_rows(rows: list[SheetRow], limit: int) -> None:

@@ -11,6 +11,7 @@ from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectFie
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from models import Company, Organisation
+from models.db import MAX_ID
 
 from .. import labels
 from ..extensions import db
@@ -56,7 +57,11 @@ class AuditFilterForm(FlaskForm):
     target_type = SelectField(_l("Typ av post"), choices=[("", _l("Alla"))], validate_choice=False)
     target_id = IntegerField(
         _l("Postens id"),
-        validators=[Optional(), NumberRange(min=1, message=_l("Ange ett id som är 1 eller större."))],
+        validators=[
+            Optional(),
+            NumberRange(min=1, message=_l("Ange ett id som är 1 eller större.")),
+            NumberRange(max=MAX_ID, message=_l("Ingen post har så högt id.")),
+        ],
     )
     date_from = DateField(_l("Från och med"), validators=[Optional()])
     date_to = DateField(_l("Till och med"), validators=[Optional()])

@@ -12,7 +12,7 @@ from flask import Flask
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from .core import API_PREFIX, DEFAULT_MAX_BODY_BYTES, DEFAULT_RATE_LIMIT
+from .core import API_PREFIX, DEFAULT_ACCOUNT_RATE_LIMIT, DEFAULT_MAX_BODY_BYTES, DEFAULT_RATE_LIMIT
 from .schemas import ProblemSchema
 
 # Resource modules, each with a `blp`; in the order the reference lists them.
@@ -61,6 +61,9 @@ def _configure(app: Flask) -> None:
     app.config.setdefault("OPENAPI_URL_PREFIX", API_PREFIX)
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     app.config.setdefault("API_RATE_LIMIT", os.environ.get("API_RATE_LIMIT", DEFAULT_RATE_LIMIT))
+    app.config.setdefault(
+        "API_ACCOUNT_RATE_LIMIT", os.environ.get("API_ACCOUNT_RATE_LIMIT", DEFAULT_ACCOUNT_RATE_LIMIT)
+    )
     app.config.setdefault("API_MAX_BODY_BYTES", int(os.environ.get("API_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)))
     app.config.setdefault(
         "API_SPEC_OPTIONS",
@@ -72,7 +75,9 @@ def _configure(app: Flask) -> None:
                     "(`Authorization: Bearer <token>`); a token acts with its owner's role. "
                     "Errors are `application/problem+json`. Lists are paged with "
                     "`?page=N&per_page=M` (at most 100) and give a `next` link. Updates need "
-                    "`If-Match` with the ETag from the last GET."
+                    "`If-Match` with the ETag from the last GET. A write that loses a race with "
+                    "another (the record changed meanwhile) is refused: 412 when it was sent with "
+                    "`If-Match`, otherwise 409; fetch the record again."
                 )
             },
             "security": [{"bearerAuth": []}],

@@ -207,7 +207,7 @@ def unregister(activity_id: int, participant_id: int) -> Any:
 @blp.allow(perm.can_manage_activities)
 @blp.arguments(AttendanceSchema)
 @blp.response(200, ActivitySchema)
-@blp.problems(403, 404, 413, 415, 422)
+@blp.problems(403, 404, 409, 413, 415, 422)
 def mark_attendance(body: dict[str, Any], activity_id: int) -> Any:
     """Mark attended or absent for several participants at once (after the start)"""
     activity = _load(activity_id)

@@ -1,7 +1,7 @@
 """What every API endpoint shares: bearer-token authentication (never the session cookie), the
-request rules (JSON bodies only, a size limit, a rate limit per token), load-or-404 through the
-web's permission checks, paging with a `next` link, ETags from row versions, domain errors as
-problem documents, and audit records for the token's owner."""
+request rules (JSON bodies only, a size limit, rate limits per token and per account),
+load-or-404 through the web's permission checks, paging with a `next` link, ETags from row
+versions, domain errors as problem documents, and audit records for the token's owner."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
 from models import User
+from models.db import MAX_ID
 from models.operations import api_tokens
 from models.operations import audit as audit_ops
 from models.operations.errors import DomainError
@@ -29,12 +30,12 @@ from ..errors import problem_response
 from ..extensions import csrf, db, limiter, login_manager
 from ..helpers import origin
 from ..i18n import error_message, translate
-from .schemas import MAX_ID
 
 T = TypeVar("T")
 
 API_PREFIX = "/api/v1"
-DEFAULT_RATE_LIMIT = "300 per minute"
+DEFAULT_RATE_LIMIT = "300 per minute"  # per token
+DEFAULT_ACCOUNT_RATE_LIMIT = "300 per minute"  # all of one account's tokens together
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
 BODY_METHODS = ("POST", "PUT", "PATCH")
 # Documented on every operation: every call needs a token and counts against its rate limit.
@@ -112,13 +113,31 @@ def _rate_limit() -> str:
     return current_app.config.get("API_RATE_LIMIT", DEFAULT_RATE_LIMIT)
 
 
+def account_rate_limit_key() -> str:
+    """Per account, so that more tokens do not give more calls; a token that belongs to no
+    account counts as `rate_limit_key` says. Runs before the token is checked (the limits are
+    checked first), so it only looks the owner up."""
+    raw = bearer_token()
+    owner = api_tokens.owner_id(db.session, raw) if raw else None
+    return f"account:{owner}" if owner is not None else rate_limit_key()
+
+
+def _account_rate_limit() -> str:
+    return current_app.config.get("API_ACCOUNT_RATE_LIMIT", DEFAULT_ACCOUNT_RATE_LIMIT)
+
+
 # --- errors --------------------------------------------------------------------------------
+def _lost_race() -> int:
+    """The status of a write that lost a race (the record changed between our read and our
+    write): 412 when the request's If-Match was checked (the precondition failed after all),
+    409 when the request set no precondition."""
+    return 412 if g.get("if_match_checked") else 409
+
+
 def _domain_error(exc: DomainError) -> Any:
-    """A rule of the domain said no: nothing is saved; 422 (with the field), 409 or 403."""
+    """A rule of the domain said no: nothing is saved; 422 (with the field), 409, 412 or 403."""
     db.session.rollback()
-    if exc.code == "stale":  # changed by someone else between our read and our write
-        return problem_response(412, "Precondition Failed", error_message(exc))
-    status = exc.status
+    status = _lost_race() if exc.code == "stale" else exc.status
     errors: dict[str, list[str]] = {}
     if status == 422:
         names = getattr(exc, "api_field_names", {})
@@ -131,8 +150,9 @@ def _domain_error(exc: DomainError) -> Any:
 
 def _stale(_exc: StaleDataError) -> Any:
     db.session.rollback()
+    status = _lost_race()
     return problem_response(
-        412, "Precondition Failed", "Someone else changed this record meanwhile; fetch it again."
+        status, http.HTTPStatus(status).phrase, "Someone else changed this record meanwhile; fetch it again."
     )
 
 
@@ -162,6 +182,12 @@ class ApiBlueprint(Blueprint):
 
         return decorator
 
+    def check_etag(self, etag_data: Any, etag_schema: Any = None) -> None:
+        """flask-smorest's check (412 for a stale If-Match), remembering that this request set a
+        precondition: losing a race later, at the write, is then 412 too, not 409."""
+        g.if_match_checked = True
+        super().check_etag(etag_data, etag_schema)
+
     def problems(self, *codes: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Document the problem responses an operation can give (401 and 429 always)."""
 
@@ -182,6 +208,7 @@ def api_blueprint(name: str, import_name: str, url_prefix: str, description: str
     bp.register_error_handler(StaleDataError, _stale)
     csrf.exempt(bp)
     limiter.shared_limit(_rate_limit, scope="api", key_func=rate_limit_key)(bp)
+    limiter.shared_limit(_account_rate_limit, scope="api-account", key_func=account_rate_limit_key)(bp)
     return bp
 
 

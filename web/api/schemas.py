@@ -9,6 +9,8 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from models.db import MAX_ID
+
 
 class ProblemSchema(ma.Schema):
     """An error as `application/problem+json` (RFC 9457)."""
@@ -71,7 +73,6 @@ def language_list(**kwargs: Any) -> fields.List:
 
 
 # --- input fields that keep what reaches the database sane -------------------------------------
-MAX_ID = 2**31 - 1
 
 
 def _storable(value: str) -> None:

@@ -16,7 +16,7 @@ from models.operations import two_factor
 from models.operations.errors import DomainError
 
 from ..extensions import db, limiter, pin_vault
-from ..helpers import apply_domain_error, audit, origin
+from ..helpers import apply_domain_error, audit, origin, safe_next
 from ..security import LOGIN_TOKEN_KEY
 from .forms import CodeForm, LoginForm, PasswordForm
 
@@ -33,15 +33,15 @@ def _login_key() -> str:
     return (request.form.get("email") or "").strip().lower() or "-"
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.index")
+def _refused(response: Any) -> bool:
+    """Only a refused attempt counts against an account's limit, so logging in often does not
+    lock anyone out. The limits per address count every attempt: each costs a password hash."""
+    return response.status_code == 401
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("20 per 5 minutes", methods=["POST"])
-@limiter.limit("10 per 5 minutes", methods=["POST"], key_func=_login_key)
+@limiter.limit("10 per 5 minutes", methods=["POST"], key_func=_login_key, deduct_when=_refused)
 def login():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -78,7 +78,7 @@ def _complete_login(user: Any, next_url: str | None) -> Any:
     if two_factor.required_for(user) and not two_factor.is_enrolled(user):
         flash(_("Ditt konto ska skyddas med tvåstegsverifiering. Slå på den innan du fortsätter."), "warning")
         return redirect(url_for("account.two_factor"))
-    return redirect(_safe_next(next_url))
+    return redirect(safe_next(next_url))
 
 
 def _pending_user() -> Any:
@@ -97,7 +97,7 @@ def _pending_key() -> str:
 
 @bp.route("/login/kod", methods=["GET", "POST"])
 @limiter.limit("20 per 5 minutes", methods=["POST"])
-@limiter.limit("5 per 5 minutes", methods=["POST"], key_func=_pending_key)
+@limiter.limit("5 per 5 minutes", methods=["POST"], key_func=_pending_key, deduct_when=_refused)
 def login_code():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))

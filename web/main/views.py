@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_from_directory, session, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_from_directory, session
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from ..extensions import csrf, db
+from ..helpers import safe_next
 from .panels import panels_for
 
 bp = Blueprint("main", __name__)
@@ -45,10 +46,7 @@ def set_language():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         current_user.locale = lang
         db.session.commit()
-    target = request.form.get("next") or url_for("main.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.index")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next")))
 
 
 @bp.route("/tillganglighet")

@@ -16,6 +16,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from models import Candidate, Exposure, Offer, Visit, clock
+from models.db import parse_id
 from models.enums import VisitStatus
 from models.operations import matching as ops
 from models.operations.companies import Quarter
@@ -172,7 +173,7 @@ def note_proposal_from_list(response: Response) -> Response:
     id comes along; the booking itself is the visits area's and is already committed."""
     if request.endpoint != "visits.new" or request.method != "POST" or response.status_code not in (302, 303):
         return response
-    exposure_id = request.args.get("exposure", type=int)
+    exposure_id = request.args.get("exposure", type=parse_id)
     if exposure_id is None or not current_user.is_authenticated:
         return response
     try:
@@ -180,8 +181,8 @@ def note_proposal_from_list(response: Response) -> Response:
         visit = db.session.scalar(
             sa.select(Visit).where(
                 Visit.proposed_by_id == current_user.id, Visit.status == VisitStatus.PROPOSED,
-                Visit.candidate_id == request.form.get("candidate", type=int),
-                Visit.offer_id == request.form.get("offer", type=int),
+                Visit.candidate_id == request.form.get("candidate", type=parse_id),
+                Visit.offer_id == request.form.get("offer", type=parse_id),
             ).order_by(Visit.id.desc()).limit(1)
         )
         if exposure is not None and visit is not None and ops.record_proposal(db.session, exposure, visit):

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from models import Candidate, Offer, RankerModel, clock
+from models.db import optional_id
 from models.enums import Role
 from models.operations import fairness as fairness_ops
 from models.operations import matching as ops
@@ -158,13 +159,10 @@ def _chosen_rows(form: PlanForm) -> list[service.ChosenRow]:
         row: PlanRowForm = entry.form
         if not row.keep.data:
             continue
-        try:
-            offer_id = int(row.offer.data)
-        except (TypeError, ValueError):
+        offer_id = optional_id(row.offer.data)
+        if offer_id is None:
             continue
-        candidate = row.candidate.data
-        chosen.append(service.ChosenRow(offer_id, int(candidate) if candidate and candidate.isdigit() else None,
-                                        row.day.data, row.start.data))
+        chosen.append(service.ChosenRow(offer_id, optional_id(row.candidate.data), row.day.data, row.start.data))
     return chosen
 
 

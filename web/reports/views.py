@@ -31,7 +31,7 @@ bp = Blueprint("reports", __name__, url_prefix="/uppfoljning")
 
 EXPORTS = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", report_xlsx),
-    "csv": ("text/csv; charset=utf-8", report_csv),
+    "csv": ("text/csv", report_csv),  # Flask adds "; charset=utf-8" to a text/ mimetype
 }
 
 
