@@ -13,6 +13,7 @@ from .db import Base, UTCDateTime, utcnow
 from .enums import FollowUpResult, FurtherInterest, QuestionKind, SurveyMoment, db_enum
 
 if TYPE_CHECKING:
+    from .accounts import User
     from .candidates import Candidate
     from .companies import Company
     from .visits import Visit
@@ -131,6 +132,7 @@ class Feedback(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     visit: Mapped[Visit] = relationship()
+    filled_by: Mapped[Optional[User]] = relationship()
 
 
 class FollowUp(Base):
