@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from . import clock
 from .db import Base, CodeList, FlagSet, UTCDateTime
 from .enums import (
+    ADJUSTMENTS,
     FIELD_SLUGS,
     TIMES_OF_DAY,
     WEEKDAYS,
@@ -66,7 +67,12 @@ class Candidate(Base):
     area: Mapped[Optional[str]] = mapped_column(sa.String(100), index=True)
     lat: Mapped[Optional[float]]
     lon: Mapped[Optional[float]]
+    # What a workplace is told (web/employer/visitor.py): the structured adjustments, of which
+    # `needs_accessible` (a step-free workplace) is one, and `to_workplace`, written to be shown.
+    # `needs_other` is the officer's internal note on practical needs: never shown to a company.
     needs_accessible: Mapped[bool] = mapped_column(default=False)
+    adjustments: Mapped[list[str]] = mapped_column(FlagSet(ADJUSTMENTS), default=list)
+    to_workplace: Mapped[str] = mapped_column(sa.Text, default="")
     needs_other: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)

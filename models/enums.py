@@ -76,6 +76,10 @@ class Field(StrEnum):
 FIELD_SLUGS: tuple[str, ...] = tuple(f.value for f in Field)
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TIMES_OF_DAY: tuple[str, ...] = ("morning", "midday", "afternoon")
+# Adjustments a workplace is told about (with `needs_accessible`, the step-free workplace): a
+# fixed list, so that nothing but these words reaches a company (the officer's own notes stay
+# in `needs_other`; the client's own words for the workplace in `to_workplace`).
+ADJUSTMENTS: tuple[str, ...] = ("interpreter", "language_support", "breaks")
 CEFR_LABELS: dict[int, str] = {0: "–", 1: "A1", 2: "A2", 3: "B1", 4: "B2", 5: "C1", 6: "C2"}
 
 

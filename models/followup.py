@@ -14,6 +14,7 @@ from .db import Base, UTCDateTime
 from .enums import FollowUpResult, FurtherInterest, QuestionKind, SurveyMoment, db_enum
 
 if TYPE_CHECKING:
+    from .accounts import User
     from .candidates import Candidate
     from .companies import Company
     from .visits import Visit
@@ -132,6 +133,7 @@ class Feedback(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     visit: Mapped[Visit] = relationship()
+    filled_by: Mapped[Optional[User]] = relationship()
 
 
 class FollowUp(Base):

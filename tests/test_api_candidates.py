@@ -182,3 +182,26 @@ def test_an_edit_breaking_a_rule_saves_nothing(api, world, db) -> None:
     assert "interests" in assert_problem(bad, 422)["errors"]
     db.expire_all()
     assert db.get(Candidate, world.candidate_a.id).area == "Centrum"
+
+
+def test_what_the_workplace_is_told_is_set_apart_from_the_internal_notes(api, world, db) -> None:
+    """`adjustments` and `to_workplace` are written for the company; `needs_other` stays internal.
+    A change of anything else keeps all three as they are."""
+    headers = world.headers("officer_a")
+    body = referral_body(pin=personnummer(dt.date(1992, 6, 1), 77), adjustments=["breaks", "interpreter"],
+                         to_workplace="Vill gärna prova kassan", needs_other="Intern anteckning")
+    created = api.post("/api/v1/candidates", json=body, headers=headers)
+    assert created.status_code == 201, created.get_json()
+    shown = created.get_json()
+    assert shown["adjustments"] == ["interpreter", "breaks"] and shown["to_workplace"] == "Vill gärna prova kassan"
+    assert shown["needs_other"] == "Intern anteckning"
+    url = created.headers["Location"]
+    etag = api.get(url, headers=headers).headers["ETag"]
+    changed = api.patch(url, json={"area": "Norr"}, headers={**headers, "If-Match": etag})
+    assert changed.status_code == 200, changed.get_json()
+    candidate = db.get(Candidate, shown["id"])
+    assert (candidate.adjustments, candidate.to_workplace, candidate.needs_other) == (
+        ["interpreter", "breaks"], "Vill gärna prova kassan", "Intern anteckning"
+    )
+    bad = api.post("/api/v1/candidates", json=referral_body(adjustments=["therapy"]), headers=headers)
+    assert "adjustments.0" in assert_problem(bad, 422)["errors"]

@@ -164,7 +164,8 @@ def edit_data(client, candidate_id: int) -> dict[str, object]:  # type: ignore[n
         block = re.search(rf'<select[^>]*name="{name}".*?</select>', html, re.S).group(0)
         selected = re.search(r'<option selected value="([^"]*)"|<option value="([^"]*)" selected', block)
         data[name] = next(g for g in selected.groups() if g is not None) if selected else ""
-    data["needs_other"] = re.search(r'<textarea[^>]*name="needs_other"[^>]*>\s*(.*?)</textarea>', html, re.S).group(1)
+    for name in ("to_workplace", "needs_other"):
+        data[name] = re.search(rf'<textarea[^>]*name="{name}"[^>]*>\s*(.*?)</textarea>', html, re.S).group(1)
     return data
 
 

@@ -420,3 +420,17 @@ def test_cli_refuses_an_unknown_referrer_and_bad_files(runner, make, db, tmp_pat
     bomb.write_bytes(hostile_xlsx.bomb(one_row_sheet()))
     result = runner.invoke(args=["import-candidates", str(bomb), "--referrer", officer.email])
     assert result.exit_code == 1 and "Kalkylarket blir större än 50 MB när det packas upp." in result.output
+
+
+def test_the_import_keeps_other_needs_internal_and_reads_the_adjustments(client, auth, db):
+    """"Andra behov" is the officer's internal note: it never becomes the text shown to the
+    workplace, which a file cannot set (it is written in the form, with a preview)."""
+    auth.login(Role.WELFARE_OFFICER)
+    rows = [row(1, **{"Andra behov": "Pågående kontakt med beroendevården", "Anpassningar": "tolk, pauser"})]
+    preview = upload(client, csv_bytes(rows))
+    assert preview.status_code == 200, preview.get_data(as_text=True)[-2000:]
+    assert client.post("/kandidater/import/genomfor", data={"token": token_of(preview)}).status_code == 302
+    candidate = db.scalars(sa.select(Candidate)).one()
+    assert candidate.needs_other == "Pågående kontakt med beroendevården"
+    assert candidate.to_workplace == "" and candidate.adjustments == ["interpreter", "breaks"]
+    assert "Anpassningar" in HEADERS and not any(c.key == "to_workplace" for c in IMPORT_COLUMNS)

@@ -39,8 +39,9 @@ def make_proposal(make: Any, db: Any, vault: Any) -> Proposal:
     candidate = make.candidate(
         referred_by=officer, unit=unit, vault=vault, first_name="Zainab", last_name="Qwertyson",
         target_group=TargetGroup.LONG_TERM, swedish_level=2, languages=["sv", "so"],
-        interests=["hospitality", "it"], times_of_day=["morning"], needs_accessible=True,
-        needs_other="Behöver kunna sitta ner ibland", phone="0701234567", email="zainab.q@privat.example",
+        interests=["hospitality", "it"], times_of_day=["morning"], needs_accessible=True, adjustments=["breaks"],
+        to_workplace="Vill gärna prova på att laga lunch",
+        needs_other="Pågående kontakt med beroendevården", phone="0701234567", email="zainab.q@privat.example",
     )
     candidate.referrals[0].reason = "Försörjningsstöd sedan 2019, remissorsak-XYZ"
     elsewhere = make.offer(make.company(name="Annat Företag AB"))
@@ -60,6 +61,7 @@ def make_proposal(make: Any, db: Any, vault: Any) -> Proposal:
         "AMF Försörjningsstöd Väster", "AMF-VÄ", "Olle Officersson", "olle.o@amf.example",  # referring unit
         "0701234567", "zainab.q@privat.example",  # the visitor's own contact details
         "Uteblev", "Annat Företag AB",  # no-show history
+        "beroendevården",  # the officer's internal note on practical needs
     ]
     return Proposal(visit, candidate, employer, project_leader, withheld)
 
@@ -79,15 +81,20 @@ def test_visitor_view_is_the_whitelist_and_its_json_holds_nothing_withheld(app, 
     with app.test_request_context():
         view = visitor_view(web_db.session.get(Visit, proposal.visit.id))
     assert set(view) == {
-        "visit_id", "version", "status", "status_label", "date", "week", "start", "end", "when", "offer",
-        "available", "first_name", "interests", "swedish_level", "languages", "needs",
+        "visit_id", "version", "status", "status_label", "date", "day", "week", "start", "end", "when", "offer",
+        "company", "address", "supervisor_name", "contact",
+        "available", "first_name", "initials", "interests", "swedish_level", "languages", "needs",
     }
     assert view["first_name"] == "Zainab"
     assert view["interests"] == ["Data/IT", "Hotell, restaurang, storhushåll"]  # the DOMAIN.md order
     assert (view["swedish_level"], view["languages"]) == ("A2", ["svenska", "somaliska"])
     assert view["needs"] == {
-        "accessible": True, "times_of_day": ["förmiddag"], "other": "Behöver kunna sitta ner ibland"
+        "accessible": True,
+        "adjustments": ["Tillgänglig arbetsplats utan trappsteg (t.ex. för rullstol)", "Pauser under dagen"],
+        "times_of_day": ["förmiddag"],
+        "to_workplace": "Vill gärna prova på att laga lunch",
     }
+    assert view["contact"] == {"name": proposal.project_leader.name, "email": "pl@iop.example"}
     assert (view["start"], view["end"]) == ("09:00", "15:00")
     assert f"(v. {view['week']})" in view["when"]
     assert_minimal(json.dumps(view, ensure_ascii=False), proposal)
@@ -107,7 +114,8 @@ def test_proposal_page_shows_what_a_host_needs(client, auth, proposal) -> None:
     auth.login(proposal.employer)
     page = client.get(f"/foretaget/besok/{proposal.visit.id}").get_data(as_text=True)
     for shown in ("Zainab", "Kock för en dag", "A2", "svenska, somaliska", "Data/IT", "förmiddag",
-                  "Behöver kunna sitta ner ibland", "tillgänglig arbetsplats", "09:00–15:00", "(v. "):
+                  "Vill gärna prova på att laga lunch", "Tillgänglig arbetsplats utan trappsteg", "Pauser under dagen",
+                  "09:00–15:00", "(v. "):
         assert shown in page, shown
     assert "Ja, vi tar emot besökaren" in page and "Vi har inte möjlighet just då" in page
 

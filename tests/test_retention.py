@@ -47,7 +47,8 @@ TODAY = clock.local_today()
 def _closed(make, vault, months_ago: int, **kw) -> Candidate:
     candidate = make.candidate(
         status=ReferralStatus.CLOSED, vault=vault, phone="070-000 00 00", email=f"kandidat{months_ago}@test.example",
-        postcode="25221", needs_other="Behöver pauser för medicinering", needs_accessible=True, **kw,
+        postcode="25221", needs_other="Behöver pauser för medicinering", needs_accessible=True,
+        adjustments=["breaks"], to_workplace="Tar gärna en paus efter lunch", **kw,
     )
     referral = candidate.referrals[0]
     referral.closed_at = NOW - dt.timedelta(days=months_ago * 31)
@@ -167,6 +168,7 @@ def test_purge_removes_identity_contact_and_free_text_of_expired_candidates_only
         assert c.pin_encrypted is None and c.pin_hash is None and c.pin_masked is None and c.birth_date is None
         assert c.phone is None and c.email is None and c.postcode is None and c.area is None
         assert c.lat is None and c.lon is None and c.needs_other == "" and c.needs_accessible is False
+        assert c.adjustments == [] and c.to_workplace == ""
         assert c.anonymised_at is not None
         assert c.target_group is not None and c.swedish_level is not None  # statistics stay
         assert all(r.reason == "" and r.return_reason == "" for r in c.referrals)

@@ -3,19 +3,22 @@ by email, and the personal calendar feed.
 
 One UID per visit, so an update (higher SEQUENCE) or a CANCEL replaces the entry already in
 the recipient's calendar. Times are written in UTC. A calendar entry names the company and the
-participant's initials only: calendars are shared, synced and shown on lock screens.
+participant's initials only: calendars are shared, synced and shown on lock screens. Its words
+come from the workplace's view of the visit (web/employer/visitor.py), as the emails' do: an
+entry goes to the supervisor, and a company's feed is made of them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 
 from models import Activity, Visit, clock
 
+from .employer.visitor import available_candidates, visitor_view
 from .labels import ACTIVITY_TYPE_LABELS
 
 if TYPE_CHECKING:
@@ -55,30 +58,31 @@ def _calendar(method: str | None = None, name: str | None = None) -> Calendar:
     return cal
 
 
-def visit_summary(visit: Visit) -> str:
-    return f"Arbetsplatsbesök: {visit.offer.company.name} – {visit.candidate.initials}"
+def visit_summary(view: dict[str, Any]) -> str:
+    """The company and, while the visitor may be shown, the initials."""
+    initials = view.get("initials")
+    return f"Arbetsplatsbesök: {view['company']} – {initials}" if initials else f"Arbetsplatsbesök: {view['company']}"
 
 
-def visit_location(visit: Visit) -> str:
-    company = visit.offer.company
-    parts = [visit.offer.effective_address, " ".join(p for p in (company.postcode, company.city) if p)]
-    return ", ".join(p for p in parts if p)
-
-
-def visit_event(visit: Visit, *, cancelled: bool = False, attendee: str | None = None) -> Event:
+def visit_event(
+    visit: Visit, view: dict[str, Any] | None = None, *, cancelled: bool = False, attendee: str | None = None
+) -> Event:
+    """The calendar entry: its times and identity from the visit, every word from `view` (the
+    workplace's view of it; made here when not given)."""
     from icalendar import Event, vCalAddress, vText
 
+    view = view if view is not None else visitor_view(visit)
     event = Event()
     event.add("uid", visit_uid(visit))
     event.add("sequence", visit.ics_sequence)
     event.add("dtstamp", clock.now())
     event.add("dtstart", visit.start_at.astimezone(dt.UTC))
     event.add("dtend", visit.end_at.astimezone(dt.UTC))
-    event.add("summary", visit_summary(visit))
-    event.add("location", visit_location(visit))
+    event.add("summary", visit_summary(view))
+    event.add("location", view["address"])
     event.add(
         "description",
-        f"Arbetsplatsbesök (jobbskuggning) nr {visit.id}. Handledare: {visit.supervisor_name}.",
+        f"Arbetsplatsbesök (jobbskuggning) nr {view['visit_id']}. Handledare: {view['supervisor_name']}.",
     )
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
@@ -95,19 +99,23 @@ def visit_event(visit: Visit, *, cancelled: bool = False, attendee: str | None =
     return event
 
 
-def visit_ics(visit: Visit, method: str = REQUEST, attendee: str | None = None) -> str:
+def visit_ics(
+    visit: Visit, view: dict[str, Any] | None = None, method: str = REQUEST, attendee: str | None = None
+) -> str:
     cal = _calendar(method)
-    cal.add_component(visit_event(visit, cancelled=method == CANCEL, attendee=attendee))
+    cal.add_component(visit_event(visit, view, cancelled=method == CANCEL, attendee=attendee))
     return cal.to_ical().decode("utf-8")
 
 
-def ics_attachment(visit: Visit, method: str = REQUEST, attendee: str | None = None) -> dict[str, str]:
+def ics_attachment(
+    visit: Visit, view: dict[str, Any] | None = None, method: str = REQUEST, attendee: str | None = None
+) -> dict[str, str]:
     """An outbox attachment for one recipient: an invitation/update (REQUEST) or a
     cancellation (CANCEL)."""
     return {
         "filename": f"besok-{visit.id}.ics",
         "mime": f"text/calendar; method={method}",
-        "content": visit_ics(visit, method, attendee),
+        "content": visit_ics(visit, view, method, attendee),
     }
 
 
@@ -129,8 +137,10 @@ def activity_event(activity: Activity) -> Event:
 def feed_ics(visits: Iterable[Visit], activities: Iterable[Activity], name: str) -> bytes:
     """A subscribable calendar (no METHOD): visits as initials + company, activities by title."""
     cal = _calendar(name=name)
+    visits = list(visits)
+    shown = available_candidates(v.candidate_id for v in visits)
     for visit in visits:
-        cal.add_component(visit_event(visit))
+        cal.add_component(visit_event(visit, visitor_view(visit, available=visit.candidate_id in shown)))
     for activity in activities:
         cal.add_component(activity_event(activity))
     return cal.to_ical()

@@ -39,6 +39,14 @@ WEEKDAY_LABELS = {
     "sun": _l("söndag"),
 }
 TIME_OF_DAY_LABELS = {"morning": _l("förmiddag"), "midday": _l("mitt på dagen"), "afternoon": _l("eftermiddag")}
+# The structured adjustments a workplace is told about (models.enums.ADJUSTMENTS), as the
+# company reads them; the step-free workplace is `needs_accessible`, shown first.
+ACCESSIBLE_LABEL = _l("Tillgänglig arbetsplats utan trappsteg (t.ex. för rullstol)")
+ADJUSTMENT_LABELS = {
+    "interpreter": _l("Tolk"),
+    "language_support": _l("Språkstöd (enkel svenska, visa hellre än berätta)"),
+    "breaks": _l("Pauser under dagen"),
+}
 ROLE_LABELS = {
     "admin": _l("Administratör"),
     "project_leader": _l("Projektledare"),

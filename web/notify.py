@@ -4,7 +4,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from collections.abc import Callable
+from typing import Any, Optional, TypeVar
 
 from flask import render_template
 from flask_babel import force_locale
@@ -15,10 +16,20 @@ from models.operations import outbox
 
 from .extensions import db
 
+EMAIL_LOCALE = "sv"
+T = TypeVar("T")
+
+
+def in_email_language(make: Callable[[], T]) -> T:
+    """`make()` in the emails' language: for values made before the template renders them (the
+    workplace's view of a visit, whose labels are words)."""
+    with force_locale(EMAIL_LOCALE):
+        return make()
+
 
 def render_email(template: str, **context: Any) -> tuple[str, str, str]:
     """(subject, text, html) of an email template, rendered in Swedish."""
-    with force_locale("sv"):
+    with force_locale(EMAIL_LOCALE):
         raw = render_template(f"email/{template}.txt", **context)
         subject_line, _, text = raw.lstrip().partition("\n")
         if not subject_line.startswith("Subject:"):

@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from models import Candidate, Company, Offer, Referral, User, Visit
+from models import Candidate, Company, Feedback, Offer, Referral, User, Visit
 from models.enums import Role
 
 PL = Role.PROJECT_LEADER
@@ -147,6 +147,21 @@ def can_manage_visit(user: Any, visit: Visit) -> bool:
 
 def can_give_feedback(user: Any, visit: Visit) -> bool:
     return _is(user, PL) or can_answer_proposal(user, visit)
+
+
+def can_reopen_feedback(user: Any, feedback: Feedback) -> bool:
+    """Opening a filled-in feedback form again, with what it says: a project leader always; an
+    employer only when the company's own account saved it last. What a project leader wrote,
+    on the company's behalf or not (the internal note above all), stays internal."""
+    if _is(user, PL):
+        return True
+    filler = feedback.filled_by
+    return (
+        can_answer_proposal(user, feedback.visit)
+        and filler is not None
+        and filler.role == EMPLOYER
+        and filler.company_id == user.company_id
+    )
 
 
 def can_manage_activities(user: Any) -> bool:

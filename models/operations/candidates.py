@@ -28,6 +28,7 @@ from .. import clock
 from ..accounts import User
 from ..candidates import Candidate, Consent, Referral, ReferralEvent
 from ..enums import (
+    ADJUSTMENTS,
     FIELD_SLUGS,
     TIMES_OF_DAY,
     WEEKDAYS,
@@ -131,6 +132,9 @@ TIME_OF_DAY_WORDS = _vocabulary(
     {"förmiddag": "morning", "fm": "morning", "mitt på dagen": "midday", "lunch": "midday",
      "eftermiddag": "afternoon", "em": "afternoon"},
 )
+ADJUSTMENT_WORDS = _vocabulary(
+    ADJUSTMENTS, {"tolk": "interpreter", "språkstöd": "language_support", "pauser": "breaks", "paus": "breaks"}
+)
 CONTACT_CHANNEL_WORDS = _vocabulary(
     (c.value for c in ContactChannel), {"telefon": "phone", "e-post": "email", "epost": "email"}
 )
@@ -139,6 +143,7 @@ CONSENT_METHOD_WORDS = _vocabulary(
 )
 GENDER_WORDS = _vocabulary((g.value for g in Gender), {"kvinna": "female", "man": "male", "annat": "other"})
 OUTCOME_WORDS = _vocabulary(o.value for o in ClosedOutcome)
+TO_WORKPLACE_MAX = 1000
 LEVEL_WORDS = {
     **{str(n): n for n in range(7)},
     "a1": 1, "a2": 2, "b1": 3, "b2": 4, "c1": 5, "c2": 6, "ingen": 0, "–": 0, "-": 0,
@@ -177,7 +182,9 @@ class CandidateInput:
     lat: Optional[float]
     lon: Optional[float]
     needs_accessible: bool
-    needs_other: str
+    adjustments: list[str]
+    to_workplace: str  # shown to the company as written
+    needs_other: str  # internal: the officer's and the project leader's only
 
 
 @dataclass(frozen=True)
@@ -207,6 +214,8 @@ _WHAT = {
     "lat": N_("Latituden"),
     "lon": N_("Longituden"),
     "needs_other": N_("Texten om behov"),
+    "adjustments": N_("Anpassningar"),
+    "to_workplace": N_("Texten till arbetsplatsen"),
     "pin": N_("Personnumret"),
     "swedish_level": N_("Svenskanivån"),
     "phone": N_("Telefonnumret"),
@@ -313,6 +322,8 @@ def parse_candidate_input(values: Mapping[str, Any], *, require_identity: bool =
     lat = r.get("lat", parse_decimal, minimum=-90, maximum=90, what=_WHAT["lat"])
     lon = r.get("lon", parse_decimal, minimum=-180, maximum=180, what=_WHAT["lon"])
     needs_accessible = r.get("needs_accessible", parse_bool)
+    adjustments = r.get("adjustments", parse_list, ADJUSTMENT_WORDS, what=_WHAT["adjustments"]) or []
+    to_workplace = r.get("to_workplace", parse_text, max_length=TO_WORKPLACE_MAX, what=_WHAT["to_workplace"])
     needs_other = r.get("needs_other", parse_text, max_length=2000, what=_WHAT["needs_other"])
     if (lat is None) != (lon is None) and not (r.has_problem("lat") or r.has_problem("lon")):
         r.add(
@@ -347,6 +358,8 @@ def parse_candidate_input(values: Mapping[str, Any], *, require_identity: bool =
         lat=lat,
         lon=lon,
         needs_accessible=bool(needs_accessible),
+        adjustments=adjustments,
+        to_workplace=to_workplace or "",
         needs_other=needs_other or "",
     )
 
@@ -428,7 +441,7 @@ def find_duplicate(
 _CANDIDATE_FIELDS = (
     "first_name", "last_name", "gender", "phone", "email", "contact_channel", "preferred_language",
     "target_group", "swedish_level", "languages", "interests", "weekdays", "times_of_day", "postcode",
-    "area", "lat", "lon", "needs_accessible", "needs_other",
+    "area", "lat", "lon", "needs_accessible", "adjustments", "to_workplace", "needs_other",
 )
 
 
@@ -725,8 +738,18 @@ IMPORT_COLUMNS: list[ColumnSpec] = [
     ColumnSpec("area", "Område", False, N_("Stadsdel eller ort."), "Centrum"),
     ColumnSpec("lat", "Latitud", False, N_("Decimaltal, t.ex. 56,046 (tomt går bra)."), "56,046"),
     ColumnSpec("lon", "Longitud", False, N_("Decimaltal, t.ex. 12,694 (tomt går bra)."), "12,694"),
-    ColumnSpec("needs_accessible", "Tillgänglig arbetsplats", False, N_("ja eller nej."), "nej"),
-    ColumnSpec("needs_other", "Andra behov", False, N_("Praktiska behov, fritext."), "Kan inte börja före kl. 9"),
+    ColumnSpec(
+        "needs_accessible", "Tillgänglig arbetsplats", False, N_("ja eller nej. Visas för arbetsplatsen."), "nej"
+    ),
+    ColumnSpec(
+        "adjustments", "Anpassningar", False,
+        N_("Visas för arbetsplatsen: tolk, språkstöd eller pauser, skilda åt med komma (tomt går bra)."), "",
+    ),
+    ColumnSpec(
+        "needs_other", "Andra behov", False,
+        N_("Praktiska behov, fritext. Internt: visas bara för handläggare och projektledare, aldrig för företaget."),
+        "Kan inte börja före kl. 9",
+    ),
     ColumnSpec(
         "reason", "Skäl för remiss", False, N_("Varför klienten remitteras. Krävs när samtycke är ifyllt."),
         "Vill pröva restaurangyrket",

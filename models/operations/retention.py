@@ -74,6 +74,8 @@ def anonymise_candidate(
     candidate.lat = None
     candidate.lon = None
     candidate.needs_accessible = False  # a health-related need: personal, not statistics
+    candidate.adjustments = []
+    candidate.to_workplace = ""
     candidate.needs_other = ""
     candidate.anonymised_at = at
 

@@ -14,6 +14,7 @@ from marshmallow import fields, validate
 
 from models import Candidate, Referral
 from models.enums import (
+    ADJUSTMENTS,
     FIELD_SLUGS,
     TIMES_OF_DAY,
     WEEKDAYS,
@@ -87,8 +88,12 @@ class CandidateSchema(ma.Schema):
     area = fields.String(required=True, allow_none=True)
     lat = fields.Float(required=True, allow_none=True)
     lon = fields.Float(required=True, allow_none=True)
-    needs_accessible = fields.Boolean(required=True)
-    needs_other = fields.String(required=True)
+    needs_accessible = fields.Boolean(required=True, metadata={"description": "Shown to the workplace."})
+    adjustments = fields.List(fields.String(), required=True, metadata={"description": "Shown to the workplace."})
+    to_workplace = fields.String(required=True, metadata={"description": "Shown to the workplace as written."})
+    needs_other = fields.String(
+        required=True, metadata={"description": "Internal: officers and project leaders only, never a company."}
+    )
     consent = fields.Nested(
         ConsentSchema, required=True, allow_none=True, attribute="active_consent",
         metadata={"description": "The consent in force; null when none (or withdrawn)."},
@@ -142,8 +147,17 @@ class CandidateFieldsSchema(ma.Schema):
     area = Text(max_length=100, allow_none=True)
     lat = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
     lon = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
-    needs_accessible = fields.Boolean()
-    needs_other = Text(max_length=2000)
+    needs_accessible = fields.Boolean(metadata={"description": "A step-free workplace; shown to the workplace."})
+    adjustments = slug_list(
+        ADJUSTMENTS, metadata={"description": f"Adjustments shown to the workplace: any of {', '.join(ADJUSTMENTS)}."}
+    )
+    to_workplace = Text(
+        max_length=ops.TO_WORKPLACE_MAX,
+        metadata={"description": "Text shown to the workplace as written; only what the client agreed to share."},
+    )
+    needs_other = Text(
+        max_length=2000, metadata={"description": "Internal notes on practical needs; never shown to a company."}
+    )
 
 
 class ReferralInSchema(CandidateFieldsSchema):

@@ -47,9 +47,20 @@ class VisitEventSchema(ma.Schema):
 
 
 class VisitorNeedsSchema(ma.Schema):
-    accessible = fields.Boolean(required=True)
+    """The structured adjustments and the text written to the workplace; an officer's own notes
+    on the visitor's needs are never part of it."""
+
+    accessible = fields.Boolean(required=True, metadata={"description": "Needs a step-free workplace."})
+    adjustments = fields.List(
+        fields.String(), required=True,
+        metadata={"description": "Every adjustment the workplace is asked for (a step-free workplace, interpreter, "
+                                 "language support, breaks), in words, in the caller's language."},
+    )
     times_of_day = fields.List(fields.String(), required=True)
-    other = fields.String(required=True)
+    to_workplace = fields.String(
+        required=True, metadata={"description": "What the officer wrote to the workplace, with the visitor's "
+                                                "agreement (may be empty)."},
+    )
 
 
 class VisitorSchema(ma.Schema):

@@ -60,8 +60,14 @@ class CandidateForm(FlaskForm):
     area = StringField(_l("Område (stadsdel eller ort)"), render_kw={"autocomplete": "off"})
     lat = StringField(_l("Latitud"), render_kw={"autocomplete": "off", "inputmode": "decimal"})
     lon = StringField(_l("Longitud"), render_kw={"autocomplete": "off", "inputmode": "decimal"})
-    needs_accessible = BooleanField(_l("Behöver en tillgänglig arbetsplats (t.ex. rullstol)"))
-    needs_other = TextAreaField(_l("Andra praktiska behov"))
+    # Shown to the workplace (web/employer/visitor.py), and previewed before saving:
+    needs_accessible = BooleanField(_l("Behöver en tillgänglig arbetsplats utan trappsteg (t.ex. rullstol)"))
+    adjustments = MultiCheckboxField(
+        _l("Andra anpassningar"), choices=labels.choices(labels.ADJUSTMENT_LABELS), validate_choice=False
+    )
+    to_workplace = TextAreaField(_l("Till arbetsplatsen (visas för företaget)"))
+    # Internal: the officers' and the project leader's only.
+    needs_other = TextAreaField(_l("Interna anteckningar om praktiska behov (visas inte för företaget)"))
 
     # Marked with an asterisk; the rules themselves are checked by the operations.
     required_fields: tuple[str, ...] = (
@@ -90,8 +96,8 @@ class ReferralForm(CandidateForm):
            "(Tillväxt Helsingborg, Helsingborgs IF, Arbetsmarknadsförvaltningen och Arbetsförmedlingen).")
     )
     consent_companies = BooleanField(
-        _l("Klienten samtycker till att förnamn, intressen, språk och praktiska behov delas med de företag "
-           "som tar emot klienten på besök.")
+        _l("Klienten samtycker till att förnamn, intressen, svenskanivå, språk, anpassningar och texten "
+           "”Till arbetsplatsen” delas med de företag som tar emot klienten på besök.")
     )
     consent_given_on = StringField(_l("Datum för samtycket"), render_kw={"type": "date"})
     consent_method = SelectField(_l("Hur samtycket gavs"), choices=[], validate_choice=False)

@@ -18,6 +18,7 @@ from models.operations.errors import DomainError
 
 from .. import labels
 from .. import permissions as perm
+from ..employer.visitor import adjustment_labels, visitor_part
 from ..extensions import db, pin_vault
 from ..helpers import audit, get_or_404, require
 from ..i18n import error_message, translate
@@ -50,7 +51,7 @@ def _only_case_workers() -> None:
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"language_name": language_name, "perm": perm}
+    return {"language_name": language_name, "perm": perm, "adjustment_labels": adjustment_labels}
 
 
 def _user() -> User:
@@ -91,6 +92,19 @@ def _refused(form: Any, error: DomainError, template: str, **context: Any) -> An
     return render_template(template, form=form, **context), error.status
 
 
+PREVIEW = "preview"
+
+
+def _preview(form: Any, template: str, **context: Any) -> Any:
+    """The "Förhandsgranska" step: the form again, with what a company will see about this
+    person made from the form's values exactly as saving would read them (nothing is saved)."""
+    try:
+        data = ops.parse_candidate_input(form.values(), require_identity=False)
+    except DomainError as err:
+        return _refused(form, err, template, **context)
+    return render_template(template, form=form, preview=visitor_part(data), **context)
+
+
 # --- the officer's referrals -----------------------------------------------------------------
 @bp.route("/remisser")
 def referrals() -> Any:
@@ -110,6 +124,8 @@ def new_referral() -> Any:
     if not form.validate_on_submit():
         return render_template("candidates/referral_form.html", form=form, duplicate=False)
     action = request.form.get("action", "draft")
+    if action == PREVIEW:
+        return _preview(form, "candidates/referral_form.html", duplicate=False)
     try:
         referral = ops.refer_candidate(
             db.session, pin_vault(), ops.parse_candidate_input(form.values()), officer=_user(),
@@ -246,6 +262,8 @@ def edit(candidate_id: int) -> Any:
     form = EditForm() if request.method == "POST" else EditForm(data=_form_data(candidate))
     if not form.validate_on_submit():
         return render_template("candidates/edit.html", form=form, candidate=candidate)
+    if request.form.get("action") == PREVIEW:
+        return _preview(form, "candidates/edit.html", candidate=candidate)
     try:
         data = ops.parse_candidate_input(form.values(), require_identity=False)
         ops.update_candidate(db.session, pin_vault(), candidate, data, expected_version=form.version.data)
@@ -275,6 +293,7 @@ def _form_data(candidate: Candidate) -> dict[str, Any]:
         "interests": candidate.interests, "weekdays": candidate.weekdays, "times_of_day": candidate.times_of_day,
         "postcode": candidate.postcode or "", "area": candidate.area or "", "lat": number(candidate.lat),
         "lon": number(candidate.lon), "needs_accessible": candidate.needs_accessible,
+        "adjustments": candidate.adjustments, "to_workplace": candidate.to_workplace,
         "needs_other": candidate.needs_other, "version": str(candidate.version),
     }
 

@@ -59,7 +59,7 @@ def _own_visits(*conditions: Any, order: Any, limit: int | None = None) -> list[
     query = (
         sa.select(Visit)
         .where(perm.visit_scope(current_user), employer_visible(), *conditions)
-        .options(selectinload(Visit.offer), selectinload(Visit.candidate))
+        .options(selectinload(Visit.offer), selectinload(Visit.candidate), selectinload(Visit.proposed_by))
         .order_by(order)
         .limit(limit)
     )
@@ -208,7 +208,7 @@ def visit(visit_id: int):  # type: ignore[no-untyped-def]
     else:
         form.version.data = str(visit.version)
     page = render_template(
-        "employer/visit.html", view=visitor_view(visit), form=form, visit=visit,
+        "employer/visit.html", view=visitor_view(visit), form=form,
         feedback_enabled="feedback.fill" in current_app.view_functions,
     )
     return page, status_of(form)
@@ -240,7 +240,7 @@ def answer_link(token: str):  # type: ignore[no-untyped-def]
         return _link_page("employer/link_problem.html", 410, problem="gone")
     refusal = _answer_refusal(visit)
     if refusal is not None:
-        return _link_page("employer/link_problem.html", refusal[1], problem=refusal[0], visit=visit)
+        return _link_page("employer/link_problem.html", refusal[1], problem=refusal[0], view=visitor_view(visit))
     form = AnswerForm()
     try:
         answered = form.validate_on_submit() and _answer(visit, form, by=None, before=lambda: links.use_token(claim))
@@ -251,7 +251,7 @@ def answer_link(token: str):  # type: ignore[no-untyped-def]
         return _link_page("employer/link_done.html", 200, view=visitor_view(visit), accepted=bool(form.accept.data))
     if not form.is_submitted():
         form.version.data = str(visit.version)
-    return _link_page("employer/link.html", status_of(form), view=visitor_view(visit), form=form, visit=visit)
+    return _link_page("employer/link.html", status_of(form), view=visitor_view(visit), form=form)
 
 
 # --- start-page panel -------------------------------------------------------------------------

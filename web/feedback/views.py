@@ -1,12 +1,17 @@
 """The workplace feedback template (mall): the visit's company's employer users and project
 leaders fill it in after a completed visit (or record a no-show); project leaders and the
-participant's officers read it, the participant's part as a printable page."""
+participant's officers read it, the participant's part as a printable page.
+
+The pages an employer sees show the visit through the workplace's view of it
+(web/employer/visitor.py), never the visit or the candidate. A feedback a project leader saved
+is not shown to the company again (`can_reopen_feedback`): what a project leader writes there,
+the internal note above all, stays with the project leader and the officers."""
 
 from __future__ import annotations
 
 from typing import Any, Optional
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -17,7 +22,7 @@ from models.operations.errors import DomainError
 from models.operations.reports import effective_status
 
 from .. import permissions as perm
-from ..employer.visitor import visitor_available
+from ..employer.visitor import available_candidates, visitor_view
 from ..extensions import db
 from ..helpers import apply_domain_error, audit, get_or_404, require
 from ..i18n import error_message
@@ -33,11 +38,17 @@ def _visit_or_404(visit_id: int, allowed: Any) -> Visit:
     return visit
 
 
-def _visitor_name(visit: Visit) -> Optional[str]:
+def _visitor_name(visit: Visit, view: dict[str, Any]) -> Optional[str]:
     """First name for an employer (when the visitor may still be shown), full name otherwise."""
     if current_user.role == Role.EMPLOYER:
-        return visit.candidate.first_name if visitor_available(visit) else None
+        return view.get("first_name")
     return visit.candidate.display_name
+
+
+def _seen(visit: Visit, *, available: Optional[bool] = None) -> dict[str, Any]:
+    """A visit as the feedback pages show it: the workplace's view, and the visitor's name."""
+    view = visitor_view(visit, available=available)
+    return {"view": view, "visitor": _visitor_name(visit, view)}
 
 
 @bp.route("/besok/<int:visit_id>/aterkoppling", methods=["GET", "POST"])
@@ -46,9 +57,11 @@ def fill(visit_id: int):  # type: ignore[no-untyped-def]
     visit = _visit_or_404(visit_id, perm.can_give_feedback)
     status = effective_status(visit)
     existing = ops.feedback_for(db.session, visit)
-    context = {"visit": visit, "status": status, "visitor": _visitor_name(visit), "existing": existing}
+    context = {**_seen(visit), "status": status, "existing": existing is not None}
     if status not in ops.FEEDBACK_STATUSES:
         return render_template("feedback/not_yet.html", **context), 409
+    if existing is not None and not perm.can_reopen_feedback(current_user, existing):
+        return render_template("feedback/filled_by_leader.html", **context), 409 if request.method == "POST" else 200
     form = FeedbackForm()
     if not form.is_submitted():
         if existing is not None:
@@ -88,8 +101,9 @@ def pending():  # type: ignore[no-untyped-def]
     """Visits that wait for feedback: all of them for project leaders, their own for employers."""
     require(current_user.role in (Role.PROJECT_LEADER, Role.EMPLOYER))
     visits = ops.waiting_for_feedback(db.session, perm.visit_scope(current_user))
-    names = {v.id: _visitor_name(v) for v in visits}
-    return render_template("feedback/pending.html", visits=visits, names=names)
+    shown = available_candidates(v.candidate_id for v in visits)
+    rows = [_seen(v, available=v.candidate_id in shown) for v in visits]
+    return render_template("feedback/pending.html", rows=rows)
 
 
 def _pending_panel(user: Any) -> Optional[dict[str, Any]]:

@@ -34,10 +34,11 @@ def answer_url(invitation: SurveyInvitation) -> str:
 
 
 def _email(template: str, invitation: SurveyInvitation, dedupe_key: str) -> bool:
+    # Plain values only: the invitation leads to the visit and the participant, and a company's
+    # invitation uses the same templates.
     message = notify(
         template,
         to=invitation.email,
-        invitation=invitation,
         for_participant=ops.is_participant_moment(invitation.survey.moment),
         moment=invitation.survey.moment.value,
         link=answer_url(invitation),

@@ -234,7 +234,7 @@ def answer(token: str):  # type: ignore[no-untyped-def]
             step = -1 if "back" in request.form else 1
             return redirect(_page_url(token, min(max(number + step, 1), len(pages))))
     return render_template(
-        "surveys/answer.html", form=form, invitation=invitation, number=number, pages=len(pages), token=token,
+        "surveys/answer.html", form=form, number=number, pages=len(pages), token=token,
         wording=wording, for_participant=ops.is_participant_moment(invitation.survey.moment),
     ), _status(form)
 

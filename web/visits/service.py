@@ -5,6 +5,12 @@ emailed answer link, the API) calls these instead of the bare operations, so tha
 writes its notifications into the outbox in the same transaction. The caller commits; a
 rolled-back change therefore sends nothing. With MAIL_SEND_AFTER_REQUEST the outbox is
 delivered right after the request (after the view's commit, never before).
+
+Every email about a visit, and its calendar entry, is made from the workplace's view of the
+visit (web/employer/visitor.py), not from the visit: the same mail goes to the supervisor, so
+nothing the officers or project leaders wrote can reach the company through a template; the
+reason a project leader types when cancelling goes to the participant and the project
+leaders, not to the supervisor.
 """
 
 from __future__ import annotations
@@ -22,9 +28,10 @@ from models.operations import visits as visit_ops
 
 from .. import links
 from ..calendar import CANCEL, REQUEST, ics_attachment
+from ..employer.visitor import visitor_view
 from ..extensions import db
 from ..mail import send_pending_now
-from ..notify import notify
+from ..notify import in_email_language, notify
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +82,12 @@ def visit_url(visit: Visit) -> str:
     return url_for("visits.show", visit_id=visit.id, _external=True)
 
 
+def _view(visit: Visit) -> dict[str, Any]:
+    """The workplace's view of the visit, in the emails' language: what every visit email and
+    calendar entry is made from."""
+    return in_email_language(lambda: visitor_view(visit))
+
+
 # --- sending after the request ------------------------------------------------------------------
 def send_after_request() -> None:
     """With MAIL_SEND_AFTER_REQUEST, deliver the outbox once this request is over. The hook
@@ -114,7 +127,7 @@ def propose_visit(
         supervisor_email=supervisor_email, allow_holiday=allow_holiday,
     )
     notify(
-        "visit_proposed", to=visit.supervisor_email, visit=visit, answer_url=answer_url(visit),
+        "visit_proposed", to=visit.supervisor_email, view=_view(visit), answer_url=answer_url(visit),
         valid_days=ANSWER_LINK_DAYS,
     )
     send_after_request()
@@ -157,14 +170,15 @@ def reschedule_visit(
     event = visit_ops.reschedule(
         db.session, visit, start, end, by=by, allow_holiday=allow_holiday, expected_version=expected_version
     )
+    view = _view(visit)
     if visit.status == VisitStatus.CONFIRMED:
         for recipient, to in _calendar_holders(visit):
-            notify("visit_rescheduled", to=to, visit=visit, recipient=recipient,
-                   attachments=[ics_attachment(visit, REQUEST, to)])
+            notify("visit_rescheduled", to=to, view=view, recipient=recipient,
+                   attachments=[ics_attachment(visit, view, REQUEST, to)])
     else:
         link = answer_url(visit) if visit.status == VisitStatus.PROPOSED else None
         notify(
-            "visit_rescheduled", to=visit.supervisor_email, visit=visit, recipient="supervisor",
+            "visit_rescheduled", to=visit.supervisor_email, view=view, recipient="supervisor",
             answer_url=link, valid_days=ANSWER_LINK_DAYS,
         )
     send_after_request()
@@ -197,13 +211,15 @@ def correct_visit_outcome(
 def _notify_transition(visit: Visit, previous: VisitStatus, event: VisitEvent) -> None:
     to = event.to_status
     if to in (VisitStatus.ACCEPTED, VisitStatus.DECLINED):
+        # To the project leaders only: these may carry the visit and the company's own comment.
         template = "visit_accepted" if to == VisitStatus.ACCEPTED else "visit_declined"
         for email in _project_leader_emails(visit):
-            notify(template, to=email, visit=visit, visit_url=visit_url(visit), event=event)
+            notify(template, to=email, view=_view(visit), visit=visit, visit_url=visit_url(visit), event=event)
     elif to == VisitStatus.CONFIRMED:
+        view = _view(visit)
         for recipient, email in _calendar_holders(visit):
-            notify("visit_confirmed", to=email, visit=visit, recipient=recipient,
-                   attachments=[ics_attachment(visit, REQUEST, email)])
+            notify("visit_confirmed", to=email, view=view, recipient=recipient,
+                   attachments=[ics_attachment(visit, view, REQUEST, email)])
     elif to == VisitStatus.CANCELLED:
         _notify_cancelled(visit, previous, event)
     elif to == VisitStatus.NO_SHOW:
@@ -212,19 +228,24 @@ def _notify_transition(visit: Visit, previous: VisitStatus, event: VisitEvent) -
 
 
 def _notify_cancelled(visit: Visit, previous: VisitStatus, event: VisitEvent) -> None:
+    view = _view(visit)
+
+    def send(recipient: str, email: str, **context: Any) -> None:
+        # The reason is a project leader's words (also when they record the company's or the
+        # participant's cancellation): the company is told who cancelled, never why.
+        reason = "" if recipient == "supervisor" else event.reason
+        notify("visit_cancelled", to=email, view=view, recipient=recipient, cancelled_by=event.by_party.value,
+               reason=reason, **context)
+
     if previous == VisitStatus.CONFIRMED:
         # Those who got the invitation get a CANCEL that outranks it (SEQUENCE was bumped).
         for recipient, email in _calendar_holders(visit):
-            notify(
-                "visit_cancelled", to=email, visit=visit, recipient=recipient, event=event,
-                attachments=[ics_attachment(visit, CANCEL, email)], calendar_attached=True,
-            )
+            send(recipient, email, attachments=[ics_attachment(visit, view, CANCEL, email)], calendar_attached=True)
     elif event.by_party != Party.EMPLOYER:
-        notify("visit_cancelled", to=visit.supervisor_email, visit=visit, recipient="supervisor", event=event)
+        send("supervisor", visit.supervisor_email)
     if event.by_party != Party.PROJECT_LEADER:
         for email in _project_leader_emails(visit):
-            notify("visit_cancelled", to=email, visit=visit, recipient="project_leader", event=event,
-                   visit_url=visit_url(visit))
+            send("project_leader", email, visit_url=visit_url(visit))
 
 
 def send_reminders(today: Optional[dt.date] = None) -> int:
@@ -244,10 +265,11 @@ def send_reminders(today: Optional[dt.date] = None) -> int:
     written = 0
     for visit in visits:
         key = f"reminder:{visit.id}:{visit.visit_date}"
+        view = _view(visit)
         for recipient, email, dedupe_key in (
             ("supervisor", visit.supervisor_email, key),
             ("participant", _participant_email(visit), f"{key}:participant"),
         ):
-            if notify("visit_reminder", to=email, visit=visit, recipient=recipient, dedupe_key=dedupe_key):
+            if notify("visit_reminder", to=email, view=view, recipient=recipient, dedupe_key=dedupe_key):
                 written += 1
     return written
