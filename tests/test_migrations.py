@@ -86,23 +86,25 @@ def test_visit_times_become_whole_seconds_and_a_held_visit_is_dated_by_its_actua
 
     cfg = alembic_config(empty_database_url)
     cfg.attributes["configure_logger"] = False
-    command.upgrade(cfg, "0004")
+    command.upgrade(cfg, "head")  # the factories write today's columns; the rows then go back to 0004
     engine = make_engine(empty_database_url)
     try:
         with Session(engine) as session:
             make = Factory(session)
             visit = make.visit(make.candidate(), day=dt.date(2026, 6, 30), status=VisitStatus.COMPLETED,
                                actual_hours=4)
-            session.flush()
+            session.commit()
+            visit_id = visit.id
+        command.downgrade(cfg, "0004")
+        with Session(engine) as session:
             # as the old code could leave it: held 1 July 10:00:00.7-13:59:59.9 (Stockholm), dated 30 June
             start = dt.datetime(2026, 7, 1, 8, 0, 0, 700_000, tzinfo=dt.UTC)
             end = dt.datetime(2026, 7, 1, 11, 59, 59, 900_000, tzinfo=dt.UTC)
-            values = {"s": start, "e": end, "id": visit.id}
+            values = {"s": start, "e": end, "id": visit_id}
             if engine.dialect.name == "sqlite":
                 values = {k: v.replace(tzinfo=None) if isinstance(v, dt.datetime) else v for k, v in values.items()}
             session.execute(sa.text("UPDATE visit SET actual_start = :s, actual_end = :e WHERE id = :id"), values)
             session.commit()
-            visit_id = visit.id
         command.upgrade(cfg, "head")
         with Session(engine) as session:
             migrated = session.get(Visit, visit_id)

@@ -31,6 +31,7 @@ from models import (
     ReferralEvent,
     Visit,
     VisitEvent,
+    clock,
 )
 from models.demo import default_surveys
 from models.enums import ReferralStatus, Role, SurveyMoment, VisitStatus
@@ -101,7 +102,7 @@ def test_the_markers_cover_every_free_text_and_the_shared_list_is_current() -> N
 
 
 def workday(days_ahead: int) -> dt.date:
-    day = dt.date.today() + dt.timedelta(days=days_ahead)
+    day = clock.local_today() + dt.timedelta(days=days_ahead)
     while not visit_ops.is_working_day(day):
         day += dt.timedelta(days=1)
     return day
@@ -194,7 +195,7 @@ def _visits_happen(app, client, auth, db, make, world: World) -> dict[str, int]:
     _status(client, db, cancelled, "accepted")
     _status(client, db, cancelled, "confirmed")
     _status(client, db, cancelled, "cancelled", party="project_leader", reason=pl_comment)
-    past = make.visit(world.candidate, world.offer, day=dt.date.today() - dt.timedelta(days=5),
+    past = make.visit(world.candidate, world.offer, day=clock.local_today() - dt.timedelta(days=5),
                       status=VisitStatus.COMPLETED, actual_hours=6, proposed_by=world.leader)
     db.commit()
     response = client.post(f"/besok/{past.id}/aterkoppling", data={
@@ -356,7 +357,7 @@ GOOD = {
 
 @pytest.fixture
 def past_visit(make, db, world) -> Visit:
-    visit = make.visit(world.candidate, world.offer, day=dt.date.today() - dt.timedelta(days=3),
+    visit = make.visit(world.candidate, world.offer, day=clock.local_today() - dt.timedelta(days=3),
                        status=VisitStatus.COMPLETED, actual_hours=6)
     db.commit()
     return visit
