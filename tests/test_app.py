@@ -48,7 +48,18 @@ def test_production_refuses_demo_identity_keys_and_sqlite() -> None:
 PRODUCTION_ENV = {
     "APP_ENV": "production", "SECRET_KEY": "x" * 40, "DATABASE_URL": "postgresql+psycopg://x@h/x",
     "PIN_ENCRYPTION_KEYS": "A" * 43 + "=", "PIN_HASH_KEY": "h" * 40,
+    "PUBLIC_BASE_URL": "https://jobbskuggning.example",
 }
+
+
+@pytest.mark.parametrize("base", [None, "http://jobbskuggning.example", ""], ids=["unset", "http", "empty"])
+def test_production_requires_the_public_https_address_every_mail_is_built_on(base) -> None:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "PUBLIC_BASE_URL"}
+    if base is not None:
+        env["PUBLIC_BASE_URL"] = base
+    env["RATELIMIT_STORAGE_URI"] = "redis://redis.internal:6379/0"
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
+        check_production_safety(from_env(env))
 
 
 @pytest.mark.parametrize("storage", [None, "", "memory://"], ids=["unset", "empty", "memory"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -64,7 +65,7 @@ def test_supervisor_answers_from_the_proposal_email(app, client, make, db, propo
     email = db.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "visit_proposed"))
     assert email.to_addr == proposal.visit.offer.supervisor_email
     url = re.search(r"https?://\S+/svar/\S+", email.body_text).group(0)
-    path = url.split("localhost", 1)[1]
+    path = urlsplit(url).path  # on PUBLIC_BASE_URL, whatever the request's host
 
     page = client.get(path)
     assert page.status_code == 200

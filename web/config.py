@@ -49,6 +49,7 @@ def from_env(env: os._Environ[str] | dict[str, str] | None = None) -> dict[str, 
         "MAIL_FROM": env.get("MAIL_FROM", "noreply@iop-matchning.example"),
         "MAIL_SEND_AFTER_REQUEST": _bool(env.get("MAIL_SEND_AFTER_REQUEST"), False),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "PUBLIC_BASE_URL_SET": bool(env.get("PUBLIC_BASE_URL")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         # How many reverse proxies / load balancers stand in front of the app: their
@@ -86,6 +87,11 @@ def check_production_safety(config: dict[str, Any]) -> None:
         raise ConfigError("Set PIN_ENCRYPTION_KEYS and PIN_HASH_KEY; the demo keys are public.")
     if config["DATABASE_URL"].startswith("sqlite"):
         raise ConfigError("Production runs on PostgreSQL: set DATABASE_URL.")
+    if not (config.get("PUBLIC_BASE_URL_SET") and str(config.get("PUBLIC_BASE_URL", "")).startswith("https://")):
+        raise ConfigError(
+            "Set PUBLIC_BASE_URL to the service's own https address (e.g. https://jobbskuggning.example): "
+            "every mail, calendar entry and signed link is built on it."
+        )
     if not (config.get("RATELIMIT_STORAGE_URI") or "").startswith("redis"):
         raise ConfigError(
             "Set RATELIMIT_STORAGE_URI to Redis (redis://host:6379/0): with memory:// every worker "

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from models import UsedLinkToken
@@ -23,6 +23,13 @@ from models import UsedLinkToken
 from .extensions import db
 
 DEFAULT_MAX_AGE = dt.timedelta(days=7)
+
+
+def public_url(endpoint: str, **values: object) -> str:
+    """An absolute address for a mail, a calendar or a page to hand out: always on the one
+    configured PUBLIC_BASE_URL (required in production), never on the request's Host header, so
+    every mail points at the same, real host and none can be pointed elsewhere."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
 class LinkProblem(Enum):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -147,12 +147,11 @@ def disable_two_factor():  # type: ignore[no-untyped-def]
 def send_set_password_link(user: User, *, new_account: bool) -> None:
     """Email the owner a single-use link (24 h) to choose a password. The link is built on
     PUBLIC_BASE_URL, never on the request's Host header, so it cannot be pointed elsewhere."""
-    path = url_for("account.set_password", token=links.make_token(SET_PASSWORD_PURPOSE, user.id))
     notify(
         "set_password",
         to=user.email,
         user=user,
-        link=current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path,
+        link=links.public_url("account.set_password", token=links.make_token(SET_PASSWORD_PURPOSE, user.id)),
         hours=int(SET_PASSWORD_MAX_AGE.total_seconds() // 3600),
         new_account=new_account,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -16,7 +16,7 @@ from models.enums import ReferralStatus, Role
 from models.operations import candidates as ops
 from models.operations.errors import DomainError
 
-from .. import labels
+from .. import labels, links
 from .. import permissions as perm
 from ..employer.visitor import adjustment_labels, visitor_part
 from ..extensions import db, pin_vault
@@ -211,7 +211,6 @@ def _notify_officer(referral: Referral) -> None:
     officer = referral.referred_by
     if officer.id == current_user.id:
         return
-    path = url_for(".candidate", candidate_id=referral.candidate_id, _anchor="remisser")
     outcome = referral.closed_outcome.value if referral.closed_outcome else ""
     notify(
         f"referral_{referral.status.value}",
@@ -220,7 +219,7 @@ def _notify_officer(referral: Referral) -> None:
         initials=referral.candidate.initials,
         status_label=labels.REFERRAL_STATUS_LABELS[referral.status.value],
         outcome_label=labels.CLOSED_OUTCOME_LABELS.get(outcome, ""),
-        link=current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path,
+        link=links.public_url("candidates.candidate", candidate_id=referral.candidate_id, _anchor="remisser"),
     )
 
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from flask import current_app, url_for
-
 from models import SurveyInvitation, Visit, clock
 from models.clock import STOCKHOLM
 from models.enums import SurveyMoment
@@ -26,11 +24,10 @@ def answer_url(invitation: SurveyInvitation) -> str:
     """A fresh signed link to the invitation (each email gets its own; any of them works until
     the questionnaire is completed, when the one used is spent and the rest say it is answered)."""
     language = invitation.candidate.preferred_language if invitation.candidate is not None else "sv"
-    path = url_for(
+    return links.public_url(
         "surveys.answer", token=links.make_token(LINK_PURPOSE, invitation.id),
         lang="en" if language == "en" else None,
     )
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
 
 
 def _email(template: str, invitation: SurveyInvitation, dedupe_key: str) -> bool:

@@ -20,7 +20,7 @@ import logging
 from typing import Any, Optional
 
 import sqlalchemy as sa
-from flask import after_this_request, current_app, g, has_request_context, url_for
+from flask import after_this_request, current_app, g, has_request_context
 
 from models import Candidate, Offer, Referral, User, Visit, VisitEvent, clock, consent_in_force
 from models.enums import DeclineReason, Party, ReferralStatus, Role, VisitStatus
@@ -75,11 +75,11 @@ def _calendar_holders(visit: Visit) -> list[tuple[str, str]]:
 def answer_url(visit: Visit) -> str:
     """The supervisor's signed, single-use accept/decline link (valid seven days)."""
     token = links.make_token(ANSWER_LINK_PURPOSE, visit.id)
-    return url_for("employer.answer_link", token=token, _external=True)
+    return links.public_url("employer.answer_link", token=token)
 
 
 def visit_url(visit: Visit) -> str:
-    return url_for("visits.show", visit_id=visit.id, _external=True)
+    return links.public_url("visits.show", visit_id=visit.id)
 
 
 def _view(visit: Visit) -> dict[str, Any]:

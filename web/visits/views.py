@@ -17,7 +17,7 @@ from models.enums import CompanyStatus, Party, ReferralStatus, Role, VisitStatus
 from models.operations import visits as visit_ops
 from models.operations.errors import DomainError
 
-from .. import labels
+from .. import labels, links
 from .. import permissions as perm
 from ..calendar import feed_ics
 from ..employer.visitor import employer_visible
@@ -392,7 +392,7 @@ def feeds():  # type: ignore[no-untyped-def]
         feed, token = visit_ops.create_calendar_feed(db.session, current_user)
         audit("calendar_feed_created", feed)
         db.session.commit()
-        new_url = url_for("visits.feed", token=token, _external=True)
+        new_url = links.public_url("visits.feed", token=token)
     rows = db.session.scalars(
         sa.select(CalendarFeed).where(CalendarFeed.user_id == current_user.id).order_by(CalendarFeed.created_at.desc())
     ).all()
