@@ -34,6 +34,28 @@ def test_admin_without_second_factor_is_sent_to_enrolment_and_kept_out_of_admin_
     assert "otpauth://totp/" in page.get_data(as_text=True)
 
 
+def test_enrolment_shows_the_key_as_a_qr_code_made_on_the_server(client, make, db) -> None:
+    """A phone scans the code instead of typing 32 characters; the SVG is inline (no outside
+    service or image request sees the key) and encodes exactly this page's otpauth address."""
+    import html
+    import re
+
+    import segno
+
+    admin = make.user(Role.ADMIN)
+    db.commit()
+    log_in(client, admin)
+    text = client.get("/konto/tvastegsverifiering").get_data(as_text=True)
+    uri = html.unescape(re.search(r'id="otpauth-uri" value="([^"]+)"', text).group(1))
+    key = re.search(r"<dd><code>([A-Z2-7 ]+)</code></dd>", text).group(1).replace(" ", "")
+    assert f"secret={key}" in uri and "issuer=" in uri
+    svg = re.search(r"<svg.*?</svg>", text, re.S).group(0)
+    assert "<title>QR-kod med nyckeln för appen</title>" in svg and "<img" not in text.split("<main", 1)[-1]
+    expected = segno.make(uri, error="m", micro=False).svg_inline(
+        scale=4, border=4, title="QR-kod med nyckeln för appen", light="#fff", svgclass="qr")
+    assert svg == expected
+
+
 def test_enrolment_needs_a_right_code_then_opens_the_admin_area(client, make, db, vault) -> None:
     admin = make.user(Role.ADMIN)
     db.commit()

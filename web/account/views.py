@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from models import User
 from models.enums import Role
@@ -109,9 +110,12 @@ def _page(form: CodeForm, user: User, secret: str = "", *, status: int = 200) ->
     """The second-factor page: status and turning it off, or (with `secret`) enrolment."""
     enrolment = {}
     if secret:
+        uri = totp_ops.provisioning_uri(secret, user.email)
         enrolment = {
             "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
-            "uri": totp_ops.provisioning_uri(secret, user.email),
+            "uri": uri,
+            # segno writes the SVG from the URI alone (no user text but the translated title)
+            "qr": Markup(totp_ops.provisioning_qr_svg(uri, _("QR-kod med nyckeln för appen"))),  # noqa: S704  # nosec B704
         }
     page = render_template(
         "account/two_factor.html",
