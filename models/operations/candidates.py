@@ -10,7 +10,6 @@ web layer's job, after the operation succeeded.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -18,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -40,6 +38,7 @@ from ..enums import (
     TargetGroup,
 )
 from ..identity import InvalidIdentityNumber, PersonalIdentity, PinVault, parse_personal_identity
+from . import fields
 from .errors import N_, Conflict, DomainError, Message, NotAllowed
 from .spreadsheet import (
     CellInvalid,
@@ -145,16 +144,6 @@ LEVEL_WORDS = {
 }
 
 
-@functools.cache
-def language_words() -> dict[str, str]:
-    """ISO 639-1 codes, and their Swedish names ('arabiska' → 'ar'), from CLDR via Babel."""
-    from babel import Locale
-
-    names = Locale("sv").languages
-    codes = sorted(code for code in names if len(code) == 2 and code.isalpha())
-    return {**{c: c for c in codes}, **{names[c]: c for c in codes}}
-
-
 # --- parsing a referral's data ---------------------------------------------------------------
 @dataclass(frozen=True)
 class CandidateInput:
@@ -199,7 +188,6 @@ _WHAT = {
     "last_name": N_("Efternamnet"),
     "gender": N_("Kön"),
     "target_group": N_("Målgrupp"),
-    "languages": N_("Språk"),
     "interests": N_("Intressen"),
     "weekdays": N_("Veckodagar"),
     "times_of_day": N_("Tider på dagen"),
@@ -209,9 +197,6 @@ _WHAT = {
     "needs_other": N_("Texten om behov"),
     "pin": N_("Personnumret"),
     "swedish_level": N_("Svenskanivån"),
-    "phone": N_("Telefonnumret"),
-    "email": N_("E-postadressen"),
-    "postcode": N_("Postnumret"),
     "consent_given_on": N_("Datumet för samtycket"),
     "consent_method": N_("Sättet samtycket gavs på"),
     "reason": N_("Skälet"),
@@ -258,57 +243,25 @@ def parse_level(value: Any) -> int:
     return LEVEL_WORDS[text]
 
 
-def parse_phone(value: Any) -> Optional[str]:
-    text = parse_text(value, max_length=40, what=_WHAT["phone"])
-    if not text:
-        return None
-    digits = sum(ch.isdigit() for ch in text)
-    if any(not (ch.isdigit() or ch in " +-()") for ch in text) or not 7 <= digits <= 15:
-        raise CellInvalid(
-            N_("Telefonnumret ser inte ut som ett telefonnummer."), N_("Skriv till exempel 070-123 45 67.")
-        )
-    return text
-
-
-def parse_email(value: Any) -> Optional[str]:
-    text = parse_text(value, max_length=254, what=_WHAT["email"])
-    if not text:
-        return None
-    try:
-        return validate_email(text, check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        raise CellInvalid(N_("E-postadressen är inte giltig."), N_("Skriv den som namn@exempel.se.")) from None
-
-
-def parse_postcode(value: Any) -> Optional[str]:
-    text = parse_text(value, max_length=10, what=_WHAT["postcode"]).replace(" ", "")
-    if not text:
-        return None
-    if not (len(text) == 5 and text.isdigit() and text[0] != "0"):
-        raise CellInvalid(N_("Postnumret ska ha fem siffror."), N_("Skriv till exempel 252 21."))
-    return f"{text[:3]} {text[3:]}"
-
-
 def parse_candidate_input(values: Mapping[str, Any], *, require_identity: bool = True) -> CandidateInput:
     """Check a referral's personal data (a form's fields or a file's row); raise InvalidInput
     naming every field that is wrong."""
     r = RowReader(values)
-    languages_known = language_words()
     first_name = r.get("first_name", parse_name, what=_WHAT["first_name"])
     last_name = r.get("last_name", parse_name, what=_WHAT["last_name"])
     identity = r.get("pin", parse_identity) if require_identity or str(values.get("pin") or "").strip() else None
     gender = r.get("gender", parse_choice, GENDER_WORDS, required=False, what=_WHAT["gender"])
-    phone = r.get("phone", parse_phone)
-    email = r.get("email", parse_email)
+    phone = r.get("phone", fields.phone_number)
+    email = r.get("email", fields.email_address)
     channel = r.get("contact_channel", parse_choice, CONTACT_CHANNEL_WORDS, required=False) or ContactChannel.PHONE
-    language = r.get("preferred_language", parse_choice, languages_known, required=False) or "sv"
+    language = r.get("preferred_language", fields.language) or "sv"
     target_group = r.get("target_group", parse_choice, TARGET_GROUP_WORDS, what=_WHAT["target_group"])
     level = r.get("swedish_level", parse_level)
-    languages = r.get("languages", parse_list, languages_known, what=_WHAT["languages"]) or []
+    languages = r.get("languages", fields.languages) or []
     interests = r.get("interests", parse_list, FIELD_WORDS, required=True, what=_WHAT["interests"])
     weekdays = r.get("weekdays", parse_list, WEEKDAY_WORDS, required=True, what=_WHAT["weekdays"])
     times_of_day = r.get("times_of_day", parse_list, TIME_OF_DAY_WORDS, what=_WHAT["times_of_day"]) or []
-    postcode = r.get("postcode", parse_postcode)
+    postcode = r.get("postcode", fields.postcode)
     area = r.get("area", parse_text, max_length=100, what=_WHAT["area"])
     lat = r.get("lat", parse_decimal, minimum=-90, maximum=90, what=_WHAT["lat"])
     lon = r.get("lon", parse_decimal, minimum=-180, maximum=180, what=_WHAT["lon"])

@@ -7,20 +7,14 @@ import dataclasses
 import datetime as dt
 import enum
 import math
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import cache
 from typing import Any, Optional
 
 import sqlalchemy as sa
-from babel import Locale
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
-from stdnum.exceptions import ValidationError as _StdnumError
-from stdnum.se import postnummer
 
 from ..clock import CalendarQuarter as Quarter
 from ..companies import Company, Contact, Offer
@@ -39,6 +33,7 @@ from ..identity import InvalidOrgNumber, normalise_org_number
 from ..programme import Programme
 from ..system import REPORT
 from ..visits import Visit
+from . import fields
 from .derived_cache import DerivedCache
 from .errors import N_, Conflict, DomainError, Message
 from .spreadsheet import (
@@ -130,17 +125,10 @@ def _choice(enum_cls: type[Any], value: Any, field_name: str, message: Message) 
 
 
 def _email(value: Optional[str], field_name: str, *, required: bool) -> str:
-    text = (value or "").strip()
-    if not text:
-        if required:
-            raise DomainError("Ange en e-postadress.", field=field_name)
-        return ""
-    try:
-        return validate_email(text, check_deliverability=False).normalized
-    except EmailNotValidError:
-        raise DomainError(
-            "”%(value)s” är inte en giltig e-postadress. Skriv den som namn@foretag.se.", field=field_name, value=text
-        ) from None
+    email = fields.checked(fields.email_address, value, field=field_name)
+    if required and not email:
+        raise DomainError("Ange en e-postadress.", field=field_name)
+    return email or ""
 
 
 def _coordinates(lat: Optional[float], lon: Optional[float]) -> tuple[Optional[float], Optional[float]]:
@@ -153,18 +141,6 @@ def _coordinates(lat: Optional[float], lon: Optional[float]) -> tuple[Optional[f
     return lat, lon
 
 
-def _postcode(value: Optional[str]) -> str:
-    text = (value or "").strip()
-    if not text:
-        return ""
-    try:
-        return postnummer.format(postnummer.validate(text))
-    except _StdnumError:
-        raise DomainError(
-            "”%(value)s” är inte ett svenskt postnummer. Skriv fem siffror, t.ex. 252 21.", field="postcode", value=text
-        ) from None
-
-
 def _whole_number(value: Any, field_name: str, label: Message) -> int:
     try:
         number = Decimal(str(value).strip().replace(",", "."))
@@ -173,45 +149,6 @@ def _whole_number(value: Any, field_name: str, label: Message) -> int:
     if number != number.to_integral_value():
         raise DomainError("%(label)s ska vara ett heltal.", field=field_name, label=label)
     return int(number)
-
-
-@cache
-def _language_lookup() -> dict[str, str]:
-    """ISO 639-1 codes and their Swedish and English names (lower case) → code, from CLDR."""
-    lookup: dict[str, str] = {}
-    for locale in ("en", "sv"):
-        for code, name in Locale(locale).languages.items():
-            if len(code) == 2:
-                lookup[name.lower()] = code
-                lookup[code] = code
-    return lookup
-
-
-def parse_languages(values: Iterable[str] | str) -> list[str]:
-    """Language codes (ISO 639-1) from codes or Swedish/English names: "sv, engelska" → [sv, en]."""
-    if isinstance(values, str):
-        values = re.split(r"[,;|\n]", values)
-    codes: list[str] = []
-    lookup = _language_lookup()
-    for raw in values:
-        token = (raw or "").strip().lower()
-        if not token:
-            continue
-        code = lookup.get(token)
-        if code is None:
-            raise DomainError(
-                "Okänt språk: ”%(value)s”. Skriv språket med namn (t.ex. engelska) eller som "
-                "tvåbokstavskod (t.ex. en).",
-                field="languages",
-                value=raw.strip(),
-            )
-        if code not in codes:
-            codes.append(code)
-    return codes
-
-
-def language_name(code: str, locale: str = "sv") -> str:
-    return Locale(locale).languages.get(code, code)
 
 
 def _check_version(obj: Any, expected_version: Optional[int]) -> None:
@@ -255,7 +192,7 @@ def _company_values(session: Session, data: CompanyData, company: Optional[Compa
         "status": _choice(CompanyStatus, data.status, "status", N_("Välj en status för företaget.")),
         "industry": _text(data.industry, "industry", N_("bransch"), max_len=120),
         "address": _text(data.address, "address", N_("adress"), max_len=200),
-        "postcode": _postcode(data.postcode),
+        "postcode": fields.checked(fields.postcode, data.postcode, field="postcode") or "",
         "city": _text(data.city, "city", N_("ort"), max_len=100),
         "lat": lat,
         "lon": lon,
@@ -388,7 +325,7 @@ def _offer_values(company: Company, data: OfferData) -> dict[str, Any]:
     level = _whole_number(data.min_swedish_level, "min_swedish_level", N_("Lägsta svenskanivå"))
     if not 0 <= level <= 6:
         raise DomainError("Lägsta svenskanivå ska vara mellan 0 (ingen) och 6 (C2).", field="min_swedish_level")
-    languages = parse_languages(data.languages)
+    languages = fields.checked(fields.languages, data.languages, field="languages")
     if not languages:
         raise DomainError("Ange minst ett språk som talas på arbetsplatsen.", field="languages")
     weekdays = _weekdays(data.weekdays)
@@ -662,18 +599,6 @@ class CompanyImportRow:
     contact: Optional[ContactData]
 
 
-def _as_cell(check: Any) -> Any:
-    """A parser for RowReader from one of this module's validators (DomainError → CellInvalid)."""
-
-    def parse(value: Any) -> Any:
-        try:
-            return check(value)
-        except DomainError as exc:
-            raise CellInvalid(exc.message) from None
-
-    return parse
-
-
 def _org_number_cell(value: Any) -> str:
     text = (value or "").strip()
     try:
@@ -716,7 +641,7 @@ class CompanyRowValidator:
             status=status or CompanyStatus.PROSPECT,
             industry=r.get("industry", parse_text, max_length=120, what="Branschen") or "",
             address=r.get("address", parse_text, max_length=200, what="Adressen") or "",
-            postcode=r.get("postcode", _as_cell(_postcode)) or "",
+            postcode=r.get("postcode", fields.postcode) or "",
             city=r.get("city", parse_text, max_length=100, what="Orten") or "",
             lat=lat,
             lon=lon,
@@ -743,7 +668,7 @@ class CompanyRowValidator:
     @staticmethod
     def _contact(r: RowReader, values: RowValues) -> Optional[ContactData]:
         contact_name = r.get("contact_name", parse_text, max_length=200, what="Kontaktpersonens namn")
-        email = r.get("contact_email", _as_cell(lambda v: _email(v, "contact_email", required=False)))
+        email = r.get("contact_email", fields.email_address)
         supervisor = r.get("contact_is_supervisor", parse_bool)
         others = [values.get(key, "") for key in _CONTACT_KEYS]
         if not contact_name:

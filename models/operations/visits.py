@@ -35,6 +35,7 @@ from ..enums import (
     VisitStatus,
 )
 from ..visits import OVERLAP_CONSTRAINT_NAME, Visit, VisitEvent
+from . import fields
 from .eligibility import ensure_may_take_part
 from .errors import N_, Conflict, DomainError, Message, NotAllowed, joined
 
@@ -303,14 +304,14 @@ def _check_overlap(
         )
 
 
-def _check_supervisor(name: str, email: str) -> None:
+def _check_supervisor(name: str, email: str) -> str:
+    """The supervisor's email address as stored; the proposal is sent there."""
     if not name.strip():
         raise DomainError("Ange handledarens namn.", field="supervisor_name")
-    local, at, domain = email.strip().partition("@")
-    if not (local and at and "." in domain) or len(email) > 254 or " " in email.strip():
-        raise DomainError(
-            "Ange handledarens e-postadress: förslaget skickas dit.", field="supervisor_email"
-        )
+    address = fields.checked(fields.email_address, email, field="supervisor_email")
+    if not address:
+        raise DomainError("Ange handledarens e-postadress: förslaget skickas dit.", field="supervisor_email")
+    return address
 
 
 # --- booking ----------------------------------------------------------------------------------
@@ -331,8 +332,7 @@ def book_visit(
     now = now or clock.now()
     day = _check_times(offer, start, end, now=now, allow_holiday=allow_holiday)
     name = (supervisor_name if supervisor_name is not None else offer.supervisor_name).strip()
-    email = (supervisor_email if supervisor_email is not None else offer.supervisor_email).strip().lower()
-    _check_supervisor(name, email)
+    email = _check_supervisor(name, supervisor_email if supervisor_email is not None else offer.supervisor_email)
 
     # Lock in one order everywhere (candidate, then offer), so two bookings never deadlock.
     serialise_writes(session, candidate, offer)
