@@ -2,7 +2,7 @@
 or as a draft without it) and see their own unit's; project leaders see the bank. Employers,
 the steering group and admins are refused (403). The identity number is only ever shown masked.
 Search, referral rules and edits are the bank's own (web/candidates/queries.py and
-models/operations/candidates.py)."""
+models/operations/candidates/)."""
 
 from __future__ import annotations
 
