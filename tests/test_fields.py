@@ -85,33 +85,40 @@ def test_blank_is_nothing_and_codes_are_iso_639_1() -> None:
 
 
 # --- the two imports, cell for cell ---------------------------------------------------------------
-def _candidate_verdicts(db, vault, column: str, cells: list[str]) -> list:
-    """What the candidate import makes of each cell in `column`: the row's values, or None."""
+def _candidate_verdicts(db, vault, column: str | tuple[str, ...], cells: list) -> list:
+    """What the candidate import makes of each cell in `column` (or cells in columns): the row's
+    values, or None."""
     headers = [c.header for c in candidate_ops.IMPORT_COLUMNS]
     lines = [";".join(headers)]
     for n, cell in enumerate(cells):
         pin = personnummer(dt.date(1980, 1, 1) + dt.timedelta(days=n), 200 + n)
         values = {
             "Förnamn": "Åsa", "Efternamn": f"Test{'abcdefghijklmnopqrstuvwxyz'[n]}", "Personnummer": pin,
-            "Målgrupp": "newcomer", "Svenskanivå": "B1", "Intressen": "sales", "Veckodagar": "mån", column: cell,
+            "Målgrupp": "newcomer", "Svenskanivå": "B1", "Intressen": "sales", "Veckodagar": "mån",
+            **_cells(column, cell),
         }
         lines.append(";".join(values.get(h, "") for h in headers))
     preview = candidate_ops.preview_import(db, vault, read_table("k.csv", "\n".join(lines).encode()))
     return _by_row(preview, len(cells))
 
 
-def _company_verdicts(db, column: str, cells: list[str]) -> list:
-    """What the company import makes of each cell in `column`: the row's values, or None."""
+def _company_verdicts(db, column: str | tuple[str, ...], cells: list) -> list:
+    """What the company import makes of each cell in `column` (or cells in columns): the row's
+    values, or None."""
     headers = [c.header for c in company_ops.IMPORT_COLUMNS]
     lines = [";".join(headers)]
     for n, cell in enumerate(cells):
         values = {
             "Företagsnamn": f"Företag {n}", "Organisationsnummer": org_number(900 + n), "Storlek": "10-49",
-            "Nätverk": "HIF", "Kontaktperson": "Kim Berg", column: cell,
+            "Nätverk": "HIF", "Kontaktperson": "Kim Berg", **_cells(column, cell),
         }
         lines.append(";".join(values.get(h, "") for h in headers))
     preview = company_ops.preview_import(db, read_table("f.csv", "\n".join(lines).encode()))
     return _by_row(preview, len(cells))
+
+
+def _cells(column: str | tuple[str, ...], cell) -> dict[str, str]:
+    return dict(zip(column, cell, strict=True)) if isinstance(column, tuple) else {column: cell}
 
 
 def _by_row(preview, n: int) -> list:
@@ -135,6 +142,38 @@ def test_both_imports_give_every_email_address_the_same_verdict(db, vault) -> No
     companies = _company_verdicts(db, "Kontaktpersonens e-post", cells)
     assert [c and c.candidate.email for c in candidates] == list(EMAILS.values())
     assert [c and c.contact.email for c in companies] == list(EMAILS.values())
+
+
+COORDINATES = {
+    ("56,046", "12,694"): (56.046, 12.694),
+    ("56.046", "12.694"): (56.046, 12.694),
+    ("", ""): (None, None),
+    ("56,046", ""): None,  # half a place
+    ("95", "12,7"): None,
+    ("56", "norr"): None,
+}
+
+
+def test_both_imports_and_the_company_operation_give_every_coordinate_the_same_verdict(db, vault) -> None:
+    columns = ("Latitud", "Longitud")
+    candidates = _candidate_verdicts(db, vault, columns, list(COORDINATES))
+    companies = _company_verdicts(db, columns, list(COORDINATES))
+    assert [c and (c.candidate.lat, c.candidate.lon) for c in candidates] == list(COORDINATES.values())
+    assert [c and (c.company.lat, c.company.lon) for c in companies] == list(COORDINATES.values())
+    # The company form and the API give numbers (or nothing): the operation says the same.
+    for n, ((lat, lon), stored) in enumerate(COORDINATES.items()):
+        if "norr" in (lat, lon):
+            continue
+        data = company_ops.CompanyData(
+            name=f"Bageri {n} AB", org_number=org_number(990 + n), size_class="small", network="hif_sponsor",
+            lat=float(lat.replace(",", ".")) if lat else None, lon=float(lon.replace(",", ".")) if lon else None,
+        )
+        if stored is None:
+            with pytest.raises(DomainError):
+                company_ops.create_company(db, data)
+        else:
+            company = company_ops.create_company(db, data)
+            assert (company.lat, company.lon) == stored
 
 
 def test_candidate_import_and_offers_give_every_language_list_the_same_verdict(db, vault, make) -> None:

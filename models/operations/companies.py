@@ -46,7 +46,6 @@ from .spreadsheet import (
     Table,
     parse_bool,
     parse_choice,
-    parse_decimal,
     parse_text,
     validate_rows,
 )
@@ -132,13 +131,11 @@ def _email(value: Optional[str], field_name: str, *, required: bool) -> str:
 
 
 def _coordinates(lat: Optional[float], lon: Optional[float]) -> tuple[Optional[float], Optional[float]]:
-    if (lat is None) != (lon is None):
-        raise DomainError("Ange både latitud och longitud, eller ingen av dem.", field="lat" if lat is None else "lon")
-    if lat is not None and not -90 <= lat <= 90:
-        raise DomainError("Latituden ska ligga mellan -90 och 90 (Helsingborg ligger kring 56,05).", field="lat")
-    if lon is not None and not -180 <= lon <= 180:
-        raise DomainError("Longituden ska ligga mellan -180 och 180 (Helsingborg ligger kring 12,70).", field="lon")
-    return lat, lon
+    reader = RowReader({"lat": lat, "lon": lon})
+    coordinates = fields.read_coordinates(reader)
+    if reader.problems:
+        raise DomainError(reader.problems[0].message, field=reader.problems[0].key)
+    return coordinates
 
 
 def _whole_number(value: Any, field_name: str, label: Message) -> int:
@@ -579,10 +576,10 @@ IMPORT_COLUMNS: list[ColumnSpec] = [
     ColumnSpec("network", "Nätverk", True, N_("HIF, TH eller båda."), "HIF"),
     ColumnSpec("status", "Status", False, N_("möjlig, aktiv, pausad eller lämnat (tomt = möjlig)."), "aktiv"),
     ColumnSpec("address", "Gatuadress", False, N_("Besöksadress."), "Storgatan 1", aliases=("Adress",)),
-    ColumnSpec("postcode", "Postnummer", False, N_("Fem siffror."), "252 21"),
+    fields.POSTCODE_COLUMN,
     ColumnSpec("city", "Ort", False, N_("Ort."), "Helsingborg"),
-    ColumnSpec("lat", "Latitud", False, N_("Decimaltal, t.ex. 56,046 (tomt går bra)."), "56,046"),
-    ColumnSpec("lon", "Longitud", False, N_("Decimaltal, t.ex. 12,694 (tomt går bra)."), "12,694"),
+    fields.LATITUDE_COLUMN,
+    fields.LONGITUDE_COLUMN,
     ColumnSpec("contact_name", "Kontaktperson", False, N_("Namn på en kontaktperson (tomt går bra)."), "Hanna Berg"),
     ColumnSpec("contact_title", "Kontaktpersonens roll", False, N_("T.ex. HR-ansvarig."), "Butikschef"),
     ColumnSpec("contact_email", "Kontaktpersonens e-post", False, N_("E-postadress."), "hanna@bageriet.se"),
@@ -625,14 +622,7 @@ class CompanyRowValidator:
         size_class = r.get("size_class", parse_choice, SIZE_WORDS, what=N_("Storleken"))
         network = r.get("network", parse_choice, NETWORK_WORDS, what=N_("Nätverket"))
         status = r.get("status", parse_choice, STATUS_WORDS, required=False, what=N_("Statusen"))
-        lat = r.get("lat", parse_decimal, minimum=-90, maximum=90, what=N_("Latituden"))
-        lon = r.get("lon", parse_decimal, minimum=-180, maximum=180, what=N_("Longituden"))
-        if (lat is None) != (lon is None) and not (r.has_problem("lat") or r.has_problem("lon")):
-            r.add(
-                "lon" if lon is None else "lat",
-                N_("Latitud och longitud hör ihop."),
-                N_("Fyll i båda eller ingen av dem."),
-            )
+        lat, lon = fields.read_coordinates(r)
         company = CompanyData(
             name=name or "",
             org_number=org_number or "",
@@ -704,21 +694,14 @@ def import_companies(
 ) -> list[Company]:
     """Register every valid row's company (and its contact) — all or nothing: a row with an error,
     or companies already registered that were not explicitly skipped, and nothing is stored."""
-    if preview.errors:
-        raise DomainError(
-            "%(n)s rader i filen har fel. Rätta dem och ladda upp filen igen: ingenting har importerats.",
-            field="file",
-            n=preview.rows_with_errors,
-        )
-    if preview.duplicates and not skip_duplicates:
-        raise Conflict(
+    preview.ensure_all_or_nothing(
+        skip_duplicates=skip_duplicates,
+        duplicates=N_(
             "%(n)s rader gäller företag som redan finns. Välj att hoppa över dem, eller ta "
-            "bort dem ur filen. Ingenting har importerats.",
-            field="skip_duplicates",
-            n=len(preview.duplicates),
-        )
-    if not preview.valid_rows:
-        raise DomainError("Det finns inga nya företag att importera i filen.", field="file")
+            "bort dem ur filen. Ingenting har importerats."
+        ),
+        nothing=N_("Det finns inga nya företag att importera i filen."),
+    )
     companies = []
     rows: Iterable[Any] = progress(preview.valid_rows) if progress else preview.valid_rows
     for valid in rows:

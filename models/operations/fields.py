@@ -1,6 +1,6 @@
 """The values people type in several places — a postcode, an email address, a phone number, a
-language — each checked and brought to its stored form by one function here: for the candidate
-and company forms and imports, bookings, accounts and the API alike.
+language, a place's coordinates — each checked and brought to its stored form by one function
+here: for the candidate and company forms and imports, bookings, accounts and the API alike.
 
 Each takes what was typed and returns the stored value, None (for a list: []) when nothing was
 typed, or raises `CellInvalid(problem, fix)` with the Swedish message. An import's or a form's
@@ -20,7 +20,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.se import postnummer
 
 from .errors import N_, DomainError
-from .spreadsheet import CellInvalid, Problem, list_items, parse_text, quoted
+from .spreadsheet import CellInvalid, ColumnSpec, Problem, RowReader, list_items, parse_decimal, parse_text, quoted
 
 T = TypeVar("T")
 
@@ -133,3 +133,30 @@ def language(value: Any) -> Optional[str]:
 def language_name(code: str, locale: str = "sv") -> str:
     """A language's name in `locale` ('ar' → 'arabiska'); anything but a known code as it is."""
     return Locale.parse(locale).languages.get(code, code) if is_language_code(code) else code
+
+
+# --- a place: latitude and longitude, both or neither ------------------------------------------
+def latitude(value: Any) -> Optional[float]:
+    return parse_decimal(value, minimum=-90, maximum=90, what=N_("Latituden"))
+
+
+def longitude(value: Any) -> Optional[float]:
+    return parse_decimal(value, minimum=-180, maximum=180, what=N_("Longituden"))
+
+
+def read_coordinates(reader: RowReader) -> tuple[Optional[float], Optional[float]]:
+    """The `lat` and `lon` of a row or a form: each in its range, both given or neither."""
+    lat, lon = reader.get("lat", latitude), reader.get("lon", longitude)
+    if (lat is None) != (lon is None) and not (reader.has_problem("lat") or reader.has_problem("lon")):
+        reader.add(
+            "lon" if lon is None else "lat",
+            N_("Koordinaten är bara halvt ifylld."),
+            N_("Fyll i både latitud och longitud, eller ingen av dem."),
+        )
+    return lat, lon
+
+
+# The columns of these values in the imports' templates, described once.
+POSTCODE_COLUMN = ColumnSpec("postcode", "Postnummer", False, N_("Fem siffror."), "252 21")
+LATITUDE_COLUMN = ColumnSpec("lat", "Latitud", False, N_("Decimaltal, t.ex. 56,046 (tomt går bra)."), "56,046")
+LONGITUDE_COLUMN = ColumnSpec("lon", "Longitud", False, N_("Decimaltal, t.ex. 12,694 (tomt går bra)."), "12,694")

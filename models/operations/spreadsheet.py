@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Generic, Literal, Optional, TypeVar
 
 from .. import clock
-from .errors import N_, DomainError, Message
+from .errors import N_, Conflict, DomainError, Message
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -353,6 +353,22 @@ class Preview(Generic[V]):
     @property
     def rows_with_errors(self) -> int:
         return len({e.row for e in self.errors})
+
+    def ensure_all_or_nothing(self, *, skip_duplicates: bool, duplicates: Message, nothing: Message) -> None:
+        """The rule every import commits by: nothing is stored while a row has an error, or while
+        rows repeat stored records (`duplicates`, with `%(n)s` of them) that were not explicitly
+        skipped; and there must be something left to store (else `nothing`)."""
+        if self.errors:
+            raise DomainError(
+                "%(n)s rader i filen har fel. Rätta dem och ladda upp filen igen: ingenting har importerats.",
+                field="file",
+                code="row_errors",
+                n=self.rows_with_errors,
+            )
+        if self.duplicates and not skip_duplicates:
+            raise Conflict(duplicates, field="skip_duplicates", code="duplicates", n=len(self.duplicates))
+        if not self.valid_rows:
+            raise DomainError(nothing, field="file", code="nothing")
 
 
 def normalise_header(text: str) -> str:

@@ -19,7 +19,8 @@ from ...accounts import User
 from ...candidates import Candidate, Consent, Referral, ReferralEvent
 from ...enums import ReferralStatus
 from ...identity import InvalidIdentityNumber, PersonalIdentity, PinVault, parse_personal_identity
-from ..errors import N_, Conflict, DomainError
+from .. import fields
+from ..errors import N_, DomainError
 from ..spreadsheet import (
     CellInvalid,
     ColumnSpec,
@@ -78,10 +79,10 @@ IMPORT_COLUMNS: list[ColumnSpec] = [
         "weekdays", "Veckodagar", True, N_("Dagar klienten kan, t.ex. mån, tis, ons, tor, fre."), "mån, tis, ons"
     ),
     ColumnSpec("times_of_day", "Tider på dagen", False, N_("förmiddag, mitt på dagen, eftermiddag."), "förmiddag"),
-    ColumnSpec("postcode", "Postnummer", False, N_("Fem siffror."), "252 21"),
+    fields.POSTCODE_COLUMN,
     ColumnSpec("area", "Område", False, N_("Stadsdel eller ort."), "Centrum"),
-    ColumnSpec("lat", "Latitud", False, N_("Decimaltal, t.ex. 56,046 (tomt går bra)."), "56,046"),
-    ColumnSpec("lon", "Longitud", False, N_("Decimaltal, t.ex. 12,694 (tomt går bra)."), "12,694"),
+    fields.LATITUDE_COLUMN,
+    fields.LONGITUDE_COLUMN,
     ColumnSpec("needs_accessible", "Tillgänglig arbetsplats", False, N_("ja eller nej."), "nej"),
     ColumnSpec("needs_other", "Andra behov", False, N_("Praktiska behov, fritext."), "Kan inte börja före kl. 9"),
     ColumnSpec(
@@ -258,23 +259,14 @@ def import_candidates(
     than as ORM objects: 10,000 rows are some 48,000 objects. The referrals come back in the
     file's order; the session holds none of the new rows."""
     check_officer(referrer)
-    if preview.errors:
-        raise DomainError(
-            "%(n)s rader i filen har fel. Rätta dem och ladda upp filen igen: ingenting har importerats.",
-            field="file",
-            code="row_errors",
-            n=preview.rows_with_errors,
-        )
-    if preview.duplicates and not skip_duplicates:
-        raise Conflict(
+    preview.ensure_all_or_nothing(
+        skip_duplicates=skip_duplicates,
+        duplicates=N_(
             "%(n)s rader gäller personer som redan finns i kandidatbanken. Välj att hoppa "
-            "över dem, eller ta bort dem ur filen. Ingenting har importerats.",
-            field="skip_duplicates",
-            code="duplicates",
-            n=len(preview.duplicates),
-        )
-    if not preview.valid_rows:
-        raise DomainError("Det finns inga nya personer att importera i filen.", field="file", code="nothing")
+            "över dem, eller ta bort dem ur filen. Ingenting har importerats."
+        ),
+        nothing=N_("Det finns inga nya personer att importera i filen."),
+    )
     actor = by or referrer
     now = clock.now()
     submitting = N_("skickas")

@@ -36,7 +36,6 @@ from ..spreadsheet import (
     parse_bool,
     parse_choice,
     parse_date,
-    parse_decimal,
     parse_list,
     parse_text,
 )
@@ -135,8 +134,6 @@ _WHAT = {
     "weekdays": N_("Veckodagar"),
     "times_of_day": N_("Tider på dagen"),
     "area": N_("Området"),
-    "lat": N_("Latituden"),
-    "lon": N_("Longituden"),
     "needs_other": N_("Texten om behov"),
     "pin": N_("Personnumret"),
     "swedish_level": N_("Svenskanivån"),
@@ -206,16 +203,9 @@ def parse_candidate_input(values: Mapping[str, Any], *, require_identity: bool =
     times_of_day = r.get("times_of_day", parse_list, TIME_OF_DAY_WORDS, what=_WHAT["times_of_day"]) or []
     postcode = r.get("postcode", fields.postcode)
     area = r.get("area", parse_text, max_length=100, what=_WHAT["area"])
-    lat = r.get("lat", parse_decimal, minimum=-90, maximum=90, what=_WHAT["lat"])
-    lon = r.get("lon", parse_decimal, minimum=-180, maximum=180, what=_WHAT["lon"])
+    lat, lon = fields.read_coordinates(r)
     needs_accessible = r.get("needs_accessible", parse_bool)
     needs_other = r.get("needs_other", parse_text, max_length=2000, what=_WHAT["needs_other"])
-    if (lat is None) != (lon is None) and not (r.has_problem("lat") or r.has_problem("lon")):
-        r.add(
-            "lon" if lon is None else "lat",
-            N_("Koordinaten är bara halvt ifylld."),
-            N_("Fyll i både latitud och longitud, eller ingen av dem."),
-        )
     if channel == ContactChannel.EMAIL and not email and not r.has_problem("email"):
         r.add(
             "email",
