@@ -28,7 +28,7 @@ from scipy.stats import spearmanr
 
 from matcher import __version__
 from matcher.content import content_score
-from matcher.evaluate import evaluate, ndcg_by_group, relevance, temporal_split
+from matcher.evaluation import evaluate, ndcg_by_group, relevance, temporal_split
 from matcher.features import HistoryStats, build_pair_features, pair_features
 from matcher.persistence import library_versions
 from matcher.planner import plan

@@ -11,8 +11,6 @@ evaluation or the simulator. `plan` is a function here that imports the planner 
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -20,7 +18,7 @@ __version__ = "0.1.0"
 #: Public name -> the module that defines it.
 _EXPORTS: dict[str, str] = {
     "content_score": "content",
-    **dict.fromkeys(("EvaluationError", "evaluate", "fairness_audit", "temporal_split"), "evaluate"),
+    **dict.fromkeys(("EvaluationError", "evaluate", "fairness_audit", "temporal_split"), "evaluation"),
     **dict.fromkeys(("FEATURE_COLUMNS", "EncodedCandidates", "pair_features"), "features"),
     **dict.fromkeys((
         "InterchangeError", "read_candidates", "read_history", "read_offers", "read_pairs", "read_plan",
@@ -38,7 +36,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and editors
     import pandas as pd
 
     from matcher.content import content_score
-    from matcher.evaluate import EvaluationError, evaluate, fairness_audit, temporal_split
+    from matcher.evaluation import EvaluationError, evaluate, fairness_audit, temporal_split
     from matcher.features import FEATURE_COLUMNS, EncodedCandidates, pair_features
     from matcher.io import (
         InterchangeError,
@@ -86,22 +84,6 @@ def plan(candidates: pd.DataFrame, offers: pd.DataFrame, scores: pd.DataFrame, f
 
     return plan_(candidates, offers, scores, fair=fair)
 
-
-class _Package(types.ModuleType):
-    """The package keeps the function `evaluate` when its module `matcher.evaluate` is imported.
-
-    Importing a submodule sets it as an attribute of its package; with the names imported lazily
-    that would replace `matcher.evaluate`, the function, by the module of the same name after any
-    `from matcher.evaluate import ...`. (Before, the package imported it eagerly and rebound the
-    name to the function.)"""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "evaluate" and isinstance(value, types.ModuleType):
-            value = value.evaluate
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "CEFR",

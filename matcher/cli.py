@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from matcher.evaluate import EvaluationError, evaluate
+from matcher.evaluation import EvaluationError, evaluate
 from matcher.io import (
     InterchangeError,
     read_candidates,

@@ -66,7 +66,7 @@ def save_model(
     """Write ``ranker`` and metadata to ``path``; return the metadata as written.
 
     ``metadata`` may carry ``snapshot_id`` (defaults to the ranker's training snapshot) and
-    ``evaluation`` (e.g. the report of :func:`matcher.evaluate.evaluate`); any other JSON
+    ``evaluation`` (e.g. the report of :func:`matcher.evaluation.evaluate`); any other JSON
     values are kept under ``extra``.
     """
     given = dict(metadata or {})

@@ -179,11 +179,9 @@ class Consent(Base):
     recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
 
 
-# SQL: the candidate has a consent in force that covers sharing with companies. Matching and
-# every employer-facing query filter on this, so a withdrawal takes effect at once.
-def consent_in_force():  # type: ignore[no-untyped-def]
-    return sa.exists().where(
-        Consent.candidate_id == Candidate.id,
-        Consent.withdrawn_at.is_(None),
-        Consent.scope_companies.is_(True),
-    )
+def consent_in_force(*, companies: bool = True) -> sa.ColumnElement[bool]:
+    """SQL on Candidate: a consent that has not been withdrawn covers sharing with the companies
+    (with `companies=False`: with the partnership). Matching and every employer-facing query
+    filter on this, so a withdrawal takes effect at once."""
+    scope = Consent.scope_companies if companies else Consent.scope_partnership
+    return sa.exists().where(Consent.candidate_id == Candidate.id, Consent.withdrawn_at.is_(None), scope.is_(True))

@@ -156,7 +156,7 @@ class Factory:
             referred_by = self.user(Role.WELFARE_OFFICER, **kw_unit)
         unit = unit or referred_by.organisation
         birth = kw.pop("birth_date", dt.date(1990, 1, 1) + dt.timedelta(days=n))
-        pnr = parse_personal_identity(personnummer(birth, n))
+        pnr = parse_personal_identity(personnummer(birth, kw.pop("serial", n)))
         candidate = Candidate(
             first_name=kw.pop("first_name", f"Förnamn{n}"),
             last_name=kw.pop("last_name", f"Efternamn{n}"),

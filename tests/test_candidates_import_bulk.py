@@ -1,4 +1,4 @@
-"""The bulk import writes its rows table by table (models/operations/candidates.py,
+"""The bulk import writes its rows table by table (models/operations/candidates/bulk_import.py,
 `import_candidates`), not as ORM objects: it must store exactly what a referral made through the
 ORM stores, let caches of derived data know, and keep the checks of a preview unchanged."""
 
@@ -16,6 +16,7 @@ from models import Candidate, Consent, Referral, clock
 from models.candidates import ReferralEvent
 from models.enums import ReferralStatus, Role
 from models.operations import candidates as ops
+from models.operations.candidates import referrals
 from models.operations.spreadsheet import _CONTROL, read_table
 from models.system import DERIVED_DATA, MATCHING, REPORT, data_version, has_uncommitted_inputs
 
@@ -83,7 +84,7 @@ def orm_import(db: Any, vault: Any, preview: Any, *, referrer: Any, by: Any) -> 
     """What import_candidates did before it wrote in bulk: a `_new_referral` per row, one flush."""
     for valid in preview.valid_rows:
         value = valid.value
-        ops._new_referral(
+        referrals._new_referral(
             db, vault, value.candidate, candidate=None, officer=referrer, recorded_by=by, reason=value.reason,
             consent=value.consent, submit=value.consent is not None,
         )

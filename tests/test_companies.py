@@ -131,7 +131,7 @@ def test_duplicate_org_number_is_refused(db, make) -> None:
         ({"supervisor_name": "  "}, "supervisor_name", "handledarens namn"),
         ({"title": ""}, "title", "rubrik"),
         ({"lat": 56.0}, "lon", "både latitud och longitud"),
-        ({"lat": 95.0, "lon": 12.0}, "lat", "mellan -90 och 90"),
+        ({"lat": 95.0, "lon": 12.0}, "lat", "utanför -90–90"),
     ],
 )
 def test_offer_rules(db, make, overrides: dict[str, object], field: str, words: str) -> None:

@@ -92,7 +92,7 @@ def test_preview_then_commit_stores_every_company(client, auth, db, upload_dir) 
         ("Fel AB;556036-0793;;jättestor;HIF;;;;;;;;;", "Storlek", "inte ett giltigt värde"),
         ("Fel AB;556036-0793;;10-49;HIF;konkurs;;;;;;;;", "Status", "inte ett giltigt värde"),
         ("Fel AB;556036-0793;;10-49;HIF;;;2522;;;;;;", "Postnummer", "inte ett svenskt postnummer"),
-        ("Fel AB;556036-0793;;10-49;HIF;;;;;56,0;;;;", "Longitud", "hör ihop"),
+        ("Fel AB;556036-0793;;10-49;HIF;;;;;56,0;;;;", "Longitud", "bara halvt ifylld"),
         ("Fel AB;556036-0793;;10-49;HIF;;;;;99;12;;;", "Latitud", "utanför"),
         ("Fel AB;556036-0793;;10-49;HIF;;;;;;;;kim@foretag.example;", "Kontaktperson", "namn saknas"),
         ("Fel AB;556036-0793;;10-49;HIF;;;;;;;Kim;kim@;", "Kontaktpersonens e-post", "inte en giltig e-postadress"),

@@ -281,3 +281,22 @@ def test_text_that_is_not_in_the_catalogue_is_shown_as_it_is(app) -> None:
                             org_number="Nuvarande lösenord stämmer inte.")
         # a value is never looked up, even when it happens to be a msgid
         assert error_message(conflict).endswith("organisation number Nuvarande lösenord stämmer inte. already exists.")
+
+
+def test_every_error_raised_with_a_message_in_models_is_an_extraction_keyword() -> None:
+    """A message raised as `SomeError("Svensk text…")` reaches users only if babel.cfg extracts
+    that class's first argument: an error class missing there loses its English silently."""
+    import configparser
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    config = configparser.ConfigParser()
+    config.read(root / "babel.cfg")
+    keywords = set(config["python: models/**.py"]["keywords"].split())
+    raised = set()
+    for path in (root / "models").rglob("*.py"):
+        raised |= set(re.findall(r"raise (\w+)\(\s*\n?\s*\"[A-ZÅÄÖ]", path.read_text(encoding="utf-8")))
+    operators_only = {"BackupError"}  # the backup/restore commands speak to the operator, in Swedish
+    assert raised, "the pattern finds the raises"
+    assert raised - operators_only <= keywords, f"add to babel.cfg's keywords: {sorted(raised - keywords)}"

@@ -77,8 +77,8 @@ def test_notebook_uses_only_public_names_of_the_project(path: Path) -> None:
 
 
 def test_the_private_name_check_catches_private_imports() -> None:
-    source = "from matcher.evaluate import _jsonable, evaluate\nimport models._secret\nmatcher._helper()\n"
-    assert private_names(source) == ["matcher.evaluate._jsonable", "models._secret", "matcher._helper"]
+    source = "from matcher.evaluation import _jsonable, evaluate\nimport models._secret\nmatcher._helper()\n"
+    assert private_names(source) == ["matcher.evaluation._jsonable", "models._secret", "matcher._helper"]
 
 
 # --- running the notebooks ------------------------------------------------------------------------

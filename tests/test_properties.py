@@ -29,7 +29,7 @@ from personnummer import personnummer as _pnr
 
 from models.enums import ActivityType
 from models.identity import InvalidIdentityNumber, InvalidOrgNumber, normalise_org_number, parse_personal_identity
-from models.operations import candidates, companies
+from models.operations import fields
 from models.operations.report_cache import decode, encode
 from models.operations.reports import (
     ActivityFigures,
@@ -218,18 +218,8 @@ def test_org_number_any_text_is_refused_or_normalised(text: str) -> None:
     assert normalise_org_number(formatted) == formatted
 
 
-# --- 3. postcodes: candidates.parse_postcode and the company validator -----------------------
-def candidate_postcode(value: Any) -> Any:
-    return candidates.parse_postcode(value)
-
-
-# As the company import calls it (DomainError → CellInvalid), so both refuse with CellInvalid.
-company_postcode = companies._as_cell(companies._postcode)
-
-POSTCODE_VALIDATORS = [
-    pytest.param(candidate_postcode, id="candidates"),
-    pytest.param(company_postcode, id="companies"),
-]
+# --- 3. postcodes: the one rule (models/operations/fields.py) both imports, the forms and the API use
+POSTCODE_VALIDATORS = [pytest.param(fields.postcode, id="fields.postcode")]
 postcodes = st.integers(10000, 99999).map(str)
 
 
@@ -241,7 +231,7 @@ def _spaced(code: str) -> str:
 @PROPERTY
 @given(postcodes)
 def test_postcode_five_digits_with_or_without_the_space_are_normalised(validate: Any, code: str) -> None:
-    for text in (code, _spaced(code), f" {_spaced(code)} "):
+    for text in (code, _spaced(code), f" {_spaced(code)} ", f"{code[:3]}-{code[3:]}", f"SE-{_spaced(code)}"):
         assert validate(text) == _spaced(code), text
 
 
@@ -256,7 +246,7 @@ def test_postcode_normalising_twice_changes_nothing(validate: Any, text: str) ->
         once = validate(text)
     except CellInvalid:
         return
-    if not once:  # an empty value: no postcode (None from the candidates', "" from the companies')
+    if not once:  # an empty value: no postcode
         return
     assert validate(once) == once
 
@@ -289,99 +279,17 @@ def test_postcode_with_a_letter_is_refused(validate: Any, code: str, letter: str
         validate(text)
 
 
-ONLY_CANDIDATES_DIFFER = pytest.mark.xfail(
-    strict=True,
-    reason="candidates.parse_postcode checks str.isdigit(), which is true for any script's digits "
-    "and for superscripts: it accepts them and returns them unconverted (the company validator "
-    "refuses them, or converts full-width digits to 0-9)",
-)
-
-
-@pytest.mark.parametrize(
-    "validate",
-    [pytest.param(candidate_postcode, id="candidates", marks=ONLY_CANDIDATES_DIFFER),
-     pytest.param(company_postcode, id="companies")],
-)
+@pytest.mark.parametrize("validate", POSTCODE_VALIDATORS)
 @PROPERTY
 @given(st.text(POSTCODE_ALPHABET, max_size=12))
-@example("٢٥٢٢١")  # the candidates' validator returns "٢٥٢ ٢١"
+@example("٢٥٢٢١")  # Arabic-Indic digits: refused or converted, never stored as they are
+@example("０１２３４")  # a full-width zero first
 def test_postcode_an_accepted_value_is_ascii_nnn_nn(validate: Any, text: str) -> None:
     try:
         postcode = validate(text)
     except CellInvalid:
         return
     assert postcode in (None, "") or re.fullmatch(r"[1-9][0-9]{2} [0-9]{2}", postcode), postcode
-
-
-COMPANY_ACCEPTS_PREFIX = pytest.mark.xfail(
-    strict=True, reason="the company validator (stdnum postnummer) drops a leading SE country prefix"
-)
-
-
-@pytest.mark.parametrize("text", ["SE-252 21", "SE 252 21", "se25221"])
-@pytest.mark.parametrize(
-    "validate",
-    [pytest.param(candidate_postcode, id="candidates"),
-     pytest.param(company_postcode, id="companies", marks=COMPANY_ACCEPTS_PREFIX)],
-)
-def test_postcode_with_a_country_prefix_is_refused(validate: Any, text: str) -> None:
-    with pytest.raises(CellInvalid):
-        validate(text)
-
-
-# Where the two validators give different answers (None and "" for an empty value both mean
-# "no postcode" and count as the same answer). Each entry: text, candidates', companies'.
-POSTCODE_DISAGREEMENTS = [
-    ("SE-252 21", "refused", "252 21", "companies drop an SE country prefix"),
-    ("se25221", "refused", "252 21", "companies drop an SE country prefix (any case)"),
-    ("252-21", "refused", "252 21", "companies remove hyphens"),
-    ("25221-", "refused", "252 21", "companies remove hyphens anywhere"),
-    ("252–21", "refused", "252 21", "companies read dashes (en dash) as hyphens and remove them"),
-    ("252\u200921", "refused", "252 21", "companies remove a thin space; candidates only U+0020 and U+00A0"),
-    ("252\u202f21", "refused", "252 21", "companies remove a narrow no-break space"),
-    ("2  5  2  2  1", "refused", "252 21", "candidates refuse over 10 characters before removing spaces"),
-    ("２５２２１", "２５２ ２１", "252 21", "full-width digits: companies convert them, candidates keep them"),
-    ("٢٥٢٢١", "٢٥٢ ٢١", "refused", "candidates accept Arabic-Indic digits (str.isdigit)"),
-    ("²²²²²", "²²² ²²", "refused", "candidates accept superscript digits (str.isdigit)"),
-    ("０１２３４", "０１２ ３４", "refused", "candidates' leading-zero check misses a full-width zero"),
-]
-POSTCODE_AGREEMENTS = ["25221", "252 21", "252\u00a021", " 252 21 ", "", "  ", "02522", "2522", "252211",
-                       "252 2A", "S-252 21", "252.21", "252\t21", "+25221"]
-
-
-def _postcode_outcome(validate: Any, text: str) -> str:
-    try:
-        return validate(text) or ""
-    except CellInvalid:
-        return "refused"
-
-
-@pytest.mark.parametrize(
-    "text",
-    [pytest.param(t, id=repr(t)) for t in POSTCODE_AGREEMENTS]
-    + [pytest.param(t, id=repr(t), marks=pytest.mark.xfail(strict=True, reason=why))
-       for t, _c, _k, why in POSTCODE_DISAGREEMENTS],
-)
-def test_postcode_validators_agree(text: str) -> None:
-    assert _postcode_outcome(candidate_postcode, text) == _postcode_outcome(company_postcode, text)
-
-
-@pytest.mark.parametrize("text, by_candidates, by_companies, why", POSTCODE_DISAGREEMENTS)
-def test_postcode_disagreements_are_as_reported(text: str, by_candidates: str, by_companies: str, why: str) -> None:
-    """Pins the table above: when one validator changes, this says which entry no longer holds."""
-    assert (_postcode_outcome(candidate_postcode, text), _postcode_outcome(company_postcode, text)) == (
-        by_candidates, by_companies
-    ), why
-
-
-@settings(PROPERTY, max_examples=200)
-@given(st.one_of(postcodes, postcodes.map(_spaced), st.text(DIGITS, min_size=5, max_size=5),
-                 st.text(DIGITS * 4 + " AbcdeSxyz", min_size=1, max_size=10)))
-def test_postcode_validators_agree_on_plain_ascii(text: str) -> None:
-    """ASCII digits, spaces and letters: no hyphen, no SE prefix, at most 10 characters."""
-    if text.replace(" ", "").upper().startswith("SE"):
-        return
-    assert _postcode_outcome(candidate_postcode, text) == _postcode_outcome(company_postcode, text)
 
 
 # --- 4. dates (and times) in import cells ------------------------------------------------------

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOT_AT_START = {
     "matcher.planner": "the quarterly planner (SciPy's MILP solver): imported by matcher.plan when called",
     "matcher.simulate": "synthetic worlds: notebooks, tests and benchmarks only",
-    "matcher.evaluate": "model evaluation: train-ranker only",
+    "matcher.evaluation": "model evaluation: train-ranker only",
     "matcher.cli": "the matcher command line",
     "matplotlib": "the report chart: imported by web/reports/chart.py when one is drawn",
     "openpyxl": "spreadsheet imports and exports",

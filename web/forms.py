@@ -1,11 +1,33 @@
-"""Form fields several areas' forms use."""
+"""Form fields several areas' forms use, and the adapter that checks a field by the domain's
+rule for its kind of value."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, SelectMultipleField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import Field, PasswordField, SelectMultipleField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from models.operations.spreadsheet import CellInvalid
+
+from .i18n import refusal_message
+
+
+class FieldRule:
+    """A WTForms validator from a rule of models/operations/fields.py (`FieldRule(fields.postcode)`),
+    the one the imports, the operations and the API apply; its message in the user's language."""
+
+    def __init__(self, check: Callable[[Any], Any]):
+        self.check = check
+
+    def __call__(self, form: Any, field: Field) -> None:
+        try:
+            self.check(field.data)
+        except CellInvalid as exc:
+            raise ValidationError(refusal_message(exc)) from None
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -16,6 +16,7 @@ from .. import clock
 from ..accounts import LoginSession, Organisation, User
 from ..companies import Company
 from ..enums import Role
+from . import fields
 from .errors import DomainError
 
 MIN_PASSWORD_LENGTH = 12
@@ -44,6 +45,20 @@ def check_password_policy(password: str) -> None:
         )
 
 
+def account_email(session: Session, email: str, *, user: Optional[User] = None) -> str:
+    """The address an account (`user`, or a new one) is to have, as stored; refused when it is
+    missing, not an address or another account's."""
+    address = fields.checked(fields.email_address, email, field="email")
+    if not address:
+        raise DomainError("Ange en e-postadress.", field="email")
+    taken = sa.select(User.id).where(User.email == address)
+    if user is not None:
+        taken = taken.where(User.id != user.id)
+    if session.scalar(taken) is not None:
+        raise DomainError("Det finns redan ett konto med den e-postadressen.", field="email")
+    return address
+
+
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method="scrypt")
 
@@ -58,11 +73,7 @@ def create_user(
     organisation: Optional[Organisation] = None,
     company: Optional[Company] = None,
 ) -> User:
-    email = email.strip().lower()
-    if not email or "@" not in email:
-        raise DomainError("Ange en giltig e-postadress.", field="email")
-    if session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise DomainError("Det finns redan ett konto med den e-postadressen.", field="email")
+    email = account_email(session, email)
     if (role == Role.EMPLOYER) != (company is not None):
         raise DomainError(
             "Ett företagskonto måste höra till ett företag, och bara det.", field="company"

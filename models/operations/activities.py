@@ -17,8 +17,9 @@ from ..accounts import User
 from ..candidates import Candidate
 from ..enums import ActivityType, AttendanceStatus, Role
 from ..visits import Activity, ActivityParticipant
+from .eligibility import ensure_may_take_part
 from .errors import Conflict, DomainError
-from .visits import ensure_candidate_can_take_part, serialise_writes
+from .visits import serialise_writes
 
 MAX_ACTIVITY_HOURS = 16
 
@@ -94,9 +95,15 @@ def update_activity(session: Session, activity: Activity, data: ActivityData) ->
     return activity
 
 
+def at_company(activity: Activity) -> bool:
+    """Held at a company, which sees who takes part: the participants' consent must cover sharing
+    with companies (for the partnership's own activities, sharing with the partnership)."""
+    return activity.company_id is not None
+
+
 def register_participant(session: Session, activity: Activity, candidate: Candidate) -> ActivityParticipant:
     """Add a participant, within the capacity (counted under the activity's lock)."""
-    ensure_candidate_can_take_part(session, candidate, with_companies=activity.company_id is not None)
+    ensure_may_take_part(session, candidate, with_companies=at_company(activity))
     serialise_writes(session, activity)
     already = session.scalar(
         sa.select(ActivityParticipant.id).where(

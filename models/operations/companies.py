@@ -7,20 +7,14 @@ import dataclasses
 import datetime as dt
 import enum
 import math
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import cache
 from typing import Any, Optional
 
 import sqlalchemy as sa
-from babel import Locale
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
-from stdnum.exceptions import ValidationError as _StdnumError
-from stdnum.se import postnummer
 
 from ..clock import CalendarQuarter as Quarter
 from ..companies import Company, Contact, Offer
@@ -39,6 +33,7 @@ from ..identity import InvalidOrgNumber, normalise_org_number
 from ..programme import Programme
 from ..system import REPORT
 from ..visits import Visit
+from . import fields
 from .derived_cache import DerivedCache
 from .errors import N_, Conflict, DomainError, Message
 from .spreadsheet import (
@@ -51,7 +46,6 @@ from .spreadsheet import (
     Table,
     parse_bool,
     parse_choice,
-    parse_decimal,
     parse_text,
     validate_rows,
 )
@@ -130,39 +124,18 @@ def _choice(enum_cls: type[Any], value: Any, field_name: str, message: Message) 
 
 
 def _email(value: Optional[str], field_name: str, *, required: bool) -> str:
-    text = (value or "").strip()
-    if not text:
-        if required:
-            raise DomainError("Ange en e-postadress.", field=field_name)
-        return ""
-    try:
-        return validate_email(text, check_deliverability=False).normalized
-    except EmailNotValidError:
-        raise DomainError(
-            "”%(value)s” är inte en giltig e-postadress. Skriv den som namn@foretag.se.", field=field_name, value=text
-        ) from None
+    email = fields.checked(fields.email_address, value, field=field_name)
+    if required and not email:
+        raise DomainError("Ange en e-postadress.", field=field_name)
+    return email or ""
 
 
 def _coordinates(lat: Optional[float], lon: Optional[float]) -> tuple[Optional[float], Optional[float]]:
-    if (lat is None) != (lon is None):
-        raise DomainError("Ange både latitud och longitud, eller ingen av dem.", field="lat" if lat is None else "lon")
-    if lat is not None and not -90 <= lat <= 90:
-        raise DomainError("Latituden ska ligga mellan -90 och 90 (Helsingborg ligger kring 56,05).", field="lat")
-    if lon is not None and not -180 <= lon <= 180:
-        raise DomainError("Longituden ska ligga mellan -180 och 180 (Helsingborg ligger kring 12,70).", field="lon")
-    return lat, lon
-
-
-def _postcode(value: Optional[str]) -> str:
-    text = (value or "").strip()
-    if not text:
-        return ""
-    try:
-        return postnummer.format(postnummer.validate(text))
-    except _StdnumError:
-        raise DomainError(
-            "”%(value)s” är inte ett svenskt postnummer. Skriv fem siffror, t.ex. 252 21.", field="postcode", value=text
-        ) from None
+    reader = RowReader({"lat": lat, "lon": lon})
+    coordinates = fields.read_coordinates(reader)
+    if reader.problems:
+        raise DomainError(reader.problems[0].message, field=reader.problems[0].key)
+    return coordinates
 
 
 def _whole_number(value: Any, field_name: str, label: Message) -> int:
@@ -173,45 +146,6 @@ def _whole_number(value: Any, field_name: str, label: Message) -> int:
     if number != number.to_integral_value():
         raise DomainError("%(label)s ska vara ett heltal.", field=field_name, label=label)
     return int(number)
-
-
-@cache
-def _language_lookup() -> dict[str, str]:
-    """ISO 639-1 codes and their Swedish and English names (lower case) → code, from CLDR."""
-    lookup: dict[str, str] = {}
-    for locale in ("en", "sv"):
-        for code, name in Locale(locale).languages.items():
-            if len(code) == 2:
-                lookup[name.lower()] = code
-                lookup[code] = code
-    return lookup
-
-
-def parse_languages(values: Iterable[str] | str) -> list[str]:
-    """Language codes (ISO 639-1) from codes or Swedish/English names: "sv, engelska" → [sv, en]."""
-    if isinstance(values, str):
-        values = re.split(r"[,;|\n]", values)
-    codes: list[str] = []
-    lookup = _language_lookup()
-    for raw in values:
-        token = (raw or "").strip().lower()
-        if not token:
-            continue
-        code = lookup.get(token)
-        if code is None:
-            raise DomainError(
-                "Okänt språk: ”%(value)s”. Skriv språket med namn (t.ex. engelska) eller som "
-                "tvåbokstavskod (t.ex. en).",
-                field="languages",
-                value=raw.strip(),
-            )
-        if code not in codes:
-            codes.append(code)
-    return codes
-
-
-def language_name(code: str, locale: str = "sv") -> str:
-    return Locale(locale).languages.get(code, code)
 
 
 def _check_version(obj: Any, expected_version: Optional[int]) -> None:
@@ -255,7 +189,7 @@ def _company_values(session: Session, data: CompanyData, company: Optional[Compa
         "status": _choice(CompanyStatus, data.status, "status", N_("Välj en status för företaget.")),
         "industry": _text(data.industry, "industry", N_("bransch"), max_len=120),
         "address": _text(data.address, "address", N_("adress"), max_len=200),
-        "postcode": _postcode(data.postcode),
+        "postcode": fields.checked(fields.postcode, data.postcode, field="postcode") or "",
         "city": _text(data.city, "city", N_("ort"), max_len=100),
         "lat": lat,
         "lon": lon,
@@ -388,7 +322,7 @@ def _offer_values(company: Company, data: OfferData) -> dict[str, Any]:
     level = _whole_number(data.min_swedish_level, "min_swedish_level", N_("Lägsta svenskanivå"))
     if not 0 <= level <= 6:
         raise DomainError("Lägsta svenskanivå ska vara mellan 0 (ingen) och 6 (C2).", field="min_swedish_level")
-    languages = parse_languages(data.languages)
+    languages = fields.checked(fields.languages, data.languages, field="languages")
     if not languages:
         raise DomainError("Ange minst ett språk som talas på arbetsplatsen.", field="languages")
     weekdays = _weekdays(data.weekdays)
@@ -642,10 +576,10 @@ IMPORT_COLUMNS: list[ColumnSpec] = [
     ColumnSpec("network", "Nätverk", True, N_("HIF, TH eller båda."), "HIF"),
     ColumnSpec("status", "Status", False, N_("möjlig, aktiv, pausad eller lämnat (tomt = möjlig)."), "aktiv"),
     ColumnSpec("address", "Gatuadress", False, N_("Besöksadress."), "Storgatan 1", aliases=("Adress",)),
-    ColumnSpec("postcode", "Postnummer", False, N_("Fem siffror."), "252 21"),
+    fields.POSTCODE_COLUMN,
     ColumnSpec("city", "Ort", False, N_("Ort."), "Helsingborg"),
-    ColumnSpec("lat", "Latitud", False, N_("Decimaltal, t.ex. 56,046 (tomt går bra)."), "56,046"),
-    ColumnSpec("lon", "Longitud", False, N_("Decimaltal, t.ex. 12,694 (tomt går bra)."), "12,694"),
+    fields.LATITUDE_COLUMN,
+    fields.LONGITUDE_COLUMN,
     ColumnSpec("contact_name", "Kontaktperson", False, N_("Namn på en kontaktperson (tomt går bra)."), "Hanna Berg"),
     ColumnSpec("contact_title", "Kontaktpersonens roll", False, N_("T.ex. HR-ansvarig."), "Butikschef"),
     ColumnSpec("contact_email", "Kontaktpersonens e-post", False, N_("E-postadress."), "hanna@bageriet.se"),
@@ -660,18 +594,6 @@ _CONTACT_KEYS = ("contact_title", "contact_email", "contact_phone")
 class CompanyImportRow:
     company: CompanyData
     contact: Optional[ContactData]
-
-
-def _as_cell(check: Any) -> Any:
-    """A parser for RowReader from one of this module's validators (DomainError → CellInvalid)."""
-
-    def parse(value: Any) -> Any:
-        try:
-            return check(value)
-        except DomainError as exc:
-            raise CellInvalid(exc.message) from None
-
-    return parse
 
 
 def _org_number_cell(value: Any) -> str:
@@ -700,14 +622,7 @@ class CompanyRowValidator:
         size_class = r.get("size_class", parse_choice, SIZE_WORDS, what=N_("Storleken"))
         network = r.get("network", parse_choice, NETWORK_WORDS, what=N_("Nätverket"))
         status = r.get("status", parse_choice, STATUS_WORDS, required=False, what=N_("Statusen"))
-        lat = r.get("lat", parse_decimal, minimum=-90, maximum=90, what=N_("Latituden"))
-        lon = r.get("lon", parse_decimal, minimum=-180, maximum=180, what=N_("Longituden"))
-        if (lat is None) != (lon is None) and not (r.has_problem("lat") or r.has_problem("lon")):
-            r.add(
-                "lon" if lon is None else "lat",
-                N_("Latitud och longitud hör ihop."),
-                N_("Fyll i båda eller ingen av dem."),
-            )
+        lat, lon = fields.read_coordinates(r)
         company = CompanyData(
             name=name or "",
             org_number=org_number or "",
@@ -716,7 +631,7 @@ class CompanyRowValidator:
             status=status or CompanyStatus.PROSPECT,
             industry=r.get("industry", parse_text, max_length=120, what="Branschen") or "",
             address=r.get("address", parse_text, max_length=200, what="Adressen") or "",
-            postcode=r.get("postcode", _as_cell(_postcode)) or "",
+            postcode=r.get("postcode", fields.postcode) or "",
             city=r.get("city", parse_text, max_length=100, what="Orten") or "",
             lat=lat,
             lon=lon,
@@ -743,7 +658,7 @@ class CompanyRowValidator:
     @staticmethod
     def _contact(r: RowReader, values: RowValues) -> Optional[ContactData]:
         contact_name = r.get("contact_name", parse_text, max_length=200, what="Kontaktpersonens namn")
-        email = r.get("contact_email", _as_cell(lambda v: _email(v, "contact_email", required=False)))
+        email = r.get("contact_email", fields.email_address)
         supervisor = r.get("contact_is_supervisor", parse_bool)
         others = [values.get(key, "") for key in _CONTACT_KEYS]
         if not contact_name:
@@ -779,21 +694,14 @@ def import_companies(
 ) -> list[Company]:
     """Register every valid row's company (and its contact) — all or nothing: a row with an error,
     or companies already registered that were not explicitly skipped, and nothing is stored."""
-    if preview.errors:
-        raise DomainError(
-            "%(n)s rader i filen har fel. Rätta dem och ladda upp filen igen: ingenting har importerats.",
-            field="file",
-            n=preview.rows_with_errors,
-        )
-    if preview.duplicates and not skip_duplicates:
-        raise Conflict(
+    preview.ensure_all_or_nothing(
+        skip_duplicates=skip_duplicates,
+        duplicates=N_(
             "%(n)s rader gäller företag som redan finns. Välj att hoppa över dem, eller ta "
-            "bort dem ur filen. Ingenting har importerats.",
-            field="skip_duplicates",
-            n=len(preview.duplicates),
-        )
-    if not preview.valid_rows:
-        raise DomainError("Det finns inga nya företag att importera i filen.", field="file")
+            "bort dem ur filen. Ingenting har importerats."
+        ),
+        nothing=N_("Det finns inga nya företag att importera i filen."),
+    )
     companies = []
     rows: Iterable[Any] = progress(preview.valid_rows) if progress else preview.valid_rows
     for valid in rows:

@@ -3,7 +3,7 @@ group and, where recorded, gender and age band, with the four-fifths check.
 
 For each group, over a period (proposals made in it, lists shown in it):
 
-* pool: candidates who may be recommended today (see matching.eligible_candidates_sql);
+* pool: candidates who may be recommended today (see eligibility.may_take_part);
 * top 5: places in the top five of the candidate lists shown on offer pages (the exposure log);
 * proposed: proposals made (visits booked, whatever became of them);
 * acceptance rate: accepted of the proposals the employer answered;
@@ -31,7 +31,8 @@ from .. import clock
 from ..candidates import Candidate
 from ..enums import Gender, TargetGroup
 from ..system import Exposure
-from .matching import eligible_candidates_sql, history_frame
+from .eligibility import may_take_part
+from .matching import history_frame
 
 FOUR_FIFTHS = 0.8
 MIN_GROUP = 5
@@ -111,7 +112,7 @@ def _people(session: Session, today: dt.date) -> pd.DataFrame:
         sa.type_coerce(Candidate.target_group, sa.String()),
         sa.type_coerce(Candidate.gender, sa.String()),
         Candidate.birth_date,
-        eligible_candidates_sql(),
+        may_take_part(),
     ))
     frame = pd.DataFrame(rows.all(), columns=["id", "target_group", "gender", "birth_date", "in_pool"])
     frame["age_band"] = [age_band(b, today) for b in frame["birth_date"]]

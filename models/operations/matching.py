@@ -4,8 +4,8 @@ recommendations for an offer or a candidate, the exposure log, and the quarterly
 Every frame is one aggregate query and goes through `matcher.io.validate_*`, the same checks a
 CSV file gets. Who may be recommended:
 
-* a candidate with consent in force for sharing with companies, an accepted or active referral
-  (not only closed, returned or unsent ones), and not anonymised;
+* a candidate who may take part (`eligibility.may_take_part`: consent in force for sharing with
+  companies, an accepted or active referral, not anonymised);
 * for an offer, also not already proposed there (a live visit) and free on the day in question
   (no live visit overlapping the offer's hours that day);
 * an offer that is active, at an active company, and not already proposed to the candidate.
@@ -31,7 +31,7 @@ from matcher import EncodedCandidates, Ranker, validate_candidates, validate_his
 from matcher import plan as plan_visits
 
 from .. import clock
-from ..candidates import Candidate, Referral, consent_in_force
+from ..candidates import Candidate, Referral
 from ..clock import STOCKHOLM
 from ..companies import Company, Offer
 from ..enums import (
@@ -49,6 +49,7 @@ from ..system import MATCHING, Exposure
 from ..visits import Visit, VisitEvent
 from .companies import Quarter
 from .derived_cache import DerivedCache
+from .eligibility import may_take_part, refusals
 from .errors import N_, Message
 from .feedback import feedback_score_sql
 from .reports import counting_visit
@@ -84,19 +85,7 @@ def score_band(score: float) -> str:
     return LOWEST_BAND
 
 
-# --- eligibility as SQL ---------------------------------------------------------------------
-def eligible_candidates_sql() -> sa.ColumnElement[bool]:
-    """SQL on Candidate: may be recommended at all (consent, accepted/active referral, not anonymised)."""
-    return sa.and_(
-        Candidate.anonymised_at.is_(None),
-        consent_in_force(),
-        sa.exists().where(
-            Referral.candidate_id == Candidate.id,
-            Referral.status.in_((ReferralStatus.ACCEPTED, ReferralStatus.ACTIVE)),
-        ),
-    )
-
-
+# --- what may be booked, as SQL ---------------------------------------------------------------
 def bookable_offers_sql() -> sa.ColumnElement[bool]:
     """SQL on Offer: active, at an active company."""
     return sa.and_(
@@ -137,21 +126,6 @@ def _busy_between(start: dt.datetime, end: dt.datetime) -> sa.ColumnElement[bool
         Visit.start_at < end,
         Visit.end_at > start,
     )
-
-
-def candidate_problems(session: Session, candidate: Candidate) -> list[Message]:
-    """Why a candidate cannot be recommended (empty when they can), read fresh from the database."""
-    if candidate.anonymised_at is not None:
-        return [N_("Uppgifterna är avidentifierade.")]
-    problems = []
-    if session.scalar(sa.select(Candidate.id).where(Candidate.id == candidate.id, consent_in_force())) is None:
-        problems.append(N_("Det finns inget gällande samtycke till att dela uppgifter med företag."))
-    referral = sa.select(Referral.id).where(
-        Referral.candidate_id == candidate.id, Referral.status.in_((ReferralStatus.ACCEPTED, ReferralStatus.ACTIVE))
-    )
-    if session.scalar(referral.limit(1)) is None:
-        problems.append(N_("Det finns ingen antagen eller aktiv remiss (den kan vara avslutad eller återsänd)."))
-    return problems
 
 
 # --- interchange frames -----------------------------------------------------------------------
@@ -548,7 +522,7 @@ def _recommend_for_offer(
         result.empty = N_("Erbjudandet är pausat eller företaget är inte aktivt, så ingen föreslås.")
         return result
     result.day = day or next_offer_day(session, offer, today)
-    conditions = [eligible_candidates_sql(), ~_proposed_to(offer.id), *filters.candidate_conditions()]
+    conditions = [may_take_part(), ~_proposed_to(offer.id), *filters.candidate_conditions()]
     if result.day is not None:
         day = result.day
         busy = _busy_between(clock.local_datetime(day, offer.window_start), clock.local_datetime(day, offer.window_end))
@@ -593,7 +567,7 @@ def _recommend_for_candidate(
     filters: Filters, day: Optional[dt.date], limit: int, today: dt.date,
 ) -> Recommendations:
     result = Recommendations(model_id=model.model_id, notice=model.notice, day=day)
-    result.problems = candidate_problems(session, candidate)
+    result.problems = [refusal.reason for refusal in refusals(session, candidate)]
     if result.problems:
         result.empty = N_("Deltagaren kan inte få förslag just nu.")
         return result
@@ -733,7 +707,7 @@ def plan_quarter(
         Visit.candidate_id == Candidate.id, Visit.status.in_(LIVE_VISIT_STATUSES),
         Visit.visit_date.between(quarter.start, quarter.end),
     )
-    conditions = [eligible_candidates_sql(), ~booked_in_quarter]
+    conditions = [may_take_part(), ~booked_in_quarter]
     if scope is not None:
         conditions.append(scope)
     candidates = candidates_frame(session, *conditions)

@@ -131,7 +131,7 @@ def _ndcg(ranker: Ranker, candidates: pd.DataFrame, offers: pd.DataFrame, train:
     """Mean NDCG@K over the test quarter's offers, the way matcher.evaluate scores a ranker:
     answered proposals of known pairs, ties broken with the same seed, history statistics from
     the earlier quarters only."""
-    from matcher.evaluate import ndcg_by_group, relevance  # training only: not loaded to serve pages
+    from matcher.evaluation import ndcg_by_group, relevance  # training only: not loaded to serve pages
 
     known = test[test["candidate_id"].isin(candidates["candidate_id"]) & test["offer_id"].isin(offers["offer_id"])]
     gains = relevance(known)
@@ -182,7 +182,7 @@ def train_and_maybe_activate(
     """Export the history, train, evaluate against the active model, save and register the new
     model, and activate it by the rule above (always with `force`). Returns the new row (active
     or not), or None when there is no history to learn from. Flushes; the caller commits."""
-    from matcher.evaluate import EvaluationError, evaluate, temporal_split  # not loaded to serve pages
+    from matcher.evaluation import EvaluationError, evaluate, temporal_split  # not loaded to serve pages
 
     today = today or clock.local_today()
     echo("Hämtar kandidater, erbjudanden och historik ur databasen …")

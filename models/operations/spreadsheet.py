@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Generic, Literal, Optional, TypeVar
 
 from .. import clock
-from .errors import N_, DomainError, Message
+from .errors import N_, Conflict, DomainError, Message
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -418,6 +418,22 @@ class Preview(Generic[V]):
     def rows_with_errors(self) -> int:
         return len({e.row for e in self.errors})
 
+    def ensure_all_or_nothing(self, *, skip_duplicates: bool, duplicates: Message, nothing: Message) -> None:
+        """The rule every import commits by: nothing is stored while a row has an error, or while
+        rows repeat stored records (`duplicates`, with `%(n)s` of them) that were not explicitly
+        skipped; and there must be something left to store (else `nothing`)."""
+        if self.errors:
+            raise DomainError(
+                "%(n)s rader i filen har fel. Rätta dem och ladda upp filen igen: ingenting har importerats.",
+                field="file",
+                code="row_errors",
+                n=self.rows_with_errors,
+            )
+        if self.duplicates and not skip_duplicates:
+            raise Conflict(duplicates, field="skip_duplicates", code="duplicates", n=len(self.duplicates))
+        if not self.valid_rows:
+            raise DomainError(nothing, field="file", code="nothing")
+
 
 def normalise_header(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("*", "")).strip().casefold()
@@ -553,7 +569,7 @@ def _text(value: Any) -> str:
     return "" if value is None else _clean(str(value))
 
 
-def _shown(text: str, limit: int = 40) -> str:
+def quoted(text: str, limit: int = 40) -> str:
     """A user's value quoted back in a message, shortened."""
     return f"«{text[:limit]}{'…' if len(text) > limit else ''}»"
 
@@ -577,7 +593,7 @@ def parse_text(value: Any, *, required: bool = False, max_length: int = 200, wha
 
 
 def _outside(what: str, text: str, minimum: Any, maximum: Any) -> Message:
-    return N_("%(what)s %(value)s är utanför %(min)s–%(max)s.", what=what, value=_shown(text), min=minimum, max=maximum)
+    return N_("%(what)s %(value)s är utanför %(min)s–%(max)s.", what=what, value=quoted(text), min=minimum, max=maximum)
 
 
 def parse_int(
@@ -595,9 +611,9 @@ def parse_int(
     try:
         number = Decimal(text.replace(",", ".").replace(" ", ""))
     except InvalidOperation:
-        raise CellInvalid(N_("%(value)s är inte ett heltal.", value=_shown(text)), fix()) from None
+        raise CellInvalid(N_("%(value)s är inte ett heltal.", value=quoted(text)), fix()) from None
     if not number.is_finite() or number != number.to_integral_value():
-        raise CellInvalid(N_("%(value)s är inte ett heltal.", value=_shown(text)), fix())
+        raise CellInvalid(N_("%(value)s är inte ett heltal.", value=quoted(text)), fix())
     if not minimum <= number <= maximum:
         raise CellInvalid(_outside(what, text, minimum, maximum), fix())
     return int(number)
@@ -620,7 +636,7 @@ def parse_decimal(
     try:
         number = Decimal(text.replace(",", ".").replace(" ", ""))
     except InvalidOperation:
-        raise CellInvalid(N_("%(value)s är inte ett tal.", value=_shown(text)), fix()) from None
+        raise CellInvalid(N_("%(value)s är inte ett tal.", value=quoted(text)), fix()) from None
     if not number.is_finite() or not minimum <= number <= maximum:
         raise CellInvalid(_outside(what, text, minimum, maximum), fix())
     return float(number)
@@ -639,7 +655,7 @@ def parse_bool(value: Any) -> bool:
     if text in _NO:
         return False
     raise CellInvalid(
-        N_("%(value)s är varken ja eller nej.", value=_shown(text)),
+        N_("%(value)s är varken ja eller nej.", value=quoted(text)),
         N_("Skriv ja eller nej (eller lämna tomt för nej)."),
     )
 
@@ -664,7 +680,7 @@ def parse_date(
         try:
             day = dt.date.fromisoformat(text[:10])
         except ValueError:
-            raise CellInvalid(N_("%(value)s är inte ett datum.", value=_shown(text)), fix) from None
+            raise CellInvalid(N_("%(value)s är inte ett datum.", value=quoted(text)), fix) from None
     if earliest and day < earliest:
         raise CellInvalid(
             N_("%(what)s %(day)s är för tidigt.", what=what, day=day.isoformat()),
@@ -689,7 +705,7 @@ def parse_choice(
         return None
     lookup = _folded(vocabulary)
     if text.casefold() not in lookup:
-        raise CellInvalid(N_("%(value)s är inte ett giltigt värde.", value=_shown(text)), _one_of(vocabulary))
+        raise CellInvalid(N_("%(value)s är inte ett giltigt värde.", value=quoted(text)), _one_of(vocabulary))
     return lookup[text.casefold()]
 
 
@@ -717,19 +733,24 @@ def _folded(vocabulary: Mapping[str, T]) -> dict[str, T]:
 _LIST_SPLIT = re.compile(r"[,;|/\n]+")
 
 
+def list_items(value: Any) -> list[str]:
+    """The entries of a list written in one cell or field ('it, sales', 'it|sales', 'it/sales')
+    or given as a sequence (a form's checkboxes), each stripped, blanks left out."""
+    if value is None or isinstance(value, str):
+        return [i.strip() for i in _LIST_SPLIT.split(_text(value)) if i.strip()]
+    return [_text(i) for i in value if _text(i)]
+
+
 def parse_list(
     value: Any, vocabulary: Mapping[str, T], *, required: bool = False, what: str = N_("Listan")
 ) -> list[T]:
     """Several values from `vocabulary`, written as a list ('it, sales' or 'it|sales') or given as a
     sequence (a form's checkboxes). Unknown entries are named in the message; order is kept."""
-    if value is None or isinstance(value, str):
-        items = [i.strip() for i in _LIST_SPLIT.split(_text(value)) if i.strip()]
-    else:
-        items = [_text(i) for i in value if _text(i)]
+    items = list_items(value)
     lookup = _folded(vocabulary)
     unknown = [i for i in items if i.casefold() not in lookup]
     if unknown:
-        listed = ", ".join(_shown(u, 25) for u in unknown[:5])
+        listed = ", ".join(quoted(u, 25) for u in unknown[:5])
         raise CellInvalid(
             N_("%(value)s är inget giltigt värde.", value=listed)
             if len(unknown) == 1

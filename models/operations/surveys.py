@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager
 
 from .. import clock
-from ..candidates import Candidate, Consent
+from ..candidates import Candidate, consent_in_force
 from ..clock import STOCKHOLM, local_midnight, quarter_start
 from ..companies import Company, Offer
 from ..enums import QuestionKind, SurveyMoment, VisitStatus
@@ -51,14 +51,7 @@ LIKERT_SCALE: dict[str, tuple[str, str, str, str, str]] = {
 
 def may_ask_participant() -> sa.ColumnElement[bool]:
     """SQL on Candidate: a consent to take part in the partnership is in force."""
-    return sa.and_(
-        Candidate.anonymised_at.is_(None),
-        sa.exists().where(
-            Consent.candidate_id == Candidate.id,
-            Consent.withdrawn_at.is_(None),
-            Consent.scope_partnership.is_(True),
-        ),
-    )
+    return sa.and_(Candidate.anonymised_at.is_(None), consent_in_force(companies=False))
 
 
 def is_participant_moment(moment: SurveyMoment) -> bool:

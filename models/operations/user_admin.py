@@ -85,12 +85,7 @@ def update_account(
     company: Optional[Company],
     totp_required: bool,
 ) -> None:
-    email = email.strip().lower()
-    if not email or "@" not in email:
-        raise DomainError("Ange en giltig e-postadress.", field="email")
-    taken = session.scalar(sa.select(User.id).where(User.email == email, User.id != user.id))
-    if taken is not None:
-        raise DomainError("Det finns redan ett konto med den e-postadressen.", field="email")
+    email = account_ops.account_email(session, email, user=user)
     _check_affiliation(role, organisation, company)
     if user.role == Role.ADMIN and role != Role.ADMIN:
         if user.id == by.id:

@@ -24,7 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import clock
 from .. import visits as visits_model
 from ..accounts import CalendarFeed, User
-from ..candidates import Candidate, Consent, Referral, consent_in_force
+from ..candidates import Candidate
 from ..clock import STOCKHOLM, local_date, quarter_bounds
 from ..companies import Offer
 from ..db import whole_seconds
@@ -34,10 +34,11 @@ from ..enums import (
     CompanyStatus,
     DeclineReason,
     Party,
-    ReferralStatus,
     VisitStatus,
 )
 from ..visits import OVERLAP_CONSTRAINT_NAME, Visit, VisitEvent
+from . import fields
+from .eligibility import ensure_may_take_part
 from .errors import N_, Conflict, DomainError, Message, NotAllowed, joined
 
 MIN_HOURS = 4
@@ -129,38 +130,6 @@ def no_show_counts(session: Session, candidate_ids: Iterable[int]) -> dict[int, 
         .group_by(Visit.candidate_id)
     )
     return {candidate_id: count for candidate_id, count in rows}
-
-
-def ensure_candidate_can_take_part(session: Session, candidate: Candidate, *, with_companies: bool = True) -> None:
-    """Consent in force and a referral that is accepted or active, read fresh from the
-    database (a withdrawal a minute ago counts)."""
-    if candidate.anonymised_at is not None:
-        raise DomainError("Deltagarens uppgifter är avidentifierade och kan inte bokas.", field="candidate")
-    if with_companies:
-        consent_ok = sa.select(Candidate.id).where(Candidate.id == candidate.id, consent_in_force())
-    else:
-        consent_ok = sa.select(Consent.id).where(
-            Consent.candidate_id == candidate.id,
-            Consent.withdrawn_at.is_(None),
-            Consent.scope_partnership.is_(True),
-        )
-    if session.scalar(consent_ok.limit(1)) is None:
-        raise DomainError(
-            "Deltagaren har inget samtycke som gäller. Be handläggaren registrera samtycket först.",
-            field="candidate",
-            code="no_consent",
-        )
-    referral_ok = sa.select(Referral.id).where(
-        Referral.candidate_id == candidate.id,
-        Referral.status.in_((ReferralStatus.ACCEPTED, ReferralStatus.ACTIVE)),
-    )
-    if session.scalar(referral_ok.limit(1)) is None:
-        raise DomainError(
-            "Deltagaren har ingen antagen eller aktiv remiss (den kan vara avslutad, återsänd eller "
-            "inte inskickad). Ta ställning till remissen först, eller be handläggaren remittera på nytt.",
-            field="candidate",
-            code="no_referral",
-        )
 
 
 def serialise_writes(session: Session, *rows: Any) -> None:
@@ -337,14 +306,14 @@ def _check_overlap(
         )
 
 
-def _check_supervisor(name: str, email: str) -> None:
+def _check_supervisor(name: str, email: str) -> str:
+    """The supervisor's email address as stored; the proposal is sent there."""
     if not name.strip():
         raise DomainError("Ange handledarens namn.", field="supervisor_name")
-    local, at, domain = email.strip().partition("@")
-    if not (local and at and "." in domain) or len(email) > 254 or " " in email.strip():
-        raise DomainError(
-            "Ange handledarens e-postadress: förslaget skickas dit.", field="supervisor_email"
-        )
+    address = fields.checked(fields.email_address, email, field="supervisor_email")
+    if not address:
+        raise DomainError("Ange handledarens e-postadress: förslaget skickas dit.", field="supervisor_email")
+    return address
 
 
 # --- booking ----------------------------------------------------------------------------------
@@ -365,8 +334,7 @@ def book_visit(
     now = now or clock.now()
     day = _check_times(offer, start, end, now=now, allow_holiday=allow_holiday)
     name = (supervisor_name if supervisor_name is not None else offer.supervisor_name).strip()
-    email = (supervisor_email if supervisor_email is not None else offer.supervisor_email).strip().lower()
-    _check_supervisor(name, email)
+    email = _check_supervisor(name, supervisor_email if supervisor_email is not None else offer.supervisor_email)
 
     # Lock in one order everywhere (candidate, then offer), so two bookings never deadlock.
     serialise_writes(session, candidate, offer)
@@ -377,7 +345,7 @@ def book_visit(
             "Företaget är inte aktivt i nätverket just nu. Välj ett erbjudande från ett aktivt företag.",
             field="offer",
         )
-    ensure_candidate_can_take_part(session, candidate)
+    ensure_may_take_part(session, candidate)
     _check_overlap(session, candidate.id, start, end, exclude=None)
     _check_capacity(session, offer, day)
 

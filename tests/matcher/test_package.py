@@ -45,16 +45,15 @@ def test_unknown_names_are_still_an_attribute_error() -> None:
         exec("from matcher import rank")  # noqa: S102
 
 
-def test_evaluate_stays_the_function_after_its_module_is_imported() -> None:
-    # Importing matcher.evaluate sets the package's attribute `evaluate` to the module; the
-    # package keeps the function, as `from matcher import evaluate` always gave.
+def test_evaluate_is_the_function_and_its_module_is_evaluation() -> None:
+    # The module has its own name, so importing it never shadows the package's function.
     out = _run("import matcher\n"
-               "from matcher.evaluate import temporal_split\n"
+               "from matcher.evaluation import temporal_split\n"
                "from matcher import evaluate\n"
-               "import matcher.evaluate as again\n"
-               "print(callable(evaluate), evaluate is matcher.evaluate, again is evaluate,"
+               "import matcher.evaluation as module\n"
+               "print(callable(evaluate), evaluate is matcher.evaluate, module.evaluate is evaluate,"
                " evaluate.__module__)")
-    assert out == "True True True matcher.evaluate"
+    assert out == "True True True matcher.evaluation"
 
 
 def test_plan_imports_the_planner_when_called_and_plans_the_same() -> None:

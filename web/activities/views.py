@@ -10,9 +10,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from models import Activity, ActivityParticipant, Candidate, Referral, User, clock, consent_in_force
-from models.enums import AttendanceStatus, ReferralStatus, Role
+from models import Activity, ActivityParticipant, Candidate, User, clock
+from models.enums import AttendanceStatus, Role
 from models.operations import activities as activity_ops
+from models.operations import eligibility
 from models.operations.errors import DomainError
 
 from .. import permissions as perm
@@ -132,13 +133,8 @@ def _candidate_choices(activity: Activity) -> list[tuple[Any, str]]:
     rows = db.session.scalars(
         sa.select(Candidate)
         .where(
-            consent_in_force(),
-            Candidate.anonymised_at.is_(None),
+            eligibility.may_take_part(with_companies=activity_ops.at_company(activity)),
             Candidate.id.not_in(taken),
-            sa.exists().where(
-                Referral.candidate_id == Candidate.id,
-                Referral.status.in_((ReferralStatus.ACCEPTED, ReferralStatus.ACTIVE)),
-            ),
         )
         .order_by(Candidate.last_name, Candidate.first_name)
     )

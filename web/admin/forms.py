@@ -8,13 +8,15 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from models import Company, Organisation
 from models.db import MAX_ID
+from models.operations import fields
 
 from .. import labels
 from ..extensions import db
+from ..forms import FieldRule
 
 NONE_CHOICE = (0, "—")
 
@@ -22,7 +24,7 @@ NONE_CHOICE = (0, "—")
 class AccountForm(FlaskForm):
     email = EmailField(
         _l("E-postadress"),
-        validators=[DataRequired(_l("Ange en e-postadress.")), Email(_l("Ange en giltig e-postadress."))],
+        validators=[DataRequired(_l("Ange en e-postadress.")), FieldRule(fields.email_address)],
     )
     name = StringField(
         _l("Namn"), validators=[DataRequired(_l("Ange personens namn.")), Length(max=200)]

@@ -2,7 +2,7 @@
 or as a draft without it) and see their own unit's; project leaders see the bank. Employers,
 the steering group and admins are refused (403). The identity number is only ever shown masked.
 Search, referral rules and edits are the bank's own (web/candidates/queries.py and
-models/operations/candidates.py)."""
+models/operations/candidates/)."""
 
 from __future__ import annotations
 
@@ -26,12 +26,13 @@ from models.enums import (
     TargetGroup,
 )
 from models.operations import candidates as ops
+from models.operations import fields as field_rules
 
 from .. import permissions as perm
 from ..candidates import queries
 from ..extensions import db, pin_vault
 from .core import LINK_HEADER, api_blueprint, api_user, audit, fields_named, get_visible_or_404, paginate, require
-from .schemas import Day, PageArgsSchema, Text, enum_field, language_list, page_of, slug_list
+from .schemas import Day, PageArgsSchema, Text, enum_field, language_list, page_of, rule, slug_list
 
 blp = api_blueprint(
     "api_candidates", __name__, "/candidates",
@@ -133,8 +134,8 @@ class CandidateFieldsSchema(ma.Schema):
     first_name = Text(max_length=100, required=True)
     last_name = Text(max_length=100, required=True)
     gender = enum_field(Gender, allow_none=True)
-    phone = Text(max_length=40, allow_none=True)
-    email = Text(max_length=254, allow_none=True)
+    phone = Text(max_length=field_rules.PHONE_MAX_LENGTH, allow_none=True, validate=rule(field_rules.phone_number))
+    email = Text(max_length=field_rules.EMAIL_MAX_LENGTH, allow_none=True, validate=rule(field_rules.email_address))
     contact_channel = enum_field(ContactChannel)
     preferred_language = Text(max_length=5, metadata={"description": "ISO 639-1; default sv."})
     target_group = enum_field(TargetGroup, required=True)
@@ -143,7 +144,7 @@ class CandidateFieldsSchema(ma.Schema):
     interests = slug_list(FIELD_SLUGS, required=True)
     weekdays = slug_list(WEEKDAYS, required=True)
     times_of_day = slug_list(TIMES_OF_DAY)
-    postcode = Text(max_length=10, allow_none=True)
+    postcode = Text(max_length=field_rules.POSTCODE_MAX_LENGTH, allow_none=True, validate=rule(field_rules.postcode))
     area = Text(max_length=100, allow_none=True)
     lat = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
     lon = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))

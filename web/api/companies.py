@@ -14,11 +14,12 @@ from marshmallow import fields, validate
 from models import Company
 from models.enums import CompanyStatus, Network, SizeClass
 from models.operations import companies as ops
+from models.operations import fields as field_rules
 
 from .. import permissions as perm
 from ..extensions import db
 from .core import LINK_HEADER, api_blueprint, api_user, audit, get_visible_or_404, paginate, version_tag
-from .schemas import PageArgsSchema, Text, enum_field, page_of
+from .schemas import PageArgsSchema, Text, enum_field, page_of, rule
 
 blp = api_blueprint("api_companies", __name__, "/companies", "Companies in the partnership's network.")
 
@@ -63,7 +64,7 @@ class CompanyInSchema(ma.Schema):
     status = enum_field(CompanyStatus, load_default=CompanyStatus.PROSPECT)
     industry = Text(max_length=120, load_default="")
     address = Text(max_length=200, load_default="")
-    postcode = Text(max_length=10, load_default="")
+    postcode = Text(max_length=field_rules.POSTCODE_MAX_LENGTH, load_default="", validate=rule(field_rules.postcode))
     city = Text(max_length=100, load_default="")
     lat = fields.Float(allow_none=True, load_default=None, validate=validate.Range(min=-90, max=90))
     lon = fields.Float(allow_none=True, load_default=None, validate=validate.Range(min=-180, max=180))

@@ -14,6 +14,7 @@ from marshmallow import fields, validate
 from models import Company, Offer
 from models.enums import FIELD_SLUGS, WEEKDAYS, Field
 from models.operations import companies as ops
+from models.operations import fields as field_rules
 
 from .. import permissions as perm
 from ..extensions import db
@@ -29,7 +30,7 @@ from .core import (
     require,
     version_tag,
 )
-from .schemas import Id, PageArgsSchema, Text, enum_field, language_list, page_of, slug_list
+from .schemas import Id, PageArgsSchema, Text, enum_field, language_list, page_of, rule, slug_list
 
 blp = api_blueprint("api_offers", __name__, "/offers", "Workplace-visit offers (4–8 hours of job shadowing).")
 
@@ -75,7 +76,8 @@ class OfferInSchema(ma.Schema):
     capacity_per_quarter = fields.Integer(load_default=3, strict=True, validate=validate.Range(min=0, max=10000))
     accessible = fields.Boolean(load_default=False)
     supervisor_name = Text(max_length=200, required=True)
-    supervisor_email = Text(max_length=254, required=True)
+    supervisor_email = Text(max_length=field_rules.EMAIL_MAX_LENGTH, required=True,
+                            validate=rule(field_rules.email_address))
     supervisor_phone = Text(max_length=40, load_default="")
     address = Text(max_length=200, load_default="")
     lat = fields.Float(allow_none=True, load_default=None, validate=validate.Range(min=-90, max=90))

@@ -3,6 +3,7 @@ and field types for the domain's closed vocabularies."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
@@ -10,6 +11,10 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from models.db import MAX_ID
+from models.operations import fields as field_rules
+from models.operations.spreadsheet import CellInvalid
+
+from ..i18n import refusal_message
 
 
 class ProblemSchema(ma.Schema):
@@ -66,10 +71,27 @@ def slug_list(vocabulary: tuple[str, ...] | list[str], **kwargs: Any) -> fields.
     return fields.List(fields.String(validate=validate.OneOf(vocabulary)), **kwargs)
 
 
+def rule(check: Callable[[Any], Any]) -> Callable[[Any], None]:
+    """A validator from a rule of models/operations/fields.py (`rule(field_rules.postcode)`), the
+    one the forms and imports apply; its message in the caller's language."""
+
+    def validator(value: Any) -> None:
+        try:
+            check(value)
+        except CellInvalid as exc:
+            raise ma.ValidationError(refusal_message(exc)) from None
+
+    return validator
+
+
+def _language_code(value: str) -> None:
+    if not field_rules.is_language_code(value):
+        raise ma.ValidationError("Use ISO 639-1 codes, e.g. 'sv'.")
+
+
 def language_list(**kwargs: Any) -> fields.List:
     """ISO 639-1 language codes (`["sv", "ar"]`)."""
-    code = fields.String(validate=validate.Regexp(r"^[a-z]{2}$", error="Use ISO 639-1 codes, e.g. 'sv'."))
-    return fields.List(code, **kwargs)
+    return fields.List(fields.String(validate=_language_code), **kwargs)
 
 
 # --- input fields that keep what reaches the database sane -------------------------------------

@@ -3,15 +3,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email
+from wtforms.validators import DataRequired
 
-from ..forms import new_password_fields
+from models.operations import fields
+
+from ..forms import FieldRule, new_password_fields
 
 
 class LoginForm(FlaskForm):
     email = EmailField(
         _l("E-postadress"),
-        validators=[DataRequired(_l("Ange din e-postadress.")), Email(_l("Ange en giltig e-postadress."))],
+        validators=[DataRequired(_l("Ange din e-postadress.")), FieldRule(fields.email_address)],
         render_kw={"autocomplete": "username"},
     )
     password = PasswordField(

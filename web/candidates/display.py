@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from flask_babel import get_locale
 
-from models.operations.candidates import language_words
+from models.operations import fields
 
 
 def language_name(code: str) -> str:
     """A language's name in the reader's language ('ar' → 'arabiska'), from CLDR via Babel."""
-    from babel import Locale
-
-    locale = str(get_locale() or "sv")
-    return Locale.parse(locale).languages.get(code, code) if code in language_words() else code
+    return fields.language_name(code, str(get_locale() or "sv"))

@@ -1,5 +1,7 @@
 """Forms of the candidate bank. They only carry what was typed: every rule, and its Swedish
-message, lives in models/operations/candidates.py, shared with the bulk import."""
+message, lives in models/operations/candidates/ (postcodes, email addresses, phone numbers and
+languages in models/operations/fields.py), shared with the bulk import; the operation reports
+every field's problem at once."""
 
 from __future__ import annotations
 

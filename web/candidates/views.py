@@ -15,6 +15,7 @@ from models import Candidate, Referral, User
 from models.enums import ReferralStatus, Role
 from models.operations import candidates as ops
 from models.operations.errors import DomainError
+from models.operations.spreadsheet import Problem
 
 from .. import labels, links
 from .. import permissions as perm
@@ -76,7 +77,7 @@ _FIELD_FOR = {"languages": "more_languages"}
 
 def show_errors(form: Any, error: DomainError) -> None:
     """Put a domain error's messages on the fields they name, or above the form."""
-    problems = getattr(error, "problems", None) or [ops.Problem(error.field or "", error.message)]
+    problems = getattr(error, "problems", None) or [Problem(error.field or "", error.message)]
     for problem in problems:
         name = _FIELD_FOR.get(problem.key, problem.key)
         if name and hasattr(form, name):

@@ -1,6 +1,7 @@
 """Forms for companies, contacts and offers (the employer portal reuses the offer form), the
 list filters and the capacity quarter. Range rules live in models/operations/companies.py;
-the forms only parse what was typed and say which fields are required."""
+the forms parse what was typed, say which fields are required and check postcodes, email
+addresses and languages by the rules of models/operations/fields.py."""
 
 from __future__ import annotations
 
@@ -24,10 +25,11 @@ from wtforms.validators import DataRequired, InputRequired, Optional
 
 from models import Company, Offer
 from models.enums import CEFR_LABELS
-from models.operations.companies import CompanyData, ContactData, OfferData, language_name
+from models.operations import fields
+from models.operations.companies import CompanyData, ContactData, OfferData
 
 from .. import labels
-from ..forms import MultiCheckboxField
+from ..forms import FieldRule, MultiCheckboxField
 
 
 class LocalNumberField(StringField):
@@ -67,7 +69,8 @@ class CompanyForm(FlaskForm):
                          validators=[InputRequired(_l("Välj vilket nätverk företaget hör till."))])
     status = SelectField(_l("Status"), choices=labels.choices(labels.COMPANY_STATUS_LABELS))
     address = StringField(_l("Gatuadress"), render_kw={"autocomplete": "street-address"})
-    postcode = StringField(_l("Postnummer"), render_kw={"autocomplete": "postal-code", "inputmode": "numeric"})
+    postcode = StringField(_l("Postnummer"), validators=[FieldRule(fields.postcode)],
+                           render_kw={"autocomplete": "postal-code", "inputmode": "numeric"})
     city = StringField(_l("Ort"), render_kw={"autocomplete": "address-level2"})
     lat = LocalNumberField(_l("Latitud"), render_kw={"inputmode": "decimal"})
     lon = LocalNumberField(_l("Longitud"), render_kw={"inputmode": "decimal"})
@@ -103,7 +106,8 @@ class ContactForm(FlaskForm):
     name = StringField(_l("Namn"), validators=[DataRequired(_l("Ange kontaktpersonens namn."))],
                        render_kw={"autocomplete": "off"})
     title = StringField(_l("Roll eller titel"))
-    email = StringField(_l("E-postadress"), render_kw={"autocomplete": "off", "inputmode": "email"})
+    email = StringField(_l("E-postadress"), validators=[FieldRule(fields.email_address)],
+                        render_kw={"autocomplete": "off", "inputmode": "email"})
     phone = StringField(_l("Telefon"), render_kw={"autocomplete": "off", "inputmode": "tel"})
     is_supervisor = BooleanField(_l("Kan vara handledare vid besök"))
 
@@ -127,7 +131,7 @@ class OfferForm(FlaskForm):
     description = TextAreaField(_l("Det här får besökaren se och göra"))
     min_swedish_level = SelectField(_l("Lägsta svenskanivå"), coerce=int, choices=_level_choices())
     languages = StringField(_l("Språk som talas på arbetsplatsen"),
-                            validators=[DataRequired(_l("Ange minst ett språk."))])
+                            validators=[DataRequired(_l("Ange minst ett språk.")), FieldRule(fields.languages)])
     weekdays = MultiCheckboxField(_l("Veckodagar då besök kan tas emot"),
                                   choices=labels.choices(labels.WEEKDAY_LABELS))
     window_start = TimeField(_l("Tidigast start"), validators=[InputRequired(_l("Ange en starttid, t.ex. 08:00."))])
@@ -147,7 +151,8 @@ class OfferForm(FlaskForm):
     accessible = BooleanField(_l("Arbetsplatsen är tillgänglig för personer med rörelsenedsättning"))
     supervisor_name = StringField(_l("Handledarens namn"), validators=[DataRequired(_l("Ange handledarens namn."))])
     supervisor_email = StringField(_l("Handledarens e-postadress"),
-                                   validators=[DataRequired(_l("Ange handledarens e-postadress."))],
+                                   validators=[DataRequired(_l("Ange handledarens e-postadress.")),
+                                               FieldRule(fields.email_address)],
                                    render_kw={"inputmode": "email"})
     supervisor_phone = StringField(_l("Handledarens telefon"), render_kw={"inputmode": "tel"})
     address = StringField(_l("Besöksadress, om en annan än företagets"))
@@ -162,7 +167,7 @@ class OfferForm(FlaskForm):
                      "supervisor_email", "supervisor_phone", "address", "lat", "lon", "active"):
             getattr(self, name).data = getattr(offer, name)
         self.field.data = offer.field.value
-        self.languages.data = ", ".join(language_name(code) for code in offer.languages)
+        self.languages.data = ", ".join(fields.language_name(code) for code in offer.languages)
         self.version.data = str(offer.version)
 
     def prefill_supervisor(self, company: Company) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from models import Activity, Company, Contact, Offer, User, Visit, clock
 from models.enums import Network, Role
 from models.operations import companies as ops
+from models.operations.fields import language_name
 from models.operations.report_cache import cached_quarterly_report
 from models.operations.visits import CAPACITY_STATUSES
 
@@ -230,7 +231,7 @@ def offer(offer_id: int):  # type: ignore[no-untyped-def]
     return render_template(
         "companies/offer.html", offer=offer, visits=visits, quarter=quarter,
         places_left=max(offer.capacity_per_quarter - used, 0),
-        languages=", ".join(ops.language_name(code) for code in offer.languages),
+        languages=", ".join(language_name(code) for code in offer.languages),
         **_visit_columns(),
     )
 

@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 
 from models import Candidate, Visit, consent_in_force
 from models.enums import ADJUSTMENTS, FIELD_SLUGS, TIMES_OF_DAY
-from models.operations.companies import language_name
+from models.operations.fields import language_name
 
 from .. import labels
 from ..extensions import db

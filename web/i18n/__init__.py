@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import gettext
 
 from models.operations.errors import DomainError, Message
+from models.operations.spreadsheet import CellInvalid, Problem
 
 
 def translate(text: Any) -> str:
@@ -28,6 +29,11 @@ def translate(text: Any) -> str:
         return template % {key: translate(value) if isinstance(value, Message) else value
                            for key, value in text.params.items()}
     return gettext(str(text)) if text else ""
+
+
+def refusal_message(refusal: CellInvalid) -> str:
+    """A field rule's refusal (models/operations/fields.py), its problem and fix, in the user's language."""
+    return translate(Problem("", refusal.problem, refusal.fix).message)
 
 
 def error_message(error: DomainError) -> str:

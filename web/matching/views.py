@@ -17,7 +17,8 @@ from models.db import optional_id
 from models.enums import Role
 from models.operations import fairness as fairness_ops
 from models.operations import matching as ops
-from models.operations.companies import Quarter, language_name
+from models.operations.companies import Quarter
+from models.operations.fields import language_name
 from models.operations.spreadsheet import write_table
 
 from .. import permissions as perm

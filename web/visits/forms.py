@@ -24,8 +24,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from models.enums import Party, VisitStatus
+from models.operations import fields
 
 from .. import labels
+from ..forms import FieldRule
 
 
 def _coerce_int_or_none(value: object) -> int | None:
@@ -45,7 +47,7 @@ class BookingForm(FlaskForm):
     start = TimeField(_l("Starttid"), validators=[InputRequired(_l("Ange starttid."))])
     end = TimeField(_l("Sluttid"), validators=[InputRequired(_l("Ange sluttid."))])
     supervisor_name = StringField(_l("Handledarens namn"), validators=[Length(max=200)])
-    supervisor_email = EmailField(_l("Handledarens e-postadress"), validators=[Length(max=254)])
+    supervisor_email = EmailField(_l("Handledarens e-postadress"), validators=[FieldRule(fields.email_address)])
     allow_holiday = BooleanField(_l("Boka ändå (företaget har öppet den dagen)"))
 
 

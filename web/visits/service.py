@@ -23,7 +23,8 @@ import sqlalchemy as sa
 from flask import after_this_request, current_app, g, has_request_context
 
 from models import Candidate, Offer, Referral, User, Visit, VisitEvent, clock, consent_in_force
-from models.enums import DeclineReason, Party, ReferralStatus, Role, VisitStatus
+from models.enums import DeclineReason, Party, Role, VisitStatus
+from models.operations import eligibility
 from models.operations import visits as visit_ops
 
 from .. import links
@@ -54,7 +55,7 @@ def officer_emails(visit: Visit) -> list[str]:
         .join(Referral, Referral.referred_by_id == User.id)
         .where(
             Referral.candidate_id == visit.candidate_id,
-            Referral.status.in_((ReferralStatus.ACCEPTED, ReferralStatus.ACTIVE)),
+            eligibility.referral_taking_part(),
             User.active,
         )
         .distinct()

@@ -12,8 +12,9 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from models import CalendarFeed, Candidate, Company, Offer, Referral, Visit, clock, consent_in_force
+from models import CalendarFeed, Candidate, Company, Offer, Visit, clock
 from models.enums import CompanyStatus, Party, ReferralStatus, Role, VisitStatus
+from models.operations import eligibility
 from models.operations import visits as visit_ops
 from models.operations.errors import DomainError
 
@@ -103,14 +104,7 @@ def _referrals_url() -> str | None:
 
 # --- booking ----------------------------------------------------------------------------------
 def _candidate_choices(selected: int | None) -> list[tuple[Any, str]]:
-    eligible = sa.and_(
-        consent_in_force(),
-        Candidate.anonymised_at.is_(None),
-        sa.exists().where(
-            Referral.candidate_id == Candidate.id,
-            Referral.status.in_((ReferralStatus.ACCEPTED, ReferralStatus.ACTIVE)),
-        ),
-    )
+    eligible = eligibility.may_take_part()
     condition = sa.or_(eligible, Candidate.id == selected) if selected else eligible
     rows = db.session.scalars(
         sa.select(Candidate)

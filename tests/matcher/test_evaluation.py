@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from matcher.content import content_score
-from matcher.evaluate import (
+from matcher.evaluation import (
     EvaluationError,
     audit_sample,
     bootstrap_ci,
@@ -26,8 +26,7 @@ from matcher.features import HistoryStats, pair_features
 from matcher.ranker import Ranker
 from matcher.simulate import make_world
 
-# The module, not the function of the same name that the matcher package exports.
-evaluate_module = importlib.import_module("matcher.evaluate")
+evaluation_module = importlib.import_module("matcher.evaluation")
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +138,7 @@ def test_evaluation_report_is_complete_and_json_serialisable(small_world) -> Non
 
 
 def _records(table: pd.DataFrame) -> list[dict]:
-    return json.loads(json.dumps(evaluate_module._jsonable(table.to_dict("records"))))
+    return json.loads(json.dumps(evaluation_module._jsonable(table.to_dict("records"))))
 
 
 def test_evaluation_audits_every_pair_while_under_the_cap(small_world) -> None:
@@ -167,7 +166,7 @@ def test_evaluation_scores_a_bounded_number_of_pairs(monkeypatch) -> None:
     world = make_world(n_candidates=300, n_offers=60, n_history=1200, n_quarters=4, seed=3)
     calls: list[int] = []
     predict_pairs = Ranker.predict_pairs
-    features = evaluate_module.pair_features
+    features = evaluation_module.pair_features
 
     def counting_predict(self, candidates, offers, pairs, *args, **kwargs):
         calls.append(len(pairs))
@@ -178,7 +177,7 @@ def test_evaluation_scores_a_bounded_number_of_pairs(monkeypatch) -> None:
         return features(candidates, offers, pairs, *args, **kwargs)
 
     monkeypatch.setattr(Ranker, "predict_pairs", counting_predict)
-    monkeypatch.setattr(evaluate_module, "pair_features", counting_features)
+    monkeypatch.setattr(evaluation_module, "pair_features", counting_features)
     report = evaluate(world.candidates, world.offers, world.history, k=(5,), n_boot=20,
                       max_audit_pairs=3000)
     n_test = report["split"]["n_test_judged"]
