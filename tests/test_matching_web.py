@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from models import Exposure, OutboxMessage, Visit, clock
 from models.enums import ReferralStatus, Role, TargetGroup, VisitStatus
 from models.operations import matching as ops
+from models.operations import visits as visit_ops
 from models.operations.visits import swedish_holiday
 
 
@@ -125,6 +126,43 @@ def test_proposing_from_the_list_books_and_is_noted_on_the_list(client, auth, db
     assert visit.status == VisitStatus.PROPOSED and visit.offer_id == offer.id
     [exposure] = _exposures(db)
     assert exposure.proposed_ids == [best.id]
+
+
+def test_a_refused_booking_from_the_list_notes_nothing(client, auth, db, hospitality) -> None:
+    auth.login(Role.PROJECT_LEADER)
+    offer, best = hospitality["offer"], hospitality["best"]
+    page = client.get(f"/foretag/erbjudanden/{offer.id}").get_data(as_text=True)
+    booking = next(link for link in _links(page, "/besok/nytt") if f"candidate={best.id}&" in link)
+    past = clock.local_today() - dt.timedelta(days=7)
+    response = client.post(booking, data={"candidate": best.id, "offer": offer.id, "day": past.isoformat(),
+                                          "start": "09:00", "end": "15:00"})
+    assert response.status_code == 422
+    assert db.scalar(sa.select(Visit).where(Visit.candidate_id == best.id)) is None
+    [exposure] = _exposures(db)
+    assert exposure.proposed_ids == []
+
+
+def test_the_list_is_noted_in_the_bookings_own_transaction(db, make, hospitality) -> None:
+    leader, other_leader = make.user(Role.PROJECT_LEADER), make.user(Role.PROJECT_LEADER)
+    offer, best = hospitality["offer"], hospitality["best"]
+    shown = ops.recommend_for_offer(db, offer)
+    mine = ops.record_exposure(db, user_id=leader.id, context="offer", context_id=offer.id, shown=shown)
+    theirs = ops.record_exposure(db, user_id=other_leader.id, context="offer", context_id=offer.id, shown=shown)
+    db.commit()
+    start = clock.local_datetime(_working_monday(21), dt.time(9))
+    end = start + dt.timedelta(hours=6)
+
+    visit_ops.book_visit(db, offer, best, start, end, by=leader, from_list=mine.id)
+    db.rollback()  # the booking is undone: so is the note
+    assert [e.proposed_ids for e in _exposures(db)] == [[], []]
+
+    visit_ops.book_visit(db, offer, best, start, end, by=leader, from_list=theirs.id)  # another user's list
+    db.rollback()
+    assert [e.proposed_ids for e in _exposures(db)] == [[], []]
+
+    visit_ops.book_visit(db, offer, best, start, end, by=leader, from_list=mine.id)
+    db.commit()
+    assert [e.proposed_ids for e in _exposures(db)] == [[best.id], []]
 
 
 def test_a_booking_not_from_a_list_leaves_the_log_alone(client, auth, db, hospitality) -> None:

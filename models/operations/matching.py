@@ -636,26 +636,6 @@ def record_exposure(
     return exposure
 
 
-def record_proposal(session: Session, exposure: Exposure, visit: Visit) -> bool:
-    """Note on the list that `visit` was proposed from it: the user who saw the list proposed a
-    pair it ranked. False (nothing noted) for any other visit."""
-    listed = {int(entry[0]) for entry in exposure.ranked}
-    if exposure.user_id is None or exposure.user_id != visit.proposed_by_id:
-        return False
-    if exposure.context == "offer" and exposure.context_id == visit.offer_id:
-        item = visit.candidate_id
-    elif exposure.context == "candidate" and exposure.context_id == visit.candidate_id:
-        item = visit.offer_id
-    else:
-        return False
-    if item not in listed:
-        return False
-    if item not in exposure.proposed_ids:
-        exposure.proposed_ids = [*exposure.proposed_ids, item]  # a new list: JSON changes are noticed
-        session.flush()
-    return True
-
-
 # --- the quarterly plan --------------------------------------------------------------------------
 @dataclass
 class PlanRow:

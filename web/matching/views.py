@@ -53,9 +53,6 @@ def _panels() -> dict[str, Any]:
             "matching_text": translate}
 
 
-bp.after_app_request(service.note_proposal_from_list)
-
-
 def _languages(column: Any) -> list[tuple[str, str]]:
     return _language_choices(ops.language_codes(db.session, column))
 

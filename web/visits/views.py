@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from models import CalendarFeed, Candidate, Company, Offer, Referral, Visit, clock, consent_in_force
+from models.db import parse_id
 from models.enums import CompanyStatus, Party, ReferralStatus, Role, VisitStatus
 from models.operations import visits as visit_ops
 from models.operations.errors import DomainError
@@ -172,6 +173,7 @@ def new():  # type: ignore[no-untyped-def]
             clock.local_datetime(form.day.data, form.start.data), clock.local_datetime(form.day.data, form.end.data),
             by=current_user, supervisor_name=form.supervisor_name.data or None,
             supervisor_email=form.supervisor_email.data or None, allow_holiday=form.allow_holiday.data,
+            from_list=request.args.get("exposure", type=parse_id),  # the list it was opened from, if any
         )
     except DomainError as exc:
         db.session.rollback()
