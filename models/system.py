@@ -119,26 +119,8 @@ REPORT = "report"
 # active model (models/operations/matching.py).
 MATCHING_INPUT_TABLES = frozenset({"candidate", "consent", "referral", "visit", "offer", "company", "ranker_model"})
 MATCHING = "matching"
-# The rows pages show: every table but the bookkeeping that merely reading pages writes (login
-# sessions, the audit trail, the exposure log, API tokens' last use, the outbox) and the derived
-# data itself. Pieces of pages (the start page's panels) are kept per user until this changes.
-# tests/test_derived_cache.py checks that every table is in one of the two sets.
-PAGE_INPUT_TABLES = frozenset({
-    "activity", "activity_participant", "candidate", "company", "consent", "contact", "feedback",
-    "follow_up", "funding", "goal", "milestone", "offer", "organisation", "programme",
-    "programme_party", "ranker_model", "referral", "referral_event", "survey", "survey_answer",
-    "survey_invitation", "survey_question", "user_account", "visit", "visit_event",
-})
-NOT_PAGE_INPUT_TABLES = frozenset({
-    "api_token", "audit_event", "calendar_feed", "data_version", "exposure", "login_session",
-    "outbox_message", "report_snapshot", "used_link_token",
-})
-PAGES = "pages"
-
 #: Each counter and the tables whose changes raise it.
-DERIVED_DATA: dict[str, frozenset[str]] = {
-    REPORT: REPORT_INPUT_TABLES, MATCHING: MATCHING_INPUT_TABLES, PAGES: PAGE_INPUT_TABLES,
-}
+DERIVED_DATA: dict[str, frozenset[str]] = {REPORT: REPORT_INPUT_TABLES, MATCHING: MATCHING_INPUT_TABLES}
 _CHANGED = "derived_inputs_changed"
 _VERSIONS = "data_versions_read"
 

@@ -90,7 +90,7 @@ def recommend_for_candidate(
                                        day=day, limit=limit, today=today())
 
 
-def log_exposure(user: Any, context: str, context_id: int, shown: ops.Recommendations) -> Optional[int]:
+def _log_exposure(user: Any, context: str, context_id: int, shown: ops.Recommendations) -> Optional[int]:
     """Log the list in a transaction of its own, so the log holds what was shown even when the
     page is drawn after its own commit (the candidate page) or fails later."""
     if not shown.items:
@@ -118,16 +118,11 @@ def offer_panel(offer: Offer, user: Any, *, filters: ops.Filters = ops.Filters()
     if not perm.can_use_matching(user):
         return None
     shown = recommend_for_offer(offer, limit, user, filters=filters, day=day)
-    return offer_rows(offer, user, shown, log_exposure(user, "offer", offer.id, shown))
-
-
-def offer_rows(offer: Offer, user: Any, shown: ops.Recommendations, exposure_id: Optional[int]) -> Panel:
-    """The panel of a ranked list of candidates for `offer`, with the people its rows show."""
     ids = [item.id for item in shown.items]
     people = {c.id: c for c in db.session.scalars(sa.select(Candidate).where(Candidate.id.in_(ids)))}
     panel = Panel("offer", offer, shown, [(item, people[item.id]) for item in shown.items if item.id in people],
                   **_links(user))
-    panel.exposure_id = exposure_id
+    panel.exposure_id = _log_exposure(user, "offer", offer.id, shown)
     return panel
 
 
@@ -142,7 +137,7 @@ def candidate_panel(candidate: Candidate, user: Any, *, filters: ops.Filters = o
     panel = Panel("candidate", candidate, shown, [(item, offers[item.id]) for item in shown.items if item.id in offers],
                   **_links(user))
     panel.places = places_left(list(offers), Quarter.of(shown.day or today()))
-    panel.exposure_id = log_exposure(user, "candidate", candidate.id, shown)
+    panel.exposure_id = _log_exposure(user, "candidate", candidate.id, shown)
     return panel
 
 

@@ -21,7 +21,6 @@ from models.operations.reports import QuarterlyReport
 from .. import permissions as perm
 from ..extensions import db
 from ..helpers import audit, get_or_404, require
-from ..kept import kept_html
 from ..main.panels import Panel, register_panel
 from .chart import render_chart
 from .exports import report_csv, report_xlsx
@@ -69,23 +68,17 @@ def _report_or_empty_page() -> tuple[Optional[QuarterlyReport], Any]:
 
 @bp.route("/")
 def dashboard():  # type: ignore[no-untyped-def]
-    programme = _chosen_programme()
-    if programme is None:
-        return _no_programme_page()
-
-    def render() -> str:
-        report = cached_quarterly_report(db.session, programme)
-        form = ProgrammeChoiceForm(formdata=None, programme=report.programme_id)
-        form.programme.choices = [
-            (p.id, p.name) for p in db.session.scalars(sa.select(Programme).order_by(Programme.starts_on.desc()))
-        ]
-        return render_template(
-            "reports/_dashboard.html", report=report, tables=report_tables(report), form=form,
-            manage_programme=perm.can_manage_programme(current_user),
-        )
-
-    # The report itself is kept by report_cache (in the database and per worker); this keeps its rendering.
-    return render_template("reports/dashboard.html", body=kept_html("dashboard", render, programme.id))
+    report, empty = _report_or_empty_page()
+    if report is None:
+        return empty
+    form = ProgrammeChoiceForm(formdata=None, programme=report.programme_id)
+    form.programme.choices = [
+        (p.id, p.name) for p in db.session.scalars(sa.select(Programme).order_by(Programme.starts_on.desc()))
+    ]
+    return render_template(
+        "reports/dashboard.html", report=report, tables=report_tables(report), form=form,
+        manage_programme=perm.can_manage_programme(current_user),
+    )
 
 
 @bp.route("/utskrift")
@@ -138,6 +131,5 @@ register_panel(
         "reports/_panel_headline.html",
         _headline_panel,
         order=10,
-        kept=True,
     )
 )

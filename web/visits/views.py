@@ -25,7 +25,6 @@ from ..employer.visitor import employer_visible
 from ..extensions import db, limiter
 from ..helpers import apply_domain_error, audit, get_or_404, require
 from ..i18n import error_message
-from ..kept import kept_html
 from ..main.panels import Panel, register_panel
 from ..pagination import paginate
 from . import queries, service
@@ -72,18 +71,14 @@ def get_visit_or_404(visit_id: int, check: Any = perm.can_view_visit_details) ->
 @login_required
 def index():  # type: ignore[no-untyped-def]
     require(perm.can_book_visits(current_user))
-
-    def render() -> str:
-        form = VisitFilterForm(request.args)
-        filters = form.data if form.validate() else {}
-        query = queries.visit_list(db.session, current_user, filters)
-        page = paginate(db.session, query, form.page.data or 1, 50, unique=True)
-        no_shows = visit_ops.no_show_counts(db.session, [v.candidate_id for v in page.items])
-        return render_template(
-            "visits/_index.html", form=form, page=page, no_shows=no_shows, counts=visit_ops.counts_toward_goal
-        )
-
-    return render_template("visits/index.html", body=kept_html("visits", render))
+    form = VisitFilterForm(request.args)
+    filters = form.data if form.validate() else {}
+    query = queries.visit_list(db.session, current_user, filters)
+    page = paginate(db.session, query, form.page.data or 1, 50, unique=True)
+    no_shows = visit_ops.no_show_counts(db.session, [v.candidate_id for v in page.items])
+    return render_template(
+        "visits/index.html", form=form, page=page, no_shows=no_shows, counts=visit_ops.counts_toward_goal
+    )
 
 
 @bp.route("/besok/att-gora")
@@ -463,6 +458,5 @@ def _week_panel(user: Any) -> dict[str, Any]:
 
 
 PL_ONLY = frozenset({Role.PROJECT_LEADER})
-register_panel(Panel("visits-needs-action", PL_ONLY, "visits/_panel_needs_action.html", _needs_action_panel, order=10,
-                     kept=True))
-register_panel(Panel("visits-this-week", PL_ONLY, "visits/_panel_week.html", _week_panel, order=20, kept=True))
+register_panel(Panel("visits-needs-action", PL_ONLY, "visits/_panel_needs_action.html", _needs_action_panel, order=10))
+register_panel(Panel("visits-this-week", PL_ONLY, "visits/_panel_week.html", _week_panel, order=20))
