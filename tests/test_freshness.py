@@ -1,11 +1,26 @@
-"""Every reader sees the last committed data: a change committed by another client of the
-database (another worker, a script, psql) shows at once on the start page's panels, the
-candidate bank, the visit list and the steering dashboard, for each user in their language."""
+"""Every reader sees the last committed data and nothing else: a change committed by another
+client of the database (another worker, a script, psql) shows at once on the start page's
+panels, the candidate bank, the visit list, the steering dashboard, the API's report and the
+recommendation lists; a change that is rolled back never reaches anyone (issue #19)."""
 
 from __future__ import annotations
 
-from models.enums import ReferralStatus, Role, VisitStatus
+import datetime as dt
 
+import pytest
+from flask_login import login_user
+
+from models import User, Visit, clock
+from models.enums import ClosedOutcome, ReferralStatus, Role, VisitStatus
+from models.operations import matching as ops
+from models.operations import visits as visit_ops
+from models.operations.companies import Quarter, capacity_totals
+from models.operations.reports import quarterly_report
+from web.extensions import db as web_db
+
+from .test_matching_eligibility import DAY
+
+pytest_plugins = ("tests.test_api_support",)
 WAITING = "Remisser att ta ställning till"
 
 
@@ -81,3 +96,121 @@ def test_the_dashboard_shows_a_renamed_programme_at_once(client, auth, make, db)
     db.commit()
     page = client.get("/uppfoljning/").get_data(as_text=True)
     assert "Jobbskuggning söder" in page and "Jobbskuggning norr" not in page
+
+
+# --- the quarterly report --------------------------------------------------------------------
+def _running_programme_with_a_visit(make, db):
+    """A programme running today and a confirmed visit two days ago, not yet completed."""
+    today = clock.local_today()
+    programme = make.programme(starts_on=today - dt.timedelta(days=60), ends_on=today + dt.timedelta(days=300))
+    visit = make.visit(make.candidate(), day=today - dt.timedelta(days=2), start_hour=9, hours=6,
+                       status=VisitStatus.CONFIRMED)
+    db.commit()
+    return programme, visit
+
+
+def _complete(session, visit: Visit) -> None:
+    visit_ops.transition(session, visit, VisitStatus.COMPLETED, by=None, party="project_leader",
+                         actual_start=visit.start_at, actual_end=visit.end_at)
+
+
+def test_the_dashboard_shows_a_committed_outcome_at_once(client, auth, make, db) -> None:
+    _programme, visit = _running_programme_with_a_visit(make, db)
+    auth.login(Role.STEERING)
+    assert "0 av målet 350" in client.get("/uppfoljning/").get_data(as_text=True)
+    _complete(db, visit)
+    db.commit()
+    assert "1 av målet 350" in client.get("/uppfoljning/").get_data(as_text=True)
+
+
+def test_a_rolled_back_change_never_reaches_a_reader(app, client, auth, api, tokens, make, db) -> None:
+    programme, visit = _running_programme_with_a_visit(make, db)
+    steering = auth.login(Role.STEERING)
+    _user, headers = tokens.headers(Role.STEERING)
+
+    def persons_shown() -> tuple[int, int]:
+        """Persons reached, as the dashboard and the API's report show them to the steering group."""
+        page = client.get("/uppfoljning/").get_data(as_text=True)
+        report = api.get(f"/api/v1/programmes/{programme.id}/report", headers=headers).get_json()
+        return int(page.split(" av målet 350")[0].rsplit(">", 1)[-1]), report["totals"]["persons"]
+
+    # A request of the app completes the visit and draws the dashboard from its own uncommitted
+    # change; then it fails, and its transaction is rolled back.
+    with app.test_request_context("/uppfoljning/"):
+        login_user(web_db.session.get(User, steering.id))
+        _complete(web_db.session, web_db.session.get(Visit, visit.id))
+        assert "1 av målet 350" in app.view_functions["reports.dashboard"]()
+        web_db.session.rollback()
+    assert persons_shown() == (0, 0)
+
+    # Another client of the database completes the visit and reads the report in its open
+    # transaction: no other reader sees it meanwhile, nor after it is rolled back.
+    _complete(db, db.get(Visit, visit.id))
+    assert quarterly_report(db, programme).totals.persons == 1
+    assert persons_shown() == (0, 0)
+    db.rollback()
+    assert persons_shown() == (0, 0)
+
+    _complete(db, db.get(Visit, visit.id))
+    db.commit()
+    assert persons_shown() == (1, 1)
+
+
+@pytest.mark.now("2026-12-07T23:58:00+01:00")
+def test_the_report_is_of_the_day_it_is_read(client, auth, make, db, time_travel) -> None:
+    make.programme()
+    db.commit()
+    auth.login(Role.STEERING)
+    assert "Siffrorna gäller den 2026-12-07" in client.get("/uppfoljning/").get_data(as_text=True)
+    time_travel.shift(dt.timedelta(minutes=4))
+    assert "Siffrorna gäller den 2026-12-08" in client.get("/uppfoljning/").get_data(as_text=True)
+
+
+def test_the_start_pages_capacity_totals_follow_a_new_booking(db, make) -> None:
+    offer = make.offer()
+    db.commit()
+    quarter = Quarter.of(DAY)
+    before = capacity_totals(db, quarter)
+    make.visit(make.candidate(), offer, day=DAY, status=VisitStatus.CONFIRMED)
+    db.commit()
+    after = capacity_totals(db, quarter)
+    assert after.booked == before.booked + 1 and after.offered == before.offered
+
+
+# --- recommendation lists --------------------------------------------------------------------
+def _ids(shown: ops.Recommendations) -> set[int]:
+    return {item.id for item in shown.items}
+
+
+def test_an_offers_list_follows_consent_proposals_and_referrals_at_once(db, make) -> None:
+    officer = make.user(Role.WELFARE_OFFICER)
+    offer = make.offer(field="hospitality")
+    first, second, third = (make.candidate(referred_by=officer) for _ in range(3))
+    db.commit()
+    assert _ids(ops.recommend_for_offer(db, offer, day=DAY)) == {first.id, second.id, third.id}
+
+    first.consents[0].withdrawn_at = clock.now()
+    db.commit()
+    assert _ids(ops.recommend_for_offer(db, offer, day=DAY)) == {second.id, third.id}
+
+    make.visit(second, offer, day=DAY + dt.timedelta(days=7), status=VisitStatus.PROPOSED)
+    db.commit()
+    assert _ids(ops.recommend_for_offer(db, offer, day=DAY)) == {third.id}
+
+    third.referrals[0].status = ReferralStatus.CLOSED
+    third.referrals[0].closed_outcome = ClosedOutcome.MOVED
+    db.commit()
+    assert ops.recommend_for_offer(db, offer, day=DAY).items == []
+
+
+def test_each_user_is_recommended_only_whom_they_may_see(db, make) -> None:
+    from web import permissions as perm
+
+    mine, theirs = make.user(Role.WELFARE_OFFICER), make.user(Role.WELFARE_OFFICER)
+    offer = make.offer()
+    own = make.candidate(referred_by=mine)
+    other = make.candidate(referred_by=theirs)
+    db.commit()
+    assert _ids(ops.recommend_for_offer(db, offer, day=DAY, scope=perm.candidate_scope(mine))) == {own.id}
+    assert _ids(ops.recommend_for_offer(db, offer, day=DAY, scope=perm.candidate_scope(theirs))) == {other.id}
+    assert _ids(ops.recommend_for_offer(db, offer, day=DAY)) == {own.id, other.id}

@@ -15,8 +15,7 @@ from wtforms import SelectField
 from models import Programme
 from models.enums import Role
 from models.operations.programme import current_programme
-from models.operations.report_cache import cached_quarterly_report
-from models.operations.reports import QuarterlyReport
+from models.operations.reports import QuarterlyReport, quarterly_report
 
 from .. import permissions as perm
 from ..extensions import db
@@ -63,7 +62,7 @@ def _report_or_empty_page() -> tuple[Optional[QuarterlyReport], Any]:
     programme = _chosen_programme()
     if programme is None:
         return None, _no_programme_page()
-    return cached_quarterly_report(db.session, programme), None
+    return quarterly_report(db.session, programme), None
 
 
 @bp.route("/")
@@ -121,7 +120,7 @@ def _headline_panel(user: Any) -> Optional[dict[str, Any]]:
     programme = current_programme(db.session)
     if programme is None:
         return None
-    return {"report": cached_quarterly_report(db.session, programme)}
+    return {"report": quarterly_report(db.session, programme)}
 
 
 register_panel(
