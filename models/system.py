@@ -4,12 +4,10 @@ ranker model registry and the recommendation exposure log."""
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from typing import Any, Optional
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from . import clock
 from .db import Base, UTCDateTime
@@ -104,121 +102,3 @@ class Exposure(Base):
     model_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("ranker_model.id"))
     ranked: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
     proposed_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
-
-
-# --- versions of derived data (caches that every worker and host can trust) ---------------------
-# The rows the quarterly report is computed from (models/operations/reports.py).
-REPORT_INPUT_TABLES = frozenset({
-    "visit", "visit_event", "candidate", "offer", "company", "activity", "activity_participant",
-    "survey", "survey_question", "survey_invitation", "survey_answer", "follow_up",
-    "programme", "goal", "milestone", "funding",
-})
-REPORT = "report"
-# The rows a recommendation list depends on: who may be recommended (candidate, consent,
-# referral), who is free and already proposed (visit), what is offered (offer, company) and the
-# active model (models/operations/matching.py).
-MATCHING_INPUT_TABLES = frozenset({"candidate", "consent", "referral", "visit", "offer", "company", "ranker_model"})
-MATCHING = "matching"
-#: Each counter and the tables whose changes raise it.
-DERIVED_DATA: dict[str, frozenset[str]] = {REPORT: REPORT_INPUT_TABLES, MATCHING: MATCHING_INPUT_TABLES}
-_CHANGED = "derived_inputs_changed"
-_VERSIONS = "data_versions_read"
-
-
-class DataVersion(Base):
-    """A version per kind of derived data, changed in the same transaction as every change to the
-    rows that data is computed from: a cached copy stamped with another value is out of date.
-    The counter lives in the database, so every worker and every host agrees on it."""
-
-    __tablename__ = "data_version"
-
-    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
-    value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-
-
-class ReportSnapshot(Base):
-    """The last computed quarterly report of a programme, for one day and one data version
-    (models/operations/report_cache.py)."""
-
-    __tablename__ = "report_snapshot"
-
-    programme_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("programme.id", ondelete="CASCADE"), primary_key=True
-    )
-    as_of: Mapped[dt.date]
-    data_version: Mapped[int] = mapped_column(sa.BigInteger)
-    computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
-    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
-
-
-def upsert(connection: sa.Connection, table: sa.Table, values: dict[str, Any], keys: list[str],
-           update: dict[str, Any]) -> None:
-    """INSERT, or UPDATE the row with the same `keys` (PostgreSQL and SQLite)."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(**values)
-    connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=update))
-
-
-def bump_version(connection: sa.Connection, name: str = REPORT) -> None:
-    """Give the counter a new value: a random one, so that a value stands for one committed state
-    of the data even across a restore from backup or a wiped and refilled database (a cache
-    stamped before either can never match the data after it)."""
-    value = secrets.randbits(62) + 1
-    upsert(connection, DataVersion.__table__, {"name": name, "value": value}, ["name"], {"value": value})
-
-
-def data_version(session: Session, name: str) -> int:
-    """The counter `name` as this transaction first read it (one query per transaction)."""
-    seen: dict[str, int] = session.info.setdefault(_VERSIONS, {})
-    if name not in seen:
-        seen[name] = session.scalar(sa.select(DataVersion.value).where(DataVersion.name == name)) or 0
-    return seen[name]
-
-
-def has_uncommitted_inputs(session: Session, name: str) -> bool:
-    """True when this session has flushed or pending changes to the rows `name` is computed
-    from: what it derives now must not be cached for other transactions to see."""
-    return name in session.info.get(_CHANGED, ()) or name in _touched((*session.new, *session.dirty, *session.deleted))
-
-
-def _touched(tables: Any) -> set[str]:
-    names = {getattr(t, "__tablename__", t) for t in tables}
-    return {name for name, inputs in DERIVED_DATA.items() if not inputs.isdisjoint(names)}
-
-
-def _note(session: Session, changed: set[str]) -> None:
-    if changed:
-        session.info.setdefault(_CHANGED, set()).update(changed)
-
-
-@sa.event.listens_for(Session, "before_flush")
-def _note_changes(session: Session, _context: Any, _instances: Any) -> None:
-    _note(session, _touched((*session.new, *session.dirty, *session.deleted)))
-
-
-@sa.event.listens_for(Session, "do_orm_execute")
-def _note_bulk_changes(state: ORMExecuteState) -> None:
-    table = getattr(state.statement, "table", None)
-    if (state.is_insert or state.is_update or state.is_delete) and table is not None:
-        _note(state.session, _touched([getattr(table, "name", None)]))
-
-
-@sa.event.listens_for(Session, "before_commit")
-def _bump_versions(session: Session) -> None:
-    # Flush first, so that the counters' row locks are the last locks the transaction takes (and
-    # are held only while it commits), always in the same order: two writers can then never wait
-    # for each other in a circle.
-    session.flush()
-    for name in sorted(session.info.pop(_CHANGED, ())):
-        bump_version(session.connection(), name)
-
-
-@sa.event.listens_for(Session, "after_rollback")
-def _forget_changes(session: Session) -> None:
-    session.info.pop(_CHANGED, None)
-
-
-@sa.event.listens_for(Session, "after_transaction_end")
-def _forget_versions(session: Session, _transaction: Any) -> None:
-    # The next transaction reads the counters afresh.
-    session.info.pop(_VERSIONS, None)
