@@ -20,7 +20,6 @@ from models.operations.visits import swedish_holiday
 
 @pytest.fixture(autouse=True)
 def _fresh_model_cache(app, monkeypatch, tmp_path):
-    monkeypatch.setitem(app.config, "RANKER_RECHECK_SECONDS", 0)
     monkeypatch.setitem(app.config, "MODEL_DIR", str(tmp_path / "models"))
     yield
     app.extensions.pop("ranker_cache", None)

@@ -29,7 +29,6 @@ from ..visits import service as visit_service
 
 #: Rows on the offer and candidate pages; the full list page shows ops.EXPOSURE_TOP.
 PANEL_ROWS = 10
-RECHECK_SECONDS = 30.0
 
 
 def today() -> dt.date:
@@ -37,16 +36,9 @@ def today() -> dt.date:
 
 
 def active_model() -> ops.ScoringModel:
-    """The active model (or the content score with a notice), cached for the process."""
+    """The active model (or the content score with a notice), loaded once for the process."""
     cache = current_app.extensions.setdefault("ranker_cache", ActiveModelCache())
-    return cache.get(db.session, current_app.config["MODEL_DIR"],
-                     current_app.config.get("RANKER_RECHECK_SECONDS", RECHECK_SECONDS))
-
-
-def invalidate_model_cache() -> None:
-    cache = current_app.extensions.get("ranker_cache")
-    if cache is not None:
-        cache.invalidate()
+    return cache.get(db.session, current_app.config["MODEL_DIR"])
 
 
 # --- recommendations --------------------------------------------------------------------------
