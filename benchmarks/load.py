@@ -242,11 +242,9 @@ def run_page(server: Server, page: Page, *, clients: int = 16, processes: int = 
 
 
 class Writer:
-    """Commits one change a second while a page is measured, through the app's own session (so
-    the data versions change as they do when a user saves something): a candidate's note, the
-    kind of row that every kept piece of a page, every kept recommendation list and the stored
-    report depend on. Measures what the pages cost when what they keep is thrown away every
-    second, not only when it can be kept."""
+    """Commits one change a second while a page is measured, through the app's own session, as a
+    user saving something would: a candidate's note. Measures what the pages cost while writes
+    go on beside the reads."""
 
     def __init__(self, database_url: str, interval: float = 1.0):
         self.database_url = database_url

@@ -6,13 +6,12 @@ logged in through the login form (`load.login`), asks for the pages one after th
 request sent when the previous answer has been read. Each round asks for
 
 * the full list for a day not asked for before, `/matchning/erbjudanden/<id>/rekommendationer
-  ?day=…`: every eligible candidate ranked afresh, as on the first view of an offer or after any
-  change to its inputs (the app keeps a list until a candidate, consent, referral, visit, offer
-  or the model changes; a new day is a new list). The target is judged on this one;
+  ?day=…`: every eligible candidate ranked afresh (as every view does). The target is judged on
+  this one;
 * the same list for the offer's next day with a place (the address the offer page links to);
 * the offer page, `/foretag/erbjudanden/<id>`, which includes the best 10 of that ranking.
 
-The second and third are what repeated views cost; the app may answer them from its kept lists.
+The second and third are what the pages a project leader opens next cost.
 
 The offer is the first bookable one (by id) for which at least 10,000 candidates may be
 recommended on its next day with a place; the list page states the number ("N kandidater kunde

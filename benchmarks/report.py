@@ -1,8 +1,8 @@
 """The quarterly report over the benchmark's 100,000 visits, beside hand-written SQL for its
 headline figures (new and cumulative persons per quarter, completed visits per quarter).
 
-The app's side is `models.operations.reports.quarterly_report`, computed afresh each run (the
-snapshot cache is timed apart). The hand-written side is one PostgreSQL statement that applies
+The app's side is `models.operations.reports.quarterly_report`, computed afresh each run, as the
+pages and the API compute it for every request. The hand-written side is one PostgreSQL statement that applies
 the counting rule of DOMAIN.md as a person writing SQL by hand would. Both must give the same
 figures; a second hand-written statement reads each visit's status from its latest history row
 instead of `visit.status`, and must agree too: that checks, on 100,000 visits with corrections
@@ -23,10 +23,8 @@ from sqlalchemy.orm import Session
 
 from models import Programme, make_engine
 from models.clock import local_today
-from models.operations import report_cache
 from models.operations import reports as ops
 from models.operations.programme import programme_quarters
-from models.operations.report_cache import cached_quarterly_report
 from models.operations.reports import quarterly_report
 
 HAND_SQL = """
@@ -65,8 +63,6 @@ class ReportResult:
     app_s: list[float] = field(default_factory=list)
     hand_s: list[float] = field(default_factory=list)
     history_s: list[float] = field(default_factory=list)
-    cached_s: list[float] = field(default_factory=list)  # the stored snapshot, read and decoded
-    kept_s: list[float] = field(default_factory=list)  # a worker's kept copy of it
     headline_s: list[float] = field(default_factory=list)  # the report's own statements for them
     statements: int = 0  # SQL statements one report sends
     agree: bool = False
@@ -122,12 +118,6 @@ def _quarter_start(label: str) -> dt.date:
     return dt.date(int(year), 3 * (int(quarter) - 1) + 1, 1)
 
 
-def _from_snapshot(session: Session, programme: Programme) -> Any:
-    """The report as a worker without its own copy reads it: the stored snapshot, decoded."""
-    report_cache._KEPT.clear()
-    return cached_quarterly_report(session, programme)
-
-
 def measure(url: str, programme_id: int, *, runs: int = 7) -> ReportResult:
     """Median of `runs` rounds, each contender once per round, after one warm-up round."""
     engine = make_engine(url)
@@ -141,14 +131,11 @@ def measure(url: str, programme_id: int, *, runs: int = 7) -> ReportResult:
             contenders: dict[str, Callable[[], Any]] = {
                 "app": lambda: quarterly_report(session, programme),
                 "hand": lambda: session.execute(sa.text(BY_COLUMN), params).all(),
-                "cached": lambda: _from_snapshot(session, programme),
-                "kept": lambda: cached_quarterly_report(session, programme),
             }
             if hasattr(ops, "_statements") and hasattr(ops, "_fill_persons"):  # the module's internals
                 contenders["headline"] = lambda: _headline(session, programme)
             times, out = _interleaved(contenders, runs)
-            result.app_s, result.hand_s, result.cached_s = times["app"], times["hand"], times["cached"]
-            result.kept_s = times["kept"]
+            result.app_s, result.hand_s = times["app"], times["hand"]
             result.headline_s = times.get("headline", [])
             report, hand = out["app"], out["hand"]
             history_times, history_out = _interleaved(

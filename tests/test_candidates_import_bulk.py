@@ -1,6 +1,6 @@
 """The bulk import writes its rows table by table (models/operations/candidates/bulk_import.py,
 `import_candidates`), not as ORM objects: it must store exactly what a referral made through the
-ORM stores, let caches of derived data know, and keep the checks of a preview unchanged."""
+ORM stores, and keep the checks of a preview unchanged."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from models.enums import ReferralStatus, Role
 from models.operations import candidates as ops
 from models.operations.candidates import referrals
 from models.operations.spreadsheet import _CONTROL, read_table
-from models.system import DERIVED_DATA, MATCHING, REPORT, data_version, has_uncommitted_inputs
 
 from .test_candidates_import import csv_bytes, row
 
@@ -141,22 +140,6 @@ def test_the_bulk_import_stores_every_column_as_the_orm_did(db, make, vault):
     assert [r.status for r in imported] == [S.SUBMITTED, S.DRAFT, S.SUBMITTED, S.DRAFT, S.SUBMITTED]
     assert all(referrals[r.id].candidate_id == r.candidate_id for r in imported)
     db.rollback()
-
-
-def test_an_import_changes_the_versions_of_what_is_derived_from_candidates(db, make, vault):
-    officer = make.user(Role.WELFARE_OFFICER)
-    db.commit()
-    affected = sorted(name for name, tables in DERIVED_DATA.items() if not tables.isdisjoint(IMPORT_TABLES))
-    assert {MATCHING, REPORT} <= set(affected)
-    before = {name: data_version(db, name) for name in affected}
-    db.commit()
-    preview = ops.preview_import(db, vault, read_table("l.csv", csv_bytes([row(1), row(2)])))
-    ops.import_candidates(db, vault, preview, referrer=officer)
-    # nothing derived now may be kept for other transactions: it would show uncommitted rows
-    assert all(has_uncommitted_inputs(db, name) for name in affected)
-    db.commit()
-    after = {name: data_version(db, name) for name in affected}
-    assert all(after[name] != before[name] for name in affected)
 
 
 def test_the_progress_of_storing_goes_over_every_row(db, make, vault):

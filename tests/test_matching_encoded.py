@@ -1,4 +1,4 @@
-"""An offer's list is ranked from the kept, encoded profiles of all candidates (the fast path):
+"""An offer's list is ranked from the encoded profiles of all candidates (the fast path):
 it must be exactly the list that ranking the validated frame of the eligible candidates gives,
 ids, scores and reasons, and it must follow a changed profile."""
 
@@ -22,13 +22,6 @@ def _monday_in(days: int) -> dt.date:
 
 
 DAY = _monday_in(21)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_lists():
-    ops.RANKINGS.clear()  # every list below is ranked, none shown from an earlier test
-    yield
-    ops.RANKINGS.clear()
 
 
 @pytest.fixture(scope="module")

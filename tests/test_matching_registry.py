@@ -28,8 +28,7 @@ QUARTERS = (dt.date(2025, 2, 3), dt.date(2025, 5, 5))  # proposals in 2025 Q1 an
 
 @pytest.fixture(autouse=True)
 def _fresh_model_cache(app, monkeypatch, tmp_path):
-    """Every request re-reads the active row; nothing cached outlives the test."""
-    monkeypatch.setitem(app.config, "RANKER_RECHECK_SECONDS", 0)
+    """No loaded model outlives the test."""
     monkeypatch.setitem(app.config, "MODEL_DIR", str(tmp_path / "models"))
     yield
     app.extensions.pop("ranker_cache", None)
@@ -153,17 +152,25 @@ def test_the_app_moves_to_a_new_active_model_without_restart(app, db, make, tmp_
         assert service.recommend_for_offer(offer).model_id == row.id
 
 
-def test_the_cache_reads_the_active_row_at_most_every_interval(db, tmp_path) -> None:
-    now = [0.0]
-    cache = registry.ActiveModelCache(clock=lambda: now[0])
-    assert cache.get(db, tmp_path, 30).model_id is None
-    row = _register(db, tmp_path, Ranker())
-    now[0] = 10.0
-    assert cache.get(db, tmp_path, 30).model_id is None  # not asked again yet
-    now[0] = 31.0
-    model = cache.get(db, tmp_path, 30)
-    assert model.model_id == row.id
-    assert cache.get(db, tmp_path, 30) is model  # the same object: no second load
+def test_a_newly_activated_model_is_used_at_once_and_loaded_once(db, tmp_path) -> None:
+    cache = registry.ActiveModelCache()
+    assert cache.get(db, tmp_path).model_id is None
+    first = _register(db, tmp_path, Ranker(), name="forsta.joblib")  # committed by another process, say
+    model = cache.get(db, tmp_path)
+    assert model.model_id == first.id
+    assert cache.get(db, tmp_path) is model  # the same object: the file is not loaded again
+
+    second = _register(db, tmp_path, Ranker(), name="andra.joblib")
+    assert cache.get(db, tmp_path).model_id == second.id
+
+    registry.activate_model(db, db.get(RankerModel, first.id))  # an activation that is rolled back
+    assert cache.get(db, tmp_path).model_id == first.id  # its own transaction sees it ...
+    db.rollback()
+    assert cache.get(db, tmp_path).model_id == second.id  # ... and after the rollback nobody does
+
+    db.get(RankerModel, second.id).active = False
+    db.commit()
+    assert cache.get(db, tmp_path).model_id is None
 
 
 # --- fallbacks: the pages say so and rank by content --------------------------------------------------

@@ -1,6 +1,5 @@
 """Property-based tests (hypothesis) of the value parsers: Swedish personal identity and
-coordination numbers, organisation numbers, postcodes, dates in import cells, and the stored form
-of the quarterly report.
+coordination numbers, organisation numbers, postcodes and dates in import cells.
 
 The valid numbers are made here from their parts (birth date, serial number, a Luhn check digit
 computed by `luhn_digit` below), not taken from the code under test. Nothing here reads the wall
@@ -14,7 +13,6 @@ import calendar
 import dataclasses
 import datetime as dt
 import io
-import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,18 +25,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from personnummer import personnummer as _pnr
 
-from models.enums import ActivityType
 from models.identity import InvalidIdentityNumber, InvalidOrgNumber, normalise_org_number, parse_personal_identity
 from models.operations import fields
-from models.operations.report_cache import decode, encode
-from models.operations.reports import (
-    ActivityFigures,
-    Forecast,
-    PairFigures,
-    QuarterlyReport,
-    QuarterRow,
-    Totals,
-)
 from models.operations.spreadsheet import CellInvalid, parse_date, read_table
 
 PROPERTY = settings(max_examples=100, deadline=None, derandomize=True, database=None)
@@ -393,63 +381,3 @@ def test_xlsx_date_and_time_cells_are_read_as_text_that_parses_back(values: list
             day = value.date() if isinstance(value, dt.datetime) else value
             assert text == day.isoformat()
             assert parse_date(text) == day
-
-
-# --- 5. the quarterly report's stored form ------------------------------------------------------
-counts = st.integers()
-texts = st.text(max_size=8)
-report_dates = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 12, 31))
-floats = st.floats(allow_nan=False, allow_infinity=False)  # NaN != NaN; a report has neither
-activity_types = st.sampled_from(ActivityType)
-
-
-def _small_dict(keys: st.SearchStrategy[Any], values: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    return st.dictionaries(keys, values, max_size=3)
-
-
-FIELDS: dict[type, dict[str, st.SearchStrategy[Any]]] = {}
-FIELDS[ActivityFigures] = {"held": counts, "attended": counts, "absent": counts}
-FIELDS[PairFigures] = {"pairs": counts, "change_sum": counts, "improved": counts}
-_figures = {
-    "visits_completed": counts, "visits_counting": counts, "no_shows": counts, "cancellations": counts,
-    "declined": counts, "target_to_date": counts,
-    "activities": _small_dict(activity_types, st.builds(ActivityFigures, **FIELDS[ActivityFigures])),
-    "new_persons_by": _small_dict(texts, _small_dict(texts, counts)),
-    "survey_pairs": _small_dict(st.tuples(texts, texts), st.builds(PairFigures, **FIELDS[PairFigures])),
-}
-FIELDS[QuarterRow] = {
-    **_figures, "quarter": texts, "start": report_dates, "end": report_dates, "is_current": st.booleans(),
-    "is_future": st.booleans(), "new_persons": counts, "cumulative_persons": counts,
-    "activity_targets_to_date": _small_dict(activity_types, counts),
-}
-FIELDS[Totals] = {
-    **_figures, "persons": counts, "target": counts, "activity_targets": _small_dict(activity_types, counts),
-}
-FIELDS[Forecast] = {
-    "value": counts, "pace": st.none() | floats, "full_quarters": counts, "remaining_quarters": floats,
-    "booked": counts, "projected": counts,
-}
-FIELDS[QuarterlyReport] = {
-    "programme_id": counts, "programme_name": texts, "starts_on": report_dates, "ends_on": report_dates,
-    "today": report_dates, "yearly_budget_sek": counts,
-    "quarters": st.lists(st.builds(QuarterRow, **FIELDS[QuarterRow]), max_size=3),
-    "totals": st.builds(Totals, **FIELDS[Totals]), "forecast": st.builds(Forecast, **FIELDS[Forecast]),
-    "cost_per_person_sek": st.none() | counts, "budget_to_date_sek": counts,
-    "follow_ups": _small_dict(counts, _small_dict(texts, counts)),
-    "survey_questions": _small_dict(st.tuples(texts, texts), texts),
-}
-reports = st.builds(QuarterlyReport, **FIELDS[QuarterlyReport])
-
-
-@pytest.mark.parametrize("cls", list(FIELDS), ids=lambda c: c.__name__)
-def test_report_strategies_set_every_field(cls: type) -> None:
-    """A field added to a report dataclass is generated too, or this fails (a field with a default
-    would otherwise never vary in the round trip below)."""
-    assert set(FIELDS[cls]) == {f.name for f in dataclasses.fields(cls)}
-
-
-@settings(PROPERTY, max_examples=60)
-@given(reports)
-def test_report_encode_json_decode_is_the_same_report(report: QuarterlyReport) -> None:
-    stored = json.loads(json.dumps(encode(report)))
-    assert decode(QuarterlyReport, stored) == report

@@ -12,8 +12,6 @@ from typing import Any, Generic, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models.operations.derived_cache import count_rows
-
 T = TypeVar("T")
 
 
@@ -52,7 +50,7 @@ def paginate(
 ) -> Page[Any]:
     """Page `number` of `stmt` (clamped to the pages there are). `scalars=False` gives rows;
     `unique` de-duplicates entities loaded with joined eager loads."""
-    total = count_rows(session, stmt)
+    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
     pages = max(1, math.ceil(total / per_page))
     number = min(max(1, number), pages)
     paged = stmt.limit(per_page).offset((number - 1) * per_page)

@@ -3,7 +3,6 @@ offer must meet, and the network's quarterly capacity computed in aggregate SQL.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import enum
 import math
@@ -31,10 +30,8 @@ from ..enums import (
 )
 from ..identity import InvalidOrgNumber, normalise_org_number
 from ..programme import Programme
-from ..system import REPORT
 from ..visits import Visit
 from . import fields
-from .derived_cache import DerivedCache
 from .errors import N_, Conflict, DomainError, Message
 from .spreadsheet import (
     CellInvalid,
@@ -485,16 +482,9 @@ def programme_for(session: Session, quarter: Quarter) -> Optional[Programme]:
 
 
 def capacity_totals(session: Session, quarter: Quarter) -> CapacityRow:
-    """The network's totals alone (the start page's panel), without the per-group breakdowns;
-    kept until an offer, company or visit changes (every project leader's start page shows them)."""
-    def compute() -> CapacityRow:
-        booked, completed = _visits(session, (), quarter).get((), (0, 0))
-        return CapacityRow("total", "total", _offered(session, ()).get((), 0), booked, completed)
-
-    return dataclasses.replace(_TOTALS.get(session, ("capacity-totals", quarter), compute))
-
-
-_TOTALS = DerivedCache(REPORT, max_entries=8)
+    """The network's totals alone (the start page's panel), without the per-group breakdowns."""
+    booked, completed = _visits(session, (), quarter).get((), (0, 0))
+    return CapacityRow("total", "total", _offered(session, ()).get((), 0), booked, completed)
 
 
 def network_capacity(session: Session, quarter: Quarter, *, reached: Optional[int] = None) -> CapacityReport:

@@ -15,7 +15,6 @@ The caller adds what the user may see (`scope`, from web.permissions) and the fi
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
@@ -45,10 +44,9 @@ from ..enums import (
 )
 from ..enums import VisitStatus as S
 from ..followup import Feedback, FollowUp
-from ..system import MATCHING, Exposure
+from ..system import Exposure
 from ..visits import Visit, VisitEvent
 from .companies import Quarter
-from .derived_cache import DerivedCache
 from .eligibility import may_take_part, refusals
 from .errors import N_, Message
 from .feedback import feedback_score_sql
@@ -468,55 +466,9 @@ def recommend_for_offer(
     today: Optional[dt.date] = None,
 ) -> Recommendations:
     """The best candidates for `offer` who are free on `day` (default: the offer's next day
-    with a place). One query for the candidates, one for the offer, one vectorised scoring;
-    kept in RANKINGS until a candidate, consent, referral, visit, offer, company or the active
-    model changes."""
+    with a place). One query for the candidates, one for the offer, one vectorised scoring."""
     model = model or content_only()
     today = today or clock.local_today()
-    key = ("offer", offer.id, _model_key(model), _scope_key(scope), filters, day, limit, today)
-    return _copy(RANKINGS.get(session, key, lambda: _recommend_for_offer(
-        session, offer, model=model, scope=scope, filters=filters, day=day, limit=limit, today=today)))
-
-
-#: Recommendation lists, until their inputs change (models/operations/derived_cache.py). Who may
-#: be recommended is part of what is kept: a change to any input raises the version.
-RANKINGS = DerivedCache(MATCHING)
-
-
-def language_codes(session: Session, column: Any) -> list[str]:
-    """Every language code in a list-of-codes column (Candidate.languages, Offer.languages)."""
-    codes: set[str] = set()
-    for value in session.scalars(sa.select(column).distinct()):
-        codes.update(value or [])
-    return sorted(codes)
-
-
-def candidate_filter_choices(session: Session) -> tuple[list[str], list[str]]:
-    """The areas and language codes candidates have, for the recommendation lists' filters."""
-    def compute() -> tuple[list[str], list[str]]:
-        areas = session.scalars(sa.select(Candidate.area).where(Candidate.area.is_not(None)).distinct())
-        return sorted(areas), language_codes(session, Candidate.languages)
-
-    return RANKINGS.get(session, ("candidate-filters",), compute)
-
-
-def _model_key(model: ScoringModel) -> tuple[Any, ...]:
-    return (model.model_id, str(model.notice or ""))
-
-
-def _scope_key(scope: Optional[sa.ColumnElement[bool]]) -> Optional[str]:
-    """The user's scope as SQL text with its values: two users with the same scope share lists."""
-    return None if scope is None else str(scope.compile(compile_kwargs={"literal_binds": True}))
-
-
-def _copy(shown: Recommendations) -> Recommendations:
-    return dataclasses.replace(shown, items=list(shown.items), problems=list(shown.problems))
-
-
-def _recommend_for_offer(
-    session: Session, offer: Offer, *, model: ScoringModel, scope: Optional[sa.ColumnElement[bool]],
-    filters: Filters, day: Optional[dt.date], limit: int, today: dt.date,
-) -> Recommendations:
     result = Recommendations(model_id=model.model_id, notice=model.notice)
     if not offer.active or offer.company.status != CompanyStatus.ACTIVE:
         result.empty = N_("Erbjudandet är pausat eller företaget är inte aktivt, så ingen föreslås.")
@@ -541,6 +493,20 @@ def _recommend_for_offer(
     return result
 
 
+def language_codes(session: Session, column: Any) -> list[str]:
+    """Every language code in a list-of-codes column (Candidate.languages, Offer.languages)."""
+    codes: set[str] = set()
+    for value in session.scalars(sa.select(column).distinct()):
+        codes.update(value or [])
+    return sorted(codes)
+
+
+def candidate_filter_choices(session: Session) -> tuple[list[str], list[str]]:
+    """The areas and language codes candidates have, for the recommendation lists' filters."""
+    areas = session.scalars(sa.select(Candidate.area).where(Candidate.area.is_not(None)).distinct())
+    return sorted(areas), language_codes(session, Candidate.languages)
+
+
 def recommend_for_candidate(
     session: Session,
     candidate: Candidate,
@@ -553,19 +519,9 @@ def recommend_for_candidate(
     today: Optional[dt.date] = None,
 ) -> Recommendations:
     """The best bookable offers for `candidate` not already proposed to them; with `day`, only
-    offers open that weekday whose hours do not clash with the candidate's visits that day
-    (kept in RANKINGS as the offer's lists are)."""
+    offers open that weekday whose hours do not clash with the candidate's visits that day."""
     model = model or content_only()
     today = today or clock.local_today()
-    key = ("candidate", candidate.id, _model_key(model), _scope_key(scope), filters, day, limit, today)
-    return _copy(RANKINGS.get(session, key, lambda: _recommend_for_candidate(
-        session, candidate, model=model, scope=scope, filters=filters, day=day, limit=limit, today=today)))
-
-
-def _recommend_for_candidate(
-    session: Session, candidate: Candidate, *, model: ScoringModel, scope: Optional[sa.ColumnElement[bool]],
-    filters: Filters, day: Optional[dt.date], limit: int, today: dt.date,
-) -> Recommendations:
     result = Recommendations(model_id=model.model_id, notice=model.notice, day=day)
     result.problems = [refusal.reason for refusal in refusals(session, candidate)]
     if result.problems:
@@ -608,26 +564,6 @@ def record_exposure(
     session.add(exposure)
     session.flush()
     return exposure
-
-
-def record_proposal(session: Session, exposure: Exposure, visit: Visit) -> bool:
-    """Note on the list that `visit` was proposed from it: the user who saw the list proposed a
-    pair it ranked. False (nothing noted) for any other visit."""
-    listed = {int(entry[0]) for entry in exposure.ranked}
-    if exposure.user_id is None or exposure.user_id != visit.proposed_by_id:
-        return False
-    if exposure.context == "offer" and exposure.context_id == visit.offer_id:
-        item = visit.candidate_id
-    elif exposure.context == "candidate" and exposure.context_id == visit.candidate_id:
-        item = visit.offer_id
-    else:
-        return False
-    if item not in listed:
-        return False
-    if item not in exposure.proposed_ids:
-        exposure.proposed_ids = [*exposure.proposed_ids, item]  # a new list: JSON changes are noticed
-        session.flush()
-    return True
 
 
 # --- the quarterly plan --------------------------------------------------------------------------

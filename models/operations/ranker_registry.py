@@ -1,6 +1,6 @@
 """The ranker model registry: model files under MODEL_DIR with a RankerModel row each (metadata
-and evaluation), the activation rule, and the cache through which the app scores with the
-active model without a restart.
+and evaluation), the activation rule, and the loaded active model through which the app scores
+without a restart.
 
 Activation rule. A new model is trained on all history. Its parameters are judged the honest
 way (`matcher.evaluate`: fitted on the earlier quarters, tested on the latest quarter with
@@ -20,7 +20,6 @@ import datetime as dt
 import logging
 import secrets
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Optional
@@ -85,44 +84,39 @@ def load_scoring_model(row: Optional[RankerModel], model_dir: str | Path) -> Sco
     return ScoringModel(ranker, row.id, None)
 
 
+def _active(*columns: Any) -> sa.Select[Any]:
+    """The active row (the latest activated, should there ever be two), as `columns`."""
+    return (sa.select(*columns).where(RankerModel.active.is_(True))
+            .order_by(RankerModel.activated_at.desc().nulls_last(), RankerModel.id.desc()).limit(1))
+
+
 def active_row(session: Session) -> Optional[RankerModel]:
-    return session.scalar(
-        sa.select(RankerModel).where(RankerModel.active.is_(True))
-        .order_by(RankerModel.activated_at.desc().nulls_last(), RankerModel.id.desc()).limit(1)
-    )
+    return session.scalar(_active(RankerModel))
 
 
 class ActiveModelCache:
-    """The active model, loaded once and shared by every request of the process.
+    """The active model, loaded once per process and shared by its requests: the one thing the
+    app keeps in memory between requests (docs/architecture.md).
 
-    The active row is read again at most every `recheck_seconds`; a new active row (or another
-    file) is loaded then, so every worker moves to a newly activated model on its own. No request
-    loads from disk unless the active model changed.
+    Which model is active is read on every call (one query on the indexed `active` column, in
+    the caller's transaction), so a model activated by any process or host is used from the
+    next request on. The file is loaded only when the active row's id or file changes: the app
+    never rewrites a registered file (each training writes a new one).
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic):
-        self._clock = clock
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._key: Optional[tuple[Any, ...]] = None
         self._model: Optional[ScoringModel] = None
-        self._checked_at = 0.0
 
-    def get(self, session: Session, model_dir: str | Path, recheck_seconds: float = 30.0) -> ScoringModel:
-        with self._lock:
-            now = self._clock()
-            if self._model is not None and now - self._checked_at < recheck_seconds:
-                return self._model
-            row = active_row(session)
-            key = (str(model_dir), row.id, row.path) if row is not None else (str(model_dir), None, None)
+    def get(self, session: Session, model_dir: str | Path) -> ScoringModel:
+        active = session.execute(_active(RankerModel.id, RankerModel.path)).first()
+        key = (str(model_dir), *active) if active is not None else (str(model_dir), None, None)
+        with self._lock:  # one thread loads a new model; the others wait for it rather than load it too
             if self._model is None or key != self._key:
+                row = session.get(RankerModel, active.id) if active is not None else None
                 self._model, self._key = load_scoring_model(row, model_dir), key
-            self._checked_at = now
             return self._model
-
-    def invalidate(self) -> None:
-        """Read the active row again at the next request (after an activation in this process)."""
-        with self._lock:
-            self._checked_at = float("-inf")
 
 
 # --- training, evaluation and activation -------------------------------------------------------------

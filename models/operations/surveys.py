@@ -29,9 +29,7 @@ from ..clock import STOCKHOLM, local_midnight, quarter_start
 from ..companies import Company, Offer
 from ..enums import QuestionKind, SurveyMoment, VisitStatus
 from ..followup import Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
-from ..system import MATCHING, REPORT
 from ..visits import Visit
-from .derived_cache import DerivedCache
 from .errors import Conflict, DomainError
 
 LINK_DAYS = 21  # an invitation (and every link to it) expires this long after it was sent
@@ -353,19 +351,9 @@ def due_invitations(session: Session, *, now: Optional[dt.datetime] = None) -> l
 
 def count_due_invitations(session: Session, *, now: Optional[dt.datetime] = None) -> int:
     """len(due_invitations(...)), counted in the database (the start page's panel): one per
-    visit after it for participants, otherwise one per participant or company. Kept until the
-    visits, questionnaires, consents or people change, or the minute turns (the rules depend on
-    the time: a visit that starts leaves the "before" count)."""
-    minute = (now or clock.now()).replace(second=0, microsecond=0)
-    return _DUE_COUNTS.get(session, ("due-invitations", minute), lambda: _count_due(session, minute))
-
-
-_DUE_COUNTS = DerivedCache(REPORT, MATCHING, max_entries=4)
-
-
-def _count_due(session: Session, now: dt.datetime) -> int:
+    visit after it for participants, otherwise one per participant or company."""
     total = 0
-    for moment, query in _due_rules(session, now).items():
+    for moment, query in _due_rules(session, now or clock.now()).items():
         if moment == SurveyMoment.PARTICIPANT_AFTER:
             counted = sa.func.count(Visit.id)
         else:

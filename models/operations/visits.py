@@ -36,6 +36,7 @@ from ..enums import (
     Party,
     VisitStatus,
 )
+from ..system import Exposure
 from ..visits import OVERLAP_CONSTRAINT_NAME, Visit, VisitEvent
 from . import fields
 from .eligibility import ensure_may_take_part
@@ -328,9 +329,12 @@ def book_visit(
     supervisor_name: Optional[str] = None,
     supervisor_email: Optional[str] = None,
     allow_holiday: bool = False,
+    from_list: Optional[int] = None,
     now: Optional[dt.datetime] = None,
 ) -> Visit:
-    """Book a proposed visit for `candidate` at `offer`, or refuse with what to do instead."""
+    """Book a proposed visit for `candidate` at `offer`, or refuse with what to do instead.
+    `from_list` is the logged recommendation list (an Exposure id) the booking was opened from:
+    the proposal is noted on it in the same transaction, so a refused booking notes nothing."""
     now = now or clock.now()
     day = _check_times(offer, start, end, now=now, allow_holiday=allow_holiday)
     name = (supervisor_name if supervisor_name is not None else offer.supervisor_name).strip()
@@ -366,7 +370,30 @@ def book_visit(
     )
     session.add(visit)
     _flush(session)
+    if from_list is not None:
+        note_on_list(session, from_list, visit)
     return visit
+
+
+def note_on_list(session: Session, exposure_id: int, visit: Visit) -> bool:
+    """Note on the logged list `exposure_id` that `visit` was proposed from it: only when the
+    user who saw the list proposed a pair it ranked. False (nothing noted) for any other list."""
+    # Locked: two proposals from one list at once must not overwrite each other's note.
+    exposure = session.get(Exposure, exposure_id, with_for_update=True)
+    if exposure is None or exposure.user_id is None or exposure.user_id != visit.proposed_by_id:
+        return False
+    if exposure.context == "offer" and exposure.context_id == visit.offer_id:
+        item = visit.candidate_id
+    elif exposure.context == "candidate" and exposure.context_id == visit.candidate_id:
+        item = visit.offer_id
+    else:
+        return False
+    if item not in {int(entry[0]) for entry in exposure.ranked}:
+        return False
+    if item not in exposure.proposed_ids:
+        exposure.proposed_ids = [*exposure.proposed_ids, item]  # a new list: JSON changes are noticed
+        session.flush()
+    return True
 
 
 def reschedule(

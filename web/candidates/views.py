@@ -23,7 +23,6 @@ from ..employer.visitor import adjustment_labels, visitor_part
 from ..extensions import db, pin_vault
 from ..helpers import audit, get_or_404, require
 from ..i18n import error_message, translate
-from ..kept import kept_html
 from ..main.panels import Panel, register_panel
 from ..notify import notify
 from ..pagination import page_number, paginate
@@ -227,18 +226,15 @@ def _notify_officer(referral: Referral) -> None:
 # --- the bank and a candidate page -----------------------------------------------------------
 @bp.route("/")
 def bank() -> Any:
-    def render() -> str:
-        form = BankFilterForm(request.args)
-        filters, bad_dates = queries.parse_bank_filters(form.data)
-        for name in bad_dates:
-            getattr(form, name).errors = [_("Skriv datumet som ÅÅÅÅ-MM-DD.")]
-        stmt = queries.bank_query(current_user, filters)
-        page = paginate(db.session, stmt, page_number(request.args))
-        summaries = queries.visit_summaries(db.session, [c.id for c in page.items])
-        latest = {c.id: next(iter(queries.visible_referrals(current_user, c)), None) for c in page.items}
-        return render_template("candidates/_bank.html", form=form, page=page, summaries=summaries, latest=latest)
-
-    return render_template("candidates/bank.html", body=kept_html("bank", render))
+    form = BankFilterForm(request.args)
+    filters, bad_dates = queries.parse_bank_filters(form.data)
+    for name in bad_dates:
+        getattr(form, name).errors = [_("Skriv datumet som ÅÅÅÅ-MM-DD.")]
+    stmt = queries.bank_query(current_user, filters)
+    page = paginate(db.session, stmt, page_number(request.args))
+    summaries = queries.visit_summaries(db.session, [c.id for c in page.items])
+    latest = {c.id: next(iter(queries.visible_referrals(current_user, c)), None) for c in page.items}
+    return render_template("candidates/bank.html", form=form, page=page, summaries=summaries, latest=latest)
 
 
 @bp.route("/<int:candidate_id>")
@@ -363,7 +359,6 @@ register_panel(
         "candidates/_panel_officer.html",
         lambda user: queries.officer_panel(db.session, user) if perm.can_refer(user) else None,
         order=10,
-        kept=True,
     )
 )
 register_panel(
@@ -373,6 +368,5 @@ register_panel(
         "candidates/_panel_project_leader.html",
         lambda user: queries.project_leader_panel(db.session, user),
         order=10,
-        kept=True,
     )
 )

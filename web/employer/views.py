@@ -262,6 +262,5 @@ def _waiting_panel(user: Any) -> dict[str, Any] | None:
 
 
 register_panel(
-    Panel("employer-waiting", frozenset({Role.EMPLOYER}), "employer/_panel_waiting.html", _waiting_panel, order=10,
-          kept=True)
+    Panel("employer-waiting", frozenset({Role.EMPLOYER}), "employer/_panel_waiting.html", _waiting_panel, order=10)
 )

@@ -113,5 +113,5 @@ def _pending_panel(user: Any) -> Optional[dict[str, Any]]:
 
 register_panel(
     Panel("feedback-pending", frozenset({Role.PROJECT_LEADER, Role.EMPLOYER}), "feedback/_panel.html",
-          _pending_panel, order=40, kept=True)
+          _pending_panel, order=40)
 )

@@ -99,5 +99,5 @@ def _due_panel(user: Any) -> Optional[dict[str, Any]]:
 
 
 register_panel(
-    Panel("follow-ups-due", frozenset({Role.WELFARE_OFFICER}), "followups/_panel.html", _due_panel, order=50, kept=True)
+    Panel("follow-ups-due", frozenset({Role.WELFARE_OFFICER}), "followups/_panel.html", _due_panel, order=50)
 )

@@ -1,12 +1,5 @@
 """Start-page panels. Each area registers the panels it contributes for the roles it serves,
-so the start page grows with the product without one template that knows every area.
-
-A panel that reads only the rows pages show (models/system.py, PAGE_INPUT_TABLES) can be
-`kept` (web/kept.py): its HTML is then kept per user, language and minute until any of those
-rows change. The start page is where everyone lands after every action; without this it
-recomputed the same lists for every view (about 20 ms of queries for a project leader in a
-region's data).
-"""
+so the start page grows with the product without one template that knows every area."""
 
 from __future__ import annotations
 
@@ -14,12 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import render_template
-from markupsafe import Markup
-
 from models.enums import Role
-
-from ..kept import kept_html
 
 
 @dataclass(frozen=True)
@@ -30,9 +18,6 @@ class Panel:
     # Returns the template's context for this user; None hides the panel.
     context: Callable[[Any], dict[str, Any] | None] = field(default=lambda user: {})
     order: int = 100
-    # The context reads only PAGE_INPUT_TABLES and depends on nothing but the user, the
-    # language and the time to the minute: the HTML may be kept (see the module's docstring).
-    kept: bool = False
 
 
 _PANELS: dict[str, Panel] = {}
@@ -42,26 +27,12 @@ def register_panel(panel: Panel) -> None:
     _PANELS[panel.name] = panel
 
 
-def _render(panel: Panel, user: Any) -> str:
-    """The panel's HTML; "" when it is hidden."""
-    ctx = panel.context(user)
-    if ctx is None:
-        return ""
-    return render_template(panel.template, ctx=ctx, panel=panel, panel_id=f"panel-{panel.name}")
-
-
-def panels_for(user: Any) -> list[tuple[Panel, Markup]]:
-    """The panels `user` sees, in order, each as its HTML."""
+def panels_for(user: Any) -> list[tuple[Panel, dict[str, Any]]]:
     shown = []
     for panel in sorted(_PANELS.values(), key=lambda p: (p.order, p.name)):
         if user.role not in panel.roles:
             continue
-        if panel.kept:
-            html = kept_html("panel", lambda panel=panel: _render(panel, user), panel.name,  # type: ignore[misc]
-                             user=user, per_address=False)
-        else:
-            # A rendered template (autoescaped): HTML already, not text to be escaped.
-            html = Markup(_render(panel, user))  # noqa: S704 # nosec B704
-        if html:
-            shown.append((panel, html))
+        ctx = panel.context(user)
+        if ctx is not None:
+            shown.append((panel, ctx))
     return shown

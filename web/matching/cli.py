@@ -10,7 +10,6 @@ from flask.cli import with_appcontext
 from models.operations.ranker_registry import train_and_maybe_activate
 
 from ..extensions import db
-from .service import invalidate_model_cache
 
 
 @click.command("train-ranker")
@@ -23,11 +22,10 @@ def train_ranker(force: bool) -> None:
         db.session, current_app.config["MODEL_DIR"], force=force, progress=True, echo=click.echo
     )
     db.session.commit()
-    invalidate_model_cache()
     if row is None:
         click.echo("Ingen modell tränades.")
     elif row.active:
-        click.echo(f"Modell nr {row.id} är nu aktiv. Appen börjar använda den inom en halv minut, utan omstart.")
+        click.echo(f"Modell nr {row.id} är nu aktiv. Appen använder den från nästa förfrågan, utan omstart.")
     else:
         click.echo(f"Modell nr {row.id} sparades men den tidigare modellen är fortfarande aktiv.")
 

@@ -1,23 +1,21 @@
 """Matching on the web side: the active model shared by the requests of a process, the
-recommendation panels with their exposure log, noting a proposal made from a list, and turning
-chosen plan rows into proposals."""
+recommendation panels with their exposure log (a booking opened from a list carries the list's
+id to the visits area, which notes the proposal on it), and turning chosen plan rows into
+proposals."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import sqlalchemy as sa
-from flask import Response, current_app, request
+from flask import current_app
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from models import Candidate, Exposure, Offer, Visit, clock
-from models.db import parse_id
-from models.enums import VisitStatus
+from models import Candidate, Offer, Visit, clock
 from models.operations import matching as ops
 from models.operations.companies import Quarter
 from models.operations.errors import DomainError
@@ -29,11 +27,8 @@ from ..helpers import audit
 from ..i18n import error_message
 from ..visits import service as visit_service
 
-log = logging.getLogger(__name__)
-
 #: Rows on the offer and candidate pages; the full list page shows ops.EXPOSURE_TOP.
 PANEL_ROWS = 10
-RECHECK_SECONDS = 30.0
 
 
 def today() -> dt.date:
@@ -41,16 +36,9 @@ def today() -> dt.date:
 
 
 def active_model() -> ops.ScoringModel:
-    """The active model (or the content score with a notice), cached for the process."""
+    """The active model (or the content score with a notice), loaded once for the process."""
     cache = current_app.extensions.setdefault("ranker_cache", ActiveModelCache())
-    return cache.get(db.session, current_app.config["MODEL_DIR"],
-                     current_app.config.get("RANKER_RECHECK_SECONDS", RECHECK_SECONDS))
-
-
-def invalidate_model_cache() -> None:
-    cache = current_app.extensions.get("ranker_cache")
-    if cache is not None:
-        cache.invalidate()
+    return cache.get(db.session, current_app.config["MODEL_DIR"])
 
 
 # --- recommendations --------------------------------------------------------------------------
@@ -94,7 +82,7 @@ def recommend_for_candidate(
                                        day=day, limit=limit, today=today())
 
 
-def log_exposure(user: Any, context: str, context_id: int, shown: ops.Recommendations) -> Optional[int]:
+def _log_exposure(user: Any, context: str, context_id: int, shown: ops.Recommendations) -> Optional[int]:
     """Log the list in a transaction of its own, so the log holds what was shown even when the
     page is drawn after its own commit (the candidate page) or fails later."""
     if not shown.items:
@@ -122,16 +110,11 @@ def offer_panel(offer: Offer, user: Any, *, filters: ops.Filters = ops.Filters()
     if not perm.can_use_matching(user):
         return None
     shown = recommend_for_offer(offer, limit, user, filters=filters, day=day)
-    return offer_rows(offer, user, shown, log_exposure(user, "offer", offer.id, shown))
-
-
-def offer_rows(offer: Offer, user: Any, shown: ops.Recommendations, exposure_id: Optional[int]) -> Panel:
-    """The panel of a ranked list of candidates for `offer`, with the people its rows show."""
     ids = [item.id for item in shown.items]
     people = {c.id: c for c in db.session.scalars(sa.select(Candidate).where(Candidate.id.in_(ids)))}
     panel = Panel("offer", offer, shown, [(item, people[item.id]) for item in shown.items if item.id in people],
                   **_links(user))
-    panel.exposure_id = exposure_id
+    panel.exposure_id = _log_exposure(user, "offer", offer.id, shown)
     return panel
 
 
@@ -146,7 +129,7 @@ def candidate_panel(candidate: Candidate, user: Any, *, filters: ops.Filters = o
     panel = Panel("candidate", candidate, shown, [(item, offers[item.id]) for item in shown.items if item.id in offers],
                   **_links(user))
     panel.places = places_left(list(offers), Quarter.of(shown.day or today()))
-    panel.exposure_id = log_exposure(user, "candidate", candidate.id, shown)
+    panel.exposure_id = _log_exposure(user, "candidate", candidate.id, shown)
     return panel
 
 
@@ -164,33 +147,6 @@ def page_candidate_panel(candidate: Candidate) -> Optional[Panel]:
 
 def page_offer_panel(offer: Offer) -> Optional[Panel]:
     return offer_panel(offer, current_user)
-
-
-# --- a proposal made from a list ---------------------------------------------------------------------
-def note_proposal_from_list(response: Response) -> Response:
-    """After the booking form opened from a list (its address carries `exposure`) booked the
-    proposal, note it on that list. The booking form posts to its own address, so the list's
-    id comes along; the booking itself is the visits area's and is already committed."""
-    if request.endpoint != "visits.new" or request.method != "POST" or response.status_code not in (302, 303):
-        return response
-    exposure_id = request.args.get("exposure", type=parse_id)
-    if exposure_id is None or not current_user.is_authenticated:
-        return response
-    try:
-        exposure = db.session.get(Exposure, exposure_id)
-        visit = db.session.scalar(
-            sa.select(Visit).where(
-                Visit.proposed_by_id == current_user.id, Visit.status == VisitStatus.PROPOSED,
-                Visit.candidate_id == request.form.get("candidate", type=parse_id),
-                Visit.offer_id == request.form.get("offer", type=parse_id),
-            ).order_by(Visit.id.desc()).limit(1)
-        )
-        if exposure is not None and visit is not None and ops.record_proposal(db.session, exposure, visit):
-            db.session.commit()
-    except sa.exc.SQLAlchemyError:  # the booking stands; only the note on the list is lost
-        db.session.rollback()
-        log.exception("noting proposal on exposure %s failed", exposure_id)
-    return response
 
 
 # --- plan rows into proposals ------------------------------------------------------------------------

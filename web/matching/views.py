@@ -25,7 +25,6 @@ from .. import permissions as perm
 from ..extensions import db
 from ..helpers import get_or_404, require
 from ..i18n import translate
-from ..kept import kept_html
 from ..main.panels import Panel, register_panel
 from . import exports, service
 from .forms import (
@@ -54,9 +53,6 @@ def _panels() -> dict[str, Any]:
             "matching_text": translate}
 
 
-bp.after_app_request(service.note_proposal_from_list)
-
-
 def _languages(column: Any) -> list[tuple[str, str]]:
     return _language_choices(ops.language_codes(db.session, column))
 
@@ -76,23 +72,9 @@ def offer_recommendations(offer_id: int):  # type: ignore[no-untyped-def]
     form.area.choices = [("", _("Alla områden"))] + [(a, a) for a in areas]
     form.language.choices = _language_choices(languages)
     form.validate()
-    shown = service.recommend_for_offer(offer, ops.EXPOSURE_TOP, current_user, filters=form.filters(),
-                                        day=form.day.data)
-    exposure_id = service.log_exposure(current_user, "offer", offer.id, shown)  # every view is logged
-
-    def render() -> str:
-        panel = service.offer_rows(offer, current_user, shown, _EXPOSURE_HOLE)
-        return render_template("matching/_offer_recommendations.html", offer=offer, panel=panel, form=form)
-
-    # The list's HTML is kept with a stand-in for the exposure id, which each view fills in with
-    # its own; keyed by what was ranked, so the HTML always shows the list that was logged.
-    body = kept_html("offer-recommendations", render, repr(shown))
-    body = body.replace(f"exposure={_EXPOSURE_HOLE}", f"exposure={exposure_id}")  # Markup.replace escapes
-    return render_template("matching/offer_recommendations.html", offer=offer, body=body)
-
-
-#: Stands in for the exposure id in kept HTML (an id no log reaches: the column is 32-bit).
-_EXPOSURE_HOLE = 98765432109
+    panel = service.offer_panel(offer, current_user, filters=form.filters(), day=form.day.data,
+                                limit=ops.EXPOSURE_TOP)
+    return render_template("matching/offer_recommendations.html", offer=offer, panel=panel, form=form)
 
 
 @bp.route("/kandidater/<int:candidate_id>/rekommendationer")

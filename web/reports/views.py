@@ -15,13 +15,11 @@ from wtforms import SelectField
 from models import Programme
 from models.enums import Role
 from models.operations.programme import current_programme
-from models.operations.report_cache import cached_quarterly_report
-from models.operations.reports import QuarterlyReport
+from models.operations.reports import QuarterlyReport, quarterly_report
 
 from .. import permissions as perm
 from ..extensions import db
 from ..helpers import audit, get_or_404, require
-from ..kept import kept_html
 from ..main.panels import Panel, register_panel
 from .chart import render_chart
 from .exports import report_csv, report_xlsx
@@ -64,28 +62,22 @@ def _report_or_empty_page() -> tuple[Optional[QuarterlyReport], Any]:
     programme = _chosen_programme()
     if programme is None:
         return None, _no_programme_page()
-    return cached_quarterly_report(db.session, programme), None
+    return quarterly_report(db.session, programme), None
 
 
 @bp.route("/")
 def dashboard():  # type: ignore[no-untyped-def]
-    programme = _chosen_programme()
-    if programme is None:
-        return _no_programme_page()
-
-    def render() -> str:
-        report = cached_quarterly_report(db.session, programme)
-        form = ProgrammeChoiceForm(formdata=None, programme=report.programme_id)
-        form.programme.choices = [
-            (p.id, p.name) for p in db.session.scalars(sa.select(Programme).order_by(Programme.starts_on.desc()))
-        ]
-        return render_template(
-            "reports/_dashboard.html", report=report, tables=report_tables(report), form=form,
-            manage_programme=perm.can_manage_programme(current_user),
-        )
-
-    # The report itself is kept by report_cache (in the database and per worker); this keeps its rendering.
-    return render_template("reports/dashboard.html", body=kept_html("dashboard", render, programme.id))
+    report, empty = _report_or_empty_page()
+    if report is None:
+        return empty
+    form = ProgrammeChoiceForm(formdata=None, programme=report.programme_id)
+    form.programme.choices = [
+        (p.id, p.name) for p in db.session.scalars(sa.select(Programme).order_by(Programme.starts_on.desc()))
+    ]
+    return render_template(
+        "reports/dashboard.html", report=report, tables=report_tables(report), form=form,
+        manage_programme=perm.can_manage_programme(current_user),
+    )
 
 
 @bp.route("/utskrift")
@@ -128,7 +120,7 @@ def _headline_panel(user: Any) -> Optional[dict[str, Any]]:
     programme = current_programme(db.session)
     if programme is None:
         return None
-    return {"report": cached_quarterly_report(db.session, programme)}
+    return {"report": quarterly_report(db.session, programme)}
 
 
 register_panel(
@@ -138,6 +130,5 @@ register_panel(
         "reports/_panel_headline.html",
         _headline_panel,
         order=10,
-        kept=True,
     )
 )

@@ -121,11 +121,13 @@ def propose_visit(
     supervisor_name: Optional[str] = None,
     supervisor_email: Optional[str] = None,
     allow_holiday: bool = False,
+    from_list: Optional[int] = None,
 ) -> Visit:
-    """Book a proposal and email the supervisor the accept/decline link."""
+    """Book a proposal (noted on the recommendation list `from_list` it came from, if any) and
+    email the supervisor the accept/decline link."""
     visit = visit_ops.book_visit(
         db.session, offer, candidate, start, end, by=by, supervisor_name=supervisor_name,
-        supervisor_email=supervisor_email, allow_holiday=allow_holiday,
+        supervisor_email=supervisor_email, allow_holiday=allow_holiday, from_list=from_list,
     )
     notify(
         "visit_proposed", to=visit.supervisor_email, view=_view(visit), answer_url=answer_url(visit),

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from models import CalendarFeed, Candidate, Company, Offer, Visit, clock
+from models.db import parse_id
 from models.enums import CompanyStatus, Party, ReferralStatus, Role, VisitStatus
 from models.operations import eligibility
 from models.operations import visits as visit_ops
@@ -25,7 +26,6 @@ from ..employer.visitor import employer_visible
 from ..extensions import db, limiter
 from ..helpers import apply_domain_error, audit, get_or_404, require
 from ..i18n import error_message
-from ..kept import kept_html
 from ..main.panels import Panel, register_panel
 from ..pagination import paginate
 from . import queries, service
@@ -72,18 +72,14 @@ def get_visit_or_404(visit_id: int, check: Any = perm.can_view_visit_details) ->
 @login_required
 def index():  # type: ignore[no-untyped-def]
     require(perm.can_book_visits(current_user))
-
-    def render() -> str:
-        form = VisitFilterForm(request.args)
-        filters = form.data if form.validate() else {}
-        query = queries.visit_list(db.session, current_user, filters)
-        page = paginate(db.session, query, form.page.data or 1, 50, unique=True)
-        no_shows = visit_ops.no_show_counts(db.session, [v.candidate_id for v in page.items])
-        return render_template(
-            "visits/_index.html", form=form, page=page, no_shows=no_shows, counts=visit_ops.counts_toward_goal
-        )
-
-    return render_template("visits/index.html", body=kept_html("visits", render))
+    form = VisitFilterForm(request.args)
+    filters = form.data if form.validate() else {}
+    query = queries.visit_list(db.session, current_user, filters)
+    page = paginate(db.session, query, form.page.data or 1, 50, unique=True)
+    no_shows = visit_ops.no_show_counts(db.session, [v.candidate_id for v in page.items])
+    return render_template(
+        "visits/index.html", form=form, page=page, no_shows=no_shows, counts=visit_ops.counts_toward_goal
+    )
 
 
 @bp.route("/besok/att-gora")
@@ -166,6 +162,7 @@ def new():  # type: ignore[no-untyped-def]
             clock.local_datetime(form.day.data, form.start.data), clock.local_datetime(form.day.data, form.end.data),
             by=current_user, supervisor_name=form.supervisor_name.data or None,
             supervisor_email=form.supervisor_email.data or None, allow_holiday=form.allow_holiday.data,
+            from_list=request.args.get("exposure", type=parse_id),  # the list it was opened from, if any
         )
     except DomainError as exc:
         db.session.rollback()
@@ -455,6 +452,5 @@ def _week_panel(user: Any) -> dict[str, Any]:
 
 
 PL_ONLY = frozenset({Role.PROJECT_LEADER})
-register_panel(Panel("visits-needs-action", PL_ONLY, "visits/_panel_needs_action.html", _needs_action_panel, order=10,
-                     kept=True))
-register_panel(Panel("visits-this-week", PL_ONLY, "visits/_panel_week.html", _week_panel, order=20, kept=True))
+register_panel(Panel("visits-needs-action", PL_ONLY, "visits/_panel_needs_action.html", _needs_action_panel, order=10))
+register_panel(Panel("visits-this-week", PL_ONLY, "visits/_panel_week.html", _week_panel, order=20))
