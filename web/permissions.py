@@ -199,6 +199,11 @@ def can_manage_token(user: Any, token_owner: User) -> bool:
     return _is(user, ADMIN) or (getattr(user, "id", None) == token_owner.id)
 
 
+def can_view_all_tokens(user: Any) -> bool:
+    """Every account's API tokens in one list (each user sees their own on their page)."""
+    return _is(user, ADMIN)
+
+
 # --- employer portal (companies engineer) ----------------------------------------------------
 def can_use_employer_portal(user: Any) -> bool:
     """Employer accounts, each tied to one company; the portal shows only that company."""

@@ -50,7 +50,7 @@ def _only_case_workers() -> None:
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"language_name": language_name, "perm": perm}
+    return {"language_name": language_name}
 
 
 def _user() -> User:

@@ -56,7 +56,7 @@ def index():  # type: ignore[no-untyped-def]
 @bp.route("/alla")
 @login_required
 def all_tokens():  # type: ignore[no-untyped-def]
-    require(perm.can_manage_users(current_user))
+    require(perm.can_view_all_tokens(current_user))
     tokens = api_tokens.tokens_of(db.session)
     return render_template("tokens/all.html", tokens=tokens, is_live=api_tokens.is_live)
 
