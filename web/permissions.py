@@ -149,6 +149,12 @@ def can_give_feedback(user: Any, visit: Visit) -> bool:
     return _is(user, PL) or can_answer_proposal(user, visit)
 
 
+def can_see_pending_feedback(user: Any) -> bool:
+    """The list of visits waiting for feedback (and its start-page panel): project leaders all
+    of them, employers their own company's (`visit_scope` says which)."""
+    return _is(user, PL, EMPLOYER)
+
+
 def can_manage_activities(user: Any) -> bool:
     return _is(user, PL)
 
@@ -197,6 +203,16 @@ def can_view_audit(user: Any) -> bool:
 
 def can_manage_token(user: Any, token_owner: User) -> bool:
     return _is(user, ADMIN) or (getattr(user, "id", None) == token_owner.id)
+
+
+def can_manage_own_account(user: Any) -> bool:
+    """Every account: its password and second factor (its start-page panel)."""
+    return _is(user, *Role)
+
+
+def can_use_api_tokens(user: Any) -> bool:
+    """Every account: personal API tokens acting with the account's own role."""
+    return _is(user, PL, WO, EMPLOYER, STEERING, ADMIN)
 
 
 def can_view_all_tokens(user: Any) -> bool:

@@ -20,6 +20,7 @@ from models.operations import user_admin
 from models.operations.errors import DomainError
 
 from .. import links
+from .. import permissions as perm
 from ..auth.forms import CodeForm
 from ..extensions import db, pin_vault
 from ..helpers import apply_domain_error, audit, origin
@@ -193,7 +194,7 @@ def _link_problem(error: links.LinkError) -> tuple[str, int]:
 register_panel(
     Panel(
         name="account_security",
-        roles=frozenset(Role),
+        allowed=perm.can_manage_own_account,
         template="account/_panel.html",
         context=lambda user: {"enrolled": totp_ops.is_enrolled(user), "required": totp_ops.required_for(user)},
         order=900,

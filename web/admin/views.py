@@ -346,4 +346,4 @@ def _panel_context(user: Any) -> dict[str, Any]:
     }
 
 
-register_panel(Panel("admin_overview", frozenset({Role.ADMIN}), "admin/_panel.html", _panel_context, order=10))
+register_panel(Panel("admin_overview", perm.can_manage_users, "admin/_panel.html", _panel_context, order=10))

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from models import Candidate, Referral, User
-from models.enums import ReferralStatus, Role
+from models.enums import ReferralStatus
 from models.operations import candidates as ops
 from models.operations.errors import DomainError
 
@@ -340,9 +340,9 @@ bp.add_url_rule("/import/mall.<fmt>", "import_template", import_template_view)
 register_panel(
     Panel(
         "candidates_officer",
-        frozenset({Role.WELFARE_OFFICER}),
+        perm.can_refer,
         "candidates/_panel_officer.html",
-        lambda user: queries.officer_panel(db.session, user) if perm.can_refer(user) else None,
+        lambda user: queries.officer_panel(db.session, user),
         order=10,
         kept=True,
     )
@@ -350,7 +350,7 @@ register_panel(
 register_panel(
     Panel(
         "candidates_waiting",
-        frozenset({Role.PROJECT_LEADER}),
+        perm.can_decide_referrals,
         "candidates/_panel_project_leader.html",
         lambda user: queries.project_leader_panel(db.session, user),
         order=10,

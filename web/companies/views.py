@@ -303,6 +303,6 @@ def _capacity_panel(user: Any) -> dict[str, Any]:
 
 
 register_panel(
-    Panel("network-capacity", frozenset({Role.PROJECT_LEADER}), "companies/_panel_capacity.html",
-          _capacity_panel, order=60)
+    # For those who book visits against the capacity; admins open the capacity page itself.
+    Panel("network-capacity", perm.can_book_visits, "companies/_panel_capacity.html", _capacity_panel, order=60)
 )

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from models import Offer, Visit, clock
-from models.enums import DeclineReason, Party, Role, VisitStatus
+from models.enums import DeclineReason, Party, VisitStatus
 
 from .. import links
 from .. import permissions as perm
@@ -255,13 +255,11 @@ def answer_link(token: str):  # type: ignore[no-untyped-def]
 
 
 # --- start-page panel -------------------------------------------------------------------------
-def _waiting_panel(user: Any) -> dict[str, Any] | None:
-    if not perm.can_use_employer_portal(user):
-        return None
+def _waiting_panel(user: Any) -> dict[str, Any]:
     return {"waiting": _views(_waiting(limit=5))}
 
 
 register_panel(
-    Panel("employer-waiting", frozenset({Role.EMPLOYER}), "employer/_panel_waiting.html", _waiting_panel, order=10,
-          kept=True)
+    Panel("employer-waiting", perm.can_use_employer_portal, "employer/_panel_waiting.html", _waiting_panel,
+          order=10, kept=True)
 )

@@ -98,6 +98,6 @@ def _pending_panel(user: Any) -> Optional[dict[str, Any]]:
 
 
 register_panel(
-    Panel("feedback-pending", frozenset({Role.PROJECT_LEADER, Role.EMPLOYER}), "feedback/_panel.html",
-          _pending_panel, order=40, kept=True)
+    Panel("feedback-pending", perm.can_see_pending_feedback, "feedback/_panel.html", _pending_panel, order=40,
+          kept=True)
 )

@@ -1,5 +1,6 @@
-"""Start-page panels. Each area registers the panels it contributes for the roles it serves,
-so the start page grows with the product without one template that knows every area.
+"""Start-page panels. Each area registers the panels it contributes, each with the permission
+check (web/permissions.py) that says who sees it, so the start page grows with the product
+without one template that knows every area.
 
 A panel that reads only the rows pages show (models/system.py, PAGE_INPUT_TABLES) can be
 `kept` (web/kept.py): its HTML is then kept per user, language and minute until any of those
@@ -17,15 +18,14 @@ from typing import Any
 from flask import render_template
 from markupsafe import Markup
 
-from models.enums import Role
-
 from ..kept import kept_html
 
 
 @dataclass(frozen=True)
 class Panel:
     name: str
-    roles: frozenset[Role]
+    # Who sees the panel: a check from web/permissions.py, `allowed(user)`.
+    allowed: Callable[[Any], bool]
     template: str
     # Returns the template's context for this user; None hides the panel.
     context: Callable[[Any], dict[str, Any] | None] = field(default=lambda user: {})
@@ -54,7 +54,7 @@ def panels_for(user: Any) -> list[tuple[Panel, Markup]]:
     """The panels `user` sees, in order, each as its HTML."""
     shown = []
     for panel in sorted(_PANELS.values(), key=lambda p: (p.order, p.name)):
-        if user.role not in panel.roles:
+        if not panel.allowed(user):
             continue
         if panel.kept:
             html = kept_html("panel", lambda panel=panel: _render(panel, user), panel.name,  # type: ignore[misc]

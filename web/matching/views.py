@@ -13,7 +13,6 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from models import Candidate, Offer, RankerModel, clock
-from models.enums import Role
 from models.operations import fairness as fairness_ops
 from models.operations import matching as ops
 from models.operations.companies import Quarter, language_name
@@ -246,6 +245,5 @@ def _start_panel(user: Any) -> dict[str, Any]:
 
 
 register_panel(
-    Panel("matching", frozenset({Role.PROJECT_LEADER, Role.ADMIN, Role.STEERING}), "matching/_panel.html",
-          _start_panel, order=70)
+    Panel("matching", perm.can_view_fairness_aggregate, "matching/_panel.html", _start_panel, order=70)
 )

@@ -460,7 +460,7 @@ def _week_panel(user: Any) -> dict[str, Any]:
     }
 
 
-PL_ONLY = frozenset({Role.PROJECT_LEADER})
-register_panel(Panel("visits-needs-action", PL_ONLY, "visits/_panel_needs_action.html", _needs_action_panel, order=10,
+register_panel(Panel("visits-needs-action", perm.can_book_visits, "visits/_panel_needs_action.html",
+                     _needs_action_panel, order=10, kept=True))
+register_panel(Panel("visits-this-week", perm.can_book_visits, "visits/_panel_week.html", _week_panel, order=20,
                      kept=True))
-register_panel(Panel("visits-this-week", PL_ONLY, "visits/_panel_week.html", _week_panel, order=20, kept=True))
