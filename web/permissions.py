@@ -226,11 +226,33 @@ def can_use_employer_portal(user: Any) -> bool:
     return _is(user, EMPLOYER) and user.company_id is not None
 
 
+def can_see_companies(user: Any) -> bool:
+    """Network managers see every company; an employer its own (`company_scope` says which)."""
+    return can_manage_companies(user) or can_use_employer_portal(user)
+
+
 # --- visits: details and calendar feed (bookings engineer) -----------------------------------
 def can_view_visit_details(user: Any, visit: Visit) -> bool:
     """The full visit page (participant's name, no-show history, status history): project
     leaders, and officers of a unit that referred the participant. Employers use their portal."""
     return _is(user, PL, WO) and can_view_visit(user, visit)
+
+
+def can_see_visits(user: Any) -> bool:
+    """Visits at all: project leaders and officers (the candidate bank), and employers (their
+    company's); `shown_visit_scope` says which."""
+    return can_use_candidate_bank(user) or can_use_employer_portal(user)
+
+
+def shown_visit_scope(user: Any) -> sa.ColumnElement[bool]:
+    """SQL condition on Visit: the visits a list shows this user. `visit_scope`, and for an
+    employer only those whose visitor may still be shown to companies (consent in force, not
+    anonymised): the API's list, the employer portal's lists and the calendar feed."""
+    if _is(user, EMPLOYER):
+        from .employer.visitor import employer_visible  # here: that module imports the app's templating
+
+        return sa.and_(visit_scope(user), employer_visible())
+    return visit_scope(user)
 
 
 def can_use_calendar_feed(user: Any) -> bool:
@@ -274,6 +296,12 @@ def can_submit_referral(user: Any, referral: Referral) -> bool:
 
 def can_close_referral(user: Any, referral: Referral) -> bool:
     return can_decide_referrals(user) or can_submit_referral(user, referral)
+
+
+def referrer_accounts() -> sa.ColumnElement[bool]:
+    """SQL condition on User: the accounts `can_refer` lets refer (a project leader importing
+    candidates names one of them)."""
+    return sa.and_(User.role == WO, User.organisation_id.is_not(None))
 
 
 def can_import_candidates(user: Any) -> bool:

@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from models import User
-from models.enums import Role
 from models.operations import accounts as account_ops
 from models.operations import audit as audit_ops
 from models.operations import two_factor as totp_ops
@@ -55,8 +54,9 @@ def _second_factor_gate() -> Any:
         return None
     if request.blueprint == "account":
         return None
-    admin_area = request.blueprint == "admin" and user.role == Role.ADMIN
-    if admin_area or (user.totp_required and request.endpoint not in _GATE_FREE):
+    # An admin (who always needs the factor) may use the rest of the service while enrolling, but
+    # not the admin area; an account an admin required it for may use nothing else.
+    if request.blueprint == "admin" or (user.totp_required and request.endpoint not in _GATE_FREE):
         flash(_("Slå på tvåstegsverifiering för ditt konto innan du fortsätter."), "warning")
         return redirect(url_for("account.two_factor"))
     return None

@@ -16,7 +16,7 @@ from models import Candidate, Offer, Visit
 from models.enums import DeclineReason, Party, VisitStatus
 
 from .. import permissions as perm
-from ..employer.visitor import employer_visible, visitor_available, visitor_view
+from ..employer.visitor import visitor_available, visitor_view
 from ..extensions import db
 from ..visits import service
 from .core import (
@@ -122,11 +122,6 @@ BOOKING_FIELDS = {"start": "start_at", "end": "end_at", "day": "start_at", "offe
                   "candidate": "candidate_id"}
 
 
-def may_see_visits(user: Any) -> bool:
-    """Project leaders and officers (the candidate bank), and employers (their company's)."""
-    return perm.can_use_candidate_bank(user) or perm.can_use_employer_portal(user)
-
-
 def shown(visit: Visit) -> Any:
     """The visit as this token's owner may see it: employers only through the visitor view."""
     if perm.can_view_visit_details(api_user(), visit):
@@ -148,16 +143,14 @@ def _load(visit_id: int) -> Visit:
 
 
 @blp.route("")
-@blp.allow(may_see_visits)
+@blp.allow(perm.can_see_visits)
 @blp.arguments(VisitFilterSchema, location="query")
 @blp.response(200, VisitPageSchema, headers=LINK_HEADER)
 @blp.problems(403, 422)
 def list_visits(args: dict[str, Any]) -> Any:
     """Visits the token may see, soonest first"""
     user = api_user()
-    query = sa.select(Visit).where(perm.visit_scope(user))
-    if perm.can_use_employer_portal(user):
-        query = query.where(employer_visible())
+    query = sa.select(Visit).where(perm.shown_visit_scope(user))
     if args.get("status"):
         query = query.where(Visit.status.in_(args["status"]))
     for key in ("offer_id", "candidate_id"):
@@ -173,7 +166,7 @@ def list_visits(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/<int:visit_id>")
-@blp.allow(may_see_visits)
+@blp.allow(perm.can_see_visits)
 @blp.etag
 @blp.response(200, VisitSchema)
 @blp.problems(403, 404, 410)
@@ -208,7 +201,7 @@ def propose_visit(body: dict[str, Any]) -> Any:
 
 
 @blp.route("/<int:visit_id>/transitions", methods=["POST"])
-@blp.allow(may_see_visits)
+@blp.allow(perm.can_see_visits)
 @blp.arguments(TransitionSchema)
 @blp.response(200, VisitSchema)
 @blp.problems(403, 404, 409, 410, 413, 415, 422)

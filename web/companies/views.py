@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from models import Activity, Company, Contact, Offer, User, Visit, clock
-from models.enums import Network, Role
+from models.enums import Network
 from models.operations import companies as ops
 from models.operations.report_cache import cached_quarterly_report
 from models.operations.visits import CAPACITY_STATUSES
@@ -132,8 +132,8 @@ def detail(company_id: int):  # type: ignore[no-untyped-def]
     activities = db.session.scalars(
         sa.select(Activity).where(Activity.company_id == company.id).order_by(Activity.starts_at.desc()).limit(50)
     ).all()
-    accounts = db.session.scalars(
-        sa.select(User).where(User.company_id == company.id, User.role == Role.EMPLOYER).order_by(User.name)
+    accounts = db.session.scalars(  # the company's portal accounts: only employer accounts have a company
+        sa.select(User).where(User.company_id == company.id).order_by(User.name)
     ).all()
     return render_template(
         "companies/detail.html", company=company, visits=visits, activities=activities, accounts=accounts,

@@ -33,7 +33,7 @@ from ..helpers import audit, get_or_404, require
 from ..main.panels import Panel, register_panel
 from ..visits.service import apply_transition
 from .forms import AnswerForm
-from .visitor import employer_visible, visitor_available, visitor_view
+from .visitor import visitor_available, visitor_view
 
 bp = Blueprint("employer", __name__)
 
@@ -55,10 +55,11 @@ def portal(view: Callable[..., Any]) -> Callable[..., Any]:
 
 def _own_visits(*conditions: Any, order: Any, limit: int | None = None) -> list[Visit]:
     """This company's visits whose visitor may be shown (consent in force), newest rules first.
-    Their views are made with `_views`: every row here passed `employer_visible()` already."""
+    Their views are made with `_views`: every row here passed `employer_visible()` already (the
+    list's scope)."""
     query = (
         sa.select(Visit)
-        .where(perm.visit_scope(current_user), employer_visible(), *conditions)
+        .where(perm.shown_visit_scope(current_user), *conditions)
         .options(selectinload(Visit.offer), selectinload(Visit.candidate))
         .order_by(order)
         .limit(limit)

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from models import Visit
-from models.enums import Role, VisitStatus
+from models.enums import VisitStatus
 from models.operations import feedback as ops
 from models.operations.errors import DomainError
 from models.operations.reports import effective_status
@@ -34,10 +34,11 @@ def _visit_or_404(visit_id: int, allowed: Any) -> Visit:
 
 
 def _visitor_name(visit: Visit) -> Optional[str]:
-    """First name for an employer (when the visitor may still be shown), full name otherwise."""
-    if current_user.role == Role.EMPLOYER:
-        return visit.candidate.first_name if visitor_available(visit) else None
-    return visit.candidate.display_name
+    """Full name for those who see the participant's details; otherwise (an employer) the first
+    name, when the visitor may still be shown."""
+    if perm.can_view_visit_details(current_user, visit):
+        return visit.candidate.display_name
+    return visit.candidate.first_name if visitor_available(visit) else None
 
 
 @bp.route("/besok/<int:visit_id>/aterkoppling", methods=["GET", "POST"])
@@ -86,7 +87,7 @@ def participant_part(visit_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def pending():  # type: ignore[no-untyped-def]
     """Visits that wait for feedback: all of them for project leaders, their own for employers."""
-    require(current_user.role in (Role.PROJECT_LEADER, Role.EMPLOYER))
+    require(perm.can_see_pending_feedback(current_user))
     visits = ops.waiting_for_feedback(db.session, perm.visit_scope(current_user))
     names = {v.id: _visitor_name(v) for v in visits}
     return render_template("feedback/pending.html", visits=visits, names=names)

@@ -81,7 +81,7 @@ def needs_action(session: Session, user: Any, now: dt.datetime, *, limit: int | 
 
 def _between(user: Any, first: dt.date, last: dt.date, *conditions: sa.ColumnElement[bool]) -> sa.Select[Any]:
     return sa.select(Visit).where(
-        perm.visit_scope(user), Visit.status.in_(CALENDAR_STATUSES), Visit.visit_date >= first,
+        perm.shown_visit_scope(user), Visit.status.in_(CALENDAR_STATUSES), Visit.visit_date >= first,
         Visit.visit_date <= last, *conditions,
     )
 

@@ -13,14 +13,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from models import CalendarFeed, Candidate, Company, Offer, Referral, Visit, clock, consent_in_force
-from models.enums import CompanyStatus, Party, ReferralStatus, Role, VisitStatus
+from models.enums import CompanyStatus, Party, ReferralStatus, VisitStatus
 from models.operations import visits as visit_ops
 from models.operations.errors import DomainError
 
 from .. import labels
 from .. import permissions as perm
 from ..calendar import feed_ics
-from ..employer.visitor import employer_visible
 from ..extensions import db, limiter
 from ..helpers import apply_domain_error, audit, get_or_404, require
 from ..i18n import error_message
@@ -424,11 +423,8 @@ def feed(token: str):  # type: ignore[no-untyped-def]
         abort(404)
     today = _today()
     first, last = today - FEED_PAST, today + FEED_FUTURE
-    # Never a no-show in a calendar; for a company, only visitors it may see (consent in force).
-    conditions = [Visit.status != VisitStatus.NO_SHOW]
-    if owner.role == Role.EMPLOYER:
-        conditions.append(employer_visible())
-    visits = queries.visits_between(db.session, owner, first, last, *conditions)
+    # Never a no-show in a calendar (a company's only has visitors it may see: the list's scope).
+    visits = queries.visits_between(db.session, owner, first, last, Visit.status != VisitStatus.NO_SHOW)
     body = feed_ics(visits, queries.activities_between(db.session, owner, first, last), name="IOP Jobbskuggning")
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="iop-jobbskuggning.ics"'
