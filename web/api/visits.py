@@ -8,12 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-import sqlalchemy as sa
 from flask import abort, url_for
 from marshmallow import fields
 
 from models import Candidate, Offer, Visit
 from models.enums import DeclineReason, Party, VisitStatus
+from models.operations import visit_lists
 
 from .. import permissions as perm
 from ..employer.visitor import visitor_available, visitor_view
@@ -149,18 +149,11 @@ def _load(visit_id: int) -> Visit:
 @blp.problems(403, 422)
 def list_visits(args: dict[str, Any]) -> Any:
     """Visits the token may see, soonest first"""
-    user = api_user()
-    query = sa.select(Visit).where(perm.shown_visit_scope(user))
-    if args.get("status"):
-        query = query.where(Visit.status.in_(args["status"]))
-    for key in ("offer_id", "candidate_id"):
-        if args.get(key) is not None:
-            query = query.where(getattr(Visit, key) == args[key])
-    if args.get("date_from"):
-        query = query.where(Visit.visit_date >= args["date_from"])
-    if args.get("date_to"):
-        query = query.where(Visit.visit_date <= args["date_to"])
-    body, headers = paginate(query.order_by(Visit.start_at, Visit.id), args)
+    filters = visit_lists.VisitFilters(
+        statuses=tuple(args.get("status") or ()), offer_id=args.get("offer_id"), candidate_id=args.get("candidate_id"),
+        date_from=args.get("date_from"), date_to=args.get("date_to"),
+    )
+    body, headers = paginate(visit_lists.visit_list(perm.shown_visit_scope(api_user()), filters), args)
     body["items"] = [shown(v) for v in body["items"]]
     return body, headers
 

@@ -74,7 +74,7 @@ def index():  # type: ignore[no-untyped-def]
     def render() -> str:
         form = VisitFilterForm(request.args)
         filters = form.data if form.validate() else {}
-        query = queries.visit_list(db.session, current_user, filters)
+        query = queries.visit_list(current_user, filters)
         page = paginate(db.session, query, form.page.data or 1, 50, unique=True)
         no_shows = visit_ops.no_show_counts(db.session, [v.candidate_id for v in page.items])
         return render_template(
