@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from flask import url_for
 
-from models import clock
-from models.enums import VisitStatus
+from models import Activity, clock
+from models.enums import ActivityType, VisitStatus
 
 from .factories import Factory
 
@@ -131,3 +131,33 @@ def test_each_role_s_visit_list_is_its_scope(
     user = getattr(visit_world, who, who)
     items = _api_items(api, "/api/v1/visits", tokens.headers(user)[1], {})
     assert {v["id"] for v in items} == visit_world.ids(*expected)
+
+
+# --- group activities ------------------------------------------------------------------------
+@pytest.fixture
+def activities(make) -> None:
+    now = clock.now()
+    # Two pairs start at the same moment: both sides break the tie the same way (by id).
+    for days, kind, title in [
+        (5, ActivityType.WELLNESS, "Promenad"), (5, ActivityType.STADIUM_VISIT, "Olympia"),
+        (12, ActivityType.WELLNESS, "Yoga"), (-3, ActivityType.ASSOCIATION_ACTIVITY, "Förening"),
+        (-3, ActivityType.WELLNESS, "Simning"), (-20, ActivityType.STADIUM_VISIT, "Match"),
+    ]:
+        start = now + dt.timedelta(days=days)
+        make.session.add(Activity(type=kind, title=title, starts_at=start, ends_at=start + dt.timedelta(hours=2)))
+    make.session.commit()
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{}, {"when": "past"}, {"type": "wellness"}, {"type": "stadium_visit", "when": "past"}],
+    ids=lambda filters: ",".join(f"{k}={v}" for k, v in filters.items()) or "none",
+)
+def test_the_activity_page_and_the_api_give_the_same_activities(
+    app, api, client, auth, tokens, activities, filters: dict[str, str]
+) -> None:
+    leader = auth.login("project_leader")
+    html = client.get("/aktiviteter", query_string=filters).get_data(as_text=True)
+    on_page = _linked_ids(app, html, "activities.show", "activity_id")
+    in_api = [a["id"] for a in _api_items(api, "/api/v1/activities", tokens.headers(leader)[1], filters)]
+    assert on_page == in_api and on_page

@@ -159,6 +159,11 @@ def can_manage_activities(user: Any) -> bool:
     return _is(user, PL)
 
 
+def activity_scope(user: Any) -> sa.ColumnElement[bool]:
+    """SQL condition on Activity: those who manage activities see them all."""
+    return sa.true() if can_manage_activities(user) else sa.false()
+
+
 # --- follow-up, matching, reports ------------------------------------------------------------
 def can_view_reports(user: Any) -> bool:
     return _is(user, PL, ADMIN, STEERING)
