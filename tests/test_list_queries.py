@@ -11,7 +11,7 @@ import pytest
 from flask import url_for
 
 from models import Activity, clock
-from models.enums import ActivityType, VisitStatus
+from models.enums import ActivityType, ReferralStatus, VisitStatus
 
 from .factories import Factory
 
@@ -161,3 +161,70 @@ def test_the_activity_page_and_the_api_give_the_same_activities(
     on_page = _linked_ids(app, html, "activities.show", "activity_id")
     in_api = [a["id"] for a in _api_items(api, "/api/v1/activities", tokens.headers(leader)[1], filters)]
     assert on_page == in_api and on_page
+
+
+# --- the candidate bank ----------------------------------------------------------------------
+class BankWorld:
+    """Two units' clients in several referral statuses, levels and interests; one has visited
+    a workplace, one is still a draft (its officer's work, not yet the project leader's)."""
+
+    def __init__(self, make: Factory):
+        self.officer_a = make.user("welfare_officer")
+        officer_b = make.user("welfare_officer")
+        rows = [
+            (self.officer_a, "Ali", "Berg", ReferralStatus.SUBMITTED, 2, ["it"]),
+            (self.officer_a, "Alma", "Alm", ReferralStatus.ACTIVE, 5, ["hospitality"]),
+            (self.officer_a, "Dana", "Dahl", ReferralStatus.DRAFT, 4, ["it"]),
+            (officer_b, "Alinda", "Cedar", ReferralStatus.ACTIVE, 3, ["it", "sales"]),
+            (officer_b, "Erik", "Ek", ReferralStatus.RETURNED, 1, ["crafts"]),
+        ]
+        self.candidates = [
+            make.candidate(referred_by=officer, first_name=first, last_name=last, status=status,
+                           swedish_level=level, interests=interests)
+            for officer, first, last, status, level, interests in rows
+        ]
+        make.visit(self.candidates[1], status=VisitStatus.COMPLETED, actual_hours=6,
+                   day=clock.local_today() - dt.timedelta(days=7))
+        make.session.commit()
+
+
+@pytest.fixture
+def bank_world(make) -> BankWorld:
+    return BankWorld(make)
+
+
+@pytest.mark.parametrize("who", ["project_leader", "officer_a"])
+@pytest.mark.parametrize(
+    "on_page, in_api",
+    [
+        ({}, {}),
+        ({"q": "ali"}, {"q": "ali"}),
+        ({"status": "active"}, {"status": "active"}),
+        ({"sort": "name"}, {"sort": "name"}),
+        ({"sort": "-level", "level_min": "2"}, {"sort": "-level", "level_min": 2}),
+        ({"interests": "it"}, {"interests": "it"}),
+        ({"visited": "yes"}, {"visited": "true"}),
+        ({"visited": "no", "sort": "referred"}, {"visited": "false", "sort": "referred"}),
+    ],
+    ids=lambda filters: ",".join(f"{k}={v}" for k, v in filters.items()) or "none",
+)
+def test_the_bank_page_and_the_api_give_the_same_candidates(
+    app, api, client, auth, tokens, bank_world, who: str, on_page: dict[str, str], in_api: dict[str, Any]
+) -> None:
+    """A project leader searches every unit's submitted clients, an officer the own unit's
+    (drafts included): the page and the API agree row for row, in order."""
+    user = auth.login(getattr(bank_world, who, who))
+    html = client.get("/kandidater/", query_string=on_page).get_data(as_text=True)
+    page_ids = _linked_ids(app, html, "candidates.candidate", "candidate_id")
+    api_ids = [c["id"] for c in _api_items(api, "/api/v1/candidates", tokens.headers(user)[1], in_api)]
+    assert page_ids == api_ids and page_ids
+
+
+@pytest.mark.parametrize(
+    "who, expected",
+    [("project_leader", ["Ali", "Alma", "Alinda", "Erik"]), ("officer_a", ["Ali", "Alma", "Dana"])],
+)
+def test_each_role_s_bank_is_its_scope(api, tokens, bank_world, who: str, expected: list[str]) -> None:
+    user = getattr(bank_world, who, who)
+    items = _api_items(api, "/api/v1/candidates", tokens.headers(user)[1], {"sort": "name"})
+    assert sorted(c["first_name"] for c in items) == sorted(expected)

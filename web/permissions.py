@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from models import Candidate, Company, Offer, Referral, User, Visit
 from models.enums import Role
+from models.operations.candidate_bank import BankScope
 
 PL = Role.PROJECT_LEADER
 WO = Role.WELFARE_OFFICER
@@ -276,6 +277,12 @@ def referral_scope(user: Any) -> sa.ColumnElement[bool]:
     if _is(user, WO) and user.organisation_id is not None:
         return Referral.unit_id == user.organisation_id
     return sa.false()
+
+
+def bank_scope(user: Any) -> BankScope:
+    """Who is looking, for the candidate bank's search: the candidates and the referrals they
+    may see (a candidate is listed with a referral they may see)."""
+    return BankScope(candidates=candidate_scope(user), referrals=referral_scope(user))
 
 
 def can_view_referral(user: Any, referral: Referral) -> bool:

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 
 from models import Candidate, Referral, User
 from models.enums import ReferralStatus
+from models.operations import candidate_bank
 from models.operations import candidates as ops
 from models.operations.errors import DomainError
 
@@ -216,7 +217,7 @@ def bank() -> Any:
         filters, bad_dates = queries.parse_bank_filters(form.data)
         for name in bad_dates:
             getattr(form, name).errors = [_("Skriv datumet som ÅÅÅÅ-MM-DD.")]
-        stmt = queries.bank_query(current_user, filters)
+        stmt = candidate_bank.bank_query(perm.bank_scope(current_user), filters)
         page = paginate(db.session, stmt, page_number(request.args))
         summaries = queries.visit_summaries(db.session, [c.id for c in page.items])
         latest = {c.id: next(iter(queries.visible_referrals(current_user, c)), None) for c in page.items}
