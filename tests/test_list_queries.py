@@ -18,8 +18,10 @@ from .factories import Factory
 pytest_plugins = ("tests.test_api_support",)
 
 
-def _linked_ids(app: Any, html: str, endpoint: str, arg: str) -> list[int]:
-    """The ids in the page's links to `endpoint`, in the page's order."""
+def _on_page(app: Any, client: Any, path: str, params: dict[str, Any], link: tuple[str, str]) -> list[int]:
+    """The ids in the page's links to the endpoint `link` names (with its id argument), in order."""
+    html = client.get(path, query_string=params).get_data(as_text=True)
+    endpoint, arg = link
     with app.test_request_context():
         pattern = re.escape(url_for(endpoint, **{arg: 987654321})).replace("987654321", r"(\d+)") + '"'
     return [int(found) for found in re.findall(pattern, html)]
@@ -29,6 +31,14 @@ def _api_items(api: Any, path: str, headers: dict[str, str], params: dict[str, A
     response = api.get(path, headers=headers, query_string={**params, "per_page": 100})
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     return response.get_json()["items"]
+
+
+def _in_api(api: Any, path: str, headers: dict[str, str], params: dict[str, Any]) -> list[int]:
+    return [item["id"] for item in _api_items(api, path, headers, params)]
+
+
+def _named(filters: dict[str, Any]) -> str:
+    return ",".join(f"{k}={v}" for k, v in filters.items()) or "none"
 
 
 # --- visits ----------------------------------------------------------------------------------
@@ -80,15 +90,14 @@ def _day(days: int) -> str:
         {"status": "completed", "date_to": _day(0)},
         {"date_from": _day(8)},
     ],
-    ids=lambda filters: ",".join(filters) or "none",
+    ids=_named,
 )
 def test_the_visit_list_page_and_the_api_give_a_project_leader_the_same_visits(
     app, api, client, auth, tokens, visit_world, filters: dict[str, str]
 ) -> None:
     leader = auth.login("project_leader")
-    html = client.get("/besok", query_string=filters).get_data(as_text=True)
-    on_page = _linked_ids(app, html, "visits.show", "visit_id")
-    in_api = [v["id"] for v in _api_items(api, "/api/v1/visits", tokens.headers(leader)[1], filters)]
+    on_page = _on_page(app, client, "/besok", filters, ("visits.show", "visit_id"))
+    in_api = _in_api(api, "/api/v1/visits", tokens.headers(leader)[1], filters)
     assert on_page == list(reversed(in_api))  # the page shows the newest first, the API the soonest
     assert on_page, "the filters should leave some visits"
 
@@ -97,9 +106,8 @@ def test_the_employer_portal_and_the_api_give_a_company_the_same_visits(
     app, api, client, auth, tokens, visit_world
 ) -> None:
     employer = auth.login(visit_world.employer_x)
-    html = client.get("/foretaget/besok").get_data(as_text=True)
-    on_page = set(_linked_ids(app, html, "employer.visit", "visit_id"))
-    in_api = {v["id"] for v in _api_items(api, "/api/v1/visits", tokens.headers(employer)[1], {})}
+    on_page = set(_on_page(app, client, "/foretaget/besok", {}, ("employer.visit", "visit_id")))
+    in_api = set(_in_api(api, "/api/v1/visits", tokens.headers(employer)[1], {}))
     assert on_page == in_api == visit_world.ids("amina-kitchen", "bertil-kitchen")
 
 
@@ -151,16 +159,14 @@ def activities(make) -> None:
 @pytest.mark.parametrize(
     "filters",
     [{}, {"when": "past"}, {"type": "wellness"}, {"type": "stadium_visit", "when": "past"}],
-    ids=lambda filters: ",".join(f"{k}={v}" for k, v in filters.items()) or "none",
+    ids=_named,
 )
 def test_the_activity_page_and_the_api_give_the_same_activities(
     app, api, client, auth, tokens, activities, filters: dict[str, str]
 ) -> None:
     leader = auth.login("project_leader")
-    html = client.get("/aktiviteter", query_string=filters).get_data(as_text=True)
-    on_page = _linked_ids(app, html, "activities.show", "activity_id")
-    in_api = [a["id"] for a in _api_items(api, "/api/v1/activities", tokens.headers(leader)[1], filters)]
-    assert on_page == in_api and on_page
+    on_page = _on_page(app, client, "/aktiviteter", filters, ("activities.show", "activity_id"))
+    assert on_page == _in_api(api, "/api/v1/activities", tokens.headers(leader)[1], filters) and on_page
 
 
 # --- the candidate bank ----------------------------------------------------------------------
@@ -206,7 +212,7 @@ def bank_world(make) -> BankWorld:
         ({"visited": "yes"}, {"visited": "true"}),
         ({"visited": "no", "sort": "referred"}, {"visited": "false", "sort": "referred"}),
     ],
-    ids=lambda filters: ",".join(f"{k}={v}" for k, v in filters.items()) or "none",
+    ids=_named,
 )
 def test_the_bank_page_and_the_api_give_the_same_candidates(
     app, api, client, auth, tokens, bank_world, who: str, on_page: dict[str, str], in_api: dict[str, Any]
@@ -214,10 +220,8 @@ def test_the_bank_page_and_the_api_give_the_same_candidates(
     """A project leader searches every unit's submitted clients, an officer the own unit's
     (drafts included): the page and the API agree row for row, in order."""
     user = auth.login(getattr(bank_world, who, who))
-    html = client.get("/kandidater/", query_string=on_page).get_data(as_text=True)
-    page_ids = _linked_ids(app, html, "candidates.candidate", "candidate_id")
-    api_ids = [c["id"] for c in _api_items(api, "/api/v1/candidates", tokens.headers(user)[1], in_api)]
-    assert page_ids == api_ids and page_ids
+    page_ids = _on_page(app, client, "/kandidater/", on_page, ("candidates.candidate", "candidate_id"))
+    assert page_ids == _in_api(api, "/api/v1/candidates", tokens.headers(user)[1], in_api) and page_ids
 
 
 @pytest.mark.parametrize(
