@@ -412,3 +412,46 @@ EXPECTED: dict[str, Route] = {
         ]
     },
 }
+
+
+# --- inside pages: start-page panels, and links a page shows only to some of its visitors ------
+# Who sees each start-page panel (its permission check, whatever the data; a panel with nothing
+# to show may still hide itself). A panel without an entry fails the suite, as a route does.
+PANELS: dict[str, frozenset[str]] = {
+    "account_security": LOGGED_IN,
+    "api_tokens": LOGGED_IN,
+    "admin_overview": only(ADMIN),
+    "candidates_officer": only(WO),
+    "candidates_waiting": only(PL),
+    "employer-waiting": only(EMPLOYER),
+    "feedback-pending": only(PL, EMPLOYER),
+    "follow-ups-due": only(WO),
+    "matching": only(PL, ADMIN, STEERING),
+    "network-capacity": only(PL),
+    "programme-settings": only(ADMIN),
+    "steering-headline": only(PL, STEERING, ADMIN),
+    "surveys": only(PL, ADMIN),
+    "visits-needs-action": only(PL),
+    "visits-this-week": only(PL),
+}
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link on `page` to `target` that only the `allowed` roles among the page's visitors see."""
+
+    page: str
+    target: str
+    allowed: frozenset[str]
+    args: Optional[Args] = None
+
+
+def a_company_with_an_offer(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    return {"company_id": make.offer().company_id}
+
+
+LINKS: list[Link] = [
+    Link("companies.detail", "visits.new", only(PL), args=a_company_with_an_offer),  # book a visit
+    Link("tokens.index", "tokens.all_tokens", only(ADMIN)),
+    Link("main.index", "employer.index", only(EMPLOYER)),  # the menu's "our company"
+]

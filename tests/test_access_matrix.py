@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import url_for
 
-from .access_matrix import ANONYMOUS, EXPECTED, ROLES
+from .access_matrix import ANONYMOUS, EXPECTED, LINKS, PANELS, ROLES, Link
 from .logins import log_in_as
 
 
@@ -63,3 +63,37 @@ def test_route_access(app, make, db, vault, endpoint: str) -> None:
         elif role not in route.allowed and not _refused(response, role, url):
             wrong.append(f"allowed but should be refused: {outcome}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_every_start_page_panel_is_in_the_matrix(app) -> None:
+    from web.main.panels import _PANELS
+
+    assert set(_PANELS) == set(PANELS), "Add each start-page panel to PANELS in tests/access_matrix.py"
+
+
+@pytest.mark.parametrize("name", sorted(PANELS))
+def test_start_page_panel_access(app, make, db, name: str) -> None:
+    """Each panel's check, role by role (the panel's own data may still hide it)."""
+    from web.main.panels import _PANELS
+
+    panel = _PANELS[name]
+    roles = [role for role in ROLES if role != ANONYMOUS]
+    wrong = [role for role in roles if panel.allowed(make.user(role=role)) != (role in PANELS[name])]
+    assert not wrong, f"{name}: wrong for {wrong}"
+
+
+@pytest.mark.parametrize("link", LINKS, ids=lambda link: f"{link.page}->{link.target}")
+def test_links_shown_only_to_the_roles_that_may_follow_them(app, make, db, vault, link: Link) -> None:
+    wrong = []
+    for role in sorted(EXPECTED[link.page].allowed - {ANONYMOUS}):
+        client = app.test_client()
+        me = log_in_as(client, make, vault, role)
+        with app.test_request_context():
+            url = url_for(link.page, **(link.args(make, me) if link.args else {}))
+            target = url_for(link.target)
+        db.commit()
+        response = client.get(url)
+        assert response.status_code == 200, f"{url} as {role}: {response.status_code}"
+        if (f'href="{target}' in response.get_data(as_text=True)) != (role in link.allowed):
+            wrong.append(role)
+    assert not wrong, f"{link.page} links to {link.target} wrongly for {wrong}"

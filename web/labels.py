@@ -54,6 +54,22 @@ ROLE_LABELS = {
     "employer": _l("Kontaktperson på företag"),
     "steering": _l("Styrgrupp"),
 }
+# The start page's first line, which says what each role does here.
+ROLE_WELCOME = {
+    "project_leader": _l(
+        "Här ser du det som behöver göras: remisser att ta ställning till, förslag som väntar på svar och "
+        "veckans besök."
+    ),
+    "welfare_officer": _l(
+        "Här remitterar du dina klienter och följer deras arbetsplatsbesök. Du ser bara din enhets klienter."
+    ),
+    "employer": _l("Här erbjuder ni arbetsplatsbesök och svarar på föreslagna besökare."),
+    "steering": _l(
+        "Här följer styrgruppen målen kvartal för kvartal. Du ser bara sammanställda siffror, aldrig "
+        "personuppgifter."
+    ),
+    "admin": _l("Här hanterar du konton, programmets inställningar och loggen."),
+}
 TARGET_GROUP_LABELS = {
     "youth": _l("Unga utan arbetslivserfarenhet"),
     "newcomer": _l("Utrikes födda, nya i Sverige"),

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from models import Candidate, Company, Feedback, Offer, Referral, User, Visit
 from models.enums import Role
+from models.operations.candidate_bank import BankScope
 
 PL = Role.PROJECT_LEADER
 WO = Role.WELFARE_OFFICER
@@ -162,10 +163,19 @@ def can_reopen_feedback(user: Any, feedback: Feedback) -> bool:
         and filler.role == EMPLOYER
         and filler.company_id == user.company_id
     )
+def can_see_pending_feedback(user: Any) -> bool:
+    """The list of visits waiting for feedback (and its start-page panel): project leaders all
+    of them, employers their own company's (`visit_scope` says which)."""
+    return _is(user, PL, EMPLOYER)
 
 
 def can_manage_activities(user: Any) -> bool:
     return _is(user, PL)
+
+
+def activity_scope(user: Any) -> sa.ColumnElement[bool]:
+    """SQL condition on Activity: those who manage activities see them all."""
+    return sa.true() if can_manage_activities(user) else sa.false()
 
 
 # --- follow-up, matching, reports ------------------------------------------------------------
@@ -214,10 +224,30 @@ def can_manage_token(user: Any, token_owner: User) -> bool:
     return _is(user, ADMIN) or (getattr(user, "id", None) == token_owner.id)
 
 
+def can_manage_own_account(user: Any) -> bool:
+    """Every account: its password and second factor (its start-page panel)."""
+    return _is(user, *Role)
+
+
+def can_use_api_tokens(user: Any) -> bool:
+    """Every account: personal API tokens acting with the account's own role."""
+    return _is(user, PL, WO, EMPLOYER, STEERING, ADMIN)
+
+
+def can_view_all_tokens(user: Any) -> bool:
+    """Every account's API tokens in one list (each user sees their own on their page)."""
+    return _is(user, ADMIN)
+
+
 # --- employer portal (companies engineer) ----------------------------------------------------
 def can_use_employer_portal(user: Any) -> bool:
     """Employer accounts, each tied to one company; the portal shows only that company."""
     return _is(user, EMPLOYER) and user.company_id is not None
+
+
+def can_see_companies(user: Any) -> bool:
+    """Network managers see every company; an employer its own (`company_scope` says which)."""
+    return can_manage_companies(user) or can_use_employer_portal(user)
 
 
 # --- visits: details and calendar feed (bookings engineer) -----------------------------------
@@ -225,6 +255,23 @@ def can_view_visit_details(user: Any, visit: Visit) -> bool:
     """The full visit page (participant's name, no-show history, status history): project
     leaders, and officers of a unit that referred the participant. Employers use their portal."""
     return _is(user, PL, WO) and can_view_visit(user, visit)
+
+
+def can_see_visits(user: Any) -> bool:
+    """Visits at all: project leaders and officers (the candidate bank), and employers (their
+    company's); `shown_visit_scope` says which."""
+    return can_use_candidate_bank(user) or can_use_employer_portal(user)
+
+
+def shown_visit_scope(user: Any) -> sa.ColumnElement[bool]:
+    """SQL condition on Visit: the visits a list shows this user. `visit_scope`, and for an
+    employer only those whose visitor may still be shown to companies (consent in force, not
+    anonymised): the API's list, the employer portal's lists and the calendar feed."""
+    if _is(user, EMPLOYER):
+        from .employer.visitor import employer_visible  # here: that module imports the app's templating
+
+        return sa.and_(visit_scope(user), employer_visible())
+    return visit_scope(user)
 
 
 def can_use_calendar_feed(user: Any) -> bool:
@@ -243,6 +290,12 @@ def referral_scope(user: Any) -> sa.ColumnElement[bool]:
     if _is(user, WO) and user.organisation_id is not None:
         return Referral.unit_id == user.organisation_id
     return sa.false()
+
+
+def bank_scope(user: Any) -> BankScope:
+    """Who is looking, for the candidate bank's search: the candidates and the referrals they
+    may see (a candidate is listed with a referral they may see)."""
+    return BankScope(candidates=candidate_scope(user), referrals=referral_scope(user))
 
 
 def can_view_referral(user: Any, referral: Referral) -> bool:
@@ -268,6 +321,12 @@ def can_submit_referral(user: Any, referral: Referral) -> bool:
 
 def can_close_referral(user: Any, referral: Referral) -> bool:
     return can_decide_referrals(user) or can_submit_referral(user, referral)
+
+
+def referrer_accounts() -> sa.ColumnElement[bool]:
+    """SQL condition on User: the accounts `can_refer` lets refer (a project leader importing
+    candidates names one of them)."""
+    return sa.and_(User.role == WO, User.organisation_id.is_not(None))
 
 
 def can_import_candidates(user: Any) -> bool:

@@ -1,8 +1,11 @@
-"""Template globals and filters: the menu, labels, and Swedish dates with week numbers."""
+"""Template globals and filters: the menu, labels, the permission checks, and Swedish dates
+with week numbers."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from babel.numbers import get_group_symbol
@@ -12,7 +15,7 @@ from flask_login import current_user
 
 from models import clock
 
-from . import labels
+from . import labels, permissions
 from .navigation import nav_for
 
 
@@ -60,6 +63,24 @@ def number(value: float | int | None, digits: int = 0) -> str:
     return format_decimal(value, format=fmt)
 
 
+def _asked_for_current_user(check: Callable[..., bool]) -> Callable[..., bool]:
+    """`check` about the logged-in user: a template asks `can_edit_candidate(candidate)`."""
+
+    @functools.wraps(check)
+    def ask(*args: Any) -> bool:
+        return check(current_user, *args)
+
+    return ask
+
+
+# Templates ask these; they never compare roles (tests/test_permission_rules.py).
+PERMISSION_CHECKS = {
+    name: _asked_for_current_user(check)
+    for name, check in vars(permissions).items()
+    if name.startswith("can_") and callable(check)
+}
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(
         date_week=date_with_week,
@@ -69,6 +90,7 @@ def init_templating(app: Flask) -> None:
         week=week_number,
         cefr=labels.cefr_label,
     )
+    app.jinja_env.globals.update(PERMISSION_CHECKS)
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 import pyotp
 import segno
+import sqlalchemy as sa
 
 from .. import clock
 from ..accounts import User
@@ -27,6 +28,11 @@ VALID_WINDOW = 1
 def required_for(user: User) -> bool:
     """Admins always need a second factor; other accounts when an admin has required it."""
     return user.role == Role.ADMIN or bool(user.totp_required)
+
+
+def required_condition() -> sa.ColumnElement[bool]:
+    """`required_for` as an SQL condition on User."""
+    return sa.or_(User.role == Role.ADMIN, User.totp_required.is_(True))
 
 
 def is_enrolled(user: Any) -> bool:

@@ -13,7 +13,6 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from models import User
-from models.enums import Role
 from models.operations import accounts as account_ops
 from models.operations import audit as audit_ops
 from models.operations import two_factor as totp_ops
@@ -21,6 +20,7 @@ from models.operations import user_admin
 from models.operations.errors import DomainError
 
 from .. import links
+from .. import permissions as perm
 from ..auth.forms import CodeForm
 from ..extensions import db, pin_vault
 from ..helpers import apply_domain_error, audit, origin
@@ -55,8 +55,9 @@ def _second_factor_gate() -> Any:
         return None
     if request.blueprint == "account":
         return None
-    admin_area = request.blueprint == "admin" and user.role == Role.ADMIN
-    if admin_area or (user.totp_required and request.endpoint not in _GATE_FREE):
+    # An admin (who always needs the factor) may use the rest of the service while enrolling, but
+    # not the admin area; an account an admin required it for may use nothing else.
+    if request.blueprint == "admin" or (user.totp_required and request.endpoint not in _GATE_FREE):
         flash(_("Slå på tvåstegsverifiering för ditt konto innan du fortsätter."), "warning")
         return redirect(url_for("account.two_factor"))
     return None
@@ -196,7 +197,7 @@ def _link_problem(error: links.LinkError) -> tuple[str, int]:
 register_panel(
     Panel(
         name="account_security",
-        roles=frozenset(Role),
+        allowed=perm.can_manage_own_account,
         template="account/_panel.html",
         context=lambda user: {"enrolled": totp_ops.is_enrolled(user), "required": totp_ops.required_for(user)},
         order=900,

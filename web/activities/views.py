@@ -11,9 +11,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from models import Activity, ActivityParticipant, Candidate, User, clock
-from models.enums import AttendanceStatus, Role
+from models.enums import ActivityType, AttendanceStatus, Role
 from models.operations import activities as activity_ops
-from models.operations import eligibility
+from models.operations import activity_lists, eligibility
 from models.operations.errors import DomainError
 
 from .. import permissions as perm
@@ -25,6 +25,7 @@ from .forms import ActivityFilterForm, ActivityForm, AttendanceForm, RegisterFor
 
 bp = Blueprint("activities", __name__)
 STOCKHOLM = clock.STOCKHOLM
+TYPES = {t.value for t in ActivityType}
 
 
 def get_activity_or_404(activity_id: int) -> Activity:
@@ -45,14 +46,11 @@ def index():  # type: ignore[no-untyped-def]
         .correlate(Activity)
         .scalar_subquery()
     )
-    query = sa.select(Activity)
-    if form.type.data:
-        query = query.where(Activity.type == form.type.data)
-    now = clock.now()
-    if form.when.data == "past":
-        query = query.where(Activity.starts_at < now).order_by(Activity.starts_at.desc())
-    else:
-        query = query.where(Activity.ends_at >= now).order_by(Activity.starts_at)
+    filters = activity_lists.ActivityFilters(
+        type=ActivityType(form.type.data) if form.type.data in TYPES else None,
+        when="past" if form.when.data == "past" else "upcoming",
+    )
+    query = activity_lists.activity_list(perm.activity_scope(current_user), filters)
     page = paginate(db.session, query, form.page.data or 1, 50, unique=True)
     counts = dict(
         db.session.execute(

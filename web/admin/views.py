@@ -70,7 +70,8 @@ def users():  # type: ignore[no-untyped-def]
     if status in ("active", "inactive"):
         stmt = stmt.where(User.active.is_(status == "active"))
     return render_template(
-        "admin/users.html", page=paginate(stmt, USERS_PER_PAGE), q=q, role=role, status=status
+        "admin/users.html", page=paginate(stmt, USERS_PER_PAGE), q=q, role=role, status=status,
+        totp_required=two_factor.required_for,
     )
 
 
@@ -332,7 +333,7 @@ def _panel_context(user: Any) -> dict[str, Any]:
     admins_without_totp = db.session.scalar(
         sa.select(sa.func.count()).where(
             User.active.is_(True),
-            sa.or_(User.role == Role.ADMIN, User.totp_required.is_(True)),
+            two_factor.required_condition(),
             User.totp_secret.is_(None),
         )
     )
@@ -345,4 +346,4 @@ def _panel_context(user: Any) -> dict[str, Any]:
     }
 
 
-register_panel(Panel("admin_overview", frozenset({Role.ADMIN}), "admin/_panel.html", _panel_context, order=10))
+register_panel(Panel("admin_overview", perm.can_manage_users, "admin/_panel.html", _panel_context, order=10))

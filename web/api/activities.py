@@ -7,13 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-import sqlalchemy as sa
 from flask import url_for
 from marshmallow import fields, validate
 
-from models import Activity, Candidate, clock
+from models import Activity, Candidate
 from models.enums import ActivityType, AttendanceStatus
 from models.operations import activities as ops
+from models.operations import activity_lists
 
 from .. import permissions as perm
 from ..extensions import db
@@ -117,15 +117,8 @@ def _data(activity: Activity | None, body: dict[str, Any]) -> ops.ActivityData:
 @blp.problems(403, 422)
 def list_activities(args: dict[str, Any]) -> Any:
     """Upcoming or past activities"""
-    query = sa.select(Activity)
-    if args.get("type"):
-        query = query.where(Activity.type == args["type"])
-    now = clock.now()
-    if args["when"] == "past":
-        query = query.where(Activity.starts_at < now).order_by(Activity.starts_at.desc(), Activity.id)
-    else:
-        query = query.where(Activity.ends_at >= now).order_by(Activity.starts_at, Activity.id)
-    return paginate(query, args)
+    filters = activity_lists.ActivityFilters(type=args.get("type"), when=args["when"])
+    return paginate(activity_lists.activity_list(perm.activity_scope(api_user()), filters), args)
 
 
 @blp.route("/<int:activity_id>")

@@ -1,7 +1,7 @@
 """`/api/v1/candidates`: the candidate bank. Welfare officers refer their clients (with consent,
 or as a draft without it) and see their own unit's; project leaders see the bank. Employers,
 the steering group and admins are refused (403). The identity number is only ever shown masked.
-Search, referral rules and edits are the bank's own (web/candidates/queries.py and
+Search, referral rules and edits are the bank's own (models/operations/candidate_bank.py and
 models/operations/candidates/)."""
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from models.enums import (
     ReferralStatus,
     TargetGroup,
 )
+from models.operations import candidate_bank
 from models.operations import candidates as ops
 from models.operations import fields as field_rules
 
@@ -197,7 +198,7 @@ class CandidateFilterSchema(PageArgsSchema):
     visited = fields.Boolean(metadata={"description": "Has (true) or has not (false) completed a visit."})
     referred_from = Day()
     referred_to = Day()
-    sort = fields.String(load_default="-referred", validate=validate.OneOf(queries.SORTS))
+    sort = fields.String(load_default="-referred", validate=validate.OneOf(candidate_bank.SORTS))
 
 
 CandidatePageSchema = page_of(CandidateSchema, "CandidatePageSchema")
@@ -242,13 +243,13 @@ def _load(candidate_id: int) -> Candidate:
 @blp.problems(403, 422)
 def list_candidates(args: dict[str, Any]) -> Any:
     """Search the candidates you may see (an officer: the own unit's)"""
-    filters = queries.BankFilters(
+    filters = candidate_bank.BankFilters(
         q=args.get("q", ""), status=args.get("status"), target_group=args.get("target_group"),
         interests=args.get("interests", []), level_min=args.get("level_min"), level_max=args.get("level_max"),
         weekdays=args.get("weekdays", []), area=args.get("area", ""), visited=args.get("visited"),
         referred_from=args.get("referred_from"), referred_to=args.get("referred_to"), sort=args["sort"],
     )
-    return paginate(queries.bank_query(api_user(), filters), args)
+    return paginate(candidate_bank.bank_query(perm.bank_scope(api_user()), filters), args)
 
 
 @blp.route("/<int:candidate_id>")

@@ -24,11 +24,6 @@ from .schemas import PageArgsSchema, Text, enum_field, page_of, rule
 blp = api_blueprint("api_companies", __name__, "/companies", "Companies in the partnership's network.")
 
 
-def may_use_companies(user: Any) -> bool:
-    """Network managers see every company; an employer its own (the scope says which)."""
-    return perm.can_manage_companies(user) or perm.can_use_employer_portal(user)
-
-
 class CompanySchema(ma.Schema):
     id = fields.Integer(dump_only=True, required=True)
     name = fields.String(required=True)
@@ -99,7 +94,7 @@ def _load(company_id: int) -> Company:
 
 
 @blp.route("")
-@blp.allow(may_use_companies)
+@blp.allow(perm.can_see_companies)
 @blp.arguments(CompanyFilterSchema, location="query")
 @blp.response(200, CompanyPageSchema, headers=LINK_HEADER)
 @blp.problems(403, 422)
@@ -120,7 +115,7 @@ def list_companies(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/<int:company_id>")
-@blp.allow(may_use_companies)
+@blp.allow(perm.can_see_companies)
 @blp.etag
 @blp.response(200, CompanySchema)
 @blp.problems(403, 404)

@@ -18,7 +18,6 @@ from models.operations import fields as field_rules
 
 from .. import permissions as perm
 from ..extensions import db
-from .companies import may_use_companies
 from .core import (
     LINK_HEADER,
     api_blueprint,
@@ -125,7 +124,7 @@ def _company_for_new_offer(company_id: int | None) -> Company:
 
 
 @blp.route("")
-@blp.allow(may_use_companies)
+@blp.allow(perm.can_see_companies)
 @blp.arguments(OfferFilterSchema, location="query")
 @blp.response(200, OfferPageSchema, headers=LINK_HEADER)
 @blp.problems(403, 422)
@@ -142,7 +141,7 @@ def list_offers(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/<int:offer_id>")
-@blp.allow(may_use_companies)
+@blp.allow(perm.can_see_companies)
 @blp.etag
 @blp.response(200, OfferSchema)
 @blp.problems(403, 404)
@@ -154,7 +153,7 @@ def get_offer(offer_id: int) -> Any:
 
 
 @blp.route("", methods=["POST"])
-@blp.allow(may_use_companies)
+@blp.allow(perm.can_see_companies)
 @blp.arguments(OfferInSchema)
 @blp.response(201, OfferSchema)
 @blp.problems(403, 413, 415, 422)
@@ -169,7 +168,7 @@ def create_offer(body: dict[str, Any]) -> Any:
 
 
 @blp.route("/<int:offer_id>", methods=["PATCH"])
-@blp.allow(may_use_companies)
+@blp.allow(perm.can_see_companies)
 @blp.etag
 @blp.arguments(OfferPatchSchema)
 @blp.response(200, OfferSchema)

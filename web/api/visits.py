@@ -8,15 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-import sqlalchemy as sa
 from flask import abort, url_for
 from marshmallow import fields
 
 from models import Candidate, Offer, Visit
 from models.enums import DeclineReason, Party, VisitStatus
+from models.operations import visit_lists
 
 from .. import permissions as perm
-from ..employer.visitor import employer_visible, visitor_available, visitor_view
+from ..employer.visitor import visitor_available, visitor_view
 from ..extensions import db
 from ..visits import service
 from .core import (
@@ -133,11 +133,6 @@ BOOKING_FIELDS = {"start": "start_at", "end": "end_at", "day": "start_at", "offe
                   "candidate": "candidate_id"}
 
 
-def may_see_visits(user: Any) -> bool:
-    """Project leaders and officers (the candidate bank), and employers (their company's)."""
-    return perm.can_use_candidate_bank(user) or perm.can_use_employer_portal(user)
-
-
 def shown(visit: Visit) -> Any:
     """The visit as this token's owner may see it: employers only through the visitor view."""
     if perm.can_view_visit_details(api_user(), visit):
@@ -159,32 +154,23 @@ def _load(visit_id: int) -> Visit:
 
 
 @blp.route("")
-@blp.allow(may_see_visits)
+@blp.allow(perm.can_see_visits)
 @blp.arguments(VisitFilterSchema, location="query")
 @blp.response(200, VisitPageSchema, headers=LINK_HEADER)
 @blp.problems(403, 422)
 def list_visits(args: dict[str, Any]) -> Any:
     """Visits the token may see, soonest first"""
-    user = api_user()
-    query = sa.select(Visit).where(perm.visit_scope(user))
-    if perm.can_use_employer_portal(user):
-        query = query.where(employer_visible())
-    if args.get("status"):
-        query = query.where(Visit.status.in_(args["status"]))
-    for key in ("offer_id", "candidate_id"):
-        if args.get(key) is not None:
-            query = query.where(getattr(Visit, key) == args[key])
-    if args.get("date_from"):
-        query = query.where(Visit.visit_date >= args["date_from"])
-    if args.get("date_to"):
-        query = query.where(Visit.visit_date <= args["date_to"])
-    body, headers = paginate(query.order_by(Visit.start_at, Visit.id), args)
+    filters = visit_lists.VisitFilters(
+        statuses=tuple(args.get("status") or ()), offer_id=args.get("offer_id"), candidate_id=args.get("candidate_id"),
+        date_from=args.get("date_from"), date_to=args.get("date_to"),
+    )
+    body, headers = paginate(visit_lists.visit_list(perm.shown_visit_scope(api_user()), filters), args)
     body["items"] = [shown(v) for v in body["items"]]
     return body, headers
 
 
 @blp.route("/<int:visit_id>")
-@blp.allow(may_see_visits)
+@blp.allow(perm.can_see_visits)
 @blp.etag
 @blp.response(200, VisitSchema)
 @blp.problems(403, 404, 410)
@@ -219,7 +205,7 @@ def propose_visit(body: dict[str, Any]) -> Any:
 
 
 @blp.route("/<int:visit_id>/transitions", methods=["POST"])
-@blp.allow(may_see_visits)
+@blp.allow(perm.can_see_visits)
 @blp.arguments(TransitionSchema)
 @blp.response(200, VisitSchema)
 @blp.problems(403, 404, 409, 410, 413, 415, 422)

@@ -14,7 +14,6 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from models import User
-from models.enums import Role
 from models.operations import candidates as ops
 from models.operations.errors import DomainError
 from models.operations.spreadsheet import UploadStore, read_table
@@ -39,7 +38,7 @@ def _upload_form() -> ImportForm:
     if perm.can_decide_referrals(current_user):
         officers = db.session.scalars(
             sa.select(User)
-            .where(User.role == Role.WELFARE_OFFICER, User.active.is_(True), User.organisation_id.is_not(None))
+            .where(perm.referrer_accounts(), User.active.is_(True))
             .options(joinedload(User.organisation))
             .order_by(User.name)
         )

@@ -1,4 +1,5 @@
-"""Read queries of the candidate bank: the bank's search, the officer's referral list, what a
+"""Read queries of the candidate bank: the search form's filters (the search itself is
+models/operations/candidate_bank.py's, shared with the API), the officer's referral list, what a
 candidate page shows, and the start-page panels. Every list starts from the viewer's scope
 (web/permissions.py), so no filter value or page number can widen it."""
 
@@ -6,11 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Optional, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from models import (
     Activity,
@@ -24,31 +25,15 @@ from models import (
     clock,
 )
 from models.enums import FIELD_SLUGS, LIVE_VISIT_STATUSES, WEEKDAYS, ReferralStatus, TargetGroup, VisitStatus
+from models.operations.candidate_bank import SORTS, BankFilters, referred_at
 
 from .. import permissions as perm
 
 T = TypeVar("T")
 PAGE_SIZE = 25
-SORTS = ("-referred", "referred", "name", "-level")
 
 
-# --- the bank's search -----------------------------------------------------------------------
-@dataclass
-class BankFilters:
-    q: str = ""
-    status: Optional[ReferralStatus] = None
-    target_group: Optional[TargetGroup] = None
-    interests: list[str] = field(default_factory=list)
-    level_min: Optional[int] = None
-    level_max: Optional[int] = None
-    weekdays: list[str] = field(default_factory=list)
-    area: str = ""
-    visited: Optional[bool] = None
-    referred_from: Optional[dt.date] = None
-    referred_to: Optional[dt.date] = None
-    sort: str = "-referred"
-
-
+# --- the bank's search (the query is models/operations/candidate_bank.py's) -----------------
 def enum_or_none(cls: type[T], value: Any) -> Optional[T]:
     try:
         return cls(value) if value else None  # type: ignore[call-arg]
@@ -88,76 +73,6 @@ def parse_bank_filters(data: Mapping[str, Any]) -> tuple[BankFilters, list[str]]
         ),
         bad_dates,
     )
-
-
-def _contains(column: Any, text: str) -> sa.ColumnElement[bool]:
-    # lower() folds only ASCII on SQLite; matching the text as typed as well covers "Åsa".
-    return sa.or_(
-        sa.func.lower(column).contains(text.lower(), autoescape=True), column.contains(text, autoescape=True)
-    )
-
-
-def _referred_at() -> Any:
-    return sa.func.coalesce(Referral.submitted_at, Referral.created_at)
-
-
-def _latest_referral(user: Any, column: Any) -> Any:
-    """The viewer's latest visible referral of the row's candidate: its status or date."""
-    return (
-        sa.select(column)
-        .where(Referral.candidate_id == Candidate.id, perm.referral_scope(user))
-        .order_by(Referral.created_at.desc(), Referral.id.desc())
-        .limit(1)
-        .correlate(Candidate)
-        .scalar_subquery()
-    )
-
-
-def bank_query(user: Any, f: BankFilters) -> sa.Select[Any]:
-    visible_referral = sa.exists().where(Referral.candidate_id == Candidate.id, perm.referral_scope(user))
-    stmt = (
-        sa.select(Candidate)
-        .where(perm.candidate_scope(user), visible_referral, Candidate.anonymised_at.is_(None))
-        .options(selectinload(Candidate.referrals), selectinload(Candidate.consents))
-    )
-    for word in f.q.split()[:5]:
-        stmt = stmt.where(sa.or_(_contains(Candidate.first_name, word), _contains(Candidate.last_name, word)))
-    if f.status:
-        stmt = stmt.where(_latest_referral(user, Referral.status) == f.status)
-    if f.target_group:
-        stmt = stmt.where(Candidate.target_group == f.target_group)
-    if f.interests:
-        stmt = stmt.where(Candidate.interests.has_any(f.interests))
-    if f.level_min is not None:
-        stmt = stmt.where(Candidate.swedish_level >= f.level_min)
-    if f.level_max is not None:
-        stmt = stmt.where(Candidate.swedish_level <= f.level_max)
-    if f.weekdays:
-        stmt = stmt.where(Candidate.weekdays.has_any(f.weekdays))
-    if f.area:
-        digits = f.area.replace(" ", "")
-        matches = [_contains(Candidate.area, f.area)]
-        if digits.isdigit():  # postcodes are stored as "252 21"
-            matches.append(Candidate.postcode.startswith(f"{digits[:3]} {digits[3:]}".strip()))
-        stmt = stmt.where(sa.or_(*matches))
-    if f.visited is not None:
-        visited = sa.exists().where(Visit.candidate_id == Candidate.id, Visit.status == VisitStatus.COMPLETED)
-        stmt = stmt.where(visited if f.visited else ~visited)
-    if f.referred_from or f.referred_to:
-        in_range = [Referral.candidate_id == Candidate.id, perm.referral_scope(user)]
-        if f.referred_from:
-            in_range.append(_referred_at() >= clock.local_midnight(f.referred_from))
-        if f.referred_to:
-            in_range.append(_referred_at() < clock.local_midnight(f.referred_to + dt.timedelta(days=1)))
-        stmt = stmt.where(sa.exists().where(*in_range))
-    latest_at = _latest_referral(user, _referred_at())
-    order = {
-        "-referred": [latest_at.desc()],
-        "referred": [latest_at.asc()],
-        "name": [Candidate.last_name, Candidate.first_name],
-        "-level": [Candidate.swedish_level.desc(), Candidate.last_name],
-    }[f.sort]
-    return stmt.order_by(*order, Candidate.id)
 
 
 @dataclass(frozen=True)
@@ -279,7 +194,7 @@ def project_leader_panel(session: Session, user: Any, limit: int = 10) -> dict[s
     referrals = list(
         session.scalars(
             waiting.options(joinedload(Referral.candidate), joinedload(Referral.unit))
-            .order_by(_referred_at(), Referral.id)
+            .order_by(referred_at(), Referral.id)
             .limit(limit)
         )
     )

@@ -12,7 +12,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from models import Candidate, Referral, User
-from models.enums import ReferralStatus, Role
+from models.enums import ReferralStatus
+from models.operations import candidate_bank
 from models.operations import candidates as ops
 from models.operations.errors import DomainError
 from models.operations.spreadsheet import Problem
@@ -51,7 +52,7 @@ def _only_case_workers() -> None:
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"language_name": language_name, "perm": perm, "adjustment_labels": adjustment_labels}
+    return {"language_name": language_name, "adjustment_labels": adjustment_labels}
 
 
 def _user() -> User:
@@ -230,7 +231,7 @@ def bank() -> Any:
     filters, bad_dates = queries.parse_bank_filters(form.data)
     for name in bad_dates:
         getattr(form, name).errors = [_("Skriv datumet som ÅÅÅÅ-MM-DD.")]
-    stmt = queries.bank_query(current_user, filters)
+    stmt = candidate_bank.bank_query(perm.bank_scope(current_user), filters)
     page = paginate(db.session, stmt, page_number(request.args))
     summaries = queries.visit_summaries(db.session, [c.id for c in page.items])
     latest = {c.id: next(iter(queries.visible_referrals(current_user, c)), None) for c in page.items}
@@ -355,16 +356,16 @@ bp.add_url_rule("/import/mall.<fmt>", "import_template", import_template_view)
 register_panel(
     Panel(
         "candidates_officer",
-        frozenset({Role.WELFARE_OFFICER}),
+        perm.can_refer,
         "candidates/_panel_officer.html",
-        lambda user: queries.officer_panel(db.session, user) if perm.can_refer(user) else None,
+        lambda user: queries.officer_panel(db.session, user),
         order=10,
     )
 )
 register_panel(
     Panel(
         "candidates_waiting",
-        frozenset({Role.PROJECT_LEADER}),
+        perm.can_decide_referrals,
         "candidates/_panel_project_leader.html",
         lambda user: queries.project_leader_panel(db.session, user),
         order=10,

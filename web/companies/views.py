@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from models import Activity, Company, Contact, Offer, User, Visit, clock
-from models.enums import Network, Role
+from models.enums import Network
 from models.operations import companies as ops
 from models.operations.fields import language_name
 from models.operations.reports import quarterly_report
@@ -133,8 +133,8 @@ def detail(company_id: int):  # type: ignore[no-untyped-def]
     activities = db.session.scalars(
         sa.select(Activity).where(Activity.company_id == company.id).order_by(Activity.starts_at.desc()).limit(50)
     ).all()
-    accounts = db.session.scalars(
-        sa.select(User).where(User.company_id == company.id, User.role == Role.EMPLOYER).order_by(User.name)
+    accounts = db.session.scalars(  # the company's portal accounts: only employer accounts have a company
+        sa.select(User).where(User.company_id == company.id).order_by(User.name)
     ).all()
     return render_template(
         "companies/detail.html", company=company, visits=visits, activities=activities, accounts=accounts,
@@ -304,6 +304,6 @@ def _capacity_panel(user: Any) -> dict[str, Any]:
 
 
 register_panel(
-    Panel("network-capacity", frozenset({Role.PROJECT_LEADER}), "companies/_panel_capacity.html",
-          _capacity_panel, order=60)
+    # For those who book visits against the capacity; admins open the capacity page itself.
+    Panel("network-capacity", perm.can_book_visits, "companies/_panel_capacity.html", _capacity_panel, order=60)
 )

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from models import Offer, Visit, clock
-from models.enums import DeclineReason, Party, Role, VisitStatus
+from models.enums import DeclineReason, Party, VisitStatus
 
 from .. import links
 from .. import permissions as perm
@@ -33,7 +33,7 @@ from ..helpers import audit, get_or_404, require
 from ..main.panels import Panel, register_panel
 from ..visits.service import apply_transition
 from .forms import AnswerForm
-from .visitor import employer_visible, visitor_available, visitor_view
+from .visitor import visitor_available, visitor_view
 
 bp = Blueprint("employer", __name__)
 
@@ -55,10 +55,11 @@ def portal(view: Callable[..., Any]) -> Callable[..., Any]:
 
 def _own_visits(*conditions: Any, order: Any, limit: int | None = None) -> list[Visit]:
     """This company's visits whose visitor may be shown (consent in force), newest rules first.
-    Their views are made with `_views`: every row here passed `employer_visible()` already."""
+    Their views are made with `_views`: every row here passed `employer_visible()` already (the
+    list's scope)."""
     query = (
         sa.select(Visit)
-        .where(perm.visit_scope(current_user), employer_visible(), *conditions)
+        .where(perm.shown_visit_scope(current_user), *conditions)
         .options(selectinload(Visit.offer), selectinload(Visit.candidate), selectinload(Visit.proposed_by))
         .order_by(order)
         .limit(limit)
@@ -255,12 +256,11 @@ def answer_link(token: str):  # type: ignore[no-untyped-def]
 
 
 # --- start-page panel -------------------------------------------------------------------------
-def _waiting_panel(user: Any) -> dict[str, Any] | None:
-    if not perm.can_use_employer_portal(user):
-        return None
+def _waiting_panel(user: Any) -> dict[str, Any]:
     return {"waiting": _views(_waiting(limit=5))}
 
 
 register_panel(
-    Panel("employer-waiting", frozenset({Role.EMPLOYER}), "employer/_panel_waiting.html", _waiting_panel, order=10)
+    Panel("employer-waiting", perm.can_use_employer_portal, "employer/_panel_waiting.html", _waiting_panel,
+          order=10)
 )

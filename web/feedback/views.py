@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from models import Visit
-from models.enums import Role, VisitStatus
+from models.enums import VisitStatus
 from models.operations import feedback as ops
 from models.operations.errors import DomainError
 from models.operations.reports import effective_status
@@ -39,10 +39,11 @@ def _visit_or_404(visit_id: int, allowed: Any) -> Visit:
 
 
 def _visitor_name(visit: Visit, view: dict[str, Any]) -> Optional[str]:
-    """First name for an employer (when the visitor may still be shown), full name otherwise."""
-    if current_user.role == Role.EMPLOYER:
-        return view.get("first_name")
-    return visit.candidate.display_name
+    """Full name for those who see the participant's details; otherwise (an employer) the first
+    name from the workplace view, when the visitor may still be shown."""
+    if perm.can_view_visit_details(current_user, visit):
+        return visit.candidate.display_name
+    return view.get("first_name")
 
 
 def _seen(visit: Visit, *, available: Optional[bool] = None) -> dict[str, Any]:
@@ -99,7 +100,7 @@ def participant_part(visit_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def pending():  # type: ignore[no-untyped-def]
     """Visits that wait for feedback: all of them for project leaders, their own for employers."""
-    require(current_user.role in (Role.PROJECT_LEADER, Role.EMPLOYER))
+    require(perm.can_see_pending_feedback(current_user))
     visits = ops.waiting_for_feedback(db.session, perm.visit_scope(current_user))
     shown = available_candidates(v.candidate_id for v in visits)
     rows = [_seen(v, available=v.candidate_id in shown) for v in visits]
@@ -112,6 +113,5 @@ def _pending_panel(user: Any) -> Optional[dict[str, Any]]:
 
 
 register_panel(
-    Panel("feedback-pending", frozenset({Role.PROJECT_LEADER, Role.EMPLOYER}), "feedback/_panel.html",
-          _pending_panel, order=40)
+    Panel("feedback-pending", perm.can_see_pending_feedback, "feedback/_panel.html", _pending_panel, order=40)
 )

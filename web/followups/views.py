@@ -3,7 +3,7 @@ completed visit; the report shows the outcomes in aggregate."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -16,7 +16,6 @@ from wtforms.validators import InputRequired
 
 from models import Candidate, FollowUp
 from models.clock import local_today
-from models.enums import Role
 from models.operations import followups as ops
 from models.operations.errors import DomainError
 
@@ -87,9 +86,7 @@ def record(candidate_id: int, months: int):  # type: ignore[no-untyped-def]
     ), 422 if form.errors else 200
 
 
-def _due_panel(user: Any) -> Optional[dict[str, Any]]:
-    if not perm.can_follow_up_clients(user):
-        return None
+def _due_panel(user: Any) -> dict[str, Any]:
     today = local_today()
     due = sum(
         1 for row in ops.follow_up_list(db.session, perm.candidate_scope(user)) for m in ops.MONTHS
@@ -99,5 +96,5 @@ def _due_panel(user: Any) -> Optional[dict[str, Any]]:
 
 
 register_panel(
-    Panel("follow-ups-due", frozenset({Role.WELFARE_OFFICER}), "followups/_panel.html", _due_panel, order=50)
+    Panel("follow-ups-due", perm.can_follow_up_clients, "followups/_panel.html", _due_panel, order=50)
 )

@@ -1,5 +1,6 @@
-"""Start-page panels. Each area registers the panels it contributes for the roles it serves,
-so the start page grows with the product without one template that knows every area."""
+"""Start-page panels. Each area registers the panels it contributes, each with the permission
+check (web/permissions.py) that says who sees it, so the start page grows with the product
+without one template that knows every area."""
 
 from __future__ import annotations
 
@@ -7,13 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.enums import Role
-
 
 @dataclass(frozen=True)
 class Panel:
     name: str
-    roles: frozenset[Role]
+    # Who sees the panel: a check from web/permissions.py, `allowed(user)`.
+    allowed: Callable[[Any], bool]
     template: str
     # Returns the template's context for this user; None hides the panel.
     context: Callable[[Any], dict[str, Any] | None] = field(default=lambda user: {})
@@ -30,7 +30,7 @@ def register_panel(panel: Panel) -> None:
 def panels_for(user: Any) -> list[tuple[Panel, dict[str, Any]]]:
     shown = []
     for panel in sorted(_PANELS.values(), key=lambda p: (p.order, p.name)):
-        if user.role not in panel.roles:
+        if not panel.allowed(user):
             continue
         ctx = panel.context(user)
         if ctx is not None:

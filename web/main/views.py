@@ -21,9 +21,7 @@ ROLE_GUIDES = ("project_leader", "welfare_officer", "employer", "steering", "adm
 @bp.route("/")
 @login_required
 def index():  # type: ignore[no-untyped-def]
-    return render_template(
-        "main/start.html", panels=panels_for(current_user), role=str(current_user.role)
-    )
+    return render_template("main/start.html", panels=panels_for(current_user))
 
 
 @bp.route("/healthz")

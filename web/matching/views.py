@@ -14,7 +14,6 @@ from sqlalchemy.orm import selectinload
 
 from models import Candidate, Offer, RankerModel, clock
 from models.db import optional_id
-from models.enums import Role
 from models.operations import fairness as fairness_ops
 from models.operations import matching as ops
 from models.operations.companies import Quarter
@@ -227,6 +226,5 @@ def _start_panel(user: Any) -> dict[str, Any]:
 
 
 register_panel(
-    Panel("matching", frozenset({Role.PROJECT_LEADER, Role.ADMIN, Role.STEERING}), "matching/_panel.html",
-          _start_panel, order=70)
+    Panel("matching", perm.can_view_fairness_aggregate, "matching/_panel.html", _start_panel, order=70)
 )

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from models import Organisation, Programme
-from models.enums import GoalKind, OrganisationKind, Role
+from models.enums import GoalKind, OrganisationKind
 from models.operations import programme as ops
 
 from .. import permissions as perm
@@ -111,5 +111,5 @@ def _programme_panel(user: Any) -> dict[str, Any]:
 
 
 register_panel(
-    Panel("programme-settings", frozenset({Role.ADMIN}), "programme/_panel.html", _programme_panel, order=20)
+    Panel("programme-settings", perm.can_manage_programme, "programme/_panel.html", _programme_panel, order=20)
 )

@@ -13,7 +13,6 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField
 
 from models import Programme
-from models.enums import Role
 from models.operations.programme import current_programme
 from models.operations.reports import QuarterlyReport, quarterly_report
 
@@ -126,7 +125,7 @@ def _headline_panel(user: Any) -> Optional[dict[str, Any]]:
 register_panel(
     Panel(
         "steering-headline",
-        frozenset({Role.STEERING, Role.PROJECT_LEADER, Role.ADMIN}),
+        perm.can_view_reports,
         "reports/_panel_headline.html",
         _headline_panel,
         order=10,

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from models import Survey, SurveyInvitation, SurveyQuestion, Visit, clock
-from models.enums import Role, SurveyMoment, VisitStatus
+from models.enums import SurveyMoment, VisitStatus
 from models.operations import surveys as ops
 from models.operations.errors import DomainError
 
@@ -249,5 +249,5 @@ def _surveys_panel(user: Any) -> dict[str, Any]:
 
 
 register_panel(
-    Panel("surveys", frozenset({Role.PROJECT_LEADER, Role.ADMIN}), "surveys/_panel.html", _surveys_panel, order=45)
+    Panel("surveys", perm.can_manage_surveys, "surveys/_panel.html", _surveys_panel, order=45)
 )

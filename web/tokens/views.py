@@ -15,14 +15,11 @@ from ..extensions import db
 from ..helpers import apply_domain_error, audit, get_or_404, require
 from ..i18n import error_message
 from ..main.panels import Panel, register_panel
-from ..permissions import ADMIN, EMPLOYER, PL, STEERING, WO
 from .forms import TokenForm
 
 bp = Blueprint("tokens", __name__, url_prefix="/api-nycklar")
 
-register_panel(
-    Panel("api_tokens", frozenset({PL, WO, EMPLOYER, STEERING, ADMIN}), "tokens/_panel.html", order=900)
-)
+register_panel(Panel("api_tokens", perm.can_use_api_tokens, "tokens/_panel.html", order=900))
 
 
 def _index(form: TokenForm, status: int = 200):  # type: ignore[no-untyped-def]
@@ -56,7 +53,7 @@ def index():  # type: ignore[no-untyped-def]
 @bp.route("/alla")
 @login_required
 def all_tokens():  # type: ignore[no-untyped-def]
-    require(perm.can_manage_users(current_user))
+    require(perm.can_view_all_tokens(current_user))
     tokens = api_tokens.tokens_of(db.session)
     return render_template("tokens/all.html", tokens=tokens, is_live=api_tokens.is_live)
 

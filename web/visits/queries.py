@@ -1,5 +1,6 @@
 """Read-only queries behind the visit pages: the needs-action lists, a week's or a month's
-visits and activities, and the list with its filters. Access scopes are applied here."""
+visits and activities, and the list with its filters (the API's too: visit_lists). Access
+scopes are applied here."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
-from models import Activity, Candidate, Company, Offer, Referral, Visit, clock
+from models import Activity, Offer, Referral, Visit, clock
 from models.enums import ReferralStatus, VisitStatus
+from models.operations import visit_lists
 from models.operations import visits as visit_ops
 
 from .. import permissions as perm
@@ -81,7 +83,7 @@ def needs_action(session: Session, user: Any, now: dt.datetime, *, limit: int | 
 
 def _between(user: Any, first: dt.date, last: dt.date, *conditions: sa.ColumnElement[bool]) -> sa.Select[Any]:
     return sa.select(Visit).where(
-        perm.visit_scope(user), Visit.status.in_(CALENDAR_STATUSES), Visit.visit_date >= first,
+        perm.shown_visit_scope(user), Visit.status.in_(CALENDAR_STATUSES), Visit.visit_date >= first,
         Visit.visit_date <= last, *conditions,
     )
 
@@ -135,28 +137,17 @@ def by_day(
     return days
 
 
-def visit_list(session: Session, user: Any, filters: dict[str, Any]) -> sa.Select[Any]:
-    """The visit list's query with its filters (status, date range, participant/company text).
-
-    Candidate, offer and company are joined only to search their text; otherwise the page's rows
-    come straight off the index on (start_at, id) and only the count reads every visit."""
-    query = _with_people(sa.select(Visit)).where(perm.visit_scope(user))
-    if filters.get("status"):
-        query = query.where(Visit.status == VisitStatus(filters["status"]))
-    if filters.get("date_from"):
-        query = query.where(Visit.visit_date >= filters["date_from"])
-    if filters.get("date_to"):
-        query = query.where(Visit.visit_date <= filters["date_to"])
-    text = (filters.get("q") or "").strip()
-    if text:
-        like = f"%{text.lower()}%"
-        query = query.join(Visit.candidate).join(Visit.offer).join(Offer.company).where(
-            sa.or_(
-                sa.func.lower(Candidate.first_name + " " + Candidate.last_name).like(like),
-                sa.func.lower(Company.name).like(like),
-                sa.func.lower(Offer.title).like(like),
-            )
-        )
-    return query.order_by(Visit.start_at.desc(), Visit.id.desc())
+def visit_list(user: Any, form_data: dict[str, Any]) -> sa.Select[Any]:
+    """The visit list page: the list the API also serves (models/operations/visit_lists.py) with
+    the filter form's values (status, date range, participant/company text), newest first, with
+    each row's participant, offer and company."""
+    status = form_data.get("status")
+    filters = visit_lists.VisitFilters(
+        statuses=(VisitStatus(status),) if status else (),
+        date_from=form_data.get("date_from"),
+        date_to=form_data.get("date_to"),
+        text=form_data.get("q") or "",
+    )
+    return _with_people(visit_lists.visit_list(perm.shown_visit_scope(user), filters, newest_first=True))
 
 

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 
 from models import CalendarFeed, Candidate, Company, Offer, Visit, clock
 from models.db import parse_id
-from models.enums import CompanyStatus, Party, ReferralStatus, Role, VisitStatus
+from models.enums import CompanyStatus, Party, ReferralStatus, VisitStatus
 from models.operations import eligibility
 from models.operations import visits as visit_ops
 from models.operations.errors import DomainError
@@ -22,7 +22,6 @@ from models.operations.errors import DomainError
 from .. import labels, links
 from .. import permissions as perm
 from ..calendar import feed_ics
-from ..employer.visitor import employer_visible
 from ..extensions import db, limiter
 from ..helpers import apply_domain_error, audit, get_or_404, require
 from ..i18n import error_message
@@ -74,7 +73,7 @@ def index():  # type: ignore[no-untyped-def]
     require(perm.can_book_visits(current_user))
     form = VisitFilterForm(request.args)
     filters = form.data if form.validate() else {}
-    query = queries.visit_list(db.session, current_user, filters)
+    query = queries.visit_list(current_user, filters)
     page = paginate(db.session, query, form.page.data or 1, 50, unique=True)
     no_shows = visit_ops.no_show_counts(db.session, [v.candidate_id for v in page.items])
     return render_template(
@@ -415,11 +414,8 @@ def feed(token: str):  # type: ignore[no-untyped-def]
         abort(404)
     today = _today()
     first, last = today - FEED_PAST, today + FEED_FUTURE
-    # Never a no-show in a calendar; for a company, only visitors it may see (consent in force).
-    conditions = [Visit.status != VisitStatus.NO_SHOW]
-    if owner.role == Role.EMPLOYER:
-        conditions.append(employer_visible())
-    visits = queries.visits_between(db.session, owner, first, last, *conditions)
+    # Never a no-show in a calendar (a company's only has visitors it may see: the list's scope).
+    visits = queries.visits_between(db.session, owner, first, last, Visit.status != VisitStatus.NO_SHOW)
     body = feed_ics(visits, queries.activities_between(db.session, owner, first, last), name="IOP Jobbskuggning")
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="iop-jobbskuggning.ics"'
@@ -451,6 +447,6 @@ def _week_panel(user: Any) -> dict[str, Any]:
     }
 
 
-PL_ONLY = frozenset({Role.PROJECT_LEADER})
-register_panel(Panel("visits-needs-action", PL_ONLY, "visits/_panel_needs_action.html", _needs_action_panel, order=10))
-register_panel(Panel("visits-this-week", PL_ONLY, "visits/_panel_week.html", _week_panel, order=20))
+register_panel(Panel("visits-needs-action", perm.can_book_visits, "visits/_panel_needs_action.html",
+                     _needs_action_panel, order=10))
+register_panel(Panel("visits-this-week", perm.can_book_visits, "visits/_panel_week.html", _week_panel, order=20))
