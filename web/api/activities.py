@@ -12,7 +12,7 @@ from marshmallow import fields, validate
 
 from models import Activity, Candidate
 from models.enums import ActivityType, AttendanceStatus
-from models.operations import activities as ops
+from models.operations import activities as activity_ops
 from models.operations import activity_lists
 
 from .. import permissions as perm
@@ -103,11 +103,11 @@ def _load(activity_id: int) -> Activity:
     return get_visible_or_404(Activity, activity_id, lambda user, _a: perm.can_manage_activities(user))
 
 
-def _data(activity: Activity | None, body: dict[str, Any]) -> ops.ActivityData:
+def _data(activity: Activity | None, body: dict[str, Any]) -> activity_ops.ActivityData:
     current: dict[str, Any] = {}
     if activity is not None:
         current = {name: getattr(activity, name) for name in ActivityInSchema._declared_fields}
-    return ops.ActivityData(**{**current, **body})
+    return activity_ops.ActivityData(**{**current, **body})
 
 
 @blp.route("")
@@ -139,7 +139,7 @@ def get_activity(activity_id: int) -> Any:
 def create_activity(body: dict[str, Any]) -> Any:
     """Plan an activity"""
     with fields_named(ACTIVITY_FIELDS):
-        activity = ops.create_activity(db.session, _data(None, body))
+        activity = activity_ops.create_activity(db.session, _data(None, body))
     audit("activity_saved", activity)
     db.session.commit()
     return activity, 201, {"Location": url_for("api_activities.get_activity", activity_id=activity.id, _external=True)}
@@ -156,7 +156,7 @@ def update_activity(body: dict[str, Any], activity_id: int) -> Any:
     activity = _load(activity_id)
     blp.check_etag(activity, ActivitySchema)
     with fields_named(ACTIVITY_FIELDS):
-        ops.update_activity(db.session, activity, _data(activity, body))
+        activity_ops.update_activity(db.session, activity, _data(activity, body))
     audit("activity_saved", activity)
     db.session.commit()
     return activity
@@ -174,7 +174,7 @@ def register(body: dict[str, Any], activity_id: int) -> Any:
     if candidate is None or not perm.can_view_candidate(api_user(), candidate):
         invalid("candidate_id", "No such candidate.")
     with fields_named({"candidate": "candidate_id"}):
-        ops.register_participant(db.session, activity, candidate)
+        activity_ops.register_participant(db.session, activity, candidate)
     audit("activity_participant_registered", activity, candidate_id=candidate.id)
     db.session.commit()
     return activity, 201
@@ -190,7 +190,7 @@ def unregister(activity_id: int, participant_id: int) -> Any:
     participant = next((p for p in activity.participants if p.id == participant_id), None)
     if participant is None:
         not_found()
-    ops.unregister_participant(db.session, participant)
+    activity_ops.unregister_participant(db.session, participant)
     audit("activity_participant_unregistered", activity, candidate_id=participant.candidate_id)
     db.session.commit()
     return None
@@ -207,7 +207,7 @@ def mark_attendance(body: dict[str, Any], activity_id: int) -> Any:
     marks = {m["participant_id"]: m["status"] for m in body["marks"]}
     if set(marks) - {p.id for p in activity.participants}:
         invalid("marks", "No such participant in this activity.")
-    changed = ops.mark_attendance(db.session, activity, marks, by=api_user())
+    changed = activity_ops.mark_attendance(db.session, activity, marks, by=api_user())
     audit("activity_attendance_marked", activity, changed=changed)
     db.session.commit()
     return activity

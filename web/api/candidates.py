@@ -26,7 +26,7 @@ from models.enums import (
     TargetGroup,
 )
 from models.operations import candidate_bank
-from models.operations import candidates as ops
+from models.operations import candidates as candidate_ops
 from models.operations import fields as field_rules
 
 from .. import permissions as perm
@@ -154,7 +154,7 @@ class CandidateFieldsSchema(ma.Schema):
         ADJUSTMENTS, metadata={"description": f"Adjustments shown to the workplace: any of {', '.join(ADJUSTMENTS)}."}
     )
     to_workplace = Text(
-        max_length=ops.TO_WORKPLACE_MAX,
+        max_length=candidate_ops.TO_WORKPLACE_MAX,
         metadata={"description": "Text shown to the workplace as written; only what the client agreed to share."},
     )
     needs_other = Text(
@@ -275,10 +275,10 @@ def refer(body: dict[str, Any]) -> Any:
     """Refer a client (welfare officers): sent to the project leader with consent, else a draft"""
     values = {**body, **_consent_values(body.get("consent"))}
     with fields_named(CONSENT_FIELDS):
-        consent = ops.parse_consent_input(values, scopes_from_checkboxes=True)
-        referral: Referral = ops.refer_candidate(
-            db.session, pin_vault(), ops.parse_candidate_input(values), officer=api_user(),
-            reason=ops.parse_reason(body["reason"]), consent=consent,
+        consent = candidate_ops.parse_consent_input(values, scopes_from_checkboxes=True)
+        referral: Referral = candidate_ops.refer_candidate(
+            db.session, pin_vault(), candidate_ops.parse_candidate_input(values), officer=api_user(),
+            reason=candidate_ops.parse_reason(body["reason"]), consent=consent,
             submit=body["submit"] and consent is not None, attach=body["attach"],
         )
     audit("referral_created", referral, candidate_id=referral.candidate_id, attached=body["attach"],
@@ -300,8 +300,8 @@ def update_candidate(body: dict[str, Any], candidate_id: int) -> Any:
     candidate = _load(candidate_id)
     require(perm.can_edit_candidate(api_user(), candidate), candidate)
     blp.check_etag(candidate_tag(candidate))
-    data = ops.parse_candidate_input({**_values(candidate), **body}, require_identity=False)
-    ops.update_candidate(db.session, pin_vault(), candidate, data, expected_version=candidate.version)
+    data = candidate_ops.parse_candidate_input({**_values(candidate), **body}, require_identity=False)
+    candidate_ops.update_candidate(db.session, pin_vault(), candidate, data, expected_version=candidate.version)
     audit("candidate_updated", candidate, pin_changed=data.identity is not None)
     db.session.commit()
     blp.set_etag(candidate_tag(candidate))

@@ -13,7 +13,7 @@ from marshmallow import fields, validate
 
 from models import Company
 from models.enums import CompanyStatus, Network, SizeClass
-from models.operations import companies as ops
+from models.operations import companies as company_ops
 from models.operations import fields as field_rules
 
 from .. import permissions as perm
@@ -83,10 +83,10 @@ class CompanyFilterSchema(PageArgsSchema):
 CompanyPageSchema = page_of(CompanySchema, "CompanyPageSchema")
 
 
-def company_data(company: Company, changes: dict[str, Any]) -> ops.CompanyData:
+def company_data(company: Company, changes: dict[str, Any]) -> company_ops.CompanyData:
     """The company's current values with the requested changes on top."""
-    current = {f.name: getattr(company, f.name) for f in dataclasses.fields(ops.CompanyData)}
-    return ops.CompanyData(**{**current, **changes})
+    current = {f.name: getattr(company, f.name) for f in dataclasses.fields(company_ops.CompanyData)}
+    return company_ops.CompanyData(**{**current, **changes})
 
 
 def _load(company_id: int) -> Company:
@@ -133,7 +133,7 @@ def get_company(company_id: int) -> Any:
 @blp.problems(403, 413, 415, 422)
 def create_company(body: dict[str, Any]) -> Any:
     """Register a company (project leaders and admins)"""
-    company = ops.create_company(db.session, ops.CompanyData(**body))
+    company = company_ops.create_company(db.session, company_ops.CompanyData(**body))
     audit("company_created", company)
     db.session.commit()
     return company, 201, {"Location": url_for("api_companies.get_company", company_id=company.id, _external=True)}
@@ -149,7 +149,7 @@ def update_company(body: dict[str, Any], company_id: int) -> Any:
     """Change a company (project leaders and admins); needs If-Match"""
     company = _load(company_id)
     blp.check_etag(version_tag(company))
-    ops.update_company(db.session, company, company_data(company, body))
+    company_ops.update_company(db.session, company, company_data(company, body))
     audit("company_updated", company)
     db.session.commit()
     blp.set_etag(version_tag(company))

@@ -13,7 +13,7 @@ from marshmallow import fields, validate
 
 from models import Company, Offer
 from models.enums import FIELD_SLUGS, WEEKDAYS, Field
-from models.operations import companies as ops
+from models.operations import companies as company_ops
 from models.operations import fields as field_rules
 
 from .. import permissions as perm
@@ -103,9 +103,9 @@ class OfferFilterSchema(PageArgsSchema):
 OfferPageSchema = page_of(OfferSchema, "OfferPageSchema")
 
 
-def offer_data(offer: Offer, changes: dict[str, Any]) -> ops.OfferData:
-    current = {f.name: getattr(offer, f.name) for f in dataclasses.fields(ops.OfferData)}
-    return ops.OfferData(**{**current, **changes})
+def offer_data(offer: Offer, changes: dict[str, Any]) -> company_ops.OfferData:
+    current = {f.name: getattr(offer, f.name) for f in dataclasses.fields(company_ops.OfferData)}
+    return company_ops.OfferData(**{**current, **changes})
 
 
 def _load(offer_id: int) -> Offer:
@@ -161,7 +161,7 @@ def create_offer(body: dict[str, Any]) -> Any:
     """Add an offer to a company (project leaders, admins, the company's employer)"""
     company = _company_for_new_offer(body.pop("company_id", None))
     require(perm.can_create_offer_for(api_user(), company), company)
-    offer = ops.create_offer(db.session, company, ops.OfferData(**body))
+    offer = company_ops.create_offer(db.session, company, company_ops.OfferData(**body))
     audit("offer_created", offer, company_id=company.id)
     db.session.commit()
     return offer, 201, {"Location": url_for("api_offers.get_offer", offer_id=offer.id, _external=True)}
@@ -178,7 +178,7 @@ def update_offer(body: dict[str, Any], offer_id: int) -> Any:
     offer = _load(offer_id)
     require(perm.can_edit_offer(api_user(), offer), offer)
     blp.check_etag(version_tag(offer))
-    ops.update_offer(db.session, offer, offer_data(offer, body))
+    company_ops.update_offer(db.session, offer, offer_data(offer, body))
     audit("offer_updated", offer, company_id=offer.company_id)
     db.session.commit()
     blp.set_etag(version_tag(offer))

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from models import User
-from models.operations import candidates as ops
+from models.operations import candidates as candidate_ops
 
 from ..extensions import db, pin_vault
 from ..imports import run_import
@@ -34,8 +34,8 @@ def import_candidates(file: Path, referrer_email: str, commit: bool, skip_duplic
     referrals = run_import(
         file,
         commit=commit,
-        check=lambda table, progress: ops.preview_import(session, pin_vault(), table, progress=progress),
-        store=lambda preview, progress: ops.import_candidates(
+        check=lambda table, progress: candidate_ops.preview_import(session, pin_vault(), table, progress=progress),
+        store=lambda preview, progress: candidate_ops.import_candidates(
             session, pin_vault(), preview, referrer=referrer, skip_duplicates=skip_duplicates, progress=progress,
         ),
         duplicates="gäller personer som redan finns",

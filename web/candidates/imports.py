@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from models import User
-from models.operations import candidates as ops
+from models.operations import candidates as candidate_ops
 from models.operations.errors import DomainError
 from models.operations.spreadsheet import UploadStore, read_table
 
@@ -75,7 +75,7 @@ def import_upload_view() -> Any:
         return render_template(TEMPLATE, form=form), 422
     data = upload.read()
     try:
-        preview = ops.preview_import(db.session, pin_vault(), read_table(upload.filename, data))
+        preview = candidate_ops.preview_import(db.session, pin_vault(), read_table(upload.filename, data))
     except DomainError as err:
         db.session.rollback()
         form.file.errors = [error_message(err)]
@@ -101,8 +101,8 @@ def import_commit_view() -> Any:
     data, meta = stored
     preview = None
     try:
-        preview = ops.preview_import(db.session, pin_vault(), read_table(meta["filename"], data))
-        referrals = ops.import_candidates(
+        preview = candidate_ops.preview_import(db.session, pin_vault(), read_table(meta["filename"], data))
+        referrals = candidate_ops.import_candidates(
             db.session, pin_vault(), preview, referrer=referrer, by=current_user._get_current_object(),
             skip_duplicates=bool(form.skip_duplicates.data),
         )
@@ -129,4 +129,6 @@ def import_commit_view() -> Any:
 
 def import_template_view(fmt: str) -> Any:
     require(perm.can_import_candidates(current_user))
-    return template_download(ops.IMPORT_COLUMNS, fmt, sheet_title="Kandidater", filename="kandidatimport-mall")
+    return template_download(
+        candidate_ops.IMPORT_COLUMNS, fmt, sheet_title="Kandidater", filename="kandidatimport-mall"
+    )

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from models import Candidate, Referral, User
 from models.enums import ReferralStatus
 from models.operations import candidate_bank
-from models.operations import candidates as ops
+from models.operations import candidates as candidate_ops
 from models.operations.errors import DomainError
 from models.operations.spreadsheet import Problem
 
@@ -100,7 +100,7 @@ def _preview(form: Any, template: str, **context: Any) -> Any:
     """The "Förhandsgranska" step: the form again, with what a company will see about this
     person made from the form's values exactly as saving would read them (nothing is saved)."""
     try:
-        data = ops.parse_candidate_input(form.values(), require_identity=False)
+        data = candidate_ops.parse_candidate_input(form.values(), require_identity=False)
     except DomainError as err:
         return _refused(form, err, template, **context)
     return render_template(template, form=form, preview=visitor_part(data), **context)
@@ -128,10 +128,10 @@ def new_referral() -> Any:
     if action == PREVIEW:
         return _preview(form, "candidates/referral_form.html", duplicate=False)
     try:
-        referral = ops.refer_candidate(
-            db.session, pin_vault(), ops.parse_candidate_input(form.values()), officer=_user(),
-            reason=ops.parse_reason(form.reason.data),
-            consent=ops.parse_consent_input(form.data, scopes_from_checkboxes=True),
+        referral = candidate_ops.refer_candidate(
+            db.session, pin_vault(), candidate_ops.parse_candidate_input(form.values()), officer=_user(),
+            reason=candidate_ops.parse_reason(form.reason.data),
+            consent=candidate_ops.parse_consent_input(form.data, scopes_from_checkboxes=True),
             submit=action.endswith("submit"), attach=action.startswith("attach"),
         )
     except DomainError as err:
@@ -146,28 +146,30 @@ def new_referral() -> Any:
 
 # --- referral life-cycle ---------------------------------------------------------------------
 def _submit(referral: Referral, user: User) -> None:
-    ops.submit_referral(db.session, referral, by=user, reason=request.form.get("reason"))
+    candidate_ops.submit_referral(db.session, referral, by=user, reason=request.form.get("reason"))
 
 
 def _accept(referral: Referral, user: User) -> None:
-    ops.accept_referral(db.session, referral, by=user)
+    candidate_ops.accept_referral(db.session, referral, by=user)
 
 
 def _accept_activate(referral: Referral, user: User) -> None:
-    ops.accept_referral(db.session, referral, by=user, activate=True)
+    candidate_ops.accept_referral(db.session, referral, by=user, activate=True)
 
 
 def _activate(referral: Referral, user: User) -> None:
-    ops.activate_referral(db.session, referral, by=user)
+    candidate_ops.activate_referral(db.session, referral, by=user)
 
 
 def _return(referral: Referral, user: User) -> None:
-    ops.return_referral(db.session, referral, by=user, reason=ReturnForm().reason.data or "")
+    candidate_ops.return_referral(db.session, referral, by=user, reason=ReturnForm().reason.data or "")
 
 
 def _close(referral: Referral, user: User) -> None:
     form = CloseForm()
-    ops.close_referral(db.session, referral, by=user, outcome=form.outcome.data, reason=form.reason.data or "")
+    candidate_ops.close_referral(
+        db.session, referral, by=user, outcome=form.outcome.data, reason=form.reason.data or ""
+    )
 
 
 def _decides(user: Any, referral: Referral) -> bool:
@@ -262,8 +264,8 @@ def edit(candidate_id: int) -> Any:
     if request.form.get("action") == PREVIEW:
         return _preview(form, "candidates/edit.html", candidate=candidate)
     try:
-        data = ops.parse_candidate_input(form.values(), require_identity=False)
-        ops.update_candidate(db.session, pin_vault(), candidate, data, expected_version=form.version.data)
+        data = candidate_ops.parse_candidate_input(form.values(), require_identity=False)
+        candidate_ops.update_candidate(db.session, pin_vault(), candidate, data, expected_version=form.version.data)
     except DomainError as err:
         return _refused(form, err, "candidates/edit.html", candidate=db.session.get(Candidate, candidate_id))
     audit("candidate_updated", candidate, pin_changed=data.identity is not None)
@@ -300,7 +302,7 @@ def reveal_pin(candidate_id: int) -> Any:
     candidate = _candidate_or_404(candidate_id)
     require(perm.can_reveal_identity_number(current_user, candidate), candidate)
     try:
-        number = ops.reveal_identity_number(pin_vault(), candidate)
+        number = candidate_ops.reveal_identity_number(pin_vault(), candidate)
     except DomainError as err:
         flash(error_message(err), "error")
         return redirect(url_for(".candidate", candidate_id=candidate.id))
@@ -315,11 +317,11 @@ def record_consent(candidate_id: int) -> Any:
     require(perm.can_edit_candidate(current_user, candidate), candidate)
     form = ConsentForm()
     try:
-        consent = ops.parse_consent_input(form.data, scopes_from_checkboxes=True)
+        consent = candidate_ops.parse_consent_input(form.data, scopes_from_checkboxes=True)
         if consent is None:
             raise DomainError(_("Fyll i vad klienten samtycker till, datum och hur samtycket gavs."),
                               field="consent_partnership")
-        row = ops.record_consent(db.session, candidate, consent, by=_user())
+        row = candidate_ops.record_consent(db.session, candidate, consent, by=_user())
     except DomainError as err:
         db.session.rollback()
         show_errors(form, err)
@@ -335,7 +337,7 @@ def withdraw_consent(candidate_id: int) -> Any:
     candidate = _candidate_or_404(candidate_id)
     require(perm.can_edit_candidate(current_user, candidate), candidate)
     try:
-        count = ops.withdraw_consent(db.session, candidate, by=_user())
+        count = candidate_ops.withdraw_consent(db.session, candidate, by=_user())
     except DomainError as err:
         db.session.rollback()
         flash(error_message(err), "error")

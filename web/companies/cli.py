@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from models.operations import companies as ops
+from models.operations import companies as company_ops
 
 from ..extensions import db
 from ..imports import run_import
@@ -25,8 +25,8 @@ def import_companies(file: Path, commit: bool, skip_duplicates: bool) -> None:
     companies = run_import(
         file,
         commit=commit,
-        check=lambda table, progress: ops.preview_import(session, table, progress=progress),
-        store=lambda preview, progress: ops.import_companies(
+        check=lambda table, progress: company_ops.preview_import(session, table, progress=progress),
+        store=lambda preview, progress: company_ops.import_companies(
             session, preview, skip_duplicates=skip_duplicates, progress=progress
         ),
         duplicates="gäller företag som redan finns",

@@ -11,7 +11,7 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from models.operations import companies as ops
+from models.operations import companies as company_ops
 from models.operations.errors import DomainError
 from models.operations.spreadsheet import UploadStore, read_table
 
@@ -39,7 +39,7 @@ def upload_view() -> Any:
         return render_template(TEMPLATE, form=form), 422
     data = upload.read()
     try:
-        preview = ops.preview_import(db.session, read_table(upload.filename, data))
+        preview = company_ops.preview_import(db.session, read_table(upload.filename, data))
     except DomainError as err:
         db.session.rollback()
         form.file.errors = [error_message(err)]
@@ -60,8 +60,8 @@ def commit_view() -> Any:
     data, meta = stored
     preview = None
     try:
-        preview = ops.preview_import(db.session, read_table(meta["filename"], data))
-        companies = ops.import_companies(db.session, preview, skip_duplicates=bool(form.skip_duplicates.data))
+        preview = company_ops.preview_import(db.session, read_table(meta["filename"], data))
+        companies = company_ops.import_companies(db.session, preview, skip_duplicates=bool(form.skip_duplicates.data))
     except DomainError as err:
         db.session.rollback()
         page = render_template(
@@ -77,4 +77,4 @@ def commit_view() -> Any:
 
 
 def template_view(fmt: str) -> Any:
-    return template_download(ops.IMPORT_COLUMNS, fmt, sheet_title="Företag", filename="foretagsimport-mall")
+    return template_download(company_ops.IMPORT_COLUMNS, fmt, sheet_title="Företag", filename="foretagsimport-mall")

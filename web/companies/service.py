@@ -10,7 +10,7 @@ from flask import flash, render_template, request
 from flask_babel import gettext as _
 
 from models import Company, Offer
-from models.operations import companies as ops
+from models.operations import companies as company_ops
 
 from .. import pagination as paging
 from ..extensions import db
@@ -41,7 +41,7 @@ def paginate(query: sa.Select[Any], *, per_page: int = PER_PAGE, scalars: bool =
 # --- offers: the same steps for the project leader's pages and the employer portal -------------
 def create_offer_from(form: Any, company: Company) -> Offer | None:
     def create() -> Offer:
-        offer = ops.create_offer(db.session, company, form.to_data())
+        offer = company_ops.create_offer(db.session, company, form.to_data())
         audit("offer_created", offer, company_id=company.id)
         return offer
 
@@ -50,7 +50,7 @@ def create_offer_from(form: Any, company: Company) -> Offer | None:
 
 def update_offer_from(form: Any, offer: Offer) -> Offer | None:
     def change() -> Offer:
-        ops.update_offer(db.session, offer, form.to_data(), expected_version=version_of(form))
+        company_ops.update_offer(db.session, offer, form.to_data(), expected_version=version_of(form))
         audit("offer_updated", offer, company_id=offer.company_id)
         return offer
 
@@ -61,7 +61,7 @@ def toggle_offer(offer: Offer, form: Any) -> None:
     """Pause an active offer or resume a paused one, and say which happened."""
 
     def change() -> Offer:
-        ops.set_offer_active(db.session, offer, not offer.active, expected_version=version_of(form))
+        company_ops.set_offer_active(db.session, offer, not offer.active, expected_version=version_of(form))
         audit("offer_resumed" if offer.active else "offer_paused", offer, company_id=offer.company_id)
         return offer
 

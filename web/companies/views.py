@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from models import Activity, Company, Contact, Offer, User, Visit, clock
 from models.enums import Network
-from models.operations import companies as ops
+from models.operations import companies as company_ops
 from models.operations.fields import language_name
 from models.operations.reports import quarterly_report
 from models.operations.visits import CAPACITY_STATUSES
@@ -109,7 +109,7 @@ def new():  # type: ignore[no-untyped-def]
     form = CompanyForm()
 
     def create() -> Company:
-        company = ops.create_company(db.session, form.to_data())
+        company = company_ops.create_company(db.session, form.to_data())
         audit("company_created", company)
         return company
 
@@ -150,7 +150,7 @@ def edit(company_id: int):  # type: ignore[no-untyped-def]
         form.load(company)
     elif form.validate():
         def change() -> Company:
-            ops.update_company(db.session, company, form.to_data(), expected_version=version_of(form))
+            company_ops.update_company(db.session, company, form.to_data(), expected_version=version_of(form))
             audit("company_updated", company)
             return company
 
@@ -176,8 +176,8 @@ def contact_form(company_id: int, contact_id: int | None = None):  # type: ignor
     form = ContactForm(obj=contact)
     if form.validate_on_submit():
         def save() -> Contact:
-            saved = (ops.update_contact(db.session, contact, form.to_data()) if contact
-                     else ops.add_contact(db.session, company, form.to_data()))
+            saved = (company_ops.update_contact(db.session, contact, form.to_data()) if contact
+                     else company_ops.add_contact(db.session, company, form.to_data()))
             audit("contact_updated" if contact else "contact_created", saved, company_id=company.id)
             return saved
 
@@ -192,7 +192,7 @@ def contact_delete(company_id: int, contact_id: int):  # type: ignore[no-untyped
     company = _company_or_404(company_id)
     contact = _contact_or_404(company, contact_id)
     audit("contact_removed", contact, company_id=company.id)
-    ops.remove_contact(db.session, contact)
+    company_ops.remove_contact(db.session, contact)
     db.session.commit()
     flash(_("Kontaktpersonen är borttagen."), "success")
     return redirect(url_for("companies.detail", company_id=company.id, _anchor="kontakter"))
@@ -221,7 +221,7 @@ def offer(offer_id: int):  # type: ignore[no-untyped-def]
         sa.select(Visit).where(Visit.offer_id == offer.id, Visit.visit_date >= clock.local_today())
         .options(selectinload(Visit.candidate)).order_by(Visit.start_at).limit(100)
     ).all()
-    quarter = ops.Quarter.of(clock.local_today())
+    quarter = company_ops.Quarter.of(clock.local_today())
     used = db.session.scalar(
         sa.select(sa.func.count()).select_from(Visit).where(
             Visit.offer_id == offer.id, Visit.status.in_(CAPACITY_STATUSES),
@@ -256,7 +256,7 @@ def offer_toggle(offer_id: int):  # type: ignore[no-untyped-def]
 
 
 # --- capacity ---------------------------------------------------------------------------------
-def _quarter_choices(current: ops.Quarter) -> list[ops.Quarter]:
+def _quarter_choices(current: company_ops.Quarter) -> list[company_ops.Quarter]:
     first, last = current, current
     for _step in range(4):
         first, last = first.previous(), last.next()
@@ -266,23 +266,23 @@ def _quarter_choices(current: ops.Quarter) -> list[ops.Quarter]:
 @bp.route("/kapacitet")
 def capacity():  # type: ignore[no-untyped-def]
     require(perm.can_view_capacity(current_user))
-    today = ops.Quarter.of(clock.local_today())
+    today = company_ops.Quarter.of(clock.local_today())
     try:
-        quarter = ops.Quarter.parse(request.args.get("kvartal", today.code))
+        quarter = company_ops.Quarter.parse(request.args.get("kvartal", today.code))
     except ValueError:
         quarter = today
     choices = sorted(set(_quarter_choices(today)) | {quarter})
     form = QuarterForm(request.args)
     form.kvartal.choices = [(q.code, _("kvartal %(n)s %(year)s", n=q.number, year=q.year)) for q in choices]
     form.kvartal.data = quarter.code
-    report = ops.network_capacity(db.session, quarter, reached=_reached_before(quarter))
+    report = company_ops.network_capacity(db.session, quarter, reached=_reached_before(quarter))
     return render_template("companies/capacity.html", form=form, report=report, is_current=quarter == today)
 
 
-def _reached_before(quarter: ops.Quarter) -> int | None:
+def _reached_before(quarter: company_ops.Quarter) -> int | None:
     """Persons counted toward the goal before `quarter`, from the quarterly report (which owns the
     counting rule); None when no programme runs then."""
-    programme = ops.programme_for(db.session, quarter)
+    programme = company_ops.programme_for(db.session, quarter)
     if programme is None:
         return None
     report = quarterly_report(db.session, programme)
@@ -299,8 +299,8 @@ bp.add_url_rule("/import/mall.<fmt>", "import_template", imports.template_view)
 # --- start-page panel -------------------------------------------------------------------------
 def _capacity_panel(user: Any) -> dict[str, Any]:
     # The panel shows the totals only: the per-company, network and field rows are the page's.
-    quarter = ops.Quarter.of(clock.local_today())
-    return {"report": ops.CapacityReport(quarter, [], [], [], ops.capacity_totals(db.session, quarter))}
+    quarter = company_ops.Quarter.of(clock.local_today())
+    return {"report": company_ops.CapacityReport(quarter, [], [], [], company_ops.capacity_totals(db.session, quarter))}
 
 
 register_panel(

@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 
 from models import Visit
 from models.enums import VisitStatus
-from models.operations import feedback as ops
+from models.operations import feedback as feedback_ops
 from models.operations.errors import DomainError
 from models.operations.reports import effective_status
 
@@ -57,9 +57,9 @@ def _seen(visit: Visit, *, available: Optional[bool] = None) -> dict[str, Any]:
 def fill(visit_id: int):  # type: ignore[no-untyped-def]
     visit = _visit_or_404(visit_id, perm.can_give_feedback)
     status = effective_status(visit)
-    existing = ops.feedback_for(db.session, visit)
+    existing = feedback_ops.feedback_for(db.session, visit)
     context = {**_seen(visit), "status": status, "existing": existing is not None}
-    if status not in ops.FEEDBACK_STATUSES:
+    if status not in feedback_ops.FEEDBACK_STATUSES:
         return render_template("feedback/not_yet.html", **context), 409
     if existing is not None and not perm.can_reopen_feedback(current_user, existing):
         return render_template("feedback/filled_by_leader.html", **context), 409 if request.method == "POST" else 200
@@ -71,7 +71,7 @@ def fill(visit_id: int):  # type: ignore[no-untyped-def]
             form.filled_by_name.data = current_user.name
     elif form.validate():
         try:
-            feedback = ops.save_feedback(db.session, visit, form.to_data(), by=current_user)
+            feedback = feedback_ops.save_feedback(db.session, visit, form.to_data(), by=current_user)
         except DomainError as exc:
             db.session.rollback()
             if not apply_domain_error(form, exc):
@@ -90,7 +90,7 @@ def fill(visit_id: int):  # type: ignore[no-untyped-def]
 def participant_part(visit_id: int):  # type: ignore[no-untyped-def]
     """The participant's part, printable, for the officer (or project leader) to hand over."""
     visit = _visit_or_404(visit_id, perm.can_view_feedback)
-    feedback = ops.feedback_for(db.session, visit)
+    feedback = feedback_ops.feedback_for(db.session, visit)
     audit("feedback_viewed", visit)
     db.session.commit()
     return render_template("feedback/participant.html", visit=visit, feedback=feedback)
@@ -101,14 +101,14 @@ def participant_part(visit_id: int):  # type: ignore[no-untyped-def]
 def pending():  # type: ignore[no-untyped-def]
     """Visits that wait for feedback: all of them for project leaders, their own for employers."""
     require(perm.can_see_pending_feedback(current_user))
-    visits = ops.waiting_for_feedback(db.session, perm.visit_scope(current_user))
+    visits = feedback_ops.waiting_for_feedback(db.session, perm.visit_scope(current_user))
     shown = available_candidates(v.candidate_id for v in visits)
     rows = [_seen(v, available=v.candidate_id in shown) for v in visits]
     return render_template("feedback/pending.html", rows=rows)
 
 
 def _pending_panel(user: Any) -> Optional[dict[str, Any]]:
-    visits = ops.waiting_for_feedback(db.session, perm.visit_scope(user))
+    visits = feedback_ops.waiting_for_feedback(db.session, perm.visit_scope(user))
     return {"count": len(visits)} if visits else None
 
 

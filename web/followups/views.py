@@ -16,7 +16,7 @@ from wtforms.validators import InputRequired
 
 from models import Candidate, FollowUp
 from models.clock import local_today
-from models.operations import followups as ops
+from models.operations import followups as followup_ops
 from models.operations.errors import DomainError
 
 from .. import labels
@@ -45,17 +45,17 @@ def _only_officers() -> None:
 
 @bp.route("/")
 def index():  # type: ignore[no-untyped-def]
-    rows = ops.follow_up_list(db.session, perm.candidate_scope(current_user))
-    return render_template("followups/index.html", rows=rows, today=local_today(), months=ops.MONTHS)
+    rows = followup_ops.follow_up_list(db.session, perm.candidate_scope(current_user))
+    return render_template("followups/index.html", rows=rows, today=local_today(), months=followup_ops.MONTHS)
 
 
 @bp.route("/<int:candidate_id>/<int:months>", methods=["GET", "POST"])
 def record(candidate_id: int, months: int):  # type: ignore[no-untyped-def]
-    if months not in ops.MONTHS:
+    if months not in followup_ops.MONTHS:
         abort(404)
     candidate = get_or_404(Candidate, candidate_id)
     require(perm.can_record_follow_up(current_user, candidate), candidate)
-    first = ops.first_visit_date(db.session, candidate)
+    first = followup_ops.first_visit_date(db.session, candidate)
     if first is None:
         abort(404)
     current = db.session.scalar(
@@ -63,11 +63,12 @@ def record(candidate_id: int, months: int):  # type: ignore[no-untyped-def]
     )
     form = FollowUpForm()
     if not form.is_submitted():
-        form.recorded_on.data = current.recorded_on if current else max(local_today(), ops.add_months(first, months))
+        due = followup_ops.add_months(first, months)
+        form.recorded_on.data = current.recorded_on if current else max(local_today(), due)
         form.result.data = current.result.value if current else None
     elif form.validate():
         try:
-            ops.record_follow_up(
+            followup_ops.record_follow_up(
                 db.session, candidate, months, form.result.data, by=current_user,
                 recorded_on=form.recorded_on.data, today=local_today(),
             )
@@ -82,14 +83,14 @@ def record(candidate_id: int, months: int):  # type: ignore[no-untyped-def]
             return redirect(url_for("followups.index"))
     return render_template(
         "followups/form.html", form=form, candidate=candidate, months=months, first=first,
-        due=ops.add_months(first, months),
+        due=followup_ops.add_months(first, months),
     ), 422 if form.errors else 200
 
 
 def _due_panel(user: Any) -> dict[str, Any]:
     today = local_today()
     due = sum(
-        1 for row in ops.follow_up_list(db.session, perm.candidate_scope(user)) for m in ops.MONTHS
+        1 for row in followup_ops.follow_up_list(db.session, perm.candidate_scope(user)) for m in followup_ops.MONTHS
         if row.recorded[m] is None and row.due(m) <= today
     )
     return {"due": due}

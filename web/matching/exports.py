@@ -8,7 +8,7 @@ from typing import Any, Optional
 
 from flask_babel import gettext as _
 
-from models.operations import fairness as ops
+from models.operations import fairness as fairness_ops
 from models.operations.companies import Quarter, programme_for
 from models.operations.reports import quarterly_report
 
@@ -43,8 +43,8 @@ def _ratio(value: Optional[float]) -> Any:
     return "–" if value is None else round(value, 2)
 
 
-def _flags(group: ops.GroupFigures) -> str:
-    flagged = [str(labels.FAIRNESS_MEASURE_LABELS[m]).lower() for m in ops.MEASURES if group.flagged(m)]
+def _flags(group: fairness_ops.GroupFigures) -> str:
+    flagged = [str(labels.FAIRNESS_MEASURE_LABELS[m]).lower() for m in fairness_ops.MEASURES if group.flagged(m)]
     return _("Under fyra femtedelar: %(what)s", what=", ".join(flagged)) if flagged else _("Nej")
 
 
@@ -69,7 +69,7 @@ def _columns(detailed: bool) -> tuple[list[str], list[str]]:
     return headers, kinds
 
 
-def _row(group: ops.GroupFigures, label: str, detailed: bool) -> list[Any]:
+def _row(group: fairness_ops.GroupFigures, label: str, detailed: bool) -> list[Any]:
     if group.too_few:
         return [label] + [_too_few()] * (len(_columns(detailed)[0]) - 1)
     row: list[Any] = [label] + ([group.pool] if detailed else []) + [_percent(group.shares["pool"])]
@@ -84,7 +84,7 @@ def _row(group: ops.GroupFigures, label: str, detailed: bool) -> list[Any]:
     return row + [_flags(group)]
 
 
-def fairness_tables(audit: ops.FairnessAudit, detailed: bool) -> list[Table]:
+def fairness_tables(audit: fairness_ops.FairnessAudit, detailed: bool) -> list[Table]:
     """One table per dimension; groups under five in the pool are "för få" throughout."""
     headers, kinds = _columns(detailed)
     tables = []

@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from models import Candidate, Offer, Visit, clock
-from models.operations import matching as ops
+from models.operations import matching as matching_ops
 from models.operations.companies import Quarter
 from models.operations.errors import DomainError
 from models.operations.ranker_registry import ActiveModelCache
@@ -27,7 +27,7 @@ from ..helpers import audit
 from ..i18n import error_message
 from ..visits import service as visit_service
 
-#: Rows on the offer and candidate pages; the full list page shows ops.EXPOSURE_TOP.
+#: Rows on the offer and candidate pages; the full list page shows matching_ops.EXPOSURE_TOP.
 PANEL_ROWS = 10
 
 
@@ -35,7 +35,7 @@ def today() -> dt.date:
     return clock.local_today()
 
 
-def active_model() -> ops.ScoringModel:
+def active_model() -> matching_ops.ScoringModel:
     """The active model (or the content score with a notice), loaded once for the process."""
     cache = current_app.extensions.setdefault("ranker_cache", ActiveModelCache())
     return cache.get(db.session, current_app.config["MODEL_DIR"])
@@ -48,14 +48,14 @@ class Panel:
 
     context: str  # "offer": candidates for an offer; "candidate": offers for a candidate
     subject: Any
-    recommendations: ops.Recommendations
-    rows: list[tuple[ops.Recommended, Any]] = field(default_factory=list)
+    recommendations: matching_ops.Recommendations
+    rows: list[tuple[matching_ops.Recommended, Any]] = field(default_factory=list)
     exposure_id: Optional[int] = None
     places: dict[int, int] = field(default_factory=dict)  # offers: places left this quarter
     can_book: bool = False  # the one-click proposal (the visits area's booking form)
     can_open_offers: bool = False  # offer titles link to the offer page
 
-    def book_url_args(self, item: ops.Recommended) -> dict[str, Any]:
+    def book_url_args(self, item: matching_ops.Recommended) -> dict[str, Any]:
         """The booking form's address arguments for a row (the list is noted on it)."""
         pair = {"candidate": item.id, "offer": self.subject.id} if self.context == "offer" else {
             "candidate": self.subject.id, "offer": item.id}
@@ -63,33 +63,37 @@ class Panel:
 
 
 def recommend_for_offer(
-    offer: Offer, limit: int = ops.EXPOSURE_TOP, user: Any = None, *, filters: ops.Filters = ops.Filters(),
-    day: Optional[dt.date] = None,
-) -> ops.Recommendations:
+    offer: Offer, limit: int = matching_ops.EXPOSURE_TOP, user: Any = None, *,
+    filters: matching_ops.Filters = matching_ops.Filters(), day: Optional[dt.date] = None,
+) -> matching_ops.Recommendations:
     """Ranked candidates for `offer` with the active model, limited to those `user` may see
     (the entry point the benchmark measures)."""
     scope = perm.candidate_scope(user) if user is not None else None
-    return ops.recommend_for_offer(db.session, offer, model=active_model(), scope=scope, filters=filters, day=day,
-                                   limit=limit, today=today())
+    return matching_ops.recommend_for_offer(
+        db.session, offer, model=active_model(), scope=scope, filters=filters, day=day, limit=limit, today=today()
+    )
 
 
 def recommend_for_candidate(
-    candidate: Candidate, limit: int = ops.EXPOSURE_TOP, user: Any = None, *,
-    filters: ops.Filters = ops.Filters(), day: Optional[dt.date] = None,
-) -> ops.Recommendations:
+    candidate: Candidate, limit: int = matching_ops.EXPOSURE_TOP, user: Any = None, *,
+    filters: matching_ops.Filters = matching_ops.Filters(), day: Optional[dt.date] = None,
+) -> matching_ops.Recommendations:
     scope = perm.offer_scope(user) if user is not None else None
-    return ops.recommend_for_candidate(db.session, candidate, model=active_model(), scope=scope, filters=filters,
-                                       day=day, limit=limit, today=today())
+    return matching_ops.recommend_for_candidate(
+        db.session, candidate, model=active_model(), scope=scope, filters=filters, day=day, limit=limit, today=today()
+    )
 
 
-def _log_exposure(user: Any, context: str, context_id: int, shown: ops.Recommendations) -> Optional[int]:
+def _log_exposure(user: Any, context: str, context_id: int, shown: matching_ops.Recommendations) -> Optional[int]:
     """Log the list in a transaction of its own, so the log holds what was shown even when the
     page is drawn after its own commit (the candidate page) or fails later."""
     if not shown.items:
         return None
     session = current_app.extensions["database"].factory()
     try:
-        exposure = ops.record_exposure(session, user_id=user.id, context=context, context_id=context_id, shown=shown)
+        exposure = matching_ops.record_exposure(
+            session, user_id=user.id, context=context, context_id=context_id, shown=shown
+        )
         exposure_id = exposure.id  # read before the commit expires it (reading it after costs a query)
         session.commit()
         return exposure_id
@@ -104,8 +108,10 @@ def _links(user: Any) -> dict[str, bool]:
     }
 
 
-def offer_panel(offer: Offer, user: Any, *, filters: ops.Filters = ops.Filters(), day: Optional[dt.date] = None,
-                limit: int = PANEL_ROWS) -> Optional[Panel]:
+def offer_panel(
+    offer: Offer, user: Any, *, filters: matching_ops.Filters = matching_ops.Filters(),
+    day: Optional[dt.date] = None, limit: int = PANEL_ROWS,
+) -> Optional[Panel]:
     """Candidates for the offer page, logged; None for a user who does not match."""
     if not perm.can_use_matching(user):
         return None
@@ -118,7 +124,7 @@ def offer_panel(offer: Offer, user: Any, *, filters: ops.Filters = ops.Filters()
     return panel
 
 
-def candidate_panel(candidate: Candidate, user: Any, *, filters: ops.Filters = ops.Filters(),
+def candidate_panel(candidate: Candidate, user: Any, *, filters: matching_ops.Filters = matching_ops.Filters(),
                     day: Optional[dt.date] = None, limit: int = PANEL_ROWS) -> Optional[Panel]:
     """Offers for the candidate page, logged; None for a user who does not match."""
     if not perm.can_use_matching(user):
@@ -136,7 +142,7 @@ def candidate_panel(candidate: Candidate, user: Any, *, filters: ops.Filters = o
 def places_left(offer_ids: list[int], quarter: Quarter) -> dict[int, int]:
     if not offer_ids:
         return {}
-    frame = ops.offers_frame(db.session, quarter, Offer.id.in_(offer_ids))
+    frame = matching_ops.offers_frame(db.session, quarter, Offer.id.in_(offer_ids))
     return dict(zip(frame["offer_id"].astype(int), frame["capacity"].astype(int), strict=True))
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from models import Candidate, Offer, RankerModel, clock
 from models.db import optional_id
 from models.operations import fairness as fairness_ops
-from models.operations import matching as ops
+from models.operations import matching as matching_ops
 from models.operations.companies import Quarter
 from models.operations.fields import language_name
 from models.operations.spreadsheet import write_table
@@ -53,7 +53,7 @@ def _panels() -> dict[str, Any]:
 
 
 def _languages(column: Any) -> list[tuple[str, str]]:
-    return _language_choices(ops.language_codes(db.session, column))
+    return _language_choices(matching_ops.language_codes(db.session, column))
 
 
 def _language_choices(codes: Any) -> list[tuple[str, str]]:
@@ -67,12 +67,12 @@ def offer_recommendations(offer_id: int):  # type: ignore[no-untyped-def]
     offer = get_or_404(Offer, offer_id)
     require(perm.can_view_offer(current_user, offer), offer)
     form = CandidateFilterForm(request.args)
-    areas, languages = ops.candidate_filter_choices(db.session)
+    areas, languages = matching_ops.candidate_filter_choices(db.session)
     form.area.choices = [("", _("Alla områden"))] + [(a, a) for a in areas]
     form.language.choices = _language_choices(languages)
     form.validate()
     panel = service.offer_panel(offer, current_user, filters=form.filters(), day=form.day.data,
-                                limit=ops.EXPOSURE_TOP)
+                                limit=matching_ops.EXPOSURE_TOP)
     return render_template("matching/offer_recommendations.html", offer=offer, panel=panel, form=form)
 
 
@@ -85,7 +85,7 @@ def candidate_recommendations(candidate_id: int):  # type: ignore[no-untyped-def
     form.language.choices = _languages(Offer.languages)
     form.validate()
     panel = service.candidate_panel(candidate, current_user, filters=form.filters(), day=form.day.data,
-                                    limit=ops.EXPOSURE_TOP)
+                                    limit=matching_ops.EXPOSURE_TOP)
     return render_template("matching/candidate_recommendations.html", candidate=candidate, panel=panel, form=form)
 
 
@@ -108,7 +108,7 @@ def _quarter_form(current: Quarter) -> tuple[QuarterChoiceForm, Quarter]:
     return form, quarter
 
 
-def _plan_form(plan: ops.QuarterPlan) -> tuple[PlanForm, dict[int, Candidate], dict[int, Offer]]:
+def _plan_form(plan: matching_ops.QuarterPlan) -> tuple[PlanForm, dict[int, Candidate], dict[int, Offer]]:
     ids = {row.candidate_id for row in plan.rows} | {c for others in plan.alternatives.values() for c in others}
     people = {c.id: c for c in db.session.scalars(sa.select(Candidate).where(Candidate.id.in_(ids)))}
     offer_ids = {row.offer_id for row in plan.rows}
@@ -127,8 +127,10 @@ def _plan_form(plan: ops.QuarterPlan) -> tuple[PlanForm, dict[int, Candidate], d
 def plan():  # type: ignore[no-untyped-def]
     require(perm.can_use_matching(current_user))
     choice, quarter = _quarter_form(Quarter.of(service.today()))
-    result = ops.plan_quarter(db.session, quarter, model=service.active_model(), fair=choice.rattvis.data == "ja",
-                              scope=perm.candidate_scope(current_user), today=service.today())
+    result = matching_ops.plan_quarter(
+        db.session, quarter, model=service.active_model(), fair=choice.rattvis.data == "ja",
+        scope=perm.candidate_scope(current_user), today=service.today(),
+    )
     form, people, offers = _plan_form(result)
     return render_template("matching/plan.html", choice=choice, plan=result, form=form, people=people,
                            offers=offers, goal=exports.goal_progress(quarter),

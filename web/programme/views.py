@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 
 from models import Organisation, Programme
 from models.enums import GoalKind, OrganisationKind
-from models.operations import programme as ops
+from models.operations import programme as programme_ops
 
 from .. import permissions as perm
 from ..extensions import db
@@ -56,7 +56,7 @@ def new():  # type: ignore[no-untyped-def]
     form = programme_form(_partners())
     if form.validate_on_submit():
         def create() -> Programme:
-            programme = ops.save_programme(db.session, form.to_settings())
+            programme = programme_ops.save_programme(db.session, form.to_settings())
             audit("programme_created", programme)
             return programme
 
@@ -75,7 +75,7 @@ def edit(programme_id: int):  # type: ignore[no-untyped-def]
         form.load(programme)
     elif form.validate():
         def update() -> Programme:
-            ops.save_programme(db.session, form.to_settings(), programme)
+            programme_ops.save_programme(db.session, form.to_settings(), programme)
             audit("programme_updated", programme)
             return programme
 
@@ -91,10 +91,10 @@ def milestones(programme_id: int, kind: str):  # type: ignore[no-untyped-def]
     goal = programme.goal(GoalKind(kind)) if kind in GoalKind._value2member_map_ else None
     if goal is None:
         abort(404)
-    form = milestone_form(ops.milestone_plan(programme, goal))
+    form = milestone_form(programme_ops.milestone_plan(programme, goal))
     if form.validate_on_submit():
         def change() -> bool:
-            ops.set_milestones(db.session, goal, form.edits())
+            programme_ops.set_milestones(db.session, goal, form.edits())
             audit("milestones_updated", goal)
             return True
 
@@ -107,7 +107,7 @@ def milestones(programme_id: int, kind: str):  # type: ignore[no-untyped-def]
 
 
 def _programme_panel(user: Any) -> dict[str, Any]:
-    return {"programme": ops.current_programme(db.session)}
+    return {"programme": programme_ops.current_programme(db.session)}
 
 
 register_panel(

@@ -9,7 +9,7 @@ from typing import Any, Optional
 from flask_babel import gettext as _
 
 from models.enums import ActivityType
-from models.operations import reports as ops
+from models.operations import reports as report_ops
 from models.operations.reports import PairFigures, QuarterlyReport
 
 from .. import labels
@@ -30,7 +30,7 @@ class Table:
     decimal_columns: frozenset[int] = field(default_factory=frozenset)
 
 
-def quarter_heading(row: ops.QuarterRow) -> str:
+def quarter_heading(row: report_ops.QuarterRow) -> str:
     if row.is_current:
         return _("%(q)s (pågår)", q=row.quarter)
     if row.is_future:
@@ -43,7 +43,7 @@ def _column_heading(column: str) -> str:
 
 
 def _shown(value: Optional[int]) -> Cell:
-    return ops.SUPPRESSED if value is None else value
+    return report_ops.SUPPRESSED if value is None else value
 
 
 def summary_table(report: QuarterlyReport) -> Table:
@@ -79,7 +79,7 @@ def summary_table(report: QuarterlyReport) -> Table:
 
 
 def quarters_table(report: QuarterlyReport) -> Table:
-    no_shows = ops.published_no_shows(report)
+    no_shows = report_ops.published_no_shows(report)
     elapsed = len(report.elapsed)
     rows: list[list[Cell]] = [
         [
@@ -112,8 +112,8 @@ def quarters_table(report: QuarterlyReport) -> Table:
 
 
 def activities_table(report: QuarterlyReport) -> Table:
-    attended = dict(ops.published_activities(report, "attended").rows)
-    absent = dict(ops.published_activities(report, "absent").rows)
+    attended = dict(report_ops.published_activities(report, "attended").rows)
+    absent = dict(report_ops.published_activities(report, "absent").rows)
     rows: list[list[Cell]] = []
     for activity_type in ActivityType:
         figures = report.totals.activities[activity_type]
@@ -144,7 +144,7 @@ def activities_by_quarter_table(report: QuarterlyReport) -> Table:
     for activity_type in ActivityType:
         name = str(labels.ACTIVITY_TYPE_LABELS[activity_type.value])
         headers += [_("%(a)s: tillfällen", a=name), _("%(a)s: närvarande", a=name)]
-    attended = dict(ops.published_activities(report, "attended").rows)
+    attended = dict(report_ops.published_activities(report, "attended").rows)
     rows = []
     for i, q in enumerate(report.elapsed):
         row: list[Cell] = [quarter_heading(q)]
@@ -172,7 +172,7 @@ BREAKDOWN_TITLES = {
 
 
 def breakdown_table(report: QuarterlyReport, dimension: str) -> Table:
-    published = ops.published_breakdown(report, dimension)
+    published = report_ops.published_breakdown(report, dimension)
     titles, names = BREAKDOWN_TITLES[dimension]
     sheet, title = titles()
     return Table(
@@ -193,13 +193,13 @@ def suppression_note() -> str:
 
 
 def pairs_table(report: QuarterlyReport, group: str) -> Table:
-    if group == ops.PARTICIPANT:
+    if group == report_ops.PARTICIPANT:
         sheet, title = _("Enkät deltagare"), _("Före och efter: deltagare")
     else:
         sheet, title = _("Enkät företag"), _("Före och efter: företag")
     columns = [quarter_heading(q) for q in report.elapsed] + [_("Totalt")]
     rows: list[list[Cell]] = []
-    for key, cells in ops.published_pairs(report, group):
+    for key, cells in report_ops.published_pairs(report, group):
         question = report.survey_questions.get((group, key), key)
         for column, pair in zip(columns, cells, strict=True):
             rows.append([question, column, *_pair_cells(pair)])
@@ -220,14 +220,14 @@ def pairs_table(report: QuarterlyReport, group: str) -> Table:
 
 def _pair_cells(pair: Optional[PairFigures]) -> list[Cell]:
     if pair is None:
-        return [ops.SUPPRESSED, None, None]
+        return [report_ops.SUPPRESSED, None, None]
     mean = None if pair.mean_change is None else round(pair.mean_change, 2)
     share = None if pair.share_improved is None else round(pair.share_improved, 3)
     return [pair.pairs, mean, share]
 
 
 def follow_ups_table(report: QuarterlyReport) -> Table:
-    published = ops.published_follow_ups(report)
+    published = report_ops.published_follow_ups(report)
     return Table(
         "uppfoljning",
         _("Uppföljning 3 och 6 mån"),
@@ -245,8 +245,8 @@ def report_tables(report: QuarterlyReport) -> list[Table]:
         quarters_table(report),
         activities_table(report),
         activities_by_quarter_table(report),
-        *(breakdown_table(report, dim) for dim in ops.DIMENSIONS),
-        pairs_table(report, ops.PARTICIPANT),
-        pairs_table(report, ops.COMPANY),
+        *(breakdown_table(report, dim) for dim in report_ops.DIMENSIONS),
+        pairs_table(report, report_ops.PARTICIPANT),
+        pairs_table(report, report_ops.COMPANY),
         follow_ups_table(report),
     ]

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from models import SurveyAnswer, SurveyQuestion
 from models.enums import QuestionKind, SurveyMoment
-from models.operations import surveys as ops
+from models.operations import surveys as survey_ops
 from models.operations.surveys import QuestionData
 
 from .. import labels
@@ -56,7 +56,7 @@ class AnswerPage(FlaskForm):
     questions: Sequence[SurveyQuestion] = ()
 
     def fields(self) -> list[tuple[SurveyQuestion, Any]]:
-        return [(q, getattr(self, ops.answer_field(q))) for q in self.questions]
+        return [(q, getattr(self, survey_ops.answer_field(q))) for q in self.questions]
 
     def answers(self) -> dict[int, str]:
         return {q.id: f.data or "" for q, f in self.fields()}
@@ -66,17 +66,17 @@ def answer_page(
     questions: Sequence[SurveyQuestion], saved: Sequence[SurveyAnswer], wording: str, **kwargs: Any
 ) -> AnswerPage:
     """A form for one page of questions, in the chosen wording, filled with what was saved."""
-    scale = ops.LIKERT_SCALE[wording]
+    scale = survey_ops.LIKERT_SCALE[wording]
     fields: dict[str, Any] = {"questions": tuple(questions)}
     for question in questions:
-        text = ops.question_text(question, wording)
+        text = survey_ops.question_text(question, wording)
         if question.kind == QuestionKind.LIKERT:
-            fields[ops.answer_field(question)] = RadioField(
+            fields[survey_ops.answer_field(question)] = RadioField(
                 text, choices=[(str(i), f"{i} – {scale[i - 1]}") for i in range(1, 6)], validate_choice=False,
                 validators=[Optional()],
             )
         else:
-            fields[ops.answer_field(question)] = TextAreaField(text, validators=[Optional()])
+            fields[survey_ops.answer_field(question)] = TextAreaField(text, validators=[Optional()])
     form = type("SurveyAnswerPage", (AnswerPage,), fields)(**kwargs)
     if not form.is_submitted():
         by_question = {a.question_id: a for a in saved}

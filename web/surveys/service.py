@@ -10,14 +10,14 @@ from typing import Optional
 from models import SurveyInvitation, Visit, clock
 from models.clock import STOCKHOLM
 from models.enums import SurveyMoment
-from models.operations import surveys as ops
+from models.operations import surveys as survey_ops
 
 from .. import links
 from ..extensions import db
 from ..notify import notify
 
 LINK_PURPOSE = "survey"
-LINK_MAX_AGE = dt.timedelta(days=ops.LINK_DAYS)
+LINK_MAX_AGE = dt.timedelta(days=survey_ops.LINK_DAYS)
 
 
 def answer_url(invitation: SurveyInvitation) -> str:
@@ -36,7 +36,7 @@ def _email(template: str, invitation: SurveyInvitation, dedupe_key: str) -> bool
     message = notify(
         template,
         to=invitation.email,
-        for_participant=ops.is_participant_moment(invitation.survey.moment),
+        for_participant=survey_ops.is_participant_moment(invitation.survey.moment),
         moment=invitation.survey.moment.value,
         link=answer_url(invitation),
         expires_on=invitation.expires_at.astimezone(STOCKHOLM).date(),
@@ -47,7 +47,7 @@ def _email(template: str, invitation: SurveyInvitation, dedupe_key: str) -> bool
 
 def send_invitation(moment: SurveyMoment, visit: Visit, *, now: Optional[dt.datetime] = None) -> SurveyInvitation:
     """Invite the visit's participant or company (raises DomainError when that cannot be done)."""
-    invitation = ops.invite_for_visit(db.session, moment, visit, now=now)
+    invitation = survey_ops.invite_for_visit(db.session, moment, visit, now=now)
     _email("survey_invitation", invitation, f"survey-invitation:{invitation.id}")
     return invitation
 
@@ -55,8 +55,8 @@ def send_invitation(moment: SurveyMoment, visit: Visit, *, now: Optional[dt.date
 def send_due_invitations(*, now: Optional[dt.datetime] = None) -> tuple[int, int]:
     """Send every invitation the rules call for; (sent, skipped for want of an email address)."""
     sent = skipped = 0
-    for due in ops.due_invitations(db.session, now=now):
-        if "@" not in ops.respondent_email(due.moment, due.visit):
+    for due in survey_ops.due_invitations(db.session, now=now):
+        if "@" not in survey_ops.respondent_email(due.moment, due.visit):
             skipped += 1
             continue
         send_invitation(due.moment, due.visit, now=now)
@@ -69,7 +69,7 @@ def send_reminders(*, now: Optional[dt.datetime] = None) -> int:
     `survey-reminder:<id>` refuses a second one even if `reminded_at` was lost."""
     now = now or clock.now()
     written = 0
-    for invitation in ops.reminders_due(db.session, now=now):
+    for invitation in survey_ops.reminders_due(db.session, now=now):
         if _email("survey_reminder", invitation, f"survey-reminder:{invitation.id}"):
             written += 1
         invitation.reminded_at = now

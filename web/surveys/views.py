@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 
 from models import Survey, SurveyInvitation, SurveyQuestion, Visit, clock
 from models.enums import SurveyMoment, VisitStatus
-from models.operations import surveys as ops
+from models.operations import surveys as survey_ops
 from models.operations.errors import DomainError
 
 from .. import links
@@ -53,7 +53,7 @@ def index():  # type: ignore[no-untyped-def]
     require(perm.can_manage_surveys(current_user))
     surveys = db.session.scalars(sa.select(Survey).order_by(Survey.moment, Survey.active.desc(), Survey.id)).all()
     return render_template(
-        "surveys/index.html", surveys=surveys, counts=ops.invitation_counts(db.session, [s.id for s in surveys]),
+        "surveys/index.html", surveys=surveys, counts=survey_ops.invitation_counts(db.session, [s.id for s in surveys]),
         can_send=perm.can_send_surveys(current_user),
     )
 
@@ -64,7 +64,7 @@ def new_set():  # type: ignore[no-untyped-def]
     require(perm.can_manage_surveys(current_user))
     form = SurveyForm()
     if form.validate_on_submit():
-        survey = attempt(form, lambda: ops.save_survey(
+        survey = attempt(form, lambda: survey_ops.save_survey(
             db.session, name=form.name.data, moment=SurveyMoment(form.moment.data), active=form.active.data,
         ))
         if survey is not None:
@@ -81,7 +81,7 @@ def edit_set(survey_id: int):  # type: ignore[no-untyped-def]
     if request.method == "GET":
         form.moment.data = survey.moment.value
     elif form.validate():
-        saved = attempt(form, lambda: ops.save_survey(
+        saved = attempt(form, lambda: survey_ops.save_survey(
             db.session, name=form.name.data, moment=SurveyMoment(form.moment.data), active=form.active.data,
             survey=survey,
         ))
@@ -101,7 +101,7 @@ def question(survey_id: int, question_id: Optional[int] = None):  # type: ignore
     if existing is not None and not form.is_submitted():
         form.load(existing)
     elif form.validate_on_submit() and attempt(
-        form, lambda: ops.save_question(db.session, survey, form.to_data(), existing)
+        form, lambda: survey_ops.save_question(db.session, survey, form.to_data(), existing)
     ) is not None:
         flash(_("Frågan är sparad."), "success")
         return redirect(url_for("surveys.edit_set", survey_id=survey.id))
@@ -114,9 +114,9 @@ def question_action(survey_id: int, question_id: int, action: str):  # type: ign
     survey = _survey_or_404(survey_id)
     existing = _question_or_404(survey, question_id)
     actions = {
-        "upp": lambda: ops.move_question(db.session, existing, -1),
-        "ner": lambda: ops.move_question(db.session, existing, +1),
-        "ta-bort": lambda: ops.delete_question(db.session, existing),
+        "upp": lambda: survey_ops.move_question(db.session, existing, -1),
+        "ner": lambda: survey_ops.move_question(db.session, existing, +1),
+        "ta-bort": lambda: survey_ops.delete_question(db.session, existing),
     }
     if action not in actions:
         abort(404)
@@ -159,7 +159,7 @@ def send():  # type: ignore[no-untyped-def]
         )
     }
     return render_template(
-        "surveys/send.html", due=ops.due_invitations(db.session, now=now), visits=visits, invited=invited,
+        "surveys/send.html", due=survey_ops.due_invitations(db.session, now=now), visits=visits, invited=invited,
         form=SendForm(), moments=list(SurveyMoment),
     )
 
@@ -206,20 +206,20 @@ def answer(token: str):  # type: ignore[no-untyped-def]
     if invitation is None:
         return _link_problem("invalid", 404)
     try:
-        ops.check_open(invitation)
+        survey_ops.check_open(invitation)
     except DomainError as exc:
         return _link_problem(exc.code, 410)
 
-    pages = ops.pages(invitation.survey)
+    pages = survey_ops.pages(invitation.survey)
     number = min(max(request.args.get("sida", 1, type=int) or 1, 1), len(pages))
     wording = _wording()
     form = answer_page(pages[number - 1], invitation.answers, wording)
     if form.validate_on_submit():
         try:
-            ops.save_answers(db.session, invitation, form.answers())
+            survey_ops.save_answers(db.session, invitation, form.answers())
             finishing = "finish" in request.form and number == len(pages)
             if finishing:
-                ops.complete(db.session, invitation)
+                survey_ops.complete(db.session, invitation)
                 links.use_token(claim)
         except DomainError as exc:
             db.session.rollback()
@@ -235,7 +235,7 @@ def answer(token: str):  # type: ignore[no-untyped-def]
             return redirect(_page_url(token, min(max(number + step, 1), len(pages))))
     return render_template(
         "surveys/answer.html", form=form, number=number, pages=len(pages), token=token,
-        wording=wording, for_participant=ops.is_participant_moment(invitation.survey.moment),
+        wording=wording, for_participant=survey_ops.is_participant_moment(invitation.survey.moment),
     ), _status(form)
 
 
@@ -244,7 +244,7 @@ def _page_url(token: str, number: int) -> str:
 
 
 def _surveys_panel(user: Any) -> dict[str, Any]:
-    due = ops.count_due_invitations(db.session) if perm.can_send_surveys(user) else None
+    due = survey_ops.count_due_invitations(db.session) if perm.can_send_surveys(user) else None
     return {"due": due}
 
 
