@@ -77,6 +77,7 @@ def candidate_file(rows: int, seed: int = 7) -> bytes:
             "times_of_day": rng.choice(["förmiddag", "förmiddag, eftermiddag", ""]),
             "postcode": "252 21", "area": "Centrum", "lat": "56,046", "lon": "12,694",
             "needs_accessible": rng.choice(["ja", "nej", "nej", "nej"]), "needs_other": "",
+            "adjustments": rng.choice(["", "", "", "tolk", "pauser", "språkstöd, pauser"]),
             "reason": "Vill pröva yrket" if consent else "",
             "consent_given_on": given_on.isoformat() if consent else "",
             "consent_method": "skriftligt" if consent else "", "gender": "",
