@@ -144,7 +144,8 @@ _PAIR_SPEC: tuple[_Column, ...] = (_Column("candidate_id", "id"), _Column("offer
 _SCORE_SPEC: tuple[_Column, ...] = (
     *_PAIR_SPEC,
     _Column("score", "float", noun=("poäng", "score")),
-    _Column("reasons", "list", (), noun=("skäl", "reason")),  # () = free text
+    _Column("reasons", "list", (), noun=("skäl", "reason")),  # () = free text: what speaks for the pair
+    _Column("considerations", "list", (), noun=("att tänka på", "consideration")),  # and what against
 )
 _PLAN_SPEC: tuple[_Column, ...] = (*_PAIR_SPEC, _Column("score", "float", noun=("poäng", "score")))
 
@@ -263,7 +264,7 @@ class _Checker:
     def _list(self, col: _Column, raw: pd.Series) -> list[list[str]]:
         lists = [_split_list(v) for v in raw]
         if col.vocab == ():
-            return lists  # free text (reasons)
+            return lists  # free text (reasons, considerations)
         items = pd.Series(lists, dtype=object).explode().dropna()
         if col.vocab is None:
             ok = items.map(lambda s: bool(_LANGUAGE_CODE.match(s)))
@@ -439,7 +440,7 @@ def validate_pairs(frame: pd.DataFrame, file: str = "pairs.csv") -> pd.DataFrame
 
 
 def validate_scores(frame: pd.DataFrame, file: str = "scores.csv") -> pd.DataFrame:
-    """Check and convert a scores frame (``reasons`` as lists of strings)."""
+    """Check and convert a scores frame (``reasons`` and ``considerations`` as lists of strings)."""
     checker = _Checker(frame, file)
     out = checker.run(_SCORE_SPEC)
     _check_unique(checker, out, ["candidate_id", "offer_id"], "paret/the pair")
@@ -569,7 +570,7 @@ def write_history(frame: pd.DataFrame, dst: Source) -> None:
 
 
 def write_scores(frame: pd.DataFrame, dst: Source) -> None:
-    """Write ``candidate_id, offer_id, score, reasons`` (reasons joined with '|')."""
+    """Write ``candidate_id, offer_id, score, reasons, considerations`` (each list joined with '|')."""
     _write(frame, dst, validate_scores, _SCORE_SPEC, "scores.csv")
 
 

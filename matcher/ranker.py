@@ -94,7 +94,7 @@ SUCCESS_MONOTONIC: Final[dict[str, int]] = {
 }
 
 PREDICTION_COLUMNS: Final[tuple[str, ...]] = (
-    "candidate_id", "offer_id", "score", "p_accept", "p_success", "reasons",
+    "candidate_id", "offer_id", "score", "p_accept", "p_success", "reasons", "considerations",
 )
 
 
@@ -346,7 +346,7 @@ class Ranker(BaseEstimator):
             "p_success": p_success,
         }
         if reasons:
-            columns["reasons"] = explain(features, details)
+            columns["reasons"], columns["considerations"] = explain(features, details)
         return pd.DataFrame(columns)
 
     def predict_pairs(
@@ -365,7 +365,8 @@ class Ranker(BaseEstimator):
         higher for better pairs. ``p_accept``/``p_success`` are NaN while the content score
         ranks alone. ``history`` replaces the fitted history statistics, so a model trained
         last quarter can score with this quarter's outcomes without refitting. With
-        ``reasons=False`` the ``reasons`` column is left out (a fifth to two fifths of the cost).
+        ``reasons=False`` the ``reasons`` and ``considerations`` columns are left out (a fifth to
+        two fifths of the cost).
         """
         if history is not None:
             source: pd.DataFrame | HistoryStats | None = HistoryStats.from_history(
@@ -407,7 +408,7 @@ class Ranker(BaseEstimator):
             offers[offers["offer_id"].isin(top["offer_id"])],
             top, self.history_stats_ if self._is_fitted() else None,
         )
-        top["reasons"] = explain(features, details)
+        top["reasons"], top["considerations"] = explain(features, details)
         return top
 
     def rank_candidates(
@@ -441,13 +442,15 @@ class Ranker(BaseEstimator):
         order = pd.Series(score).sort_values(ascending=False, kind="stable").index.to_numpy()
         if limit:
             order = order[:limit]
+        reasons, considerations = explain(features.take(order), details.take(order))
         return pd.DataFrame({
             "candidate_id": candidates.candidate_id[order],
             "offer_id": np.full(len(order), offer_id, dtype=object),
             "score": score[order],
             "p_accept": p_accept[order],
             "p_success": p_success[order],
-            "reasons": explain(features.take(order), details.take(order)),
+            "reasons": reasons,
+            "considerations": considerations,
         })
 
     def rank_offers(

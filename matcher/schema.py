@@ -8,42 +8,49 @@ from __future__ import annotations
 
 from typing import Final
 
+
+def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "mark only"
+    """Mark a Swedish label for the app's translation catalogue (babel.cfg reads matcher/); the
+    text itself."""
+    return text
+
+
 #: Occupational fields (yrkesområden, Arbetsförmedlingen's SSYK 2012 grouping): slug -> label.
 FIELDS: Final[dict[str, str]] = {
-    "admin": "Administration, ekonomi, juridik",
-    "construction": "Bygg och anläggning",
-    "management": "Chefer och verksamhetsledare",
-    "it": "Data/IT",
-    "sales": "Försäljning, inköp, marknadsföring",
-    "crafts": "Hantverk",
-    "hospitality": "Hotell, restaurang, storhushåll",
-    "healthcare": "Hälso- och sjukvård",
-    "manufacturing": "Industriell tillverkning",
-    "installation": "Installation, drift, underhåll",
-    "beauty": "Kropps- och skönhetsvård",
-    "culture": "Kultur, media, design",
-    "military": "Militärt arbete",
-    "agriculture": "Naturbruk",
-    "science": "Naturvetenskap",
-    "education": "Pedagogik",
-    "cleaning": "Sanering och renhållning",
-    "social_work": "Socialt arbete",
-    "security": "Säkerhetsarbete",
-    "engineering": "Tekniskt arbete",
-    "transport": "Transport",
+    "admin": N_("Administration, ekonomi, juridik"),
+    "construction": N_("Bygg och anläggning"),
+    "management": N_("Chefer och verksamhetsledare"),
+    "it": N_("Data/IT"),
+    "sales": N_("Försäljning, inköp, marknadsföring"),
+    "crafts": N_("Hantverk"),
+    "hospitality": N_("Hotell, restaurang, storhushåll"),
+    "healthcare": N_("Hälso- och sjukvård"),
+    "manufacturing": N_("Industriell tillverkning"),
+    "installation": N_("Installation, drift, underhåll"),
+    "beauty": N_("Kropps- och skönhetsvård"),
+    "culture": N_("Kultur, media, design"),
+    "military": N_("Militärt arbete"),
+    "agriculture": N_("Naturbruk"),
+    "science": N_("Naturvetenskap"),
+    "education": N_("Pedagogik"),
+    "cleaning": N_("Sanering och renhållning"),
+    "social_work": N_("Socialt arbete"),
+    "security": N_("Säkerhetsarbete"),
+    "engineering": N_("Tekniskt arbete"),
+    "transport": N_("Transport"),
 }
 FIELD_SLUGS: Final[tuple[str, ...]] = tuple(FIELDS)
 
 WEEKDAYS: Final[tuple[str, ...]] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: Plural Swedish day names, as used in reasons ("Tisdagar passar").
 WEEKDAY_LABELS: Final[dict[str, str]] = {
-    "mon": "Måndagar",
-    "tue": "Tisdagar",
-    "wed": "Onsdagar",
-    "thu": "Torsdagar",
-    "fri": "Fredagar",
-    "sat": "Lördagar",
-    "sun": "Söndagar",
+    "mon": N_("Måndagar"),
+    "tue": N_("Tisdagar"),
+    "wed": N_("Onsdagar"),
+    "thu": N_("Torsdagar"),
+    "fri": N_("Fredagar"),
+    "sat": N_("Lördagar"),
+    "sun": N_("Söndagar"),
 }
 
 TARGET_GROUPS: Final[tuple[str, ...]] = ("youth", "newcomer", "long_term", "other")
@@ -97,7 +104,7 @@ HISTORY_COLUMNS: Final[tuple[str, ...]] = (
     "outcome",
 )
 PAIR_COLUMNS: Final[tuple[str, ...]] = ("candidate_id", "offer_id")
-SCORE_COLUMNS: Final[tuple[str, ...]] = ("candidate_id", "offer_id", "score", "reasons")
+SCORE_COLUMNS: Final[tuple[str, ...]] = ("candidate_id", "offer_id", "score", "reasons", "considerations")
 PLAN_COLUMNS: Final[tuple[str, ...]] = ("candidate_id", "offer_id", "score")
 
 #: Protected grounds: carried for audits, never used as a ranking feature.
@@ -106,36 +113,36 @@ PROTECTED_COLUMNS: Final[tuple[str, ...]] = ("target_group",)
 #: Swedish names of languages that are common among participants; other ISO 639-1 codes are
 #: shown as the code itself, which is still readable for staff.
 LANGUAGE_NAMES: Final[dict[str, str]] = {
-    "am": "amhariska",
-    "ar": "arabiska",
-    "bs": "bosniska",
-    "da": "danska",
-    "de": "tyska",
-    "en": "engelska",
-    "es": "spanska",
-    "fa": "persiska",
-    "fi": "finska",
-    "fr": "franska",
-    "hr": "kroatiska",
-    "it": "italienska",
-    "ku": "kurdiska",
-    "no": "norska",
-    "pl": "polska",
-    "ps": "pashto",
-    "pt": "portugisiska",
-    "ro": "rumänska",
-    "ru": "ryska",
-    "so": "somaliska",
-    "sq": "albanska",
-    "sr": "serbiska",
-    "sv": "svenska",
-    "th": "thailändska",
-    "ti": "tigrinska",
-    "tr": "turkiska",
-    "uk": "ukrainska",
-    "ur": "urdu",
-    "vi": "vietnamesiska",
-    "zh": "kinesiska",
+    "am": N_("amhariska"),
+    "ar": N_("arabiska"),
+    "bs": N_("bosniska"),
+    "da": N_("danska"),
+    "de": N_("tyska"),
+    "en": N_("engelska"),
+    "es": N_("spanska"),
+    "fa": N_("persiska"),
+    "fi": N_("finska"),
+    "fr": N_("franska"),
+    "hr": N_("kroatiska"),
+    "it": N_("italienska"),
+    "ku": N_("kurdiska"),
+    "no": N_("norska"),
+    "pl": N_("polska"),
+    "ps": N_("pashto"),
+    "pt": N_("portugisiska"),
+    "ro": N_("rumänska"),
+    "ru": N_("ryska"),
+    "so": N_("somaliska"),
+    "sq": N_("albanska"),
+    "sr": N_("serbiska"),
+    "sv": N_("svenska"),
+    "th": N_("thailändska"),
+    "ti": N_("tigrinska"),
+    "tr": N_("turkiska"),
+    "uk": N_("ukrainska"),
+    "ur": N_("urdu"),
+    "vi": N_("vietnamesiska"),
+    "zh": N_("kinesiska"),
 }
 
 

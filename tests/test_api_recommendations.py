@@ -84,3 +84,20 @@ def test_only_project_leaders_get_recommendations(api, tokens, pool, role, db) -
     assert_problem(api.get(f"/api/v1/offers/{offer.id}/recommendations", headers=headers), 403)
     assert_problem(api.get(f"/api/v1/candidates/{keen.id}/recommendations", headers=headers), 403)
     assert db.scalar(sa.select(sa.func.count()).select_from(Exposure)) == 0
+
+
+def test_reasons_and_considerations_apart_and_documented(api, tokens, pool) -> None:
+    """#23: a shortcoming is a consideration, never a reason, in the API as on the pages."""
+    offer, keen, other = pool
+    _, headers = tokens.headers("project_leader")
+    body = api.get(f"/api/v1/offers/{offer.id}/recommendations", headers=headers).get_json()
+    cook = next(i for i in body["items"] if i["candidate_id"] == keen.id)
+    coder = next(i for i in body["items"] if i["candidate_id"] == other.id)
+    assert "Intresse: Hotell, restaurang, storhushåll" in cook["reasons"]
+    assert "Inget uttalat intresse för Hotell, restaurang, storhushåll" in coder["considerations"]
+    assert not any(r.startswith("Inget") for r in coder["reasons"])
+
+    schemas = api.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    for name in ("CandidateRecommendation", "OfferRecommendation"):
+        assert {"reasons", "considerations"} <= set(schemas[name]["required"]), name
+        assert "Att tänka på" in schemas[name]["properties"]["considerations"]["description"]

@@ -352,3 +352,42 @@ def test_the_same_candidate_twice_in_a_plan_is_refused(client, auth, db, next_qu
     })
     assert "En plan ger varje deltagare ett besök" in response.get_data(as_text=True)
     assert db.scalar(sa.select(sa.func.count()).select_from(Visit).where(Visit.candidate_id == person.id)) == 1
+
+
+def _row_cells(page: str, name: str) -> dict[str, str]:
+    """The cells of the list row that names `name`, by their column heading, as plain text."""
+    table = next(t for t in re.findall(r"<table>.*?</table>", page, re.S) if name in t)
+    headings = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r'<th scope="col"[^>]*>(.*?)</th>', table, re.S)]
+    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", table, re.S) if name in r)
+    cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+    return {h: html.unescape(re.sub(r"<[^>]+>", " ", c)) for h, c in zip(headings, cells, strict=True)}
+
+
+def test_shortcomings_are_listed_to_consider_not_as_reasons(client, auth, hospitality) -> None:
+    """#23: "Svenska ingen (krav B1)" stood under "Därför" next to "mycket god"."""
+    auth.login(Role.PROJECT_LEADER)
+    offer, other = hospitality["offer"], hospitality["other"]
+    page = client.get(f"/foretag/erbjudanden/{offer.id}").get_data(as_text=True)
+
+    best = _row_cells(page, "Bästa")
+    assert "Intresse: Hotell, restaurang, storhushåll" in best["Därför"] and "Svenska C1 (krav B1)" in best["Därför"]
+    assert best["Att tänka på"].strip() == "–"
+    weak = _row_cells(page, other.first_name)
+    assert "Svenska A1 (krav B1)" in weak["Att tänka på"] and "Inget uttalat intresse" in weak["Att tänka på"]
+    assert "Svenska" not in weak["Därför"] and "Inget uttalat" not in weak["Därför"]
+
+    candidate_page = client.get(f"/kandidater/{other.id}").get_data(as_text=True)
+    offer_row = _row_cells(candidate_page, offer.title)
+    assert "Svenska A1 (krav B1)" in offer_row["Att tänka på"] and "Svenska" not in offer_row["Därför"]
+
+
+def test_reasons_are_shown_in_english(client, auth, db, hospitality) -> None:
+    user = auth.login(Role.PROJECT_LEADER)
+    user.locale = "en"
+    db.commit()
+    page = client.get(f"/foretag/erbjudanden/{hospitality['offer'].id}").get_data(as_text=True)
+
+    weak = _row_cells(page, hospitality["other"].first_name)
+    assert "Swedish A1 (requires B1)" in weak["To consider"]
+    assert "Interest: Hotel, restaurant, catering" in _row_cells(page, "Bästa")["Why"]
+    assert "Intresse" not in page and "krav" not in page

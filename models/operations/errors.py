@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from babel.numbers import format_decimal
+
 
 class Message(str):
     """Text for a user: the Swedish text itself (so logs, the CLI and tests read it as a plain
@@ -19,13 +21,16 @@ class Message(str):
 
     A parameter that is itself a `Message` (a Swedish word such as a status) is translated too
     when the message is shown; any other value (a name, a number, what the user typed) is not.
+    A decimal number (a `float`) is written with the reader's decimal sign: a comma here.
     """
 
     template: str
     params: dict[str, Any]
 
     def __new__(cls, template: str, **params: Any) -> Message:
-        text = template % params if params else template
+        shown = {key: format_decimal(value, locale="sv") if isinstance(value, float) else value
+                 for key, value in params.items()}
+        text = template % shown if params else template
         message = super().__new__(cls, text)
         message.template = str(template)
         message.params = params

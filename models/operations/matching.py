@@ -386,11 +386,24 @@ def content_only(notice: Optional[Message] = NO_MODEL_NOTICE) -> ScoringModel:
     return ScoringModel(Ranker(), None, notice)
 
 
+def messages(reasons: Iterable[Any]) -> list[Message]:
+    """The matcher's reasons (`matcher.reasons.Reason`: Swedish text with its template and
+    values) as messages the web layer translates."""
+    return [_message(reason) for reason in reasons]
+
+
+def _message(reason: Any) -> Message:
+    params = getattr(reason, "params", {})
+    return Message(getattr(reason, "template", str(reason)),
+                   **{key: _message(value) if hasattr(value, "template") else value for key, value in params.items()})
+
+
 @dataclass
 class Recommended:
     id: int  # the candidate's id on an offer's list, the offer's on a candidate's
     score: float
-    reasons: list[str]
+    reasons: list[Message]  # what speaks for the pair ("Därför")
+    considerations: list[Message] = field(default_factory=list)  # what speaks against it ("Att tänka på")
 
     @property
     def band(self) -> str:
@@ -414,8 +427,9 @@ class Recommendations:
 
 def _items(top: pd.DataFrame, id_column: str) -> list[Recommended]:
     return [
-        Recommended(int(key), float(score), list(reasons))
-        for key, score, reasons in zip(top[id_column], top["score"], top["reasons"], strict=True)
+        Recommended(int(key), float(score), messages(reasons), messages(considerations))
+        for key, score, reasons, considerations
+        in zip(top[id_column], top["score"], top["reasons"], top["considerations"], strict=True)
     ]
 
 
@@ -572,7 +586,8 @@ class PlanRow:
     candidate_id: int
     offer_id: int
     score: float
-    reasons: list[str]
+    reasons: list[Message]  # for the pair
+    considerations: list[Message]  # to consider
     day: Optional[dt.date]  # None when no suitable day is left in the quarter
     start: Optional[dt.datetime]
     end: Optional[dt.datetime]
@@ -692,7 +707,8 @@ def _dated_rows(
         start, end = visit_times(offer, day) if day else (None, None)
         if day is not None:
             used[day] = used.get(day, 0) + 1
-        rows.append(PlanRow(candidate_id, offer.id, float(entry.score), list(entry.reasons), day, start, end,
+        rows.append(PlanRow(candidate_id, offer.id, float(entry.score), messages(entry.reasons),
+                            messages(entry.considerations), day, start, end,
                             candidate_id not in counted, None if np.isnan(entry.p) else float(entry.p)))
     return sorted(rows, key=lambda r: (r.offer_id, -r.score))
 

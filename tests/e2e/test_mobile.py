@@ -78,3 +78,29 @@ def test_company_questionnaire_fits_a_phone(pages: Pages, scene: Scene) -> None:
     assert page.goto(scene.company_survey_link).status == 200
     expect(page.get_by_role("heading", level=1)).to_have_text("Enkät till företaget")
     assert not check_fits(page, "company-questionnaire")
+
+
+def test_employer_visit_list_shows_status_and_feedback_on_a_phone(pages: Pages, scene: Scene) -> None:
+    """#23: at 390 px the visit table hid Status and Återkoppling in a sideways scroll that a
+    keyboard cannot reach; each visit is a card there, every cell in view and named."""
+    page = pages.as_user(EMPLOYER, viewport=PHONE)
+    for path in ("/foretaget/besok", "/foretaget"):
+        assert page.goto(path).status == 200, path
+        assert page.evaluate("() => document.scrollingElement.scrollWidth") <= PHONE["width"], path
+        tables = page.locator("main table").all()
+        assert tables, path
+        for table in tables:
+            headings = [h.strip() for h in table.locator("thead th").all_text_contents()]
+            columns = {label: headings.index(label) for label in ("Status", "Återkoppling") if label in headings}
+            assert "Status" in columns, (path, headings)
+            for row in table.locator("tbody tr").all():
+                for label, index in columns.items():
+                    cell = row.locator(":scope > th, :scope > td").nth(index)
+                    expect(cell).to_be_visible()
+                    box = cell.bounding_box()
+                    assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (path, label, box)
+                    # the column's name is shown with the value, and the header association is kept
+                    assert cell.evaluate("c => getComputedStyle(c, '::before').content").startswith(f'"{label}')
+                    assert cell.get_attribute("role") == "cell"
+    assert page.goto("/foretaget/besok").status == 200
+    expect(page.locator('main [data-label="Återkoppling"] a').first).to_be_visible()  # the completed visit's

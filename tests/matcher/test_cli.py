@@ -35,7 +35,7 @@ def test_score_writes_scores_with_reasons(files, tmp_path) -> None:
     scores = read_scores(out)
     assert scores[["candidate_id", "offer_id"]].values.tolist() == [
         ["C00001", "O0001"], ["C00002", "O0003"], ["C00003", "O0002"]]
-    assert scores["reasons"].map(len).between(2, 3).all()
+    assert (scores["reasons"].map(len) + scores["considerations"].map(len)).between(2, 3).all()
 
 
 def test_plan_respects_capacity_and_prints_a_summary(files, tmp_path, capsys) -> None:
@@ -104,4 +104,4 @@ def test_module_entry_point_runs_without_web_or_database_imports(files, tmp_path
         [sys.executable, "-c", code, "score", *common(files), "--out", str(out)],
         capture_output=True, text=True, check=False)
     assert result.stdout.strip() == "0 []", result.stderr
-    assert out.read_text().startswith("candidate_id,offer_id,score,reasons\n")
+    assert out.read_text().startswith("candidate_id,offer_id,score,reasons,considerations\n")

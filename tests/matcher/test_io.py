@@ -129,15 +129,17 @@ def test_scores_and_plan_round_trip_with_reasons_as_lists() -> None:
         "offer_id": ["O0001", "O0001"],
         "score": [0.5, 0.25],
         "reasons": [["Intresse: Data/IT", "3,2 km"], ["Svenska B1 (krav A2)", "Tisdagar passar"]],
+        "considerations": [[], ["Avstånd okänt"]],
         "p_accept": [0.7, 0.5],  # not in the contract: not written
     })
     buffer = io.StringIO()
     mio.write_scores(scores, buffer)
-    assert buffer.getvalue().splitlines()[0] == "candidate_id,offer_id,score,reasons"
+    assert buffer.getvalue().splitlines()[0] == "candidate_id,offer_id,score,reasons,considerations"
     assert '"Intresse: Data/IT|3,2 km"' in buffer.getvalue()
     buffer.seek(0)
     back = mio.read_scores(buffer)
     assert back["reasons"].tolist() == scores["reasons"].tolist()
+    assert back["considerations"].tolist() == scores["considerations"].tolist()
     assert back["score"].tolist() == [0.5, 0.25]
 
     buffer = io.StringIO()

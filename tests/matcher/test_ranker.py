@@ -12,6 +12,7 @@ from sklearn.base import clone
 from matcher.content import content_score
 from matcher.features import pair_features
 from matcher.ranker import PREDICTION_COLUMNS, Ranker, all_pairs
+from matcher.reasons import Reason
 from matcher.schema import TARGET_GROUPS
 from matcher.simulate import World, make_world
 
@@ -135,14 +136,26 @@ def test_protected_attribute_does_not_change_scores(world: World, fitted: Ranker
 
 def test_reasons_are_two_or_three_swedish_strings(world: World, fitted: Ranker, pairs) -> None:
     scored = fitted.predict_pairs(world.candidates, world.offers, pairs)
-    lengths = scored["reasons"].map(len)
+    lengths = scored["reasons"].map(len) + scored["considerations"].map(len)
     assert lengths.between(2, 3).all()
-    texts = [t for reasons in scored["reasons"] for t in reasons]
+    texts = [t for column in ("reasons", "considerations") for reasons in scored[column] for t in reasons]
     assert all(isinstance(t, str) and t and "|" not in t for t in texts)
+    assert all(isinstance(t, Reason) and t.template for t in texts)  # translatable by the app
     assert any(t.startswith("Intresse: ") for t in texts)
-    assert any(re.fullmatch(r"Svenska (ingen|[ABC][12]) \((krav [ABC][12]|inget krav)\)", t)
+    assert any(re.fullmatch(r"(Svenska [ABC][12]|Ingen svenska) \((krav [ABC][12]|inget krav)\)", t)
                for t in texts)
     assert all(re.fullmatch(r"\d+(,\d)? km", t) for t in texts if t.endswith(" km"))
+
+
+def test_shortcomings_are_considerations_never_reasons(world: World, fitted: Ranker, pairs) -> None:
+    """#23: "Svenska ingen (krav B1)" was listed under "Därför" beside "mycket god"."""
+    scored = fitted.predict_pairs(world.candidates, world.offers, pairs)
+    reasons = {t for row in scored["reasons"] for t in row}
+    considerations = {t for row in scored["considerations"] for t in row}
+    shortcomings = ("Ingen svenska (krav", "Inget uttalat intresse", "Inga gemensamma", "Uteblivit",
+                    "Arbetsplatsen är inte", "Avstånd okänt")
+    assert not [t for t in reasons if t.startswith(shortcomings)]
+    assert [t for t in considerations if t.startswith(shortcomings)]
 
 
 def test_reason_texts_for_a_known_pair() -> None:
@@ -158,17 +171,21 @@ def test_reason_texts_for_a_known_pair() -> None:
         "hours": [6.0], "capacity": [1],
     })
     pair = pd.DataFrame({"candidate_id": ["C1"], "offer_id": ["O1"]})
-    reasons = Ranker().predict_pairs(candidates, offers, pair)["reasons"].iloc[0]
-    assert reasons == ["Intresse: Hotell, restaurang, storhushåll", "Svenska B1 (krav A2)",
-                       "Tisdagar passar"]
+    scored = Ranker().predict_pairs(candidates, offers, pair)
+    assert scored["reasons"].iloc[0] == ["Intresse: Hotell, restaurang, storhushåll", "Svenska B1 (krav A2)",
+                                         "Tisdagar passar"]
+    assert scored["considerations"].iloc[0] == []
     far = offers.assign(weekdays=[["mon"]], lat=[56.0465 + 3.2 / 111.2])
     reasons = Ranker().predict_pairs(candidates.assign(swedish_level=[0]), far, pair)
-    assert reasons["reasons"].iloc[0] == ["Intresse: Hotell, restaurang, storhushåll",
-                                          "Svenska ingen (krav A2)", "Inga gemensamma veckodagar"]
+    assert reasons["reasons"].iloc[0] == ["Intresse: Hotell, restaurang, storhushåll"]
+    assert reasons["considerations"].iloc[0] == ["Ingen svenska (krav A2)", "Inga gemensamma veckodagar"]
+    first = reasons["considerations"].iloc[0][0]
+    assert (first.template, first.params) == ("Ingen svenska (krav %(required)s)", {"required": "A2"})
     near = offers.assign(min_swedish_level=[0], weekdays=[["mon", "tue", "wed", "thu"]],
                          languages=[["en"]])
     reasons = Ranker().predict_pairs(candidates, near, pair)["reasons"].iloc[0]
     assert "3,2 km" in reasons
+    assert next(r for r in reasons if r == "3,2 km").params == {"km": 3.2}
 
 
 def test_rank_candidates_and_offers_sort_best_first(world: World, fitted: Ranker) -> None:
@@ -210,8 +227,8 @@ def test_filtered_frames_and_empty_pair_lists_are_scored(world: World, fitted: R
 def test_scores_without_reasons_are_the_same_scores(world: World, fitted: Ranker, pairs) -> None:
     full = fitted.predict_pairs(world.candidates, world.offers, pairs)
     bare = fitted.predict_pairs(world.candidates, world.offers, pairs, reasons=False)
-    assert "reasons" not in bare.columns
-    pd.testing.assert_frame_equal(bare, full.drop(columns="reasons"))
+    assert "reasons" not in bare.columns and "considerations" not in bare.columns
+    pd.testing.assert_frame_equal(bare, full.drop(columns=["reasons", "considerations"]))
 
 
 def test_a_limited_ranking_is_the_head_of_the_full_one(world: World, fitted: Ranker) -> None:

@@ -36,7 +36,14 @@ class RecommendationArgsSchema(ma.Schema):
 class _Ranked(ma.Schema):
     score = fields.Float(required=True, metadata={"description": "0–1; higher is a better match."})
     band = fields.String(required=True, metadata={"enum": ["very_good", "good", "possible"]})
-    reasons = fields.List(fields.String(), required=True, metadata={"description": "Why, in Swedish."})
+    reasons = fields.List(
+        fields.String(), required=True,
+        metadata={"description": "What speaks for the pair (\"Därför\"), in Swedish."},
+    )
+    considerations = fields.List(
+        fields.String(), required=True,
+        metadata={"description": "What speaks against it (\"Att tänka på\"), in Swedish."},
+    )
 
 
 class CandidateRecommendationSchema(_Ranked):
@@ -81,7 +88,8 @@ def _envelope(panel: service.Panel, items: list[dict[str, Any]]) -> dict[str, An
 
 
 def _ranked(item: matching_ops.Recommended) -> dict[str, Any]:
-    return {"score": item.score, "band": item.band, "reasons": [translate(r) for r in item.reasons]}
+    return {"score": item.score, "band": item.band, "reasons": [translate(r) for r in item.reasons],
+            "considerations": [translate(r) for r in item.considerations]}
 
 
 @blp.route("/offers/<int:offer_id>/recommendations")

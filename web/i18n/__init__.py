@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext
+from flask_babel import format_decimal, gettext
 
 from models.operations.errors import DomainError, Message
 from models.operations.spreadsheet import CellInvalid, Problem
@@ -18,17 +18,23 @@ from models.operations.spreadsheet import CellInvalid, Problem
 
 def translate(text: Any) -> str:
     """`text` in the current locale: a `Message` by its template, with the parameters that are
-    Messages translated too; a plain Swedish string by itself. Text that is not in the
-    catalogue (a user's own words, say) comes back unchanged."""
+    Messages translated too and decimal numbers written the locale's way; a plain Swedish string
+    by itself. Text that is not in the catalogue (a user's own words, say) comes back unchanged."""
     if text is None:
         return ""
     if isinstance(text, Message):
         template = gettext(text.template) if text.template else ""
         if not text.params:
             return template
-        return template % {key: translate(value) if isinstance(value, Message) else value
-                           for key, value in text.params.items()}
+        return template % {key: _value(value) for key, value in text.params.items()}
     return gettext(str(text)) if text else ""
+
+
+def _value(value: Any) -> Any:
+    """A message's parameter as shown: a Message translated, a decimal number in the locale's way."""
+    if isinstance(value, Message):
+        return translate(value)
+    return format_decimal(value) if isinstance(value, float) else value
 
 
 def refusal_message(refusal: CellInvalid) -> str:
