@@ -109,6 +109,8 @@ def _preview(form: Any, template: str, **context: Any) -> Any:
 # --- the officer's referrals -----------------------------------------------------------------
 @bp.route("/remisser")
 def referrals() -> Any:
+    if perm.can_decide_referrals(current_user):  # a project leader decides them in the bank
+        return redirect(url_for(".bank", status=ReferralStatus.SUBMITTED.value))
     require(perm.can_refer(current_user))
     form = StatusFilterForm(request.args)
     status = queries.enum_or_none(ReferralStatus, form.status.data)

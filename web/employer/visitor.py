@@ -124,7 +124,8 @@ def visitor_view(visit: Visit, *, available: bool | None = None) -> dict[str, An
         "week": week_number(start),
         "start": start.strftime("%H:%M"),
         "end": end.strftime("%H:%M"),
-        "when": f"{date_with_week(start)}, kl. {start:%H:%M}–{end:%H:%M}",
+        "when": _("%(day)s, kl. %(start)s–%(end)s", day=date_with_week(start), start=f"{start:%H:%M}",
+                  end=f"{end:%H:%M}"),
         "offer": {
             "id": offer.id,
             "title": offer.title,
