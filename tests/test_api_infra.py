@@ -256,14 +256,14 @@ def test_an_update_that_loses_a_race_after_its_if_match_passed_is_412(api, token
     make.session.commit()
     url = f"/api/v1/companies/{company.id}"
     etag = api.get(url, headers=headers).headers["ETag"]
-    update = api_companies.ops.update_company
+    update = api_companies.company_ops.update_company
 
     def someone_else_writes_first(session, target, data):  # type: ignore[no-untyped-def]
         db.execute(sa.update(Company).where(Company.id == target.id).values(version=Company.version + 1))
         db.commit()
         return update(session, target, data)
 
-    monkeypatch.setattr(api_companies.ops, "update_company", someone_else_writes_first)
+    monkeypatch.setattr(api_companies.company_ops, "update_company", someone_else_writes_first)
     assert_problem(api.patch(url, json={"name": "Sen AB"}, headers={**headers, "If-Match": etag}), 412)
     db.expire_all()
     assert db.get(Company, company.id).name == "Före AB"
