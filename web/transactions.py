@@ -84,20 +84,27 @@ def dispatch(view: Callable[[], ResponseReturnValue]) -> ResponseReturnValue:
     except BaseException:
         roll_back()
         raise
-    if not _has_session():  # a view that never touched the database (static files, the spec)
-        return returned
     response = current_app.make_response(returned)
     if response.status_code >= 400:
         roll_back()
         return response
-    try:
-        db.session.commit()
-    except (StaleDataError, sa_exc.IntegrityError, sa_exc.OperationalError) as error:
-        db.session.rollback()
-        if lost_race(error):
-            raise LostRace() from error
-        raise
+    if _has_session():  # else a view that never touched the database (static files, the spec)
+        try:
+            db.session.commit()
+        except (StaleDataError, sa_exc.IntegrityError, sa_exc.OperationalError) as error:
+            db.session.rollback()
+            if lost_race(error):
+                raise LostRace() from error
+            raise
+    for action in g.pop("_after_commit", []):
+        action()
     return response
+
+
+def after_commit(action: Callable[[], Any]) -> None:
+    """Run `action` once the request's changes are committed (never if they are rolled back):
+    for what cannot be undone, such as deleting an uploaded file the changes were read from."""
+    g.setdefault("_after_commit", []).append(action)
 
 
 @contextmanager
