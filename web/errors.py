@@ -101,20 +101,27 @@ def refusal_page(render: RefusalPage) -> None:
 def form_page(form: Any, template: str, *, rename: Mapping[str, str] | None = None, **context: Any) -> None:
     """Declare that a refusal shows `template` again, with `form` carrying the message on the
     field it names (or above the form) and `context`."""
+    form_on_page(form, lambda: render_template(template, form=form, **context), rename=rename)
 
-    def render(error: DomainError) -> str:
+
+def form_on_page(form: Any, draw: Callable[[], ResponseReturnValue], *,
+                 rename: Mapping[str, str] | None = None) -> None:
+    """Declare that a refusal shows the page `draw()` makes, with `form` (one of the page's
+    forms) carrying the message on the field it names, or above the form."""
+
+    def render(error: DomainError) -> ResponseReturnValue:
         show_on_form(form, error, rename)
-        return render_template(template, form=form, **context)
+        return draw()
 
     refusal_page(render)
 
 
-def refusal_goes_to(url: str) -> None:
-    """Declare that a refusal is shown as an error message on the page at `url` (a button on
-    a page, rather than a form of its own)."""
+def refusal_goes_to(url: str, category: str = "error") -> None:
+    """Declare that a refusal is shown as a message (of `category`) on the page at `url`: for a
+    button on a page, rather than a form of its own."""
 
     def render(error: DomainError) -> Any:
-        flash(error_message(error), "error")
+        flash(error_message(error), category)
         return redirect(url)
 
     refusal_page(render)

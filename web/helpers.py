@@ -35,15 +35,16 @@ def audit(action: str, target: Any = None, **details: Any) -> None:
 
 
 def audit_standing(action: str, target: Any = None, *, by: Any = None, success: bool = False,
-                   **details: Any) -> None:
+                   target_type: str = "", target_id: int | None = None, **details: Any) -> None:
     """Record an audit event in a transaction of its own, so that it stands however the request
     ends: a refused access or login, or what a page disclosed. `by` defaults to the user
     logged in; `target` is noted by type and id."""
     who = by if by is not None else actor()
+    if target is not None:
+        target_type, target_id = target.__tablename__, target.id
     with in_own_transaction() as session:
         audit_ops.record(
-            session, action, actor=who, target_type=getattr(target, "__tablename__", "") if target is not None else "",
-            target_id=getattr(target, "id", None) if target is not None else None, success=success,
+            session, action, actor=who, target_type=target_type, target_id=target_id, success=success,
             origin=origin(), **details,
         )
 

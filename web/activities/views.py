@@ -3,7 +3,6 @@ registering participants and marking attendance in bulk."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,10 +14,9 @@ from models import Activity, ActivityParticipant, Candidate, User, clock
 from models.enums import ActivityType, AttendanceStatus, Role
 from models.operations import activities as activity_ops
 from models.operations import activity_lists, eligibility
-from models.operations.errors import DomainError
 
 from .. import permissions as perm
-from ..errors import form_page, refusal_page, show_on_form
+from ..errors import form_on_page, form_page, refusal_page
 from ..extensions import db
 from ..helpers import audit, get_or_404, require
 from ..i18n import error_message
@@ -164,16 +162,11 @@ def register(activity_id: int):  # type: ignore[no-untyped-def]
         return _render(activity, register=form, status=422)
     candidate = get_or_404(Candidate, form.candidate.data)
     require(perm.can_view_candidate(current_user, candidate), candidate)
-    refusal_page(partial(_registration_refused, activity, form))
+    form_on_page(form, lambda: _render(activity, register=form))
     activity_ops.register_participant(db.session, activity, candidate)
     audit("activity_participant_registered", activity, candidate_id=candidate.id)
     flash(_("Deltagaren är anmäld."), "success")
     return redirect(url_for("activities.show", activity_id=activity.id))
-
-
-def _registration_refused(activity: Activity, form: RegisterForm, refusal: DomainError):  # type: ignore[no-untyped-def]
-    show_on_form(form, refusal)
-    return _render(activity, register=form)
 
 
 @bp.route("/aktiviteter/<int:activity_id>/avanmal/<int:participant_id>", methods=["POST"])

@@ -20,7 +20,7 @@ from models.operations.errors import DomainError
 from .. import labels, links
 from .. import permissions as perm
 from ..employer.visitor import adjustment_labels, visitor_part
-from ..errors import form_page, refusal_goes_to, refusal_page, show_on_form
+from ..errors import form_on_page, form_page, refusal_goes_to, refusal_page, show_on_form
 from ..extensions import db, pin_vault
 from ..helpers import audit, audit_standing, get_or_404, require
 from ..i18n import error_message
@@ -289,12 +289,7 @@ def record_consent(candidate_id: int) -> Any:
     candidate = _candidate_or_404(candidate_id)
     require(perm.can_edit_candidate(current_user, candidate), candidate)
     form = ConsentForm()
-
-    def refused(err: DomainError) -> str:
-        show_on_form(form, err, _FIELD_FOR)
-        return _candidate_page(candidate, consent_form=form)
-
-    refusal_page(refused)
+    form_on_page(form, lambda: _candidate_page(candidate, consent_form=form), rename=_FIELD_FOR)
     consent = candidate_ops.parse_consent_input(form.data, scopes_from_checkboxes=True)
     if consent is None:
         raise DomainError(_("Fyll i vad klienten samtycker till, datum och hur samtycket gavs."),
