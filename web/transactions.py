@@ -4,9 +4,10 @@ Every view (pages and API alike) runs in one transaction of the request's sessio
 (`db.session`): `dispatch` commits it once when the view answers with success (a status below
 400) and rolls it back when the view raises or answers with an error. Views therefore only
 load, check and act; domain operations flush and raise. A write that loses a race at the
-commit (a unique or exclusion constraint, a row another request changed meanwhile) is answered
-like the operations' own `Conflict`: `LostRace` is raised, which the pages show as a 409 with
-the form again and the API as a problem document.
+commit, or at a flush in the view (a unique or exclusion constraint, a row another request
+changed meanwhile), is answered like the operations' own `Conflict`: `LostRace` is raised,
+which the pages show as a 409 with the form again and the API as a problem document (412 after
+an If-Match).
 
 Two more things live here, so that nothing else in `web/` begins, commits or rolls back:
 - `in_own_transaction()` is the one way to write something that must stand whatever becomes
@@ -41,6 +42,9 @@ T = TypeVar("T")
 # serialisation failure or deadlock, after which the same request may well succeed again.
 _RACE_SQLSTATES = {"23505", "23P01", "40001", "40P01"}
 _RACE_SQLITE_ERRORS = {"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
+
+
+_DATABASE_ERRORS = (StaleDataError, sa_exc.IntegrityError, sa_exc.OperationalError)
 
 
 class LostRace(Conflict):
@@ -81,6 +85,11 @@ def dispatch(view: Callable[[], ResponseReturnValue]) -> ResponseReturnValue:
     exception or an error status. The app factory runs every view through this."""
     try:
         returned = view()
+    except _DATABASE_ERRORS as error:  # a flush in the view lost a race, as a commit can
+        roll_back()
+        if lost_race(error):
+            raise LostRace() from error
+        raise
     except BaseException:
         roll_back()
         raise
@@ -91,7 +100,7 @@ def dispatch(view: Callable[[], ResponseReturnValue]) -> ResponseReturnValue:
     if _has_session():  # else a view that never touched the database (static files, the spec)
         try:
             db.session.commit()
-        except (StaleDataError, sa_exc.IntegrityError, sa_exc.OperationalError) as error:
+        except _DATABASE_ERRORS as error:
             db.session.rollback()
             if lost_race(error):
                 raise LostRace() from error

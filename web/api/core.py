@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from flask import abort, current_app, g, request
 from flask_smorest import Blueprint
 from flask_smorest import abort as smorest_abort
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
@@ -149,13 +148,6 @@ def _domain_error(exc: DomainError) -> Any:
     return problem_response(status, http.HTTPStatus(status).phrase, error_message(exc), errors=errors or None)
 
 
-def _stale(_exc: StaleDataError) -> Any:
-    status = _lost_race()
-    return problem_response(
-        status, http.HTTPStatus(status).phrase, "Someone else changed this record meanwhile; fetch it again."
-    )
-
-
 class ApiBlueprint(Blueprint):
     """A resource's blueprint: token required, JSON only, rate-limited, CSRF-exempt (a bearer
     token is not sent by browsers on their own, so there is nothing to forge)."""
@@ -205,7 +197,6 @@ def api_blueprint(name: str, import_name: str, url_prefix: str, description: str
     bp.before_request(_check_body)
     bp.after_request(_no_store)
     bp.register_error_handler(DomainError, _domain_error)
-    bp.register_error_handler(StaleDataError, _stale)
     csrf.exempt(bp)
     limiter.shared_limit(_rate_limit, scope="api", key_func=rate_limit_key)(bp)
     limiter.shared_limit(_account_rate_limit, scope="api-account", key_func=account_rate_limit_key)(bp)
