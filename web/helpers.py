@@ -112,29 +112,3 @@ def safe_next(target: Any) -> str:
 def _unsafe(text: str) -> bool:
     return any(c == "\\" or c.isspace() or unicodedata.category(c).startswith("C") for c in text)
 
-
-# --- going away: the views still to be converted to the request boundary (web/transactions.py)
-def apply_domain_error(form: Any, error: Any) -> bool:
-    """Attach a domain error to the form field it names; False if it names none on the form."""
-    from .i18n import error_message
-
-    if error.field and hasattr(form, error.field):
-        getattr(form, error.field).errors = [*getattr(form, error.field).errors, error_message(error)]
-        return True
-    return False
-
-
-def attempt(form: Any, action: Any) -> Any:
-    """Run `action`; on a DomainError roll back and put the message on the form."""
-    from models.operations.errors import DomainError
-
-    from .i18n import error_message
-
-    try:
-        return action()
-    except DomainError as exc:
-        db.session.rollback()
-        if not apply_domain_error(form, exc):
-            form.form_errors.append(error_message(exc))
-        form.error_status = exc.status
-        return None
