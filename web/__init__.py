@@ -9,13 +9,23 @@ import pkgutil
 from typing import Any
 
 from flask import Flask, request, session
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models.identity import PinVault
 
 from . import config as config_module
+from . import transactions
 from .extensions import babel, csrf, db, limiter
+
+
+class App(Flask):
+    """Flask, with every view (pages, API, any blueprint) run in the request's one
+    transaction: committed once on success, rolled back otherwise (web/transactions.py)."""
+
+    def dispatch_request(self) -> ResponseReturnValue:
+        return transactions.dispatch(super().dispatch_request)
 
 
 def select_locale() -> str:
@@ -44,7 +54,7 @@ def _register_areas(app: Flask) -> None:
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=False)
+    app = App(__name__, instance_relative_config=False)
     from .helpers import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # before any route: ids out of range are a 404

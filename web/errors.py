@@ -1,15 +1,23 @@
-"""Error pages in the layout: 403, 404, 413, 429, 500 (logged with the request id, rolled back)."""
+"""Error pages in the layout: 403, 404, 413, 429, 500 (logged with the request id), and the page
+a refused operation shows: the form again with the domain error's message (`form_page`)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Flask, g, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, flash, g, jsonify, make_response, redirect, render_template, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException, default_exceptions
 
-from .extensions import db
+from models.operations.errors import DomainError
+
+from . import transactions
+from .i18n import error_message, translate
+
+#: Draws the page a refusal is shown on (the status is the refusal's).
+RefusalPage = Callable[[DomainError], ResponseReturnValue]
 
 
 def _wants_json() -> bool:
@@ -67,7 +75,74 @@ def problem_response(
     return response
 
 
+# --- refused operations (pages; the API answers with problem documents, web/api/core.py) -------
+def show_on_form(form: Any, error: DomainError, rename: Mapping[str, str] | None = None) -> None:
+    """Put a domain error's message(s) on the form fields they name (`rename` maps the
+    operation's names to the form's), or above the form when they name none on it."""
+    problems = getattr(error, "problems", None) or [(error.field or "", error.message)]
+    for problem in problems:
+        key, message = (problem.key, problem.message) if hasattr(problem, "key") else problem
+        name = (rename or {}).get(key, key)
+        text = translate(message)
+        if name and hasattr(form, name):
+            field = getattr(form, name)
+            field.errors = [*field.errors, text]
+        else:
+            form.form_errors.append(text)
+
+
+def refusal_page(render: RefusalPage) -> None:
+    """Declare the page to show if the operation this view is about to run is refused:
+    `render(error)` draws it, after the request's changes are rolled back, with the refusal's
+    status (422, 409 for a conflict, 403 ...)."""
+    g.refusal_page = render
+
+
+def form_page(form: Any, template: str, *, rename: Mapping[str, str] | None = None, **context: Any) -> None:
+    """Declare that a refusal shows `template` again, with `form` carrying the message on the
+    field it names (or above the form) and `context`."""
+    form_on_page(form, lambda: render_template(template, form=form, **context), rename=rename)
+
+
+def form_on_page(form: Any, draw: Callable[[], ResponseReturnValue], *,
+                 rename: Mapping[str, str] | None = None) -> None:
+    """Declare that a refusal shows the page `draw()` makes, with `form` (one of the page's
+    forms) carrying the message on the field it names, or above the form."""
+
+    def render(error: DomainError) -> ResponseReturnValue:
+        show_on_form(form, error, rename)
+        return draw()
+
+    refusal_page(render)
+
+
+def refusal_goes_to(url: str, category: str = "error") -> None:
+    """Declare that a refusal is shown as a message (of `category`) on the page at `url`: for a
+    button on a page, rather than a form of its own."""
+
+    def render(error: DomainError) -> Any:
+        flash(error_message(error), category)
+        return redirect(url)
+
+    refusal_page(render)
+
+
+def _refused(error: DomainError) -> Any:
+    """A rule of the domain refused what a page asked for: nothing was saved (the request's
+    transaction is rolled back); the page the view declared, or a page with the message."""
+    render: RefusalPage | None = g.pop("refusal_page", None)
+    if render is None:
+        shown = default_exceptions[error.status](description=error_message(error))
+        return render_template("errors/generic.html", error=shown), error.status
+    response = make_response(render(error))
+    if response.status_code < 300:
+        response.status_code = error.status
+    return response
+
+
 def init_errors(app: Flask) -> None:
+    app.register_error_handler(DomainError, _refused)
+
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
         if _wants_json():
@@ -91,7 +166,7 @@ def init_errors(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _server_error(exc: Exception) -> Any:
         # An error the user cannot cause: roll back, log with context, show a generic page.
-        db.session.rollback()
+        transactions.roll_back()
         app.logger.exception(
             "unhandled error request_id=%s path=%s", g.get("request_id", "-"), request.path
         )

@@ -1,26 +1,22 @@
 """Small helpers every view uses: load-or-404, access refusal with an audit record, the
-request's origin for the audit trail, form error reporting, saving a form's change, and where
-to go next after a login or a language choice."""
+request's origin for the audit trail, and where to go next after a login or a language choice."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import unquote
 
-from flask import abort, current_app, g, request, url_for
+from flask import abort, g, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter, Map
 
 from models.db import MAX_ID
 from models.operations import audit as audit_ops
-from models.operations.errors import DomainError
 
 from .extensions import db
-from .i18n import error_message
+from .transactions import in_own_transaction
 
 T = TypeVar("T")
 
@@ -38,30 +34,24 @@ def audit(action: str, target: Any = None, **details: Any) -> None:
     audit_ops.record(db.session, action, actor=actor(), target=target, origin=origin(), **details)
 
 
-def _audit_now(action: str, target: Any = None, **details: Any) -> None:
-    """Record an audit event in its own transaction, so it survives the request's rollback."""
-    session: Session = current_app.extensions["database"].factory()
-    try:
-        user = actor()
+def audit_standing(action: str, target: Any = None, *, by: Any = None, success: bool = False,
+                   target_type: str = "", target_id: int | None = None, **details: Any) -> None:
+    """Record an audit event in a transaction of its own, so that it stands however the request
+    ends: a refused access or login, or what a page disclosed. `by` defaults to the user
+    logged in; `target` is noted by type and id."""
+    who = by if by is not None else actor()
+    if target is not None:
+        target_type, target_id = target.__tablename__, target.id
+    with in_own_transaction() as session:
         audit_ops.record(
-            session,
-            action,
-            actor=session.merge(user, load=False) if user is not None else None,
-            target_type=getattr(target, "__tablename__", "") if target is not None else "",
-            target_id=getattr(target, "id", None) if target is not None else None,
-            success=False,
-            origin=origin(),
-            path=request.path,
-            **details,
+            session, action, actor=who, target_type=target_type, target_id=target_id, success=success,
+            origin=origin(), **details,
         )
-        session.commit()
-    finally:
-        session.close()
 
 
 def deny(target: Any = None, **details: Any) -> NoReturn:
     """Refuse access (403) and log the attempt."""
-    _audit_now("access_denied", target, **details)
+    audit_standing("access_denied", target, path=request.path, **details)
     abort(403)
 
 
@@ -122,26 +112,3 @@ def safe_next(target: Any) -> str:
 def _unsafe(text: str) -> bool:
     return any(c == "\\" or c.isspace() or unicodedata.category(c).startswith("C") for c in text)
 
-
-def apply_domain_error(form: Any, error: DomainError) -> bool:
-    """Attach a domain error to the form field it names; False if it names none on the form."""
-    if error.field and hasattr(form, error.field):
-        getattr(form, error.field).errors = [*getattr(form, error.field).errors, error_message(error)]
-        return True
-    return False
-
-
-def attempt(form: Any, action: Callable[[], T]) -> T | None:
-    """Run `action` and commit; on a DomainError roll back (nothing half-saved), attach the
-    message to the form field it names (or to the form), note its HTTP status on the form as
-    `error_status` (422, or 409 for a conflict), and return None."""
-    try:
-        result = action()
-    except DomainError as exc:
-        db.session.rollback()
-        if not apply_domain_error(form, exc):
-            form.form_errors.append(error_message(exc))
-        form.error_status = exc.status
-        return None
-    db.session.commit()
-    return result

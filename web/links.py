@@ -14,7 +14,6 @@ import secrets
 from dataclasses import dataclass
 from enum import Enum
 
-import sqlalchemy as sa
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -76,11 +75,8 @@ def read_token(token: str, purpose: str, max_age: dt.timedelta = DEFAULT_MAX_AGE
 
 
 def use_token(claim: LinkClaim) -> None:
-    """Mark the link used, in the request's transaction (commit with the change it makes).
-    A concurrent second use fails at commit on the primary key and is reported as USED."""
+    """Mark the link used, in the request's transaction (committed with the change it makes).
+    A concurrent second use fails on the primary key, here or at the commit: a `LostRace`
+    (web/transactions.py), which the link's page shows as a used link."""
     db.session.add(UsedLinkToken(nonce=claim.nonce, purpose=claim.purpose))
-    try:
-        db.session.flush()
-    except sa.exc.IntegrityError as exc:
-        db.session.rollback()
-        raise LinkError(LinkProblem.USED) from exc
+    db.session.flush()

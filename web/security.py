@@ -13,6 +13,7 @@ from models import User
 from models.operations import accounts as account_ops
 
 from .extensions import db, login_manager
+from .transactions import in_own_transaction
 
 LOGIN_TOKEN_KEY = "lsid"  # noqa: S105 (the cookie key, not a secret)
 
@@ -50,14 +51,16 @@ def _load_user(user_id: str) -> User | None:
         return None
     from flask import current_app
 
-    user = account_ops.resolve_login_session(
-        db.session,
-        token,
-        idle_timeout=current_app.config["SESSION_IDLE_TIMEOUT"],
-        absolute_timeout=current_app.config["SESSION_ABSOLUTE_TIMEOUT"],
-    )
-    if db.session.dirty:  # last_seen touched, or a timed-out session marked revoked
-        db.session.commit()
+    # Last seen, or a timed-out session ended: noted whatever the request's outcome.
+    with in_own_transaction() as own:
+        found = account_ops.resolve_login_session(
+            own,
+            token,
+            idle_timeout=current_app.config["SESSION_IDLE_TIMEOUT"],
+            absolute_timeout=current_app.config["SESSION_ABSOLUTE_TIMEOUT"],
+        )
+        found_id = found.id if found is not None else None
+    user = db.session.get(User, found_id) if found_id is not None else None
     if user is None or str(user.id) != user_id:
         session.pop(LOGIN_TOKEN_KEY, None)
         return None

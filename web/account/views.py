@@ -17,13 +17,13 @@ from models.operations import accounts as account_ops
 from models.operations import audit as audit_ops
 from models.operations import two_factor as totp_ops
 from models.operations import user_admin
-from models.operations.errors import DomainError
 
 from .. import links
 from .. import permissions as perm
 from ..auth.forms import CodeForm
+from ..errors import form_on_page, form_page
 from ..extensions import db, pin_vault
-from ..helpers import apply_domain_error, audit, origin
+from ..helpers import audit, origin
 from ..main.panels import Panel, register_panel
 from ..notify import notify
 from ..security import LOGIN_TOKEN_KEY
@@ -92,15 +92,10 @@ def two_factor_settings():  # type: ignore[no-untyped-def]
         return _page(form, user)
     secret = _pending_secret()
     if form.validate_on_submit():
-        try:
-            totp_ops.enrol(db.session, user, pin_vault(), secret, form.code.data or "")
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-            return _page(form, user, secret, status=exc.status)
+        form_on_page(form, lambda: _page(form, user, secret))
+        totp_ops.enrol(db.session, user, pin_vault(), secret, form.code.data or "")
         audit("totp_enrolled", user)
         _restart_login_session(user)
-        db.session.commit()
         session.pop(_PENDING_SECRET_KEY, None)
         flash(_("Tvåstegsverifiering är påslagen. Andra inloggningar har avslutats."), "success")
         return redirect(url_for("main.index"))
@@ -136,15 +131,10 @@ def disable_two_factor():  # type: ignore[no-untyped-def]
     form = CodeForm()
     if not form.validate_on_submit():
         return _page(form, user, status=422)
-    try:
-        totp_ops.disable(db.session, user, pin_vault(), form.code.data or "")
-    except DomainError as exc:
-        db.session.rollback()
-        apply_domain_error(form, exc)
-        return _page(form, user, status=exc.status)
+    form_on_page(form, lambda: _page(form, user))
+    totp_ops.disable(db.session, user, pin_vault(), form.code.data or "")
     audit("totp_disabled", user)
     _restart_login_session(user)
-    db.session.commit()
     flash(_("Tvåstegsverifiering är avstängd."), "info")
     return redirect(url_for("account.two_factor"))
 
@@ -173,17 +163,10 @@ def set_password(token: str):  # type: ignore[no-untyped-def]
         return _link_problem(links.LinkError(links.LinkProblem.INVALID))
     form = SetPasswordForm()
     if form.validate_on_submit():
-        try:
-            user_admin.set_password(db.session, user, form.password.data or "")
-            links.use_token(claim)
-        except links.LinkError as exc:
-            return _link_problem(exc)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-            return render_template("account/set_password.html", form=form, user=user), exc.status
+        form_page(form, "account/set_password.html", user=user)
+        user_admin.set_password(db.session, user, form.password.data or "")
+        links.use_token(claim)
         audit_ops.record(db.session, "password_set_by_link", actor=user, target=user, origin=origin())
-        db.session.commit()
         flash(_("Ditt lösenord är sparat. Logga in med det nya lösenordet."), "success")
         return redirect(url_for("auth.login"))
     return render_template("account/set_password.html", form=form, user=user)

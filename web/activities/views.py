@@ -14,11 +14,11 @@ from models import Activity, ActivityParticipant, Candidate, User, clock
 from models.enums import ActivityType, AttendanceStatus, Role
 from models.operations import activities as activity_ops
 from models.operations import activity_lists, eligibility
-from models.operations.errors import DomainError
 
 from .. import permissions as perm
+from ..errors import form_on_page, form_page, refusal_page
 from ..extensions import db
-from ..helpers import apply_domain_error, audit, get_or_404, require
+from ..helpers import audit, get_or_404, require
 from ..i18n import error_message
 from ..pagination import paginate
 from .forms import ActivityFilterForm, ActivityForm, AttendanceForm, RegisterForm, UnregisterForm
@@ -79,18 +79,12 @@ def _data(form: ActivityForm) -> activity_ops.ActivityData:
 
 def _save(form: ActivityForm, activity: Activity | None):  # type: ignore[no-untyped-def]
     """Create or update from the form; on a refusal, the form again with the message (422/409)."""
-    try:
-        if activity is None:
-            activity = activity_ops.create_activity(db.session, _data(form))
-        else:
-            activity_ops.update_activity(db.session, activity, _data(form))
-    except DomainError as exc:
-        db.session.rollback()
-        if not apply_domain_error(form, exc):
-            form.form_errors.append(error_message(exc))
-        return render_template("activities/form.html", form=form, activity=activity), exc.status
+    form_page(form, "activities/form.html", activity=activity)
+    if activity is None:
+        activity = activity_ops.create_activity(db.session, _data(form))
+    else:
+        activity_ops.update_activity(db.session, activity, _data(form))
     audit("activity_saved", activity)
-    db.session.commit()
     flash(_("Aktiviteten är sparad."), "success")
     return redirect(url_for("activities.show", activity_id=activity.id))
 
@@ -168,15 +162,9 @@ def register(activity_id: int):  # type: ignore[no-untyped-def]
         return _render(activity, register=form, status=422)
     candidate = get_or_404(Candidate, form.candidate.data)
     require(perm.can_view_candidate(current_user, candidate), candidate)
-    try:
-        activity_ops.register_participant(db.session, activity, candidate)
-    except DomainError as exc:
-        db.session.rollback()
-        if not apply_domain_error(form, exc):
-            form.form_errors.append(error_message(exc))
-        return _render(activity, register=form, status=exc.status)
+    form_on_page(form, lambda: _render(activity, register=form))
+    activity_ops.register_participant(db.session, activity, candidate)
     audit("activity_participant_registered", activity, candidate_id=candidate.id)
-    db.session.commit()
     flash(_("Deltagaren är anmäld."), "success")
     return redirect(url_for("activities.show", activity_id=activity.id))
 
@@ -189,13 +177,9 @@ def unregister(activity_id: int, participant_id: int):  # type: ignore[no-untype
     require(participant.activity_id == activity.id, participant)
     if not UnregisterForm().validate_on_submit():
         return _render(activity, problem=_("Formuläret har gått ut. Ladda om sidan och försök igen."), status=400)
-    try:
-        activity_ops.unregister_participant(db.session, participant)
-    except DomainError as exc:
-        db.session.rollback()
-        return _render(activity, problem=error_message(exc), status=exc.status)
+    refusal_page(lambda refusal: _render(activity, problem=error_message(refusal)))
+    activity_ops.unregister_participant(db.session, participant)
     audit("activity_participant_unregistered", activity, candidate_id=participant.candidate_id)
-    db.session.commit()
     flash(_("Deltagaren är avanmäld."), "success")
     return redirect(url_for("activities.show", activity_id=activity.id))
 
@@ -216,12 +200,8 @@ def attendance(activity_id: int):  # type: ignore[no-untyped-def]
     activity = get_activity_or_404(activity_id)
     if not AttendanceForm().validate_on_submit():
         return _render(activity, problem=_("Formuläret har gått ut. Ladda om sidan och försök igen."), status=400)
-    try:
-        changed = activity_ops.mark_attendance(db.session, activity, _marks_from_form(activity), by=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        return _render(activity, problem=error_message(exc), status=exc.status)
+    refusal_page(lambda refusal: _render(activity, problem=error_message(refusal)))
+    changed = activity_ops.mark_attendance(db.session, activity, _marks_from_form(activity), by=current_user)
     audit("activity_attendance_marked", activity, changed=changed)
-    db.session.commit()
     flash(_("Närvaron är sparad (%(n)s ändringar).", n=changed), "success")
     return redirect(url_for("activities.show", activity_id=activity.id))

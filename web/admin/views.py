@@ -17,15 +17,14 @@ from sqlalchemy.orm import selectinload
 from models import AuditEvent, Company, Organisation, User, clock
 from models.enums import Role
 from models.operations import audit_search, two_factor, user_admin
-from models.operations.errors import DomainError
 from models.operations.spreadsheet import write_table
 
 from .. import pagination as paging
 from .. import permissions as perm
 from ..account.views import send_set_password_link
+from ..errors import form_page, refusal_goes_to
 from ..extensions import db
-from ..helpers import apply_domain_error, audit, get_or_404, require
-from ..i18n import error_message
+from ..helpers import audit, get_or_404, require
 from ..labels import AUDIT_ACTION_LABELS
 from ..main.panels import Panel, register_panel
 from ..pagination import Page, page_number
@@ -81,33 +80,23 @@ def _affiliation(form: AccountForm) -> tuple[Organisation | None, Company | None
     return organisation, company
 
 
-def _form_error(form: AccountForm, exc: DomainError, template: str, **context: Any) -> tuple[str, int]:
-    db.session.rollback()
-    if not apply_domain_error(form, exc):
-        form.form_errors.append(error_message(exc))
-    return render_template(template, form=form, **context), exc.status
-
-
 @bp.route("/konton/nytt", methods=["GET", "POST"])
 def create_user():  # type: ignore[no-untyped-def]
     form = AccountForm()
     if form.validate_on_submit():
         organisation, company = _affiliation(form)
-        try:
-            user = user_admin.create_account(
-                db.session,
-                email=form.email.data or "",
-                name=form.name.data or "",
-                role=Role(form.role.data),
-                organisation=organisation,
-                company=company,
-                totp_required=form.totp_required.data,
-            )
-        except DomainError as exc:
-            return _form_error(form, exc, "admin/user_form.html", user=None)
+        form_page(form, "admin/user_form.html", user=None)
+        user = user_admin.create_account(
+            db.session,
+            email=form.email.data or "",
+            name=form.name.data or "",
+            role=Role(form.role.data),
+            organisation=organisation,
+            company=company,
+            totp_required=form.totp_required.data,
+        )
         send_set_password_link(user, new_account=True)
         audit("user_created", user, role=user.role.value)
-        db.session.commit()
         flash(_("Kontot är skapat. %(email)s har fått en länk för att välja lösenord.", email=user.email), "success")
         return redirect(url_for("admin.user_detail", user_id=user.id))
     return render_template("admin/user_form.html", form=form, user=None)
@@ -143,38 +132,30 @@ def edit_user(user_id: int):  # type: ignore[no-untyped-def]
     )
     if form.validate_on_submit():
         organisation, company = _affiliation(form)
-        try:
-            user_admin.update_account(
-                db.session,
-                user,
-                by=current_user._get_current_object(),
-                email=form.email.data or "",
-                name=form.name.data or "",
-                role=Role(form.role.data),
-                organisation=organisation,
-                company=company,
-                totp_required=form.totp_required.data,
-            )
-        except DomainError as exc:
-            return _form_error(form, exc, "admin/user_form.html", user=user)
+        form_page(form, "admin/user_form.html", user=user)
+        user_admin.update_account(
+            db.session,
+            user,
+            by=current_user._get_current_object(),
+            email=form.email.data or "",
+            name=form.name.data or "",
+            role=Role(form.role.data),
+            organisation=organisation,
+            company=company,
+            totp_required=form.totp_required.data,
+        )
         audit("user_updated", user, role=user.role.value)
-        db.session.commit()
         flash(_("Ändringarna är sparade."), "success")
         return redirect(url_for("admin.user_detail", user_id=user.id))
     return render_template("admin/user_form.html", form=form, user=user)
 
 
 def _account_action(user_id: int, action: str, change: Any, message: str) -> Any:
-    """Load, change, audit, commit, and back to the account page; a refused change is shown there."""
+    """Load, change, audit, and back to the account page; a refused change is shown there."""
     user = get_or_404(User, user_id)
-    try:
-        change(user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(error_message(exc), "error")
-        return redirect(url_for("admin.user_detail", user_id=user_id))
+    refusal_goes_to(url_for("admin.user_detail", user_id=user_id))
+    change(user)
     audit(action, user)
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("admin.user_detail", user_id=user_id))
 
@@ -305,7 +286,6 @@ def audit_export(fmt: str):  # type: ignore[no-untyped-def]
     rows = (_export_row(event, email) for event, email in db.session.execute(stmt))
     data = write_table(EXPORT_HEADERS, rows, fmt, sheet_title="Logg")  # type: ignore[arg-type]
     audit("audit_exported", format=fmt, rows=total, **query.describe())
-    db.session.commit()
     stamp = clock.local_now().strftime("%Y%m%d-%H%M")
     mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(

@@ -21,6 +21,7 @@ from .core import (
     LINK_HEADER,
     api_blueprint,
     api_user,
+    as_stored,
     audit,
     fields_named,
     get_visible_or_404,
@@ -138,10 +139,10 @@ def get_activity(activity_id: int) -> Any:
 @blp.problems(403, 413, 415, 422)
 def create_activity(body: dict[str, Any]) -> Any:
     """Plan an activity"""
-    with fields_named(ACTIVITY_FIELDS):
-        activity = activity_ops.create_activity(db.session, _data(None, body))
+    fields_named(ACTIVITY_FIELDS)
+    activity = activity_ops.create_activity(db.session, _data(None, body))
     audit("activity_saved", activity)
-    db.session.commit()
+    as_stored()
     return activity, 201, {"Location": url_for("api_activities.get_activity", activity_id=activity.id, _external=True)}
 
 
@@ -155,10 +156,10 @@ def update_activity(body: dict[str, Any], activity_id: int) -> Any:
     """Change an activity; needs If-Match (the ETag of the last GET)"""
     activity = _load(activity_id)
     blp.check_etag(activity, ActivitySchema)
-    with fields_named(ACTIVITY_FIELDS):
-        activity_ops.update_activity(db.session, activity, _data(activity, body))
+    fields_named(ACTIVITY_FIELDS)
+    activity_ops.update_activity(db.session, activity, _data(activity, body))
     audit("activity_saved", activity)
-    db.session.commit()
+    as_stored()
     return activity
 
 
@@ -173,10 +174,10 @@ def register(body: dict[str, Any], activity_id: int) -> Any:
     candidate = db.session.get(Candidate, body["candidate_id"])
     if candidate is None or not perm.can_view_candidate(api_user(), candidate):
         invalid("candidate_id", "No such candidate.")
-    with fields_named({"candidate": "candidate_id"}):
-        activity_ops.register_participant(db.session, activity, candidate)
+    fields_named({"candidate": "candidate_id"})
+    activity_ops.register_participant(db.session, activity, candidate)
     audit("activity_participant_registered", activity, candidate_id=candidate.id)
-    db.session.commit()
+    as_stored()
     return activity, 201
 
 
@@ -192,7 +193,6 @@ def unregister(activity_id: int, participant_id: int) -> Any:
         not_found()
     activity_ops.unregister_participant(db.session, participant)
     audit("activity_participant_unregistered", activity, candidate_id=participant.candidate_id)
-    db.session.commit()
     return None
 
 
@@ -209,5 +209,5 @@ def mark_attendance(body: dict[str, Any], activity_id: int) -> Any:
         invalid("marks", "No such participant in this activity.")
     changed = activity_ops.mark_attendance(db.session, activity, marks, by=api_user())
     audit("activity_attendance_marked", activity, changed=changed)
-    db.session.commit()
+    as_stored()
     return activity

@@ -32,7 +32,17 @@ from models.operations import fields as field_rules
 from .. import permissions as perm
 from ..candidates import queries
 from ..extensions import db, pin_vault
-from .core import LINK_HEADER, api_blueprint, api_user, audit, fields_named, get_visible_or_404, paginate, require
+from .core import (
+    LINK_HEADER,
+    api_blueprint,
+    api_user,
+    as_stored,
+    audit,
+    fields_named,
+    get_visible_or_404,
+    paginate,
+    require,
+)
 from .schemas import Day, PageArgsSchema, Text, enum_field, language_list, page_of, rule, slug_list
 
 blp = api_blueprint(
@@ -261,7 +271,6 @@ def get_candidate(candidate_id: int) -> Any:
     """One candidate, with the referrals you may see (every reading is logged)"""
     candidate = _load(candidate_id)
     audit("candidate_viewed", candidate)
-    db.session.commit()
     blp.set_etag(candidate_tag(candidate))
     return candidate
 
@@ -274,16 +283,16 @@ def get_candidate(candidate_id: int) -> Any:
 def refer(body: dict[str, Any]) -> Any:
     """Refer a client (welfare officers): sent to the project leader with consent, else a draft"""
     values = {**body, **_consent_values(body.get("consent"))}
-    with fields_named(CONSENT_FIELDS):
-        consent = candidate_ops.parse_consent_input(values, scopes_from_checkboxes=True)
-        referral: Referral = candidate_ops.refer_candidate(
-            db.session, pin_vault(), candidate_ops.parse_candidate_input(values), officer=api_user(),
-            reason=candidate_ops.parse_reason(body["reason"]), consent=consent,
-            submit=body["submit"] and consent is not None, attach=body["attach"],
-        )
+    fields_named(CONSENT_FIELDS)
+    consent = candidate_ops.parse_consent_input(values, scopes_from_checkboxes=True)
+    referral: Referral = candidate_ops.refer_candidate(
+        db.session, pin_vault(), candidate_ops.parse_candidate_input(values), officer=api_user(),
+        reason=candidate_ops.parse_reason(body["reason"]), consent=consent,
+        submit=body["submit"] and consent is not None, attach=body["attach"],
+    )
     audit("referral_created", referral, candidate_id=referral.candidate_id, attached=body["attach"],
           status=referral.status.value)
-    db.session.commit()
+    as_stored()
     candidate = referral.candidate
     location = url_for("api_candidates.get_candidate", candidate_id=candidate.id, _external=True)
     return candidate, 201, {"Location": location}
@@ -303,7 +312,7 @@ def update_candidate(body: dict[str, Any], candidate_id: int) -> Any:
     data = candidate_ops.parse_candidate_input({**_values(candidate), **body}, require_identity=False)
     candidate_ops.update_candidate(db.session, pin_vault(), candidate, data, expected_version=candidate.version)
     audit("candidate_updated", candidate, pin_changed=data.identity is not None)
-    db.session.commit()
+    as_stored()
     blp.set_etag(candidate_tag(candidate))
     return candidate
 

@@ -18,7 +18,7 @@ from models.operations import fields as field_rules
 
 from .. import permissions as perm
 from ..extensions import db
-from .core import LINK_HEADER, api_blueprint, api_user, audit, get_visible_or_404, paginate, version_tag
+from .core import LINK_HEADER, api_blueprint, api_user, as_stored, audit, get_visible_or_404, paginate, version_tag
 from .schemas import PageArgsSchema, Text, enum_field, page_of, rule
 
 blp = api_blueprint("api_companies", __name__, "/companies", "Companies in the partnership's network.")
@@ -135,7 +135,7 @@ def create_company(body: dict[str, Any]) -> Any:
     """Register a company (project leaders and admins)"""
     company = company_ops.create_company(db.session, company_ops.CompanyData(**body))
     audit("company_created", company)
-    db.session.commit()
+    as_stored()
     return company, 201, {"Location": url_for("api_companies.get_company", company_id=company.id, _external=True)}
 
 
@@ -151,6 +151,6 @@ def update_company(body: dict[str, Any], company_id: int) -> Any:
     blp.check_etag(version_tag(company))
     company_ops.update_company(db.session, company, company_data(company, body))
     audit("company_updated", company)
-    db.session.commit()
+    as_stored()
     blp.set_etag(version_tag(company))
     return company

@@ -6,8 +6,7 @@ versions, domain errors as problem documents, and audit records for the token's 
 from __future__ import annotations
 
 import http
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import wraps
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlencode
@@ -16,7 +15,6 @@ import sqlalchemy as sa
 from flask import abort, current_app, g, request
 from flask_smorest import Blueprint
 from flask_smorest import abort as smorest_abort
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
@@ -28,8 +26,9 @@ from models.operations.errors import DomainError
 
 from ..errors import problem_response
 from ..extensions import csrf, db, limiter, login_manager
-from ..helpers import origin
+from ..helpers import audit_standing, origin
 from ..i18n import error_message, translate
+from ..transactions import in_own_transaction
 
 T = TypeVar("T")
 
@@ -70,13 +69,14 @@ def _authenticate() -> None:
     raw = bearer_token()
     if raw is None:
         _unauthorized("Send a personal API token: 'Authorization: Bearer <token>'.", invalid=False)
-    token = api_tokens.resolve_token(db.session, raw)
-    if token is None:
+    # The token's use is noted whatever the call's outcome, so in a transaction of its own.
+    with in_own_transaction() as session:
+        token = api_tokens.resolve_token(session, raw)
+        ids = (token.id, token.user_id) if token is not None else None
+    if ids is None:
         _unauthorized("The token is unknown, expired or revoked.", invalid=True)
-    if db.session.dirty:  # last_used_at was touched
-        db.session.commit()
-    g.api_user = token.user
-    g.api_token_id = token.id
+    g.api_token_id, user_id = ids
+    g.api_user = db.session.get(User, user_id)
 
 
 def _check_body() -> None:
@@ -135,25 +135,17 @@ def _lost_race() -> int:
 
 
 def _domain_error(exc: DomainError) -> Any:
-    """A rule of the domain said no: nothing is saved; 422 (with the field), 409, 412 or 403."""
-    db.session.rollback()
+    """A rule of the domain said no: nothing is saved (the request's transaction is rolled
+    back); 422 (with the field), 409, 412 or 403."""
     status = _lost_race() if exc.code == "stale" else exc.status
     errors: dict[str, list[str]] = {}
     if status == 422:
-        names = getattr(exc, "api_field_names", {})
+        names = g.get("api_field_names", {})
         problems = getattr(exc, "problems", None) or ([(exc.field, error_message(exc))] if exc.field else [])
         for problem in problems:
             key, message = (problem.key, problem.message) if hasattr(problem, "key") else problem
             errors.setdefault(names.get(key, key), []).append(translate(message))
     return problem_response(status, http.HTTPStatus(status).phrase, error_message(exc), errors=errors or None)
-
-
-def _stale(_exc: StaleDataError) -> Any:
-    db.session.rollback()
-    status = _lost_race()
-    return problem_response(
-        status, http.HTTPStatus(status).phrase, "Someone else changed this record meanwhile; fetch it again."
-    )
 
 
 class ApiBlueprint(Blueprint):
@@ -205,7 +197,6 @@ def api_blueprint(name: str, import_name: str, url_prefix: str, description: str
     bp.before_request(_check_body)
     bp.after_request(_no_store)
     bp.register_error_handler(DomainError, _domain_error)
-    bp.register_error_handler(StaleDataError, _stale)
     csrf.exempt(bp)
     limiter.shared_limit(_rate_limit, scope="api", key_func=rate_limit_key)(bp)
     limiter.shared_limit(_account_rate_limit, scope="api-account", key_func=account_rate_limit_key)(bp)
@@ -214,24 +205,8 @@ def api_blueprint(name: str, import_name: str, url_prefix: str, description: str
 
 # --- loading and access --------------------------------------------------------------------
 def _record_refusal(target: Any, action: str = "access_denied") -> None:
-    """Log a refused call in its own transaction, so it survives the request's rollback."""
-    session = current_app.extensions["database"].factory()
-    try:
-        user = api_user()
-        audit_ops.record(
-            session,
-            action,
-            actor=session.merge(user, load=False),
-            target_type=getattr(target, "__tablename__", "") if target is not None else "",
-            target_id=getattr(target, "id", None) if target is not None else None,
-            success=False,
-            origin=origin(),
-            path=request.path,
-            via="api",
-        )
-        session.commit()
-    finally:
-        session.close()
+    """Log a refused call so that it stands (the request's transaction is rolled back)."""
+    audit_standing(action, target, by=api_user(), path=request.path, via="api")
 
 
 def require(allowed: bool, target: Any = None) -> None:
@@ -262,14 +237,10 @@ def invalid(field: str, message: str) -> NoReturn:
     smorest_abort(422, message="Invalid input.", errors={field: [message]})
 
 
-@contextmanager
-def fields_named(mapping: dict[str, str]) -> Iterator[None]:
-    """Name a domain error's field as the API body does (the operations name form fields)."""
-    try:
-        yield
-    except DomainError as exc:
-        exc.api_field_names = mapping  # type: ignore[attr-defined]
-        raise
+def fields_named(mapping: dict[str, str]) -> None:
+    """Name a domain error's fields as the API body does (the operations name form fields):
+    declared before the operation runs, read when a refusal is answered."""
+    g.api_field_names = mapping
 
 
 def audit(action: str, target: Any = None, **details: Any) -> None:
@@ -278,6 +249,14 @@ def audit(action: str, target: Any = None, **details: Any) -> None:
         db.session, action, actor=api_user(), target=target, origin=origin(),
         via="api", token_id=g.get("api_token_id"), **details,
     )
+
+
+def as_stored() -> None:
+    """Write the request's changes and read them back as the database holds them (a set of
+    flags in its stored order, defaults filled in), so that the answer shows what the next GET
+    will. The request's transaction is committed at its end (web/transactions.py)."""
+    db.session.flush()
+    db.session.expire_all()
 
 
 # --- paging and ETags ----------------------------------------------------------------------

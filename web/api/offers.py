@@ -22,6 +22,7 @@ from .core import (
     LINK_HEADER,
     api_blueprint,
     api_user,
+    as_stored,
     audit,
     get_visible_or_404,
     invalid,
@@ -163,7 +164,7 @@ def create_offer(body: dict[str, Any]) -> Any:
     require(perm.can_create_offer_for(api_user(), company), company)
     offer = company_ops.create_offer(db.session, company, company_ops.OfferData(**body))
     audit("offer_created", offer, company_id=company.id)
-    db.session.commit()
+    as_stored()
     return offer, 201, {"Location": url_for("api_offers.get_offer", offer_id=offer.id, _external=True)}
 
 
@@ -180,6 +181,6 @@ def update_offer(body: dict[str, Any], offer_id: int) -> Any:
     blp.check_etag(version_tag(offer))
     company_ops.update_offer(db.session, offer, offer_data(offer, body))
     audit("offer_updated", offer, company_id=offer.company_id)
-    db.session.commit()
+    as_stored()
     blp.set_etag(version_tag(offer))
     return offer

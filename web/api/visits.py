@@ -23,6 +23,7 @@ from .core import (
     LINK_HEADER,
     api_blueprint,
     api_user,
+    as_stored,
     audit,
     fields_named,
     get_visible_or_404,
@@ -193,14 +194,14 @@ def propose_visit(body: dict[str, Any]) -> Any:
     candidate = db.session.get(Candidate, body["candidate_id"])
     if candidate is None or not perm.can_view_candidate(user, candidate):
         invalid("candidate_id", "No such candidate.")
-    with fields_named(BOOKING_FIELDS):
-        visit = service.propose_visit(
-            offer, candidate, body["start_at"], body["end_at"], by=user,
-            supervisor_name=body.get("supervisor_name"), supervisor_email=body.get("supervisor_email"),
-            allow_holiday=body["allow_holiday"],
-        )
+    fields_named(BOOKING_FIELDS)
+    visit = service.propose_visit(
+        offer, candidate, body["start_at"], body["end_at"], by=user,
+        supervisor_name=body.get("supervisor_name"), supervisor_email=body.get("supervisor_email"),
+        allow_holiday=body["allow_holiday"],
+    )
     audit("visit_proposed", visit, offer_id=offer.id, candidate_id=candidate.id)
-    db.session.commit()
+    as_stored()
     return visit, 201, {"Location": url_for("api_visits.get_visit", visit_id=visit.id, _external=True)}
 
 
@@ -224,5 +225,5 @@ def transition(body: dict[str, Any], visit_id: int) -> Any:
         actual_end=body["actual_end"], decline_reason=body["decline_reason"],
     )
     audit("visit_transition", visit, to=body["to"].value)
-    db.session.commit()
+    as_stored()
     return shown(visit)

@@ -11,12 +11,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from models import User, clock
 from models.operations import accounts as account_ops
-from models.operations import audit as audit_ops
 from models.operations import two_factor
-from models.operations.errors import DomainError
 
+from ..errors import form_page
 from ..extensions import db, limiter, pin_vault
-from ..helpers import apply_domain_error, audit, origin, safe_next
+from ..helpers import audit, audit_standing, safe_next
 from ..security import LOGIN_TOKEN_KEY
 from .forms import CodeForm, LoginForm, PasswordForm
 
@@ -49,10 +48,7 @@ def login():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         user = account_ops.authenticate(db.session, form.email.data or "", form.password.data or "")
         if user is None:
-            audit_ops.record(
-                db.session, "login_failed", success=False, origin=origin(), target_type="user_account"
-            )
-            db.session.commit()
+            audit_standing("login_failed", target_type="user_account")  # stands: the answer is a 401
             form.password.errors = [_("Fel e-postadress eller lösenord.")]
             return render_template("auth/login.html", form=form), 401
         if two_factor.is_enrolled(user):
@@ -74,7 +70,6 @@ def _complete_login(user: Any, next_url: str | None) -> Any:
     session.permanent = True
     login_user(user)
     audit("login", user)
-    db.session.commit()
     if two_factor.required_for(user) and not two_factor.is_enrolled(user):
         flash(_("Ditt konto ska skyddas med tvåstegsverifiering. Slå på den innan du fortsätter."), "warning")
         return redirect(url_for("account.two_factor"))
@@ -110,13 +105,7 @@ def login_code():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         if two_factor.verify(user, pin_vault(), form.code.data or ""):
             return _complete_login(user, session.get(PENDING_KEY, {}).get("next"))
-        user_id = user.id
-        db.session.rollback()
-        audit_ops.record(
-            db.session, "login_failed", success=False, origin=origin(), target_type="user_account",
-            target_id=user_id, step="code",
-        )
-        db.session.commit()
+        audit_standing("login_failed", target_type="user_account", target_id=user.id, step="code")
         form.code.errors = [_("Koden stämmer inte eller har redan använts. Vänta på nästa kod och försök igen.")]
         return render_template("auth/login_code.html", form=form), 401
     return render_template("auth/login_code.html", form=form)
@@ -129,7 +118,6 @@ def logout():  # type: ignore[no-untyped-def]
         audit("logout", current_user._get_current_object())
     if token:
         account_ops.end_login_session(db.session, token)
-    db.session.commit()
     logout_user()
     session.clear()
     flash(_("Du är utloggad."), "info")
@@ -142,18 +130,11 @@ def change_password():  # type: ignore[no-untyped-def]
     form = PasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        try:
-            account_ops.change_password(
-                db.session, user, form.current_password.data or "", form.password.data or ""
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-            return render_template("auth/password.html", form=form), 422
+        form_page(form, "auth/password.html")
+        account_ops.change_password(db.session, user, form.current_password.data or "", form.password.data or "")
         audit("password_changed", user)
         # Every session ended, this one too; start a fresh one so the user stays logged in here.
         token = account_ops.start_login_session(db.session, user, ip=request.remote_addr or "")
-        db.session.commit()
         session[LOGIN_TOKEN_KEY] = token
         flash(_("Lösenordet är bytt. Andra inloggningar har avslutats."), "success")
         return redirect(url_for("main.index"))

@@ -5,6 +5,7 @@ one transaction, or none is."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -20,10 +21,12 @@ from models.operations.spreadsheet import UploadStore, read_table
 
 from .. import permissions as perm
 from ..config import INSTANCE_DIR
+from ..errors import refusal_page
 from ..extensions import db, pin_vault
 from ..helpers import audit, require
 from ..i18n import error_message
 from ..imports import template_download
+from ..transactions import after_commit
 from .forms import ImportCommitForm, ImportForm
 
 TEMPLATE = "candidates/import.html"
@@ -74,19 +77,27 @@ def import_upload_view() -> Any:
     if form.referrer.errors or form.file.errors:
         return render_template(TEMPLATE, form=form), 422
     data = upload.read()
-    try:
-        preview = candidate_ops.preview_import(db.session, pin_vault(), read_table(upload.filename, data))
-    except DomainError as err:
-        db.session.rollback()
-        form.file.errors = [error_message(err)]
-        return render_template(TEMPLATE, form=form), err.status
-    db.session.rollback()  # a preview only reads
+    refusal_page(lambda err: _file_refused(form, err))
+    preview = candidate_ops.preview_import(db.session, pin_vault(), read_table(upload.filename, data))
     if not preview.ok:  # nothing can be committed until the file is corrected and uploaded again
         return render_template(TEMPLATE, form=form, preview=preview, referrer=referrer, filename=upload.filename), 422
     token = uploads().save(data, owner_id=current_user.id, filename=upload.filename, referrer_id=referrer.id)
     commit_form = ImportCommitForm(formdata=None, token=token)
     return render_template(
         TEMPLATE, form=form, preview=preview, commit_form=commit_form, referrer=referrer, filename=upload.filename
+    )
+
+
+def _file_refused(form: ImportForm, refusal: DomainError) -> str:
+    """The upload form again, the refusal (a file that cannot be read) on its file field."""
+    form.file.errors = [error_message(refusal)]
+    return render_template(TEMPLATE, form=form)
+
+
+def _commit_refused(form: ImportCommitForm, preview: Any, referrer: User, filename: str, refusal: DomainError) -> str:
+    return render_template(
+        TEMPLATE, form=_upload_form(), preview=preview, commit_form=form, referrer=referrer, filename=filename,
+        commit_error=error_message(refusal),
     )
 
 
@@ -99,25 +110,18 @@ def import_commit_view() -> Any:
         flash(_("Förhandsgranskningen finns inte längre. Ladda upp filen igen."), "error")
         return redirect(url_for(".import_upload"))
     data, meta = stored
-    preview = None
-    try:
-        preview = candidate_ops.preview_import(db.session, pin_vault(), read_table(meta["filename"], data))
-        referrals = candidate_ops.import_candidates(
-            db.session, pin_vault(), preview, referrer=referrer, by=current_user._get_current_object(),
-            skip_duplicates=bool(form.skip_duplicates.data),
-        )
-    except DomainError as err:
-        db.session.rollback()
-        return render_template(
-            TEMPLATE, form=_upload_form(), preview=preview, commit_form=form, referrer=referrer,
-            filename=meta["filename"], commit_error=error_message(err),
-        ), err.status
+    refusal_page(partial(_commit_refused, form, None, referrer, meta["filename"]))
+    preview = candidate_ops.preview_import(db.session, pin_vault(), read_table(meta["filename"], data))
+    refusal_page(partial(_commit_refused, form, preview, referrer, meta["filename"]))
+    referrals = candidate_ops.import_candidates(
+        db.session, pin_vault(), preview, referrer=referrer, by=current_user._get_current_object(),
+        skip_duplicates=bool(form.skip_duplicates.data),
+    )
     audit(
         "candidates_imported", target_type="referral", count=len(referrals),
         skipped=len(preview.duplicates), referrer_id=referrer.id,
     )
-    db.session.commit()
-    uploads().delete(form.token.data or "")
+    after_commit(partial(uploads().delete, form.token.data or ""))
     submitted = sum(r.status.value == "submitted" for r in referrals)
     flash(
         _("%(n)s personer är importerade: %(s)s skickade till projektledaren och %(d)s sparade som utkast.",

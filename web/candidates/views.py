@@ -16,14 +16,14 @@ from models.enums import ReferralStatus
 from models.operations import candidate_bank
 from models.operations import candidates as candidate_ops
 from models.operations.errors import DomainError
-from models.operations.spreadsheet import Problem
 
 from .. import labels, links
 from .. import permissions as perm
 from ..employer.visitor import adjustment_labels, visitor_part
+from ..errors import form_on_page, form_page, refusal_goes_to, refusal_page, show_on_form
 from ..extensions import db, pin_vault
-from ..helpers import audit, get_or_404, require
-from ..i18n import error_message, translate
+from ..helpers import audit, audit_standing, get_or_404, require
+from ..i18n import error_message
 from ..main.panels import Panel, register_panel
 from ..notify import notify
 from ..pagination import page_number, paginate
@@ -75,34 +75,14 @@ def _referral_or_404(referral_id: int) -> Referral:
 _FIELD_FOR = {"languages": "more_languages"}
 
 
-def show_errors(form: Any, error: DomainError) -> None:
-    """Put a domain error's messages on the fields they name, or above the form."""
-    problems = getattr(error, "problems", None) or [Problem(error.field or "", error.message)]
-    for problem in problems:
-        name = _FIELD_FOR.get(problem.key, problem.key)
-        if name and hasattr(form, name):
-            field = getattr(form, name)
-            field.errors = [*field.errors, translate(problem.message)]
-        else:
-            form.form_errors.append(translate(problem.message))
-
-
-def _refused(form: Any, error: DomainError, template: str, **context: Any) -> Any:
-    db.session.rollback()
-    show_errors(form, error)
-    return render_template(template, form=form, **context), error.status
-
-
 PREVIEW = "preview"
 
 
 def _preview(form: Any, template: str, **context: Any) -> Any:
     """The "Förhandsgranska" step: the form again, with what a company will see about this
     person made from the form's values exactly as saving would read them (nothing is saved)."""
-    try:
-        data = candidate_ops.parse_candidate_input(form.values(), require_identity=False)
-    except DomainError as err:
-        return _refused(form, err, template, **context)
+    form_page(form, template, rename=_FIELD_FOR, **context)
+    data = candidate_ops.parse_candidate_input(form.values(), require_identity=False)
     return render_template(template, form=form, preview=visitor_part(data), **context)
 
 
@@ -129,21 +109,25 @@ def new_referral() -> Any:
     action = request.form.get("action", "draft")
     if action == PREVIEW:
         return _preview(form, "candidates/referral_form.html", duplicate=False)
-    try:
-        referral = candidate_ops.refer_candidate(
-            db.session, pin_vault(), candidate_ops.parse_candidate_input(form.values()), officer=_user(),
-            reason=candidate_ops.parse_reason(form.reason.data),
-            consent=candidate_ops.parse_consent_input(form.data, scopes_from_checkboxes=True),
-            submit=action.endswith("submit"), attach=action.startswith("attach"),
-        )
-    except DomainError as err:
-        return _refused(form, err, "candidates/referral_form.html", duplicate=err.code == "duplicate")
+    refusal_page(lambda err: _referral_form(form, err))
+    referral = candidate_ops.refer_candidate(
+        db.session, pin_vault(), candidate_ops.parse_candidate_input(form.values()), officer=_user(),
+        reason=candidate_ops.parse_reason(form.reason.data),
+        consent=candidate_ops.parse_consent_input(form.data, scopes_from_checkboxes=True),
+        submit=action.endswith("submit"), attach=action.startswith("attach"),
+    )
     audit("referral_created", referral, candidate_id=referral.candidate_id, attached=action.startswith("attach"),
           status=referral.status.value)
-    db.session.commit()
     flash(_("Remissen är skickad till projektledaren.") if referral.status == ReferralStatus.SUBMITTED
           else _("Remissen är sparad som utkast. Den skickas när klientens samtycke är registrerat."), "success")
     return redirect(url_for(".candidate", candidate_id=referral.candidate_id))
+
+
+def _referral_form(form: ReferralForm, refusal: DomainError) -> str:
+    """The referral form again after a refusal (offering to attach to the person found, if
+    the refusal is that the person is already in the bank)."""
+    show_on_form(form, refusal, _FIELD_FOR)
+    return render_template("candidates/referral_form.html", form=form, duplicate=refusal.code == "duplicate")
 
 
 # --- referral life-cycle ---------------------------------------------------------------------
@@ -198,14 +182,10 @@ def referral_step(referral_id: int, step: str) -> Any:
     allowed, run, action, done = STEPS[step]
     referral = _referral_or_404(referral_id)
     require(allowed(current_user, referral), referral)
-    try:
-        run(referral, _user())
-    except DomainError as err:
-        db.session.rollback()
-        return _candidate_page(referral.candidate, status=err.status, step_error=(step, error_message(err)))
+    refusal_page(lambda err: _candidate_page(referral.candidate, step_error=(step, error_message(err))))
+    run(referral, _user())
     audit(action, referral, candidate_id=referral.candidate_id, status=referral.status.value)
     _notify_officer(referral)
-    db.session.commit()
     flash(str(done), "success")
     return redirect(url_for(".candidate", candidate_id=referral.candidate_id, _anchor="remisser"))
 
@@ -247,13 +227,13 @@ def candidate(candidate_id: int) -> Any:
     return _candidate_page(_candidate_or_404(candidate_id))
 
 
-def _candidate_page(candidate: Candidate, *, status: int = 200, **context: Any) -> Any:
-    """Render a candidate page; every showing is audited."""
+def _candidate_page(candidate: Candidate, **context: Any) -> str:
+    """Render a candidate page; every showing is audited, whatever the page's status (it is
+    also the page a refused step or consent is shown on)."""
     data = queries.candidate_page(db.session, current_user, candidate)
-    audit("candidate_viewed", candidate)
-    db.session.commit()
+    audit_standing("candidate_viewed", candidate, success=True)
     context.setdefault("consent_form", ConsentForm(formdata=None))
-    return render_template("candidates/candidate.html", candidate=candidate, page=data, **context), status
+    return render_template("candidates/candidate.html", candidate=candidate, page=data, **context)
 
 
 @bp.route("/<int:candidate_id>/redigera", methods=["GET", "POST"])
@@ -265,13 +245,10 @@ def edit(candidate_id: int) -> Any:
         return render_template("candidates/edit.html", form=form, candidate=candidate)
     if request.form.get("action") == PREVIEW:
         return _preview(form, "candidates/edit.html", candidate=candidate)
-    try:
-        data = candidate_ops.parse_candidate_input(form.values(), require_identity=False)
-        candidate_ops.update_candidate(db.session, pin_vault(), candidate, data, expected_version=form.version.data)
-    except DomainError as err:
-        return _refused(form, err, "candidates/edit.html", candidate=db.session.get(Candidate, candidate_id))
+    form_page(form, "candidates/edit.html", rename=_FIELD_FOR, candidate=candidate)
+    data = candidate_ops.parse_candidate_input(form.values(), require_identity=False)
+    candidate_ops.update_candidate(db.session, pin_vault(), candidate, data, expected_version=form.version.data)
     audit("candidate_updated", candidate, pin_changed=data.identity is not None)
-    db.session.commit()
     flash(_("Uppgifterna är sparade."), "success")
     return redirect(url_for(".candidate", candidate_id=candidate.id))
 
@@ -303,13 +280,9 @@ def _form_data(candidate: Candidate) -> dict[str, Any]:
 def reveal_pin(candidate_id: int) -> Any:
     candidate = _candidate_or_404(candidate_id)
     require(perm.can_reveal_identity_number(current_user, candidate), candidate)
-    try:
-        number = candidate_ops.reveal_identity_number(pin_vault(), candidate)
-    except DomainError as err:
-        flash(error_message(err), "error")
-        return redirect(url_for(".candidate", candidate_id=candidate.id))
+    refusal_goes_to(url_for(".candidate", candidate_id=candidate.id))
+    number = candidate_ops.reveal_identity_number(pin_vault(), candidate)
     audit("pin_revealed", candidate)
-    db.session.commit()
     return render_template("candidates/pin.html", candidate=candidate, number=number)
 
 
@@ -318,18 +291,13 @@ def record_consent(candidate_id: int) -> Any:
     candidate = _candidate_or_404(candidate_id)
     require(perm.can_edit_candidate(current_user, candidate), candidate)
     form = ConsentForm()
-    try:
-        consent = candidate_ops.parse_consent_input(form.data, scopes_from_checkboxes=True)
-        if consent is None:
-            raise DomainError(_("Fyll i vad klienten samtycker till, datum och hur samtycket gavs."),
-                              field="consent_partnership")
-        row = candidate_ops.record_consent(db.session, candidate, consent, by=_user())
-    except DomainError as err:
-        db.session.rollback()
-        show_errors(form, err)
-        return _candidate_page(candidate, status=err.status, consent_form=form)
+    form_on_page(form, lambda: _candidate_page(candidate, consent_form=form), rename=_FIELD_FOR)
+    consent = candidate_ops.parse_consent_input(form.data, scopes_from_checkboxes=True)
+    if consent is None:
+        raise DomainError(_("Fyll i vad klienten samtycker till, datum och hur samtycket gavs."),
+                          field="consent_partnership")
+    row = candidate_ops.record_consent(db.session, candidate, consent, by=_user())
     audit("consent_recorded", candidate, consent_id=row.id)
-    db.session.commit()
     flash(_("Samtycket är registrerat."), "success")
     return redirect(url_for(".candidate", candidate_id=candidate.id, _anchor="samtycke"))
 
@@ -338,14 +306,9 @@ def record_consent(candidate_id: int) -> Any:
 def withdraw_consent(candidate_id: int) -> Any:
     candidate = _candidate_or_404(candidate_id)
     require(perm.can_edit_candidate(current_user, candidate), candidate)
-    try:
-        count = candidate_ops.withdraw_consent(db.session, candidate, by=_user())
-    except DomainError as err:
-        db.session.rollback()
-        flash(error_message(err), "error")
-        return redirect(url_for(".candidate", candidate_id=candidate.id, _anchor="samtycke"))
+    refusal_goes_to(url_for(".candidate", candidate_id=candidate.id, _anchor="samtycke"))
+    count = candidate_ops.withdraw_consent(db.session, candidate, by=_user())
     audit("consent_withdrawn", candidate, consents=count)
-    db.session.commit()
     flash(_("Samtycket är återkallat. Personen visas inte längre i matchningen eller för företag."), "success")
     return redirect(url_for(".candidate", candidate_id=candidate.id, _anchor="samtycke"))
 

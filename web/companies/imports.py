@@ -5,6 +5,7 @@ transaction, or none is. The reading and checking is models/operations/spreadshe
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, url_for
@@ -16,10 +17,12 @@ from models.operations.errors import DomainError
 from models.operations.spreadsheet import UploadStore, read_table
 
 from ..config import INSTANCE_DIR
+from ..errors import refusal_page
 from ..extensions import db
 from ..helpers import audit
 from ..i18n import error_message
 from ..imports import template_download
+from ..transactions import after_commit
 from .forms import ImportCommitForm, ImportForm
 
 TEMPLATE = "companies/import.html"
@@ -38,17 +41,25 @@ def upload_view() -> Any:
         form.file.errors = [_("Välj en fil att ladda upp.")]
         return render_template(TEMPLATE, form=form), 422
     data = upload.read()
-    try:
-        preview = company_ops.preview_import(db.session, read_table(upload.filename, data))
-    except DomainError as err:
-        db.session.rollback()
-        form.file.errors = [error_message(err)]
-        return render_template(TEMPLATE, form=form), err.status
-    db.session.rollback()  # a preview only reads
+    refusal_page(partial(_file_refused, form))
+    preview = company_ops.preview_import(db.session, read_table(upload.filename, data))
     token = uploads().save(data, owner_id=current_user.id, filename=upload.filename)
     commit_form = ImportCommitForm(formdata=None, token=token)
     page = render_template(TEMPLATE, form=form, preview=preview, commit_form=commit_form, filename=upload.filename)
     return page, (200 if preview.ok else 422)
+
+
+def _file_refused(form: ImportForm, refusal: DomainError) -> str:
+    """The upload form again, the refusal (a file that cannot be read) on its file field."""
+    form.file.errors = [error_message(refusal)]
+    return render_template(TEMPLATE, form=form)
+
+
+def _commit_refused(form: ImportCommitForm, preview: Any, filename: str, refusal: DomainError) -> str:
+    return render_template(
+        TEMPLATE, form=ImportForm(formdata=None), preview=preview, commit_form=form, filename=filename,
+        commit_error=error_message(refusal),
+    )
 
 
 def commit_view() -> Any:
@@ -58,20 +69,12 @@ def commit_view() -> Any:
         flash(_("Förhandsgranskningen finns inte längre. Ladda upp filen igen."), "error")
         return redirect(url_for("companies.import_upload"))
     data, meta = stored
-    preview = None
-    try:
-        preview = company_ops.preview_import(db.session, read_table(meta["filename"], data))
-        companies = company_ops.import_companies(db.session, preview, skip_duplicates=bool(form.skip_duplicates.data))
-    except DomainError as err:
-        db.session.rollback()
-        page = render_template(
-            TEMPLATE, form=ImportForm(formdata=None), preview=preview, commit_form=form, filename=meta["filename"],
-            commit_error=error_message(err),
-        )
-        return page, err.status
+    refusal_page(partial(_commit_refused, form, None, meta["filename"]))
+    preview = company_ops.preview_import(db.session, read_table(meta["filename"], data))
+    refusal_page(partial(_commit_refused, form, preview, meta["filename"]))
+    companies = company_ops.import_companies(db.session, preview, skip_duplicates=bool(form.skip_duplicates.data))
     audit("companies_imported", target_type="company", count=len(companies), skipped=len(preview.duplicates))
-    db.session.commit()
-    uploads().delete(form.token.data or "")
+    after_commit(partial(uploads().delete, form.token.data or ""))
     flash(_("%(n)s företag är importerade.", n=len(companies)), "success")
     return redirect(url_for("companies.index"))
 

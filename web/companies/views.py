@@ -19,13 +19,13 @@ from models.operations.reports import quarterly_report
 from models.operations.visits import CAPACITY_STATUSES
 
 from .. import permissions as perm
+from ..errors import form_page
 from ..extensions import db
 from ..helpers import audit, get_or_404, require
 from ..main.panels import Panel, register_panel
 from . import imports
 from .forms import CompanyFilterForm, CompanyForm, ContactForm, OfferForm, QuarterForm, VersionForm
 from .service import (
-    attempt,
     create_offer_from,
     paginate,
     render_offer_form,
@@ -107,18 +107,13 @@ def index():  # type: ignore[no-untyped-def]
 @bp.route("/nytt", methods=["GET", "POST"])
 def new():  # type: ignore[no-untyped-def]
     form = CompanyForm()
-
-    def create() -> Company:
+    if form.validate_on_submit():
+        form_page(form, "companies/form.html", company=None)
         company = company_ops.create_company(db.session, form.to_data())
         audit("company_created", company)
-        return company
-
-    if form.validate_on_submit():
-        company = attempt(form, create)
-        if company is not None:
-            flash(_("Företaget är registrerat. Lägg nu till företagets första erbjudande om arbetsplatsbesök."),
-                  "success")
-            return redirect(url_for("companies.offer_new", company_id=company.id))
+        flash(_("Företaget är registrerat. Lägg nu till företagets första erbjudande om arbetsplatsbesök."),
+              "success")
+        return redirect(url_for("companies.offer_new", company_id=company.id))
     return render_template("companies/form.html", form=form, company=None), status_of(form)
 
 
@@ -149,14 +144,11 @@ def edit(company_id: int):  # type: ignore[no-untyped-def]
     if not form.is_submitted():
         form.load(company)
     elif form.validate():
-        def change() -> Company:
-            company_ops.update_company(db.session, company, form.to_data(), expected_version=version_of(form))
-            audit("company_updated", company)
-            return company
-
-        if attempt(form, change) is not None:
-            flash(_("Ändringarna är sparade."), "success")
-            return redirect(url_for("companies.detail", company_id=company.id))
+        form_page(form, "companies/form.html", company=company)
+        company_ops.update_company(db.session, company, form.to_data(), expected_version=version_of(form))
+        audit("company_updated", company)
+        flash(_("Ändringarna är sparade."), "success")
+        return redirect(url_for("companies.detail", company_id=company.id))
     return render_template("companies/form.html", form=form, company=company), status_of(form)
 
 
@@ -175,15 +167,12 @@ def contact_form(company_id: int, contact_id: int | None = None):  # type: ignor
     contact = _contact_or_404(company, contact_id) if contact_id else None
     form = ContactForm(obj=contact)
     if form.validate_on_submit():
-        def save() -> Contact:
-            saved = (company_ops.update_contact(db.session, contact, form.to_data()) if contact
-                     else company_ops.add_contact(db.session, company, form.to_data()))
-            audit("contact_updated" if contact else "contact_created", saved, company_id=company.id)
-            return saved
-
-        if attempt(form, save) is not None:
-            flash(_("Kontaktpersonen är sparad."), "success")
-            return redirect(url_for("companies.detail", company_id=company.id, _anchor="kontakter"))
+        form_page(form, "companies/contact_form.html", company=company, contact=contact)
+        saved = (company_ops.update_contact(db.session, contact, form.to_data()) if contact
+                 else company_ops.add_contact(db.session, company, form.to_data()))
+        audit("contact_updated" if contact else "contact_created", saved, company_id=company.id)
+        flash(_("Kontaktpersonen är sparad."), "success")
+        return redirect(url_for("companies.detail", company_id=company.id, _anchor="kontakter"))
     return render_template("companies/contact_form.html", form=form, company=company, contact=contact), status_of(form)
 
 
@@ -193,7 +182,6 @@ def contact_delete(company_id: int, contact_id: int):  # type: ignore[no-untyped
     contact = _contact_or_404(company, contact_id)
     audit("contact_removed", contact, company_id=company.id)
     company_ops.remove_contact(db.session, contact)
-    db.session.commit()
     flash(_("Kontaktpersonen är borttagen."), "success")
     return redirect(url_for("companies.detail", company_id=company.id, _anchor="kontakter"))
 
@@ -204,12 +192,14 @@ def offer_new(company_id: int):  # type: ignore[no-untyped-def]
     company = _company_or_404(company_id)
     require(perm.can_create_offer_for(current_user, company), company)
     form = OfferForm()
+    back = url_for("companies.detail", company_id=company.id)
     if not form.is_submitted():
         form.prefill_supervisor(company)
-    elif form.validate() and create_offer_from(form, company) is not None:
+    elif form.validate():
+        create_offer_from(form, company, back)
         flash(_("Erbjudandet är sparat."), "success")
         return redirect(url_for("companies.detail", company_id=company.id, _anchor="erbjudanden"))
-    return render_offer_form(form, company, None, url_for("companies.detail", company_id=company.id))
+    return render_offer_form(form, company, None, back)
 
 
 @bp.route("/erbjudanden/<int:offer_id>")
@@ -240,19 +230,22 @@ def offer(offer_id: int):  # type: ignore[no-untyped-def]
 def offer_edit(offer_id: int):  # type: ignore[no-untyped-def]
     offer = _offer_or_404(offer_id)
     form = OfferForm()
+    back = url_for("companies.detail", company_id=offer.company_id)
     if not form.is_submitted():
         form.load(offer)
-    elif form.validate() and update_offer_from(form, offer) is not None:
+    elif form.validate():
+        update_offer_from(form, offer, back)
         flash(_("Erbjudandet är sparat."), "success")
         return redirect(url_for("companies.detail", company_id=offer.company_id, _anchor="erbjudanden"))
-    return render_offer_form(form, offer.company, offer, url_for("companies.detail", company_id=offer.company_id))
+    return render_offer_form(form, offer.company, offer, back)
 
 
 @bp.route("/erbjudanden/<int:offer_id>/pausa", methods=["POST"])
 def offer_toggle(offer_id: int):  # type: ignore[no-untyped-def]
     offer = _offer_or_404(offer_id)
-    toggle_offer(offer, VersionForm())
-    return redirect(url_for("companies.detail", company_id=offer.company_id, _anchor="erbjudanden"))
+    back = url_for("companies.detail", company_id=offer.company_id, _anchor="erbjudanden")
+    toggle_offer(offer, VersionForm(), back)
+    return redirect(back)
 
 
 # --- capacity ---------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ accept/decline page behind the link in the proposal email."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,12 +15,12 @@ from sqlalchemy.orm import selectinload
 
 from models import Offer, Visit, clock
 from models.enums import DeclineReason, Party, VisitStatus
+from models.operations.errors import DomainError
 
 from .. import links
 from .. import permissions as perm
 from ..companies.forms import OfferForm, VersionForm
 from ..companies.service import (
-    attempt,
     create_offer_from,
     render_offer_form,
     status_of,
@@ -28,9 +28,11 @@ from ..companies.service import (
     update_offer_from,
     version_of,
 )
+from ..errors import form_on_page, refusal_page, show_on_form
 from ..extensions import db
 from ..helpers import audit, get_or_404, require
 from ..main.panels import Panel, register_panel
+from ..transactions import LostRace
 from ..visits.service import apply_transition
 from .forms import AnswerForm
 from .visitor import visitor_available, visitor_view
@@ -108,7 +110,8 @@ def offer_new():  # type: ignore[no-untyped-def]
     form = OfferForm()
     if not form.is_submitted():
         form.prefill_supervisor(company)
-    elif form.validate() and create_offer_from(form, company) is not None:
+    elif form.validate():
+        create_offer_from(form, company, url_for("employer.offers"))
         flash(_("Erbjudandet är sparat. Projektledaren kan nu föreslå besökare till det."), "success")
         return redirect(url_for("employer.offers"))
     return render_offer_form(form, company, None, url_for("employer.offers"))
@@ -127,7 +130,8 @@ def offer_edit(offer_id: int):  # type: ignore[no-untyped-def]
     form = OfferForm()
     if not form.is_submitted():
         form.load(offer)
-    elif form.validate() and update_offer_from(form, offer) is not None:
+    elif form.validate():
+        update_offer_from(form, offer, url_for("employer.offers"))
         flash(_("Erbjudandet är sparat."), "success")
         return redirect(url_for("employer.offers"))
     return render_offer_form(form, offer.company, offer, url_for("employer.offers"))
@@ -136,7 +140,7 @@ def offer_edit(offer_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/foretaget/erbjudanden/<int:offer_id>/pausa", methods=["POST"])
 @portal
 def offer_toggle(offer_id: int):  # type: ignore[no-untyped-def]
-    toggle_offer(_own_offer(offer_id), VersionForm())
+    toggle_offer(_own_offer(offer_id), VersionForm(), url_for("employer.offers"))
     return redirect(url_for("employer.offers"))
 
 
@@ -160,24 +164,17 @@ def visits():  # type: ignore[no-untyped-def]
 
 
 # --- answering a proposal: in the portal, or through the emailed link -------------------------
-def _answer(visit: Visit, form: AnswerForm, *, by: Any, before: Callable[[], None] | None = None) -> Any:
-    """Accept or decline through the bookings service (which also emails the project leader);
-    `before` runs first in the same transaction (the link marks itself used there)."""
-    def act() -> Any:
-        if before is not None:
-            before()
-        if form.accept.data:
-            to, reason = VisitStatus.ACCEPTED, None
-        else:
-            to, reason = VisitStatus.DECLINED, DeclineReason(form.decline_reason.data)
-        event = apply_transition(
-            visit, to, by=by, party=Party.EMPLOYER, reason=(form.comment.data or "").strip(),
-            decline_reason=reason, expected_version=version_of(form),
-        )
-        audit("visit_answered", visit, to=to.value, via="portal" if by is not None else "link")
-        return event
-
-    return attempt(form, act)
+def _answer(visit: Visit, form: AnswerForm, *, by: Any) -> None:
+    """Accept or decline through the bookings service (which also emails the project leader)."""
+    if form.accept.data:
+        to, reason = VisitStatus.ACCEPTED, None
+    else:
+        to, reason = VisitStatus.DECLINED, DeclineReason(form.decline_reason.data)
+    apply_transition(
+        visit, to, by=by, party=Party.EMPLOYER, reason=(form.comment.data or "").strip(),
+        decline_reason=reason, expected_version=version_of(form),
+    )
+    audit("visit_answered", visit, to=to.value, via="portal" if by is not None else "link")
 
 
 def _answer_refusal(visit: Visit) -> tuple[str, int] | None:
@@ -200,19 +197,24 @@ def visit(visit_id: int):  # type: ignore[no-untyped-def]
     if form.is_submitted():
         require(perm.can_answer_proposal(current_user, visit), visit)
         refusal = _answer_refusal(visit)
-        if refusal is None and form.validate() and _answer(visit, form, by=current_user._get_current_object()):
-            flash(_("Tack! Ert svar är skickat till projektledaren."), "success")
-            return redirect(url_for("employer.visit", visit_id=visit.id))
         if refusal is not None:
             form.form_errors.append(_("Förslaget är redan besvarat eller avbokat och kan inte ändras här."))
-            form.error_status = refusal[1]
+            return _visit_page(visit, form), refusal[1]
+        if form.validate():
+            form_on_page(form, lambda: _visit_page(visit, form))
+            _answer(visit, form, by=current_user._get_current_object())
+            flash(_("Tack! Ert svar är skickat till projektledaren."), "success")
+            return redirect(url_for("employer.visit", visit_id=visit.id))
     else:
         form.version.data = str(visit.version)
-    page = render_template(
+    return _visit_page(visit, form), status_of(form)
+
+
+def _visit_page(visit: Visit, form: AnswerForm) -> str:
+    return render_template(
         "employer/visit.html", view=visitor_view(visit), form=form,
         feedback_enabled="feedback.fill" in current_app.view_functions,
     )
-    return page, status_of(form)
 
 
 def _link_page(template: str, status: int, **context: Any) -> Any:
@@ -243,16 +245,24 @@ def answer_link(token: str):  # type: ignore[no-untyped-def]
     if refusal is not None:
         return _link_page("employer/link_problem.html", refusal[1], problem=refusal[0], view=visitor_view(visit))
     form = AnswerForm()
-    try:
-        answered = form.validate_on_submit() and _answer(visit, form, by=None, before=lambda: links.use_token(claim))
-    except links.LinkError as exc:  # a second use of the same link raced this one and won
-        db.session.rollback()
-        return _link_page("employer/link_problem.html", LINK_PROBLEM_STATUS[exc.problem], problem=exc.problem.value)
-    if answered:
+    if form.validate_on_submit():
+        refusal_page(partial(_link_answer_refused, visit, form))
+        links.use_token(claim)
+        _answer(visit, form, by=None)
         return _link_page("employer/link_done.html", 200, view=visitor_view(visit), accepted=bool(form.accept.data))
     if not form.is_submitted():
         form.version.data = str(visit.version)
     return _link_page("employer/link.html", status_of(form), view=visitor_view(visit), form=form)
+
+
+def _link_answer_refused(visit: Visit, form: AnswerForm, refusal: DomainError) -> Any:
+    """The link's form again with the refusal; a race lost to a second use of the same link
+    (the nonce's key, at the commit) is a used link."""
+    if isinstance(refusal, LostRace):
+        return _link_page("employer/link_problem.html", LINK_PROBLEM_STATUS[links.LinkProblem.USED],
+                          problem=links.LinkProblem.USED.value)
+    show_on_form(form, refusal)
+    return _link_page("employer/link.html", refusal.status, view=visitor_view(visit), form=form)
 
 
 # --- start-page panel -------------------------------------------------------------------------

@@ -18,14 +18,13 @@ from flask_login import current_user, login_required
 from models import Visit
 from models.enums import VisitStatus
 from models.operations import feedback as feedback_ops
-from models.operations.errors import DomainError
 from models.operations.reports import effective_status
 
 from .. import permissions as perm
 from ..employer.visitor import available_candidates, visitor_view
+from ..errors import form_on_page
 from ..extensions import db
-from ..helpers import apply_domain_error, audit, get_or_404, require
-from ..i18n import error_message
+from ..helpers import audit, get_or_404, require
 from ..main.panels import Panel, register_panel
 from .forms import FeedbackForm
 
@@ -70,17 +69,16 @@ def fill(visit_id: int):  # type: ignore[no-untyped-def]
         else:
             form.filled_by_name.data = current_user.name
     elif form.validate():
-        try:
-            feedback = feedback_ops.save_feedback(db.session, visit, form.to_data(), by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            if not apply_domain_error(form, exc):
-                form.form_errors.append(error_message(exc))
-        else:
-            audit("feedback_saved", feedback, visit_id=visit.id)
-            db.session.commit()
-            flash(_("Tack! Återkopplingen är sparad."), "success")
-            return redirect(url_for("feedback.fill", visit_id=visit.id))
+        form_on_page(form, lambda: _form_page(form, status, context))
+        feedback = feedback_ops.save_feedback(db.session, visit, form.to_data(), by=current_user)
+        audit("feedback_saved", feedback, visit_id=visit.id)
+        flash(_("Tack! Återkopplingen är sparad."), "success")
+        return redirect(url_for("feedback.fill", visit_id=visit.id))
+    return _form_page(form, status, context)
+
+
+def _form_page(form: FeedbackForm, status: VisitStatus, context: dict[str, Any]) -> tuple[str, int]:
+    """The feedback form (422 with its errors, a refusal's included)."""
     attended = status == VisitStatus.COMPLETED
     return render_template("feedback/form.html", form=form, attended=attended, **context), 422 if form.errors else 200
 
@@ -92,7 +90,6 @@ def participant_part(visit_id: int):  # type: ignore[no-untyped-def]
     visit = _visit_or_404(visit_id, perm.can_view_feedback)
     feedback = feedback_ops.feedback_for(db.session, visit)
     audit("feedback_viewed", visit)
-    db.session.commit()
     return render_template("feedback/participant.html", visit=visit, feedback=feedback)
 
 

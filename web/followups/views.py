@@ -17,13 +17,12 @@ from wtforms.validators import InputRequired
 from models import Candidate, FollowUp
 from models.clock import local_today
 from models.operations import followups as followup_ops
-from models.operations.errors import DomainError
 
 from .. import labels
 from .. import permissions as perm
+from ..errors import form_on_page
 from ..extensions import db
-from ..helpers import apply_domain_error, audit, get_or_404, require
-from ..i18n import error_message
+from ..helpers import audit, get_or_404, require
 from ..main.panels import Panel, register_panel
 
 bp = Blueprint("followups", __name__, url_prefix="/uppfoljning-klienter")
@@ -67,20 +66,19 @@ def record(candidate_id: int, months: int):  # type: ignore[no-untyped-def]
         form.recorded_on.data = current.recorded_on if current else max(local_today(), due)
         form.result.data = current.result.value if current else None
     elif form.validate():
-        try:
-            followup_ops.record_follow_up(
-                db.session, candidate, months, form.result.data, by=current_user,
-                recorded_on=form.recorded_on.data, today=local_today(),
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            if not apply_domain_error(form, exc):
-                form.form_errors.append(error_message(exc))
-        else:
-            audit("follow_up_recorded", candidate, months=months)
-            db.session.commit()
-            flash(_("Uppföljningen är sparad."), "success")
-            return redirect(url_for("followups.index"))
+        form_on_page(form, lambda: _form_page(form, candidate, months, first))
+        followup_ops.record_follow_up(
+            db.session, candidate, months, form.result.data, by=current_user,
+            recorded_on=form.recorded_on.data, today=local_today(),
+        )
+        audit("follow_up_recorded", candidate, months=months)
+        flash(_("Uppföljningen är sparad."), "success")
+        return redirect(url_for("followups.index"))
+    return _form_page(form, candidate, months, first)
+
+
+def _form_page(form: FollowUpForm, candidate: Candidate, months: int, first: Any) -> tuple[str, int]:
+    """The follow-up form (422 with its errors, a refusal's included)."""
     return render_template(
         "followups/form.html", form=form, candidate=candidate, months=months, first=first,
         due=followup_ops.add_months(first, months),

@@ -30,7 +30,6 @@ def healthz():  # type: ignore[no-untyped-def]
     try:
         db.session.execute(sa.text("SELECT 1"))
     except Exception:  # any failure to reach the database is "db: error"
-        db.session.rollback()
         return jsonify({"status": "error", "db": "error"}), 503
     return jsonify({"status": "ok", "db": "ok"})
 
@@ -43,7 +42,6 @@ def set_language():  # type: ignore[no-untyped-def]
     session["lang"] = lang
     if current_user.is_authenticated:
         current_user.locale = lang
-        db.session.commit()
     return redirect(safe_next(request.form.get("next")))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -18,13 +19,13 @@ from sqlalchemy.orm import selectinload
 from models import Candidate, Offer, Visit, clock
 from models.operations import matching as matching_ops
 from models.operations.companies import Quarter
-from models.operations.errors import DomainError
 from models.operations.ranker_registry import ActiveModelCache
 
 from .. import permissions as perm
 from ..extensions import db
 from ..helpers import audit
 from ..i18n import error_message
+from ..transactions import in_own_transaction, refusal_of
 from ..visits import service as visit_service
 
 #: Rows on the offer and candidate pages; the full list page shows matching_ops.EXPOSURE_TOP.
@@ -85,20 +86,15 @@ def recommend_for_candidate(
 
 
 def _log_exposure(user: Any, context: str, context_id: int, shown: matching_ops.Recommendations) -> Optional[int]:
-    """Log the list in a transaction of its own, so the log holds what was shown even when the
-    page is drawn after its own commit (the candidate page) or fails later."""
+    """Log the list in a transaction of its own, so the log holds what was shown whatever the
+    page's status (a refused form is shown with the candidate page's list, as a 422)."""
     if not shown.items:
         return None
-    session = current_app.extensions["database"].factory()
-    try:
+    with in_own_transaction() as session:
         exposure = matching_ops.record_exposure(
             session, user_id=user.id, context=context, context_id=context_id, shown=shown
         )
-        exposure_id = exposure.id  # read before the commit expires it (reading it after costs a query)
-        session.commit()
-        return exposure_id
-    finally:
-        session.close()
+        return exposure.id  # read before the commit expires it (reading it after costs a query)
 
 
 def _links(user: Any) -> dict[str, bool]:
@@ -186,10 +182,16 @@ def _row_problem(row: ChosenRow, offer: Optional[Offer], candidate: Optional[Can
     return None
 
 
+def _propose(result: ProposalResult, offer: Offer, candidate: Candidate, start: dt.datetime, user: Any) -> None:
+    end = start + dt.timedelta(hours=float(offer.hours))
+    result.visit = visit_service.propose_visit(offer, candidate, start, end, by=user)
+    audit("visit_proposed", result.visit)
+
+
 def create_proposals(rows: list[ChosenRow], user: Any) -> list[ProposalResult]:
     """Propose every chosen row through the normal booking (capacity, overlaps, holidays, and
-    the email to the supervisor). Each proposal is its own transaction: a row that fails shows
-    why and undoes nothing that succeeded."""
+    the email to the supervisor). Each proposal is a part of the request's transaction of its
+    own: a row that is refused shows why and undoes nothing that succeeded."""
     results: list[ProposalResult] = []
     seen: set[int] = set()
     for row in rows:
@@ -199,14 +201,11 @@ def create_proposals(rows: list[ChosenRow], user: Any) -> list[ProposalResult]:
         result.error = _row_problem(row, offer, candidate, seen, user)
         if result.error is None and offer is not None and candidate is not None and row.day and row.start:
             start = clock.local_datetime(row.day, row.start)
-            end = start + dt.timedelta(hours=float(offer.hours))
-            try:
-                result.visit = visit_service.propose_visit(offer, candidate, start, end, by=user)
-                audit("visit_proposed", result.visit)
-                db.session.commit()
+            refusal = refusal_of(partial(_propose, result, offer, candidate, start, user))
+            if refusal is None:
                 seen.add(candidate.id)
-            except DomainError as exc:
-                db.session.rollback()
-                result.error = error_message(exc)
+            else:
+                result.visit = None
+                result.error = error_message(refusal)
         results.append(result)
     return results

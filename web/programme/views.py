@@ -15,8 +15,9 @@ from models.enums import GoalKind, OrganisationKind
 from models.operations import programme as programme_ops
 
 from .. import permissions as perm
+from ..errors import form_on_page, form_page
 from ..extensions import db
-from ..helpers import attempt, audit, get_or_404, require
+from ..helpers import audit, get_or_404, require
 from ..main.panels import Panel, register_panel
 from .forms import ProgrammeForm, milestone_form, programme_form
 
@@ -55,15 +56,11 @@ def index():  # type: ignore[no-untyped-def]
 def new():  # type: ignore[no-untyped-def]
     form = programme_form(_partners())
     if form.validate_on_submit():
-        def create() -> Programme:
-            programme = programme_ops.save_programme(db.session, form.to_settings())
-            audit("programme_created", programme)
-            return programme
-
-        programme = attempt(form, create)
-        if programme is not None:
-            flash(_("Programmet är upplagt. Kvartalsmålen är linjära tills du ändrar dem."), "success")
-            return redirect(url_for("programme.edit", programme_id=programme.id))
+        form_on_page(form, lambda: _settings_page(form, None))
+        programme = programme_ops.save_programme(db.session, form.to_settings())
+        audit("programme_created", programme)
+        flash(_("Programmet är upplagt. Kvartalsmålen är linjära tills du ändrar dem."), "success")
+        return redirect(url_for("programme.edit", programme_id=programme.id))
     return _settings_page(form, None)
 
 
@@ -74,14 +71,11 @@ def edit(programme_id: int):  # type: ignore[no-untyped-def]
     if not form.is_submitted():
         form.load(programme)
     elif form.validate():
-        def update() -> Programme:
-            programme_ops.save_programme(db.session, form.to_settings(), programme)
-            audit("programme_updated", programme)
-            return programme
-
-        if attempt(form, update) is not None:
-            flash(_("Inställningarna är sparade."), "success")
-            return redirect(url_for("programme.edit", programme_id=programme.id))
+        form_on_page(form, lambda: _settings_page(form, programme))
+        programme_ops.save_programme(db.session, form.to_settings(), programme)
+        audit("programme_updated", programme)
+        flash(_("Inställningarna är sparade."), "success")
+        return redirect(url_for("programme.edit", programme_id=programme.id))
     return _settings_page(form, programme)
 
 
@@ -93,14 +87,11 @@ def milestones(programme_id: int, kind: str):  # type: ignore[no-untyped-def]
         abort(404)
     form = milestone_form(programme_ops.milestone_plan(programme, goal))
     if form.validate_on_submit():
-        def change() -> bool:
-            programme_ops.set_milestones(db.session, goal, form.edits())
-            audit("milestones_updated", goal)
-            return True
-
-        if attempt(form, change):
-            flash(_("Kvartalsmålen är sparade."), "success")
-            return redirect(url_for("programme.milestones", programme_id=programme.id, kind=kind))
+        form_page(form, "programme/milestones.html", programme=programme, goal=goal)
+        programme_ops.set_milestones(db.session, goal, form.edits())
+        audit("milestones_updated", goal)
+        flash(_("Kvartalsmålen är sparade."), "success")
+        return redirect(url_for("programme.milestones", programme_id=programme.id, kind=kind))
     return render_template(
         "programme/milestones.html", form=form, programme=programme, goal=goal
     ), 422 if form.errors else 200

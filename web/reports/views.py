@@ -108,7 +108,6 @@ def export(fmt: str):  # type: ignore[no-untyped-def]
         return empty
     mimetype, write = EXPORTS[fmt]
     audit("report_exported", target_type="programme", target_id=report.programme_id, format=fmt)
-    db.session.commit()
     response = Response(write(report), mimetype=mimetype)
     filename = f"uppfoljning-{report.programme_id}-{report.today.isoformat()}.{fmt}"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

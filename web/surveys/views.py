@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import partial
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -19,10 +21,11 @@ from models.operations.errors import DomainError
 
 from .. import links
 from .. import permissions as perm
+from ..errors import form_on_page, refusal_goes_to, refusal_page, show_on_form
 from ..extensions import db
-from ..helpers import apply_domain_error, attempt, audit, get_or_404, require
-from ..i18n import error_message
+from ..helpers import audit, get_or_404, require
 from ..main.panels import Panel, register_panel
+from ..transactions import LostRace
 from .forms import QuestionForm, SendForm, SurveyForm, answer_page
 from .service import LINK_MAX_AGE, LINK_PURPOSE, send_due_invitations, send_invitation
 
@@ -30,8 +33,9 @@ bp = Blueprint("surveys", __name__)
 SEND_WINDOW_DAYS = 45
 
 
-def _status(form: Any) -> int:
-    return 422 if form.errors else 200
+def _form_page(template: str, form: Any, **context: Any) -> tuple[str, int]:
+    """A form page: 422 when the form has errors (a refusal's included)."""
+    return render_template(template, form=form, **context), 422 if form.errors else 200
 
 
 def _survey_or_404(survey_id: int) -> Survey:
@@ -63,14 +67,15 @@ def index():  # type: ignore[no-untyped-def]
 def new_set():  # type: ignore[no-untyped-def]
     require(perm.can_manage_surveys(current_user))
     form = SurveyForm()
+    page = partial(_form_page, "surveys/set_form.html", form, survey=None)
     if form.validate_on_submit():
-        survey = attempt(form, lambda: survey_ops.save_survey(
+        form_on_page(form, page)
+        survey = survey_ops.save_survey(
             db.session, name=form.name.data, moment=SurveyMoment(form.moment.data), active=form.active.data,
-        ))
-        if survey is not None:
-            flash(_("Frågeuppsättningen är skapad. Lägg till frågorna."), "success")
-            return redirect(url_for("surveys.edit_set", survey_id=survey.id))
-    return render_template("surveys/set_form.html", form=form, survey=None), _status(form)
+        )
+        flash(_("Frågeuppsättningen är skapad. Lägg till frågorna."), "success")
+        return redirect(url_for("surveys.edit_set", survey_id=survey.id))
+    return page()
 
 
 @bp.route("/enkater/<int:survey_id>", methods=["GET", "POST"])
@@ -78,17 +83,18 @@ def new_set():  # type: ignore[no-untyped-def]
 def edit_set(survey_id: int):  # type: ignore[no-untyped-def]
     survey = _survey_or_404(survey_id)
     form = SurveyForm(obj=survey if request.method == "GET" else None)
+    page = partial(_form_page, "surveys/set_form.html", form, survey=survey, action_form=SendForm())
     if request.method == "GET":
         form.moment.data = survey.moment.value
     elif form.validate():
-        saved = attempt(form, lambda: survey_ops.save_survey(
+        form_on_page(form, page)
+        survey_ops.save_survey(
             db.session, name=form.name.data, moment=SurveyMoment(form.moment.data), active=form.active.data,
             survey=survey,
-        ))
-        if saved is not None:
-            flash(_("Frågeuppsättningen är sparad."), "success")
-            return redirect(url_for("surveys.edit_set", survey_id=survey.id))
-    return render_template("surveys/set_form.html", form=form, survey=survey, action_form=SendForm()), _status(form)
+        )
+        flash(_("Frågeuppsättningen är sparad."), "success")
+        return redirect(url_for("surveys.edit_set", survey_id=survey.id))
+    return page()
 
 
 @bp.route("/enkater/<int:survey_id>/fragor/ny", methods=["GET", "POST"])
@@ -98,14 +104,15 @@ def question(survey_id: int, question_id: Optional[int] = None):  # type: ignore
     survey = _survey_or_404(survey_id)
     existing = _question_or_404(survey, question_id) if question_id is not None else None
     form = QuestionForm()
+    page = partial(_form_page, "surveys/question_form.html", form, survey=survey, question=existing)
     if existing is not None and not form.is_submitted():
         form.load(existing)
-    elif form.validate_on_submit() and attempt(
-        form, lambda: survey_ops.save_question(db.session, survey, form.to_data(), existing)
-    ) is not None:
+    elif form.validate_on_submit():
+        form_on_page(form, page)
+        survey_ops.save_question(db.session, survey, form.to_data(), existing)
         flash(_("Frågan är sparad."), "success")
         return redirect(url_for("surveys.edit_set", survey_id=survey.id))
-    return render_template("surveys/question_form.html", form=form, survey=survey, question=existing), _status(form)
+    return page()
 
 
 @bp.route("/enkater/<int:survey_id>/fragor/<int:question_id>/<action>", methods=["POST"])
@@ -120,13 +127,8 @@ def question_action(survey_id: int, question_id: int, action: str):  # type: ign
     }
     if action not in actions:
         abort(404)
-    try:
-        actions[action]()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(error_message(exc), "error")
-    else:
-        db.session.commit()
+    refusal_goes_to(url_for("surveys.edit_set", survey_id=survey.id))
+    actions[action]()
     return redirect(url_for("surveys.edit_set", survey_id=survey.id))
 
 
@@ -139,7 +141,6 @@ def send():  # type: ignore[no-untyped-def]
     if request.method == "POST":
         sent, skipped = send_due_invitations()
         audit("surveys_sent", sent=sent, skipped=skipped)
-        db.session.commit()
         flash(_("%(n)s enkäter skickade, %(m)s saknade e-postadress.", n=sent, m=skipped), "success")
         return redirect(url_for("surveys.send"))
     now = clock.now()
@@ -172,15 +173,10 @@ def send_for_visit(visit_id: int):  # type: ignore[no-untyped-def]
     form = SendForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        invitation = send_invitation(SurveyMoment(form.moment.data), visit)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(error_message(exc), "error")
-    else:
-        audit("survey_sent", invitation, visit_id=visit.id)
-        db.session.commit()
-        flash(_("Enkäten är skickad."), "success")
+    refusal_goes_to(url_for("surveys.send"))
+    invitation = send_invitation(SurveyMoment(form.moment.data), visit)
+    audit("survey_sent", invitation, visit_id=visit.id)
+    flash(_("Enkäten är skickad."), "success")
     return redirect(url_for("surveys.send"))
 
 
@@ -205,38 +201,36 @@ def answer(token: str):  # type: ignore[no-untyped-def]
     invitation = db.session.get(SurveyInvitation, claim.object_id)
     if invitation is None:
         return _link_problem("invalid", 404)
-    try:
-        survey_ops.check_open(invitation)
-    except DomainError as exc:
-        return _link_problem(exc.code, 410)
+    refusal_page(lambda closed: _link_problem(closed.code, 410))
+    survey_ops.check_open(invitation)
 
     pages = survey_ops.pages(invitation.survey)
     number = min(max(request.args.get("sida", 1, type=int) or 1, 1), len(pages))
     wording = _wording()
     form = answer_page(pages[number - 1], invitation.answers, wording)
+    page = partial(
+        _form_page, "surveys/answer.html", form, number=number, pages=len(pages), token=token, wording=wording,
+        for_participant=survey_ops.is_participant_moment(invitation.survey.moment),
+    )
     if form.validate_on_submit():
-        try:
-            survey_ops.save_answers(db.session, invitation, form.answers())
-            finishing = "finish" in request.form and number == len(pages)
-            if finishing:
-                survey_ops.complete(db.session, invitation)
-                links.use_token(claim)
-        except DomainError as exc:
-            db.session.rollback()
-            if not apply_domain_error(form, exc):
-                form.form_errors.append(error_message(exc))
-        except links.LinkError:
-            return _link_problem("used", 410)
-        else:
-            db.session.commit()
-            if finishing:
-                return render_template("surveys/thanks.html", wording=wording)
-            step = -1 if "back" in request.form else 1
-            return redirect(_page_url(token, min(max(number + step, 1), len(pages))))
-    return render_template(
-        "surveys/answer.html", form=form, number=number, pages=len(pages), token=token,
-        wording=wording, for_participant=survey_ops.is_participant_moment(invitation.survey.moment),
-    ), _status(form)
+        refusal_page(partial(_answer_refused, form, page))
+        survey_ops.save_answers(db.session, invitation, form.answers())
+        if "finish" in request.form and number == len(pages):
+            survey_ops.complete(db.session, invitation)
+            links.use_token(claim)
+            return render_template("surveys/thanks.html", wording=wording)
+        step = -1 if "back" in request.form else 1
+        return redirect(_page_url(token, min(max(number + step, 1), len(pages))))
+    return page()
+
+
+def _answer_refused(form: Any, page: Callable[[], Any], refusal: DomainError) -> Any:
+    """The page of answers again with the refusal; a race lost to a second use of the same
+    link (the nonce's key) is a used link."""
+    if isinstance(refusal, LostRace):
+        return _link_problem("used", 410)
+    show_on_form(form, refusal)
+    return page()
 
 
 def _page_url(token: str, number: int) -> str:

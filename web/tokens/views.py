@@ -8,12 +8,11 @@ from flask_login import current_user, login_required
 
 from models import ApiToken
 from models.operations import api_tokens
-from models.operations.errors import DomainError
 
 from .. import permissions as perm
+from ..errors import form_on_page, refusal_goes_to
 from ..extensions import db
-from ..helpers import apply_domain_error, audit, get_or_404, require
-from ..i18n import error_message
+from ..helpers import audit, get_or_404, require
 from ..main.panels import Panel, register_panel
 from .forms import TokenForm
 
@@ -39,14 +38,9 @@ def index():  # type: ignore[no-untyped-def]
         return _index(form, 422 if form.errors else 200)
     user = current_user._get_current_object()
     days = int(form.expires_days.data) if form.expires_days.data else None
-    try:
-        token, raw = api_tokens.issue_token(db.session, user, name=form.name.data or "", expires_days=days)
-    except DomainError as exc:
-        db.session.rollback()
-        apply_domain_error(form, exc)
-        return _index(form, 422)
+    form_on_page(form, lambda: _index(form))
+    token, raw = api_tokens.issue_token(db.session, user, name=form.name.data or "", expires_days=days)
     audit("api_token_created", token, owner_id=user.id)
-    db.session.commit()
     return render_template("tokens/created.html", token=token, secret=raw)
 
 
@@ -63,14 +57,9 @@ def all_tokens():  # type: ignore[no-untyped-def]
 def revoke(token_id: int):  # type: ignore[no-untyped-def]
     token = get_or_404(ApiToken, token_id)
     require(perm.can_manage_token(current_user, token.user), token)
-    try:
-        api_tokens.revoke_token(db.session, token)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(error_message(exc), "warning")
-    else:
-        audit("api_token_revoked", token, owner_id=token.user_id)
-        db.session.commit()
-        flash(_("Nyckeln %(name)s är återkallad och fungerar inte längre.", name=token.name), "success")
-    own = token.user_id == current_user.id
-    return redirect(url_for("tokens.index" if own else "tokens.all_tokens"))
+    back = url_for("tokens.index" if token.user_id == current_user.id else "tokens.all_tokens")
+    refusal_goes_to(back, "warning")
+    api_tokens.revoke_token(db.session, token)
+    audit("api_token_revoked", token, owner_id=token.user_id)
+    flash(_("Nyckeln %(name)s är återkallad och fungerar inte längre.", name=token.name), "success")
+    return redirect(back)

@@ -4,7 +4,7 @@ Every view that books or moves a visit (project leader's pages, the employer por
 emailed answer link, the API) calls these instead of the bare operations, so that each change
 writes its notifications into the outbox in the same transaction. The caller commits; a
 rolled-back change therefore sends nothing. With MAIL_SEND_AFTER_REQUEST the outbox is
-delivered right after the request (after the view's commit, never before).
+delivered right after the request's commit, never before.
 
 Every email about a visit, and its calendar entry, is made from the workplace's view of the
 visit (web/employer/visitor.py), not from the visit: the same mail goes to the supervisor, so
@@ -20,7 +20,7 @@ import logging
 from typing import Any, Optional
 
 import sqlalchemy as sa
-from flask import after_this_request, current_app, g, has_request_context
+from flask import current_app, g, has_request_context
 
 from models import Candidate, Offer, Referral, User, Visit, VisitEvent, clock, consent_in_force
 from models.enums import DeclineReason, Party, Role, VisitStatus
@@ -33,6 +33,7 @@ from ..employer.visitor import visitor_view
 from ..extensions import db
 from ..mail import send_pending_now
 from ..notify import in_email_language, notify
+from ..transactions import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -91,9 +92,9 @@ def _view(visit: Visit) -> dict[str, Any]:
 
 # --- sending after the request ------------------------------------------------------------------
 def send_after_request() -> None:
-    """With MAIL_SEND_AFTER_REQUEST, deliver the outbox once this request is over. The hook
-    runs after the view returned, i.e. after its commit; rows of a rolled-back request are
-    not in the database, so they cannot be sent."""
+    """With MAIL_SEND_AFTER_REQUEST, deliver the outbox once this request's changes are
+    committed (transactions.after_commit); rows of a rolled-back request are never written,
+    so they cannot be sent."""
     if not has_request_context() or not current_app.config.get("MAIL_SEND_AFTER_REQUEST"):
         return
     if g.get("_outbox_send_scheduled"):
@@ -101,13 +102,13 @@ def send_after_request() -> None:
     g._outbox_send_scheduled = True
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
-    @after_this_request
-    def _deliver(response: Any) -> Any:
+    def deliver() -> None:
         try:
             send_pending_now(app)
         except Exception:  # the mail stays in the outbox; send-outbox will retry it
             log.exception("sending the outbox after the request failed")
-        return response
+
+    after_commit(deliver)
 
 
 # --- the wrappers every view calls ---------------------------------------------------------------

@@ -4,6 +4,7 @@ actions, the needs-action list, week and month calendars, and the personal calen
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,8 +23,9 @@ from models.operations.errors import DomainError
 from .. import labels, links
 from .. import permissions as perm
 from ..calendar import feed_ics
+from ..errors import refusal_page, show_on_form
 from ..extensions import db, limiter
-from ..helpers import apply_domain_error, audit, get_or_404, require
+from ..helpers import audit, get_or_404, require
 from ..i18n import error_message
 from ..main.panels import Panel, register_panel
 from ..pagination import paginate
@@ -155,24 +157,24 @@ def new():  # type: ignore[no-untyped-def]
     candidate = get_or_404(Candidate, form.candidate.data)
     require(perm.can_view_candidate(current_user, candidate), candidate)
     offer = get_or_404(Offer, form.offer.data)
-    try:
-        visit = service.propose_visit(
-            offer, candidate,
-            clock.local_datetime(form.day.data, form.start.data), clock.local_datetime(form.day.data, form.end.data),
-            by=current_user, supervisor_name=form.supervisor_name.data or None,
-            supervisor_email=form.supervisor_email.data or None, allow_holiday=form.allow_holiday.data,
-            from_list=request.args.get("exposure", type=parse_id),  # the list it was opened from, if any
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        if not apply_domain_error(form, exc):
-            form.form_errors.append(error_message(exc))
-        holiday = exc.code == "holiday"
-        return render_template("visits/new.html", form=form, offer=offer, holiday=holiday), exc.status
+    refusal_page(partial(_form_again, "visits/new.html", form, offer=offer))
+    visit = service.propose_visit(
+        offer, candidate,
+        clock.local_datetime(form.day.data, form.start.data), clock.local_datetime(form.day.data, form.end.data),
+        by=current_user, supervisor_name=form.supervisor_name.data or None,
+        supervisor_email=form.supervisor_email.data or None, allow_holiday=form.allow_holiday.data,
+        from_list=request.args.get("exposure", type=parse_id),  # the list it was opened from, if any
+    )
     audit("visit_proposed", visit)
-    db.session.commit()
     flash(_("Besöket är föreslaget. Handledaren har fått ett mejl med en länk för att svara."), "success")
     return redirect(url_for("visits.show", visit_id=visit.id))
+
+
+def _form_again(template: str, form: Any, refusal: DomainError, **context: Any) -> str:
+    """A booking or new-time form again with the refusal, offering to book on a holiday
+    anyway when that is what was refused."""
+    show_on_form(form, refusal)
+    return render_template(template, form=form, holiday=refusal.code == "holiday", **context)
 
 
 # --- one visit --------------------------------------------------------------------------------
@@ -232,11 +234,13 @@ def show(visit_id: int):  # type: ignore[no-untyped-def]
     return _render_visit(get_visit_or_404(visit_id))
 
 
-def _refuse(visit: Visit, key: str, form: Any, exc: DomainError):  # type: ignore[no-untyped-def]
-    """Roll back and show the visit again with the message where it belongs."""
-    db.session.rollback()
-    problem = "" if apply_domain_error(form, exc) else error_message(exc)
-    return _render_visit(visit, override={key: form}, problem=problem, status=exc.status)
+def _visit_again(visit: Visit, key: str, form: Any, refusal: DomainError):  # type: ignore[no-untyped-def]
+    """The visit page again with a refused move's message where it belongs: on the form's
+    field it names, or above the page."""
+    named = bool(refusal.field) and hasattr(form, refusal.field)
+    if named:
+        show_on_form(form, refusal)
+    return _render_visit(visit, override={key: form}, problem="" if named else error_message(refusal))
 
 
 @bp.route("/besok/<int:visit_id>/status/<to>", methods=["POST"])
@@ -260,15 +264,12 @@ def change_status(visit_id: int, to: str):  # type: ignore[no-untyped-def]
     if isinstance(form, CompleteForm):
         extra["actual_start"] = clock.local_datetime(visit.visit_date, form.actual_start.data)
         extra["actual_end"] = clock.local_datetime(visit.visit_date, form.actual_end.data)
-    try:
-        service.apply_transition(
-            visit, target, by=current_user, party=party, reason=form.reason.data if hasattr(form, "reason") else "",
-            expected_version=form.expected_version, **extra,
-        )
-    except DomainError as exc:
-        return _refuse(visit, target.value, form, exc)
+    refusal_page(partial(_visit_again, visit, target.value, form))
+    service.apply_transition(
+        visit, target, by=current_user, party=party, reason=form.reason.data if hasattr(form, "reason") else "",
+        expected_version=form.expected_version, **extra,
+    )
     audit("visit_status_changed", visit, to=target.value)
-    db.session.commit()
     flash(_("Besöket är nu: %(status)s.", status=_status_label(target)), "success")
     return redirect(url_for("visits.show", visit_id=visit.id))
 
@@ -291,14 +292,11 @@ def correct(visit_id: int):  # type: ignore[no-untyped-def]
             "actual_start": clock.local_datetime(visit.visit_date, form.actual_start.data),
             "actual_end": clock.local_datetime(visit.visit_date, form.actual_end.data),
         }
-    try:
-        service.correct_visit_outcome(
-            visit, target, by=current_user, reason=form.reason.data, expected_version=form.expected_version, **times
-        )
-    except DomainError as exc:
-        return _refuse(visit, "correct", form, exc)
+    refusal_page(partial(_visit_again, visit, "correct", form))
+    service.correct_visit_outcome(
+        visit, target, by=current_user, reason=form.reason.data, expected_version=form.expected_version, **times
+    )
     audit("visit_outcome_corrected", visit, to=target.value)
-    db.session.commit()
     flash(_("Utfallet är rättat till: %(status)s.", status=_status_label(target)), "success")
     return redirect(url_for("visits.show", visit_id=visit.id))
 
@@ -316,21 +314,13 @@ def reschedule(visit_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
         return render_template("visits/reschedule.html", visit=visit, form=form, holiday=False), status
-    try:
-        service.reschedule_visit(
-            visit, clock.local_datetime(form.day.data, form.start.data),
-            clock.local_datetime(form.day.data, form.end.data), by=current_user,
-            allow_holiday=form.allow_holiday.data, expected_version=form.expected_version,
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        if not apply_domain_error(form, exc):
-            form.form_errors.append(error_message(exc))
-        return render_template(
-            "visits/reschedule.html", visit=visit, form=form, holiday=exc.code == "holiday"
-        ), exc.status
+    refusal_page(partial(_form_again, "visits/reschedule.html", form, visit=visit))
+    service.reschedule_visit(
+        visit, clock.local_datetime(form.day.data, form.start.data),
+        clock.local_datetime(form.day.data, form.end.data), by=current_user,
+        allow_holiday=form.allow_holiday.data, expected_version=form.expected_version,
+    )
     audit("visit_rescheduled", visit)
-    db.session.commit()
     flash(_("Besöket har fått ny tid. De berörda har fått besked."), "success")
     return redirect(url_for("visits.show", visit_id=visit.id))
 
@@ -381,7 +371,6 @@ def feeds():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         feed, token = visit_ops.create_calendar_feed(db.session, current_user)
         audit("calendar_feed_created", feed)
-        db.session.commit()
         new_url = links.public_url("visits.feed", token=token)
     rows = db.session.scalars(
         sa.select(CalendarFeed).where(CalendarFeed.user_id == current_user.id).order_by(CalendarFeed.created_at.desc())
@@ -400,7 +389,6 @@ def revoke_feed():  # type: ignore[no-untyped-def]
     require(feed.user_id == current_user.id, feed)
     visit_ops.revoke_calendar_feed(db.session, feed)
     audit("calendar_feed_revoked", feed)
-    db.session.commit()
     flash(_("Kalenderadressen är återkallad och slutar fungera direkt."), "success")
     return redirect(url_for("visits.feeds"))
 
