@@ -285,7 +285,7 @@ EXPECTED: dict[str, Route] = {
     "candidates.record_consent": Route(only(PL, WO), args=a_candidate, method="POST"),
     "candidates.withdraw_consent": Route(only(PL, WO), args=a_candidate, method="POST"),
     "candidates.reveal_pin": Route(only(PL, WO), args=a_candidate, method="POST"),
-    "candidates.referrals": Route(only(WO)),
+    "candidates.referrals": Route(only(PL, WO)),  # a project leader is sent to the referrals to decide
     "candidates.new_referral": Route(only(WO)),
     "candidates.referral_step": Route(only(PL, WO), args=a_referral_step("avsluta"), method="POST"),
     "candidates.import_upload": Route(only(PL, WO)),
