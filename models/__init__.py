@@ -1,6 +1,7 @@
 """The data model and domain operations of the matching service. No Flask in here."""
 
 from .accounts import ApiToken, CalendarFeed, LoginSession, Organisation, User
+from .budget import ActualCost, BudgetFunding, BudgetLine, BudgetSettings
 from .candidates import Candidate, Consent, Referral, ReferralEvent, consent_in_force
 from .companies import Company, Contact, Offer
 from .db import Base, make_engine
@@ -11,10 +12,14 @@ from .visits import Activity, ActivityParticipant, Visit, VisitEvent
 
 __all__ = [
     "Activity",
+    "ActualCost",
     "ActivityParticipant",
     "ApiToken",
     "AuditEvent",
     "Base",
+    "BudgetFunding",
+    "BudgetLine",
+    "BudgetSettings",
     "CalendarFeed",
     "Candidate",
     "Company",

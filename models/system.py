@@ -112,6 +112,7 @@ REPORT_INPUT_TABLES = frozenset({
     "visit", "visit_event", "candidate", "offer", "company", "activity", "activity_participant",
     "survey", "survey_question", "survey_invitation", "survey_answer", "follow_up",
     "programme", "goal", "milestone", "funding",
+    "budget_line", "budget_funding", "actual_cost", "budget_settings",
 })
 REPORT = "report"
 # The rows a recommendation list depends on: who may be recommended (candidate, consent,
@@ -128,6 +129,7 @@ PAGE_INPUT_TABLES = frozenset({
     "follow_up", "funding", "goal", "milestone", "offer", "organisation", "programme",
     "programme_party", "ranker_model", "referral", "referral_event", "survey", "survey_answer",
     "survey_invitation", "survey_question", "user_account", "visit", "visit_event",
+    "budget_line", "budget_funding", "actual_cost", "budget_settings",
 })
 NOT_PAGE_INPUT_TABLES = frozenset({
     "api_token", "audit_event", "calendar_feed", "data_version", "exposure", "login_session",
