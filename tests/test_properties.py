@@ -30,6 +30,7 @@ from personnummer import personnummer as _pnr
 from models.enums import ActivityType
 from models.identity import InvalidIdentityNumber, InvalidOrgNumber, normalise_org_number, parse_personal_identity
 from models.operations import candidates, companies
+from models.operations.budget import BudgetFigures, FundingFigures, LineFigures
 from models.operations.report_cache import decode, encode
 from models.operations.reports import (
     ActivityFigures,
@@ -521,6 +522,19 @@ FIELDS[Forecast] = {
     "value": counts, "pace": st.none() | floats, "full_quarters": counts, "remaining_quarters": floats,
     "booked": counts, "projected": counts,
 }
+FIELDS[LineFigures] = {
+    "line": texts, "budget_to_date_sek": counts, "spent_to_date_sek": counts, "year_budget_sek": counts,
+    "year_spent_sek": counts, "year_forecast_sek": counts, "significant": st.booleans(),
+}
+FIELDS[FundingFigures] = {"organisation": texts, "year_amount_sek": counts}
+FIELDS[BudgetFigures] = {
+    "through": st.none() | report_dates, "threshold_pct": counts, "year": counts, "year_start": report_dates,
+    "year_end": report_dates, "lines": st.lists(st.builds(LineFigures, **FIELDS[LineFigures]), max_size=3),
+    "total": st.builds(LineFigures, **FIELDS[LineFigures]),
+    "funding": st.lists(st.builds(FundingFigures, **FIELDS[FundingFigures]), max_size=2),
+    "uncovered_years": st.lists(counts, max_size=2), "has_costs": st.booleans(),
+    "cost_per_person_sek": st.none() | counts, "significant_lines": st.lists(texts, max_size=2),
+}
 FIELDS[QuarterlyReport] = {
     "programme_id": counts, "programme_name": texts, "starts_on": report_dates, "ends_on": report_dates,
     "today": report_dates, "yearly_budget_sek": counts,
@@ -529,6 +543,7 @@ FIELDS[QuarterlyReport] = {
     "cost_per_person_sek": st.none() | counts, "budget_to_date_sek": counts,
     "follow_ups": _small_dict(counts, _small_dict(texts, counts)),
     "survey_questions": _small_dict(st.tuples(texts, texts), texts),
+    "budget": st.none() | st.builds(BudgetFigures, **FIELDS[BudgetFigures]),
 }
 reports = st.builds(QuarterlyReport, **FIELDS[QuarterlyReport])
 

@@ -29,7 +29,10 @@ How the figures are read:
   counted holding a confirmed 4–8 h visit dated today or later in the period. A booked person
   is one the pace would bring anyway, so the two are not added on top of each other.
 - Cost per person reached = yearly budget × elapsed years of the period / persons counted,
-  elapsed years = days from the start to today (inclusive, at most the whole period) / 365.25.
+  elapsed years = days from the start to today (inclusive, at most the whole period) / 365.25:
+  an estimate from the budget, kept as it was. The budget section (`budget`,
+  models/operations/budget.py) follows the agreement's budget table with the actual costs, and
+  its cost per person is the one from actual spending.
 
 Small counts: `published_*` helpers give the tables for the dashboard and the exports. Every
 cell of a breakdown (target group, network, field, company size), of the follow-up outcomes
@@ -85,6 +88,7 @@ from ..visits import (
     Visit,
     VisitEvent,
 )
+from .budget import BudgetFigures, budget_figures
 from .disclosure import SMALL_COUNT, SUPPRESSED, Grid, publish
 from .programme import Quarter, milestone_plan, programme_quarters
 
@@ -350,6 +354,8 @@ class QuarterlyReport:
     budget_to_date_sek: int
     follow_ups: dict[int, dict[str, int]]  # months → result → persons
     survey_questions: dict[tuple[str, str], str]  # (group, key) → Swedish question text
+    # The budget followed up from the actual costs (models/operations/budget.py).
+    budget: Optional[BudgetFigures] = None
 
     @property
     def current(self) -> Optional[QuarterRow]:
@@ -409,6 +415,7 @@ def quarterly_report(session: Session, programme: Programme, *, today: Optional[
         budget_to_date_sek=budget_to_date,
         follow_ups=_follow_ups(session, statements.follow_ups),
         survey_questions=_survey_questions(session, statements.survey_questions),
+        budget=budget_figures(session, programme, today=today, persons=totals.persons),
     )
 
 
@@ -956,6 +963,7 @@ def _to_dict(report: QuarterlyReport) -> dict[str, Any]:
         },
         "budget_to_date_sek": report.budget_to_date_sek,
         "cost_per_person_sek": report.cost_per_person_sek,
+        "budget": None if report.budget is None else report.budget.to_dict(),
         "follow_ups": {
             str(months): {result: _shown(cells[c]) for result, cells in published_follow_ups(report).rows}
             for c, months in enumerate((3, 6))
