@@ -346,6 +346,15 @@ EXPECTED: dict[str, Route] = {
     "programme.milestones": Route(
         only(ADMIN), args=lambda make, me: {**a_programme(make, me), "kind": "persons_workplace_visit"}
     ),
+    # the agreement's budget: PL and admins edit, the steering group reads
+    "budget.current": Route(only(PL, STEERING, ADMIN), args=a_running_programme),
+    "budget.index": Route(only(PL, STEERING, ADMIN), args=a_programme),
+    "budget.year": Route(only(PL, ADMIN), args=lambda make, me: {**a_programme(make, me), "year": 1}),
+    "budget.costs": Route(only(PL, ADMIN), args=a_programme),
+    "budget.threshold": Route(only(PL, ADMIN), args=a_programme, method="POST"),
+    "budget.import_upload": Route(only(PL, ADMIN), args=a_programme),
+    "budget.import_commit": Route(only(PL, ADMIN), args=a_programme, method="POST"),
+    "budget.import_template": Route(only(PL, ADMIN), args=with_fmt(a_programme, "xlsx")),
     # questionnaires: sets for PL and admins, sending for PL, answering by link
     "surveys.index": Route(only(PL, ADMIN)),
     "surveys.new_set": Route(only(PL, ADMIN)),
@@ -409,6 +418,7 @@ EXPECTED: dict[str, Route] = {
             ("api_recommendations.for_candidate", a_candidate, "GET"),
             ("api_programmes.list_programmes", None, "GET"),
             ("api_programmes.report", a_programme, "GET"),
+            ("api_programmes.budget", a_programme, "GET"),
         ]
     },
 }

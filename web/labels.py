@@ -267,3 +267,22 @@ MODEL_DECISION_LABELS = {
     "not_worse": _l("Aktiverad: inte sämre än den aktiva"),
     "worse": _l("Inte aktiverad: sämre än den aktiva"),
 }
+
+# The agreement's budget table (issue #21).
+BUDGET_LINE_LABELS = {
+    "project_leader": _l("Projektledare"),
+    "co_worker": _l("Medarbetare"),
+    "overhead": _l("OH-kostnader"),
+    "information": _l("Informationsmaterial"),
+    "travel": _l("Resekostnader"),
+    "total": _l("Summa"),
+}
+COST_SOURCE_LABELS = {"manual": _l("inskrivet"), "import": _l("importerat från bokföringen")}
+AUDIT_ACTION_LABELS.update(
+    {
+        "budget_year_saved": _l("Budget för ett avtalsår sparad"),
+        "budget_threshold_saved": _l("Tröskel för budgetavvikelse ändrad"),
+        "costs_recorded": _l("Kostnader registrerade"),
+        "ledger_imported": _l("Kostnader importerade från bokföringen"),
+    }
+)

@@ -296,3 +296,15 @@ def can_view_feedback(user: Any, visit: Visit) -> bool:
 def can_follow_up_clients(user: Any) -> bool:
     """The 3- and 6-month follow-up list: officers of a unit (their own unit's clients only)."""
     return _is(user, WO) and user.organisation_id is not None
+
+
+# --- the agreement's budget, period and quarterly sign-off (issue #21) -----------------------
+def can_view_budget(user: Any) -> bool:
+    """The budget, the actual costs and their follow-up: project leaders, admins and the
+    steering group (amounts only: no personal data)."""
+    return _is(user, PL, ADMIN, STEERING)
+
+
+def can_edit_budget(user: Any) -> bool:
+    """Budget lines, financing, actual costs and the ledger import: project leaders and admins."""
+    return _is(user, PL, ADMIN)

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from marshmallow import fields
 
 from models import Programme
+from models.operations import budget as budget_ops
 from models.operations.report_cache import cached_quarterly_report
 
 from .. import permissions as perm
@@ -26,8 +27,8 @@ SUPPRESSED_NOTE = (
 )
 
 
-def _date(**kwargs: Any) -> fields.String:
-    return fields.String(metadata={"format": "date"}, **kwargs)
+def _date(*, metadata: dict[str, Any] | None = None, **kwargs: Any) -> fields.String:
+    return fields.String(metadata={"format": "date", **(metadata or {})}, **kwargs)
 
 
 class ProgrammeSchema(ma.Schema):
@@ -96,6 +97,62 @@ class ForecastSchema(ma.Schema):
     projected = fields.Integer(required=True)
 
 
+class BudgetLineFiguresSchema(ma.Schema):
+    line = fields.String(required=True, metadata={
+        "enum": ["project_leader", "co_worker", "overhead", "information", "travel", "total"],
+    })
+    budget_to_date_sek = fields.Integer(required=True, metadata={
+        "description": "Each agreement year's amount × the share of its days up to `through`, rounded.",
+    })
+    spent_to_date_sek = fields.Integer(required=True, metadata={"description": "Actual costs up to `through`."})
+    deviation_sek = fields.Integer(required=True, metadata={"description": "Spent − budget to date."})
+    deviation_pct = fields.Float(required=True, allow_none=True, metadata={
+        "description": "The deviation in percent of the budget to date (null without budget).",
+    })
+    significant_deviation = fields.Boolean(required=True, metadata={
+        "description": "More than the threshold either way, or costs on a line without budget.",
+    })
+    year_budget_sek = fields.Integer(required=True)
+    year_spent_sek = fields.Integer(required=True)
+    year_forecast_sek = fields.Integer(required=True, metadata={
+        "description": "Spent so far in the agreement year + the year's budget for the rest of it.",
+    })
+
+
+class BudgetYearFiguresSchema(ma.Schema):
+    number = fields.Integer(required=True, metadata={"description": "The agreement year, 1 for the first."})
+    start = _date(required=True)
+    end = _date(required=True)
+    budget_sek = fields.Integer(required=True)
+    funding_sek = fields.Integer(required=True)
+    spent_sek = fields.Integer(required=True)
+    forecast_sek = fields.Integer(required=True)
+
+
+class FundingFiguresSchema(ma.Schema):
+    organisation = fields.String(required=True, metadata={"description": "The party's short name."})
+    year_amount_sek = fields.Integer(required=True)
+
+
+class BudgetFiguresSchema(ma.Schema):
+    through = _date(required=True, allow_none=True, metadata={
+        "description": "Costs are followed by whole months, up to this day (null before a month has ended).",
+    })
+    deviation_threshold_pct = fields.Integer(required=True)
+    significant_deviation = fields.Boolean(required=True)
+    year = fields.Nested(
+        BudgetYearFiguresSchema, required=True, metadata={"description": "The current agreement year."}
+    )
+    lines = fields.List(fields.Nested(BudgetLineFiguresSchema), required=True)
+    total = fields.Nested(BudgetLineFiguresSchema, required=True)
+    funding = fields.List(fields.Nested(FundingFiguresSchema), required=True)
+    funding_covers_budget = fields.Boolean(required=True)
+    uncovered_years = fields.List(fields.Integer(), required=True)
+    cost_per_person_sek = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "Spent to date / persons counted toward the goal (null before costs or persons).",
+    })
+
+
 class ReportSchema(ma.Schema):
     programme = fields.Nested(ReportProgrammeSchema, required=True)
     as_of = _date(required=True)
@@ -103,8 +160,15 @@ class ReportSchema(ma.Schema):
     quarters = fields.List(fields.Nested(QuarterFiguresSchema), required=True)
     totals = fields.Nested(TotalsSchema, required=True)
     forecast = fields.Nested(ForecastSchema, required=True)
-    budget_to_date_sek = fields.Integer(required=True)
-    cost_per_person_sek = fields.Integer(required=True, allow_none=True)
+    budget_to_date_sek = fields.Integer(required=True, metadata={
+        "description": "Yearly budget × elapsed share of the period (an estimate; see `budget` for the actual costs).",
+    })
+    cost_per_person_sek = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "budget_to_date_sek / persons (an estimate; `budget.cost_per_person_sek` is from actual costs).",
+    })
+    budget = fields.Nested(BudgetFiguresSchema, required=True, allow_none=True, metadata={
+        "description": "The agreement's budget followed up with the actual costs.",
+    })
     follow_ups = fields.Dict(
         required=True, metadata={"description": f"Months (3, 6) → result → persons. {SUPPRESSED_NOTE}"}
     )
@@ -133,3 +197,63 @@ def report(programme_id: int) -> Any:
     """The quarterly report: persons reached against the goal, visits, activities, forecast"""
     programme = get_visible_or_404(Programme, programme_id, lambda user, _p: perm.can_view_reports(user))
     return cached_quarterly_report(db.session, programme).to_dict()
+
+
+class PlannedYearSchema(ma.Schema):
+    year = fields.Integer(required=True)
+    start = _date(required=True)
+    end = _date(required=True)
+    lines = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, metadata={
+        "description": "Budget line → kronor for the year.",
+    })
+    total_sek = fields.Integer(required=True)
+    funding = fields.List(fields.Nested(FundingFiguresSchema), required=True)
+    funding_total_sek = fields.Integer(required=True)
+    funding_covers_budget = fields.Boolean(required=True)
+
+
+class MonthCostSchema(ma.Schema):
+    month = fields.String(required=True, metadata={"pattern": r"^\d{4}-\d{2}$", "example": "2026-03"})
+    line = fields.String(required=True)
+    amount_sek = fields.Integer(required=True)
+    source = fields.String(required=True, metadata={"enum": ["manual", "import"]})
+
+
+class BudgetSchema(ma.Schema):
+    programme_id = fields.Integer(required=True)
+    years = fields.List(fields.Nested(PlannedYearSchema), required=True)
+    actual_costs = fields.List(fields.Nested(MonthCostSchema), required=True)
+    follow_up = fields.Nested(BudgetFiguresSchema, required=True, metadata={
+        "description": "The follow-up as in the report's `budget`.",
+    })
+
+
+@blp.route("/<int:programme_id>/budget")
+@blp.allow(perm.can_view_budget)
+@blp.etag
+@blp.response(200, BudgetSchema)
+@blp.problems(403, 404)
+def budget(programme_id: int) -> Any:
+    """The budget: lines and financing per agreement year, actual costs per month and their follow-up"""
+    programme = get_visible_or_404(Programme, programme_id, lambda user, _p: perm.can_view_budget(user))
+    report = cached_quarterly_report(db.session, programme)
+    return {
+        "programme_id": programme.id,
+        "years": [
+            {
+                "year": plan.year.number, "start": plan.year.start.isoformat(), "end": plan.year.end.isoformat(),
+                "lines": {line.value: amount for line, amount in plan.amounts.items()}, "total_sek": plan.total,
+                "funding": [
+                    {"organisation": org.short_name, "year_amount_sek": amount} for org, amount in plan.funding
+                ],
+                "funding_total_sek": plan.funding_total, "funding_covers_budget": plan.covered,
+            }
+            for plan in budget_ops.budget_plan(db.session, programme)
+        ],
+        "actual_costs": [
+            {"month": f"{month:%Y-%m}", "line": line.value, "amount_sek": cost.amount_sek, "source": cost.source.value}
+            for month, by_line in budget_ops.month_costs(db.session, programme).items()
+            for line, cost in ((line, by_line[line]) for line in budget_ops.LINES if line in by_line)
+        ],
+        "follow_up": report.budget.to_dict() if report.budget else None,
+    }

@@ -64,6 +64,8 @@ def summary_table(report: QuarterlyReport) -> Table:
         [_("Budget hittills i perioden (kr)"), report.budget_to_date_sek],
         [_("Kostnad per nådd person (kr)"), report.cost_per_person_sek],
     ]
+    if report.budget is not None:
+        rows.append([_("Kostnad per nådd person, faktiska kostnader (kr)"), report.budget.cost_per_person_sek])
     return Table(
         "sammanfattning",
         _("Sammanfattning"),
@@ -73,7 +75,8 @@ def summary_table(report: QuarterlyReport) -> Table:
         note=_(
             "Prognos = personer hittills + personer med bekräftat kommande besök + det som takten ger därutöver "
             "(takt × återstående kvartal, minus de bokade). Takten är personer per helt kvartal hittills. "
-            "Kostnad per person = budget per år × förfluten del av perioden i år / personer hittills."
+            "Kostnad per person = budget per år × förfluten del av perioden i år / personer hittills. "
+            "Med faktiska kostnader: utfallet hittills enligt budgetuppföljningen / personer hittills."
         ),
     )
 
@@ -238,8 +241,65 @@ def follow_ups_table(report: QuarterlyReport) -> Table:
     )
 
 
+def budget_table(report: QuarterlyReport) -> Optional[Table]:
+    """The agreement's budget lines: budget and actual costs to date, the deviation, and the
+    current agreement year's budget and forecast."""
+    budget = report.budget
+    if budget is None:
+        return None
+    rows: list[list[Cell]] = [
+        [
+            str(labels.BUDGET_LINE_LABELS[f.line]), f.budget_to_date_sek, f.spent_to_date_sek, f.deviation_sek,
+            f.deviation_share, f.year_budget_sek, f.year_forecast_sek, _("Ja") if f.significant else "",
+        ]
+        for f in [*budget.lines, budget.total]
+    ]
+    if budget.through is None:
+        period = _("Ingen hel månad av perioden har gått än.")
+    else:
+        period = _("Kostnaderna följs upp per hel månad, till och med %(d)s.", d=budget.through.isoformat())
+    return Table(
+        "budget",
+        _("Budget"),
+        _("Budget och utfall (avtalsår %(n)s: %(start)s – %(end)s)", n=budget.year,
+          start=budget.year_start.isoformat(), end=budget.year_end.isoformat()),
+        [
+            _("Budgetpost"), _("Budget hittills (kr)"), _("Utfall hittills (kr)"), _("Avvikelse (kr)"),
+            _("Avvikelse"), _("Budget avtalsåret (kr)"), _("Prognos avtalsåret (kr)"), _("Betydande avvikelse"),
+        ],
+        rows,
+        note=" ".join([
+            period,
+            _("Prognos = utfall hittills under avtalsåret + budgeten för resten av året."),
+            _("En avvikelse på mer än %(t)s %% åt något håll är betydande: enligt överenskommelsen ska parterna "
+              "föra en dialog och godkänna förändringarna innan de genomförs.", t=budget.threshold_pct),
+        ]),
+        percent_columns=frozenset({4}),
+    )
+
+
+def funding_table(report: QuarterlyReport) -> Optional[Table]:
+    """The current agreement year's financing per party against its budget."""
+    budget = report.budget
+    if budget is None:
+        return None
+    rows: list[list[Cell]] = [[f.organisation, f.year_amount_sek] for f in budget.funding]
+    rows.append([_("Summa finansiering"), budget.funding_total_sek])
+    rows.append([_("Budget avtalsåret"), budget.total.year_budget_sek])
+    if budget.uncovered_years:
+        covered = _("Nej, inte för avtalsår %(years)s", years=", ".join(str(y) for y in budget.uncovered_years))
+    else:
+        covered = _("Ja")
+    rows.append([_("Finansieringen täcker budgeten"), covered])
+    return Table(
+        "finansiering", _("Finansiering"), _("Finansiering per part (avtalsår %(n)s)", n=budget.year),
+        [_("Part"), _("Kronor")], rows,
+    )
+
+
 def report_tables(report: QuarterlyReport) -> list[Table]:
     """Every table of the report, in the order the dashboard, print page and exports show them."""
+    money = [t for t in (budget_table(report), funding_table(report)) if t is not None]
     return [
         summary_table(report),
         quarters_table(report),
@@ -249,4 +309,5 @@ def report_tables(report: QuarterlyReport) -> list[Table]:
         pairs_table(report, ops.PARTICIPANT),
         pairs_table(report, ops.COMPANY),
         follow_ups_table(report),
+        *money,
     ]
