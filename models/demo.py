@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from . import clock
 from .accounts import Organisation, User
+from .demo_agreement import seed_budget
 from .candidates import Candidate, Consent, Referral, ReferralEvent
 from .companies import Company, Contact, Offer
 from .enums import (
@@ -198,6 +199,7 @@ def seed_demo(
     n_activities = _activities(session, rng, candidates, pl, programme, today)
     _surveys(session)
     session.flush()
+    n_costs = seed_budget(session, programme, orgs, pl, today, seed)
     return SeedResult(
         created=True,
         counts={
@@ -208,6 +210,7 @@ def seed_demo(
             "kandidater": len(candidates),
             "besök": n_visits,
             "gruppaktiviteter": n_activities,
+            "kostnadsrader": n_costs,
         },
         login_emails=emails + employer_emails,
     )
