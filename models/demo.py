@@ -21,9 +21,9 @@ from tqdm import tqdm
 
 from . import clock
 from .accounts import Organisation, User
-from .demo_agreement import seed_budget
 from .candidates import Candidate, Consent, Referral, ReferralEvent
 from .companies import Company, Contact, Offer
+from .demo_agreement import seed_budget
 from .enums import (
     FIELD_SLUGS,
     WEEKDAYS,
