@@ -1,6 +1,7 @@
 """The data model and domain operations of the matching service. No Flask in here."""
 
 from .accounts import ApiToken, CalendarFeed, LoginSession, Organisation, User
+from .agreement import AgreementApproval, AgreementChange
 from .budget import ActualCost, BudgetFunding, BudgetLine, BudgetSettings
 from .candidates import Candidate, Consent, Referral, ReferralEvent, consent_in_force
 from .companies import Company, Contact, Offer
@@ -13,6 +14,8 @@ from .visits import Activity, ActivityParticipant, Visit, VisitEvent
 __all__ = [
     "Activity",
     "ActualCost",
+    "AgreementApproval",
+    "AgreementChange",
     "ActivityParticipant",
     "ApiToken",
     "AuditEvent",

@@ -238,3 +238,13 @@ class BudgetLineKind(StrEnum):
 class CostSource(StrEnum):
     MANUAL = "manual"  # typed in on the cost page
     IMPORT = "import"  # read from an export of the ledger
+
+
+class AgreementChangeKind(StrEnum):
+    """What a recorded change to the agreement concerns (Ändringar: written, approved by the parties)."""
+
+    EXTENSION = "extension"  # the 1+1-year extension of the period
+    PERIOD = "period"
+    GOALS = "goals"
+    BUDGET = "budget"
+    OTHER = "other"

@@ -130,6 +130,7 @@ PAGE_INPUT_TABLES = frozenset({
     "programme_party", "ranker_model", "referral", "referral_event", "survey", "survey_answer",
     "survey_invitation", "survey_question", "user_account", "visit", "visit_event",
     "budget_line", "budget_funding", "actual_cost", "budget_settings",
+    "agreement_change", "agreement_approval",
 })
 NOT_PAGE_INPUT_TABLES = frozenset({
     "api_token", "audit_event", "calendar_feed", "data_version", "exposure", "login_session",
