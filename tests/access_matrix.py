@@ -88,6 +88,12 @@ def a_running_programme(make: Factory, me: Optional[User]) -> dict[str, Any]:
     return {}
 
 
+def a_running_programme_id(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    today = clock.local_today()
+    return {"programme_id": make.programme(starts_on=today - dt.timedelta(days=400),
+                                           ends_on=today + dt.timedelta(days=400)).id}
+
+
 def with_fmt(builder: Optional[Args], fmt: str) -> Args:
     return lambda make, me: {**(builder(make, me) if builder else {}), "fmt": fmt}
 
@@ -355,6 +361,11 @@ EXPECTED: dict[str, Route] = {
     "budget.import_upload": Route(only(PL, ADMIN), args=a_programme),
     "budget.import_commit": Route(only(PL, ADMIN), args=a_programme, method="POST"),
     "budget.import_template": Route(only(PL, ADMIN), args=with_fmt(a_programme, "xlsx")),
+    # the agreement: period, extension and changes; PL and admins record, the steering group reads
+    "agreement.current": Route(only(PL, STEERING, ADMIN), args=a_running_programme),
+    "agreement.index": Route(only(PL, STEERING, ADMIN), args=a_programme),
+    "agreement.extend": Route(only(PL, ADMIN), args=a_running_programme_id),
+    "agreement.change": Route(only(PL, ADMIN), args=a_programme),
     # questionnaires: sets for PL and admins, sending for PL, answering by link
     "surveys.index": Route(only(PL, ADMIN)),
     "surveys.new_set": Route(only(PL, ADMIN)),

@@ -286,3 +286,16 @@ AUDIT_ACTION_LABELS.update(
         "ledger_imported": _l("Kostnader importerade från bokföringen"),
     }
 )
+AGREEMENT_CHANGE_LABELS = {
+    "extension": _l("Förlängning"),
+    "period": _l("Perioden"),
+    "goals": _l("Målen"),
+    "budget": _l("Budgeten"),
+    "other": _l("Annat"),
+}
+AUDIT_ACTION_LABELS.update(
+    {
+        "agreement_extended": _l("Överenskommelsen förlängd"),
+        "agreement_change_recorded": _l("Ändring av överenskommelsen registrerad"),
+    }
+)

@@ -308,3 +308,13 @@ def can_view_budget(user: Any) -> bool:
 def can_edit_budget(user: Any) -> bool:
     """Budget lines, financing, actual costs and the ledger import: project leaders and admins."""
     return _is(user, PL, ADMIN)
+
+
+def can_view_agreement(user: Any) -> bool:
+    """The agreement's period, the extension deadline and the history of changes."""
+    return _is(user, PL, ADMIN, STEERING)
+
+
+def can_record_agreement_change(user: Any) -> bool:
+    """Recording an extension or another change with the parties' approvals: PL and admins."""
+    return _is(user, PL, ADMIN)

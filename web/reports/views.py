@@ -14,6 +14,7 @@ from wtforms import SelectField
 
 from models import Programme
 from models.enums import Role
+from models.operations.agreement import agreement_status
 from models.operations.programme import current_programme
 from models.operations.report_cache import cached_quarterly_report
 from models.operations.reports import QuarterlyReport
@@ -82,6 +83,7 @@ def dashboard():  # type: ignore[no-untyped-def]
         return render_template(
             "reports/_dashboard.html", report=report, tables=report_tables(report), form=form,
             manage_programme=perm.can_manage_programme(current_user),
+            agreement=agreement_status(db.session, programme),
         )
 
     # The report itself is kept by report_cache (in the database and per worker); this keeps its rendering.
