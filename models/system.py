@@ -113,6 +113,7 @@ REPORT_INPUT_TABLES = frozenset({
     "survey", "survey_question", "survey_invitation", "survey_answer", "follow_up",
     "programme", "goal", "milestone", "funding",
     "budget_line", "budget_funding", "actual_cost", "budget_settings",
+    "referral", "referral_event", "feedback", "organisation",
 })
 REPORT = "report"
 # The rows a recommendation list depends on: who may be recommended (candidate, consent,
@@ -130,7 +131,7 @@ PAGE_INPUT_TABLES = frozenset({
     "programme_party", "ranker_model", "referral", "referral_event", "survey", "survey_answer",
     "survey_invitation", "survey_question", "user_account", "visit", "visit_event",
     "budget_line", "budget_funding", "actual_cost", "budget_settings",
-    "agreement_change", "agreement_approval",
+    "agreement_change", "agreement_approval", "quarter_signoff", "quarter_approval", "quarter_correction",
 })
 NOT_PAGE_INPUT_TABLES = frozenset({
     "api_token", "audit_event", "calendar_feed", "data_version", "exposure", "login_session",

@@ -31,6 +31,7 @@ from models.enums import ActivityType
 from models.identity import InvalidIdentityNumber, InvalidOrgNumber, normalise_org_number, parse_personal_identity
 from models.operations import candidates, companies
 from models.operations.budget import BudgetFigures, FundingFigures, LineFigures
+from models.operations.compilation import CompilationFigures, FeedbackFigures
 from models.operations.report_cache import decode, encode
 from models.operations.reports import (
     ActivityFigures,
@@ -535,6 +536,18 @@ FIELDS[BudgetFigures] = {
     "uncovered_years": st.lists(counts, max_size=2), "has_costs": st.booleans(),
     "cost_per_person_sek": st.none() | counts, "significant_lines": st.lists(texts, max_size=2),
 }
+FIELDS[FeedbackFigures] = {
+    "forms": counts, "rating_sums": _small_dict(texts, counts), "rating_counts": _small_dict(texts, counts),
+    "welcome_again": counts, "further": _small_dict(texts, counts),
+}
+_count_grid = st.lists(st.lists(counts, max_size=3), max_size=3)
+FIELDS[CompilationFigures] = {
+    "quarters": st.lists(texts, max_size=3), "units": st.lists(texts, max_size=3),
+    "referrals": _small_dict(texts, _count_grid), "visits_hosted": _count_grid, "companies_engaged": _count_grid,
+    "companies_engaged_period": st.lists(counts, max_size=3), "recruiting": _count_grid,
+    "recruiting_period": st.lists(counts, max_size=3),
+    "feedback": st.lists(st.builds(FeedbackFigures, **FIELDS[FeedbackFigures]), max_size=2),
+}
 FIELDS[QuarterlyReport] = {
     "programme_id": counts, "programme_name": texts, "starts_on": report_dates, "ends_on": report_dates,
     "today": report_dates, "yearly_budget_sek": counts,
@@ -544,6 +557,7 @@ FIELDS[QuarterlyReport] = {
     "follow_ups": _small_dict(counts, _small_dict(texts, counts)),
     "survey_questions": _small_dict(st.tuples(texts, texts), texts),
     "budget": st.none() | st.builds(BudgetFigures, **FIELDS[BudgetFigures]),
+    "compilation": st.none() | st.builds(CompilationFigures, **FIELDS[CompilationFigures]),
 }
 reports = st.builds(QuarterlyReport, **FIELDS[QuarterlyReport])
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from models.enums import ActivityType
 from models.operations import reports as ops
+from models.operations.compilation import INTERESTS, published_compilation
 from models.operations.reports import PairFigures, QuarterlyReport
 
 from .. import labels
@@ -297,6 +298,79 @@ def funding_table(report: QuarterlyReport) -> Optional[Table]:
     )
 
 
+REFERRAL_MEASURE_LABELS = {
+    "received": lambda: _("mottagna remisser"),
+    "accepted": lambda: _("antagna"),
+    "returned": lambda: _("återsända"),
+}
+
+
+def _quarter_headings(report: QuarterlyReport, first: str) -> list[str]:
+    return [first, *(quarter_heading(q) for q in report.elapsed), _("Totalt")]
+
+
+def _published(values: list[Optional[int]]) -> list[Cell]:
+    return [_shown(v) for v in values]
+
+
+def compilation_tables(report: QuarterlyReport) -> list[Table]:
+    """What TH compiles the quarter from: referrals and selection per referring unit, companies
+    per network, and the feedback from the workplaces."""
+    if report.compilation is None:
+        return []
+    published = published_compilation(report.compilation)
+    referral_rows: list[list[Cell]] = []
+    for unit_index, unit in enumerate(report.compilation.units):
+        for measure, table in published.referrals.items():
+            referral_rows.append([
+                _("%(unit)s: %(measure)s", unit=unit, measure=REFERRAL_MEASURE_LABELS[measure]()),
+                *_published(table.rows[unit_index][1]),
+            ])
+    network_rows: list[list[Cell]] = []
+    for i, network in enumerate(ops.DIMENSIONS["network"]):
+        name = str(labels.NETWORK_LABELS[network])
+        network_rows += [
+            [_("%(network)s: företag med besök", network=name),
+             *_published(published.companies_engaged.rows[i][1]),
+             *_published(published.companies_engaged_period.rows[i][1])],
+            [_("%(network)s: genomförda besök", network=name), *_published(published.visits_hosted.rows[i][1])],
+            [_("%(network)s: företag som vill rekrytera", network=name),
+             *_published(published.recruiting.rows[i][1]), *_published(published.recruiting_period.rows[i][1])],
+        ]
+    feedback_rows: list[list[Cell]] = [
+        [
+            quarter_heading(report.elapsed[n]) if n < len(report.elapsed) else _("Totalt"),
+            _shown(row.forms), row.means["overall"], row.means["interest"], row.means["punctuality"],
+            row.share_welcome_again, *(_shown(row.further[i]) for i in INTERESTS),
+        ]
+        for n, row in enumerate(published.feedback)
+    ]
+    return [
+        Table(
+            "remisser", _("Remisser per enhet"), _("Remisser och urval per remitterande enhet"),
+            _quarter_headings(report, _("Enhet och beslut")), referral_rows,
+            note=_("Mottagna = skickade till projektledaren under kvartalet; antagna och återsända = beslut under "
+                   "kvartalet.") + " " + suppression_note(),
+        ),
+        Table(
+            "natverk", _("Företag per nätverk"), _("Engagerade företag per nätverk"),
+            _quarter_headings(report, _("Nätverk")), network_rows,
+            note=_("Företag med besök = företag som tagit emot minst ett genomfört besök; i kolumnen Totalt räknas "
+                   "varje företag en gång för hela perioden. Företag som vill rekrytera = har angett intresse av "
+                   "att rekrytera i återkopplingen efter ett besök.") + " " + suppression_note(),
+        ),
+        Table(
+            "aterkoppling", _("Återkoppling"), _("Återkoppling från arbetsplatserna"),
+            [_("Kvartal"), _("Ifyllda formulär"), _("Helhetsintryck (1–5)"), _("Intresse (1–5)"),
+             _("Punktlighet (1–5)"), _("Tar gärna emot igen"), *(str(labels.FURTHER_INTEREST_LABELS[i])
+                                                                for i in INTERESTS)],
+            feedback_rows,
+            note=_("Medelvärden och andelar visas bara när minst 5 formulär visas.") + " " + suppression_note(),
+            percent_columns=frozenset({5}),
+        ),
+    ]
+
+
 def report_tables(report: QuarterlyReport) -> list[Table]:
     """Every table of the report, in the order the dashboard, print page and exports show them."""
     money = [t for t in (budget_table(report), funding_table(report)) if t is not None]
@@ -309,5 +383,6 @@ def report_tables(report: QuarterlyReport) -> list[Table]:
         pairs_table(report, ops.PARTICIPANT),
         pairs_table(report, ops.COMPANY),
         follow_ups_table(report),
+        *compilation_tables(report),
         *money,
     ]
