@@ -8,6 +8,7 @@ from .companies import Company, Contact, Offer
 from .db import Base, make_engine
 from .followup import Feedback, FollowUp, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
 from .programme import Funding, Goal, Milestone, Programme, programme_party
+from .signoff import QuarterApproval, QuarterCorrection, QuarterSignoff
 from .system import AuditEvent, Exposure, OutboxMessage, RankerModel, UsedLinkToken
 from .visits import Activity, ActivityParticipant, Visit, VisitEvent
 
@@ -39,6 +40,9 @@ __all__ = [
     "Organisation",
     "OutboxMessage",
     "Programme",
+    "QuarterApproval",
+    "QuarterCorrection",
+    "QuarterSignoff",
     "RankerModel",
     "Referral",
     "ReferralEvent",

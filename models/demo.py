@@ -118,6 +118,9 @@ def demo_accounts() -> list[tuple[str, str, Role, str | None]]:
         ("handlaggare.syd@demo.example", "Sami Handläggare", Role.WELFARE_OFFICER, "AMF-S"),
         ("af@demo.example", "Frida Förmedlare", Role.WELFARE_OFFICER, "AF-HBG"),
         ("styrgrupp@demo.example", "Stig Styrgrupp", Role.STEERING, "HIF"),
+        ("styrgrupp.th@demo.example", "Tove Styrgrupp", Role.STEERING, "TH"),
+        ("styrgrupp.af@demo.example", "Anders Styrgrupp", Role.STEERING, "AF"),
+        ("styrgrupp.amf@demo.example", "Maja Styrgrupp", Role.STEERING, "AMF"),
     ]
 
 
