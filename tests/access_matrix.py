@@ -94,6 +94,25 @@ def a_running_programme_id(make: Factory, me: Optional[User]) -> dict[str, Any]:
                                            ends_on=today + dt.timedelta(days=400)).id}
 
 
+def a_compiled_quarter(make: Factory, me: Optional[User], *, signed: bool = False) -> dict[str, Any]:
+    from models import QuarterSignoff
+
+    signoff = QuarterSignoff(
+        programme=make.programme(), quarter="2025-Q1", quarter_start=dt.date(2025, 1, 1),
+        quarter_end=dt.date(2025, 3, 31), compiled_by_name="Projektledare",
+    )
+    if signed:
+        signoff.signed_off_at, signoff.report_sha256 = clock.now(), "0" * 64
+        signoff.report_json, signoff.report_csv, signoff.report_xlsx = '{"report": {}}\n', b"", b""
+    make.session.add(signoff)
+    make.session.flush()
+    return {"signoff_id": signoff.id}
+
+
+def a_signed_quarter(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    return a_compiled_quarter(make, me, signed=True)
+
+
 def with_fmt(builder: Optional[Args], fmt: str) -> Args:
     return lambda make, me: {**(builder(make, me) if builder else {}), "fmt": fmt}
 
@@ -366,6 +385,12 @@ EXPECTED: dict[str, Route] = {
     "agreement.index": Route(only(PL, STEERING, ADMIN), args=a_programme),
     "agreement.extend": Route(only(PL, ADMIN), args=a_running_programme_id),
     "agreement.change": Route(only(PL, ADMIN), args=a_programme),
+    # a quarter the steering group signs off: PL compiles, a steering member of a party approves
+    "signoff.index": Route(only(PL, STEERING, ADMIN), args=a_programme),
+    "signoff.compile_quarter": Route(only(PL), args=a_programme, method="POST"),
+    "signoff.show": Route(only(PL, STEERING, ADMIN), args=a_compiled_quarter),
+    "signoff.approve": Route(only(STEERING), args=a_compiled_quarter, method="POST"),
+    "signoff.download": Route(only(PL, STEERING, ADMIN), args=with_fmt(a_signed_quarter, "json")),
     # questionnaires: sets for PL and admins, sending for PL, answering by link
     "surveys.index": Route(only(PL, ADMIN)),
     "surveys.new_set": Route(only(PL, ADMIN)),
@@ -430,6 +455,11 @@ EXPECTED: dict[str, Route] = {
             ("api_programmes.list_programmes", None, "GET"),
             ("api_programmes.report", a_programme, "GET"),
             ("api_programmes.budget", a_programme, "GET"),
+            ("api_programmes.list_signoffs", a_programme, "GET"),
+            ("api_programmes.compile_signoff", a_programme, "POST"),
+            ("api_programmes.get_signoff", lambda make, me: {**a_programme(make, me), "quarter": "2025-Q1"}, "GET"),
+            ("api_programmes.approve_signoff", lambda make, me: {**a_programme(make, me), "quarter": "2025-Q1"},
+             "POST"),
         ]
     },
 }

@@ -297,5 +297,7 @@ AUDIT_ACTION_LABELS.update(
     {
         "agreement_extended": _l("Överenskommelsen förlängd"),
         "agreement_change_recorded": _l("Ändring av överenskommelsen registrerad"),
+        "quarter_compiled": _l("Kvartal sammanställt för styrgruppen"),
+        "quarter_approved": _l("Kvartal godkänt för en part"),
     }
 )

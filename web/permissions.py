@@ -318,3 +318,19 @@ def can_view_agreement(user: Any) -> bool:
 def can_record_agreement_change(user: Any) -> bool:
     """Recording an extension or another change with the parties' approvals: PL and admins."""
     return _is(user, PL, ADMIN)
+
+
+def can_view_signoffs(user: Any) -> bool:
+    """The quarters put before the steering group, their approvals, the kept reports and the
+    corrections (aggregates only, as the report)."""
+    return can_view_reports(user)
+
+
+def can_compile_quarter(user: Any) -> bool:
+    """Compiling a quarter's report for the steering group: project leaders (TH compiles)."""
+    return _is(user, PL)
+
+
+def can_approve_quarter(user: Any, programme: Any) -> bool:
+    """Approving a quarter: a steering group member who represents one of the programme's parties."""
+    return _is(user, STEERING) and user.organisation_id in {o.id for o in programme.parties}

@@ -4,19 +4,32 @@ Steering group, project leaders and admins."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any
 
 import marshmallow as ma
 import sqlalchemy as sa
 from marshmallow import fields
 
-from models import Programme
+from models import Programme, QuarterSignoff
 from models.operations import budget as budget_ops
+from models.operations import signoff as signoff_ops
 from models.operations.report_cache import cached_quarterly_report
 
 from .. import permissions as perm
 from ..extensions import db
-from .core import LINK_HEADER, api_blueprint, get_visible_or_404, paginate
+from ..signoff import service as signoff_service
+from .core import (
+    LINK_HEADER,
+    api_blueprint,
+    api_user,
+    audit,
+    get_visible_or_404,
+    not_found,
+    paginate,
+    require,
+)
 from .schemas import PageArgsSchema, page_of
 
 blp = api_blueprint("api_programmes", __name__, "/programmes", "The programme and its quarterly follow-up.")
@@ -169,6 +182,11 @@ class ReportSchema(ma.Schema):
     budget = fields.Nested(BudgetFiguresSchema, required=True, allow_none=True, metadata={
         "description": "The agreement's budget followed up with the actual costs.",
     })
+    compilation = fields.Dict(required=True, allow_none=True, metadata={
+        "description": "What TH compiles the quarter from: `referrals_by_unit` (received, accepted, returned per "
+        "referring unit and quarter), `visits_hosted_by_network`, `companies_engaged_by_network`, "
+        f"`companies_recruiting_by_network` and `feedback` (forms, mean ratings, further interest). {SUPPRESSED_NOTE}",
+    })
     follow_ups = fields.Dict(
         required=True, metadata={"description": f"Months (3, 6) → result → persons. {SUPPRESSED_NOTE}"}
     )
@@ -257,3 +275,150 @@ def budget(programme_id: int) -> Any:
         ],
         "follow_up": report.budget.to_dict() if report.budget else None,
     }
+
+
+# --- a quarter the steering group signs off ----------------------------------------------------
+QUARTER_PATTERN = r"^\d{4}-Q[1-4]$"
+
+
+class CompiledBySchema(ma.Schema):
+    name = fields.String(required=True)
+    organisation = fields.String(required=True)
+    at = fields.DateTime(required=True)
+
+
+class QuarterApprovalSchema(ma.Schema):
+    organisation = fields.String(required=True)
+    name = fields.String(required=True)
+    at = fields.DateTime(required=True)
+    report_sha256 = fields.String(required=True)
+    current = fields.Boolean(required=True, metadata={"description": "For the figures as they are (or were approved)."})
+
+
+class CorrectionSchema(ma.Schema):
+    path = fields.String(required=True, metadata={"example": "quarters.2026-Q3.new_persons"})
+    approved = fields.Raw(required=True, allow_none=True)
+    previous = fields.Raw(required=True, allow_none=True)
+    corrected = fields.Raw(required=True, allow_none=True)
+    detected_at = fields.DateTime(required=True)
+
+
+class SignoffSchema(ma.Schema):
+    quarter = fields.String(required=True, metadata={"pattern": QUARTER_PATTERN})
+    as_of = fields.Date(required=True)
+    status = fields.String(required=True, metadata={"enum": ["awaiting_approval", "signed_off"]})
+    compiled_by = fields.Nested(CompiledBySchema, required=True)
+    approvals = fields.List(fields.Nested(QuarterApprovalSchema), required=True)
+    pending_parties = fields.List(fields.String(), required=True)
+    report_sha256 = fields.String(required=True, metadata={
+        "description": "The approved figures' fingerprint; before sign-off, the current figures' (approve with it).",
+    })
+    signed_off_at = fields.DateTime(required=True, allow_none=True)
+
+
+class SignoffDetailSchema(SignoffSchema):
+    report = fields.Dict(required=True, metadata={
+        "description": "The report: as approved once signed off (never changed), else as computed now.",
+    })
+    corrections = fields.List(fields.Nested(CorrectionSchema), required=True)
+
+
+class CompileInSchema(ma.Schema):
+    quarter = fields.String(required=True, validate=ma.validate.Regexp(QUARTER_PATTERN))
+
+
+class ApprovalInSchema(ma.Schema):
+    report_sha256 = fields.String(required=True, validate=ma.validate.Length(equal=64), metadata={
+        "description": "The fingerprint of the figures you approve, from GET.",
+    })
+
+
+def _signoff_body(signoff: QuarterSignoff, *, detail: bool) -> dict[str, Any]:
+    if signoff.signed_off_at is not None:
+        sha, figures = signoff.report_sha256 or "", signoff_ops.approved_figures(signoff) if detail else None
+    else:
+        _report, figures, sha = signoff_service.figures_now(signoff)
+    body: dict[str, Any] = {
+        "quarter": signoff.quarter, "as_of": signoff.quarter_end, "signed_off_at": signoff.signed_off_at,
+        "status": "signed_off" if signoff.signed_off_at else "awaiting_approval",
+        "compiled_by": {"name": signoff.compiled_by_name, "organisation": signoff.compiled_by_organisation,
+                        "at": signoff.compiled_at},
+        "approvals": [
+            {"organisation": a.organisation.name, "name": a.user_name, "at": a.approved_at,
+             "report_sha256": a.report_sha256, "current": a.report_sha256 == sha}
+            for a in signoff.approvals
+        ],
+        "pending_parties": [o.name for o in signoff_ops.pending_parties(signoff, sha)],
+        "report_sha256": sha,
+    }
+    if detail:
+        body["report"] = figures
+        body["corrections"] = [
+            {"path": c.path, "approved": json.loads(c.approved_value), "previous": json.loads(c.previous_value),
+             "corrected": json.loads(c.corrected_value), "detected_at": c.detected_at}
+            for c in signoff_service.corrections(signoff)
+        ]
+        db.session.commit()  # corrections are kept as they are found
+    return body
+
+
+def _programme_for_reports(programme_id: int) -> Programme:
+    return get_visible_or_404(Programme, programme_id, lambda user, _p: perm.can_view_signoffs(user))
+
+
+def _signoff(programme: Programme, quarter: str) -> QuarterSignoff:
+    signoff = next((s for s in signoff_ops.signoffs(db.session, programme) if s.quarter == quarter), None)
+    if signoff is None:
+        not_found()
+    return signoff
+
+
+@blp.route("/<int:programme_id>/signoffs")
+@blp.allow(perm.can_view_signoffs)
+@blp.response(200, SignoffSchema(many=True))
+@blp.problems(403, 404)
+def list_signoffs(programme_id: int) -> Any:
+    """The quarters compiled for the steering group, latest first, with their approvals"""
+    programme = _programme_for_reports(programme_id)
+    return [_signoff_body(s, detail=False) for s in signoff_ops.signoffs(db.session, programme)]
+
+
+@blp.route("/<int:programme_id>/signoffs", methods=["POST"])
+@blp.allow(perm.can_compile_quarter)
+@blp.arguments(CompileInSchema)
+@blp.response(201, SignoffSchema)
+@blp.problems(403, 404, 409, 413, 415, 422)
+def compile_signoff(body: dict[str, Any], programme_id: int) -> Any:
+    """Compile a quarter that has ended for the steering group (project leaders)"""
+    programme = _programme_for_reports(programme_id)
+    year, number = body["quarter"].split("-Q")
+    signoff = signoff_ops.compile_quarter(
+        db.session, programme, dt.date(int(year), 3 * int(number) - 2, 1), by=api_user()
+    )
+    audit("quarter_compiled", signoff, quarter=signoff.quarter)
+    db.session.commit()
+    return _signoff_body(signoff, detail=False)
+
+
+@blp.route("/<int:programme_id>/signoffs/<quarter>")
+@blp.allow(perm.can_view_signoffs)
+@blp.response(200, SignoffDetailSchema)
+@blp.problems(403, 404)
+def get_signoff(programme_id: int, quarter: str) -> Any:
+    """A compiled quarter: its report (as approved once signed off) and the corrections found since"""
+    return _signoff_body(_signoff(_programme_for_reports(programme_id), quarter), detail=True)
+
+
+@blp.route("/<int:programme_id>/signoffs/<quarter>/approvals", methods=["POST"])
+@blp.allow(perm.can_view_signoffs)
+@blp.arguments(ApprovalInSchema)
+@blp.response(200, SignoffSchema)
+@blp.problems(403, 404, 409, 413, 415, 422)
+def approve_signoff(body: dict[str, Any], programme_id: int, quarter: str) -> Any:
+    """Approve a quarter's figures for your organisation (a steering group member of a party)"""
+    signoff = _signoff(_programme_for_reports(programme_id), quarter)
+    require(perm.can_approve_quarter(api_user(), signoff.programme), signoff)
+    done = signoff_service.approve(signoff, api_user(), seen_sha256=body["report_sha256"])
+    audit("quarter_approved", signoff, quarter=signoff.quarter, signed_off=done)
+    db.session.commit()
+    return _signoff_body(signoff, detail=False)
