@@ -455,6 +455,7 @@ EXPECTED: dict[str, Route] = {
             ("api_programmes.list_programmes", None, "GET"),
             ("api_programmes.report", a_programme, "GET"),
             ("api_programmes.budget", a_programme, "GET"),
+            ("api_programmes.agreement", a_programme, "GET"),
             ("api_programmes.list_signoffs", a_programme, "GET"),
             ("api_programmes.compile_signoff", a_programme, "POST"),
             ("api_programmes.get_signoff", lambda make, me: {**a_programme(make, me), "quarter": "2025-Q1"}, "GET"),

@@ -19,6 +19,10 @@ from models.operations.errors import Conflict, DomainError
 from models.operations.programme import milestone_plan, programme_quarters, set_milestones
 from models.operations.reports import quarterly_report
 
+from .test_api_support import assert_problem
+
+pytest_plugins = ("tests.test_api_support",)
+
 MAIN = GoalKind.PERSONS_WORKPLACE_VISIT
 
 
@@ -276,6 +280,30 @@ def test_the_project_leader_records_an_extension_and_a_change_on_the_web(client,
     assert client.post(f"/overenskommelse/{agreement.id}/andring", data=change).status_code == 302
     assert [c.kind for c in ops.change_history(db, agreement)] == [AgreementChangeKind.GOALS,
                                                                      AgreementChangeKind.EXTENSION]
+
+
+@pytest.mark.now("2021-07-15T10:00:00+02:00")
+@pytest.mark.parametrize("role", ["steering", "project_leader", "admin", "welfare_officer", "employer"])
+def test_the_agreement_through_the_api(api, tokens, db, agreement, parties, role) -> None:
+    ops.record_extension(db, agreement, approvals=_approvals(parties, AMF=dt.date(2021, 6, 20)), reason="Mer tid",
+                         new_targets={MAIN: 400})
+    db.commit()
+    _user, headers = tokens.headers(role)
+    response = api.get(f"/api/v1/programmes/{agreement.id}/agreement", headers=headers)
+    if role in ("welfare_officer", "employer"):
+        assert_problem(response, 403)
+        return
+    body = response.get_json()
+    assert (body["ends_on"], body["extension_deadline"], body["reminder_on"]) == (
+        "2023-12-31", "2023-06-30", "2023-05-31")
+    assert (body["extensions_used"], body["extensions_left"]) == (1, 1)
+    [change] = body["changes"]
+    assert change["kind"] == "extension" and change["decided_on"] == "2021-06-20"
+    assert change["targets"] == {"persons_workplace_visit": [350, 400]}
+    assert {(a["organisation"], a["approved_on"]) for a in change["approvals"]} == {
+        ("Tillväxt Helsingborg", "2021-06-01"), ("Helsingborgs IF", "2021-06-01"),
+        ("Arbetsmarknadsförvaltningen", "2021-06-20"),
+    }
 
 
 @pytest.mark.parametrize("role", ["steering", "welfare_officer", "employer"])

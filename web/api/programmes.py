@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from marshmallow import fields
 
 from models import Programme, QuarterSignoff
+from models.operations import agreement as agreement_ops
 from models.operations import budget as budget_ops
 from models.operations import signoff as signoff_ops
 from models.operations.report_cache import cached_quarterly_report
@@ -422,3 +423,60 @@ def approve_signoff(body: dict[str, Any], programme_id: int, quarter: str) -> An
     audit("quarter_approved", signoff, quarter=signoff.quarter, signed_off=done)
     db.session.commit()
     return _signoff_body(signoff, detail=False)
+
+
+# --- the agreement: period, extension deadline, changes --------------------------------------
+class AgreementApprovalSchema(ma.Schema):
+    organisation = fields.String(required=True)
+    approved_on = fields.Date(required=True)
+    signed_by = fields.String(required=True)
+
+
+class AgreementChangeSchema(ma.Schema):
+    kind = fields.String(required=True, metadata={"enum": ["extension", "period", "goals", "budget", "other"]})
+    decided_on = fields.Date(required=True, metadata={"description": "The day the last party approved."})
+    summary = fields.String(required=True)
+    reason = fields.String(required=True)
+    previous_ends_on = fields.Date(required=True, allow_none=True)
+    new_ends_on = fields.Date(required=True, allow_none=True)
+    targets = fields.Dict(required=True, metadata={"description": "Goal → [target before, target after]."})
+    approvals = fields.List(fields.Nested(AgreementApprovalSchema), required=True)
+
+
+class AgreementSchema(ma.Schema):
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    extension_deadline = fields.Date(required=True, metadata={
+        "description": "The parties approve an extension in writing at the latest this day (6 months before the end).",
+    })
+    reminder_on = fields.Date(required=True)
+    extensions_used = fields.Integer(required=True)
+    extensions_left = fields.Integer(required=True, metadata={"description": "Of 1 + 1 years."})
+    changes = fields.List(fields.Nested(AgreementChangeSchema), required=True)
+
+
+@blp.route("/<int:programme_id>/agreement")
+@blp.allow(perm.can_view_agreement)
+@blp.response(200, AgreementSchema)
+@blp.problems(403, 404)
+def agreement(programme_id: int) -> Any:
+    """The agreement's period, the extension deadline and the changes with each party's approval"""
+    programme = get_visible_or_404(Programme, programme_id, lambda user, _p: perm.can_view_agreement(user))
+    status = agreement_ops.agreement_status(db.session, programme)
+    return {
+        "starts_on": programme.starts_on, "ends_on": programme.ends_on, "extension_deadline": status.deadline,
+        "reminder_on": status.remind_on, "extensions_used": status.extensions_used,
+        "extensions_left": status.extensions_left,
+        "changes": [
+            {
+                "kind": c.kind.value, "decided_on": c.decided_on, "summary": c.summary, "reason": c.reason,
+                "previous_ends_on": c.previous_ends_on, "new_ends_on": c.new_ends_on,
+                "targets": c.details.get("targets", {}),
+                "approvals": [
+                    {"organisation": a.organisation.name, "approved_on": a.approved_on, "signed_by": a.signed_by}
+                    for a in c.approvals
+                ],
+            }
+            for c in agreement_ops.change_history(db.session, programme)
+        ],
+    }
