@@ -236,6 +236,7 @@ def test_compiling_and_approving_through_the_api(api, tokens, db, world) -> None
     _pl, pl = tokens.headers(world.pl)
     base = f"/api/v1/programmes/{world.programme.id}/signoffs"
     assert_problem(api.post(base, json={"quarter": "2026-Q4"}, headers=pl), 422)
+    assert_problem(api.post(base, json={"quarter": "0000-Q1"}, headers=pl), 422)  # not a quarter of the programme
     created = api.post(base, json={"quarter": "2026-Q3"}, headers=pl)
     assert created.status_code == 201, created.get_data(as_text=True)
     assert created.get_json()["status"] == "awaiting_approval"

@@ -63,6 +63,14 @@ def find_quarter(programme: Programme, quarter_start: dt.date) -> Quarter:
     raise DomainError("Kvartalet ligger utanför programmets period.", field="quarter")
 
 
+def quarter_labelled(programme: Programme, label: str) -> Quarter:
+    """The programme's quarter called `label` ("2026-Q3")."""
+    for quarter in programme_quarters(programme.starts_on, programme.ends_on):
+        if quarter.label == label:
+            return quarter
+    raise DomainError("Kvartalet ligger utanför programmets period.", field="quarter")
+
+
 def ended_quarters(programme: Programme, today: Optional[dt.date] = None) -> list[Quarter]:
     today = today or local_today()
     return [q for q in programme_quarters(programme.starts_on, programme.ends_on) if q.end < today]

@@ -4,7 +4,6 @@ Steering group, project leaders and admins."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -392,10 +391,8 @@ def list_signoffs(programme_id: int) -> Any:
 def compile_signoff(body: dict[str, Any], programme_id: int) -> Any:
     """Compile a quarter that has ended for the steering group (project leaders)"""
     programme = _programme_for_reports(programme_id)
-    year, number = body["quarter"].split("-Q")
-    signoff = signoff_ops.compile_quarter(
-        db.session, programme, dt.date(int(year), 3 * int(number) - 2, 1), by=api_user()
-    )
+    quarter = signoff_ops.quarter_labelled(programme, body["quarter"])
+    signoff = signoff_ops.compile_quarter(db.session, programme, quarter.calendar_start, by=api_user())
     audit("quarter_compiled", signoff, quarter=signoff.quarter)
     db.session.commit()
     return _signoff_body(signoff, detail=False)
