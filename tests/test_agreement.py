@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import AgreementChange, OutboxMessage
-from models.enums import AgreementChangeKind, GoalKind, OrganisationKind, Role
+from models.enums import AgreementChangeKind, GoalKind, Role
 from models.operations import agreement as ops
 from models.operations.agreement import Approval
 from models.operations.errors import Conflict, DomainError
@@ -21,19 +21,9 @@ from models.operations.reports import quarterly_report
 
 from .test_api_support import assert_problem
 
-pytest_plugins = ("tests.test_api_support",)
+pytest_plugins = ("tests.test_api_support", "tests.partnership")
 
 MAIN = GoalKind.PERSONS_WORKPLACE_VISIT
-
-
-@pytest.fixture
-def parties(make) -> dict[str, Any]:
-    return {
-        "TH": make.organisation(name="Tillväxt Helsingborg", short_name="TH", kind=OrganisationKind.FOUNDATION),
-        "HIF": make.organisation(name="Helsingborgs IF", short_name="HIF", kind=OrganisationKind.CLUB),
-        "AMF": make.organisation(name="Arbetsmarknadsförvaltningen", short_name="AMF",
-                                 kind=OrganisationKind.MUNICIPALITY),
-    }
 
 
 @pytest.fixture

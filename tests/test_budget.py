@@ -24,23 +24,13 @@ from models.operations.spreadsheet import read_table
 
 from .test_api_support import assert_problem
 
-pytest_plugins = ("tests.test_api_support",)
+pytest_plugins = ("tests.test_api_support", "tests.partnership")
 
 PL, CO, OH, INFO, TRAVEL = (
     BudgetLineKind.PROJECT_LEADER, BudgetLineKind.CO_WORKER, BudgetLineKind.OVERHEAD, BudgetLineKind.INFORMATION,
     BudgetLineKind.TRAVEL,
 )
 AGREEMENT_TABLE = {PL: 570_000, CO: 489_000, OH: 120_000, INFO: 50_000, TRAVEL: 12_000}
-
-
-@pytest.fixture
-def parties(make) -> dict[str, Any]:
-    return {
-        "TH": make.organisation(name="Tillväxt Helsingborg", short_name="TH", kind=OrganisationKind.FOUNDATION),
-        "HIF": make.organisation(name="Helsingborgs IF", short_name="HIF", kind=OrganisationKind.CLUB),
-        "AMF": make.organisation(name="Arbetsmarknadsförvaltningen", short_name="AMF",
-                                 kind=OrganisationKind.MUNICIPALITY),
-    }
 
 
 @pytest.fixture

@@ -34,9 +34,10 @@ from models.operations.reports import quarterly_report
 from models.operations.user_admin import create_account
 
 from .factories import local_dt
+from .partnership import make_parties
 from .test_api_support import assert_problem
 
-pytest_plugins = ("tests.test_api_support",)
+pytest_plugins = ("tests.test_api_support", "tests.partnership")
 NOW = "2026-10-15T10:00:00+02:00"  # 2026-Q1 … Q3 have ended
 Q3 = dt.date(2026, 7, 1)
 
@@ -50,11 +51,7 @@ def world(make) -> Any:
         pass
 
     w = World()
-    kinds = {"TH": OrganisationKind.FOUNDATION, "HIF": OrganisationKind.CLUB,
-             "AF": OrganisationKind.EMPLOYMENT_SERVICE, "AMF": OrganisationKind.MUNICIPALITY}
-    names = {"TH": "Tillväxt Helsingborg", "HIF": "Helsingborgs IF", "AF": "Arbetsförmedlingen",
-             "AMF": "Arbetsmarknadsförvaltningen"}
-    w.parties = {k: make.organisation(name=names[k], short_name=k, kind=kind) for k, kind in kinds.items()}
+    w.parties = make_parties(make, "TH", "HIF", "AF", "AMF")
     w.programme = make.programme(name="IOP Jobbskuggning", starts_on=dt.date(2026, 1, 1), ends_on=dt.date(2027, 12, 31))
     w.programme.parties = list(w.parties.values())
     w.visit_q2 = make.visit(day=dt.date(2026, 5, 5), status=VisitStatus.COMPLETED, actual_hours=6)

@@ -10,9 +10,9 @@ from flask_login import current_user, login_required
 from models import Programme
 from models.enums import AgreementChangeKind
 from models.operations import agreement as ops
-from models.operations.programme import current_programme
 
 from .. import permissions as perm
+from ..current import to_current_programme
 from ..extensions import db
 from ..helpers import attempt, audit, get_or_404, require
 from .forms import change_form, extension_form
@@ -32,10 +32,7 @@ def _recorder() -> None:
 
 @bp.route("/")
 def current():  # type: ignore[no-untyped-def]
-    programme = current_programme(db.session)
-    if programme is None:
-        return render_template("reports/no_programme.html", manage_programme=perm.can_manage_programme(current_user))
-    return redirect(url_for("agreement.index", programme_id=programme.id))
+    return to_current_programme("agreement.index")
 
 
 @bp.route("/<int:programme_id>")

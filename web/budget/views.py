@@ -13,10 +13,10 @@ from flask_login import current_user, login_required
 from models import Organisation, Programme
 from models.operations import budget as ops
 from models.operations.errors import DomainError
-from models.operations.programme import current_programme
 from models.operations.report_cache import cached_quarterly_report
 
 from .. import permissions as perm
+from ..current import to_current_programme
 from ..extensions import db
 from ..helpers import attempt, audit, get_or_404, require
 from ..reports.tables import budget_table, funding_table
@@ -59,10 +59,7 @@ def _partners(programme: Programme) -> list[Organisation]:
 
 @bp.route("/")
 def current():  # type: ignore[no-untyped-def]
-    programme = current_programme(db.session)
-    if programme is None:
-        return render_template("reports/no_programme.html", manage_programme=perm.can_manage_programme(current_user))
-    return redirect(url_for("budget.index", programme_id=programme.id))
+    return to_current_programme("budget.index")
 
 
 @bp.route("/<int:programme_id>")
