@@ -1,20 +1,29 @@
 """The data model and domain operations of the matching service. No Flask in here."""
 
 from .accounts import ApiToken, CalendarFeed, LoginSession, Organisation, User
+from .agreement import AgreementApproval, AgreementChange
+from .budget import ActualCost, BudgetFunding, BudgetLine, BudgetSettings
 from .candidates import Candidate, Consent, Referral, ReferralEvent, consent_in_force
 from .companies import Company, Contact, Offer
 from .db import Base, make_engine
 from .followup import Feedback, FollowUp, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
 from .programme import Funding, Goal, Milestone, Programme, programme_party
+from .signoff import QuarterApproval, QuarterCorrection, QuarterSignoff
 from .system import AuditEvent, Exposure, OutboxMessage, RankerModel, UsedLinkToken
 from .visits import Activity, ActivityParticipant, Visit, VisitEvent
 
 __all__ = [
     "Activity",
+    "ActualCost",
+    "AgreementApproval",
+    "AgreementChange",
     "ActivityParticipant",
     "ApiToken",
     "AuditEvent",
     "Base",
+    "BudgetFunding",
+    "BudgetLine",
+    "BudgetSettings",
     "CalendarFeed",
     "Candidate",
     "Company",
@@ -31,6 +40,9 @@ __all__ = [
     "Organisation",
     "OutboxMessage",
     "Programme",
+    "QuarterApproval",
+    "QuarterCorrection",
+    "QuarterSignoff",
     "RankerModel",
     "Referral",
     "ReferralEvent",

@@ -23,6 +23,7 @@ from . import clock
 from .accounts import Organisation, User
 from .candidates import Candidate, Consent, Referral, ReferralEvent
 from .companies import Company, Contact, Offer
+from .demo_agreement import seed_budget
 from .enums import (
     FIELD_SLUGS,
     WEEKDAYS,
@@ -117,6 +118,9 @@ def demo_accounts() -> list[tuple[str, str, Role, str | None]]:
         ("handlaggare.syd@demo.example", "Sami Handläggare", Role.WELFARE_OFFICER, "AMF-S"),
         ("af@demo.example", "Frida Förmedlare", Role.WELFARE_OFFICER, "AF-HBG"),
         ("styrgrupp@demo.example", "Stig Styrgrupp", Role.STEERING, "HIF"),
+        ("styrgrupp.th@demo.example", "Tove Styrgrupp", Role.STEERING, "TH"),
+        ("styrgrupp.af@demo.example", "Anders Styrgrupp", Role.STEERING, "AF"),
+        ("styrgrupp.amf@demo.example", "Maja Styrgrupp", Role.STEERING, "AMF"),
     ]
 
 
@@ -198,6 +202,7 @@ def seed_demo(
     n_activities = _activities(session, rng, candidates, pl, programme, today)
     _surveys(session)
     session.flush()
+    n_costs = seed_budget(session, programme, orgs, pl, today, seed)
     return SeedResult(
         created=True,
         counts={
@@ -208,6 +213,7 @@ def seed_demo(
             "kandidater": len(candidates),
             "besök": n_visits,
             "gruppaktiviteter": n_activities,
+            "kostnadsrader": n_costs,
         },
         login_emails=emails + employer_emails,
     )

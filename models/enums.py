@@ -223,3 +223,28 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+
+
+class BudgetLineKind(StrEnum):
+    """The cost lines of the agreement's budget table (Kostnader och finansiering)."""
+
+    PROJECT_LEADER = "project_leader"  # projektledare, incl. employer's contributions and pension
+    CO_WORKER = "co_worker"  # medarbetare
+    OVERHEAD = "overhead"  # OH-kostnader: administration, telephone, computer
+    INFORMATION = "information"  # informationsmaterial
+    TRAVEL = "travel"  # resekostnader
+
+
+class CostSource(StrEnum):
+    MANUAL = "manual"  # typed in on the cost page
+    IMPORT = "import"  # read from an export of the ledger
+
+
+class AgreementChangeKind(StrEnum):
+    """What a recorded change to the agreement concerns (Ändringar: written, approved by the parties)."""
+
+    EXTENSION = "extension"  # the 1+1-year extension of the period
+    PERIOD = "period"
+    GOALS = "goals"
+    BUDGET = "budget"
+    OTHER = "other"

@@ -66,7 +66,10 @@ class Goal(Base):
 
 
 class Milestone(Base):
-    """An edited quarterly milestone (target to date); quarters without one are linear."""
+    """An edited quarterly milestone (target to date); quarters without one are linear.
+
+    `frozen_on` is set on the milestones of quarters that had ended when the period or a goal
+    changed: a past quarter's target never changes afterwards (models/operations/programme.py)."""
 
     __tablename__ = "milestone"
     __table_args__ = (
@@ -78,6 +81,7 @@ class Milestone(Base):
     goal_id: Mapped[int] = mapped_column(sa.ForeignKey("goal.id", ondelete="CASCADE"))
     quarter_start: Mapped[dt.date]
     target_to_date: Mapped[int]
+    frozen_on: Mapped[Optional[dt.date]]
 
     goal: Mapped[Goal] = relationship(back_populates="milestones")
 

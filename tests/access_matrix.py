@@ -88,6 +88,31 @@ def a_running_programme(make: Factory, me: Optional[User]) -> dict[str, Any]:
     return {}
 
 
+def a_running_programme_id(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    today = clock.local_today()
+    return {"programme_id": make.programme(starts_on=today - dt.timedelta(days=400),
+                                           ends_on=today + dt.timedelta(days=400)).id}
+
+
+def a_compiled_quarter(make: Factory, me: Optional[User], *, signed: bool = False) -> dict[str, Any]:
+    from models import QuarterSignoff
+
+    signoff = QuarterSignoff(
+        programme=make.programme(), quarter="2025-Q1", quarter_start=dt.date(2025, 1, 1),
+        quarter_end=dt.date(2025, 3, 31), compiled_by_name="Projektledare",
+    )
+    if signed:
+        signoff.signed_off_at, signoff.report_sha256 = clock.now(), "0" * 64
+        signoff.report_json, signoff.report_csv, signoff.report_xlsx = '{"report": {}}\n', b"", b""
+    make.session.add(signoff)
+    make.session.flush()
+    return {"signoff_id": signoff.id}
+
+
+def a_signed_quarter(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    return a_compiled_quarter(make, me, signed=True)
+
+
 def with_fmt(builder: Optional[Args], fmt: str) -> Args:
     return lambda make, me: {**(builder(make, me) if builder else {}), "fmt": fmt}
 
@@ -346,6 +371,26 @@ EXPECTED: dict[str, Route] = {
     "programme.milestones": Route(
         only(ADMIN), args=lambda make, me: {**a_programme(make, me), "kind": "persons_workplace_visit"}
     ),
+    # the agreement's budget: PL and admins edit, the steering group reads
+    "budget.current": Route(only(PL, STEERING, ADMIN), args=a_running_programme),
+    "budget.index": Route(only(PL, STEERING, ADMIN), args=a_programme),
+    "budget.year": Route(only(PL, ADMIN), args=lambda make, me: {**a_programme(make, me), "year": 1}),
+    "budget.costs": Route(only(PL, ADMIN), args=a_programme),
+    "budget.threshold": Route(only(PL, ADMIN), args=a_programme, method="POST"),
+    "budget.import_upload": Route(only(PL, ADMIN), args=a_programme),
+    "budget.import_commit": Route(only(PL, ADMIN), args=a_programme, method="POST"),
+    "budget.import_template": Route(only(PL, ADMIN), args=with_fmt(a_programme, "xlsx")),
+    # the agreement: period, extension and changes; PL and admins record, the steering group reads
+    "agreement.current": Route(only(PL, STEERING, ADMIN), args=a_running_programme),
+    "agreement.index": Route(only(PL, STEERING, ADMIN), args=a_programme),
+    "agreement.extend": Route(only(PL, ADMIN), args=a_running_programme_id),
+    "agreement.change": Route(only(PL, ADMIN), args=a_programme),
+    # a quarter the steering group signs off: PL compiles, a steering member of a party approves
+    "signoff.index": Route(only(PL, STEERING, ADMIN), args=a_programme),
+    "signoff.compile_quarter": Route(only(PL), args=a_programme, method="POST"),
+    "signoff.show": Route(only(PL, STEERING, ADMIN), args=a_compiled_quarter),
+    "signoff.approve": Route(only(STEERING), args=a_compiled_quarter, method="POST"),
+    "signoff.download": Route(only(PL, STEERING, ADMIN), args=with_fmt(a_signed_quarter, "json")),
     # questionnaires: sets for PL and admins, sending for PL, answering by link
     "surveys.index": Route(only(PL, ADMIN)),
     "surveys.new_set": Route(only(PL, ADMIN)),
@@ -409,6 +454,13 @@ EXPECTED: dict[str, Route] = {
             ("api_recommendations.for_candidate", a_candidate, "GET"),
             ("api_programmes.list_programmes", None, "GET"),
             ("api_programmes.report", a_programme, "GET"),
+            ("api_programmes.budget", a_programme, "GET"),
+            ("api_programmes.agreement", a_programme, "GET"),
+            ("api_programmes.list_signoffs", a_programme, "GET"),
+            ("api_programmes.compile_signoff", a_programme, "POST"),
+            ("api_programmes.get_signoff", lambda make, me: {**a_programme(make, me), "quarter": "2025-Q1"}, "GET"),
+            ("api_programmes.approve_signoff", lambda make, me: {**a_programme(make, me), "quarter": "2025-Q1"},
+             "POST"),
         ]
     },
 }

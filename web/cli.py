@@ -130,6 +130,7 @@ def seed_demo_command(candidates: int, companies: int, seed: int) -> None:
         click.echo(f"Demo data created: {result.summary}.")
     else:
         click.echo("Demo data already present; nothing added.")
+    _ensure_signed_off_quarter()
     _ensure_active_ranker()
     click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
     users = db.session.scalars(
@@ -137,6 +138,18 @@ def seed_demo_command(candidates: int, companies: int, seed: int) -> None:
     )
     for user in users:
         click.echo(f"  {user.role.value:<16} {user.email}")
+
+
+def _ensure_signed_off_quarter() -> None:
+    """The demo shows one quarter the steering group has signed off (its kept report is made by
+    the web layer, in Swedish, as for any quarter)."""
+    from .signoff.demo import sign_off_demo_quarter
+
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
+        signoff = sign_off_demo_quarter()
+        db.session.commit()
+    if signoff is not None:
+        click.echo(f"Quarter {signoff.quarter} compiled and signed off by the demo's steering group.")
 
 
 def _ensure_active_ranker() -> None:

@@ -283,3 +283,37 @@ MODEL_DECISION_LABELS = {
     "not_worse": _l("Aktiverad: inte sämre än den aktiva"),
     "worse": _l("Inte aktiverad: sämre än den aktiva"),
 }
+
+# The agreement's budget table (issue #21).
+BUDGET_LINE_LABELS = {
+    "project_leader": _l("Projektledare"),
+    "co_worker": _l("Medarbetare"),
+    "overhead": _l("OH-kostnader"),
+    "information": _l("Informationsmaterial"),
+    "travel": _l("Resekostnader"),
+    "total": _l("Summa"),
+}
+COST_SOURCE_LABELS = {"manual": _l("inskrivet"), "import": _l("importerat från bokföringen")}
+AUDIT_ACTION_LABELS.update(
+    {
+        "budget_year_saved": _l("Budget för ett avtalsår sparad"),
+        "budget_threshold_saved": _l("Tröskel för budgetavvikelse ändrad"),
+        "costs_recorded": _l("Kostnader registrerade"),
+        "ledger_imported": _l("Kostnader importerade från bokföringen"),
+    }
+)
+AGREEMENT_CHANGE_LABELS = {
+    "extension": _l("Förlängning"),
+    "period": _l("Perioden"),
+    "goals": _l("Målen"),
+    "budget": _l("Budgeten"),
+    "other": _l("Annat"),
+}
+AUDIT_ACTION_LABELS.update(
+    {
+        "agreement_extended": _l("Överenskommelsen förlängd"),
+        "agreement_change_recorded": _l("Ändring av överenskommelsen registrerad"),
+        "quarter_compiled": _l("Kvartal sammanställt för styrgruppen"),
+        "quarter_approved": _l("Kvartal godkänt för en part"),
+    }
+)

@@ -30,6 +30,7 @@ NAV: list[NavItem] = [
     NavItem("activities.index", _l("Aktiviteter"), perm.can_manage_activities),
     NavItem("matching.plan", _l("Kvartalsplan"), perm.can_use_matching),
     NavItem("reports.dashboard", _l("Uppföljning"), perm.can_view_reports),
+    NavItem("budget.current", _l("Budget"), perm.can_view_budget),
     NavItem("admin.users", _l("Konton"), perm.can_manage_users),
     NavItem("admin.audit", _l("Logg"), perm.can_view_audit),
 ]

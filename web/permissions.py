@@ -355,3 +355,41 @@ def can_view_feedback(user: Any, visit: Visit) -> bool:
 def can_follow_up_clients(user: Any) -> bool:
     """The 3- and 6-month follow-up list: officers of a unit (their own unit's clients only)."""
     return _is(user, WO) and user.organisation_id is not None
+
+
+# --- the agreement's budget, period and quarterly sign-off (issue #21) -----------------------
+def can_view_budget(user: Any) -> bool:
+    """The budget, the actual costs and their follow-up: project leaders, admins and the
+    steering group (amounts only: no personal data)."""
+    return _is(user, PL, ADMIN, STEERING)
+
+
+def can_edit_budget(user: Any) -> bool:
+    """Budget lines, financing, actual costs and the ledger import: project leaders and admins."""
+    return _is(user, PL, ADMIN)
+
+
+def can_view_agreement(user: Any) -> bool:
+    """The agreement's period, the extension deadline and the history of changes."""
+    return _is(user, PL, ADMIN, STEERING)
+
+
+def can_record_agreement_change(user: Any) -> bool:
+    """Recording an extension or another change with the parties' approvals: PL and admins."""
+    return _is(user, PL, ADMIN)
+
+
+def can_view_signoffs(user: Any) -> bool:
+    """The quarters put before the steering group, their approvals, the kept reports and the
+    corrections (aggregates only, as the report)."""
+    return can_view_reports(user)
+
+
+def can_compile_quarter(user: Any) -> bool:
+    """Compiling a quarter's report for the steering group: project leaders (TH compiles)."""
+    return _is(user, PL)
+
+
+def can_approve_quarter(user: Any, programme: Any) -> bool:
+    """Approving a quarter: a steering group member who represents one of the programme's parties."""
+    return _is(user, STEERING) and user.organisation_id in {o.id for o in programme.parties}

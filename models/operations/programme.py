@@ -4,6 +4,12 @@ Quarters are calendar quarters ("2025-Q3") clipped to the programme period, so a
 starts mid-quarter has a short first quarter. A goal's target to date at the end of quarter i
 (1-based) of n is linear, target × i / n rounded half up, unless an edited Milestone row for
 that quarter says otherwise.
+
+A past quarter's target never changes: when the period or a goal's target changes (an extension
+of the agreement above all), every quarter that has ended first gets its target as it was in a
+frozen Milestone row (`freeze_past_targets`), which cannot be edited afterwards. The quarters
+after the last frozen one spread what is left: with f frozen quarters whose last target is F,
+quarter i's linear target is F + (target − F) × (i − f) / (n − f), rounded half up.
 """
 
 from __future__ import annotations
@@ -64,20 +70,57 @@ class MilestoneRow:
     quarter: Quarter
     linear: int
     edited: Optional[int]
+    frozen: bool = False
 
     @property
     def target_to_date(self) -> int:
         return self.edited if self.edited is not None else self.linear
 
 
+def _linear_plan(goal_target: int, quarters: list[Quarter], frozen: Mapping[dt.date, int]) -> list[int]:
+    """Linear targets to date: over the whole period, or from the last frozen quarter's target on."""
+    last = max((q.index for q in quarters if q.calendar_start in frozen), default=-1)
+    if last < 0:
+        return [linear_target(goal_target, q.index + 1, len(quarters)) for q in quarters]
+    base, done, total = frozen[quarters[last].calendar_start], last + 1, len(quarters)
+    rest = max(goal_target - base, 0)
+    return [
+        base + linear_target(rest, q.index + 1 - done, total - done) if q.index >= done else frozen.get(
+            q.calendar_start, linear_target(goal_target, q.index + 1, total)
+        )
+        for q in quarters
+    ]
+
+
 def milestone_plan(programme: Programme, goal: Goal) -> list[MilestoneRow]:
     """The goal's target to date for every quarter: edited where set, linear elsewhere."""
     quarters = programme_quarters(programme.starts_on, programme.ends_on)
     edited = {m.quarter_start: m.target_to_date for m in goal.milestones}
+    frozen = {m.quarter_start: m.target_to_date for m in goal.milestones if m.frozen_on is not None}
     return [
-        MilestoneRow(q, linear_target(goal.target, q.index + 1, len(quarters)), edited.get(q.calendar_start))
-        for q in quarters
+        MilestoneRow(q, linear, edited.get(q.calendar_start), q.calendar_start in frozen)
+        for q, linear in zip(quarters, _linear_plan(goal.target, quarters, frozen), strict=True)
     ]
+
+
+def freeze_past_targets(session: Session, programme: Programme, today: Optional[dt.date] = None) -> int:
+    """Keep the target of every quarter that has ended as it is now, in a frozen milestone, before
+    the period or a goal changes; returns how many quarters were frozen now."""
+    today = today or local_today()
+    frozen = 0
+    for goal in programme.goals:
+        rows = {m.quarter_start: m for m in goal.milestones}
+        for plan in milestone_plan(programme, goal):
+            if plan.quarter.end >= today or plan.frozen:
+                continue
+            row = rows.get(plan.quarter.calendar_start)
+            if row is None:
+                row = Milestone(quarter_start=plan.quarter.calendar_start, target_to_date=plan.target_to_date)
+                goal.milestones.append(row)
+            row.frozen_on = today
+            frozen += 1
+    session.flush()
+    return frozen
 
 
 def set_milestones(session: Session, goal: Goal, edits: Mapping[dt.date, Optional[int]]) -> None:
@@ -89,18 +132,26 @@ def set_milestones(session: Session, goal: Goal, edits: Mapping[dt.date, Optiona
     programme = goal.programme
     quarters = programme_quarters(programme.starts_on, programme.ends_on)
     known = {q.calendar_start for q in quarters}
+    frozen = {m.quarter_start: m for m in goal.milestones if m.frozen_on is not None}
     for key, value in edits.items():
         if key not in known:
             raise DomainError("Kvartalet ligger utanför programmets period.", field=milestone_field(key))
         if value is not None and value < 0:
             raise DomainError("Målet kan inte vara negativt.", field=milestone_field(key))
+        if key in frozen and value != frozen[key].target_to_date:
+            raise DomainError(
+                "Kvartalet %(quarter)s är avslutat och dess mål är låst sedan %(day)s.", field=milestone_field(key),
+                quarter=quarter_label(key), day=frozen[key].frozen_on.isoformat(),  # type: ignore[union-attr]
+            )
+    edits = {k: v for k, v in edits.items() if k not in frozen}
     edited = {m.quarter_start: m.target_to_date for m in goal.milestones}
     edited.update(edits)
+    linear = _linear_plan(goal.target, quarters, {k: m.target_to_date for k, m in frozen.items()})
     previous: Optional[tuple[str, int]] = None
     for q in quarters:
         value = edited.get(q.calendar_start)
         if value is None:
-            value = linear_target(goal.target, q.index + 1, len(quarters))
+            value = linear[q.index]
         if previous is not None and value < previous[1]:
             raise DomainError(
                 "Målet till och med %(quarter)s (%(value)s) är lägre än målet till och med "
@@ -190,6 +241,8 @@ def save_programme(session: Session, settings: ProgrammeSettings, programme: Opt
     if programme is None:
         programme = Programme()
         session.add(programme)
+    elif _moves_targets(programme, settings):
+        freeze_past_targets(session, programme)
     programme.name = settings.name.strip()
     programme.starts_on = settings.starts_on  # type: ignore[assignment]  # checked in _validate
     programme.ends_on = settings.ends_on  # type: ignore[assignment]
@@ -213,6 +266,14 @@ def save_programme(session: Session, settings: ProgrammeSettings, programme: Opt
             goal.milestones.remove(milestone)
     session.flush()
     return programme
+
+
+def _moves_targets(programme: Programme, settings: ProgrammeSettings) -> bool:
+    """The settings change the period or a goal's target: the linear targets would move."""
+    targets = {g.kind: g.target for g in programme.goals}
+    return (settings.starts_on, settings.ends_on) != (programme.starts_on, programme.ends_on) or any(
+        kind in targets and target is not None and target != targets[kind] for kind, target in settings.goals.items()
+    )
 
 
 def current_programme(session: Session, today: Optional[dt.date] = None) -> Optional[Programme]:

@@ -29,7 +29,10 @@ How the figures are read:
   counted holding a confirmed 4–8 h visit dated today or later in the period. A booked person
   is one the pace would bring anyway, so the two are not added on top of each other.
 - Cost per person reached = yearly budget × elapsed years of the period / persons counted,
-  elapsed years = days from the start to today (inclusive, at most the whole period) / 365.25.
+  elapsed years = days from the start to today (inclusive, at most the whole period) / 365.25:
+  an estimate from the budget, kept as it was. The budget section (`budget`,
+  models/operations/budget.py) follows the agreement's budget table with the actual costs, and
+  its cost per person is the one from actual spending.
 
 Small counts: `published_*` helpers give the tables for the dashboard and the exports. Every
 cell of a breakdown (target group, network, field, company size), of the follow-up outcomes
@@ -85,6 +88,8 @@ from ..visits import (
     Visit,
     VisitEvent,
 )
+from .budget import BudgetFigures, budget_figures
+from .compilation import CompilationFigures, compilation_dict, compilation_figures
 from .disclosure import SMALL_COUNT, SUPPRESSED, Grid, publish
 from .programme import Quarter, milestone_plan, programme_quarters
 
@@ -350,6 +355,11 @@ class QuarterlyReport:
     budget_to_date_sek: int
     follow_ups: dict[int, dict[str, int]]  # months → result → persons
     survey_questions: dict[tuple[str, str], str]  # (group, key) → Swedish question text
+    # The budget followed up from the actual costs (models/operations/budget.py).
+    budget: Optional[BudgetFigures] = None
+    # What TH compiles the quarter from: referrals per unit, companies per network, feedback
+    # (models/operations/compilation.py), published with the same small-count rule.
+    compilation: Optional[CompilationFigures] = None
 
     @property
     def current(self) -> Optional[QuarterRow]:
@@ -365,11 +375,19 @@ class QuarterlyReport:
         return _to_dict(self)
 
 
-def quarterly_report(session: Session, programme: Programme, *, today: Optional[dt.date] = None) -> QuarterlyReport:
+def quarterly_report(
+    session: Session, programme: Programme, *, today: Optional[dt.date] = None, data_until: Optional[dt.date] = None
+) -> QuarterlyReport:
     """The report for every quarter of the programme (future quarters are included, with zeros
-    and their targets, so the target line covers the whole period)."""
+    and their targets, so the target line covers the whole period).
+
+    `data_until` reads only what is dated up to that day (visits, activities, answers, decisions),
+    as the report of a quarter that has ended is read again later (models/operations/signoff.py):
+    with `today` and `data_until` at the quarter's last day, rows dated after it stay out."""
     today = today or local_today()
     quarters = programme_quarters(programme.starts_on, programme.ends_on)
+    data_end = programme.ends_on if data_until is None else max(min(programme.ends_on, data_until),
+                                                                 programme.starts_on)
     rows = [
         QuarterRow(q.label, q.start, q.end, is_current=q.start <= today <= q.end, is_future=q.start > today)
         for q in quarters
@@ -384,7 +402,7 @@ def quarterly_report(session: Session, programme: Programme, *, today: Optional[
             for row, plan in zip(rows, milestone_plan(programme, goal), strict=True):
                 row.activity_targets_to_date[activity_type] = plan.target_to_date
 
-    statements = _statements(session.get_bind().dialect.name, programme.starts_on, programme.ends_on, today)
+    statements = _statements(session.get_bind().dialect.name, programme.starts_on, data_end, today)
     _plan_with_values(session)
     _fill_persons(session, rows, statements.persons)
     _fill_visits(session, rows, statements.visits)
@@ -409,6 +427,8 @@ def quarterly_report(session: Session, programme: Programme, *, today: Optional[
         budget_to_date_sek=budget_to_date,
         follow_ups=_follow_ups(session, statements.follow_ups),
         survey_questions=_survey_questions(session, statements.survey_questions),
+        budget=budget_figures(session, programme, today=today, persons=totals.persons),
+        compilation=compilation_figures(session, [q for q in quarters if q.start <= min(today, data_end)]),
     )
 
 
@@ -956,6 +976,8 @@ def _to_dict(report: QuarterlyReport) -> dict[str, Any]:
         },
         "budget_to_date_sek": report.budget_to_date_sek,
         "cost_per_person_sek": report.cost_per_person_sek,
+        "budget": None if report.budget is None else report.budget.to_dict(),
+        "compilation": None if report.compilation is None else compilation_dict(report.compilation),
         "follow_ups": {
             str(months): {result: _shown(cells[c]) for result, cells in published_follow_ups(report).rows}
             for c, months in enumerate((3, 6))

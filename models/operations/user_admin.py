@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from .. import clock
 from ..accounts import Organisation, User
 from ..companies import Company
-from ..enums import Role
+from ..enums import OrganisationKind, Role
 from . import accounts as account_ops
 from .errors import Conflict, DomainError, NotAllowed
 
@@ -39,6 +39,23 @@ def _check_affiliation(role: Role, organisation: Optional[Organisation], company
         raise DomainError("Ett företagskonto måste höra till ett företag, och bara det.", field="company")
 
 
+# The parties of the steering group (Tillväxt Helsingborg, HIF, AF, AMF): a steering account
+# represents one of them, and approves a quarter's report for it (models/operations/signoff.py).
+STEERING_PARTY_KINDS = (
+    OrganisationKind.FOUNDATION, OrganisationKind.CLUB, OrganisationKind.MUNICIPALITY,
+    OrganisationKind.EMPLOYMENT_SERVICE,
+)
+
+
+def _check_steering_party(role: Role, organisation: Optional[Organisation]) -> None:
+    if role == Role.STEERING and (organisation is None or organisation.kind not in STEERING_PARTY_KINDS):
+        raise DomainError(
+            "En ledamot av styrgruppen företräder en av parterna: välj Tillväxt Helsingborg, Helsingborgs IF, "
+            "Arbetsförmedlingen eller Arbetsmarknadsförvaltningen.",
+            field="organisation",
+        )
+
+
 def _other_active_admins(session: Session, user: User) -> int:
     return session.scalar(
         sa.select(sa.func.count())
@@ -59,6 +76,7 @@ def create_account(
 ) -> User:
     """A new account that cannot be logged into until its owner sets a password by link."""
     _check_affiliation(role, organisation, company)
+    _check_steering_party(role, organisation)
     user = account_ops.create_user(
         session,
         email=email,
@@ -92,6 +110,7 @@ def update_account(
             raise NotAllowed("Du kan inte ta bort din egen administratörsroll.", field="role")
         if user.active and _other_active_admins(session, user) == 0:
             raise Conflict("Det måste finnas minst en aktiv administratör.", field="role")
+    _check_steering_party(role, organisation)
     user.email = email
     user.name = name.strip() or email
     user.role = role

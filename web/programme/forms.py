@@ -92,7 +92,8 @@ class MilestoneForm(FlaskForm):
         return [(row, getattr(self, milestone_field(row.quarter.calendar_start))) for row in self.plan]
 
     def edits(self) -> dict[Any, Any]:
-        return {row.quarter.calendar_start: f.data for row, f in self.quarter_fields()}
+        """The typed targets; a frozen (past) quarter's is shown, not edited."""
+        return {row.quarter.calendar_start: f.data for row, f in self.quarter_fields() if not row.frozen}
 
 
 def milestone_form(plan: Sequence[MilestoneRow], **kwargs: Any) -> MilestoneForm:

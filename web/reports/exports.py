@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 
 from flask_babel import gettext as _
 
@@ -18,12 +19,13 @@ from .tables import Table, report_tables
 HEADER_FILL = "DCE6F1"
 
 
-def report_csv(report: QuarterlyReport) -> bytes:
+def report_csv(report: QuarterlyReport, first: Sequence[Table] = ()) -> bytes:
     """Sections separated by an empty line: title, headings, rows. UTF-8 with BOM, semicolons
-    and CRLF, as Swedish Excel opens it (like the spreadsheet module's exports)."""
+    and CRLF, as Swedish Excel opens it (like the spreadsheet module's exports). `first` are
+    tables put before the report's (a signed-off quarter's compiler and approvals)."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    for n, table in enumerate(report_tables(report)):
+    for n, table in enumerate([*first, *report_tables(report)]):
         if n:
             writer.writerow([])
         writer.writerow([safe_cell(table.title)])
@@ -43,7 +45,7 @@ def _csv_value(value: object) -> object:
     return value
 
 
-def report_xlsx(report: QuarterlyReport) -> bytes:
+def report_xlsx(report: QuarterlyReport, first: Sequence[Table] = ()) -> bytes:
     import openpyxl
     from openpyxl.drawing.image import Image
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -61,7 +63,7 @@ def report_xlsx(report: QuarterlyReport) -> bytes:
     chart_sheet.add_image(image)
 
     used: set[str] = {chart_sheet.title}
-    for table in report_tables(report):
+    for table in [*first, *report_tables(report)]:
         sheet = workbook.create_sheet(_sheet_title(table, used))
         sheet["A1"] = safe_cell(table.title)
         sheet["A1"].font = Font(bold=True, size=13)

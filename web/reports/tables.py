@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from models.enums import ActivityType
 from models.operations import reports as report_ops
+from models.operations.compilation import INTERESTS, published_compilation
 from models.operations.reports import PairFigures, QuarterlyReport
 
 from .. import labels
@@ -64,6 +65,8 @@ def summary_table(report: QuarterlyReport) -> Table:
         [_("Budget hittills i perioden (kr)"), report.budget_to_date_sek],
         [_("Kostnad per nådd person (kr)"), report.cost_per_person_sek],
     ]
+    if report.budget is not None:
+        rows.append([_("Kostnad per nådd person, faktiska kostnader (kr)"), report.budget.cost_per_person_sek])
     return Table(
         "sammanfattning",
         _("Sammanfattning"),
@@ -73,7 +76,8 @@ def summary_table(report: QuarterlyReport) -> Table:
         note=_(
             "Prognos = personer hittills + personer med bekräftat kommande besök + det som takten ger därutöver "
             "(takt × återstående kvartal, minus de bokade). Takten är personer per helt kvartal hittills. "
-            "Kostnad per person = budget per år × förfluten del av perioden i år / personer hittills."
+            "Kostnad per person = budget per år × förfluten del av perioden i år / personer hittills. "
+            "Med faktiska kostnader: utfallet hittills enligt budgetuppföljningen / personer hittills."
         ),
     )
 
@@ -238,8 +242,138 @@ def follow_ups_table(report: QuarterlyReport) -> Table:
     )
 
 
+def budget_table(report: QuarterlyReport) -> Optional[Table]:
+    """The agreement's budget lines: budget and actual costs to date, the deviation, and the
+    current agreement year's budget and forecast."""
+    budget = report.budget
+    if budget is None:
+        return None
+    rows: list[list[Cell]] = [
+        [
+            str(labels.BUDGET_LINE_LABELS[f.line]), f.budget_to_date_sek, f.spent_to_date_sek, f.deviation_sek,
+            f.deviation_share, f.year_budget_sek, f.year_forecast_sek, _("Ja") if f.significant else "",
+        ]
+        for f in [*budget.lines, budget.total]
+    ]
+    if budget.through is None:
+        period = _("Ingen hel månad av perioden har gått än.")
+    else:
+        period = _("Kostnaderna följs upp per hel månad, till och med %(d)s.", d=budget.through.isoformat())
+    return Table(
+        "budget",
+        _("Budget"),
+        _("Budget och utfall (avtalsår %(n)s: %(start)s – %(end)s)", n=budget.year,
+          start=budget.year_start.isoformat(), end=budget.year_end.isoformat()),
+        [
+            _("Budgetpost"), _("Budget hittills (kr)"), _("Utfall hittills (kr)"), _("Avvikelse (kr)"),
+            _("Avvikelse"), _("Budget avtalsåret (kr)"), _("Prognos avtalsåret (kr)"), _("Betydande avvikelse"),
+        ],
+        rows,
+        note=" ".join([
+            period,
+            _("Prognos = utfall hittills under avtalsåret + budgeten för resten av året."),
+            _("En avvikelse på mer än %(t)s %% åt något håll är betydande: enligt överenskommelsen ska parterna "
+              "föra en dialog och godkänna förändringarna innan de genomförs.", t=budget.threshold_pct),
+        ]),
+        percent_columns=frozenset({4}),
+    )
+
+
+def funding_table(report: QuarterlyReport) -> Optional[Table]:
+    """The current agreement year's financing per party against its budget."""
+    budget = report.budget
+    if budget is None:
+        return None
+    rows: list[list[Cell]] = [[f.organisation, f.year_amount_sek] for f in budget.funding]
+    rows.append([_("Summa finansiering"), budget.funding_total_sek])
+    rows.append([_("Budget avtalsåret"), budget.total.year_budget_sek])
+    if budget.uncovered_years:
+        covered = _("Nej, inte för avtalsår %(years)s", years=", ".join(str(y) for y in budget.uncovered_years))
+    else:
+        covered = _("Ja")
+    rows.append([_("Finansieringen täcker budgeten"), covered])
+    return Table(
+        "finansiering", _("Finansiering"), _("Finansiering per part (avtalsår %(n)s)", n=budget.year),
+        [_("Part"), _("Kronor")], rows,
+    )
+
+
+REFERRAL_MEASURE_LABELS = {
+    "received": lambda: _("mottagna remisser"),
+    "accepted": lambda: _("antagna"),
+    "returned": lambda: _("återsända"),
+}
+
+
+def _quarter_headings(report: QuarterlyReport, first: str) -> list[str]:
+    return [first, *(quarter_heading(q) for q in report.elapsed), _("Totalt")]
+
+
+def _published(values: list[Optional[int]]) -> list[Cell]:
+    return [_shown(v) for v in values]
+
+
+def compilation_tables(report: QuarterlyReport) -> list[Table]:
+    """What TH compiles the quarter from: referrals and selection per referring unit, companies
+    per network, and the feedback from the workplaces."""
+    if report.compilation is None:
+        return []
+    published = published_compilation(report.compilation)
+    referral_rows: list[list[Cell]] = []
+    for unit_index, unit in enumerate(report.compilation.units):
+        for measure, table in published.referrals.items():
+            referral_rows.append([
+                _("%(unit)s: %(measure)s", unit=unit, measure=REFERRAL_MEASURE_LABELS[measure]()),
+                *_published(table.rows[unit_index][1]),
+            ])
+    network_rows: list[list[Cell]] = []
+    for i, network in enumerate(report_ops.DIMENSIONS["network"]):
+        name = str(labels.NETWORK_LABELS[network])
+        network_rows += [
+            [_("%(network)s: företag med besök", network=name),
+             *_published(published.companies_engaged.rows[i][1]),
+             *_published(published.companies_engaged_period.rows[i][1])],
+            [_("%(network)s: genomförda besök", network=name), *_published(published.visits_hosted.rows[i][1])],
+            [_("%(network)s: företag som vill rekrytera", network=name),
+             *_published(published.recruiting.rows[i][1]), *_published(published.recruiting_period.rows[i][1])],
+        ]
+    feedback_rows: list[list[Cell]] = [
+        [
+            quarter_heading(report.elapsed[n]) if n < len(report.elapsed) else _("Totalt"),
+            _shown(row.forms), row.means["overall"], row.means["interest"], row.means["punctuality"],
+            row.share_welcome_again, *(_shown(row.further[i]) for i in INTERESTS),
+        ]
+        for n, row in enumerate(published.feedback)
+    ]
+    return [
+        Table(
+            "remisser", _("Remisser per enhet"), _("Remisser och urval per remitterande enhet"),
+            _quarter_headings(report, _("Enhet och beslut")), referral_rows,
+            note=_("Mottagna = skickade till projektledaren under kvartalet; antagna och återsända = beslut under "
+                   "kvartalet.") + " " + suppression_note(),
+        ),
+        Table(
+            "natverk", _("Företag per nätverk"), _("Engagerade företag per nätverk"),
+            _quarter_headings(report, _("Nätverk")), network_rows,
+            note=_("Företag med besök = företag som tagit emot minst ett genomfört besök; i kolumnen Totalt räknas "
+                   "varje företag en gång för hela perioden. Företag som vill rekrytera = har angett intresse av "
+                   "att rekrytera i återkopplingen efter ett besök.") + " " + suppression_note(),
+        ),
+        Table(
+            "aterkoppling", _("Återkoppling"), _("Återkoppling från arbetsplatserna"),
+            [_("Kvartal"), _("Ifyllda formulär"), _("Helhetsintryck (1–5)"), _("Intresse (1–5)"),
+             _("Punktlighet (1–5)"), _("Tar gärna emot igen"), *(str(labels.FURTHER_INTEREST_LABELS[i])
+                                                                for i in INTERESTS)],
+            feedback_rows,
+            note=_("Medelvärden och andelar visas bara när minst 5 formulär visas.") + " " + suppression_note(),
+            percent_columns=frozenset({5}),
+        ),
+    ]
+
+
 def report_tables(report: QuarterlyReport) -> list[Table]:
     """Every table of the report, in the order the dashboard, print page and exports show them."""
+    money = [t for t in (budget_table(report), funding_table(report)) if t is not None]
     return [
         summary_table(report),
         quarters_table(report),
@@ -249,4 +383,6 @@ def report_tables(report: QuarterlyReport) -> list[Table]:
         pairs_table(report, report_ops.PARTICIPANT),
         pairs_table(report, report_ops.COMPANY),
         follow_ups_table(report),
+        *compilation_tables(report),
+        *money,
     ]

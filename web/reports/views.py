@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField
 
 from models import Programme
+from models.operations.agreement import agreement_status
 from models.operations.programme import current_programme
 from models.operations.reports import QuarterlyReport, quarterly_report
 
@@ -66,9 +67,10 @@ def _report_or_empty_page() -> tuple[Optional[QuarterlyReport], Any]:
 
 @bp.route("/")
 def dashboard():  # type: ignore[no-untyped-def]
-    report, empty = _report_or_empty_page()
-    if report is None:
-        return empty
+    programme = _chosen_programme()
+    if programme is None:
+        return _no_programme_page()
+    report = quarterly_report(db.session, programme)
     form = ProgrammeChoiceForm(formdata=None, programme=report.programme_id)
     form.programme.choices = [
         (p.id, p.name) for p in db.session.scalars(sa.select(Programme).order_by(Programme.starts_on.desc()))
@@ -76,6 +78,7 @@ def dashboard():  # type: ignore[no-untyped-def]
     return render_template(
         "reports/dashboard.html", report=report, tables=report_tables(report), form=form,
         manage_programme=perm.can_manage_programme(current_user),
+        agreement=agreement_status(db.session, programme),
     )
 
 
