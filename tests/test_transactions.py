@@ -142,7 +142,8 @@ def test_a_real_form_shows_the_refusal_on_its_field_and_saves_nothing(client, ma
     before = db.scalar(sa.select(sa.func.count()).select_from(User))
     response = client.post(
         "/admin/konton/nytt",
-        data={"name": "Ny Person", "email": taken.email, "role": "steering", "organisation": 0, "company": 0},
+        data={"name": "Ny Person", "email": taken.email,
+        "role": "project_leader", "organisation": 0, "company": 0},
     )
     assert response.status_code in (409, 422)
     assert 'name="email"' in response.get_data(as_text=True)  # the form again, with what was typed
@@ -192,7 +193,8 @@ def test_a_unique_key_lost_in_a_page_s_own_operation_is_a_409(client, make, db, 
     monkeypatch.setattr(admin_views.user_admin, "create_account", create_and_lose_a_race)
     response = client.post(
         "/admin/konton/nytt",
-        data={"name": "Ny Person", "email": "ny@test.example", "role": "steering", "organisation": 0, "company": 0},
+        data={"name": "Ny Person", "email": "ny@test.example",
+        "role": "project_leader", "organisation": 0, "company": 0},
     )
     assert response.status_code == 409
     assert str(STALE_MESSAGE) in response.get_data(as_text=True)
@@ -228,7 +230,8 @@ def test_a_real_form_post_commits_once(client, make, db, vault) -> None:
     try:
         response = client.post(
             "/admin/konton/nytt",
-            data={"name": "En Gång", "email": "en@test.example", "role": "steering", "organisation": 0, "company": 0},
+            data={"name": "En Gång", "email": "en@test.example",
+            "role": "project_leader", "organisation": 0, "company": 0},
         )
     finally:
         event.remove(Session, "after_commit", counted)
