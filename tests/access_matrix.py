@@ -349,6 +349,7 @@ EXPECTED: dict[str, Route] = {
     "visits.reschedule": Route(only(PL), args=a_visit),
     "visits.change_status": Route(only(PL), args=a_visit_status("cancelled"), method="POST"),
     "visits.correct": Route(only(PL), args=a_visit, method="POST"),
+    "visits.correct_times": Route(only(PL), args=a_visit, method="POST"),
     "visits.feeds": Route(only(PL, WO, EMPLOYER)),
     "visits.revoke_feed": Route(only(PL, WO, EMPLOYER), method="POST"),
     "visits.feed": Route(EVERYONE, args=a_calendar_feed),

@@ -376,10 +376,9 @@ def test_a_short_completed_visit_is_recorded_but_marked_as_not_counting(client, 
     visit = confirmed_visit(db, make, scene)
     later(time_travel, visit.end_at + dt.timedelta(hours=1))
     auth.login(scene[0])
-    response = client.post(
-        f"/besok/{visit.id}/status/completed",
-        data={"completed-version": visit.version, "completed-actual_start": "09:00", "completed-actual_end": "11:00"},
-    )
+    form = {"completed-version": visit.version, "completed-actual_start": "09:00", "completed-actual_end": "11:00"}
+    assert client.post(f"/besok/{visit.id}/status/completed", data=form).status_code == 422  # asked first
+    response = client.post(f"/besok/{visit.id}/status/completed", data={**form, "completed-confirm_length": "y"})
     assert response.status_code == 302
     page = client.get(f"/besok/{visit.id}").get_data(as_text=True)
     assert "Räknas inte mot målet" in page

@@ -55,6 +55,7 @@ ALLOWED_TRANSITIONS: dict[VisitStatus, set[VisitStatus]] = {
 # never a normal transition): reports read the history, so both rows stay visible.
 CORRECTIONS: dict[VisitStatus, set[VisitStatus]] = {S.COMPLETED: {S.NO_SHOW}, S.NO_SHOW: {S.COMPLETED}}
 CORRECTION_PREFIX = "Rättelse: "
+TIMES_CORRECTION_PREFIX = "Rättelse av tiderna: "
 
 # Who may make each move. The project leader also records answers given on the phone.
 PARTIES_FOR: dict[VisitStatus, frozenset[Party]] = {
@@ -579,6 +580,42 @@ def correct_outcome(
         from_status=current, to_status=to, by_id=by.id if by is not None else None,
         by_party=Party.PROJECT_LEADER, reason=CORRECTION_PREFIX + reason,
         actual_start=recorded_start, actual_end=recorded_end, at=now,
+    )
+    _append_event(session, visit, event)
+    return event
+
+
+def correct_times(
+    session: Session,
+    visit: Visit,
+    *,
+    actual_start: dt.datetime,
+    actual_end: dt.datetime,
+    by: Optional[User],
+    reason: str,
+    expected_version: Optional[int] = None,
+    now: Optional[dt.datetime] = None,
+) -> VisitEvent:
+    """A project leader's correction of a completed visit's actual times: the outcome stays
+    completed, the history gets a row of its own ("Rättelse av tiderna: …") with the new times,
+    and nobody is told of a no-show."""
+    now = now or clock.now()
+    _check_version(visit, expected_version)
+    if visit.status != S.COMPLETED:
+        raise Conflict(
+            "Bara ett genomfört besöks tider kan rättas. Besöket är %(status)s.",
+            code="transition", status=STATUS_WORDS[visit.status],
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Skriv varför tiderna rättas.", field="reason")
+    start, end = _actual_times(visit, actual_start, actual_end, now)
+    _record_actual(visit, start, end)
+    visit.status_reason = TIMES_CORRECTION_PREFIX + reason
+    event = VisitEvent(
+        from_status=S.COMPLETED, to_status=S.COMPLETED, by_id=by.id if by is not None else None,
+        by_party=Party.PROJECT_LEADER, reason=TIMES_CORRECTION_PREFIX + reason,
+        actual_start=start, actual_end=end, at=now,
     )
     _append_event(session, visit, event)
     return event

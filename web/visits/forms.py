@@ -87,12 +87,28 @@ class CancelForm(VersionedForm):
     )
 
 
-class CompleteForm(VersionedForm):
+class _ActualTimes(VersionedForm):
     actual_start = TimeField(_l("Faktisk starttid"), validators=[InputRequired(_l("Ange starttid."))])
     actual_end = TimeField(_l("Faktisk sluttid"), validators=[InputRequired(_l("Ange sluttid."))])
+    # Asked for only when the times make the visit shorter than 4 or longer than 8 hours.
+    confirm_length = BooleanField(_l("Tiderna stämmer: spara ändå (besöket räknas inte mot målet)"))
+
+
+class CompleteForm(_ActualTimes):
+    pass
+
+
+class CorrectTimesForm(_ActualTimes):
+    reason = TextAreaField(
+        _l("Varför rättas tiderna?"),
+        validators=[DataRequired(_l("Skriv varför tiderna rättas.")), Length(max=2000)],
+    )
 
 
 class CorrectForm(VersionedForm):
+    """The outcome's correction: a completed visit to a no-show (a reason only), or a no-show to
+    completed (with the times it was held)."""
+
     actual_start = TimeField(_l("Faktisk starttid"), validators=[Optional()])
     actual_end = TimeField(_l("Faktisk sluttid"), validators=[Optional()])
     reason = TextAreaField(

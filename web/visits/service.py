@@ -189,6 +189,17 @@ def reschedule_visit(
     return event
 
 
+def correct_visit_times(
+    visit: Visit, *, actual_start: dt.datetime, actual_end: dt.datetime, by: Optional[User], reason: str,
+    expected_version: Optional[int] = None,
+) -> VisitEvent:
+    """Correct a completed visit's times; the outcome and everybody's mail stay as they were."""
+    return visit_ops.correct_times(
+        db.session, visit, actual_start=actual_start, actual_end=actual_end, by=by, reason=reason,
+        expected_version=expected_version,
+    )
+
+
 def correct_visit_outcome(
     visit: Visit,
     to: VisitStatus,

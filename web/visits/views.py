@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -19,6 +19,7 @@ from models.enums import CompanyStatus, Party, ReferralStatus, VisitStatus
 from models.operations import eligibility
 from models.operations import visits as visit_ops
 from models.operations.errors import DomainError
+from models.visits import MAX_SECONDS, MIN_SECONDS, held_seconds
 
 from .. import labels, links
 from .. import permissions as perm
@@ -35,6 +36,7 @@ from .forms import (
     CancelForm,
     CompleteForm,
     CorrectForm,
+    CorrectTimesForm,
     DeclineForm,
     FeedForm,
     RescheduleForm,
@@ -189,13 +191,37 @@ def _status_forms(visit: Visit, override: dict[str, Any] | None = None) -> dict[
     if VisitStatus.COMPLETED.value in forms:
         forms["completed"].actual_start.data = visit.start_at.astimezone(STOCKHOLM).time()
         forms["completed"].actual_end.data = visit.end_at.astimezone(STOCKHOLM).time()
+        del forms["completed"].confirm_length  # asked for only when the length needs it
+    if visit.status == VisitStatus.COMPLETED:
+        # Times and outcome are corrected apart: fixing a mistyped time never records a no-show.
+        times = CorrectTimesForm(formdata=None, prefix="correct_times", version=visit.version)
+        times.actual_start.data = (visit.actual_start or visit.start_at).astimezone(STOCKHOLM).time()
+        times.actual_end.data = (visit.actual_end or visit.end_at).astimezone(STOCKHOLM).time()
+        del times.confirm_length
+        forms["correct_times"] = times
     if visit.status in visit_ops.CORRECTIONS:
         forms["correct"] = CorrectForm(formdata=None, prefix="correct", version=visit.version)
         if visit.status == VisitStatus.NO_SHOW:
             forms["correct"].actual_start.data = visit.start_at.astimezone(STOCKHOLM).time()
             forms["correct"].actual_end.data = visit.end_at.astimezone(STOCKHOLM).time()
+        else:  # completed → no-show: a reason is all it takes
+            del forms["correct"].actual_start
+            del forms["correct"].actual_end
     forms.update(override or {})
     return forms
+
+
+def _length_unconfirmed(form: Any, start: Any, end: Any) -> bool:
+    """True (with the question put on the form) when the times make the visit shorter than 4 or
+    longer than 8 hours and the user has not confirmed them: such a visit does not count."""
+    seconds = held_seconds(start, end)
+    if MIN_SECONDS <= seconds <= MAX_SECONDS or form.confirm_length.data or end <= start:
+        return False
+    form.actual_end.errors = [*form.actual_end.errors, _(
+        "Med de här tiderna varar besöket %(h)s timmar och räknas inte mot målet, som gäller besök på "
+        "4–8 timmar. Stämmer tiderna? Kryssa i rutan och spara igen.", h=format_decimal(round(seconds / 3600, 1)),
+    )]
+    return True
 
 
 def _render_visit(visit: Visit, *, override: dict[str, Any] | None = None, problem: str = "", status: int = 200):
@@ -264,6 +290,8 @@ def change_status(visit_id: int, to: str):  # type: ignore[no-untyped-def]
     if isinstance(form, CompleteForm):
         extra["actual_start"] = clock.local_datetime(visit.visit_date, form.actual_start.data)
         extra["actual_end"] = clock.local_datetime(visit.visit_date, form.actual_end.data)
+        if _length_unconfirmed(form, extra["actual_start"], extra["actual_end"]):
+            return _render_visit(visit, override={target.value: form}, status=422)
     refusal_page(partial(_visit_again, visit, target.value, form))
     service.apply_transition(
         visit, target, by=current_user, party=party, reason=form.reason.data if hasattr(form, "reason") else "",
@@ -287,7 +315,7 @@ def correct(visit_id: int):  # type: ignore[no-untyped-def]
         return _render_visit(visit, override={"correct": form}, status=422)
     target = VisitStatus.NO_SHOW if visit.status == VisitStatus.COMPLETED else VisitStatus.COMPLETED
     times = {}
-    if form.actual_start.data and form.actual_end.data:
+    if target == VisitStatus.COMPLETED and form.actual_start.data and form.actual_end.data:
         times = {
             "actual_start": clock.local_datetime(visit.visit_date, form.actual_start.data),
             "actual_end": clock.local_datetime(visit.visit_date, form.actual_end.data),
@@ -298,6 +326,28 @@ def correct(visit_id: int):  # type: ignore[no-untyped-def]
     )
     audit("visit_outcome_corrected", visit, to=target.value)
     flash(_("Utfallet är rättat till: %(status)s.", status=_status_label(target)), "success")
+    return redirect(url_for("visits.show", visit_id=visit.id))
+
+
+@bp.route("/besok/<int:visit_id>/ratta-tider", methods=["POST"])
+@login_required
+def correct_times(visit_id: int):  # type: ignore[no-untyped-def]
+    visit = get_visit_or_404(visit_id, perm.can_manage_visit)
+    form = CorrectTimesForm(prefix="correct_times")
+    if not form.validate_on_submit():
+        return _render_visit(visit, override={"correct_times": form}, status=422)
+    start = clock.local_datetime(visit.visit_date, form.actual_start.data)
+    end = clock.local_datetime(visit.visit_date, form.actual_end.data)
+    if _length_unconfirmed(form, start, end):
+        return _render_visit(visit, override={"correct_times": form}, status=422)
+    refusal_page(partial(_visit_again, visit, "correct_times", form))
+    service.correct_visit_times(
+        visit, actual_start=start, actual_end=end, by=current_user, reason=form.reason.data or "",
+        expected_version=form.expected_version,
+    )
+    audit("visit_times_corrected", visit)
+    flash(_("Tiderna är rättade: %(start)s–%(end)s.", start=form.actual_start.data.strftime("%H:%M"),
+            end=form.actual_end.data.strftime("%H:%M")), "success")
     return redirect(url_for("visits.show", visit_id=visit.id))
 
 

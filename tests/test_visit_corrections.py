@@ -1,0 +1,99 @@
+"""Correcting a completed visit's times is its own action, and a length outside 4-8 hours is
+confirmed knowingly (issue #23, items 1 and 4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from models import Visit, VisitEvent
+from models.enums import VisitStatus
+
+from . import test_visits_web as visits_web
+from .test_visits_web import confirmed_visit, later, outbox
+
+scene = visits_web.scene  # the visit pages' fixture: a project leader, an officer's candidate, an offer
+
+
+def _held(db, make, scene, time_travel):  # type: ignore[no-untyped-def]
+    visit = confirmed_visit(db, make, scene)
+    later(time_travel, visit.end_at + dt.timedelta(hours=1))
+    return visit
+
+
+def test_correcting_the_times_keeps_the_visit_completed_and_tells_nobody_of_a_no_show(
+    client, auth, db, make, scene, time_travel
+) -> None:
+    visit = _held(db, make, scene, time_travel)
+    auth.login(scene[0])
+    done = client.post(f"/besok/{visit.id}/status/completed", data={
+        "completed-version": visit.version, "completed-actual_start": "09:00", "completed-actual_end": "13:30"})
+    assert done.status_code == 302
+    db.expire_all()
+    visit = db.get(Visit, visit.id)
+    page = client.get(f"/besok/{visit.id}").get_data(as_text=True)
+    assert "Rätta tiderna" in page
+    # the outcome's correction no longer offers times for a completed visit
+    correct_form = page.split('id="action-correct"', 1)[1].split("</form>", 1)[0]
+    assert "actual_start" not in correct_form
+    response = client.post(f"/besok/{visit.id}/ratta-tider", data={
+        "correct_times-version": visit.version, "correct_times-actual_start": "09:00",
+        "correct_times-actual_end": "15:00", "correct_times-reason": "Sluttiden skrevs fel"})
+    assert response.status_code == 302
+    db.expire_all()
+    visit = db.get(Visit, visit.id)
+    assert visit.status == VisitStatus.COMPLETED and visit.actual_seconds == 6 * 3600
+    events = sa.select(VisitEvent).where(VisitEvent.visit_id == visit.id).order_by(VisitEvent.id.desc())
+    last = db.scalars(events).first()
+    assert (last.from_status, last.to_status) == (VisitStatus.COMPLETED, VisitStatus.COMPLETED)
+    assert last.reason == "Rättelse av tiderna: Sluttiden skrevs fel"
+    assert outbox(db, "visit_no_show") == []
+    assert "Uteblev" not in client.get(f"/besok/{visit.id}").get_data(as_text=True).split("<h1", 1)[1][:400]
+
+
+def test_a_visit_outside_four_to_eight_hours_is_saved_only_when_confirmed(
+    client, auth, db, make, scene, time_travel
+) -> None:
+    visit = _held(db, make, scene, time_travel)
+    auth.login(scene[0])
+    form = {"completed-version": visit.version, "completed-actual_start": "07:00", "completed-actual_end": "19:00"}
+    asked = client.post(f"/besok/{visit.id}/status/completed", data=form)
+    assert asked.status_code == 422
+    text = asked.get_data(as_text=True)
+    assert "varar besöket 12 timmar och räknas inte mot målet" in text and "completed-confirm_length" in text
+    db.expire_all()
+    assert db.get(Visit, visit.id).status == VisitStatus.CONFIRMED  # nothing saved
+    saved = client.post(f"/besok/{visit.id}/status/completed", data={**form, "completed-confirm_length": "y"})
+    assert saved.status_code == 302
+    db.expire_all()
+    visit = db.get(Visit, visit.id)
+    assert visit.status == VisitStatus.COMPLETED and visit.actual_seconds == 12 * 3600
+
+
+def test_within_four_to_eight_hours_nothing_is_asked(client, auth, db, make, scene, time_travel) -> None:
+    visit = _held(db, make, scene, time_travel)
+    auth.login(scene[0])
+    page = client.get(f"/besok/{visit.id}").get_data(as_text=True)
+    assert "confirm_length" not in page
+    response = client.post(f"/besok/{visit.id}/status/completed", data={
+        "completed-version": visit.version, "completed-actual_start": "09:00", "completed-actual_end": "17:00"})
+    assert response.status_code == 302
+
+
+def test_corrected_times_outside_the_range_are_confirmed_too(client, auth, db, make, scene, time_travel) -> None:
+    visit = _held(db, make, scene, time_travel)
+    auth.login(scene[0])
+    client.post(f"/besok/{visit.id}/status/completed", data={
+        "completed-version": visit.version, "completed-actual_start": "09:00", "completed-actual_end": "15:00"})
+    db.expire_all()
+    visit = db.get(Visit, visit.id)
+    form = {"correct_times-version": visit.version, "correct_times-actual_start": "09:00",
+            "correct_times-actual_end": "11:00", "correct_times-reason": "Gick hem tidigt"}
+    assert client.post(f"/besok/{visit.id}/ratta-tider", data=form).status_code == 422
+    db.expire_all()
+    assert db.get(Visit, visit.id).actual_seconds == 6 * 3600
+    confirmed = client.post(f"/besok/{visit.id}/ratta-tider", data={**form, "correct_times-confirm_length": "y"})
+    assert confirmed.status_code == 302
+    db.expire_all()
+    assert db.get(Visit, visit.id).actual_seconds == 2 * 3600
