@@ -136,6 +136,7 @@ class ReturnForm(FlaskForm):
 class CloseForm(FlaskForm):
     outcome = SelectField(_l("Hur avslutades insatsen?"), choices=[], validate_choice=False)
     reason = TextAreaField(_l("Kommentar (frivillig)"))
+    cancel_visits = BooleanField(_l("Avboka deltagarens kommande besök"))
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -123,6 +123,15 @@ def referrals_query(user: Any, status: Optional[ReferralStatus]) -> sa.Select[An
     return stmt.where(Referral.status == status) if status else stmt
 
 
+def upcoming_live_visits(session: Session, candidate_id: int) -> list[Visit]:
+    """The participant's booked visits that have not begun (what closing a referral may cancel)."""
+    return list(session.scalars(
+        sa.select(Visit).where(
+            Visit.candidate_id == candidate_id, Visit.status.in_(LIVE_VISIT_STATUSES), Visit.start_at > clock.now()
+        ).order_by(Visit.start_at)
+    ))
+
+
 # --- a candidate page ------------------------------------------------------------------------
 @dataclass
 class CandidatePage:

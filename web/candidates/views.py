@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from models import Candidate, Referral, User
-from models.enums import ReferralStatus
+from models import Candidate, Referral, User, clock
+from models.enums import Party, ReferralStatus, VisitStatus
 from models.operations import candidate_bank
 from models.operations import candidates as candidate_ops
 from models.operations.errors import DomainError
@@ -27,6 +27,7 @@ from ..i18n import error_message
 from ..main.panels import Panel, register_panel
 from ..notify import notify
 from ..pagination import page_number, paginate
+from ..visits import service as visit_service
 from . import queries
 from .display import language_name
 from .forms import (
@@ -151,11 +152,22 @@ def _return(referral: Referral, user: User) -> None:
     candidate_ops.return_referral(db.session, referral, by=user, reason=ReturnForm().reason.data or "")
 
 
+# Stored with the cancelled visits as data (in Swedish, like every recorded reason).
+CLOSED_REASON = "Remissen är avslutad."
+
+
 def _close(referral: Referral, user: User) -> None:
     form = CloseForm()
     candidate_ops.close_referral(
         db.session, referral, by=user, outcome=form.outcome.data, reason=form.reason.data or ""
     )
+    if form.cancel_visits.data:  # offered on the form when the participant has visits ahead
+        # the project leader cancels as such; an officer on the participant's behalf
+        party = Party.PROJECT_LEADER if perm.can_book_visits(user) else Party.PARTICIPANT
+        for visit in queries.upcoming_live_visits(db.session, referral.candidate_id):
+            visit_service.apply_transition(
+                visit, VisitStatus.CANCELLED, by=user, party=party, reason=CLOSED_REASON
+            )
 
 
 def _decides(user: Any, referral: Referral) -> bool:
@@ -233,7 +245,9 @@ def _candidate_page(candidate: Candidate, **context: Any) -> str:
     data = queries.candidate_page(db.session, current_user, candidate)
     audit_standing("candidate_viewed", candidate, success=True)
     context.setdefault("consent_form", ConsentForm(formdata=None))
-    return render_template("candidates/candidate.html", candidate=candidate, page=data, **context)
+    ahead = [v for v in data.upcoming if v.start_at > clock.now()]  # what closing a referral may cancel
+    return render_template("candidates/candidate.html", candidate=candidate, page=data, visits_ahead=ahead,
+                           **context)
 
 
 @bp.route("/<int:candidate_id>/redigera", methods=["GET", "POST"])
