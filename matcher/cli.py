@@ -19,7 +19,7 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -73,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
 
     trained = add("train", "Fit the ranker on all history and save it with metadata.", True)
     trained.add_argument("--model-out", required=True, help="model file to write")
+    trained.add_argument("--saved-at", type=datetime.fromisoformat, default=None,
+                         help="the moment to record as the model's saved_at (ISO 8601 with offset; none by default)")
     trained.add_argument("--snapshot-id", help="id of the data snapshot (default: content hash)")
     trained.add_argument("--no-evaluate", action="store_true",
                          help="skip the temporal evaluation stored in the metadata")
@@ -178,8 +180,7 @@ def _train(args: argparse.Namespace) -> int:
     metadata: dict[str, Any] = {"evaluation": evaluation}
     if args.snapshot_id:
         metadata["snapshot_id"] = args.snapshot_id
-    # the library has no clock of its own: this entry point is where "now" is read
-    written = save_model(ranker, args.model_out, metadata, saved_at=datetime.now(UTC))
+    written = save_model(ranker, args.model_out, metadata, saved_at=args.saved_at)
     print(json.dumps(written, indent=2, ensure_ascii=False))
     return 0
 

@@ -61,7 +61,8 @@ def library_versions() -> dict[str, str]:
 
 
 def save_model(
-    ranker: Ranker, path: str | os.PathLike[str], metadata: dict[str, Any] | None = None, *, saved_at: datetime
+    ranker: Ranker, path: str | os.PathLike[str], metadata: dict[str, Any] | None = None, *,
+    saved_at: datetime | None = None,
 ) -> dict[str, Any]:
     """Write ``ranker`` and metadata to ``path``; return the metadata as written.
 
@@ -79,7 +80,8 @@ def save_model(
         "format_version": FORMAT_VERSION,
         "code_version": __version__,
         "library_versions": library_versions(),
-        "saved_at": saved_at.astimezone(UTC).isoformat(timespec="seconds"),
+        # the library has no clock: the caller says when (the app passes its clock's now)
+        "saved_at": None if saved_at is None else saved_at.astimezone(UTC).isoformat(timespec="seconds"),
         "training": {
             "snapshot_id": given.pop("snapshot_id", summary.get("training_snapshot")),
             "n_rows": summary.get("n_training_rows", 0),
