@@ -9,7 +9,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.types import TypeDecorator
 
-from models import Base, make_engine
+from models import Base, changes, make_engine
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -48,6 +48,9 @@ def run_migrations_online() -> None:
     engine = make_engine(_url())
     with engine.connect() as conn:
         _run(conn)
+        # On SQLite Alembic's transaction is not a real one: what ran after the last migration
+        # (the counting triggers) is committed here.
+        conn.commit()
     engine.dispose()
 
 
@@ -68,6 +71,8 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
     )
     with context.begin_transaction():
         context.run_migrations()
+        # Every table, old or just added, counts its changes (models/changes.py).
+        changes.install(connection)
 
 
 if context.is_offline_mode():

@@ -4,6 +4,7 @@ from .accounts import ApiToken, CalendarFeed, LoginSession, Organisation, User
 from .agreement import AgreementApproval, AgreementChange
 from .budget import ActualCost, BudgetFunding, BudgetLine, BudgetSettings
 from .candidates import Candidate, Consent, Referral, ReferralEvent, consent_in_force
+from .changes import DataGeneration
 from .companies import Company, Contact, Offer
 from .db import Base, make_engine
 from .followup import Feedback, FollowUp, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
@@ -29,6 +30,7 @@ __all__ = [
     "Company",
     "Consent",
     "Contact",
+    "DataGeneration",
     "Exposure",
     "Feedback",
     "FollowUp",

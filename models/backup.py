@@ -70,6 +70,24 @@ def restore(engine: Engine, path: Path) -> None:
         )
     else:
         raise BackupError(f"Databasen {engine.dialect.name} stöds inte.")
+    _mark_restored(engine)
+
+
+def _mark_restored(engine: Engine) -> None:
+    """The restored data is another state than any kept result was computed from: a new epoch
+    (models/changes.py), so nothing kept before the restore is ever served for it."""
+    from sqlalchemy import inspect
+    from sqlalchemy.orm import Session
+
+    from . import changes
+
+    with engine.connect() as conn:
+        if "data_generation" not in inspect(conn).get_table_names():
+            return  # a backup from before the counter existed; migrating it installs one
+    with Session(engine) as session:
+        changes.raise_generation(session, new_database=True)
+        session.commit()
+    engine.dispose()
 
 
 def _sqlite_live(engine: Engine) -> str:

@@ -27,13 +27,18 @@ def empty_database_url(tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
 
 
+def _config(url: str):  # type: ignore[no-untyped-def]
+    cfg = alembic_config(url)
+    cfg.attributes["configure_logger"] = False
+    return cfg
+
+
 def _tables(engine: sa.Engine) -> set[str]:
     return set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
 
 
 def test_upgrade_to_head_matches_models_then_downgrade_to_base(empty_database_url: str) -> None:
-    cfg = alembic_config(empty_database_url)
-    cfg.attributes["configure_logger"] = False
+    cfg = _config(empty_database_url)
     command.upgrade(cfg, "head")
     engine = make_engine(empty_database_url)
     try:
@@ -50,8 +55,7 @@ def test_upgrade_to_head_matches_models_then_downgrade_to_base(empty_database_ur
 
 def test_migrated_schema_refuses_overlapping_live_visits(empty_database_url: str) -> None:
     """The overlap guard (exclusion constraint / trigger) comes with the migration too."""
-    cfg = alembic_config(empty_database_url)
-    cfg.attributes["configure_logger"] = False
+    cfg = _config(empty_database_url)
     command.upgrade(cfg, "head")
     engine = make_engine(empty_database_url)
     try:
@@ -84,8 +88,7 @@ def test_visit_times_become_whole_seconds_and_a_held_visit_is_dated_by_its_actua
 
     from .factories import Factory
 
-    cfg = alembic_config(empty_database_url)
-    cfg.attributes["configure_logger"] = False
+    cfg = _config(empty_database_url)
     command.upgrade(cfg, "head")  # the factories write today's columns
     engine = make_engine(empty_database_url)
     try:
@@ -114,5 +117,32 @@ def test_visit_times_become_whole_seconds_and_a_held_visit_is_dated_by_its_actua
             assert migrated.visit_date == dt.date(2026, 7, 1)
             assert migrated.actual_start.microsecond == 0 and migrated.actual_end.microsecond == 0
             assert migrated.actual_seconds == 4 * 3600 - 1  # 3:59:59: it does not count
+    finally:
+        engine.dispose()
+
+
+def test_migrations_count_changes_on_every_table_and_stop_when_undone(empty_database_url: str) -> None:
+    """After `flask db upgrade` every table but the bookkeeping raises the data generation
+    (models/changes.py); migrated down below it, nothing refers to the counter any more."""
+    from sqlalchemy.orm import Session
+
+    from models import changes
+
+    from .factories import Factory
+
+    cfg = _config(empty_database_url)
+    command.upgrade(cfg, "head")
+    engine = make_engine(empty_database_url)
+    try:
+        with Session(engine) as session:
+            before = changes.current(session).n
+            Factory(session).candidate()
+            session.commit()
+            assert changes.current(session).n > before
+        command.downgrade(cfg, "0011")
+        assert "data_generation" not in _tables(engine)
+        with Session(engine) as session:  # writes work without the counter (no trigger names it)
+            Factory(session).organisation()
+            session.commit()
     finally:
         engine.dispose()

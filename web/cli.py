@@ -167,7 +167,21 @@ def _ensure_active_ranker() -> None:
         click.echo(f"Ranker model {model.id} is active (trained on {model.n_history} proposals).")
 
 
+@click.command("refresh-caches")
+@with_appcontext
+def refresh_caches_command() -> None:
+    """Compute every kept result again (the quarterly report, the ranked lists) at its next
+    reading. Nothing should need it: the database counts every committed change itself
+    (models/changes.py), including those made with psql."""
+    from models import changes
+
+    changes.raise_generation(db.session)
+    db.session.commit()
+    click.echo(f"Data generation raised to {changes.current(db.session).n}: kept results are computed again.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(db_group)
+    app.cli.add_command(refresh_caches_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)

@@ -8,10 +8,13 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from babel.numbers import format_decimal as babel_format_decimal
 from babel.numbers import get_group_symbol
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from models import clock
 
@@ -52,15 +55,51 @@ def time_short(value: dt.datetime | dt.time | None) -> str:
     return value.strftime("%H:%M")
 
 
-def number(value: float | int | None, digits: int = 0) -> str:
+def number(value: float | int | None, digits: int = 0, locale: Any = None) -> str:
     if value is None:
         return ""
+    locale = locale or get_locale()
     if digits == 0 and type(value) is int and value >= 0:
         # Most cells of a report are counts: group their digits directly (a report page has a
         # thousand of them, and the general formatter costs a tenth of a millisecond each).
-        return f"{value:,}".replace(",", get_group_symbol(get_locale()))
+        return f"{value:,}".replace(",", get_group_symbol(locale))
     fmt = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=fmt)
+    return babel_format_decimal(value, format=fmt, locale=locale)
+
+
+@functools.lru_cache(maxsize=8)
+def _empty_cells(locale: str) -> tuple[str, str]:
+    """The cells without a figure, in the request's language (`locale` keys the cache)."""
+    missing = f'<td class="num"><span aria-label="{escape(_("uppgift saknas"))}">–</span></td>'
+    hidden = ('<td class="num"><span aria-hidden="true">x</span><span class="visually-hidden">'
+              f'{escape(_("dolt för att skydda enskilda"))}</span></td>')
+    return missing, hidden
+
+
+def report_cells(values: Any, table: Any) -> Markup:
+    """A report table row's cells (after its heading): a number in the user's format, a
+    percentage, a signed change, "x" (hidden to protect individuals) or "–" (no figure).
+    Written in Python: a report page has a couple of thousand cells."""
+    locale = get_locale()
+    group = get_group_symbol(locale)
+    missing, hidden = _empty_cells(str(locale))
+    percent, decimal = table.percent_columns, table.decimal_columns
+    cells = []
+    for index, value in enumerate(values, start=1):
+        if value is None:
+            cells.append(missing)
+        elif isinstance(value, str):
+            cells.append(hidden if value == "x" else f"<td>{escape(value)}</td>")
+        elif index in percent:
+            cells.append(f'<td class="num">{number(value * 100, 1, locale)} %</td>')
+        elif index in decimal:
+            cells.append(f'<td class="num">{"+" if value > 0 else ""}{number(value, 2, locale)}</td>')
+        elif type(value) is int and value >= 0:
+            cells.append('<td class="num">' + f"{value:,}".replace(",", group) + "</td>")
+        else:
+            cells.append(f'<td class="num">{number(value, 2 if isinstance(value, float) else 0, locale)}</td>')
+    # Every text above is a number or escaped.
+    return Markup("".join(cells))  # noqa: S704 # nosec B704
 
 
 def _asked_for_current_user(check: Callable[..., bool]) -> Callable[..., bool]:
@@ -91,6 +130,7 @@ def init_templating(app: Flask) -> None:
         cefr=labels.cefr_label,
     )
     app.jinja_env.globals.update(PERMISSION_CHECKS)
+    app.jinja_env.globals["report_cells"] = report_cells
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

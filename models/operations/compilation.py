@@ -78,6 +78,9 @@ class CompilationFigures:
     recruiting: list[list[int]]  # networks × quarters: companies signalling recruitment interest
     recruiting_period: list[int]
     feedback: list[FeedbackFigures]  # per quarter, then the whole period
+    # The tables as published, worked out once (the small-count rule is the costly part): a
+    # kept report's figures are read by every page and export that shows them.
+    published: Optional[PublishedCompilation] = field(default=None, init=False, repr=False, compare=False)
 
 
 def _quarter(column: Any, quarters: Sequence[Quarter], *, instant: bool) -> sa.Case[Any]:
@@ -150,35 +153,42 @@ def compilation_figures(session: Session, quarters: Sequence[Quarter]) -> Compil
     ):
         engaged_period[network_index[Network(network).value]] = companies
 
-    # feedback about the visits of each quarter, and the companies that want to recruit
-    recruiting, recruiting_period = _grid(len(NETWORKS), n), [0] * len(NETWORKS)
-    with_feedback = (
-        sa.select(Company.network, q_visit.label("q"), Company.id.label("company_id"), Feedback)
-        .select_from(Feedback).join(Visit, Visit.id == Feedback.visit_id)
-        .join(Offer, Offer.id == Visit.offer_id).join(Company, Company.id == Offer.company_id)
+    # feedback about the visits of each quarter, and the companies that want to recruit: counted
+    # in the database (a region has tens of thousands of forms; none is loaded)
+    joined = (
+        sa.select().select_from(Feedback).join(Visit, Visit.id == Feedback.visit_id)
         .where(Visit.visit_date >= first, Visit.visit_date <= last)
     )
     feedback = [FeedbackFigures() for _ in range(n)]
-    wanting: dict[int, set[int]] = {}
-    wanting_period: dict[int, set[int]] = {}
-    for network, q, company_id, form in session.execute(with_feedback):
+    sums = [sa.func.count(getattr(Feedback, r)) for r in RATINGS] + [sa.func.sum(getattr(Feedback, r)) for r in RATINGS]
+    welcome = sa.func.sum(sa.case((Feedback.would_welcome_again.is_(True), 1), else_=0))
+    for q, forms, welcomed, *values in session.execute(
+        joined.add_columns(q_visit, sa.func.count(), welcome, *sums).group_by(q_visit)
+    ):
         figures = feedback[q]
-        figures.forms += 1
-        figures.welcome_again += int(form.would_welcome_again)
-        figures.further[form.further_interest.value] += 1
-        for rating in RATINGS:
-            value = getattr(form, rating)
-            if value is not None:
-                figures.rating_sums[rating] += value
-                figures.rating_counts[rating] += 1
-        if form.further_interest == FurtherInterest.RECRUITMENT:
-            i = network_index[Network(network).value]
-            wanting.setdefault(i * n + q, set()).add(company_id)
-            wanting_period.setdefault(i, set()).add(company_id)
-    for key, companies in wanting.items():
-        recruiting[key // n][key % n] = len(companies)
-    for i, companies in wanting_period.items():
-        recruiting_period[i] = len(companies)
+        figures.forms, figures.welcome_again = forms, int(welcomed or 0)
+        for i, rating in enumerate(RATINGS):
+            figures.rating_counts[rating] = values[i]
+            figures.rating_sums[rating] = int(values[len(RATINGS) + i] or 0)
+    for q, interest, k in session.execute(
+        joined.add_columns(q_visit, Feedback.further_interest, sa.func.count())
+        .group_by(q_visit, Feedback.further_interest)
+    ):
+        feedback[q].further[FurtherInterest(interest).value] = k
+    recruiting, recruiting_period = _grid(len(NETWORKS), n), [0] * len(NETWORKS)
+    wanting = (
+        joined.join(Offer, Offer.id == Visit.offer_id).join(Company, Company.id == Offer.company_id)
+        .where(Feedback.further_interest == FurtherInterest.RECRUITMENT)
+    )
+    for network, q, companies in session.execute(
+        wanting.add_columns(Company.network, q_visit, sa.func.count(sa.distinct(Company.id)))
+        .group_by(Company.network, q_visit)
+    ):
+        recruiting[network_index[Network(network).value]][q] = companies
+    for network, companies in session.execute(
+        wanting.add_columns(Company.network, sa.func.count(sa.distinct(Company.id))).group_by(Company.network)
+    ):
+        recruiting_period[network_index[Network(network).value]] = companies
     total = FeedbackFigures()
     for figures in feedback:
         total.add(figures)
@@ -239,6 +249,12 @@ def published_compilation(figures: CompilationFigures) -> PublishedCompilation:
     """Every table with the small-count rule. The visits hosted per network add up to the
     completed visits of each quarter (a top-line figure), so they are a table with column sums;
     the companies and the referrals only add up along their rows (or not at all)."""
+    if figures.published is None:
+        figures.published = _publish(figures)
+    return figures.published
+
+
+def _publish(figures: CompilationFigures) -> PublishedCompilation:
     quarters = list(figures.quarters)
     with_total = [*quarters, TOTAL]
     referrals = {

@@ -61,6 +61,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import expression
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from .. import changes
 from ..candidates import Candidate
 from ..clock import local_midnight, local_today
 from ..companies import Company, Offer
@@ -78,6 +79,7 @@ from ..enums import (
     VisitStatus,
 )
 from ..followup import FollowUp, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
+from ..kept import KEPT
 from ..programme import Programme
 from ..visits import (
     COUNTING_VISIT_SQL,
@@ -373,6 +375,18 @@ class QuarterlyReport:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable report with the same small-count suppression as the exports."""
         return _to_dict(self)
+
+
+def current_report(session: Session, programme: Programme) -> QuarterlyReport:
+    """Today's report, as `quarterly_report` computes it, kept per data generation
+    (models/changes.py, models/kept.py): every reader after a committed change gets a report
+    that holds it. A request that has written something computes its own and keeps nothing, so
+    a kept report never holds uncommitted data. The report is shared: read it, never change it."""
+    if changes.session_has_written(session):
+        return quarterly_report(session, programme)
+    generation = changes.current(session)  # before the figures: they hold at least this much
+    key = ("report", generation.epoch, generation.n, programme.id, local_today())
+    return KEPT.get(key, lambda: quarterly_report(session, programme))
 
 
 def quarterly_report(

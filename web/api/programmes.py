@@ -15,7 +15,7 @@ from models import Programme, QuarterSignoff
 from models.operations import agreement as agreement_ops
 from models.operations import budget as budget_ops
 from models.operations import signoff as signoff_ops
-from models.operations.reports import quarterly_report
+from models.operations.reports import current_report
 
 from .. import permissions as perm
 from ..extensions import db
@@ -214,7 +214,7 @@ def list_programmes(args: dict[str, Any]) -> Any:
 def report(programme_id: int) -> Any:
     """The quarterly report: persons reached against the goal, visits, activities, forecast"""
     programme = get_visible_or_404(Programme, programme_id, lambda user, _p: perm.can_view_reports(user))
-    return quarterly_report(db.session, programme).to_dict()
+    return current_report(db.session, programme).to_dict()
 
 
 class PlannedYearSchema(ma.Schema):
@@ -254,7 +254,7 @@ class BudgetSchema(ma.Schema):
 def budget(programme_id: int) -> Any:
     """The budget: lines and financing per agreement year, actual costs per month and their follow-up"""
     programme = get_visible_or_404(Programme, programme_id, lambda user, _p: perm.can_view_budget(user))
-    report = quarterly_report(db.session, programme)
+    report = current_report(db.session, programme)
     return {
         "programme_id": programme.id,
         "years": [

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from models import Organisation, Programme
 from models.operations import budget as budget_ops
 from models.operations.errors import DomainError
-from models.operations.reports import quarterly_report
+from models.operations.reports import current_report
 
 from .. import permissions as perm
 from ..current import to_current_programme
@@ -66,7 +66,7 @@ def current():  # type: ignore[no-untyped-def]
 @bp.route("/<int:programme_id>")
 def index(programme_id: int):  # type: ignore[no-untyped-def]
     programme = get_or_404(Programme, programme_id)
-    report = quarterly_report(db.session, programme)
+    report = current_report(db.session, programme)
     tables = [t for t in (budget_table(report), funding_table(report)) if t is not None]
     editor = perm.can_edit_budget(current_user)
     threshold = ThresholdForm(formdata=None, threshold_pct=budget_ops.deviation_threshold(db.session, programme))

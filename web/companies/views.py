@@ -15,7 +15,7 @@ from models import Activity, Company, Contact, Offer, User, Visit, clock
 from models.enums import Network
 from models.operations import companies as company_ops
 from models.operations.fields import language_name
-from models.operations.reports import quarterly_report
+from models.operations.reports import current_report
 from models.operations.visits import CAPACITY_STATUSES
 
 from .. import permissions as perm
@@ -278,7 +278,7 @@ def _reached_before(quarter: company_ops.Quarter) -> int | None:
     programme = company_ops.programme_for(db.session, quarter)
     if programme is None:
         return None
-    report = quarterly_report(db.session, programme)
+    report = current_report(db.session, programme)
     row = next((r for r in report.quarters if r.quarter == quarter.code), None)
     return row.cumulative_persons - row.new_persons if row is not None else None
 

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from models.operations import fairness as fairness_ops
 from models.operations.companies import Quarter, programme_for
-from models.operations.reports import quarterly_report
+from models.operations.reports import current_report
 
 from .. import labels
 from ..extensions import db
@@ -104,7 +104,7 @@ def goal_progress(quarter: Quarter) -> Optional[dict[str, int]]:
     programme = programme_for(db.session, quarter)
     if programme is None:
         return None
-    report = quarterly_report(db.session, programme)
+    report = current_report(db.session, programme)
     before = [row for row in report.quarters if row.start < quarter.start]
     reached = before[-1].cumulative_persons if before else 0
     return {"target": report.totals.target, "reached": reached}

@@ -15,7 +15,7 @@ from wtforms import SelectField
 from models import Programme
 from models.operations.agreement import agreement_status
 from models.operations.programme import current_programme
-from models.operations.reports import QuarterlyReport, quarterly_report
+from models.operations.reports import QuarterlyReport, current_report
 
 from .. import permissions as perm
 from ..extensions import db
@@ -62,7 +62,7 @@ def _report_or_empty_page() -> tuple[Optional[QuarterlyReport], Any]:
     programme = _chosen_programme()
     if programme is None:
         return None, _no_programme_page()
-    return quarterly_report(db.session, programme), None
+    return current_report(db.session, programme), None
 
 
 @bp.route("/")
@@ -70,7 +70,7 @@ def dashboard():  # type: ignore[no-untyped-def]
     programme = _chosen_programme()
     if programme is None:
         return _no_programme_page()
-    report = quarterly_report(db.session, programme)
+    report = current_report(db.session, programme)
     form = ProgrammeChoiceForm(formdata=None, programme=report.programme_id)
     form.programme.choices = [
         (p.id, p.name) for p in db.session.scalars(sa.select(Programme).order_by(Programme.starts_on.desc()))
@@ -121,7 +121,7 @@ def _headline_panel(user: Any) -> Optional[dict[str, Any]]:
     programme = current_programme(db.session)
     if programme is None:
         return None
-    return {"report": quarterly_report(db.session, programme)}
+    return {"report": current_report(db.session, programme)}
 
 
 register_panel(

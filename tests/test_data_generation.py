@@ -1,0 +1,151 @@
+"""The kept report and the data generation behind it (models/changes.py, models/kept.py):
+the database counts every committed change, whoever makes it; a kept report is served only for
+the generation it was computed at; nothing uncommitted or rolled back is ever kept (issue #19)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from models import Candidate, Visit, changes
+from models.enums import Role, VisitStatus
+from models.kept import KEPT
+from models.operations.reports import current_report
+
+from .test_freshness import _complete, _running_programme_with_a_visit
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _generation(engine: sa.Engine) -> changes.Generation:
+    with engine.connect() as conn:
+        row = conn.execute(sa.text("SELECT epoch, n FROM data_generation WHERE id = 1")).one()
+    return changes.Generation(row.epoch, int(row.n))
+
+
+@pytest.fixture
+def engine(app):
+    return app.extensions["database"].engine
+
+
+def test_a_change_made_outside_the_app_reaches_the_kept_report(engine, make, db) -> None:
+    programme, visit = _running_programme_with_a_visit(make, db)
+    assert current_report(db, programme).totals.persons == 0
+    db.commit()
+    computed = KEPT.computed
+    assert current_report(db, programme).totals.persons == 0
+    assert KEPT.computed == computed, "an unchanged database is answered from the kept report"
+    db.commit()
+
+    # As psql would: plain SQL on another connection, committed.
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE visit SET status = 'completed', actual_start = start_at, actual_end = end_at "
+                             "WHERE id = :id"), {"id": visit.id})
+    assert current_report(db, programme).totals.persons == 1
+    assert KEPT.computed == computed + 1
+
+
+def test_a_rolled_back_change_is_not_counted_and_never_kept(engine, make, db, app) -> None:
+    programme, visit = _running_programme_with_a_visit(make, db)
+    before = _generation(engine)
+    with engine.connect() as conn:
+        trans = conn.begin()
+        conn.execute(sa.text("UPDATE visit SET status = 'completed', actual_start = start_at, actual_end = end_at "
+                             "WHERE id = :id"), {"id": visit.id})
+        # Another reader meanwhile: the change is not committed, so neither counted nor seen.
+        assert current_report(db, programme).totals.persons == 0
+        db.commit()
+        trans.rollback()
+    assert _generation(engine) == before
+    assert current_report(db, programme).totals.persons == 0
+
+
+def test_a_session_that_has_written_computes_its_own_report_and_keeps_nothing(make, db) -> None:
+    programme, visit = _running_programme_with_a_visit(make, db)
+    assert current_report(db, programme).totals.persons == 0
+    db.commit()
+    _complete(db, db.get(Visit, visit.id))
+    computed = KEPT.computed
+    assert changes.session_has_written(db)
+    assert current_report(db, programme).totals.persons == 1  # its own change, uncommitted
+    assert KEPT.computed == computed, "nothing computed from uncommitted data is kept"
+    db.rollback()
+    assert not changes.session_has_written(db)
+    assert current_report(db, programme).totals.persons == 0
+
+
+def test_an_internal_note_does_not_count_but_a_profile_change_does(engine, make, db, time_travel) -> None:
+    candidate = make.candidate()
+    db.commit()
+    first = _generation(engine)
+    time_travel.shift(dt.timedelta(minutes=5))  # the row's updated_at moves with the note
+    candidate.needs_other = "Behöver hiss"  # read by neither the report nor the ranking
+    db.commit()
+    assert _generation(engine) == first
+    db.get(Candidate, candidate.id).swedish_level = (candidate.swedish_level + 1) % 7
+    db.commit()
+    assert _generation(engine).n > first.n
+    # One transaction that writes many rows counts once on PostgreSQL (at its commit).
+    second = _generation(engine)
+    for _ in range(3):
+        make.candidate()
+    db.commit()
+    grew = _generation(engine).n - second.n
+    assert grew == 1 if engine.dialect.name == "postgresql" else grew >= 3
+
+
+def test_refresh_caches_raises_the_generation(engine, runner, make, db) -> None:
+    make.programme()
+    db.commit()
+    before = _generation(engine)
+    result = runner.invoke(args=["refresh-caches"])
+    assert result.exit_code == 0, result.output
+    assert _generation(engine) == changes.Generation(before.epoch, before.n + 1)
+    assert "kept results are computed again" in result.output
+
+
+def test_every_table_but_the_bookkeeping_is_counted(engine) -> None:
+    tables = set(sa.inspect(engine).get_table_names())
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            counted = set(conn.execute(sa.text(
+                "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = 'iop_count_change'"
+            )).scalars())
+        else:
+            counted = {re.sub(r"^iop_count_change_(.*)_(insert|update|delete)$", r"\1", name) for name in conn.execute(
+                sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'iop_count_change%'")
+            ).scalars()}
+    assert counted == {t.strip('"') for t in tables} - changes.EXCLUDED_TABLES
+    assert {"visit", "candidate", "referral", "feedback", "survey_answer", "programme", "actual_cost"} <= counted
+
+
+def test_the_ignored_columns_are_read_by_no_kept_result() -> None:
+    """A column whose changes are not counted must not be read where a kept result is computed:
+    the report (with its budget and compilation) and the ranking."""
+    sources = [ROOT / "models/operations" / name for name in ("reports.py", "compilation.py", "budget.py",
+                                                               "matching.py", "disclosure.py")]
+    sources += sorted((ROOT / "matcher").glob("*.py"))
+    text = "\n".join(path.read_text() for path in sources)
+    for table, columns in changes.IGNORED_COLUMNS.items():
+        for column in columns:
+            if column in ("version", "updated_at"):
+                continue  # bookkeeping that changes only along with other columns
+            assert not re.search(rf"\b{column}\b", text), f"{table}.{column} is read by a kept result"
+
+
+def test_the_dashboard_is_answered_from_the_kept_report_until_a_change(client, auth, make, db) -> None:
+    _programme, visit = _running_programme_with_a_visit(make, db)
+    auth.login(Role.STEERING)
+    assert "0 av målet 350" in client.get("/uppfoljning/").get_data(as_text=True)
+    computed = KEPT.computed
+    for _ in range(3):
+        assert "0 av målet 350" in client.get("/uppfoljning/").get_data(as_text=True)
+    assert KEPT.computed == computed
+    _complete(db, db.get(Visit, visit.id))
+    assert db.get(Visit, visit.id).status == VisitStatus.COMPLETED
+    db.commit()
+    assert "1 av målet 350" in client.get("/uppfoljning/").get_data(as_text=True)
