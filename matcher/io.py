@@ -262,7 +262,14 @@ class _Checker:
         return text.astype(str)
 
     def _list(self, col: _Column, raw: pd.Series) -> list[list[str]]:
-        lists = [_split_list(v) for v in raw]
+        # A frame built from the database holds one list object per distinct value (thousands
+        # of candidates share a few hundred interest sets): each object is split once.
+        split: dict[int, list[str]] = {}
+        lists = [
+            split[id(v)] if id(v) in split else split.setdefault(id(v), _split_list(v))
+            if isinstance(v, list) else _split_list(v)
+            for v in raw
+        ]
         if col.vocab == ():
             return lists  # free text (reasons, considerations)
         items = pd.Series(lists, dtype=object).explode().dropna()

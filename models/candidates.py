@@ -41,6 +41,8 @@ class Candidate(Base):
         sa.CheckConstraint("lat IS NULL OR (lat BETWEEN -90 AND 90)", name="lat_range"),
         sa.CheckConstraint("lon IS NULL OR (lon BETWEEN -180 AND 180)", name="lon_range"),
         sa.Index("ix_candidate_name_birth", "last_name", "first_name", "birth_date"),
+        # The recommendation lists' language filter offers the languages candidates speak.
+        sa.Index("ix_candidate_languages", "languages"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from models import Candidate, Visit, changes
+from models import Candidate, Visit, changes, clock
 from models.enums import Role, VisitStatus
 from models.kept import KEPT
 from models.operations.reports import current_report
@@ -149,3 +149,38 @@ def test_the_dashboard_is_answered_from_the_kept_report_until_a_change(client, a
     assert db.get(Visit, visit.id).status == VisitStatus.COMPLETED
     db.commit()
     assert "1 av målet 350" in client.get("/uppfoljning/").get_data(as_text=True)
+
+
+def test_a_kept_ranked_list_follows_every_committed_change(app, make, db) -> None:
+    from flask_login import login_user
+
+    from models import User
+    from web.extensions import db as web_db
+    from web.matching import service
+
+    from .test_matching_eligibility import DAY
+
+    leader = make.user(Role.PROJECT_LEADER)
+    offer = make.offer(field="hospitality")
+    first, second = make.candidate(), make.candidate()
+    db.commit()
+
+    def shown() -> set[int]:
+        with app.test_request_context("/"):
+            user = web_db.session.get(User, leader.id)
+            login_user(user)
+            items = service.recommend_for_offer(web_db.session.get(type(offer), offer.id), user=user, day=DAY).items
+            web_db.session.rollback()
+            return {item.id for item in items}
+
+    assert shown() == {first.id, second.id}
+    computed = KEPT.computed
+    assert shown() == {first.id, second.id}
+    assert KEPT.computed == computed, "the same list for the same data is ranked once"
+
+    third = make.candidate()
+    db.commit()
+    assert shown() == {first.id, second.id, third.id}
+    first.consents[0].withdrawn_at = clock.now()
+    db.commit()
+    assert shown() == {second.id, third.id}

@@ -1,4 +1,5 @@
-"""the data generation: a counter the database raises when changed data commits
+"""the data generation: a counter the database raises when changed data commits; an index
+for the language filter
 
 One row (`data_generation`: an epoch and a count) and, on every table but the app's bookkeeping,
 a trigger that raises the count in the writing transaction (models/changes.py). A kept result
@@ -30,11 +31,14 @@ def upgrade() -> None:
     sa.CheckConstraint('id = 1', name=op.f('ck_data_generation_one_row')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_data_generation'))
     )
+    # The recommendation lists' language filter reads the distinct languages off this index.
+    op.create_index('ix_candidate_languages', 'candidate', ['languages'], unique=False)
 
 
 def downgrade() -> None:
     # The triggers go first (on SQLite they would name a table that no longer exists).
     from models import changes
 
+    op.drop_index('ix_candidate_languages', table_name='candidate')
     op.drop_table('data_generation')
     changes.install(op.get_bind())

@@ -448,11 +448,12 @@ def _visits(session: Session, keys: Sequence[Any], quarter: Quarter) -> dict[tup
     query = (
         sa.select(*keys, live, completed)
         .select_from(Visit)
-        .join(Visit.offer)
-        .join(Offer.company)
-        .where(Visit.visit_date.between(quarter.start, quarter.end))
+        .where(Visit.visit_date.between(quarter.start, quarter.end),
+               Visit.status.in_([*LIVE_VISIT_STATUSES, VisitStatus.COMPLETED]))
         .group_by(*keys)
     )
+    if keys:  # the totals alone need no offer or company: every visit has one (foreign keys)
+        query = query.join(Visit.offer).join(Offer.company)
     return {tuple(row[:-2]): (int(row[-2] or 0), int(row[-1] or 0)) for row in session.execute(query)}
 
 

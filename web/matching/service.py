@@ -6,7 +6,8 @@ proposals."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import astuple, dataclass, field
 from functools import partial
 from typing import Any, Optional
 
@@ -16,7 +17,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from models import Candidate, Offer, Visit, clock
+from models import Candidate, Offer, Visit, changes, clock
+from models.kept import KEPT
 from models.operations import matching as matching_ops
 from models.operations.companies import Quarter
 from models.operations.ranker_registry import ActiveModelCache
@@ -63,6 +65,22 @@ class Panel:
         return {**pair, "exposure": self.exposure_id} if self.exposure_id else pair
 
 
+def _kept_list(
+    kind: str, subject_id: int, limit: int, user: Any, filters: matching_ops.Filters, day: Optional[dt.date],
+    rank: Callable[[matching_ops.ScoringModel], matching_ops.Recommendations],
+) -> matching_ops.Recommendations:
+    """A ranked list, kept under the model and the data generation it was ranked from
+    (models/changes.py): a list is ranked again after any committed change and never from a
+    request's own uncommitted one. The list is shared between requests: read it, never change it."""
+    model = active_model()
+    if changes.session_has_written(db.session):
+        return rank(model)
+    generation = changes.current(db.session)  # before the ranking: it holds at least this much
+    key = (kind, generation.epoch, generation.n, subject_id, limit, getattr(user, "id", None),
+           astuple(filters), day, today(), model.model_id)
+    return KEPT.get(key, lambda: rank(model))
+
+
 def recommend_for_offer(
     offer: Offer, limit: int = matching_ops.EXPOSURE_TOP, user: Any = None, *,
     filters: matching_ops.Filters = matching_ops.Filters(), day: Optional[dt.date] = None,
@@ -70,9 +88,9 @@ def recommend_for_offer(
     """Ranked candidates for `offer` with the active model, limited to those `user` may see
     (the entry point the benchmark measures)."""
     scope = perm.candidate_scope(user) if user is not None else None
-    return matching_ops.recommend_for_offer(
-        db.session, offer, model=active_model(), scope=scope, filters=filters, day=day, limit=limit, today=today()
-    )
+    return _kept_list("offer-list", offer.id, limit, user, filters, day, lambda model: matching_ops.recommend_for_offer(
+        db.session, offer, model=model, scope=scope, filters=filters, day=day, limit=limit, today=today()
+    ))
 
 
 def recommend_for_candidate(
@@ -80,8 +98,11 @@ def recommend_for_candidate(
     filters: matching_ops.Filters = matching_ops.Filters(), day: Optional[dt.date] = None,
 ) -> matching_ops.Recommendations:
     scope = perm.offer_scope(user) if user is not None else None
-    return matching_ops.recommend_for_candidate(
-        db.session, candidate, model=active_model(), scope=scope, filters=filters, day=day, limit=limit, today=today()
+    return _kept_list(
+        "candidate-list", candidate.id, limit, user, filters, day,
+        lambda model: matching_ops.recommend_for_candidate(
+            db.session, candidate, model=model, scope=scope, filters=filters, day=day, limit=limit, today=today()
+        ),
     )
 
 
