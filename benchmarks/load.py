@@ -243,8 +243,8 @@ def run_page(server: Server, page: Page, *, clients: int = 16, processes: int = 
 
 class Writer:
     """Commits one change a second while a page is measured, through the app's own session, as a
-    user saving something would: a candidate's note. Measures what the pages cost while writes
-    go on beside the reads."""
+    user saving something would: a candidate's note and Swedish level. Measures what the pages
+    cost while writes go on beside the reads, each write a change every kept result depends on."""
 
     def __init__(self, database_url: str, interval: float = 1.0):
         self.database_url = database_url
@@ -276,6 +276,10 @@ class Writer:
                     candidate = session.get(Candidate, ids[self.commits % len(ids)])
                     assert candidate is not None
                     candidate.needs_other = f"Ändrad under lasttestet ({self.commits})"
+                    # An input of the report and the rankings too, so that every commit makes
+                    # the kept results be computed again (models/changes.py): measured with
+                    # the data changing, not with a note the kept results do not read.
+                    candidate.swedish_level = candidate.swedish_level % 6 + 1
                     session.commit()
                 self.commits += 1
         finally:

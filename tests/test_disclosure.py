@@ -23,6 +23,15 @@ from scipy.optimize import linprog
 
 from models.enums import ActivityType, FollowUpResult
 from models.operations import disclosure
+from models.operations.compilation import (
+    INTERESTS,
+    NETWORKS,
+    REFERRAL_MEASURES,
+    TOTAL,
+    CompilationFigures,
+    FeedbackFigures,
+    compilation_dict,
+)
 from models.operations.disclosure import SUPPRESSED, Grid, hidden_cells
 from models.operations.reports import (
     DIMENSIONS,
@@ -332,3 +341,88 @@ def test_the_audit_catches_a_table_that_hides_only_the_small_counts() -> None:
     for c in range(4):
         t.sums.append(([(r, c) for r in range(2)], sum(row[c] for row in table)))
     assert len(audit(t)) == 3
+
+
+# --- what TH compiles from (issue #21, section 4) -------------------------------------------------
+def compilation_published_tables(figures: CompilationFigures) -> list[Published]:
+    """The compilation's tables as they leave the app (the report's JSON), with the sums an
+    outsider knows: each row's total, the completed visits of each quarter (a top-line figure)
+    and, for the feedback, that the further interests of a column add up to its forms."""
+    data = json.loads(json.dumps(compilation_dict(figures)))
+    quarters, n = figures.quarters, len(figures.quarters)
+    tables = []
+
+    def rows_with_totals(name: str, labels: list[str], values: list[list[int]], shown: dict[str, Any]) -> Published:
+        t = Published(name)
+        for label, row in zip(labels, values, strict=True):
+            for q, value in enumerate(row):
+                t.add((label, q), value, shown[label][quarters[q]])
+            t.add((label, TOTAL), sum(row), shown[label][TOTAL])
+            t.links.append(([(label, q) for q in range(n)], (label, TOTAL)))
+        return t
+
+    for measure, values in figures.referrals.items():
+        tables.append(rows_with_totals(f"referrals {measure}", figures.units, values,
+                                       data["referrals_by_unit"][measure]))
+    hosted = rows_with_totals("visits hosted", list(NETWORKS), figures.visits_hosted,
+                              data["visits_hosted_by_network"])
+    for q in range(n):
+        hosted.sums.append(([(network, q) for network in NETWORKS], sum(row[q] for row in figures.visits_hosted)))
+    hosted.sums.append(([(network, TOTAL) for network in NETWORKS], sum(map(sum, figures.visits_hosted))))
+    tables.append(hosted)
+    for name, key, per_quarter, period in (
+        ("companies engaged", "companies_engaged_by_network", figures.companies_engaged,
+         figures.companies_engaged_period),
+        ("companies recruiting", "companies_recruiting_by_network", figures.recruiting, figures.recruiting_period),
+    ):
+        t = Published(name)
+        for i, network in enumerate(NETWORKS):
+            for q in range(n):
+                t.add((network, q), per_quarter[i][q], data[key][network][quarters[q]])
+            t.add((network, TOTAL), period[i], data[key][network][TOTAL])
+        tables.append(t)
+    t = Published("feedback")
+    columns = [*quarters, TOTAL]
+    for c, (column, values) in enumerate(zip(columns, figures.feedback, strict=True)):
+        shown = data["feedback"][column]
+        t.add(("forms", c), values.forms, shown["forms"])
+        for interest in INTERESTS:
+            t.add((interest, c), values.further[interest], shown["further_interest"][interest])
+        t.links.append(([(interest, c) for interest in INTERESTS], ("forms", c)))
+    for row in ("forms", *INTERESTS):
+        t.links.append(([(row, c) for c in range(n)], (row, len(quarters))))
+    tables.append(t)
+    return tables
+
+
+@st.composite
+def small_compilations(draw: Any) -> CompilationFigures:
+    n, units = draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    count = st.integers(0, 7)
+    hosted = [[draw(count) for _ in range(n)] for _ in NETWORKS]
+    engaged = [[min(v, draw(st.integers(0, 4))) for v in row] for row in hosted]
+    recruiting = [[min(v, draw(st.integers(0, 2))) for v in row] for row in engaged]
+    feedback = []
+    for _q in range(n):
+        figures = FeedbackFigures()
+        parts = [draw(st.integers(0, 4)) for _ in INTERESTS]
+        figures.further = dict(zip(INTERESTS, parts, strict=True))
+        figures.forms = sum(parts)
+        feedback.append(figures)
+    total = FeedbackFigures()
+    for figures in feedback:
+        total.add(figures)
+    return CompilationFigures(
+        quarters=[f"2026-Q{q + 1}" for q in range(n)], units=[f"Enhet {u + 1}" for u in range(units)],
+        referrals={m: [[draw(count) for _ in range(n)] for _ in range(units)] for m in REFERRAL_MEASURES},
+        visits_hosted=hosted, companies_engaged=engaged, companies_engaged_period=[max(r) for r in engaged],
+        recruiting=recruiting, recruiting_period=[max(r) for r in recruiting], feedback=[*feedback, total],
+    )
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(figures=small_compilations())
+def test_no_hidden_small_count_can_be_worked_out_from_the_compilation(figures: CompilationFigures) -> None:
+    problems = [p for t in compilation_published_tables(figures) for p in audit(t)]
+    assert not problems, "\n".join(problems)
