@@ -243,12 +243,14 @@ def run_page(server: Server, page: Page, *, clients: int = 16, processes: int = 
 
 class Writer:
     """Commits one change a second while a page is measured, through the app's own session, as a
-    user saving something would: a candidate's note and Swedish level. Measures what the pages
-    cost while writes go on beside the reads, each write a change every kept result depends on."""
+    user saving something would: a candidate's note and Swedish level (with `inputs`, a change
+    every kept result depends on), or the note alone. Measures what the pages cost while writes
+    go on beside the reads."""
 
-    def __init__(self, database_url: str, interval: float = 1.0):
+    def __init__(self, database_url: str, interval: float = 1.0, *, inputs: bool = True):
         self.database_url = database_url
         self.interval = interval
+        self.inputs = inputs  # False: only the note, which no kept result reads
         self.commits = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -279,7 +281,8 @@ class Writer:
                     # An input of the report and the rankings too, so that every commit makes
                     # the kept results be computed again (models/changes.py): measured with
                     # the data changing, not with a note the kept results do not read.
-                    candidate.swedish_level = candidate.swedish_level % 6 + 1
+                    if self.inputs:
+                        candidate.swedish_level = candidate.swedish_level % 6 + 1
                     session.commit()
                 self.commits += 1
         finally:

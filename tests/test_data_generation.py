@@ -184,3 +184,46 @@ def test_a_kept_ranked_list_follows_every_committed_change(app, make, db) -> Non
     first.consents[0].withdrawn_at = clock.now()
     db.commit()
     assert shown() == {second.id, third.id}
+
+
+# --- models/kept.py ------------------------------------------------------------------------------
+def test_a_kept_result_serves_readers_of_its_generation_or_earlier_only() -> None:
+    from models.kept import Kept
+
+    kept, at = Kept(), changes.Generation
+    assert kept.get("s", at("e", 5), lambda: at("e", 5), lambda: "five") == "five"
+    assert kept.get("s", at("e", 4), lambda: at("e", 5), lambda: "recomputed") == "five"  # holds more: fine
+    assert kept.get("s", at("e", 5), lambda: at("e", 5), lambda: "recomputed") == "five"
+    assert kept.get("s", at("e", 6), lambda: at("e", 6), lambda: "six") == "six"  # a change since: computed
+    assert kept.get("s", at("other", 6), lambda: at("other", 6), lambda: "restored") == "restored"
+    assert kept.get("t", at("e", 6), lambda: at("e", 6), lambda: "another subject") == "another subject"
+    assert kept.computed == 4
+
+
+def test_readers_arriving_during_a_computation_wait_for_it_instead_of_computing() -> None:
+    import threading
+
+    from models.kept import Kept
+
+    kept, started, release = Kept(), threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def compute() -> str:
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return "report"
+
+    results: list[str] = []
+    first = threading.Thread(target=lambda: results.append(
+        kept.get("s", changes.Generation("e", 7), lambda: changes.Generation("e", 7), compute)))
+    first.start()
+    assert started.wait(5)
+    others = [threading.Thread(target=lambda: results.append(
+        kept.get("s", changes.Generation("e", 7), lambda: changes.Generation("e", 7), compute))) for _ in range(5)]
+    for thread in others:
+        thread.start()
+    release.set()
+    for thread in [first, *others]:
+        thread.join(5)
+    assert results == ["report"] * 6 and len(calls) == 1

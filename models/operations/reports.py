@@ -384,9 +384,8 @@ def current_report(session: Session, programme: Programme) -> QuarterlyReport:
     a kept report never holds uncommitted data. The report is shared: read it, never change it."""
     if changes.session_has_written(session):
         return quarterly_report(session, programme)
-    generation = changes.current(session)  # before the figures: they hold at least this much
-    key = ("report", generation.epoch, generation.n, programme.id, local_today())
-    return KEPT.get(key, lambda: quarterly_report(session, programme))
+    return KEPT.get(("report", programme.id, local_today()), changes.current(session),
+                    lambda: changes.current(session), lambda: quarterly_report(session, programme))
 
 
 def quarterly_report(

@@ -75,10 +75,8 @@ def _kept_list(
     model = active_model()
     if changes.session_has_written(db.session):
         return rank(model)
-    generation = changes.current(db.session)  # before the ranking: it holds at least this much
-    key = (kind, generation.epoch, generation.n, subject_id, limit, getattr(user, "id", None),
-           astuple(filters), day, today(), model.model_id)
-    return KEPT.get(key, lambda: rank(model))
+    subject = (kind, subject_id, limit, getattr(user, "id", None), astuple(filters), day, today(), model.model_id)
+    return KEPT.get(subject, changes.current(db.session), lambda: changes.current(db.session), lambda: rank(model))
 
 
 def recommend_for_offer(
