@@ -138,20 +138,19 @@ def compilation_figures(session: Session, quarters: Sequence[Quarter]) -> Compil
     q_visit = _quarter(Visit.visit_date, quarters, instant=False)
     completed = sa.and_(Visit.status == VisitStatus.COMPLETED, Visit.visit_date >= first, Visit.visit_date <= last)
     hosted, engaged = _grid(len(NETWORKS), n), _grid(len(NETWORKS), n)
-    for network, q, visits, companies in session.execute(
-        sa.select(Company.network, q_visit, sa.func.count(), sa.func.count(sa.distinct(Company.id)))
+    period: list[set[int]] = [set() for _ in NETWORKS]
+    # One pass over the quarters' completed visits, per company and quarter (a few thousand rows):
+    # the visits, the companies per quarter and the companies over the period are added up here.
+    for network, company_id, q, visits in session.execute(
+        sa.select(Company.network, Offer.company_id, q_visit, sa.func.count())
         .select_from(Visit).join(Offer, Offer.id == Visit.offer_id).join(Company, Company.id == Offer.company_id)
-        .where(completed).group_by(Company.network, q_visit)
+        .where(completed).group_by(Company.network, Offer.company_id, q_visit)
     ):
-        hosted[network_index[Network(network).value]][q] = visits
-        engaged[network_index[Network(network).value]][q] = companies
-    engaged_period = [0] * len(NETWORKS)
-    for network, companies in session.execute(
-        sa.select(Company.network, sa.func.count(sa.distinct(Company.id)))
-        .select_from(Visit).join(Offer, Offer.id == Visit.offer_id).join(Company, Company.id == Offer.company_id)
-        .where(completed).group_by(Company.network)
-    ):
-        engaged_period[network_index[Network(network).value]] = companies
+        i = network_index[Network(network).value]
+        hosted[i][q] += visits
+        engaged[i][q] += 1
+        period[i].add(company_id)
+    engaged_period = [len(companies) for companies in period]
 
     # feedback about the visits of each quarter, and the companies that want to recruit: counted
     # in the database (a region has tens of thousands of forms; none is loaded)
