@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from models.enums import CEFR_LABELS
+from models.operations import fields
 
 FIELD_LABELS = {
     "admin": _l("Administration, ekonomi, juridik"),
@@ -174,6 +176,11 @@ def cefr_label(level: int | None) -> str:
     if level is None:
         return ""
     return CEFR_LABELS.get(int(level), str(level))
+
+
+def language_name(code: str) -> str:
+    """A language's name in the reader's language ('ar' → 'arabiska', 'Arabic'), from CLDR via Babel."""
+    return fields.language_name(code, str(get_locale() or "sv"))
 
 
 def choices(labels: dict[str, object]) -> list[tuple[str, object]]:
