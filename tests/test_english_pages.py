@@ -296,3 +296,26 @@ def test_the_check_finds_swedish_and_lets_names_and_the_way_back_through(db) -> 
     assert page_leaks("<p>Interest: Data/IT, 3 km</p><p>Lediga mån 7 dec.</p>", data) == [
         "Lediga, mån in «Lediga mån 7 dec.»",
     ]
+
+
+def test_every_reason_the_matcher_gives_reads_english(app) -> None:
+    """The reasons a page shows only with a trained model (a company's acceptance, earlier
+    no-shows, earlier visits) and every content reason, each put through the app's translation."""
+    import numpy as np
+    import pandas as pd
+    from flask_babel import force_locale
+
+    from matcher import reasons
+    from models.operations.matching import messages
+    from web.i18n import translate
+
+    history = pd.DataFrame({"company_accept_rate": [0.9, 0.1], "company_proposals": [5, 5],
+                            "candidate_no_shows": [1, 2], "candidate_field_visits": [1, 3]})
+    made = [text for _, texts, _ in reasons._history_reasons(history, 0.5) for text in texts]
+    made += [*reasons._DAY_TEXTS, *reasons._INTEREST_YES, *reasons._INTEREST_NO, *np.ravel(reasons._SWEDISH),
+             reasons._UNKNOWN_DISTANCE, reasons._ACCESSIBLE, reasons._NOT_ACCESSIBLE, reasons._hours_text(12.0),
+             reasons._language_text("ar"), reasons._distance_text(3.2)]
+    with app.test_request_context(), force_locale("en"):
+        shown = [translate(message) for message in messages(made)]
+    assert len(shown) > 150
+    assert [text for text in shown if swedish_words(text)] == []
