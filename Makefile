@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 export FLASK_APP := web
 
-.PHONY: demo test test-dates lint bandit serve seed migrate bench clean e2e-deps notebooks translations
+.PHONY: demo test test-dates lint bandit serve seed migrate bench clean e2e-deps notebooks translations guide-screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,14 @@ test-dates: $(DEV_STAMP)
 # Both notebooks, executed headless on fresh demo data (also part of `make test`; see notebooks/README.md).
 notebooks: $(DEV_STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_notebooks.py
+
+# The user guides' pictures (docs/guide/screenshots/): the browser tests that take them run on a
+# freshly seeded demo in Chromium, and each picture a guide shows is copied there as a small PNG.
+CHROMIUM_PATH ?= /usr/bin/chromium
+guide-screenshots: $(DEV_STAMP)
+	UPDATE_GUIDE_SCREENSHOTS=1 RUN_BROWSER_TESTS=1 CHROMIUM_PATH=$(CHROMIUM_PATH) \
+		$(BIN)/python -m pytest -q -p no:cacheprovider -m browser \
+		tests/e2e/test_journey.py tests/e2e/test_accessibility.py tests/e2e/test_mobile.py tests/e2e/test_guide.py
 
 BENCH_STAMP := $(VENV)/.installed-bench
 

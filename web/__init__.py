@@ -18,6 +18,7 @@ from models.identity import PinVault
 from . import config as config_module
 from . import transactions
 from .extensions import babel, csrf, db, limiter
+from .i18n import accept_translated_labels
 
 
 class App(Flask):
@@ -77,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_timezone="Europe/Stockholm")
+    accept_translated_labels()  # a choice may be written by its label in English too
     limiter.init_app(app)
     app.extensions["pin_vault"] = PinVault(
         app.config["PIN_ENCRYPTION_KEYS"], app.config["PIN_HASH_KEY"]

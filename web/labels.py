@@ -1,52 +1,28 @@
-"""Swedish labels (through the translation catalogue) for every closed vocabulary."""
+"""Swedish labels (through the translation catalogue) for every closed vocabulary; those people
+choose from in forms and files are written in models/operations/vocabularies.py."""
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from models.enums import CEFR_LABELS
+from models.operations import fields, vocabularies
 
-FIELD_LABELS = {
-    "admin": _l("Administration, ekonomi, juridik"),
-    "construction": _l("Bygg och anläggning"),
-    "management": _l("Chefer och verksamhetsledare"),
-    "it": _l("Data/IT"),
-    "sales": _l("Försäljning, inköp, marknadsföring"),
-    "crafts": _l("Hantverk"),
-    "hospitality": _l("Hotell, restaurang, storhushåll"),
-    "healthcare": _l("Hälso- och sjukvård"),
-    "manufacturing": _l("Industriell tillverkning"),
-    "installation": _l("Installation, drift, underhåll"),
-    "beauty": _l("Kropps- och skönhetsvård"),
-    "culture": _l("Kultur, media, design"),
-    "military": _l("Militärt arbete"),
-    "agriculture": _l("Naturbruk"),
-    "science": _l("Naturvetenskap"),
-    "education": _l("Pedagogik"),
-    "cleaning": _l("Sanering och renhållning"),
-    "social_work": _l("Socialt arbete"),
-    "security": _l("Säkerhetsarbete"),
-    "engineering": _l("Tekniskt arbete"),
-    "transport": _l("Transport"),
-}
-WEEKDAY_LABELS = {
-    "mon": _l("måndag"),
-    "tue": _l("tisdag"),
-    "wed": _l("onsdag"),
-    "thu": _l("torsdag"),
-    "fri": _l("fredag"),
-    "sat": _l("lördag"),
-    "sun": _l("söndag"),
-}
-TIME_OF_DAY_LABELS = {"morning": _l("förmiddag"), "midday": _l("mitt på dagen"), "afternoon": _l("eftermiddag")}
+
+def labels_of(vocabulary: vocabularies.Vocabulary) -> dict[str, object]:
+    """A closed vocabulary's labels (models/operations/vocabularies.py, where they are written
+    once for the pages, the forms and the messages that name a choice), in the reader's language."""
+    return {code: _l(label.template) for code, label in vocabulary.labels.items()}
+
+
+FIELD_LABELS = labels_of(vocabularies.FIELD)
+WEEKDAY_LABELS = labels_of(vocabularies.WEEKDAY)
+TIME_OF_DAY_LABELS = labels_of(vocabularies.TIME_OF_DAY)
 # The structured adjustments a workplace is told about (models.enums.ADJUSTMENTS), as the
 # company reads them; the step-free workplace is `needs_accessible`, shown first.
 ACCESSIBLE_LABEL = _l("Tillgänglig arbetsplats utan trappsteg (t.ex. för rullstol)")
-ADJUSTMENT_LABELS = {
-    "interpreter": _l("Tolk"),
-    "language_support": _l("Språkstöd (enkel svenska, visa hellre än berätta)"),
-    "breaks": _l("Pauser under dagen"),
-}
+ADJUSTMENT_LABELS = labels_of(vocabularies.ADJUSTMENT)
 ROLE_LABELS = {
     "admin": _l("Administratör"),
     "project_leader": _l("Projektledare"),
@@ -70,12 +46,7 @@ ROLE_WELCOME = {
     ),
     "admin": _l("Här hanterar du konton, programmets inställningar och loggen."),
 }
-TARGET_GROUP_LABELS = {
-    "youth": _l("Unga utan arbetslivserfarenhet"),
-    "newcomer": _l("Utrikes födda, nya i Sverige"),
-    "long_term": _l("Långt från arbetslivet"),
-    "other": _l("Övriga"),
-}
+TARGET_GROUP_LABELS = labels_of(vocabularies.TARGET_GROUP)
 REFERRAL_STATUS_LABELS = {
     "draft": _l("Utkast"),
     "submitted": _l("Inskickad"),
@@ -84,31 +55,10 @@ REFERRAL_STATUS_LABELS = {
     "active": _l("Aktiv"),
     "closed": _l("Avslutad"),
 }
-CLOSED_OUTCOME_LABELS = {
-    "job": _l("Arbete"),
-    "studies": _l("Studier"),
-    "internship": _l("Praktik"),
-    "other_effort": _l("Annan insats"),
-    "moved": _l("Flyttat"),
-    "declined_to_continue": _l("Avböjt att fortsätta"),
-}
-NETWORK_LABELS = {
-    "hif_sponsor": _l("HIF-sponsor"),
-    "th_network": _l("Tillväxt Helsingborgs nätverk"),
-    "both": _l("Båda nätverken"),
-}
-COMPANY_STATUS_LABELS = {
-    "prospect": _l("Möjlig"),
-    "active": _l("Aktiv"),
-    "paused": _l("Pausad"),
-    "left": _l("Lämnat"),
-}
-SIZE_CLASS_LABELS = {
-    "micro": _l("0–9 anställda"),
-    "small": _l("10–49 anställda"),
-    "medium": _l("50–249 anställda"),
-    "large": _l("250 anställda eller fler"),
-}
+CLOSED_OUTCOME_LABELS = labels_of(vocabularies.CLOSED_OUTCOME)
+NETWORK_LABELS = labels_of(vocabularies.NETWORK)
+COMPANY_STATUS_LABELS = labels_of(vocabularies.COMPANY_STATUS)
+SIZE_CLASS_LABELS = labels_of(vocabularies.SIZE_CLASS)
 VISIT_STATUS_LABELS = {
     "proposed": _l("Föreslaget"),
     "accepted": _l("Accepterat av företaget"),
@@ -142,13 +92,9 @@ ATTENDANCE_LABELS = {
     "attended": _l("Närvarade"),
     "absent": _l("Frånvarande"),
 }
-CONTACT_CHANNEL_LABELS = {"phone": _l("Telefon"), "sms": _l("SMS"), "email": _l("E-post")}
-CONSENT_METHOD_LABELS = {
-    "written": _l("Skriftligt"),
-    "digital": _l("Digitalt"),
-    "verbal": _l("Muntligt, antecknat i akten"),
-}
-GENDER_LABELS = {"female": _l("Kvinna"), "male": _l("Man"), "other": _l("Annat")}
+CONTACT_CHANNEL_LABELS = labels_of(vocabularies.CONTACT_CHANNEL)
+CONSENT_METHOD_LABELS = labels_of(vocabularies.CONSENT_METHOD)
+GENDER_LABELS = labels_of(vocabularies.GENDER)
 FURTHER_INTEREST_LABELS = {
     "none": _l("Inte just nu"),
     "internship": _l("Praktik"),
@@ -174,6 +120,11 @@ def cefr_label(level: int | None) -> str:
     if level is None:
         return ""
     return CEFR_LABELS.get(int(level), str(level))
+
+
+def language_name(code: str) -> str:
+    """A language's name in the reader's language ('ar' → 'arabiska', 'Arabic'), from CLDR via Babel."""
+    return fields.language_name(code, str(get_locale() or "sv"))
 
 
 def choices(labels: dict[str, object]) -> list[tuple[str, object]]:
@@ -285,14 +236,7 @@ MODEL_DECISION_LABELS = {
 }
 
 # The agreement's budget table (issue #21).
-BUDGET_LINE_LABELS = {
-    "project_leader": _l("Projektledare"),
-    "co_worker": _l("Medarbetare"),
-    "overhead": _l("OH-kostnader"),
-    "information": _l("Informationsmaterial"),
-    "travel": _l("Resekostnader"),
-    "total": _l("Summa"),
-}
+BUDGET_LINE_LABELS = {**labels_of(vocabularies.BUDGET_LINE), "total": _l("Summa")}
 COST_SOURCE_LABELS = {"manual": _l("inskrivet"), "import": _l("importerat från bokföringen")}
 AUDIT_ACTION_LABELS.update(
     {

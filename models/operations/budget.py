@@ -40,6 +40,7 @@ from ..budget import DEFAULT_DEVIATION_THRESHOLD_PCT, ActualCost, BudgetFunding,
 from ..clock import local_today
 from ..enums import BudgetLineKind, CostSource
 from ..programme import Programme
+from . import vocabularies
 from .errors import N_, DomainError, Message
 from .periods import (
     AgreementYear,
@@ -267,7 +268,7 @@ LEDGER_COLUMNS: list[ColumnSpec] = [
     ),
     ColumnSpec(
         "line", "Budgetpost", True,
-        N_("projektledare, medarbetare, OH-kostnader, informationsmaterial eller resekostnader."),
+        N_("En av: %(choices)s.", choices=vocabularies.BUDGET_LINE.listing()),
         "projektledare", aliases=("Kostnadsslag", "Post"),
     ),
     ColumnSpec(
@@ -277,25 +278,7 @@ LEDGER_COLUMNS: list[ColumnSpec] = [
     ColumnSpec("text", "Text", False, N_("Verifikationens text (läses inte in)."), "Lön mars",
                aliases=("Beskrivning", "Verifikationstext")),
 ]
-LINE_NAMES: dict[str, BudgetLineKind] = {
-    **{line.value: line for line in LINES},
-    "projektledare": BudgetLineKind.PROJECT_LEADER,
-    "medarbetare": BudgetLineKind.CO_WORKER,
-    "oh-kostnader": BudgetLineKind.OVERHEAD,
-    "oh kostnader": BudgetLineKind.OVERHEAD,
-    "oh": BudgetLineKind.OVERHEAD,
-    "informationsmaterial": BudgetLineKind.INFORMATION,
-    "resekostnader": BudgetLineKind.TRAVEL,
-    "resor": BudgetLineKind.TRAVEL,
-}
-# The names a budget line has in messages (the web layer's labels say the same).
-LINE_NAMES_SV: dict[BudgetLineKind, Message] = {
-    BudgetLineKind.PROJECT_LEADER: N_("Projektledare"),
-    BudgetLineKind.CO_WORKER: N_("Medarbetare"),
-    BudgetLineKind.OVERHEAD: N_("OH-kostnader"),
-    BudgetLineKind.INFORMATION: N_("Informationsmaterial"),
-    BudgetLineKind.TRAVEL: N_("Resekostnader"),
-}
+LINE_NAMES = vocabularies.BUDGET_LINE  # the names a budget line has in files and messages
 _AMOUNT_HEADERS = {h.casefold() for h in ("Belopp", *LEDGER_COLUMNS[2].aliases)}
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _ORE = Decimal("0.01")
@@ -347,7 +330,7 @@ class _LedgerRowValidator:
                        what=N_("Beloppet"))
         r.done()
         ore = (Decimal(repr(amount)) / _ORE).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-        return LedgerRow(month, line, int(ore))  # type: ignore[arg-type]  # checked by done()
+        return LedgerRow(month, BudgetLineKind(line), int(ore))  # type: ignore[arg-type]  # checked by done()
 
 
 def preview_ledger(programme: Programme, table: Table, *, today: Optional[dt.date] = None) -> Preview[LedgerRow]:
@@ -365,7 +348,7 @@ def preview_ledger(programme: Programme, table: Table, *, today: Optional[dt.dat
             total = f"{groups[(valid.value.month, valid.value.line)] / 100:.2f}".replace(".", ",")
             preview.errors.append(RowError(
                 valid.row, header,
-                N_("Summan för %(line)s %(month)s blir negativ (%(sum)s kr).", line=LINE_NAMES_SV[valid.value.line],
+                N_("Summan för %(line)s %(month)s blir negativ (%(sum)s kr).", line=LINE_NAMES.label(valid.value.line),
                    month=f"{valid.value.month:%Y-%m}", sum=total),
                 N_("En månads kostnad för en budgetpost kan inte vara mindre än noll. Kontrollera krediteringarna."),
             ))

@@ -31,7 +31,7 @@ from ..enums import (
 from ..identity import InvalidOrgNumber, normalise_org_number
 from ..programme import Programme
 from ..visits import Visit
-from . import fields
+from . import fields, vocabularies
 from .errors import N_, Conflict, DomainError, Message
 from .spreadsheet import (
     CellInvalid,
@@ -523,31 +523,9 @@ def network_capacity(session: Session, quarter: Quarter, *, reached: Optional[in
 
 
 # --- the company import ------------------------------------------------------------------------
-def _words(values: Iterable[str], swedish: dict[str, str]) -> dict[str, str]:
-    return {**{v: v for v in values}, **swedish}
-
-
-SIZE_WORDS = _words(
-    (s.value for s in SizeClass),
-    {"mikro": "micro", "0-9": "micro", "0–9": "micro", "liten": "small", "10-49": "small", "10–49": "small",
-     "medel": "medium", "medelstor": "medium", "50-249": "medium", "50–249": "medium", "stor": "large",
-     "250+": "large", "250-": "large"},
-)
-NETWORK_WORDS = _words(
-    (n.value for n in Network),
-    {"hif": "hif_sponsor", "hif-sponsor": "hif_sponsor", "helsingborgs if": "hif_sponsor",
-     "th": "th_network", "tillväxt helsingborg": "th_network", "båda": "both", "bägge": "both",
-     "hif och th": "both", "th och hif": "both"},
-)
-STATUS_WORDS = _words(
-    (s.value for s in CompanyStatus),
-    {"möjlig": "prospect", "kontaktad": "prospect", "aktiv": "active", "pausad": "paused", "lämnat": "left",
-     "lämnad": "left", "avslutad": "left"},
-)
-
-
-def _allowed_words(words: dict[str, str]) -> str:
-    return ", ".join(dict.fromkeys(words))
+SIZE_WORDS = vocabularies.SIZE_CLASS
+NETWORK_WORDS = vocabularies.NETWORK
+STATUS_WORDS = vocabularies.COMPANY_STATUS
 
 
 IMPORT_COLUMNS: list[ColumnSpec] = [

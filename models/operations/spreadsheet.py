@@ -37,6 +37,7 @@ from typing import Any, Generic, Literal, Optional, TypeVar
 
 from .. import clock
 from .errors import N_, Conflict, DomainError, Message
+from .vocabularies import Vocabulary
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -697,13 +698,14 @@ def parse_date(
 def parse_choice(
     value: Any, vocabulary: Mapping[str, T], *, required: bool = True, what: str = N_("Värdet")
 ) -> Optional[T]:
-    """One value from `vocabulary` (keys compared case-insensitively, e.g. slugs and Swedish words)."""
+    """One value from `vocabulary` (keys compared case-insensitively): a `Vocabulary` takes a
+    code, a label or a shorter word, and a refusal names the choices by their labels."""
     text = _text(value)
     if not text:
         if required:
             raise CellInvalid(_missing(what), _one_of(vocabulary))
         return None
-    lookup = _folded(vocabulary)
+    lookup = _lookup(vocabulary)
     if text.casefold() not in lookup:
         raise CellInvalid(N_("%(value)s är inte ett giltigt värde.", value=quoted(text)), _one_of(vocabulary))
     return lookup[text.casefold()]
@@ -711,7 +713,12 @@ def parse_choice(
 
 def _one_of(vocabulary: Mapping[str, Any]) -> Any:
     """The fix for a refused choice (made only then: an import checks thousands of cells)."""
-    return N_("Skriv ett av: %(allowed)s.", allowed=_allowed(vocabulary))
+    return N_("Välj ett av: %(allowed)s.", allowed=_allowed(vocabulary))
+
+
+def _lookup(vocabulary: Mapping[str, T]) -> Mapping[str, T]:
+    # A Vocabulary compares spellings case-insensitively itself (and learns translated labels).
+    return vocabulary if isinstance(vocabulary, Vocabulary) else _folded(vocabulary)
 
 
 _FOLDED: dict[int, tuple[Mapping[str, Any], dict[str, Any]]] = {}
@@ -744,10 +751,14 @@ def list_items(value: Any) -> list[str]:
 def parse_list(
     value: Any, vocabulary: Mapping[str, T], *, required: bool = False, what: str = N_("Listan")
 ) -> list[T]:
-    """Several values from `vocabulary`, written as a list ('it, sales' or 'it|sales') or given as a
-    sequence (a form's checkboxes). Unknown entries are named in the message; order is kept."""
-    items = list_items(value)
-    lookup = _folded(vocabulary)
+    """Several values from `vocabulary`, written as a list ('it, sales', 'it|sales', or labels
+    apart with semicolons) or given as a sequence (a form's checkboxes). Unknown entries are
+    named in the message; order is kept."""
+    if isinstance(vocabulary, Vocabulary) and isinstance(value, str):
+        items = vocabulary.split(value)
+    else:
+        items = list_items(value)
+    lookup = _lookup(vocabulary)
     unknown = [i for i in items if i.casefold() not in lookup]
     if unknown:
         listed = ", ".join(quoted(u, 25) for u in unknown[:5])
@@ -755,15 +766,18 @@ def parse_list(
             N_("%(value)s är inget giltigt värde.", value=listed)
             if len(unknown) == 1
             else N_("%(values)s är inga giltiga värden.", values=listed),
-            N_("Skriv ett eller flera av: %(allowed)s (skilj dem åt med komma).", allowed=_allowed(vocabulary)),
+            N_("Välj ett eller flera av: %(allowed)s (skilj dem åt med semikolon).", allowed=_allowed(vocabulary)),
         )
     if required and not items:
-        raise CellInvalid(_missing(what), N_("Skriv ett eller flera av: %(allowed)s.", allowed=_allowed(vocabulary)))
+        raise CellInvalid(_missing(what), N_("Välj ett eller flera av: %(allowed)s.", allowed=_allowed(vocabulary)))
     return list(dict.fromkeys(lookup[i.casefold()] for i in items))
 
 
-def _allowed(vocabulary: Mapping[str, Any], limit: int = 30) -> str:
-    # The first spelling of each value (slugs come first in the vocabularies we build).
+def _allowed(vocabulary: Mapping[str, Any], limit: int = 30) -> Any:
+    """The choices a message names: a Vocabulary's labels (translated where shown), else the
+    first spelling of each value."""
+    if isinstance(vocabulary, Vocabulary):
+        return vocabulary.listing()
     firsts: dict[Any, str] = {}
     for spelling, meaning in vocabulary.items():
         firsts.setdefault(meaning, spelling)

@@ -16,7 +16,7 @@ from models.enums import CEFR_LABELS
 
 from .. import labels
 from ..forms import MultiCheckboxField
-from .display import language_name
+from ..labels import language_name
 
 # The languages most often spoken among the partnership's participants, as checkboxes; any other
 # ISO 639-1 code or Swedish language name goes in the free-text field beside them.

@@ -24,12 +24,12 @@ from ..errors import form_on_page, form_page, refusal_goes_to, refusal_page, sho
 from ..extensions import db, pin_vault
 from ..helpers import audit, audit_standing, get_or_404, require
 from ..i18n import error_message
+from ..labels import language_name
 from ..main.panels import Panel, register_panel
 from ..notify import notify
 from ..pagination import page_number, paginate
 from ..visits import service as visit_service
 from . import queries
-from .display import language_name
 from .forms import (
     BankFilterForm,
     CloseForm,

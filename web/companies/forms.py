@@ -167,7 +167,7 @@ class OfferForm(FlaskForm):
                      "supervisor_email", "supervisor_phone", "address", "lat", "lon", "active"):
             getattr(self, name).data = getattr(offer, name)
         self.field.data = offer.field.value
-        self.languages.data = ", ".join(fields.language_name(code) for code in offer.languages)
+        self.languages.data = ", ".join(labels.language_name(code) for code in offer.languages)
         self.version.data = str(offer.version)
 
     def prefill_supervisor(self, company: Company) -> None:

@@ -14,7 +14,6 @@ from sqlalchemy.orm import selectinload
 from models import Activity, Company, Contact, Offer, User, Visit, clock
 from models.enums import Network
 from models.operations import companies as company_ops
-from models.operations.fields import language_name
 from models.operations.reports import current_report
 from models.operations.visits import CAPACITY_STATUSES
 
@@ -22,6 +21,7 @@ from .. import permissions as perm
 from ..errors import form_page
 from ..extensions import db
 from ..helpers import audit, get_or_404, require
+from ..labels import language_name
 from ..main.panels import Panel, register_panel
 from . import imports
 from .forms import CompanyFilterForm, CompanyForm, ContactForm, OfferForm, QuarterForm, VersionForm

@@ -10,10 +10,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel.support import Translations
 from flask_babel import format_decimal, gettext
 
+from models.operations import vocabularies
 from models.operations.errors import DomainError, Message
 from models.operations.spreadsheet import CellInvalid, Problem
+
+
+def accept_translated_labels() -> None:
+    """Let imports, forms and the API take a choice by its label in any of the app's languages
+    (a message names the choices in the reader's language, so that is what people write)."""
+    from .catalogues import DIRECTORY, LOCALES, SOURCE_LOCALE
+
+    for locale in LOCALES:
+        if locale != SOURCE_LOCALE:
+            vocabularies.accept_translations(locale, Translations.load(str(DIRECTORY), [locale]).gettext)
 
 
 def translate(text: Any) -> str:

@@ -17,13 +17,13 @@ from models.db import optional_id
 from models.operations import fairness as fairness_ops
 from models.operations import matching as matching_ops
 from models.operations.companies import Quarter
-from models.operations.fields import language_name
 from models.operations.spreadsheet import write_table
 
 from .. import permissions as perm
 from ..extensions import db
 from ..helpers import get_or_404, require
 from ..i18n import translate
+from ..labels import language_name
 from ..main.panels import Panel, register_panel
 from . import exports, service
 from .forms import (

@@ -52,10 +52,6 @@ S = ReferralStatus
 DUPLICATE_MESSAGE = N_("Personen finns redan i kandidatbanken.")
 
 
-def _codes(words: Mapping[str, str]) -> str:
-    return ", ".join(dict.fromkeys(words.values()))
-
-
 IMPORT_COLUMNS: list[ColumnSpec] = [
     ColumnSpec("first_name", "Förnamn", True, N_("Klientens förnamn."), "Amina"),
     ColumnSpec("last_name", "Efternamn", True, N_("Klientens efternamn."), "Hassan"),
@@ -68,12 +64,16 @@ IMPORT_COLUMNS: list[ColumnSpec] = [
     ColumnSpec("email", "E-post", False, N_("E-postadress."), "amina@exempel.se"),
     ColumnSpec("contact_channel", "Kontaktväg", False, N_("telefon, sms eller e-post (tomt = telefon)."), "sms"),
     ColumnSpec("preferred_language", "Kontaktspråk", False, N_("Språkkod eller språk, t.ex. sv eller arabiska."), "sv"),
-    ColumnSpec("target_group", "Målgrupp", True, N_("En av: %(codes)s.", codes=_codes(TARGET_GROUP_WORDS)), "newcomer"),
+    ColumnSpec(
+        "target_group", "Målgrupp", True, N_("En av: %(choices)s.", choices=TARGET_GROUP_WORDS.listing()),
+        "Utrikes födda, nya i Sverige",
+    ),
     ColumnSpec("swedish_level", "Svenskanivå", True, N_("0–6 (0 = ingen, 1 = A1 … 6 = C2) eller A1–C2."), "3"),
     ColumnSpec("languages", "Andra språk", False, N_("Språkkoder eller språk, skilda åt med komma."), "ar, en"),
     ColumnSpec(
-        "interests", "Intressen", True, N_("Yrkesområden, skilda åt med komma: %(codes)s.", codes=_codes(FIELD_WORDS)),
-        "hospitality, sales",
+        "interests", "Intressen", True,
+        N_("Yrkesområden, skilda åt med semikolon: %(choices)s.", choices=FIELD_WORDS.listing()),
+        "Hotell, restaurang, storhushåll; Data/IT",
     ),
     ColumnSpec(
         "weekdays", "Veckodagar", True, N_("Dagar klienten kan, t.ex. mån, tis, ons, tor, fre."), "mån, tis, ons"

@@ -10,24 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
 
 from ... import clock
-from ...enums import (
-    ADJUSTMENTS,
-    FIELD_SLUGS,
-    TIMES_OF_DAY,
-    WEEKDAYS,
-    ClosedOutcome,
-    ConsentMethod,
-    ContactChannel,
-    Gender,
-    TargetGroup,
-)
+from ...enums import ConsentMethod, ContactChannel, Gender, TargetGroup
 from ...identity import InvalidIdentityNumber, PersonalIdentity, parse_personal_identity
-from .. import fields
+from .. import fields, vocabularies
 from ..errors import N_, DomainError
 from ..spreadsheet import (
     CellInvalid,
@@ -51,39 +41,16 @@ class InvalidInput(DomainError):
         self.problems = list(problems)
 
 
-# --- vocabularies: the slugs, plus the Swedish words people write in files -------------------
-def _vocabulary(values: Iterable[str], swedish: Optional[Mapping[str, str]] = None) -> dict[str, str]:
-    return {**{v: v for v in values}, **(swedish or {})}
-
-
-TARGET_GROUP_WORDS = _vocabulary(
-    (g.value for g in TargetGroup),
-    {"unga": "youth", "nyanlända": "newcomer", "utrikes födda": "newcomer",
-     "långt från arbetslivet": "long_term", "övriga": "other", "annan": "other"},
-)
-FIELD_WORDS = _vocabulary(FIELD_SLUGS)
-WEEKDAY_WORDS = _vocabulary(
-    WEEKDAYS,
-    {"måndag": "mon", "tisdag": "tue", "onsdag": "wed", "torsdag": "thu", "fredag": "fri", "lördag": "sat",
-     "söndag": "sun", "mån": "mon", "tis": "tue", "ons": "wed", "tor": "thu", "tors": "thu", "fre": "fri",
-     "lör": "sat", "sön": "sun"},
-)
-TIME_OF_DAY_WORDS = _vocabulary(
-    TIMES_OF_DAY,
-    {"förmiddag": "morning", "fm": "morning", "mitt på dagen": "midday", "lunch": "midday",
-     "eftermiddag": "afternoon", "em": "afternoon"},
-)
-ADJUSTMENT_WORDS = _vocabulary(
-    ADJUSTMENTS, {"tolk": "interpreter", "språkstöd": "language_support", "pauser": "breaks", "paus": "breaks"}
-)
-CONTACT_CHANNEL_WORDS = _vocabulary(
-    (c.value for c in ContactChannel), {"telefon": "phone", "e-post": "email", "epost": "email"}
-)
-CONSENT_METHOD_WORDS = _vocabulary(
-    (m.value for m in ConsentMethod), {"skriftligt": "written", "digitalt": "digital", "muntligt": "verbal"}
-)
-GENDER_WORDS = _vocabulary((g.value for g in Gender), {"kvinna": "female", "man": "male", "annat": "other"})
-OUTCOME_WORDS = _vocabulary(o.value for o in ClosedOutcome)
+# --- vocabularies: codes, labels and the words people write in files (..vocabularies) ---------
+TARGET_GROUP_WORDS = vocabularies.TARGET_GROUP
+FIELD_WORDS = vocabularies.FIELD
+WEEKDAY_WORDS = vocabularies.WEEKDAY
+TIME_OF_DAY_WORDS = vocabularies.TIME_OF_DAY
+ADJUSTMENT_WORDS = vocabularies.ADJUSTMENT
+CONTACT_CHANNEL_WORDS = vocabularies.CONTACT_CHANNEL
+CONSENT_METHOD_WORDS = vocabularies.CONSENT_METHOD
+GENDER_WORDS = vocabularies.GENDER
+OUTCOME_WORDS = vocabularies.CLOSED_OUTCOME
 TO_WORKPLACE_MAX = 1000
 LEVEL_WORDS = {
     **{str(n): n for n in range(7)},
