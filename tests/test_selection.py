@@ -64,7 +64,8 @@ def _forbidden_texts(candidate: Any) -> list[str]:
 def test_partner_sees_only_what_judging_fit_needs_in_pages_files_and_api(app, api, tokens, people, make) -> None:
     partner = _client(app, people.partner_af)
     pl = _client(app, people.pl)
-    assert pl.post("/urval/moten/nytt", data={"held_on": "2026-12-10", "referrals": [people.referral.id]}).status_code == 302
+    created = pl.post("/urval/moten/nytt", data={"held_on": "2026-12-10", "referrals": [people.referral.id]})
+    assert created.status_code == 302
     meeting = make.session.scalars(sa.select(SelectionMeeting)).one()
     _user, headers = tokens.headers(people.partner_af)
     shown = [
@@ -171,7 +172,8 @@ def test_api_positions_and_meetings(api, tokens, people, make) -> None:
     _l, leader = tokens.headers(people.pl)
     url = f"/api/v1/selection/referrals/{people.referral.id}/position"
     bad = api.put(url, json={"stance": "object"}, headers=partner)
-    assert assert_problem(bad, 422)["errors"] == {"comment": ["Skriv varför du invänder, så att projektledaren kan väga det."]}
+    assert assert_problem(bad, 422)["errors"] == {
+        "comment": ["Skriv varför du invänder, så att projektledaren kan väga det."]}
     ok = api.put(url, json={"stance": "object", "comment": "För tidigt."}, headers=partner)
     assert ok.status_code == 200 and ok.json["organisation"] == "AF" and ok.json["stance"] == "object"
     assert api.put(url, json={"stance": "agree"}, headers=leader).status_code == 403
