@@ -31,6 +31,7 @@ from ..visits import service as visit_service
 from . import queries
 from .display import language_name
 from .forms import (
+    ECONOMIC_ASSISTANCE,
     BankFilterForm,
     CloseForm,
     ConsentForm,
@@ -116,6 +117,7 @@ def new_referral() -> Any:
         reason=candidate_ops.parse_reason(form.reason.data),
         consent=candidate_ops.parse_consent_input(form.data, scopes_from_checkboxes=True),
         submit=action.endswith("submit"), attach=action.startswith("attach"),
+        economic_assistance=ECONOMIC_ASSISTANCE.get(form.economic_assistance.data or ""),
     )
     audit("referral_created", referral, candidate_id=referral.candidate_id, attached=action.startswith("attach"),
           status=referral.status.value)
