@@ -207,3 +207,23 @@ def test_a_partner_account_is_bound_to_af_or_amf(make) -> None:
     user = create_account(make.session, email="p@test.example", name="P", role=Role.SELECTION_PARTNER,
                           organisation=make.partner("AMF"))
     assert user.organisation.short_name == "AMF"
+
+
+def test_anonymising_a_person_blanks_what_the_partners_said_about_them(people, make) -> None:
+    from models import clock
+    from models.operations import audit as audit_ops
+    from models.operations import retention
+
+    selection_ops.record_position(make.session, people.referral, by=people.partner_af, stance="object",
+                                  comment="Behöver språkstöd först.")
+    meeting = selection_ops.create_meeting(make.session, held_on="2026-12-10", referral_ids=[people.referral.id],
+                                           by=people.pl)
+    selection_ops.decide_meeting(make.session, meeting, selection_ops.parse_decisions(
+        {people.referral.id: ("return", "Språket först.")}), by=people.pl)
+    retention.anonymise_candidate(make.session, people.candidate, at=clock.now(),
+                                  origin=audit_ops.Origin(ip="", request_id="test"))
+    make.session.flush()
+    make.session.expire_all()
+    position = make.session.scalars(sa.select(SelectionPosition)).one()
+    assert (position.stance.value, position.comment) == ("object", "")
+    assert [i.reason for i in make.session.get(SelectionMeeting, meeting.id).items] == [""]
