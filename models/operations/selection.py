@@ -168,28 +168,6 @@ def create_meeting(
     return meeting
 
 
-def update_meeting(
-    session: Session, meeting: SelectionMeeting, *, held_on: Any, referral_ids: Iterable[Any], note: Any = ""
-) -> None:
-    """Change an undecided meeting's date, note and list (referrals already on it stay allowed)."""
-    _check_open(meeting)
-    day = _held_on(held_on)
-    kept = {i.referral_id: i for i in meeting.items}
-    new_ids = [x for x in referral_ids]
-    try:
-        ids = [int(x) for x in new_ids]
-    except (TypeError, ValueError):
-        raise DomainError("Okänd remiss.", field="referrals") from None
-    added = _referrals_for_meeting(session, [i for i in ids if i not in kept]) if any(
-        i not in kept for i in ids) else []
-    if not ids:
-        raise DomainError("Välj minst en remiss att ta upp på mötet.", field="referrals")
-    meeting.items = [kept[i] for i in ids if i in kept] + [SelectionMeetingItem(referral=r, reason="") for r in added]
-    meeting.held_on = day
-    meeting.note = parse_text(note, max_length=COMMENT_MAX, what=N_("Anteckningen")) if note else ""
-    session.flush()
-
-
 def _check_open(meeting: SelectionMeeting) -> None:
     if meeting.decided_at is not None:
         raise Conflict("Mötets beslut är redan fattade. Protokollet ändras inte i efterhand.", code="decided")
