@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, joinedload
 from .. import clock
 from ..accounts import Organisation, User
 from ..candidates import Candidate, Referral
+from ..db import parse_id
 from ..enums import OrganisationKind, ReferralStatus, Role, SelectionDecision, SelectionStance
 from ..selection import SelectionMeeting, SelectionMeetingItem, SelectionPosition
 from . import candidates as candidate_ops
@@ -135,9 +136,9 @@ def _referrals_for_meeting(session: Session, ids: Iterable[Any]) -> list[Referra
     wanted: list[int] = []
     for value in ids:
         try:
-            n = int(value)
-        except (TypeError, ValueError):
-            raise DomainError("Okänd remiss: %(value)s.", field="referrals", value=str(value)) from None
+            n = parse_id(value)
+        except ValueError:
+            raise DomainError("Okänd remiss: %(value)s.", field="referrals", value=str(value)[:20]) from None
         if n not in wanted:
             wanted.append(n)
     if not wanted:

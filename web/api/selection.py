@@ -11,6 +11,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from models import Referral, SelectionMeeting
+from models.db import MAX_ID
 from models.enums import SelectionDecision, SelectionStance
 from models.operations import candidates as candidate_ops
 from models.operations import selection as selection_ops
@@ -72,12 +73,13 @@ class MeetingSchema(ma.Schema):
 
 class MeetingInSchema(ma.Schema):
     held_on = fields.Date(required=True)
-    referral_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=200))
+    referral_ids = fields.List(fields.Integer(validate=validate.Range(min=1, max=MAX_ID)), required=True,
+                               validate=validate.Length(min=1, max=200))
     note = fields.String(load_default="", validate=validate.Length(max=selection_ops.COMMENT_MAX))
 
 
 class DecisionInSchema(ma.Schema):
-    referral_id = fields.Integer(required=True)
+    referral_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
     decision = enum_field(SelectionDecision, required=True)
     reason = fields.String(load_default="", validate=validate.Length(max=4000),
                            metadata={"description": "Required to return, and to accept against an objection."})
