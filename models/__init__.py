@@ -9,6 +9,7 @@ from .companies import Company, Contact, Offer
 from .db import Base, make_engine
 from .followup import Feedback, FollowUp, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
 from .programme import Funding, Goal, Milestone, Programme, programme_party
+from .selection import SelectionMeeting, SelectionMeetingItem, SelectionPosition
 from .signoff import QuarterApproval, QuarterCorrection, QuarterSignoff
 from .system import AuditEvent, Exposure, OutboxMessage, RankerModel, UsedLinkToken
 from .visits import Activity, ActivityParticipant, Visit, VisitEvent
@@ -48,6 +49,9 @@ __all__ = [
     "RankerModel",
     "Referral",
     "ReferralEvent",
+    "SelectionMeeting",
+    "SelectionMeetingItem",
+    "SelectionPosition",
     "Survey",
     "SurveyAnswer",
     "SurveyInvitation",

@@ -26,6 +26,7 @@ from .enums import (
 
 if TYPE_CHECKING:
     from .accounts import Organisation, User
+    from .selection import SelectionPosition
 
 
 class Candidate(Base):
@@ -131,12 +132,20 @@ class Referral(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
     submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    # Whether the client receives ekonomiskt bistånd (the agreement's target group), as the officer
+    # recorded it at referral; None for referrals made before it was asked. Officers and the
+    # project leader only (never companies, the steering group or the selection partners).
+    economic_assistance: Mapped[Optional[bool]]
 
     candidate: Mapped[Candidate] = relationship(back_populates="referrals")
     unit: Mapped[Organisation] = relationship()
     referred_by: Mapped[User] = relationship()
     events: Mapped[list[ReferralEvent]] = relationship(
         back_populates="referral", order_by="ReferralEvent.id", cascade="all, delete-orphan"
+    )
+    # AF's and AMF's positions in the selection (models/selection.py), one per partner organisation.
+    positions: Mapped[list[SelectionPosition]] = relationship(
+        back_populates="referral", order_by="SelectionPosition.id", cascade="all, delete-orphan"
     )
 
 

@@ -24,6 +24,7 @@ from .accounts import Organisation, User
 from .candidates import Candidate, Consent, Referral, ReferralEvent
 from .companies import Company, Contact, Offer
 from .demo_agreement import seed_budget
+from .demo_selection import seed_selection
 from .enums import (
     FIELD_SLUGS,
     WEEKDAYS,
@@ -121,6 +122,8 @@ def demo_accounts() -> list[tuple[str, str, Role, str | None]]:
         ("styrgrupp.th@demo.example", "Tove Styrgrupp", Role.STEERING, "TH"),
         ("styrgrupp.af@demo.example", "Anders Styrgrupp", Role.STEERING, "AF"),
         ("styrgrupp.amf@demo.example", "Maja Styrgrupp", Role.STEERING, "AMF"),
+        ("urval.af@demo.example", "Astrid Urval", Role.SELECTION_PARTNER, "AF"),
+        ("urval.amf@demo.example", "Måns Urval", Role.SELECTION_PARTNER, "AMF"),
     ]
 
 
@@ -203,6 +206,9 @@ def seed_demo(
     _surveys(session)
     session.flush()
     n_costs = seed_budget(session, programme, orgs, pl, today, seed)
+    n_meetings = seed_selection(
+        session, candidates, pl, [users["urval.af@demo.example"], users["urval.amf@demo.example"]], today, seed
+    )
     return SeedResult(
         created=True,
         counts={
@@ -214,6 +220,7 @@ def seed_demo(
             "besök": n_visits,
             "gruppaktiviteter": n_activities,
             "kostnadsrader": n_costs,
+            "urvalsmöten": n_meetings,
         },
         login_emails=emails + employer_emails,
     )

@@ -30,6 +30,8 @@ class Role(StrEnum):
     WELFARE_OFFICER = "welfare_officer"
     EMPLOYER = "employer"
     STEERING = "steering"
+    # AF's or AMF's contact person, consulted on the selection of participants (issue #21 §1).
+    SELECTION_PARTNER = "selection_partner"
 
 
 class OrganisationKind(StrEnum):
@@ -248,3 +250,19 @@ class AgreementChangeKind(StrEnum):
     GOALS = "goals"
     BUDGET = "budget"
     OTHER = "other"
+
+
+class SelectionStance(StrEnum):
+    """A selection partner's position on a referral awaiting selection."""
+
+    AGREE = "agree"
+    OBJECT = "object"
+
+
+class SelectionDecision(StrEnum):
+    """What the project leader decided for a referral at a selection meeting."""
+
+    ACCEPT = "accept"  # antas (aktiveras senare)
+    ACCEPT_ACTIVATE = "accept_activate"  # antas och aktiveras
+    RETURN = "return"  # återsänds till handläggaren
+    POSTPONE = "postpone"  # inget beslut: tas upp igen

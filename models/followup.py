@@ -150,4 +150,7 @@ class FollowUp(Base):
     months: Mapped[int] = mapped_column(sa.SmallInteger)
     result: Mapped[FollowUpResult] = mapped_column(db_enum(FollowUpResult, "follow_up_result"))
     recorded_on: Mapped[dt.date]
+    # Self-sufficiency: no longer on ekonomiskt bistånd (True), still on it (False), or not
+    # recorded / not applicable (None: the client did not receive it at referral).
+    self_sufficient: Mapped[Optional[bool]]
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))

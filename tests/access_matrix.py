@@ -34,9 +34,10 @@ PL = Role.PROJECT_LEADER.value
 WO = Role.WELFARE_OFFICER.value
 EMPLOYER = Role.EMPLOYER.value
 STEERING = Role.STEERING.value
+SP = Role.SELECTION_PARTNER.value
 LOGGED_IN = frozenset(r.value for r in Role)
 EVERYONE = frozenset({ANONYMOUS, *LOGGED_IN})
-ROLES = (ANONYMOUS, ADMIN, PL, WO, EMPLOYER, STEERING)
+ROLES = (ANONYMOUS, ADMIN, PL, WO, EMPLOYER, STEERING, SP)
 
 Args = Callable[[Factory, Optional[User]], dict[str, Any]]
 
@@ -107,6 +108,23 @@ def a_compiled_quarter(make: Factory, me: Optional[User], *, signed: bool = Fals
     make.session.add(signoff)
     make.session.flush()
     return {"signoff_id": signoff.id}
+
+
+def a_referral_awaiting_selection(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    from models.enums import ReferralStatus
+
+    return {"referral_id": make.candidate(status=ReferralStatus.SUBMITTED).referrals[0].id}
+
+
+def a_selection_meeting(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    from models import SelectionMeeting, SelectionMeetingItem
+    from models.enums import ReferralStatus
+
+    referral = make.candidate(status=ReferralStatus.SUBMITTED).referrals[0]
+    meeting = SelectionMeeting(held_on=clock.local_today(), items=[SelectionMeetingItem(referral=referral)])
+    make.session.add(meeting)
+    make.session.flush()
+    return {"meeting_id": meeting.id}
 
 
 def a_signed_quarter(make: Factory, me: Optional[User]) -> dict[str, Any]:
@@ -392,6 +410,13 @@ EXPECTED: dict[str, Route] = {
     "signoff.show": Route(only(PL, STEERING, ADMIN), args=a_compiled_quarter),
     "signoff.approve": Route(only(STEERING), args=a_compiled_quarter, method="POST"),
     "signoff.download": Route(only(PL, STEERING, ADMIN), args=with_fmt(a_signed_quarter, "json")),
+    # selection in consultation with AF and AMF: partners take positions, the project leader decides
+    "selection.index": Route(only(PL, SP)),
+    "selection.position": Route(only(SP), args=a_referral_awaiting_selection, method="POST"),
+    "selection.new_meeting": Route(only(PL)),
+    "selection.meeting": Route(only(PL, SP), args=a_selection_meeting),
+    "selection.decide": Route(only(PL), args=a_selection_meeting, method="POST"),
+    "selection.minutes": Route(only(PL, SP), args=with_fmt(a_selection_meeting, "xlsx")),
     # questionnaires: sets for PL and admins, sending for PL, answering by link
     "surveys.index": Route(only(PL, ADMIN)),
     "surveys.new_set": Route(only(PL, ADMIN)),
@@ -460,6 +485,12 @@ EXPECTED: dict[str, Route] = {
             ("api_programmes.list_signoffs", a_programme, "GET"),
             ("api_programmes.compile_signoff", a_programme, "POST"),
             ("api_programmes.get_signoff", lambda make, me: {**a_programme(make, me), "quarter": "2025-Q1"}, "GET"),
+            ("api_selection.awaiting", None, "GET"),
+            ("api_selection.record_position", a_referral_awaiting_selection, "PUT"),
+            ("api_selection.list_meetings", None, "GET"),
+            ("api_selection.create_meeting", None, "POST"),
+            ("api_selection.get_meeting", a_selection_meeting, "GET"),
+            ("api_selection.decide", a_selection_meeting, "POST"),
             ("api_programmes.approve_signoff", lambda make, me: {**a_programme(make, me), "quarter": "2025-Q1"},
              "POST"),
         ]
@@ -482,6 +513,7 @@ PANELS: dict[str, frozenset[str]] = {
     "matching": only(PL, ADMIN, STEERING),
     "network-capacity": only(PL),
     "programme-settings": only(ADMIN),
+    "selection-waiting": only(SP),
     "steering-headline": only(PL, STEERING, ADMIN),
     "surveys": only(PL, ADMIN),
     "visits-needs-action": only(PL),

@@ -79,6 +79,17 @@ class Factory:
         self.session.flush()
         return org
 
+    def partner(self, short_name: str = "AF") -> Organisation:
+        """AF or AMF, the organisations whose contact person is consulted on selection (one each)."""
+        import sqlalchemy as sa
+
+        found = self.session.scalar(sa.select(Organisation).where(Organisation.short_name == short_name))
+        if found is not None:
+            return found
+        kind, name = {"AF": (OrganisationKind.EMPLOYMENT_SERVICE, "Arbetsförmedlingen"),
+                      "AMF": (OrganisationKind.MUNICIPALITY, "Arbetsmarknadsförvaltningen")}[short_name]
+        return self.organisation(name=name, short_name=short_name, kind=kind)
+
     def user(self, role: Role | str = Role.PROJECT_LEADER, **kw: Any) -> User:
         n = self._n()
         role = Role(role)
@@ -86,6 +97,8 @@ class Factory:
             kw["company"] = self.company()
         if role == Role.WELFARE_OFFICER and "organisation" not in kw:
             kw["organisation"] = self.organisation()
+        if role == Role.SELECTION_PARTNER and "organisation" not in kw:
+            kw["organisation"] = self.partner("AF")
         user = User(
             email=kw.pop("email", f"user{n}@test.example"),
             name=kw.pop("name", f"Testanvändare {n}"),

@@ -52,7 +52,7 @@ def world(make, tokens, vault) -> World:
 
 
 # --- who may use the bank --------------------------------------------------------------------
-@pytest.mark.parametrize("role", ["employer", "steering", "admin"])
+@pytest.mark.parametrize("role", ["employer", "steering", "admin", "selection_partner"])
 def test_employers_steering_and_admins_are_refused_everywhere(api, world, role) -> None:
     headers = {**world.headers(role), "If-Match": "*"}
     url = f"/api/v1/candidates/{world.candidate_a.id}"
@@ -111,6 +111,15 @@ def test_an_officer_refers_a_client_with_consent(api, world, db) -> None:
     assert response.headers["Location"].endswith(f"/api/v1/candidates/{body['id']}")
     referral = db.scalars(sa.select(Referral).where(Referral.candidate_id == body["id"])).one()
     assert referral.referred_by_id == world.officer_a.id and referral.unit_id == world.officer_a.organisation_id
+
+
+def test_an_officer_tells_whether_the_client_receives_economic_assistance(api, world, db) -> None:
+    response = api.post("/api/v1/candidates", json=referral_body(economic_assistance=True),
+                        headers=world.headers("officer_a"))
+    assert response.status_code == 201, response.get_json()
+    assert [r["economic_assistance"] for r in response.get_json()["referrals"]] == [True]
+    assert db.scalars(sa.select(Referral).where(Referral.candidate_id == response.get_json()["id"])).one(
+    ).economic_assistance is True
 
 
 def test_without_consent_the_referral_stays_a_draft(api, world) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from models import User
-from models.enums import Role
+from models import Organisation, User
+from models.enums import OrganisationKind, Role
 
 
 def test_create_admin_with_password_flag(runner, db) -> None:
@@ -19,8 +19,10 @@ def test_create_admin_with_password_flag(runner, db) -> None:
 
 
 def test_create_user_prompts_for_password(runner, db) -> None:
+    db.add(Organisation(name="Tillväxt Helsingborg", short_name="TH", kind=OrganisationKind.FOUNDATION))
+    db.commit()
     result = runner.invoke(
-        args=["create-user", "--role", "steering", "--email", "s@test.example"],
+        args=["create-user", "--role", "steering", "--organisation", "TH", "--email", "s@test.example"],
         input="ett-langt-losenord-2\nett-langt-losenord-2\n",
     )
     assert result.exit_code == 0, result.output
@@ -35,3 +37,23 @@ def test_create_user_refuses_weak_password_and_employer_without_company(runner, 
     )
     assert employer.exit_code != 0 and "företag" in employer.output
     assert db.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_create_selection_partner_bound_to_af_or_amf(runner, db) -> None:
+    """`--role selection_partner --organisation AF|AMF`; any other organisation, or none, is refused."""
+    db.add_all([
+        Organisation(name="Arbetsförmedlingen", short_name="AF", kind=OrganisationKind.EMPLOYMENT_SERVICE),
+        Organisation(name="Arbetsmarknadsförvaltningen", short_name="AMF", kind=OrganisationKind.MUNICIPALITY),
+        Organisation(name="Helsingborgs IF", short_name="HIF", kind=OrganisationKind.CLUB),
+    ])
+    db.commit()
+    base = ["create-user", "--role", "selection_partner", "--password", "ett-langt-losenord-4"]
+    for email, org in (("af@test.example", "AF"), ("amf@test.example", "AMF")):
+        result = runner.invoke(args=[*base, "--email", email, "--organisation", org])
+        assert result.exit_code == 0, result.output
+    for extra in (["--organisation", "HIF"], []):
+        refused = runner.invoke(args=[*base, "--email", "x@test.example", *extra])
+        assert refused.exit_code != 0 and "AF eller AMF" in refused.output
+    partners = db.scalars(sa.select(User).where(User.role == Role.SELECTION_PARTNER).order_by(User.email)).all()
+    assert [(u.email, u.organisation.short_name) for u in partners] == [
+        ("af@test.example", "AF"), ("amf@test.example", "AMF")]

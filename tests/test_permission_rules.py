@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "web"
 PERMISSIONS = "web/permissions.py"
-ROLE_CONSTANTS = r"\b(?:PL|WO|EMPLOYER|STEERING|ADMIN)\b"
+ROLE_CONSTANTS = r"\b(?:PL|WO|EMPLOYER|STEERING|ADMIN|SP)\b"
 
 PYTHON_RULES = re.compile(
     "|".join(

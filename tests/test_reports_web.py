@@ -152,6 +152,7 @@ def test_dashboard_print_page_and_exports_hold_no_personal_data(client, auth, se
     assert workbook.sheetnames == [
         "Diagram", "Sammanfattning", "Kvartal", "Aktiviteter", "Aktiviteter per kvartal", "Målgrupp", "Nätverk",
         "Yrkesområde", "Företagsstorlek", "Enkät deltagare", "Enkät företag", "Uppföljning 3 och 6 mån",
+        "Självförsörjning 3 och 6 mån",
         "Remisser per enhet", "Företag per nätverk", "Återkoppling", "Budget", "Finansiering",
     ]
     _assert_no_personal_data("\n".join(cells), seeded)

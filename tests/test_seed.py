@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from models import Candidate, Company, Offer, Programme, User, Visit, clock
+from models import Candidate, Company, Offer, Programme, SelectionMeeting, User, Visit, clock
 from models.demo import DEMO_PASSWORD, seed_demo
 from models.enums import GoalKind, Network, Role, TargetGroup, VisitStatus
 
@@ -38,6 +38,11 @@ def test_seed_builds_the_partnership_and_is_idempotent(db, vault) -> None:
     assert programme.starts_on < clock.local_today() < programme.ends_on
     completed = db.scalar(sa.select(sa.func.count()).where(Visit.status == VisitStatus.COMPLETED))
     assert completed > 10  # history for reports and the ranker
+    # a selection meeting decided in one go after consulting AF and AMF (one against an objection)
+    decided = db.scalars(sa.select(SelectionMeeting).where(SelectionMeeting.decided_at.is_not(None))).one()
+    assert decided.items and all(item.decision is not None for item in decided.items)
+    first_item = decided.items[0]
+    assert first_item.reason and any(p.stance.value == "object" for p in first_item.referral.positions)
     # identity numbers are stored encrypted and masked, never in clear text
     candidate = db.scalars(sa.select(Candidate)).first()
     assert candidate.pin_masked.endswith("-XXXX")

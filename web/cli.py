@@ -13,6 +13,7 @@ from flask.cli import AppGroup, with_appcontext
 from models import Organisation, User
 from models.enums import Role
 from models.operations import accounts as account_ops
+from models.operations import user_admin
 from models.operations.errors import DomainError
 
 from .extensions import db
@@ -94,6 +95,7 @@ def create_user_command(
     if company_id and company is None:
         raise click.BadParameter(f"no company with id {company_id}", param_hint="--company-id")
     try:
+        user_admin.check_party(Role(role), organisation)
         user = account_ops.create_user(
             session,
             email=email,

@@ -29,6 +29,7 @@ ROLE_LABELS = {
     "welfare_officer": _l("Handläggare"),
     "employer": _l("Kontaktperson på företag"),
     "steering": _l("Styrgrupp"),
+    "selection_partner": _l("Urvalspartner (AF/AMF)"),
 }
 # The start page's first line, which says what each role does here.
 ROLE_WELCOME = {
@@ -45,6 +46,10 @@ ROLE_WELCOME = {
         "personuppgifter."
     ),
     "admin": _l("Här hanterar du konton, programmets inställningar och loggen."),
+    "selection_partner": _l(
+        "Här tar du ställning till remisserna som väntar på urval, för din organisation. Du ser bara det som "
+        "behövs för att bedöma om insatsen passar, aldrig personnummer, kontaktuppgifter eller anteckningar."
+    ),
 }
 TARGET_GROUP_LABELS = labels_of(vocabularies.TARGET_GROUP)
 REFERRAL_STATUS_LABELS = {
@@ -99,6 +104,21 @@ FURTHER_INTEREST_LABELS = {
     "none": _l("Inte just nu"),
     "internship": _l("Praktik"),
     "recruitment": _l("Rekrytering"),
+}
+SELECTION_STANCE_LABELS = {
+    "agree": _l("Tillstyrker"),
+    "object": _l("Invänder"),
+}
+SELECTION_DECISION_LABELS = {
+    "accept": _l("Antas (aktiveras senare)"),
+    "accept_activate": _l("Antas och aktiveras"),
+    "return": _l("Återsänds till handläggaren"),
+    "postpone": _l("Skjuts upp"),
+}
+SELF_SUFFICIENCY_LABELS = {
+    "self_sufficient": _l("Självförsörjande (inte längre ekonomiskt bistånd)"),
+    "on_assistance": _l("Har fortfarande ekonomiskt bistånd"),
+    "not_recorded": _l("Inte angivet eller hade inte bistånd"),
 }
 FOLLOW_UP_LABELS = {
     "job": _l("Arbete"),

@@ -24,6 +24,7 @@ NAV: list[NavItem] = [
     NavItem("main.index", _l("Start"), lambda u: True),
     NavItem("candidates.referrals", _l("Mina remisser"), lambda u: perm.can_refer(u)),
     NavItem("candidates.bank", _l("Kandidatbank"), perm.can_decide_referrals),
+    NavItem("selection.index", _l("Urval"), perm.can_view_selection),
     NavItem("companies.index", _l("Företag"), perm.can_manage_companies),
     NavItem("employer.index", _l("Vårt företag"), perm.can_use_employer_portal),
     NavItem("visits.index", _l("Besök"), perm.can_book_visits),

@@ -6,8 +6,10 @@ The rules, in one breath (docs/access-matrix.md has the full table):
 - project leaders run the partnership and see the candidate bank, companies, visits, reports;
 - welfare officers see only candidates referred by their own unit, and those candidates' visits;
 - employers see only their own company, its offers, and proposed visitors' minimal data;
-- steering sees aggregates only; admins run accounts, programme settings and the audit log,
-  and do not see the candidate bank (least privilege: administering is not case work).
+- steering sees aggregates only; AF's and AMF's selection partners see the referrals awaiting
+  selection with the minimum to judge fit, and record their positions;
+- admins run accounts, programme settings and the audit log, and do not see the candidate bank
+  (least privilege: administering is not case work).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ WO = Role.WELFARE_OFFICER
 EMPLOYER = Role.EMPLOYER
 STEERING = Role.STEERING
 ADMIN = Role.ADMIN
+SP = Role.SELECTION_PARTNER
 
 
 def _is(user: Any, *roles: Role) -> bool:
@@ -231,7 +234,7 @@ def can_manage_own_account(user: Any) -> bool:
 
 def can_use_api_tokens(user: Any) -> bool:
     """Every account: personal API tokens acting with the account's own role."""
-    return _is(user, PL, WO, EMPLOYER, STEERING, ADMIN)
+    return _is(user, PL, WO, EMPLOYER, STEERING, ADMIN, SP)
 
 
 def can_view_all_tokens(user: Any) -> bool:
@@ -393,3 +396,22 @@ def can_compile_quarter(user: Any) -> bool:
 def can_approve_quarter(user: Any, programme: Any) -> bool:
     """Approving a quarter: a steering group member who represents one of the programme's parties."""
     return _is(user, STEERING) and user.organisation_id in {o.id for o in programme.parties}
+
+
+# --- selection in consultation with AF and AMF (issue #21 §1) ----------------------------------
+def can_take_position_in_selection(user: Any) -> bool:
+    """Agreeing or objecting to a referral awaiting selection: a selection partner bound to AF or
+    AMF (for that organisation). They see first name, target group, interests, Swedish level,
+    availability and the referral's purpose only (models/operations/selection.py)."""
+    return _is(user, SP) and user.organisation_id is not None
+
+
+def can_view_selection(user: Any) -> bool:
+    """The referrals awaiting selection with the partners' positions, the selection meetings and
+    their minutes: project leaders and the selection partners."""
+    return _is(user, PL) or can_take_position_in_selection(user)
+
+
+def can_plan_selection_meetings(user: Any) -> bool:
+    """Putting referrals on a selection meeting's list and deciding them in one go: project leaders."""
+    return can_decide_referrals(user)

@@ -1,5 +1,6 @@
 """The 3- and 6-month follow-up: the welfare officer records the client's situation (job,
-studies, internship, other effort, no change) that long after their first completed visit."""
+studies, internship, other effort, no change) that long after their first completed visit, and
+alongside it self-sufficiency: no longer on ekonomiskt bistånd (issue #21 §5)."""
 
 from __future__ import annotations
 
@@ -53,8 +54,10 @@ def record_follow_up(
     by: User,
     recorded_on: Optional[dt.date],
     today: dt.date,
+    self_sufficient: Optional[bool] = None,
 ) -> FollowUp:
-    """Record (or correct) the situation `months` after the first completed visit."""
+    """Record (or correct) the situation `months` after the first completed visit. For a client
+    who received ekonomiskt bistånd at referral, whether they are self-sufficient now must be told."""
     if months not in MONTHS:
         raise DomainError("Uppföljning görs efter 3 eller 6 månader.", field="months")
     try:
@@ -68,6 +71,11 @@ def record_follow_up(
         raise DomainError("Ange datumet för uppföljningen.", field="recorded_on")
     if recorded_on > today:
         raise DomainError("Datumet kan inte ligga i framtiden.", field="recorded_on")
+    if self_sufficient is None and received_assistance(candidate):
+        raise DomainError(
+            "Klienten hade ekonomiskt bistånd vid remissen: ange om hen är självförsörjande nu.",
+            field="self_sufficient",
+        )
     due = add_months(first, months)
     if recorded_on < due:
         raise DomainError(
@@ -83,8 +91,15 @@ def record_follow_up(
         row = FollowUp(candidate_id=candidate.id, months=months)
         session.add(row)
     row.result, row.recorded_on, row.recorded_by_id = outcome, recorded_on, by.id
+    row.self_sufficient = self_sufficient
     session.flush()
     return row
+
+
+def received_assistance(candidate: Candidate) -> bool:
+    """The client's latest referral says they received ekonomiskt bistånd."""
+    told = [r for r in candidate.referrals if r.economic_assistance is not None]
+    return bool(told) and bool(told[-1].economic_assistance)
 
 
 @dataclass

@@ -362,6 +362,9 @@ class QuarterlyReport:
     # What TH compiles the quarter from: referrals per unit, companies per network, feedback
     # (models/operations/compilation.py), published with the same small-count rule.
     compilation: Optional[CompilationFigures] = None
+    # Self-sufficiency at the follow-ups: months → SELF_SUFFICIENCY category → persons.
+    self_sufficiency: dict[int, dict[str, int]] = field(
+        default_factory=lambda: {m: dict.fromkeys(SELF_SUFFICIENCY, 0) for m in (3, 6)})
 
     @property
     def current(self) -> Optional[QuarterRow]:
@@ -439,6 +442,7 @@ def quarterly_report(
         cost_per_person_sek=_round_half_up(budget_to_date / totals.persons) if totals.persons else None,
         budget_to_date_sek=budget_to_date,
         follow_ups=_follow_ups(session, statements.follow_ups),
+        self_sufficiency=_self_sufficiency(session, statements.self_sufficiency),
         survey_questions=_survey_questions(session, statements.survey_questions),
         budget=budget_figures(session, programme, today=today, persons=totals.persons),
         compilation=compilation_figures(session, [q for q in quarters if q.start <= min(today, data_end)]),
@@ -469,6 +473,7 @@ class _Statements:
     survey_pairs: sa.Select[Any]
     booked: sa.Select[Any]
     follow_ups: sa.Select[Any]
+    self_sufficiency: sa.Select[Any]
     survey_questions: sa.Select[Any]
 
 
@@ -484,6 +489,7 @@ def _statements(dialect: str, starts_on: dt.date, ends_on: dt.date, today: dt.da
         survey_pairs=_survey_pairs_statement(dialect, starts_on, ends_on, quarters),
         booked=_booked_statement(starts_on, ends_on, today),
         follow_ups=_follow_ups_statement(starts_on, ends_on),
+        self_sufficiency=_self_sufficiency_statement(starts_on, ends_on),
         survey_questions=_survey_questions_statement(),
     )
 
@@ -701,9 +707,23 @@ def _booked_statement(starts_on: dt.date, ends_on: dt.date, today: dt.date) -> s
     )
 
 
+def _followed_up(starts_on: dt.date, ends_on: dt.date) -> sa.Select[Any]:
+    """The persons whose follow-ups count: at least one completed visit in the period."""
+    return sa.select(Visit.candidate_id).where(Visit.status == VisitStatus.COMPLETED, _dated_in(starts_on, ends_on))
+
+
+def _self_sufficiency_statement(starts_on: dt.date, ends_on: dt.date) -> sa.Select[Any]:
+    """Self-sufficiency (no longer on ekonomiskt bistånd) at each follow-up of those persons."""
+    return (
+        sa.select(FollowUp.months, FollowUp.self_sufficient, sa.func.count())
+        .where(FollowUp.candidate_id.in_(_followed_up(starts_on, ends_on)))
+        .group_by(FollowUp.months, FollowUp.self_sufficient)
+    )
+
+
 def _follow_ups_statement(starts_on: dt.date, ends_on: dt.date) -> sa.Select[Any]:
     """Follow-up outcomes of the persons with at least one completed visit in the period."""
-    reached = sa.select(Visit.candidate_id).where(Visit.status == VisitStatus.COMPLETED, _dated_in(starts_on, ends_on))
+    reached = _followed_up(starts_on, ends_on)
     return (
         sa.select(FollowUp.months, FollowUp.result, sa.func.count())
         .where(FollowUp.candidate_id.in_(reached))
@@ -811,6 +831,20 @@ def _follow_ups(session: Session, stmt: sa.Select[Any]) -> dict[int, dict[str, i
     return result
 
 
+# Self-sufficiency at a follow-up: no longer on economic assistance, still on it, or not told
+# (the client did not receive it at referral, or it was not recorded).
+SELF_SUFFICIENCY = ("self_sufficient", "on_assistance", "not_recorded")
+
+
+def _self_sufficiency(session: Session, stmt: sa.Select[Any]) -> dict[int, dict[str, int]]:
+    result = {months: dict.fromkeys(SELF_SUFFICIENCY, 0) for months in (3, 6)}
+    for months, self_sufficient, n in session.execute(stmt):
+        category = ("not_recorded" if self_sufficient is None
+                    else "self_sufficient" if self_sufficient else "on_assistance")
+        result[int(months)][category] += n
+    return result
+
+
 def _survey_questions(session: Session, stmt: sa.Select[Any]) -> dict[tuple[str, str], str]:
     """Question text per (group, key), from the active "after" sets (else any set), in order."""
     texts: dict[tuple[str, str], str] = {}
@@ -853,6 +887,13 @@ def published_follow_ups(report: QuarterlyReport) -> PublishedTable:
     """Outcomes at 3 and 6 months; each column's sum (persons followed up then) is taken as known."""
     values = [[report.follow_ups[m][r.value] for m in (3, 6)] for r in FollowUpResult]
     return _publish(["3", "6"], [r.value for r in FollowUpResult], Grid(values, column_totals=True))
+
+
+def published_self_sufficiency(report: QuarterlyReport) -> PublishedTable:
+    """Self-sufficient persons at 3 and 6 months (and those still on assistance or not told);
+    each column's sum is the persons followed up then, as in `published_follow_ups`."""
+    values = [[report.self_sufficiency[m][c] for m in (3, 6)] for c in SELF_SUFFICIENCY]
+    return _publish(["3", "6"], list(SELF_SUFFICIENCY), Grid(values, column_totals=True))
 
 
 def published_activities(report: QuarterlyReport, what: str) -> PublishedTable:
@@ -995,7 +1036,11 @@ def _to_dict(report: QuarterlyReport) -> dict[str, Any]:
             str(months): {result: _shown(cells[c]) for result, cells in published_follow_ups(report).rows}
             for c, months in enumerate((3, 6))
         },
-        "suppression": f"Counts of 1–{SMALL_COUNT - 1} persons in breakdowns, follow-ups, questionnaire pairs, "
-        f'activity attendance and no-shows are shown as "{SUPPRESSED}", and so are the further cells that '
-        "would let one be worked out from the published sums (docs/disclosure.md).",
+        "self_sufficiency": {
+            str(months): {category: _shown(cells[c]) for category, cells in published_self_sufficiency(report).rows}
+            for c, months in enumerate((3, 6))
+        },
+        "suppression": f"Counts of 1–{SMALL_COUNT - 1} persons in breakdowns, follow-ups, self-sufficiency, "
+        f'questionnaire pairs, activity attendance and no-shows are shown as "{SUPPRESSED}", and so are the '
+        "further cells that would let one be worked out from the published sums (docs/disclosure.md).",
     }

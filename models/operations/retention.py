@@ -19,6 +19,7 @@ from .. import clock
 from ..candidates import Candidate, Referral, ReferralEvent
 from ..enums import ReferralStatus
 from ..followup import Feedback, SurveyAnswer, SurveyInvitation
+from ..selection import SelectionMeetingItem, SelectionPosition
 from ..system import OutboxMessage
 from ..visits import Visit, VisitEvent
 from .audit import Origin, record
@@ -86,6 +87,9 @@ def anonymise_candidate(
     blank = [
         sa.update(Referral).where(Referral.candidate_id == candidate.id).values(reason="", return_reason=""),
         sa.update(ReferralEvent).where(ReferralEvent.referral_id.in_(referral_ids)).values(reason=""),
+        # what AF and AMF said about the person in the selection, and the meeting's reasons
+        sa.update(SelectionPosition).where(SelectionPosition.referral_id.in_(referral_ids)).values(comment=""),
+        sa.update(SelectionMeetingItem).where(SelectionMeetingItem.referral_id.in_(referral_ids)).values(reason=""),
         sa.update(VisitEvent).where(VisitEvent.visit_id.in_(visit_ids)).values(reason=""),
         sa.update(Feedback)
         .where(Feedback.visit_id.in_(visit_ids))

@@ -18,6 +18,7 @@ from ..companies import Company
 from ..enums import OrganisationKind, Role
 from . import accounts as account_ops
 from .errors import Conflict, DomainError, NotAllowed
+from .selection import check_partner_organisation
 
 
 def name_or_email_matches(text: str) -> sa.ColumnElement[bool]:
@@ -45,6 +46,13 @@ STEERING_PARTY_KINDS = (
     OrganisationKind.FOUNDATION, OrganisationKind.CLUB, OrganisationKind.MUNICIPALITY,
     OrganisationKind.EMPLOYMENT_SERVICE,
 )
+
+
+def check_party(role: Role, organisation: Optional[Organisation]) -> None:
+    """The organisation a steering or selection partner account represents (the admin's form
+    and `flask create-user --organisation` alike)."""
+    _check_steering_party(role, organisation)
+    check_partner_organisation(role, organisation)
 
 
 def _check_steering_party(role: Role, organisation: Optional[Organisation]) -> None:
@@ -76,7 +84,7 @@ def create_account(
 ) -> User:
     """A new account that cannot be logged into until its owner sets a password by link."""
     _check_affiliation(role, organisation, company)
-    _check_steering_party(role, organisation)
+    check_party(role, organisation)
     user = account_ops.create_user(
         session,
         email=email,
@@ -110,7 +118,7 @@ def update_account(
             raise NotAllowed("Du kan inte ta bort din egen administratörsroll.", field="role")
         if user.active and _other_active_admins(session, user) == 0:
             raise Conflict("Det måste finnas minst en aktiv administratör.", field="role")
-    _check_steering_party(role, organisation)
+    check_party(role, organisation)
     user.email = email
     user.name = name.strip() or email
     user.role = role

@@ -64,6 +64,8 @@ class ReferralSchema(ma.Schema):
     referred_by_id = fields.Integer(required=True)
     reason = fields.String(required=True)
     return_reason = fields.String(required=True)
+    economic_assistance = fields.Boolean(required=True, allow_none=True, metadata={
+        "description": "Whether the client receives ekonomiskt bistånd (null: not told)."})
     closed_outcome = enum_field(ClosedOutcome, required=True, allow_none=True)
     created_at = fields.DateTime(required=True)
     submitted_at = fields.DateTime(required=True, allow_none=True)
@@ -175,6 +177,8 @@ class CandidateFieldsSchema(ma.Schema):
 class ReferralInSchema(CandidateFieldsSchema):
     pin = Text(max_length=20, required=True, metadata={"description": "Personnummer or samordningsnummer."})
     reason = Text(max_length=4000, load_default="", metadata={"description": "Why the client is referred."})
+    economic_assistance = fields.Boolean(load_default=None, allow_none=True, metadata={
+        "description": "Whether the client receives ekonomiskt bistånd (the agreement's target group)."})
     consent = fields.Nested(
         ConsentInSchema, allow_none=True, load_default=None,
         metadata={"description": "Without consent the referral is saved as a draft."},
@@ -289,6 +293,7 @@ def refer(body: dict[str, Any]) -> Any:
         db.session, pin_vault(), candidate_ops.parse_candidate_input(values), officer=api_user(),
         reason=candidate_ops.parse_reason(body["reason"]), consent=consent,
         submit=body["submit"] and consent is not None, attach=body["attach"],
+        economic_assistance=body["economic_assistance"],
     )
     audit("referral_created", referral, candidate_id=referral.candidate_id, attached=body["attach"],
           status=referral.status.value)

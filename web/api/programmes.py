@@ -190,6 +190,10 @@ class ReportSchema(ma.Schema):
     follow_ups = fields.Dict(
         required=True, metadata={"description": f"Months (3, 6) → result → persons. {SUPPRESSED_NOTE}"}
     )
+    self_sufficiency = fields.Dict(required=True, metadata={
+        "description": "Months (3, 6) → `self_sufficient` (no longer on ekonomiskt bistånd), `on_assistance`, "
+        f"`not_recorded` → persons followed up. {SUPPRESSED_NOTE}",
+    })
     suppression = fields.String(required=True)
 
 

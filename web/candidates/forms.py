@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 
 from models.enums import CEFR_LABELS
 
@@ -91,8 +91,16 @@ class CandidateForm(FlaskForm):
         return data
 
 
+ECONOMIC_ASSISTANCE = {"yes": True, "no": False}
+
+
 class ReferralForm(CandidateForm):
     reason = TextAreaField(_l("Skäl för remissen"))
+    # Whether the client receives ekonomiskt bistånd (officers and the project leader only).
+    economic_assistance = RadioField(
+        _l("Får klienten ekonomiskt bistånd?"), choices=[("yes", _l("Ja")), ("no", _l("Nej"))],
+        validate_choice=False,
+    )
     consent_partnership = BooleanField(
         _l("Klienten samtycker till att uppgifterna ovan delas med partnerskapet "
            "(Tillväxt Helsingborg, Helsingborgs IF, Arbetsmarknadsförvaltningen och Arbetsförmedlingen).")

@@ -26,6 +26,8 @@ from models import (
 )
 from models.enums import FIELD_SLUGS, LIVE_VISIT_STATUSES, WEEKDAYS, ReferralStatus, TargetGroup, VisitStatus
 from models.operations.candidate_bank import SORTS, BankFilters, referred_at
+from models.operations.candidates import current_positions
+from models.operations.selection import partner_organisations
 
 from .. import permissions as perm
 
@@ -140,6 +142,9 @@ class CandidatePage:
     past: list[Visit]
     feedback: dict[int, Feedback]
     activities: list[ActivityParticipant]
+    # AF's and AMF's current positions per referral (organisation id → position), and the partners
+    positions: dict[int, dict[int, Any]]
+    partners: list[Any]
 
 
 def candidate_page(session: Session, user: Any, candidate: Candidate) -> CandidatePage:
@@ -167,7 +172,10 @@ def candidate_page(session: Session, user: Any, candidate: Candidate) -> Candida
             .order_by(Activity.starts_at.desc())
         )
     )
-    return CandidatePage(visible_referrals(user, candidate), upcoming, past, feedback, activities)
+    referrals = visible_referrals(user, candidate)
+    positions = {r.id: {p.organisation_id: p for p in current_positions(r)} for r in referrals}
+    return CandidatePage(referrals, upcoming, past, feedback, activities, positions,
+                         partner_organisations(session))
 
 
 # --- start-page panels -----------------------------------------------------------------------

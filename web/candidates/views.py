@@ -31,6 +31,7 @@ from ..pagination import page_number, paginate
 from ..visits import service as visit_service
 from . import queries
 from .forms import (
+    ECONOMIC_ASSISTANCE,
     BankFilterForm,
     CloseForm,
     ConsentForm,
@@ -116,6 +117,7 @@ def new_referral() -> Any:
         reason=candidate_ops.parse_reason(form.reason.data),
         consent=candidate_ops.parse_consent_input(form.data, scopes_from_checkboxes=True),
         submit=action.endswith("submit"), attach=action.startswith("attach"),
+        economic_assistance=ECONOMIC_ASSISTANCE.get(form.economic_assistance.data or ""),
     )
     audit("referral_created", referral, candidate_id=referral.candidate_id, attached=action.startswith("attach"),
           status=referral.status.value)
@@ -137,11 +139,11 @@ def _submit(referral: Referral, user: User) -> None:
 
 
 def _accept(referral: Referral, user: User) -> None:
-    candidate_ops.accept_referral(db.session, referral, by=user)
+    candidate_ops.accept_referral(db.session, referral, by=user, reason=request.form.get("reason", ""))
 
 
 def _accept_activate(referral: Referral, user: User) -> None:
-    candidate_ops.accept_referral(db.session, referral, by=user, activate=True)
+    candidate_ops.accept_referral(db.session, referral, by=user, activate=True, reason=request.form.get("reason", ""))
 
 
 def _activate(referral: Referral, user: User) -> None:
@@ -197,16 +199,16 @@ def referral_step(referral_id: int, step: str) -> Any:
     refusal_page(lambda err: _candidate_page(referral.candidate, step_error=(step, error_message(err))))
     run(referral, _user())
     audit(action, referral, candidate_id=referral.candidate_id, status=referral.status.value)
-    _notify_officer(referral)
+    notify_referring_officer(referral)
     flash(str(done), "success")
     return redirect(url_for(".candidate", candidate_id=referral.candidate_id, _anchor="remisser"))
 
 
-def _notify_officer(referral: Referral) -> None:
+def notify_referring_officer(referral: Referral) -> None:
     """Tell the referring officer, unless they made the change themselves. The email carries the
     referral number and initials only, never the client's name or identity number."""
     officer = referral.referred_by
-    if officer.id == current_user.id:
+    if officer.id == getattr(current_user, "id", None):  # an API call has no logged-in user here
         return
     outcome = referral.closed_outcome.value if referral.closed_outcome else ""
     notify(

@@ -34,6 +34,13 @@ class FollowUpForm(FlaskForm):
         validators=[InputRequired(_l("Välj hur det har gått för klienten."))],
     )
     recorded_on = DateField(_l("Datum för uppföljningen"), validators=[InputRequired(_l("Ange ett datum."))])
+    self_sufficient = RadioField(
+        _l("Självförsörjande (har inte längre ekonomiskt bistånd)?"),
+        choices=[("yes", _l("Ja")), ("no", _l("Nej"))], validate_choice=False,
+    )
+
+
+SELF_SUFFICIENT = {"yes": True, "no": False}
 
 
 @bp.before_request
@@ -65,11 +72,14 @@ def record(candidate_id: int, months: int):  # type: ignore[no-untyped-def]
         due = followup_ops.add_months(first, months)
         form.recorded_on.data = current.recorded_on if current else max(local_today(), due)
         form.result.data = current.result.value if current else None
+        if current is not None and current.self_sufficient is not None:
+            form.self_sufficient.data = "yes" if current.self_sufficient else "no"
     elif form.validate():
         form_on_page(form, lambda: _form_page(form, candidate, months, first))
         followup_ops.record_follow_up(
             db.session, candidate, months, form.result.data, by=current_user,
             recorded_on=form.recorded_on.data, today=local_today(),
+            self_sufficient=SELF_SUFFICIENT.get(form.self_sufficient.data or ""),
         )
         audit("follow_up_recorded", candidate, months=months)
         flash(_("Uppföljningen är sparad."), "success")
@@ -81,7 +91,7 @@ def _form_page(form: FollowUpForm, candidate: Candidate, months: int, first: Any
     """The follow-up form (422 with its errors, a refusal's included)."""
     return render_template(
         "followups/form.html", form=form, candidate=candidate, months=months, first=first,
-        due=followup_ops.add_months(first, months),
+        due=followup_ops.add_months(first, months), assistance=followup_ops.received_assistance(candidate),
     ), 422 if form.errors else 200
 
 

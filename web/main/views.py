@@ -15,7 +15,7 @@ from .panels import panels_for
 
 bp = Blueprint("main", __name__)
 
-ROLE_GUIDES = ("project_leader", "welfare_officer", "employer", "steering", "admin")
+ROLE_GUIDES = ("project_leader", "welfare_officer", "employer", "steering", "selection_partner", "admin")
 
 
 @bp.route("/")

@@ -242,6 +242,18 @@ def follow_ups_table(report: QuarterlyReport) -> Table:
     )
 
 
+def self_sufficiency_table(report: QuarterlyReport) -> Table:
+    published = report_ops.published_self_sufficiency(report)
+    return Table(
+        "sjalvforsorjning",
+        _("Självförsörjning 3 och 6 mån"),
+        _("Självförsörjande vid uppföljningen (inte längre ekonomiskt bistånd)"),
+        [_("Läge"), _("Efter 3 månader"), _("Efter 6 månader")],
+        [[str(labels.SELF_SUFFICIENCY_LABELS[c])] + [_shown(v) for v in cells] for c, cells in published.rows],
+        note=suppression_note(),
+    )
+
+
 def budget_table(report: QuarterlyReport) -> Optional[Table]:
     """The agreement's budget lines: budget and actual costs to date, the deviation, and the
     current agreement year's budget and forecast."""
@@ -383,6 +395,7 @@ def report_tables(report: QuarterlyReport) -> list[Table]:
         pairs_table(report, report_ops.PARTICIPANT),
         pairs_table(report, report_ops.COMPANY),
         follow_ups_table(report),
+        self_sufficiency_table(report),
         *compilation_tables(report),
         *money,
     ]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ... import clock
 from ...accounts import User
 from ...candidates import Candidate, Consent, Referral, ReferralEvent
-from ...enums import ClosedOutcome, ReferralStatus, Role
+from ...enums import ClosedOutcome, ReferralStatus, Role, SelectionStance
 from ...identity import PinVault
 from ..errors import N_, Conflict, DomainError, Message, NotAllowed
 from ..spreadsheet import CellInvalid, parse_choice
@@ -57,6 +57,7 @@ def _new_referral(
     reason: str,
     consent: Optional[ConsentInput],
     submit: bool,
+    economic_assistance: Optional[bool] = None,
 ) -> Referral:
     if candidate is None:
         candidate = Candidate()
@@ -72,7 +73,8 @@ def _new_referral(
                 recorded_by=recorded_by,
             )
         )
-    referral = Referral(candidate=candidate, unit=officer.organisation, referred_by=officer, reason=reason)
+    referral = Referral(candidate=candidate, unit=officer.organisation, referred_by=officer, reason=reason,
+                        economic_assistance=economic_assistance)
     referral.status = S.DRAFT
     # The same columns as the events _move writes (reason too), so that an import's events are
     # inserted in batches rather than one statement each.
@@ -95,9 +97,12 @@ def refer_candidate(
     consent: Optional[ConsentInput],
     submit: bool,
     attach: bool = False,
+    economic_assistance: Optional[bool] = None,
 ) -> Referral:
     """An officer's referral of a client: a new candidate, or with `attach` a new referral of the
-    candidate already in the bank. Without consent it can only be saved as a draft."""
+    candidate already in the bank. Without consent it can only be saved as a draft.
+    `economic_assistance`: whether the client receives ekonomiskt bistånd (the referral form asks
+    it; None when not told, as in imports and older referrals)."""
     check_officer(officer)
     if data.identity is None:
         raise DomainError("Personnummer eller samordningsnummer saknas.", field="pin")
@@ -114,7 +119,7 @@ def refer_candidate(
         )
     referral = _new_referral(
         session, vault, data, candidate=existing, officer=officer, recorded_by=officer,
-        reason=reason, consent=consent, submit=submit,
+        reason=reason, consent=consent, submit=submit, economic_assistance=economic_assistance,
     )
     flush_or_duplicate(session)
     return referral
@@ -161,10 +166,39 @@ def submit_referral(session: Session, referral: Referral, *, by: User, reason: O
     session.flush()
 
 
-def accept_referral(session: Session, referral: Referral, *, by: User, activate: bool = False) -> None:
-    """The project leader takes the client on (and with `activate`, starts at once)."""
+def current_positions(referral: Referral) -> list:  # type: ignore[type-arg]
+    """The selection partners' positions on the referral as it stands now: those recorded since
+    it was last sent (a referral returned and sent again is judged afresh)."""
+    since = referral.submitted_at
+    return [p for p in referral.positions if since is None or p.recorded_at >= since]
+
+
+def objections(referral: Referral) -> list:  # type: ignore[type-arg]
+    return [p for p in current_positions(referral) if p.stance == SelectionStance.OBJECT]
+
+
+def check_reason_against_objection(referral: Referral, reason: str) -> None:
+    """Taking a client on against a selection partner's objection needs a written reason."""
+    found = objections(referral)
+    if found and not reason.strip():
+        raise DomainError(
+            "%(parties)s har invänt mot urvalet. Skriv varför remissen ändå antas.",
+            field="reason",
+            code="objection_needs_reason",
+            parties=", ".join(p.organisation.short_name for p in found),
+        )
+
+
+def accept_referral(
+    session: Session, referral: Referral, *, by: User, activate: bool = False, reason: str = ""
+) -> None:
+    """The project leader takes the client on (and with `activate`, starts at once), after
+    consulting AF and AMF: against an objection only with a written `reason`, which the referring
+    officer sees in the referral's history."""
+    reason = parse_reason(reason)
+    check_reason_against_objection(referral, reason)
     _require_consent(referral, N_("antas"))
-    _move(referral, S.ACCEPTED, by)
+    _move(referral, S.ACCEPTED, by, reason)
     if activate:
         _move(referral, S.ACTIVE, by)
     session.flush()
