@@ -4,6 +4,7 @@ from .accounts import ApiToken, CalendarFeed, LoginSession, Organisation, User
 from .agreement import AgreementApproval, AgreementChange
 from .budget import ActualCost, BudgetFunding, BudgetLine, BudgetSettings
 from .candidates import Candidate, Consent, Referral, ReferralEvent, consent_in_force
+from .commitments import Commitment, CommitmentPromise, CommitmentSettings
 from .companies import Company, Contact, Offer
 from .db import Base, make_engine
 from .followup import Feedback, FollowUp, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
@@ -26,6 +27,9 @@ __all__ = [
     "BudgetSettings",
     "CalendarFeed",
     "Candidate",
+    "Commitment",
+    "CommitmentPromise",
+    "CommitmentSettings",
     "Company",
     "Consent",
     "Contact",

@@ -13,12 +13,15 @@ from sqlalchemy.orm import Session
 
 from ..accounts import User
 from ..candidates import Candidate
+from ..companies import Company, Offer
 from ..enums import FollowUpResult, VisitStatus
 from ..followup import FollowUp
 from ..visits import Visit
 from .errors import DomainError
 
 MONTHS = (3, 6)
+# The results that happen at a workplace, which a follow-up may name the company of.
+PLACED_RESULTS = (FollowUpResult.JOB, FollowUpResult.INTERNSHIP)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -44,6 +47,16 @@ def first_visit_date(session: Session, candidate: Candidate) -> Optional[dt.date
     return session.scalar(sa.select(first.c.first_visit).where(first.c.candidate_id == candidate.id))
 
 
+def visited_companies(session: Session, candidate: Candidate) -> list[Company]:
+    """The companies where the candidate completed a workplace visit, by name."""
+    return list(session.scalars(
+        sa.select(Company).where(Company.id.in_(
+            sa.select(Offer.company_id).join(Visit, Visit.offer_id == Offer.id)
+            .where(Visit.candidate_id == candidate.id, Visit.status == VisitStatus.COMPLETED)
+        )).order_by(Company.name)
+    ))
+
+
 def record_follow_up(
     session: Session,
     candidate: Candidate,
@@ -53,8 +66,11 @@ def record_follow_up(
     by: User,
     recorded_on: Optional[dt.date],
     today: dt.date,
+    company_id: Optional[int] = None,
 ) -> FollowUp:
-    """Record (or correct) the situation `months` after the first completed visit."""
+    """Record (or correct) the situation `months` after the first completed visit; for a job or
+    an internship, at which of the companies the client visited (it counts for that company's
+    commitment, models/operations/commitments.py). Other results keep no company."""
     if months not in MONTHS:
         raise DomainError("Uppföljning görs efter 3 eller 6 månader.", field="months")
     try:
@@ -78,11 +94,16 @@ def record_follow_up(
             due=due.isoformat(),
             first=first.isoformat(),
         )
+    if outcome not in PLACED_RESULTS:
+        company_id = None
+    elif company_id is not None and company_id not in {c.id for c in visited_companies(session, candidate)}:
+        raise DomainError("Välj ett av företagen som klienten har besökt.", field="company_id")
     row = session.scalar(sa.select(FollowUp).where(FollowUp.candidate_id == candidate.id, FollowUp.months == months))
     if row is None:
         row = FollowUp(candidate_id=candidate.id, months=months)
         session.add(row)
     row.result, row.recorded_on, row.recorded_by_id = outcome, recorded_on, by.id
+    row.company_id = company_id
     session.flush()
     return row
 
