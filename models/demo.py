@@ -24,6 +24,7 @@ from .accounts import Organisation, User
 from .candidates import Candidate, Consent, Referral, ReferralEvent
 from .companies import Company, Contact, Offer
 from .demo_agreement import seed_budget
+from .demo_commitments import seed_commitments
 from .enums import (
     FIELD_SLUGS,
     WEEKDAYS,
@@ -203,6 +204,7 @@ def seed_demo(
     _surveys(session)
     session.flush()
     n_costs = seed_budget(session, programme, orgs, pl, today, seed)
+    n_commitments = seed_commitments(session, companies, today, seed)
     return SeedResult(
         created=True,
         counts={
@@ -214,6 +216,7 @@ def seed_demo(
             "besök": n_visits,
             "gruppaktiviteter": n_activities,
             "kostnadsrader": n_costs,
+            "åtaganden": n_commitments,
         },
         login_emails=emails + employer_emails,
     )

@@ -462,3 +462,18 @@ def test_api_shows_an_employer_its_own_commitments_only(client, make, db, tokens
     _officer, officer_headers = tokens.headers("welfare_officer")
     assert client.get("/api/v1/commitments", headers=officer_headers).status_code == 403
 
+
+
+def test_the_demo_seed_has_commitments_and_the_first_employer_sees_its_own(client, db, vault) -> None:
+    from models import User
+    from models.demo import DEMO_PASSWORD, seed_demo
+
+    result = seed_demo(db, vault, n_candidates=30, n_companies=15, seed=7, today=TODAY)
+    db.commit()
+    assert result.counts["åtaganden"] >= 1
+    employer = db.scalar(sa.select(User).where(User.email == "foretag1@demo.example"))
+    own = db.scalars(sa.select(Commitment).where(Commitment.company_id == employer.company_id)).all()
+    assert own
+    client.post("/login", data={"email": employer.email, "password": DEMO_PASSWORD})
+    page = client.get("/foretaget/atagande").get_data(as_text=True)
+    assert own[0].reference in page

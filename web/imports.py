@@ -14,6 +14,7 @@ from typing import Any, Optional, TypeVar
 
 import click
 from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
@@ -191,3 +192,43 @@ def run_import(
     )
     session.commit()
     return stored
+
+
+def import_command(
+    name: str,
+    *,
+    doc: str,
+    check: Callable[[Any, Table, Progress], Preview[Any]],
+    store: Callable[[Any, Preview[Any], bool, Progress], list[Any]],
+    duplicates: str,
+    skip_help: str,
+    action: str,
+    target_type: str,
+    done: str,
+) -> click.Command:
+    """`flask --app web <name> FILE [--commit] [--skip-duplicates]`: a one-table import on the
+    command line with `run_import`; `check(session, table, progress)` and
+    `store(session, preview, skip_duplicates, progress)` are the domain's, `done` says how many
+    were stored (`{n}`)."""
+
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--commit", is_flag=True,
+                  help="Spara raderna (alla eller ingen). Utan flaggan visas bara granskningen.")
+    @click.option("--skip-duplicates", is_flag=True, help=skip_help)
+    @with_appcontext
+    def command(file: Path, commit: bool, skip_duplicates: bool) -> None:
+        session = db.session
+        stored = run_import(
+            file,
+            commit=commit,
+            check=lambda table, progress: check(session, table, progress),
+            store=lambda preview, progress: store(session, preview, skip_duplicates, progress),
+            duplicates=duplicates,
+            action=action,
+            target_type=target_type,
+        )
+        if stored is not None:
+            click.echo(done.format(n=len(stored)))
+
+    command.__doc__ = doc
+    return click.command(name)(command)

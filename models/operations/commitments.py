@@ -32,12 +32,11 @@ from ..commitments import Commitment, CommitmentPromise, CommitmentSettings, Com
 from ..companies import Company, Offer
 from ..enums import AttendanceStatus, FollowUpResult
 from ..followup import FollowUp
-from ..identity import InvalidOrgNumber, normalise_org_number
 from ..visits import Activity, ActivityParticipant, Visit
+from .companies import org_number_cell, vocabulary_words
 from .errors import N_, DomainError
 from .reports import counting_visit
 from .spreadsheet import (
-    CellInvalid,
     ColumnSpec,
     Preview,
     RowDuplicate,
@@ -48,6 +47,7 @@ from .spreadsheet import (
     parse_date,
     parse_int,
     parse_text,
+    store_all,
     validate_rows,
 )
 
@@ -387,11 +387,7 @@ def boost_behind(session: Session, items: list[Any], *, today: dt.date) -> list[
 
 
 # --- the contract-list import ------------------------------------------------------------------
-def _words(values: Iterable[str], swedish: dict[str, str]) -> dict[str, str]:
-    return {**{v: v for v in values}, **swedish}
-
-
-SOURCE_WORDS = _words(
+SOURCE_WORDS = vocabulary_words(
     (s.value for s in CommitmentSource),
     {"upphandling": "procurement", "upphandlat avtal": "procurement", "offentlig upphandling": "procurement",
      "markavtal": "land_lease", "arrende": "land_lease", "tomträtt": "land_lease", "markanvisning": "land_lease",
@@ -430,17 +426,6 @@ class CommitmentImportRow:
     data: CommitmentData
 
 
-def _org_number_cell(value: Any) -> str:
-    text = (value or "").strip()
-    try:
-        return normalise_org_number(text)
-    except InvalidOrgNumber:
-        raise CellInvalid(
-            N_("«%(value)s» är inte ett giltigt organisationsnummer.", value=text[:20]),
-            N_("Skriv tio siffror, t.ex. 556036-0793, och kontrollera den sista siffran."),
-        ) from None
-
-
 class CommitmentRowValidator:
     """One row of a contract list: its values, the company (by organisation number), no earlier
     row with the same department and reference, and whether that contract is already registered
@@ -456,7 +441,7 @@ class CommitmentRowValidator:
 
     def __call__(self, values: RowValues) -> CommitmentImportRow:
         r = RowReader(values)
-        org_number = r.get("org_number", _org_number_cell)
+        org_number = r.get("org_number", org_number_cell)
         reference = r.get("reference", parse_text, required=True, max_length=REFERENCE_MAX, what=N_("Avtalsnumret"))
         department = r.get("department", parse_text, required=True, max_length=DEPARTMENT_MAX,
                            what=N_("Förvaltningen"))
@@ -513,19 +498,11 @@ def import_commitments(
     skip_duplicates: bool = False,
     progress: Optional[Callable[[Iterable[Any]], Iterable[Any]]] = None,
 ) -> list[Commitment]:
-    """Register every valid row's commitment, all or nothing (`Preview.ensure_all_or_nothing`)."""
-    preview.ensure_all_or_nothing(
-        skip_duplicates=skip_duplicates,
+    """Register every valid row's commitment, all or nothing (`spreadsheet.store_all`)."""
+    return store_all(
+        preview, lambda row: create_commitment(session, row.data), skip_duplicates=skip_duplicates,
+        progress=progress,
         duplicates=N_("%(n)s rader gäller avtal som redan är registrerade. Välj att hoppa över dem, eller ta "
                       "bort dem ur filen. Ingenting har importerats."),
         nothing=N_("Det finns inga nya åtaganden att importera i filen."),
     )
-    stored = []
-    rows: Iterable[Any] = progress(preview.valid_rows) if progress else preview.valid_rows
-    for valid in rows:
-        try:
-            stored.append(create_commitment(session, valid.value.data))
-        except DomainError as exc:
-            raise DomainError("Rad %(row)s: %(message)s Ingenting har importerats.", field="file", row=valid.row,
-                              message=exc.message) from None
-    return stored

@@ -44,6 +44,7 @@ from .spreadsheet import (
     parse_bool,
     parse_choice,
     parse_text,
+    store_all,
     validate_rows,
 )
 
@@ -522,23 +523,23 @@ def network_capacity(session: Session, quarter: Quarter, *, reached: Optional[in
 
 
 # --- the company import ------------------------------------------------------------------------
-def _words(values: Iterable[str], swedish: dict[str, str]) -> dict[str, str]:
+def vocabulary_words(values: Iterable[str], swedish: dict[str, str]) -> dict[str, str]:
     return {**{v: v for v in values}, **swedish}
 
 
-SIZE_WORDS = _words(
+SIZE_WORDS = vocabulary_words(
     (s.value for s in SizeClass),
     {"mikro": "micro", "0-9": "micro", "0–9": "micro", "liten": "small", "10-49": "small", "10–49": "small",
      "medel": "medium", "medelstor": "medium", "50-249": "medium", "50–249": "medium", "stor": "large",
      "250+": "large", "250-": "large"},
 )
-NETWORK_WORDS = _words(
+NETWORK_WORDS = vocabulary_words(
     (n.value for n in Network),
     {"hif": "hif_sponsor", "hif-sponsor": "hif_sponsor", "helsingborgs if": "hif_sponsor",
      "th": "th_network", "tillväxt helsingborg": "th_network", "båda": "both", "bägge": "both",
      "hif och th": "both", "th och hif": "both"},
 )
-STATUS_WORDS = _words(
+STATUS_WORDS = vocabulary_words(
     (s.value for s in CompanyStatus),
     {"möjlig": "prospect", "kontaktad": "prospect", "aktiv": "active", "pausad": "paused", "lämnat": "left",
      "lämnad": "left", "avslutad": "left"},
@@ -586,7 +587,7 @@ class CompanyImportRow:
     contact: Optional[ContactData]
 
 
-def _org_number_cell(value: Any) -> str:
+def org_number_cell(value: Any) -> str:
     text = (value or "").strip()
     try:
         return normalise_org_number(text)
@@ -608,7 +609,7 @@ class CompanyRowValidator:
     def __call__(self, values: RowValues) -> CompanyImportRow:
         r = RowReader(values)
         name = r.get("name", parse_text, required=True, max_length=200, what=N_("Företagsnamnet"))
-        org_number = r.get("org_number", _org_number_cell)
+        org_number = r.get("org_number", org_number_cell)
         size_class = r.get("size_class", parse_choice, SIZE_WORDS, what=N_("Storleken"))
         network = r.get("network", parse_choice, NETWORK_WORDS, what=N_("Nätverket"))
         status = r.get("status", parse_choice, STATUS_WORDS, required=False, what=N_("Statusen"))
@@ -684,24 +685,18 @@ def import_companies(
 ) -> list[Company]:
     """Register every valid row's company (and its contact) — all or nothing: a row with an error,
     or companies already registered that were not explicitly skipped, and nothing is stored."""
-    preview.ensure_all_or_nothing(
-        skip_duplicates=skip_duplicates,
+
+    def store(row: CompanyImportRow) -> Company:
+        company = create_company(session, row.company)
+        if row.contact is not None:
+            add_contact(session, company, row.contact)
+        return company
+
+    return store_all(
+        preview, store, skip_duplicates=skip_duplicates, progress=progress,
         duplicates=N_(
             "%(n)s rader gäller företag som redan finns. Välj att hoppa över dem, eller ta "
             "bort dem ur filen. Ingenting har importerats."
         ),
         nothing=N_("Det finns inga nya företag att importera i filen."),
     )
-    companies = []
-    rows: Iterable[Any] = progress(preview.valid_rows) if progress else preview.valid_rows
-    for valid in rows:
-        try:
-            company = create_company(session, valid.value.company)
-            if valid.value.contact is not None:
-                add_contact(session, company, valid.value.contact)
-        except DomainError as exc:
-            raise DomainError(
-                "Rad %(row)s: %(message)s Ingenting har importerats.", field="file", row=valid.row, message=exc.message
-            ) from None
-        companies.append(company)
-    return companies
