@@ -5,6 +5,7 @@ from .agreement import AgreementApproval, AgreementChange
 from .budget import ActualCost, BudgetFunding, BudgetLine, BudgetSettings
 from .candidates import Candidate, Consent, Referral, ReferralEvent, consent_in_force
 from .changes import DataGeneration
+from .commitments import Commitment, CommitmentPromise, CommitmentSettings
 from .companies import Company, Contact, Offer
 from .db import Base, make_engine
 from .followup import Feedback, FollowUp, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
@@ -28,6 +29,9 @@ __all__ = [
     "BudgetSettings",
     "CalendarFeed",
     "Candidate",
+    "Commitment",
+    "CommitmentPromise",
+    "CommitmentSettings",
     "Company",
     "Consent",
     "Contact",

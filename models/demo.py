@@ -24,6 +24,7 @@ from .accounts import Organisation, User
 from .candidates import Candidate, Consent, Referral, ReferralEvent
 from .companies import Company, Contact, Offer
 from .demo_agreement import seed_budget
+from .demo_commitments import seed_commitments
 from .demo_selection import seed_selection
 from .enums import (
     FIELD_SLUGS,
@@ -209,6 +210,7 @@ def seed_demo(
     n_meetings = seed_selection(
         session, candidates, pl, [users["urval.af@demo.example"], users["urval.amf@demo.example"]], today, seed
     )
+    n_commitments = seed_commitments(session, companies, today, seed)
     return SeedResult(
         created=True,
         counts={
@@ -221,6 +223,7 @@ def seed_demo(
             "gruppaktiviteter": n_activities,
             "kostnadsrader": n_costs,
             "urvalsmöten": n_meetings,
+            "åtaganden": n_commitments,
         },
         login_emails=emails + employer_emails,
     )

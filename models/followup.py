@@ -143,6 +143,9 @@ class FollowUp(Base):
     __table_args__ = (
         sa.UniqueConstraint("candidate_id", "months"),
         sa.CheckConstraint("months IN (3, 6)", name="months_3_or_6"),
+        # Where the client works or interns, when that is a company of the network: a company's
+        # commitment counts the hires and internships recorded here (models/commitments.py).
+        sa.CheckConstraint("company_id IS NULL OR result IN ('job', 'internship')", name="company_for_job"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -154,3 +157,4 @@ class FollowUp(Base):
     # recorded / not applicable (None: the client did not receive it at referral).
     self_sufficient: Mapped[Optional[bool]]
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    company_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("company.id", ondelete="SET NULL"), index=True)

@@ -135,6 +135,20 @@ def with_fmt(builder: Optional[Args], fmt: str) -> Args:
     return lambda make, me: {**(builder(make, me) if builder else {}), "fmt": fmt}
 
 
+def a_commitment(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    from models import Commitment, CommitmentPromise
+    from models.commitments import CommitmentSource, PromiseKind
+
+    commitment = Commitment(
+        company=make.company(), source=CommitmentSource.PROCUREMENT, reference=f"AVT-{make._n()}",
+        department="Serviceförvaltningen", period_from=dt.date(2026, 1, 1), period_to=dt.date(2027, 12, 31),
+        promises=[CommitmentPromise(kind=PromiseKind.VISITS, per_year=4)],
+    )
+    make.session.add(commitment)
+    make.session.flush()
+    return {"commitment_id": commitment.id}
+
+
 def a_company(make: Factory, me: Optional[User]) -> dict[str, Any]:
     return {"company_id": make.company().id}
 
@@ -417,6 +431,18 @@ EXPECTED: dict[str, Route] = {
     "selection.meeting": Route(only(PL, SP), args=a_selection_meeting),
     "selection.decide": Route(only(PL), args=a_selection_meeting, method="POST"),
     "selection.minutes": Route(only(PL, SP), args=with_fmt(a_selection_meeting, "xlsx")),
+    # companies' commitments: PL and admins register and import, the steering group reads, the
+    # project leader weighs them in the recommendations, an employer sees its own in the portal
+    "commitments.index": Route(only(PL, STEERING, ADMIN)),
+    "commitments.export": Route(only(PL, STEERING, ADMIN), args=an_export("xlsx")),
+    "commitments.new": Route(only(PL, ADMIN)),
+    "commitments.edit": Route(only(PL, ADMIN), args=a_commitment),
+    "commitments.delete": Route(only(PL, ADMIN), args=a_commitment, method="POST"),
+    "commitments.weight": Route(only(PL), method="POST"),
+    "commitments.import_upload": Route(only(PL, ADMIN)),
+    "commitments.import_commit": Route(only(PL, ADMIN), method="POST"),
+    "commitments.import_template": Route(only(PL, ADMIN), args=an_export("xlsx")),
+    "commitments.own": Route(only(EMPLOYER)),
     # questionnaires: sets for PL and admins, sending for PL, answering by link
     "surveys.index": Route(only(PL, ADMIN)),
     "surveys.new_set": Route(only(PL, ADMIN)),
@@ -461,6 +487,10 @@ EXPECTED: dict[str, Route] = {
             ("api_companies.create_company", None, "POST"),
             ("api_companies.get_company", a_company, "GET"),
             ("api_companies.update_company", a_company, "PATCH"),
+            ("api_commitments.list_commitments", None, "GET"),
+            ("api_commitments.list_progress", None, "GET"),
+            ("api_commitments.get_commitment", a_commitment, "GET"),
+            ("api_commitments.get_progress", a_commitment, "GET"),
             ("api_offers.list_offers", None, "GET"),
             ("api_offers.create_offer", None, "POST"),
             ("api_offers.get_offer", an_offer, "GET"),
@@ -512,6 +542,7 @@ PANELS: dict[str, frozenset[str]] = {
     "follow-ups-due": only(WO),
     "matching": only(PL, ADMIN, STEERING),
     "network-capacity": only(PL),
+    "own-commitment": only(EMPLOYER),
     "programme-settings": only(ADMIN),
     "selection-waiting": only(SP),
     "steering-headline": only(PL, STEERING, ADMIN),
@@ -539,4 +570,5 @@ LINKS: list[Link] = [
     Link("companies.detail", "visits.new", only(PL), args=a_company_with_an_offer),  # book a visit
     Link("tokens.index", "tokens.all_tokens", only(ADMIN)),
     Link("main.index", "employer.index", only(EMPLOYER)),  # the menu's "our company"
+    Link("main.index", "commitments.index", only(PL, STEERING, ADMIN)),  # the menu's "commitments"
 ]

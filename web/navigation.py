@@ -27,6 +27,7 @@ NAV: list[NavItem] = [
     NavItem("selection.index", _l("Urval"), perm.can_view_selection),
     NavItem("companies.index", _l("Företag"), perm.can_manage_companies),
     NavItem("employer.index", _l("Vårt företag"), perm.can_use_employer_portal),
+    NavItem("commitments.index", _l("Åtaganden"), perm.can_view_commitments),
     NavItem("visits.index", _l("Besök"), perm.can_book_visits),
     NavItem("activities.index", _l("Aktiviteter"), perm.can_manage_activities),
     NavItem("matching.plan", _l("Kvartalsplan"), perm.can_use_matching),

@@ -415,3 +415,44 @@ def can_view_selection(user: Any) -> bool:
 def can_plan_selection_meetings(user: Any) -> bool:
     """Putting referrals on a selection meeting's list and deciding them in one go: project leaders."""
     return can_decide_referrals(user)
+
+
+# --- companies' commitments (issue #25 section 1) -----------------------------------------------
+def can_view_commitments(user: Any) -> bool:
+    """The commitments per contracting department, promised against delivered, and their export:
+    project leaders, admins and the steering group (company figures, no personal data)."""
+    return _is(user, PL, ADMIN, STEERING)
+
+
+def can_manage_commitments(user: Any) -> bool:
+    """Registering, changing, removing and importing commitments: project leaders and admins."""
+    return _is(user, PL, ADMIN)
+
+
+def can_weigh_commitments(user: Any) -> bool:
+    """How much the recommendations prefer companies behind on their commitment: the project
+    leader, who runs the matching."""
+    return can_use_matching(user)
+
+
+def commitment_scope(user: Any) -> sa.ColumnElement[bool]:
+    """SQL condition on Commitment: all of them for those who follow commitments, an employer
+    its own company's, nobody else any."""
+    from models import Commitment
+
+    if can_view_commitments(user):
+        return sa.true()
+    if can_use_employer_portal(user):
+        return Commitment.company_id == user.company_id
+    return sa.false()
+
+
+def can_view_commitment(user: Any, commitment: Any) -> bool:
+    return can_view_commitments(user) or (
+        can_use_employer_portal(user) and commitment.company_id == user.company_id
+    )
+
+
+def can_see_commitments(user: Any) -> bool:
+    """Commitments at all (the API's lists): those who follow them, and employers (their own)."""
+    return can_view_commitments(user) or can_use_employer_portal(user)

@@ -44,6 +44,7 @@ from .spreadsheet import (
     parse_bool,
     parse_choice,
     parse_text,
+    store_all,
     validate_rows,
 )
 
@@ -528,6 +529,11 @@ NETWORK_WORDS = vocabularies.NETWORK
 STATUS_WORDS = vocabularies.COMPANY_STATUS
 
 
+def vocabulary_words(values: Iterable[str], swedish: dict[str, str]) -> dict[str, str]:
+    """A spelling -> code table for a choice without a Vocabulary of its own (a commitment's source)."""
+    return {**{v: v for v in values}, **swedish}
+
+
 IMPORT_COLUMNS: list[ColumnSpec] = [
     ColumnSpec(
         "name", "Företagsnamn", True, N_("Företagets namn."), "Bageriet på hörnet AB", aliases=("Företag", "Namn")
@@ -565,7 +571,7 @@ class CompanyImportRow:
     contact: Optional[ContactData]
 
 
-def _org_number_cell(value: Any) -> str:
+def org_number_cell(value: Any) -> str:
     text = (value or "").strip()
     try:
         return normalise_org_number(text)
@@ -587,7 +593,7 @@ class CompanyRowValidator:
     def __call__(self, values: RowValues) -> CompanyImportRow:
         r = RowReader(values)
         name = r.get("name", parse_text, required=True, max_length=200, what=N_("Företagsnamnet"))
-        org_number = r.get("org_number", _org_number_cell)
+        org_number = r.get("org_number", org_number_cell)
         size_class = r.get("size_class", parse_choice, SIZE_WORDS, what=N_("Storleken"))
         network = r.get("network", parse_choice, NETWORK_WORDS, what=N_("Nätverket"))
         status = r.get("status", parse_choice, STATUS_WORDS, required=False, what=N_("Statusen"))
@@ -663,24 +669,18 @@ def import_companies(
 ) -> list[Company]:
     """Register every valid row's company (and its contact) — all or nothing: a row with an error,
     or companies already registered that were not explicitly skipped, and nothing is stored."""
-    preview.ensure_all_or_nothing(
-        skip_duplicates=skip_duplicates,
+
+    def store(row: CompanyImportRow) -> Company:
+        company = create_company(session, row.company)
+        if row.contact is not None:
+            add_contact(session, company, row.contact)
+        return company
+
+    return store_all(
+        preview, store, skip_duplicates=skip_duplicates, progress=progress,
         duplicates=N_(
             "%(n)s rader gäller företag som redan finns. Välj att hoppa över dem, eller ta "
             "bort dem ur filen. Ingenting har importerats."
         ),
         nothing=N_("Det finns inga nya företag att importera i filen."),
     )
-    companies = []
-    rows: Iterable[Any] = progress(preview.valid_rows) if progress else preview.valid_rows
-    for valid in rows:
-        try:
-            company = create_company(session, valid.value.company)
-            if valid.value.contact is not None:
-                add_contact(session, company, valid.value.contact)
-        except DomainError as exc:
-            raise DomainError(
-                "Rad %(row)s: %(message)s Ingenting har importerats.", field="file", row=valid.row, message=exc.message
-            ) from None
-        companies.append(company)
-    return companies

@@ -14,12 +14,15 @@ from sqlalchemy.orm import Session
 
 from ..accounts import User
 from ..candidates import Candidate
+from ..companies import Company, Offer
 from ..enums import FollowUpResult, VisitStatus
 from ..followup import FollowUp
 from ..visits import Visit
 from .errors import DomainError
 
 MONTHS = (3, 6)
+# The results that happen at a workplace, which a follow-up may name the company of.
+PLACED_RESULTS = (FollowUpResult.JOB, FollowUpResult.INTERNSHIP)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -45,6 +48,16 @@ def first_visit_date(session: Session, candidate: Candidate) -> Optional[dt.date
     return session.scalar(sa.select(first.c.first_visit).where(first.c.candidate_id == candidate.id))
 
 
+def visited_companies(session: Session, candidate: Candidate) -> list[Company]:
+    """The companies where the candidate completed a workplace visit, by name."""
+    return list(session.scalars(
+        sa.select(Company).where(Company.id.in_(
+            sa.select(Offer.company_id).join(Visit, Visit.offer_id == Offer.id)
+            .where(Visit.candidate_id == candidate.id, Visit.status == VisitStatus.COMPLETED)
+        )).order_by(Company.name)
+    ))
+
+
 def record_follow_up(
     session: Session,
     candidate: Candidate,
@@ -55,9 +68,12 @@ def record_follow_up(
     recorded_on: Optional[dt.date],
     today: dt.date,
     self_sufficient: Optional[bool] = None,
+    company_id: Optional[int] = None,
 ) -> FollowUp:
     """Record (or correct) the situation `months` after the first completed visit. For a client
-    who received ekonomiskt bistånd at referral, whether they are self-sufficient now must be told."""
+    who received ekonomiskt bistånd at referral, whether they are self-sufficient now must be told;
+    for a job or an internship, at which of the companies the client visited (it counts for that
+    company's commitment, models/operations/commitments.py). Other results keep no company."""
     if months not in MONTHS:
         raise DomainError("Uppföljning görs efter 3 eller 6 månader.", field="months")
     try:
@@ -86,12 +102,17 @@ def record_follow_up(
             due=due.isoformat(),
             first=first.isoformat(),
         )
+    if outcome not in PLACED_RESULTS:
+        company_id = None
+    elif company_id is not None and company_id not in {c.id for c in visited_companies(session, candidate)}:
+        raise DomainError("Välj ett av företagen som klienten har besökt.", field="company_id")
     row = session.scalar(sa.select(FollowUp).where(FollowUp.candidate_id == candidate.id, FollowUp.months == months))
     if row is None:
         row = FollowUp(candidate_id=candidate.id, months=months)
         session.add(row)
     row.result, row.recorded_on, row.recorded_by_id = outcome, recorded_on, by.id
     row.self_sufficient = self_sufficient
+    row.company_id = company_id
     session.flush()
     return row
 

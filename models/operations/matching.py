@@ -46,6 +46,7 @@ from ..enums import VisitStatus as S
 from ..followup import Feedback, FollowUp
 from ..system import Exposure
 from ..visits import Visit, VisitEvent
+from . import commitments
 from .companies import Quarter
 from .eligibility import may_take_part, refusals
 from .errors import N_, Message
@@ -561,8 +562,11 @@ def recommend_for_candidate(
                           "passar (eller så stämmer inget med filtret).")
         return result
     candidates = candidates_frame(session, Candidate.id == candidate.id)
-    top = model.ranker.rank_offers(candidates, offers, str(candidate.id), limit=limit)
-    result.items = _items(top, "offer_id")
+    # With the project leader's weight for commitments on, every offer is ranked so that one
+    # from a company behind on its commitment can move up into the list (a boost after the score).
+    boosting = commitments.settings(session).ranking_boost_pct > 0
+    top = model.ranker.rank_offers(candidates, offers, str(candidate.id), limit=None if boosting else limit)
+    result.items = commitments.boost_behind(session, _items(top, "offer_id"), today=today)[:limit]
     return result
 
 

@@ -41,6 +41,7 @@ from .vocabularies import Vocabulary
 
 T = TypeVar("T")
 V = TypeVar("V")
+S = TypeVar("S")
 
 MAX_BYTES = 5 * 1024 * 1024  # the web app's MAX_CONTENT_LENGTH; the CLI is held to the same
 MAX_ROWS = 10_000  # a region's whole bank in one file (a few seconds to import; benchmarks/RESULTS.md)
@@ -434,6 +435,31 @@ class Preview(Generic[V]):
             raise Conflict(duplicates, field="skip_duplicates", code="duplicates", n=len(self.duplicates))
         if not self.valid_rows:
             raise DomainError(nothing, field="file", code="nothing")
+
+
+def store_all(
+    preview: Preview[V],
+    store: Callable[[V], S],
+    *,
+    skip_duplicates: bool,
+    duplicates: Message,
+    nothing: Message,
+    progress: Optional[Callable[[Iterable[Any]], Iterable[Any]]] = None,
+) -> list[S]:
+    """Store every valid row of an import with `store`, all or nothing: the rule is
+    `Preview.ensure_all_or_nothing`, and a row the operation refuses refuses the file, naming
+    the row (the request's transaction, or the command's, then stores none)."""
+    preview.ensure_all_or_nothing(skip_duplicates=skip_duplicates, duplicates=duplicates, nothing=nothing)
+    stored = []
+    rows: Iterable[ValidRow[V]] = progress(preview.valid_rows) if progress else preview.valid_rows
+    for valid in rows:
+        try:
+            stored.append(store(valid.value))
+        except DomainError as exc:
+            raise DomainError(
+                "Rad %(row)s: %(message)s Ingenting har importerats.", field="file", row=valid.row, message=exc.message
+            ) from None
+    return stored
 
 
 def normalise_header(text: str) -> str:

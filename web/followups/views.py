@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField
+from wtforms import DateField, RadioField, SelectField
 from wtforms.validators import InputRequired
 
 from models import Candidate, FollowUp
@@ -28,6 +28,10 @@ from ..main.panels import Panel, register_panel
 bp = Blueprint("followups", __name__, url_prefix="/uppfoljning-klienter")
 
 
+def _optional_id(value: Any) -> Any:
+    return int(value) if str(value or "").isdigit() else None
+
+
 class FollowUpForm(FlaskForm):
     result = RadioField(
         _l("Klientens läge"), choices=labels.choices(labels.FOLLOW_UP_LABELS), validate_choice=False,
@@ -38,6 +42,9 @@ class FollowUpForm(FlaskForm):
         _l("Självförsörjande (har inte längre ekonomiskt bistånd)?"),
         choices=[("yes", _l("Ja")), ("no", _l("Nej"))], validate_choice=False,
     )
+    # For a job or an internship: at which visited company (counts for its commitment).
+    company_id = SelectField(_l("Hos vilket företag? (arbete eller praktik)"), coerce=_optional_id,
+                             validate_choice=False)
 
 
 SELF_SUFFICIENT = {"yes": True, "no": False}
@@ -68,17 +75,21 @@ def record(candidate_id: int, months: int):  # type: ignore[no-untyped-def]
         sa.select(FollowUp).where(FollowUp.candidate_id == candidate.id, FollowUp.months == months)
     )
     form = FollowUpForm()
+    form.company_id.choices = [("", _("Inget av företagen i nätverket"))] + [
+        (str(c.id), c.name) for c in followup_ops.visited_companies(db.session, candidate)
+    ]
     if not form.is_submitted():
         due = followup_ops.add_months(first, months)
         form.recorded_on.data = current.recorded_on if current else max(local_today(), due)
         form.result.data = current.result.value if current else None
         if current is not None and current.self_sufficient is not None:
             form.self_sufficient.data = "yes" if current.self_sufficient else "no"
+        form.company_id.data = current.company_id if current else None
     elif form.validate():
         form_on_page(form, lambda: _form_page(form, candidate, months, first))
         followup_ops.record_follow_up(
             db.session, candidate, months, form.result.data, by=current_user,
-            recorded_on=form.recorded_on.data, today=local_today(),
+            recorded_on=form.recorded_on.data, today=local_today(), company_id=form.company_id.data,
             self_sufficient=SELF_SUFFICIENT.get(form.self_sufficient.data or ""),
         )
         audit("follow_up_recorded", candidate, months=months)

@@ -1,0 +1,2 @@
+"""Companies' commitments: the page per contracting department, its export, the contract-list
+import, the recommendations' weight, and the employer's own commitment in the portal."""
