@@ -6,6 +6,7 @@ from .budget import ActualCost, BudgetFunding, BudgetLine, BudgetSettings
 from .candidates import Candidate, Consent, Referral, ReferralEvent, consent_in_force
 from .companies import Company, Contact, Offer
 from .db import Base, make_engine
+from .meetings import MeetingInvitee, MeetingOffer, MeetingQuota, NetworkMeeting
 from .followup import Feedback, FollowUp, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
 from .programme import Funding, Goal, Milestone, Programme, programme_party
 from .signoff import QuarterApproval, QuarterCorrection, QuarterSignoff
@@ -35,7 +36,11 @@ __all__ = [
     "Funding",
     "Goal",
     "LoginSession",
+    "MeetingInvitee",
+    "MeetingOffer",
+    "MeetingQuota",
     "Milestone",
+    "NetworkMeeting",
     "Offer",
     "Organisation",
     "OutboxMessage",
