@@ -6,8 +6,8 @@ from .budget import ActualCost, BudgetFunding, BudgetLine, BudgetSettings
 from .candidates import Candidate, Consent, Referral, ReferralEvent, consent_in_force
 from .companies import Company, Contact, Offer
 from .db import Base, make_engine
-from .meetings import MeetingInvitee, MeetingOffer, MeetingQuota, NetworkMeeting
 from .followup import Feedback, FollowUp, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
+from .meetings import MeetingInvitee, MeetingOffer, MeetingQuota, NetworkMeeting
 from .programme import Funding, Goal, Milestone, Programme, programme_party
 from .signoff import QuarterApproval, QuarterCorrection, QuarterSignoff
 from .system import AuditEvent, Exposure, OutboxMessage, RankerModel, UsedLinkToken
