@@ -145,7 +145,7 @@ def test_selection_fills_the_quotas_closer_to_the_targets_and_is_applied(db, mee
     it = next(r for r in proposal.steered_shares if r.attribute == "industry" and r.value == "it")
     assert it.achieved == pytest.approx(1 / 3) and it.first_come == pytest.approx(1.0)
     newly = ops.apply_selection(db, meeting, proposal.result.selected)
-    assert newly == 6
+    assert len(newly) == 6
     statuses = Counter((i.channel, i.status) for i in meeting.invitees)
     assert statuses[(MeetingChannel.CITY, InviteeStatus.SELECTED)] == 3
     assert statuses[(MeetingChannel.CITY, InviteeStatus.WAITLISTED)] == 3

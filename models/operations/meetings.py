@@ -420,6 +420,24 @@ class SelectionTargets:
         return {a: {_key(a, v): float(s) for v, s in shares.items()} for a, shares in named.items() if shares}
 
 
+def industry_targets(text: str) -> dict[str, float]:
+    """Industry targets typed one per line as "name: percent" (e.g. "Bygg: 20"), as shares."""
+    industry: dict[str, float] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        name, _sep, share = line.rpartition(":")
+        try:
+            value = float(share.strip().rstrip("%").strip().replace(",", "."))
+        except ValueError:
+            value = -1.0
+        if not name.strip() or not 0 <= value <= 100:
+            raise DomainError('Rad %(n)s: skriv bransch, kolon och andel i procent, t.ex. "Bygg: 20".',
+                              field="industry", n=number)
+        industry[name.strip()] = value / 100
+    return industry
+
+
 def _key(attribute: str, value: Any) -> str:
     """Industries are typed by people: compared without case and surrounding spaces."""
     text = "" if value is None else str(getattr(value, "value", value))
@@ -519,9 +537,9 @@ def propose_selection(session: Session, meeting: NetworkMeeting, targets: Select
                     representation=representation(pool, set(result.selected)))
 
 
-def apply_selection(session: Session, meeting: NetworkMeeting, selected_ids: Sequence[int]) -> int:
+def apply_selection(session: Session, meeting: NetworkMeeting, selected_ids: Sequence[int]) -> list[MeetingInvitee]:
     """Give the chosen companies their seats; the others signed up in the invited channels wait
-    as reserves. Open sign-ups keep the places they have. Returns how many got a new place."""
+    as reserves. Open sign-ups keep the places they have. Returns those who got a new place."""
     serialise_writes(session, meeting)
     pool = {i.id: i for i in selection_pool(session, meeting)}
     chosen = set(selected_ids)
@@ -534,7 +552,8 @@ def apply_selection(session: Session, meeting: NetworkMeeting, selected_ids: Seq
         if len(kept) > channel.quota:
             raise Conflict("Urvalet har fler företag än kanalen %(channel)s har platser. Beräkna urvalet igen.",
                            code="stale", channel=CHANNEL_LABELS[channel.channel])
-    newly = 0
+    had_seat = {i.id for i in pool.values() if i.seat is not None}
+    newly: list[MeetingInvitee] = []
     # Seats are given afresh in each invited channel: first every seat is let go, then given.
     for invitee in pool.values():
         if invitee.channel in INVITED_CHANNELS and invitee.seat is not None:
@@ -544,7 +563,8 @@ def apply_selection(session: Session, meeting: NetworkMeeting, selected_ids: Seq
         if invitee.id in chosen and invitee.seat is None:
             invitee.seat = _free_seat(session, meeting, invitee.channel)
             invitee.status = InviteeStatus.SELECTED
-            newly += 1
+            if invitee.id not in had_seat:
+                newly.append(invitee)
             session.flush()
         elif invitee.id not in chosen and invitee.status == InviteeStatus.SIGNED_UP:
             invitee.status = InviteeStatus.WAITLISTED
