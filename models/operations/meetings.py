@@ -528,6 +528,9 @@ def propose_selection(session: Session, meeting: NetworkMeeting, targets: Select
     """The selection closest to the targets that fills every channel (nothing is saved)."""
     pool = selection_pool(session, meeting)
     quotas = {c.channel.value: c.quota for c in meeting.channels}
+    # The open sign-up fills in sign-up order and may still be filling: it counts as far as it came.
+    open_now = sum(1 for i in pool if i.channel == MeetingChannel.OPEN)
+    quotas[MeetingChannel.OPEN.value] = min(quotas.get(MeetingChannel.OPEN.value, 0), open_now)
     wanted = targets.as_dict()
     try:
         result = select(_frame(pool), quotas, wanted)

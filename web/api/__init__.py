@@ -16,7 +16,9 @@ from .core import API_PREFIX, DEFAULT_ACCOUNT_RATE_LIMIT, DEFAULT_MAX_BODY_BYTES
 from .schemas import ProblemSchema
 
 # Resource modules, each with a `blp`; in the order the reference lists them.
-RESOURCES = ("me", "candidates", "companies", "offers", "visits", "activities", "recommendations", "programmes")
+RESOURCES = (
+    "me", "candidates", "companies", "offers", "visits", "activities", "meetings", "recommendations", "programmes",
+)
 
 PROBLEM_JSON = "application/problem+json"
 
