@@ -24,6 +24,7 @@ from .accounts import Organisation, User
 from .candidates import Candidate, Consent, Referral, ReferralEvent
 from .companies import Company, Contact, Offer
 from .demo_agreement import seed_budget
+from .demo_meetings import seed_meeting
 from .enums import (
     FIELD_SLUGS,
     WEEKDAYS,
@@ -200,6 +201,7 @@ def seed_demo(
     session.flush()
     n_visits = _visits(session, rng, candidates, offers, pl, programme, today, progress)
     n_activities = _activities(session, rng, candidates, pl, programme, today)
+    seed_meeting(session, rng, fake, companies, offers, today)
     _surveys(session)
     session.flush()
     n_costs = seed_budget(session, programme, orgs, pl, today, seed)
@@ -213,6 +215,7 @@ def seed_demo(
             "kandidater": len(candidates),
             "besök": n_visits,
             "gruppaktiviteter": n_activities,
+            "nätverksmöten": 1,
             "kostnadsrader": n_costs,
         },
         login_emails=emails + employer_emails,

@@ -236,3 +236,13 @@ def test_twenty_simultaneous_sign_ups_fill_the_quota_exactly(db, meeting, engine
 def test_twenty_simultaneous_sign_ups_of_one_company_one_succeeds(db, meeting, engine) -> None:
     outcomes = _race(engine, meeting.id, [facts(1, contact_name=f"Person {i}") for i in range(THREADS)])
     assert Counter(outcomes) == {"selected": 1, "duplicate": THREADS - 1}, outcomes
+
+
+def test_the_demo_has_one_meeting_that_grew_the_network(db, vault) -> None:
+    from models.demo import seed_demo
+
+    seed_demo(db, vault, n_candidates=30, n_companies=15, seed=3)
+    db.commit()
+    [outcome] = ops.outcomes(db)
+    assert outcome.with_place >= 3 and 0 < outcome.attended <= outcome.with_place
+    assert outcome.new_companies == 1 and outcome.meeting.themes

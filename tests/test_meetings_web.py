@@ -148,3 +148,13 @@ def test_offer_from_the_meeting_counts_for_the_steering_group(client, make, db, 
     assert meeting.title in html and "Erbjudanden" in html
     assert "Öresunds Vård AB" not in html  # counts only
     assert steering.get(f"/natverksmoten/{meeting.id}").status_code == 403
+
+
+def test_the_public_sign_up_is_rate_limited(database_url, db) -> None:
+    from .logins import rate_limited_app
+
+    meeting = _meeting(db, quotas={"city": 3, "organisation": 3, "open": 3})
+    with rate_limited_app(database_url) as app:
+        client = app.test_client()
+        answers = [_sign_up(client, meeting, 100 + n, org_number="1").status_code for n in range(21)]
+    assert answers[:20] == [422] * 20 and answers[20] == 429
