@@ -14,13 +14,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-
-from matcher.diversity import SelectionInfeasible, SelectionResult, ShareRow, select
 
 from .. import clock
 from ..companies import Company, Offer
@@ -41,6 +39,9 @@ from . import companies as company_ops
 from . import disclosure, fields
 from .errors import N_, Conflict, DomainError, Message
 from .visits import serialise_writes
+
+if TYPE_CHECKING:  # the solver (SciPy) is loaded when a selection is computed, not in every worker
+    from matcher.diversity import SelectionInfeasible, SelectionResult, ShareRow
 
 MAX_MEETING_HOURS = 12
 INVITED_CHANNELS = (MeetingChannel.CITY, MeetingChannel.ORGANISATION)
@@ -526,6 +527,7 @@ def representation(pool: Sequence[MeetingInvitee], selected_ids: set[int]) -> di
 
 def propose_selection(session: Session, meeting: NetworkMeeting, targets: SelectionTargets) -> Proposal:
     """The selection closest to the targets that fills every channel (nothing is saved)."""
+    from matcher.diversity import SelectionInfeasible, select
     pool = selection_pool(session, meeting)
     quotas = {c.channel.value: c.quota for c in meeting.channels}
     # The open sign-up fills in sign-up order and may still be filling: it counts as far as it came.
