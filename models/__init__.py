@@ -9,6 +9,7 @@ from .commitments import Commitment, CommitmentPromise, CommitmentSettings
 from .companies import Company, Contact, Offer
 from .db import Base, make_engine
 from .followup import Feedback, FollowUp, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
+from .meetings import MeetingInvitee, MeetingOffer, MeetingQuota, NetworkMeeting
 from .programme import Funding, Goal, Milestone, Programme, programme_party
 from .selection import SelectionMeeting, SelectionMeetingItem, SelectionPosition
 from .signoff import QuarterApproval, QuarterCorrection, QuarterSignoff
@@ -42,7 +43,11 @@ __all__ = [
     "Funding",
     "Goal",
     "LoginSession",
+    "MeetingInvitee",
+    "MeetingOffer",
+    "MeetingQuota",
     "Milestone",
+    "NetworkMeeting",
     "Offer",
     "Organisation",
     "OutboxMessage",

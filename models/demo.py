@@ -25,6 +25,7 @@ from .candidates import Candidate, Consent, Referral, ReferralEvent
 from .companies import Company, Contact, Offer
 from .demo_agreement import seed_budget
 from .demo_commitments import seed_commitments
+from .demo_meetings import seed_meeting
 from .demo_selection import seed_selection
 from .enums import (
     FIELD_SLUGS,
@@ -204,6 +205,7 @@ def seed_demo(
     session.flush()
     n_visits = _visits(session, rng, candidates, offers, pl, programme, today, progress)
     n_activities = _activities(session, rng, candidates, pl, programme, today)
+    seed_meeting(session, rng, fake, companies, offers, today)
     _surveys(session)
     session.flush()
     n_costs = seed_budget(session, programme, orgs, pl, today, seed)
@@ -221,6 +223,7 @@ def seed_demo(
             "kandidater": len(candidates),
             "besök": n_visits,
             "gruppaktiviteter": n_activities,
+            "nätverksmöten": 1,
             "kostnadsrader": n_costs,
             "urvalsmöten": n_meetings,
             "åtaganden": n_commitments,

@@ -237,6 +237,40 @@ def an_activity_participant(make: Factory, me: Optional[User]) -> dict[str, Any]
     return {"activity_id": activity.id, "participant_id": participant.id}
 
 
+
+def _meeting(make: Factory) -> Any:
+    from models.operations import meetings as meeting_ops
+
+    start = clock.local_datetime(clock.local_today() + dt.timedelta(days=30), dt.time(9, 0))
+    return meeting_ops.create_meeting(make.session, meeting_ops.MeetingData(
+        kind="theme", title="Tematräff", starts_at=start, ends_at=start + dt.timedelta(hours=2),
+        capacity=9, quotas={"city": 3, "organisation": 3, "open": 3}))
+
+
+def a_meeting(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    return {"meeting_id": _meeting(make).id}
+
+
+def _meeting_invitee(make: Factory) -> Any:
+    from models.operations import meetings as meeting_ops
+
+    meeting = _meeting(make)
+    company = make.company()
+    return meeting_ops.invite(make.session, meeting, meeting_ops.facts_of(company), channel="city", company=company)
+
+
+def a_meeting_invitee(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    invitee = _meeting_invitee(make)
+    return {"meeting_id": invitee.meeting_id, "invitee_id": invitee.id}
+
+
+def a_meeting_invitation_link(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    from web.links import make_token
+    from web.meetings.service import LINK_PURPOSE
+
+    return {"token": make_token(LINK_PURPOSE, _meeting_invitee(make).id)}
+
+
 def _survey(make: Factory) -> Any:
     from models import Survey, SurveyQuestion
     from models.enums import QuestionKind, SurveyMoment
@@ -443,6 +477,22 @@ EXPECTED: dict[str, Route] = {
     "commitments.import_commit": Route(only(PL, ADMIN), method="POST"),
     "commitments.import_template": Route(only(PL, ADMIN), args=an_export("xlsx")),
     "commitments.own": Route(only(EMPLOYER)),
+    # network meetings: project leaders run them; the outcomes also for steering and admins;
+    # the open sign-up and the invitation's answer page are public
+    "meetings.index": Route(only(PL)),
+    "meetings.new": Route(only(PL)),
+    "meetings.show": Route(only(PL), args=a_meeting),
+    "meetings.edit": Route(only(PL), args=a_meeting),
+    "meetings.invite": Route(only(PL), args=a_meeting, method="POST"),
+    "meetings.cancel": Route(only(PL), args=a_meeting_invitee, method="POST"),
+    "meetings.attendance": Route(only(PL), args=a_meeting, method="POST"),
+    "meetings.add_company": Route(only(PL), args=a_meeting_invitee, method="POST"),
+    "meetings.offer_new": Route(only(PL), args=a_meeting_invitee),
+    "meetings.selection": Route(only(PL), args=a_meeting),
+    "meetings.apply_selection": Route(only(PL), args=a_meeting, method="POST"),
+    "meetings.outcomes": Route(only(PL, STEERING, ADMIN)),
+    "meetings.signup": Route(EVERYONE, args=a_meeting),
+    "meetings.answer": Route(EVERYONE, args=a_meeting_invitation_link),
     # questionnaires: sets for PL and admins, sending for PL, answering by link
     "surveys.index": Route(only(PL, ADMIN)),
     "surveys.new_set": Route(only(PL, ADMIN)),
@@ -506,6 +556,14 @@ EXPECTED: dict[str, Route] = {
             ("api_activities.register", an_activity, "POST"),
             ("api_activities.unregister", an_activity_participant, "DELETE"),
             ("api_activities.mark_attendance", an_activity, "POST"),
+            ("api_meetings.list_meetings", None, "GET"),
+            ("api_meetings.create_meeting", None, "POST"),
+            ("api_meetings.get_meeting", a_meeting, "GET"),
+            ("api_meetings.invite", a_meeting, "POST"),
+            ("api_meetings.propose", a_meeting, "POST"),
+            ("api_meetings.apply_selection", a_meeting, "POST"),
+            ("api_meetings.mark_attendance", a_meeting, "POST"),
+            ("api_meetings.outcomes", None, "GET"),
             ("api_recommendations.for_offer", an_offer, "GET"),
             ("api_recommendations.for_candidate", a_candidate, "GET"),
             ("api_programmes.list_programmes", None, "GET"),

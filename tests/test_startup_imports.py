@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 NOT_AT_START = {
     "matcher.planner": "the quarterly planner (SciPy's MILP solver): imported by matcher.plan when called",
+    "matcher.diversity": "a network meeting's selection (SciPy's MILP solver): imported when one is proposed",
     "matcher.simulate": "synthetic worlds: notebooks, tests and benchmarks only",
     "matcher.evaluation": "model evaluation: train-ranker only",
     "matcher.cli": "the matcher command line",

@@ -181,6 +181,21 @@ def activity_scope(user: Any) -> sa.ColumnElement[bool]:
     return sa.true() if can_manage_activities(user) else sa.false()
 
 
+# --- network meetings (11:11 Meet Malmö) --------------------------------------------------------
+def can_manage_meetings(user: Any) -> bool:
+    """Plan meetings, invite companies, choose who gets a place, mark attendance."""
+    return _is(user, PL)
+
+
+def meeting_scope(user: Any) -> sa.ColumnElement[bool]:
+    return sa.true() if can_manage_meetings(user) else sa.false()
+
+
+def can_view_meeting_outcomes(user: Any) -> bool:
+    """Which meetings grew the network: counts of companies and offers, no person."""
+    return _is(user, PL, STEERING, ADMIN)
+
+
 # --- follow-up, matching, reports ------------------------------------------------------------
 def can_view_reports(user: Any) -> bool:
     return _is(user, PL, ADMIN, STEERING)

@@ -17,8 +17,8 @@ from .schemas import ProblemSchema
 
 # Resource modules, each with a `blp`; in the order the reference lists them.
 RESOURCES = (
-    "me", "candidates", "companies", "commitments", "offers", "visits", "activities", "recommendations", "programmes",
-    "selection",
+    "me", "candidates", "companies", "commitments", "offers", "visits", "activities", "meetings", "recommendations",
+    "programmes", "selection",
 )
 
 PROBLEM_JSON = "application/problem+json"
