@@ -78,6 +78,9 @@ DATA_TABLE_COLUMNS = {
     "referral_event": ("reason",),
     "visit_event": ("reason",),
     "feedback": ("strengths", "to_develop", "message_to_participant", "internal_note", "filled_by_name"),
+    "commitment": ("reference", "department", "notes"),
+    "network_meeting": ("title", "theme", "place", "themes_discussed"),
+    "meeting_invitee": ("company_name", "recommended_by", "industry", "contact_name"),
     "api_token": ("name",),
 }
 
