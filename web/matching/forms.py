@@ -25,7 +25,6 @@ from models.operations.matching import Filters
 
 from .. import labels
 
-
 #: The planner's choices of longest travel time, in minutes.
 TRAVEL_CAPS = (20, 30, 45, 60, 90)
 
