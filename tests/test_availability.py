@@ -93,6 +93,8 @@ def test_monday_booking_of_a_tuesday_to_thursday_participant_is_refused_without_
         client, auth, db, scene) -> None:
     auth.login(Role.PROJECT_LEADER)
     tilda, offer = scene["tue_thu"], scene["offer"]
+    form = client.get(f"/besok/nytt?candidate={tilda.id}&offer={offer.id}").get_data(as_text=True)
+    assert "Deltagaren kan: tisdagar, onsdagar, torsdagar; alla tider" in form  # said before booking
 
     refused = client.post("/besok/nytt", data=_book_form(tilda, offer, MONDAY))
     assert refused.status_code == 422

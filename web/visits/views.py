@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from models import CalendarFeed, Candidate, Company, Offer, Visit, clock
 from models.db import parse_id
 from models.enums import CompanyStatus, Party, ReferralStatus, VisitStatus
-from models.operations import eligibility
+from models.operations import availability, eligibility
 from models.operations import visits as visit_ops
 from models.operations.errors import DomainError
 from models.visits import MAX_SECONDS, MIN_SECONDS, held_seconds
@@ -153,14 +153,17 @@ def new():  # type: ignore[no-untyped-def]
     offer = db.session.get(Offer, form.offer.data) if form.offer.data else None
     if request.method == "GET" and offer is not None:
         form.start.data, form.end.data = _default_times(offer)
+    person = db.session.get(Candidate, form.candidate.data) if form.candidate.data else None
+    seen = person is not None and perm.can_view_candidate(current_user, person)
+    known = availability.describe(person) if seen else None  # the participant's days and times, as a hint
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
         return render_template("visits/new.html", form=form, offer=offer, holiday=False,
-                               outside_availability=False), status
+                               outside_availability=False, availability=known), status
     candidate = get_or_404(Candidate, form.candidate.data)
     require(perm.can_view_candidate(current_user, candidate), candidate)
     offer = get_or_404(Offer, form.offer.data)
-    refusal_page(partial(_form_again, "visits/new.html", form, offer=offer))
+    refusal_page(partial(_form_again, "visits/new.html", form, offer=offer, availability=known))
     visit = service.propose_visit(
         offer, candidate,
         clock.local_datetime(form.day.data, form.start.data), clock.local_datetime(form.day.data, form.end.data),
