@@ -41,7 +41,7 @@ TIME_BANDS: dict[str, tuple[dt.time, dt.time]] = {
     "afternoon": (dt.time(14, 0), dt.time.max),
 }
 if tuple(TIME_BANDS) != TIMES_OF_DAY:  # the bits below follow this order
-    raise RuntimeError("TIME_BANDS must name the parts of the day in the order of TIMES_OF_DAY")
+    raise RuntimeError("update TIME_BANDS: it must name the parts of the day in the order of TIMES_OF_DAY")
 
 #: Words for messages (translated where the message is shown).
 DAY_WORDS: dict[str, Message] = dict(zip(WEEKDAYS, (
