@@ -82,8 +82,9 @@ def test_the_sql_and_the_bit_rule_agree_on_every_combination(db) -> None:
 
 def test_parts_of_the_day_a_visit_takes() -> None:
     needed = availability.times_needed
-    assert needed(dt.time(8), dt.time(11)) == 0b001  # förmiddag
+    assert needed(dt.time(8), dt.time(12)) == 0b001  # förmiddag
     assert needed(dt.time(8), dt.time(14)) == 0b011  # förmiddag, mitt på dagen
+    assert needed(dt.time(11), dt.time(15)) == 0b111
     assert needed(dt.time(9), dt.time(15)) == 0b111
     assert needed(dt.time(14), dt.time(18)) == 0b100  # eftermiddag
 

@@ -10,8 +10,9 @@ A visit fits when both hold:
 
 * its day's weekday is one of the candidate's weekdays;
 * every part of the day the visit touches is one of the candidate's times of day. The parts
-  are `TIME_BANDS`: förmiddag until 11:00, mitt på dagen 11:00–14:00, eftermiddag from 14:00
-  (so 08:00–14:00 needs förmiddag and mitt på dagen, and 09:00–15:00 needs all three).
+  are `TIME_BANDS`: förmiddag until 12:00, mitt på dagen 12:00–14:00, eftermiddag from 14:00
+  (so 08:00–12:00 is förmiddag alone, 08:00–14:00 needs förmiddag and mitt på dagen, and
+  09:00–15:00 needs all three).
 
 The rule is written once as bit arithmetic (`fits`) that works on Python ints (one candidate:
 the booking) and on numpy arrays (every pair: the quarterly planner), and once as SQL
@@ -36,8 +37,8 @@ from .errors import N_, DomainError, Message, joined
 
 #: The parts of a day, [start, end) in local time, in the order of TIMES_OF_DAY.
 TIME_BANDS: dict[str, tuple[dt.time, dt.time]] = {
-    "morning": (dt.time(0, 0), dt.time(11, 0)),
-    "midday": (dt.time(11, 0), dt.time(14, 0)),
+    "morning": (dt.time(0, 0), dt.time(12, 0)),
+    "midday": (dt.time(12, 0), dt.time(14, 0)),
     "afternoon": (dt.time(14, 0), dt.time.max),
 }
 if tuple(TIME_BANDS) != TIMES_OF_DAY:  # the bits below follow this order
