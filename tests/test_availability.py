@@ -193,7 +193,8 @@ def test_the_list_for_a_monday_leaves_out_those_who_cannot_come_on_mondays(clien
 
 def test_the_list_of_offers_for_a_day_keeps_to_the_participant_s_days(db, make, scene) -> None:
     tilda = scene["tue_thu"]
-    assert ops.recommend_for_candidate(db, tilda, day=MONDAY).items == []
+    monday = ops.recommend_for_candidate(db, tilda, day=MONDAY)
+    assert monday.items == [] and str(monday.empty).startswith("Tilda kan bara tisdagar, onsdagar, torsdagar")
     assert [i.id for i in ops.recommend_for_candidate(db, tilda, day=THURSDAY).items] == [scene["offer"].id]
 
 

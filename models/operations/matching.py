@@ -564,6 +564,10 @@ def recommend_for_candidate(
     if result.problems:
         result.empty = N_("Deltagaren kan inte få förslag just nu.")
         return result
+    if day is not None and candidate.weekdays and WEEKDAYS[day.weekday()] not in candidate.weekdays:
+        result.empty = N_("%(name)s kan bara %(availability)s, så inget erbjudande passar den dagen. Välj en annan "
+                          "dag.", name=candidate.first_name, availability=availability.describe(candidate))
+        return result
     conditions = [bookable_offers_sql(), ~_proposed_for(candidate.id), *filters.offer_conditions()]
     if day is not None:
         conditions.append(Offer.weekdays.has(WEEKDAYS[day.weekday()]))
