@@ -34,6 +34,7 @@ NUMERIC_FEATURES: Final[tuple[str, ...]] = (
     "shared_language",  # 1 if candidate and workplace share a language
     "weekday_overlap",  # number of weekdays both can do
     "distance_km",  # haversine distance; NaN when either side has no coordinates
+    "travel_minutes",  # estimated door-to-door time by public transport (travel_minutes()); NaN as above
     "accessibility_ok",  # 0 only when the candidate needs access the workplace lacks
     "hours",  # length of the visit
     "company_accept_rate",  # smoothed share of proposals the company accepted
@@ -59,6 +60,19 @@ DEFAULT_NO_SHOW_RATE: Final[float] = 0.10
 DEFAULT_SMOOTHING: Final[float] = 5.0
 
 _EARTH_RADIUS_KM: Final[float] = 6371.0088
+
+#: Travel modes and their door-to-door speed in km/h over the straight-line distance (roads and
+#: lines wind, so these are below the vehicles' own speeds), plus the minutes every trip costs
+#: before moving (to the stop and waiting; parking). No timetable or road data is used: this is
+#: an estimate to compare pairs with, not a journey planner.
+TRAVEL_MODES: Final[dict[str, tuple[float, float]]] = {
+    "walk": (4.0, 0.0),
+    "bike": (13.0, 2.0),
+    "bus": (18.0, 10.0),  # public transport: bus, tram, local train
+    "car": (35.0, 5.0),
+}
+#: The mode the features and reasons assume: most participants travel by public transport.
+DEFAULT_TRAVEL_MODE: Final[str] = "bus"
 _VISITED: Final[tuple[str, ...]] = ("completed", "no_show", "cancelled")
 _POPCOUNT: Final[np.ndarray] = np.array([bin(i).count("1") for i in range(128)], dtype=np.int8)
 
@@ -223,6 +237,26 @@ def haversine_km(
         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     )
     return 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def travel_minutes(distance_km: np.ndarray, mode: str = DEFAULT_TRAVEL_MODE) -> np.ndarray:
+    """Estimated travel time in minutes for straight-line distances by ``mode``
+    (:data:`TRAVEL_MODES`); NaN stays NaN."""
+    speed, overhead = TRAVEL_MODES[mode]
+    return overhead + np.asarray(distance_km, dtype=float) / speed * 60.0
+
+
+def pair_travel_minutes(
+    candidates: pd.DataFrame, offers: pd.DataFrame, pairs: pd.DataFrame, mode: str = DEFAULT_TRAVEL_MODE
+) -> np.ndarray:
+    """:func:`travel_minutes` for each row of ``pairs`` (``candidate_id``, ``offer_id`` found in the
+    validated frames), NaN where either side has no coordinates."""
+    ci = _positions(pd.Index(candidates["candidate_id"].to_numpy()), pairs["candidate_id"], "candidate_id",
+                    "pairs.csv")
+    oi = _positions(pd.Index(offers["offer_id"].to_numpy()), pairs["offer_id"], "offer_id", "pairs.csv")
+    clat, clon = _radians(candidates)
+    olat, olon = _radians(offers)
+    return travel_minutes(haversine_km(clat[ci], clon[ci], olat[oi], olon[oi]), mode)
 
 
 _CANDIDATE_NEEDS: Final[tuple[str, ...]] = (
@@ -413,6 +447,7 @@ def _pair_matrix(
         "shared_language": shared,
         "weekday_overlap": _POPCOUNT[common_days],
         "distance_km": distance,
+        "travel_minutes": travel_minutes(distance),
         "accessibility_ok": ~needs | accessible,
         "hours": offers["hours"].to_numpy(dtype=float)[oi],
         "company_accept_rate": company["accept_rate"][oi],

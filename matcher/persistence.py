@@ -33,7 +33,8 @@ from matcher import __version__
 from matcher.ranker import Ranker
 
 MAGIC: Final[bytes] = b"MATCHER-MODEL\n"
-FORMAT_VERSION: Final[int] = 1
+#: 2: the features gained `travel_minutes` (a model of format 1 expects one column fewer).
+FORMAT_VERSION: Final[int] = 2
 #: Versions that must match exactly for a model to load: each can change how a pickled
 #: estimator behaves (scikit-learn says so explicitly for its own objects).
 CHECKED_LIBRARIES: Final[tuple[str, ...]] = ("matcher", "scikit-learn", "numpy")

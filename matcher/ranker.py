@@ -87,6 +87,7 @@ SUCCESS_MONOTONIC: Final[dict[str, int]] = {
     "swedish_margin": 1,
     "accessibility_ok": 1,
     "distance_km": -1,
+    "travel_minutes": -1,
     "candidate_no_shows": -1,
     "candidate_no_show_rate": -1,
     "company_completion_rate": 1,

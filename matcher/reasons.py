@@ -5,7 +5,7 @@ Each kind of reason has a strength per pair, a text per pair and a direction per
 pair or against it); the strongest three are kept and the third is dropped when it says little,
 then they are split by direction. Strengths follow the content score's weights
 (:mod:`matcher.content`) plus history signals, so a reason always names something the
-candidate, employer or project leader can check ("Svenska B1 (krav A2)", "3,2 km"). They explain
+candidate, employer or project leader can check ("Svenska B1 (krav A2)", "ca 20 min med buss (3,2 km)"). They explain
 what drives fit; they are not an exact attribution of the learned models' output, which would
 cost a model evaluation per feature and pair.
 
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.content import DISTANCE_SCALE_KM, GOAL_HOURS, WEIGHTS
-from matcher.features import PairDetails
+from matcher.features import PairDetails, travel_minutes
 from matcher.schema import CEFR, FIELD_SLUGS, FIELDS, LANGUAGE_NAMES, WEEKDAY_LABELS, WEEKDAYS
 
 MAX_REASONS: Final[int] = 3
@@ -125,7 +125,11 @@ def _constant(reason: Reason, n: int) -> np.ndarray:
 
 
 def _distance_text(km: float) -> Reason:
-    return N_("%(km)s km", km=round(float(km), 1) if km < 10 else round(float(km)))
+    """"ca 20 min med buss (3,2 km)": the estimated trip (:func:`matcher.features.travel_minutes`,
+    to the nearest 5 minutes) and the straight-line distance it is estimated from."""
+    minutes = max(5, 5 * round(float(travel_minutes(np.array(km))) / 5))
+    return N_("ca %(minutes)s min med buss (%(km)s km)", minutes=minutes,
+              km=round(float(km), 1) if km < 10 else round(float(km)))
 
 
 def _hours_text(hours: float) -> Reason:

@@ -127,6 +127,9 @@ class Visit(Base):
     )
     cancelled_by: Mapped[Optional[Party]] = mapped_column(db_enum(Party, "cancelled_by"))
     status_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # Why it was booked outside the participant's weekdays or times of day ("" when it fits;
+    # models/operations/availability.py). The proposal's history row says the same.
+    availability_override: Mapped[str] = mapped_column(sa.Text, default="")
     # iCalendar SEQUENCE: bumped on every change sent to calendars (update, cancel).
     ics_sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -50,8 +50,8 @@ def test_the_referral_mail_and_the_employer_s_link_use_the_same_configured_host(
     day = clock.local_today() + dt.timedelta(days=21)
     while not is_working_day(day):
         day += dt.timedelta(days=1)
-    form = {"candidate": referral.candidate_id, "offer": offer.id, "day": day.isoformat(), "start": "09:00",
-            "end": "15:00"}
+    form = {"candidate": referral.candidate_id, "offer": offer.id, "day": day.isoformat(), "start": "08:00",
+            "end": "12:00"}  # the referral's participant can come in the mornings
     assert client.post("/besok/nytt", data=form).status_code == 302
     kinds = {m.kind for m in db.scalars(sa.select(OutboxMessage))}
     assert {"referral_active", "visit_proposed"} <= kinds, kinds

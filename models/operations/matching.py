@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from matcher import EncodedCandidates, Ranker, validate_candidates, validate_history, validate_offers
 from matcher import plan as plan_visits
+from matcher.features import pair_travel_minutes
 
 from .. import clock
 from ..candidates import Candidate, Referral
@@ -46,7 +47,7 @@ from ..enums import VisitStatus as S
 from ..followup import Feedback, FollowUp
 from ..system import Exposure
 from ..visits import Visit, VisitEvent
-from . import commitments
+from . import availability, commitments
 from .companies import Quarter
 from .eligibility import may_take_part, refusals
 from .errors import N_, Message
@@ -462,11 +463,18 @@ def next_offer_day(session: Session, offer: Offer, today: dt.date) -> Optional[d
     return next(iter(suitable_days(offer, first, last, _day_counts(session, offer, first, last))), None)
 
 
+def usual_times(window_start: dt.time, window_end: dt.time, hours: float) -> tuple[dt.time, dt.time]:
+    """An offer's usual visit, as local times: from the window's start, for the offer's hours
+    (ending with the window at the latest)."""
+    start = dt.datetime.combine(dt.date(2000, 1, 1), window_start)
+    end = min(start + dt.timedelta(hours=float(hours)), dt.datetime.combine(start.date(), window_end))
+    return start.time(), end.time()
+
+
 def visit_times(offer: Offer, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The offer's usual visit on `day`: from the window's start, for the offer's hours."""
-    start = clock.local_datetime(day, offer.window_start)
-    end = min(start + dt.timedelta(hours=float(offer.hours)), clock.local_datetime(day, offer.window_end))
-    return start, end
+    """The offer's usual visit on `day` (`usual_times`)."""
+    start, end = usual_times(offer.window_start, offer.window_end, offer.hours)
+    return clock.local_datetime(day, start), clock.local_datetime(day, end)
 
 
 def recommend_for_offer(
@@ -493,7 +501,8 @@ def recommend_for_offer(
     if result.day is not None:
         day = result.day
         busy = _busy_between(clock.local_datetime(day, offer.window_start), clock.local_datetime(day, offer.window_end))
-        conditions.append(~busy)
+        conditions += [~busy, availability.available_sql(day, *usual_times(offer.window_start, offer.window_end,
+                                                                            offer.hours))]
     if scope is not None:
         conditions.append(scope)
     candidates = encoded_candidates(session, *conditions)
@@ -522,6 +531,19 @@ def candidate_filter_choices(session: Session) -> tuple[list[str], list[str]]:
     return sorted(areas), language_codes(session, Candidate.languages)
 
 
+def _fitting_offers(
+    session: Session, candidate: Candidate, day: dt.date, conditions: Sequence[sa.ColumnElement[bool]]
+) -> sa.ColumnElement[bool]:
+    """SQL on Offer: among the offers matching `conditions`, those whose usual visit on `day`
+    the candidate can come to (their weekdays and times of day, `availability`)."""
+    rows = session.execute(sa.select(Offer.id, Offer.window_start, Offer.window_end, Offer.hours).where(*conditions))
+    fitting = []
+    for offer_id, window_start, window_end, hours in rows:
+        if availability.is_available(candidate, day, *usual_times(window_start, window_end, hours)):
+            fitting.append(offer_id)
+    return Offer.id.in_(fitting)
+
+
 def recommend_for_candidate(
     session: Session,
     candidate: Candidate,
@@ -542,9 +564,14 @@ def recommend_for_candidate(
     if result.problems:
         result.empty = N_("Deltagaren kan inte få förslag just nu.")
         return result
+    if day is not None and candidate.weekdays and WEEKDAYS[day.weekday()] not in candidate.weekdays:
+        result.empty = N_("%(name)s kan bara %(availability)s, så inget erbjudande passar den dagen. Välj en annan "
+                          "dag.", name=candidate.first_name, availability=availability.describe(candidate))
+        return result
     conditions = [bookable_offers_sql(), ~_proposed_for(candidate.id), *filters.offer_conditions()]
     if day is not None:
         conditions.append(Offer.weekdays.has(WEEKDAYS[day.weekday()]))
+        conditions.append(_fitting_offers(session, candidate, day, conditions))
         busy = session.execute(
             sa.select(Visit.start_at, Visit.end_at).where(
                 Visit.candidate_id == candidate.id, Visit.status.in_(LIVE_VISIT_STATUSES), Visit.visit_date == day
@@ -647,10 +674,14 @@ def plan_quarter(
     fair: bool = True,
     scope: Optional[sa.ColumnElement[bool]] = None,
     today: Optional[dt.date] = None,
+    max_travel_minutes: Optional[int] = None,
 ) -> QuarterPlan:
     """The plan with the most expected successes within the quarter's free places: one visit per
-    candidate, at most the places left per offer, each target group its share when `fair`. Each
-    row gets the offer's next suitable day in the quarter (the candidate's weekdays first)."""
+    candidate, at most the places left per offer, each target group its share when `fair`. A
+    candidate is only planned at an offer they can come to (a weekday both have, at the times of
+    day the visit takes: `availability`) and, with `max_travel_minutes`, no farther away than that
+    (a pair without coordinates is kept: its travel time is unknown, not long). Each row gets the
+    offer's next day in the quarter that the candidate can come."""
     model = model or content_only()
     today = today or clock.local_today()
     result = QuarterPlan(quarter, fair, model_id=model.model_id, notice=model.notice)
@@ -678,13 +709,50 @@ def plan_quarter(
                           "redan ett besök bokat i kvartalet (eller så finns ingen).")
         return result
     scores = model.ranker.predict_all(candidates, offers)
+    people, places = _availability(session, candidates), _visit_parts(session, offers)
+    scores = scores[_plannable(scores, candidates, offers, people, places, max_travel_minutes)]
     planned = plan_visits(candidates, offers, scores[["candidate_id", "offer_id", "score"]], fair=fair)
     result.group_counts, result.infeasible_groups = planned.group_counts, planned.infeasible_groups
     chosen = planned.plan[["candidate_id", "offer_id"]].merge(scores, on=["candidate_id", "offer_id"], how="left")
-    result.rows = _dated_rows(session, quarter, first, chosen, candidates, counted_candidate_ids(session))
+    result.rows = _dated_rows(session, quarter, first, chosen, candidates, counted_candidate_ids(session), people)
     result.alternatives = _alternatives(scores, set(planned.plan["candidate_id"]))
     _sum_up(result)
     return result
+
+
+def _availability(session: Session, candidates: pd.DataFrame) -> pd.DataFrame:
+    """Each candidate's weekday and time-of-day bit masks, in the frame's order."""
+    ids = candidates["candidate_id"].astype(int).tolist()
+    rows = _frame(session, sa.select(Candidate.id, _raw(Candidate.weekdays, sa.Integer(), "days"),
+                                     _raw(Candidate.times_of_day, sa.Integer(), "times")).where(Candidate.id.in_(ids)))
+    return rows.set_index("id").reindex(ids).fillna(0).astype(np.int64)
+
+
+def _visit_parts(session: Session, offers: pd.DataFrame) -> pd.DataFrame:
+    """Each offer's weekday mask and the parts of the day its usual visit takes, in the frame's order."""
+    ids = offers["offer_id"].astype(int).tolist()
+    rows = session.execute(sa.select(Offer.id, _raw(Offer.weekdays, sa.Integer(), "days"), Offer.window_start,
+                                     Offer.window_end, Offer.hours).where(Offer.id.in_(ids)))
+    parts = {offer_id: (days, availability.times_needed(*usual_times(start, end, hours)))
+             for offer_id, days, start, end, hours in rows}
+    return pd.DataFrame([parts[i] for i in ids], index=ids, columns=["days", "times"], dtype=np.int64)
+
+
+def _plannable(
+    scores: pd.DataFrame, candidates: pd.DataFrame, offers: pd.DataFrame, people: pd.DataFrame,
+    places: pd.DataFrame, max_travel_minutes: Optional[int],
+) -> np.ndarray:
+    """Which scored pairs may be planned: the candidate can come on one of the offer's weekdays
+    at the times its visit takes (`availability.fits`, the offer's weekday mask as the day bits:
+    any one in common will do), and the trip is not longer than `max_travel_minutes`."""
+    ci = pd.Index(candidates["candidate_id"]).get_indexer(scores["candidate_id"])
+    oi = pd.Index(offers["offer_id"]).get_indexer(scores["offer_id"])
+    days, times = people["days"].to_numpy()[ci], people["times"].to_numpy()[ci]
+    keep = availability.fits(days, times, places["days"].to_numpy()[oi], places["times"].to_numpy()[oi])
+    if max_travel_minutes is not None:
+        minutes = pair_travel_minutes(candidates, offers, scores)
+        keep &= ~(minutes > max_travel_minutes)  # NaN (no coordinates) is kept
+    return np.asarray(keep, dtype=bool)
 
 
 def _alternatives(scores: pd.DataFrame, planned: set[str]) -> dict[int, list[int]]:
@@ -697,7 +765,7 @@ def _alternatives(scores: pd.DataFrame, planned: set[str]) -> dict[int, list[int
 
 def _dated_rows(
     session: Session, quarter: Quarter, first: dt.date, chosen: pd.DataFrame, candidates: pd.DataFrame,
-    counted: set[int],
+    counted: set[int], people: pd.DataFrame,
 ) -> list[PlanRow]:
     offers = {o.id: o for o in session.scalars(sa.select(Offer).where(Offer.id.in_(chosen["offer_id"].astype(int))))}
     weekdays = dict(zip(candidates["candidate_id"].astype(int), candidates["weekdays"], strict=True))
@@ -707,7 +775,10 @@ def _dated_rows(
     for entry in chosen.itertuples():  # the best pairs get the earliest days
         offer, candidate_id = offers[int(entry.offer_id)], int(entry.candidate_id)
         used = taken.setdefault(offer.id, {})
-        day = next(iter(suitable_days(offer, first, quarter.end, used, weekdays[candidate_id])), None)
+        days, times = people.loc[candidate_id, "days"], people.loc[candidate_id, "times"]
+        needed = availability.times_needed(*usual_times(offer.window_start, offer.window_end, offer.hours))
+        day = next((d for d in suitable_days(offer, first, quarter.end, used, weekdays[candidate_id])
+                    if availability.fits(days, times, availability.day_bit(d), needed)), None)
         start, end = visit_times(offer, day) if day else (None, None)
         if day is not None:
             used[day] = used.get(day, 0) + 1

@@ -38,7 +38,7 @@ from ..enums import (
 )
 from ..system import Exposure
 from ..visits import OVERLAP_CONSTRAINT_NAME, Visit, VisitEvent
-from . import fields
+from . import availability, fields
 from .eligibility import ensure_may_take_part
 from .errors import N_, Conflict, DomainError, Message, NotAllowed, joined
 
@@ -56,6 +56,7 @@ ALLOWED_TRANSITIONS: dict[VisitStatus, set[VisitStatus]] = {
 CORRECTIONS: dict[VisitStatus, set[VisitStatus]] = {S.COMPLETED: {S.NO_SHOW}, S.NO_SHOW: {S.COMPLETED}}
 CORRECTION_PREFIX = "Rättelse: "
 TIMES_CORRECTION_PREFIX = "Rättelse av tiderna: "
+OVERRIDE_PREFIX = "Bokat utanför deltagarens tillgänglighet: "
 
 # Who may make each move. The project leader also records answers given on the phone.
 PARTIES_FOR: dict[VisitStatus, frozenset[Party]] = {
@@ -331,13 +332,18 @@ def book_visit(
     supervisor_email: Optional[str] = None,
     allow_holiday: bool = False,
     from_list: Optional[int] = None,
+    availability_override: Optional[str] = None,
     now: Optional[dt.datetime] = None,
 ) -> Visit:
     """Book a proposed visit for `candidate` at `offer`, or refuse with what to do instead.
     `from_list` is the logged recommendation list (an Exposure id) the booking was opened from:
-    the proposal is noted on it in the same transaction, so a refused booking notes nothing."""
+    the proposal is noted on it in the same transaction, so a refused booking notes nothing.
+    A visit outside the candidate's weekdays or times of day is refused unless
+    `availability_override` gives the reason it is booked anyway (kept on the visit and in its
+    history)."""
     now = now or clock.now()
     day = _check_times(offer, start, end, now=now, allow_holiday=allow_holiday)
+    override = availability.check_booking(candidate, start, end, availability_override)
     name = (supervisor_name if supervisor_name is not None else offer.supervisor_name).strip()
     email = _check_supervisor(name, supervisor_email if supervisor_email is not None else offer.supervisor_email)
 
@@ -364,16 +370,22 @@ def book_visit(
         supervisor_name=name,
         supervisor_email=email,
         proposed_by_id=by.id if by is not None else None,
+        availability_override=override,
     )
     visit.events.append(
         VisitEvent(from_status=None, to_status=S.PROPOSED, by_id=by.id if by is not None else None,
-                   by_party=Party.PROJECT_LEADER, at=now)
+                   by_party=Party.PROJECT_LEADER, at=now, reason=_override_note(override))
     )
     session.add(visit)
     _flush(session)
     if from_list is not None:
         note_on_list(session, from_list, visit)
     return visit
+
+
+def _override_note(override: str) -> str:
+    """The history row's words for a booking outside the participant's availability."""
+    return f"{OVERRIDE_PREFIX}{override}" if override else ""
 
 
 def note_on_list(session: Session, exposure_id: int, visit: Visit) -> bool:
@@ -406,10 +418,12 @@ def reschedule(
     by: Optional[User],
     allow_holiday: bool = False,
     expected_version: Optional[int] = None,
+    availability_override: Optional[str] = None,
     now: Optional[dt.datetime] = None,
 ) -> VisitEvent:
     """Move a live visit to a new time (agreed with the company). A confirmed visit's calendar
-    SEQUENCE goes up so that calendars replace the old entry."""
+    SEQUENCE goes up so that calendars replace the old entry. A new time outside the
+    participant's availability needs `availability_override`, as a booking does."""
     _check_version(visit, expected_version)
     if not visit.is_live:
         raise Conflict(
@@ -422,16 +436,20 @@ def reschedule(
     old_start, old_end = visit.start_at, visit.end_at
     if (old_start, old_end) == (start, end):
         raise DomainError("Den nya tiden är samma som den gamla.", field="start")
+    override = availability.check_booking(visit.candidate, start, end, availability_override)
     serialise_writes(session, visit.candidate, visit.offer)
     _check_overlap(session, visit.candidate_id, start, end, exclude=visit.id)
     _check_capacity(session, visit.offer, day, exclude_visit_id=visit.id)
     visit.start_at, visit.end_at, visit.visit_date = start, end, day
+    visit.availability_override = override
     if visit.status == S.CONFIRMED:
         visit.ics_sequence += 1
     reason = (
         f"Ny tid: {old_start.astimezone(STOCKHOLM):%Y-%m-%d %H:%M}–{old_end.astimezone(STOCKHOLM):%H:%M} "
         f"ändrad till {start.astimezone(STOCKHOLM):%Y-%m-%d %H:%M}–{end.astimezone(STOCKHOLM):%H:%M}"
     )
+    if override:
+        reason = f"{reason}. {_override_note(override)}"
     event = VisitEvent(
         from_status=visit.status, to_status=visit.status, by_id=by.id if by is not None else None,
         by_party=Party.PROJECT_LEADER, reason=reason, at=now,

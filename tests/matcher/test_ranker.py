@@ -144,7 +144,7 @@ def test_reasons_are_two_or_three_swedish_strings(world: World, fitted: Ranker, 
     assert any(t.startswith("Intresse: ") for t in texts)
     assert any(re.fullmatch(r"(Svenska [ABC][12]|Ingen svenska) \((krav [ABC][12]|inget krav)\)", t)
                for t in texts)
-    assert all(re.fullmatch(r"\d+(,\d)? km", t) for t in texts if t.endswith(" km"))
+    assert all(re.fullmatch(r"ca \d+ min med buss \(\d+(,\d)? km\)", t) for t in texts if t.endswith(" km)"))
 
 
 def test_shortcomings_are_considerations_never_reasons(world: World, fitted: Ranker, pairs) -> None:
@@ -184,8 +184,9 @@ def test_reason_texts_for_a_known_pair() -> None:
     near = offers.assign(min_swedish_level=[0], weekdays=[["mon", "tue", "wed", "thu"]],
                          languages=[["en"]])
     reasons = Ranker().predict_pairs(candidates, near, pair)["reasons"].iloc[0]
-    assert "3,2 km" in reasons
-    assert next(r for r in reasons if r == "3,2 km").params == {"km": 3.2}
+    # 3.2 km by public transport: 10 minutes to the stop and waiting, 18 km/h door to door.
+    assert "ca 20 min med buss (3,2 km)" in reasons
+    assert next(r for r in reasons if r.endswith("km)")).params == {"minutes": 20, "km": 3.2}
 
 
 def test_rank_candidates_and_offers_sort_best_first(world: World, fitted: Ranker) -> None:

@@ -95,6 +95,9 @@ class VisitSchema(ma.Schema):
     decline_reason = enum_field(DeclineReason, allow_none=True)
     cancelled_by = enum_field(Party, allow_none=True)
     status_reason = fields.String()
+    availability_override = fields.String(
+        metadata={"description": "Why it was booked outside the participant's weekdays or times of day "
+                                 "(empty when it fits)."})
     proposed_by_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -110,6 +113,12 @@ class VisitInSchema(ma.Schema):
     supervisor_name = Text(max_length=200, metadata={"description": "Default: the offer's supervisor."})
     supervisor_email = Text(max_length=254, metadata={"description": "Default: the offer's supervisor."})
     allow_holiday = fields.Boolean(load_default=False, metadata={"description": "Book on a public holiday."})
+    availability_override = Text(
+        max_length=2000, load_default=None, allow_none=True,
+        metadata={"description": "Book outside the participant's weekdays or times of day, for this written "
+                                 "reason (kept in the visit's history). Without it such a booking is refused "
+                                 "(422, code `availability`)."},
+    )
 
 
 class TransitionSchema(ma.Schema):
@@ -131,7 +140,7 @@ class VisitFilterSchema(PageArgsSchema):
 VisitPageSchema = page_of(VisitSchema, "VisitPageSchema")
 # The booking rules name the booking form's fields; the API's body names them so.
 BOOKING_FIELDS = {"start": "start_at", "end": "end_at", "day": "start_at", "offer": "offer_id",
-                  "candidate": "candidate_id"}
+                  "candidate": "candidate_id", "availability_reason": "availability_override"}
 
 
 def shown(visit: Visit) -> Any:
@@ -198,9 +207,10 @@ def propose_visit(body: dict[str, Any]) -> Any:
     visit = service.propose_visit(
         offer, candidate, body["start_at"], body["end_at"], by=user,
         supervisor_name=body.get("supervisor_name"), supervisor_email=body.get("supervisor_email"),
-        allow_holiday=body["allow_holiday"],
+        allow_holiday=body["allow_holiday"], availability_override=body["availability_override"],
     )
-    audit("visit_proposed", visit, offer_id=offer.id, candidate_id=candidate.id)
+    audit("visit_proposed", visit, offer_id=offer.id, candidate_id=candidate.id,
+          outside_availability=bool(visit.availability_override))
     as_stored()
     return visit, 201, {"Location": url_for("api_visits.get_visit", visit_id=visit.id, _external=True)}
 

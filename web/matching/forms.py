@@ -25,6 +25,9 @@ from models.operations.matching import Filters
 
 from .. import labels
 
+#: The planner's choices of longest travel time, in minutes.
+TRAVEL_CAPS = (20, 30, 45, 60, 90)
+
 
 class _GetForm(FlaskForm):
     class Meta:
@@ -73,6 +76,17 @@ class QuarterChoiceForm(_GetForm):
         choices=[("ja", _l("På – varje målgrupp får minst sin andel av platserna")), ("nej", _l("Av"))],
         default="ja",
     )
+    restid = SelectField(
+        _l("Längsta restid (beräknad, med kollektivtrafik)"),
+        choices=[("", _l("Ingen gräns"))] + [(str(m), _l("%(minutes)s min", minutes=m)) for m in TRAVEL_CAPS],
+        default="",
+    )
+
+    @property
+    def max_travel_minutes(self) -> int | None:
+        """The chosen cap in minutes; None for no cap (or a value not offered)."""
+        value = self.restid.data or ""
+        return int(value) if value.isdigit() and int(value) in TRAVEL_CAPS else None
 
 
 class FairnessPeriodForm(_GetForm):

@@ -105,6 +105,8 @@ def _quarter_form(current: Quarter) -> tuple[QuarterChoiceForm, Quarter]:
     form.kvartal.data = quarter.code
     if form.rattvis.data not in ("ja", "nej"):
         form.rattvis.data = "ja"
+    if form.max_travel_minutes is None:
+        form.restid.data = ""
     return form, quarter
 
 
@@ -129,7 +131,7 @@ def plan():  # type: ignore[no-untyped-def]
     choice, quarter = _quarter_form(Quarter.of(service.today()))
     result = matching_ops.plan_quarter(
         db.session, quarter, model=service.active_model(), fair=choice.rattvis.data == "ja",
-        scope=perm.candidate_scope(current_user), today=service.today(),
+        scope=perm.candidate_scope(current_user), today=service.today(), max_travel_minutes=choice.max_travel_minutes,
     )
     form, people, offers = _plan_form(result)
     return render_template("matching/plan.html", choice=choice, plan=result, form=form, people=people,

@@ -36,7 +36,22 @@ def _coerce_int_or_none(value: object) -> int | None:
     return int(value)  # type: ignore[arg-type]
 
 
-class BookingForm(FlaskForm):
+class AvailabilityOverrideFields:
+    """Booking outside the participant's weekdays or times of day: a deliberate choice with a
+    written reason (models/operations/availability.py), kept on the visit and in its history."""
+
+    outside_availability = BooleanField(_l("Boka ändå utanför deltagarens tillgänglighet"))
+    availability_reason = TextAreaField(_l("Varför bokas besöket ändå?"), validators=[Length(max=2000)])
+
+    @property
+    def availability_override(self) -> str | None:
+        """The reason to give the booking: None unless the box is ticked."""
+        if not self.outside_availability.data:  # type: ignore[attr-defined]
+            return None
+        return self.availability_reason.data or ""  # type: ignore[attr-defined]
+
+
+class BookingForm(AvailabilityOverrideFields, FlaskForm):
     candidate = SelectField(
         _l("Deltagare"), coerce=_coerce_int_or_none, validators=[InputRequired(_l("Välj deltagare."))]
     )
@@ -117,7 +132,7 @@ class CorrectForm(VersionedForm):
     )
 
 
-class RescheduleForm(VersionedForm):
+class RescheduleForm(AvailabilityOverrideFields, VersionedForm):
     day = DateField(_l("Ny dag"), validators=[InputRequired(_l("Ange dag."))])
     start = TimeField(_l("Ny starttid"), validators=[InputRequired(_l("Ange starttid."))])
     end = TimeField(_l("Ny sluttid"), validators=[InputRequired(_l("Ange sluttid."))])

@@ -123,12 +123,15 @@ def propose_visit(
     supervisor_email: Optional[str] = None,
     allow_holiday: bool = False,
     from_list: Optional[int] = None,
+    availability_override: Optional[str] = None,
 ) -> Visit:
     """Book a proposal (noted on the recommendation list `from_list` it came from, if any) and
-    email the supervisor the accept/decline link."""
+    email the supervisor the accept/decline link. Outside the participant's availability only
+    with `availability_override`, the reason (models/operations/availability.py)."""
     visit = visit_ops.book_visit(
         db.session, offer, candidate, start, end, by=by, supervisor_name=supervisor_name,
         supervisor_email=supervisor_email, allow_holiday=allow_holiday, from_list=from_list,
+        availability_override=availability_override,
     )
     notify(
         "visit_proposed", to=visit.supervisor_email, view=_view(visit), answer_url=answer_url(visit),
@@ -169,10 +172,12 @@ def reschedule_visit(
     by: Optional[User],
     allow_holiday: bool = False,
     expected_version: Optional[int] = None,
+    availability_override: Optional[str] = None,
 ) -> VisitEvent:
     """Give a live visit a new time; a confirmed visit's calendars get an updated entry."""
     event = visit_ops.reschedule(
-        db.session, visit, start, end, by=by, allow_holiday=allow_holiday, expected_version=expected_version
+        db.session, visit, start, end, by=by, allow_holiday=allow_holiday, expected_version=expected_version,
+        availability_override=availability_override,
     )
     view = _view(visit)
     if visit.status == VisitStatus.CONFIRMED:

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from models import CalendarFeed, Candidate, Company, Offer, Visit, clock
 from models.db import parse_id
 from models.enums import CompanyStatus, Party, ReferralStatus, VisitStatus
-from models.operations import eligibility
+from models.operations import availability, eligibility
 from models.operations import visits as visit_ops
 from models.operations.errors import DomainError
 from models.visits import MAX_SECONDS, MIN_SECONDS, held_seconds
@@ -153,21 +153,26 @@ def new():  # type: ignore[no-untyped-def]
     offer = db.session.get(Offer, form.offer.data) if form.offer.data else None
     if request.method == "GET" and offer is not None:
         form.start.data, form.end.data = _default_times(offer)
+    person = db.session.get(Candidate, form.candidate.data) if form.candidate.data else None
+    seen = person is not None and perm.can_view_candidate(current_user, person)
+    known = availability.describe(person) if seen else None  # the participant's days and times, as a hint
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
-        return render_template("visits/new.html", form=form, offer=offer, holiday=False), status
+        return render_template("visits/new.html", form=form, offer=offer, holiday=False,
+                               outside_availability=False, availability=known), status
     candidate = get_or_404(Candidate, form.candidate.data)
     require(perm.can_view_candidate(current_user, candidate), candidate)
     offer = get_or_404(Offer, form.offer.data)
-    refusal_page(partial(_form_again, "visits/new.html", form, offer=offer))
+    refusal_page(partial(_form_again, "visits/new.html", form, offer=offer, availability=known))
     visit = service.propose_visit(
         offer, candidate,
         clock.local_datetime(form.day.data, form.start.data), clock.local_datetime(form.day.data, form.end.data),
         by=current_user, supervisor_name=form.supervisor_name.data or None,
         supervisor_email=form.supervisor_email.data or None, allow_holiday=form.allow_holiday.data,
+        availability_override=form.availability_override,
         from_list=request.args.get("exposure", type=parse_id),  # the list it was opened from, if any
     )
-    audit("visit_proposed", visit)
+    audit("visit_proposed", visit, outside_availability=bool(visit.availability_override))
     flash(_("Besöket är föreslaget. Handledaren har fått ett mejl med en länk för att svara."), "success")
     return redirect(url_for("visits.show", visit_id=visit.id))
 
@@ -176,7 +181,8 @@ def _form_again(template: str, form: Any, refusal: DomainError, **context: Any) 
     """A booking or new-time form again with the refusal, offering to book on a holiday
     anyway when that is what was refused."""
     show_on_form(form, refusal)
-    return render_template(template, form=form, holiday=refusal.code == "holiday", **context)
+    return render_template(template, form=form, holiday=refusal.code == "holiday",
+                           outside_availability=refusal.code in ("availability", "availability_reason"), **context)
 
 
 # --- one visit --------------------------------------------------------------------------------
@@ -363,14 +369,16 @@ def reschedule(visit_id: int):  # type: ignore[no-untyped-def]
         form.end.data = visit.end_at.astimezone(STOCKHOLM).time()
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
-        return render_template("visits/reschedule.html", visit=visit, form=form, holiday=False), status
+        return render_template("visits/reschedule.html", visit=visit, form=form, holiday=False,
+                               outside_availability=False), status
     refusal_page(partial(_form_again, "visits/reschedule.html", form, visit=visit))
     service.reschedule_visit(
         visit, clock.local_datetime(form.day.data, form.start.data),
         clock.local_datetime(form.day.data, form.end.data), by=current_user,
         allow_holiday=form.allow_holiday.data, expected_version=form.expected_version,
+        availability_override=form.availability_override,
     )
-    audit("visit_rescheduled", visit)
+    audit("visit_rescheduled", visit, outside_availability=bool(visit.availability_override))
     flash(_("Besöket har fått ny tid. De berörda har fått besked."), "success")
     return redirect(url_for("visits.show", visit_id=visit.id))
 
