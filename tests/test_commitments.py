@@ -477,3 +477,33 @@ def test_the_demo_seed_has_commitments_and_the_first_employer_sees_its_own(clien
     client.post("/login", data={"email": employer.email, "password": DEMO_PASSWORD})
     page = client.get("/foretaget/atagande").get_data(as_text=True)
     assert own[0].reference in page
+
+
+def test_the_quarterly_planner_prefers_a_company_behind_only_with_the_weight(make, db) -> None:
+    """The planner's pairs get the same preference as the lists: with one person and two equal
+    offers, the weight decides for the company behind on its commitment, with the reason."""
+    from models import clock
+    from models.operations.companies import Quarter
+
+    today = clock.local_today()
+    running = (today - dt.timedelta(days=300), today + dt.timedelta(days=400))
+    make.candidate()
+    ahead, behind = make.company(name="Före AB"), make.company(name="Efter AB")
+    # two offers the person fits equally well (the content score gives both 1.0)
+    offers = {make.offer(behind, capacity_per_quarter=1).id: "behind",
+              make.offer(ahead, capacity_per_quarter=1).id: "ahead"}
+    commit(make, behind, period=running, visits=50)
+    db.commit()
+    quarter = Quarter.of(today).next()
+
+    def planned() -> tuple[str, list[str], float]:
+        [row] = matching.plan_quarter(db, quarter, fair=False, today=today).rows
+        return offers[row.offer_id], [str(r) for r in row.reasons], row.score
+
+    weightless = planned()
+    assert weightless[0] == "ahead" and "Företaget ligger efter sitt åtagande" not in weightless[1]
+    commitment_ops.set_ranking_boost(db, 20, by=make.user(Role.PROJECT_LEADER))
+    db.commit()
+    chosen, reasons, score = planned()
+    assert chosen == "behind" and "Företaget ligger efter sitt åtagande" in reasons
+    assert score == pytest.approx(weightless[2])  # the row shows the model's score, not the weighed one

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
@@ -384,6 +385,27 @@ def boost_behind(session: Session, items: list[Any], *, today: dt.date) -> list[
         if item.id in boosted:
             item.reasons.append(BEHIND_REASON)
     return sorted(items, key=lambda item: -(item.score + (boost / 100 if item.id in boosted else 0)))
+
+
+def boost_behind_scores(session: Session, scores: pd.DataFrame, *, today: dt.date) -> pd.DataFrame:
+    """The quarterly planner's pairs with the same preference: the score of a pair whose offer
+    belongs to a company behind on its commitment is raised by the project leader's weight, and
+    the pair gets the reason. `scores` has `offer_id` (as text, the interchange form), `score`
+    and `reasons`; with the weight at 0 it is returned as it is."""
+    boost = settings(session).ranking_boost_pct
+    if not boost or scores.empty:
+        return scores
+    behind = companies_behind(session, today=today)
+    if not behind:
+        return scores
+    offers = {str(offer_id) for offer_id in session.scalars(sa.select(Offer.id).where(Offer.company_id.in_(behind)))}
+    boosted = scores["offer_id"].astype(str).isin(offers)
+    if not boosted.any():
+        return scores
+    scores = scores.copy()
+    scores.loc[boosted, "score"] = scores.loc[boosted, "score"] + boost / 100
+    scores.loc[boosted, "reasons"] = scores.loc[boosted, "reasons"].map(lambda reasons: [*reasons, BEHIND_REASON])
+    return scores
 
 
 # --- the contract-list import ------------------------------------------------------------------

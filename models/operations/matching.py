@@ -711,8 +711,12 @@ def plan_quarter(
     scores = model.ranker.predict_all(candidates, offers)
     people, places = _availability(session, candidates), _visit_parts(session, offers)
     scores = scores[_plannable(scores, candidates, offers, people, places, max_travel_minutes)]
-    planned = plan_visits(candidates, offers, scores[["candidate_id", "offer_id", "score"]], fair=fair)
+    # Companies behind on a commitment weigh more in the plan (the project leader's weight); the
+    # rows show the model's score, with the reason.
+    weighed = commitments.boost_behind_scores(session, scores, today=today)
+    planned = plan_visits(candidates, offers, weighed[["candidate_id", "offer_id", "score"]], fair=fair)
     result.group_counts, result.infeasible_groups = planned.group_counts, planned.infeasible_groups
+    scores = weighed.assign(score=scores["score"])
     chosen = planned.plan[["candidate_id", "offer_id"]].merge(scores, on=["candidate_id", "offer_id"], how="left")
     result.rows = _dated_rows(session, quarter, first, chosen, candidates, counted_candidate_ids(session), people)
     result.alternatives = _alternatives(scores, set(planned.plan["candidate_id"]))
