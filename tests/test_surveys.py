@@ -308,3 +308,22 @@ def test_start_page_count_equals_the_due_list(db, make, setting) -> None:
     other.consents[0].withdrawn_at = clock.now()  # the panel follows at once
     db.commit()
     assert ops.count_due_invitations(db, now=now) == len(due) - 1 == len(ops.due_invitations(db, now=now))
+
+
+def test_a_before_questionnaire_answered_after_the_visit_began_is_kept_and_marked_late(
+    client, auth, db, setting, time_travel
+) -> None:
+    invitation = ops.invite_for_visit(db, SurveyMoment.PARTICIPANT_BEFORE, setting["visit"])
+    db.commit()
+    # The participant opens the link only once the visit has started: the answers are kept.
+    time_travel.move_to(setting["visit"].start_at + dt.timedelta(hours=1))
+    question = setting["surveys"][SurveyMoment.PARTICIPANT_BEFORE].questions[0]
+    ops.save_answers(db, invitation, {question.id: "4"})
+    ops.complete(db, invitation)
+    db.commit()
+    auth.login("project_leader")
+    page = client.get("/enkater/").get_data(as_text=True)
+    assert "För sent besvarade" in page
+    before = setting["surveys"][SurveyMoment.PARTICIPANT_BEFORE]
+    assert ops.invitation_counts(db, [before.id])[before.id] == (1, 1, 1)
+    assert re.search(r'<span class="badge warn">1</span>', page)

@@ -15,10 +15,13 @@ How the figures are read:
 - Group activities are placed by their start in Stockholm time; an activity counts as held
   once it has started (on or before `today`); attendance counts participants marked attended
   (and absent separately). Activity goals count attendances.
-- Questionnaires pair, per respondent (participant or company) and question key, the earliest
-  Likert answer of a "before" set with the latest Likert answer of an "after" set given after
-  it; a pair belongs to the quarter of its "after" answer. Saved answers of unfinished
-  questionnaires count.
+- Questionnaires pair per respondent (participant or company), activity and question key: the
+  latest Likert answer of the "after" questionnaire about an activity (a visit) with the
+  respondent's earliest "before" answer given before that activity started (the actual start
+  once recorded, else the booked one). A "before" answer given once its own activity had started
+  is late: kept, counted as such, and never a baseline. A pair sits in the quarter of its
+  activity's counted date (`visit_date`), so a later answer never moves it. Saved answers of
+  unfinished questionnaires count.
 - Follow-up outcomes are counted for candidates with at least one completed workplace visit in
   the period.
 - Forecast of the final figure: counted so far + confirmed bookings + whatever the pace adds
@@ -92,6 +95,7 @@ from .budget import BudgetFigures, budget_figures
 from .compilation import CompilationFigures, compilation_dict, compilation_figures
 from .disclosure import SMALL_COUNT, SUPPRESSED, Grid, publish
 from .programme import Quarter, milestone_plan, programme_quarters
+from .surveys import activity_start
 
 DIMENSIONS: dict[str, tuple[str, ...]] = {
     "target_group": tuple(m.value for m in TargetGroup),
@@ -261,11 +265,13 @@ class ActivityFigures:
 
 @dataclass
 class PairFigures:
-    """Paired before/after answers to one question: n pairs, sum of changes, n improved."""
+    """Paired before/after answers to one question: n pairs, sum of changes (and of their
+    squares, for the confidence interval), n improved."""
 
     pairs: int = 0
     change_sum: int = 0
     improved: int = 0
+    change_squares: int = 0
 
     @property
     def mean_change(self) -> Optional[float]:
@@ -275,10 +281,59 @@ class PairFigures:
     def share_improved(self) -> Optional[float]:
         return self.improved / self.pairs if self.pairs else None
 
+    @property
+    def confidence_interval(self) -> Optional[tuple[float, float]]:
+        """The 95 % t-interval of the mean change (two pairs or more)."""
+        return t_interval(self.pairs, self.change_sum, self.change_squares)
+
     def add(self, other: PairFigures) -> None:
         self.pairs += other.pairs
         self.change_sum += other.change_sum
         self.improved += other.improved
+        self.change_squares += other.change_squares
+
+    def add_change(self, change: int) -> None:
+        self.add(PairFigures(1, change, int(change > 0), change * change))
+
+
+def t_interval(n: int, total: float, squares: float) -> Optional[tuple[float, float]]:
+    """Mean ± t(0.975, n − 1) × s / √n from n values' sum and sum of squares; None below 2."""
+    if n < 2:
+        return None
+    from scipy.stats import t  # imported here: only reports with pairs pay for scipy
+
+    mean = total / n
+    variance = max(0.0, (squares - n * mean * mean) / (n - 1))
+    half = float(t.ppf(0.975, n - 1)) * math.sqrt(variance / n)
+    return (mean - half, mean + half)
+
+
+@dataclass
+class SurveyUnits:
+    """Answered "after" questionnaires (one per respondent and activity) of a group in a
+    quarter: how many found a baseline (paired) and how many did not, and the "before"
+    questionnaires answered too late to be a baseline."""
+
+    answered: int = 0
+    paired: int = 0
+    late_baselines: int = 0
+    invitations_sent: int = 0  # every questionnaire link sent, before and after
+    invitations_answered: int = 0  # of them, finished
+
+    @property
+    def unpaired(self) -> int:
+        return self.answered - self.paired
+
+    @property
+    def response_rate(self) -> Optional[float]:
+        return self.invitations_answered / self.invitations_sent if self.invitations_sent else None
+
+    def add(self, other: SurveyUnits) -> None:
+        self.answered += other.answered
+        self.paired += other.paired
+        self.late_baselines += other.late_baselines
+        self.invitations_sent += other.invitations_sent
+        self.invitations_answered += other.invitations_answered
 
 
 def _empty_breakdowns() -> dict[str, dict[str, int]]:
@@ -308,6 +363,7 @@ class QuarterRow:
     activity_targets_to_date: dict[ActivityType, int] = field(default_factory=dict)
     new_persons_by: dict[str, dict[str, int]] = field(default_factory=_empty_breakdowns)
     survey_pairs: dict[tuple[str, str], PairFigures] = field(default_factory=dict)
+    survey_units: dict[str, SurveyUnits] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -328,6 +384,7 @@ class Totals:
     activity_targets: dict[ActivityType, int] = field(default_factory=dict)
     new_persons_by: dict[str, dict[str, int]] = field(default_factory=_empty_breakdowns)
     survey_pairs: dict[tuple[str, str], PairFigures] = field(default_factory=dict)
+    survey_units: dict[str, SurveyUnits] = field(default_factory=dict)
 
 
 @dataclass
@@ -402,12 +459,12 @@ def quarterly_report(
             for row, plan in zip(rows, milestone_plan(programme, goal), strict=True):
                 row.activity_targets_to_date[activity_type] = plan.target_to_date
 
-    statements = _statements(session.get_bind().dialect.name, programme.starts_on, data_end, today)
+    statements = _statements(session.get_bind().dialect.name, programme.starts_on, data_end, today, data_until)
     _plan_with_values(session)
     _fill_persons(session, rows, statements.persons)
     _fill_visits(session, rows, statements.visits)
     _fill_activities(session, rows, statements.activities)
-    _fill_survey_pairs(session, rows, statements.survey_pairs)
+    _fill_survey_pairs(session, rows, statements)
 
     totals = _totals(rows, programme, today)
     forecast = _forecast(session, rows, statements.booked, today, totals.persons)
@@ -454,13 +511,17 @@ class _Statements:
     visits: sa.Select[Any]
     activities: sa.Select[Any]
     survey_pairs: sa.Select[Any]
+    late_baselines: sa.Select[Any]
+    invitations: sa.Select[Any]
     booked: sa.Select[Any]
     follow_ups: sa.Select[Any]
     survey_questions: sa.Select[Any]
 
 
 @functools.lru_cache(maxsize=32)
-def _statements(dialect: str, starts_on: dt.date, ends_on: dt.date, today: dt.date) -> _Statements:
+def _statements(
+    dialect: str, starts_on: dt.date, ends_on: dt.date, today: dt.date, answers_until: Optional[dt.date] = None
+) -> _Statements:
     """The report's statements for a period and a day. Only the description of the SQL is kept
     (building it is about 10 ms of Python); every call runs them all against the data again."""
     quarters = programme_quarters(starts_on, ends_on)
@@ -468,7 +529,9 @@ def _statements(dialect: str, starts_on: dt.date, ends_on: dt.date, today: dt.da
         persons=_persons_statement(dialect, starts_on, ends_on, quarters),
         visits=_visits_statement(starts_on, ends_on, quarters),
         activities=_activities_statement(starts_on, ends_on, quarters, today),
-        survey_pairs=_survey_pairs_statement(dialect, starts_on, ends_on, quarters),
+        survey_pairs=_survey_pairs_statement(dialect, starts_on, ends_on, quarters, answers_until),
+        late_baselines=_late_baselines_statement(starts_on, ends_on, quarters, answers_until),
+        invitations=_invitations_statement(starts_on, ends_on, quarters, answers_until),
         booked=_booked_statement(starts_on, ends_on, today),
         follow_ups=_follow_ups_statement(starts_on, ends_on),
         survey_questions=_survey_questions_statement(),
@@ -577,97 +640,157 @@ def _activities_statement(
     ).group_by(held.c.q, held.c.type)
 
 
+def _end_of(day: dt.date) -> dt.datetime:
+    """The first moment after a Swedish day."""
+    return local_midnight(day + dt.timedelta(days=1))
+
+
 def _survey_pairs_statement(
-    dialect: str, starts_on: dt.date, ends_on: dt.date, quarters: Sequence[Quarter]
+    dialect: str, starts_on: dt.date, ends_on: dt.date, quarters: Sequence[Quarter],
+    answers_until: Optional[dt.date],
 ) -> sa.Select[Any]:
-    """Pairs per group (participant or company), question key and quarter: count, sum of the
-    changes, number improved."""
-    # Every Likert answer once, with its respondent and its question's key. The key is carried as
-    # a number (the lowest id of the Likert questions with that key), so that the answers are
-    # sorted and joined on numbers, not on text; the text is looked up for the few result rows.
-    likert_keys = (
-        sa.select(
-            SurveyQuestion.id.label("question_id"),
-            sa.func.min(SurveyQuestion.id).over(partition_by=SurveyQuestion.key).label("key_id"),
-        )
-        .where(SurveyQuestion.kind == QuestionKind.LIKERT)
-        .subquery("likert_keys")
-    )
+    """One row per answered "after" questionnaire, Likert question and respondent: the activity
+    (the visit the invitation was about) and its quarter, the respondent's latest "after" answer to
+    it, and the baseline paired with it, if any (NULL otherwise).
+
+    The baseline is the respondent's earliest "before" answer to a question with the same key that
+    was given before the activity started (`surveys.activity_start`) and was not late for its own
+    activity. A pair therefore belongs to one person (or company) and one activity, sits in the
+    quarter of the activity's counted date (`visit_date`), and a later answer never moves it."""
     is_participant = Survey.moment.in_(_PARTICIPANT_MOMENTS)
-    answers = (
-        sa.select(
-            is_participant.label("participant"),
-            Survey.moment.in_(_BEFORE).label("is_before"),
-            sa.case((is_participant, SurveyInvitation.candidate_id), else_=SurveyInvitation.company_id).label(
-                "respondent"
-            ),
-            likert_keys.c.key_id,
-            SurveyAnswer.likert,
-            SurveyAnswer.answered_at,
-            SurveyAnswer.id.label("answer_id"),
+    respondent = sa.case((is_participant, SurveyInvitation.candidate_id), else_=SurveyInvitation.company_id)
+    answered = [SurveyAnswer.likert.is_not(None), SurveyQuestion.kind == QuestionKind.LIKERT]
+    if answers_until is not None:
+        answered.append(SurveyAnswer.answered_at < _end_of(answers_until))
+
+    def likert_answers(*, before: bool) -> sa.Select[Any]:
+        return (
+            sa.select(
+                is_participant.label("participant"),
+                respondent.label("respondent"),
+                SurveyQuestion.key.label("key"),
+                SurveyAnswer.likert.label("likert"),
+                SurveyAnswer.answered_at.label("answered_at"),
+                SurveyAnswer.id.label("answer_id"),
+            )
+            .select_from(SurveyAnswer)
+            .join(SurveyInvitation, SurveyInvitation.id == SurveyAnswer.invitation_id)
+            .join(Survey, Survey.id == SurveyInvitation.survey_id)
+            .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
+            .where(Survey.moment.in_(_BEFORE if before else _AFTER), *answered)
         )
-        .select_from(SurveyAnswer)
-        .join(SurveyInvitation, SurveyInvitation.id == SurveyAnswer.invitation_id)
-        .join(Survey, Survey.id == SurveyInvitation.survey_id)
-        .join(likert_keys, likert_keys.c.question_id == SurveyAnswer.question_id)
-        .where(SurveyAnswer.likert.is_not(None))
-        .subquery("likert_answers")  # not a CTE: each side reads only its own questionnaires
+
+    own = aliased(Visit, name="own_visit")
+    baselines = (
+        likert_answers(before=True)
+        .outerjoin(own, own.id == SurveyInvitation.visit_id)
+        .where(sa.or_(own.id.is_(None), SurveyAnswer.answered_at < activity_start(own)))
+        .subquery("baselines")
     )
-
-    def first(name: str, *, after: bool) -> sa.Subquery:
-        """Per respondent and key the earliest "before" answer, or the latest "after" one; ties
-        (the same moment) go to the lower id, or the higher."""
-        order = (answers.c.answered_at.desc(), answers.c.answer_id.desc()) if after else (
-            answers.c.answered_at, answers.c.answer_id
+    after_answers = (
+        likert_answers(before=False)
+        .add_columns(
+            Visit.id.label("unit"), Visit.visit_date.label("visit_date"), activity_start().label("starts_at")
         )
-        return _first_per(
-            dialect,
-            [answers.c.participant, answers.c.respondent, answers.c.key_id, answers.c.likert, answers.c.answered_at],
-            partition_by=[answers.c.participant, answers.c.respondent, answers.c.key_id],
-            order_by=order,
-            where=[~answers.c.is_before if after else answers.c.is_before],
-            name=name,
-        )
-
-    before, after = first("first_before", after=False), first("last_after", after=True)
-    change = after.c.likert - before.c.likert
-    pairs = (
+        .join(Visit, Visit.id == SurveyInvitation.visit_id)
+        .where(_dated_in(starts_on, ends_on))
+        .subquery("after_answers")
+    )
+    unit = [after_answers.c.participant, after_answers.c.respondent, after_answers.c.unit, after_answers.c.key]
+    last_after = _first_per(
+        dialect,
+        list(after_answers.c),
+        partition_by=unit,
+        order_by=[after_answers.c.answered_at.desc(), after_answers.c.answer_id.desc()],
+        where=[],
+        name="last_after",
+    )
+    unit = [last_after.c.participant, last_after.c.respondent, last_after.c.unit, last_after.c.key]
+    paired = _first_per(
+        dialect,
+        [*unit, baselines.c.likert.label("before")],
+        partition_by=unit,
+        order_by=[baselines.c.answered_at, baselines.c.answer_id],
+        where=[
+            baselines.c.participant == last_after.c.participant,
+            baselines.c.respondent == last_after.c.respondent,
+            baselines.c.key == last_after.c.key,
+            baselines.c.answered_at < last_after.c.starts_at,
+        ],
+        name="paired",
+    )
+    return (
         sa.select(
-            after.c.participant,
-            after.c.key_id,
-            _quarter_of_instant(after.c.answered_at, quarters).label("q"),
-            change.label("change"),
-            sa.case((change > 0, 1), else_=0).label("improved"),
+            last_after.c.participant,
+            last_after.c.respondent,
+            last_after.c.unit,
+            last_after.c.key,
+            _quarter_of_date(last_after.c.visit_date, quarters).label("q"),
+            last_after.c.likert,
+            paired.c.before,
         )
-        .join(
-            before,
+        .select_from(last_after)
+        .outerjoin(
+            paired,
             sa.and_(
-                before.c.participant == after.c.participant,
-                before.c.respondent == after.c.respondent,
-                before.c.key_id == after.c.key_id,
+                paired.c.participant == last_after.c.participant,
+                paired.c.respondent == last_after.c.respondent,
+                paired.c.unit == last_after.c.unit,
+                paired.c.key == last_after.c.key,
             ),
         )
-        .where(
-            after.c.answered_at > before.c.answered_at,
-            _in_period_instant(after.c.answered_at, starts_on, ends_on),
-        )
-        .subquery("pairs")
     )
-    counted = (
-        sa.select(
-            pairs.c.participant,
-            pairs.c.key_id,
-            pairs.c.q,
-            sa.func.count().label("n"),
-            sa.func.sum(pairs.c.change).label("change_sum"),
-            sa.func.sum(pairs.c.improved).label("improved"),
-        )
-        .group_by(pairs.c.participant, pairs.c.key_id, pairs.c.q)
-        .subquery("counted_pairs")
+
+
+def _invitations_statement(
+    starts_on: dt.date, ends_on: dt.date, quarters: Sequence[Quarter], answers_until: Optional[dt.date]
+) -> sa.Select[Any]:
+    """Questionnaire links sent and finished per group, in the quarter of the activity they are
+    about (of the sending, for a link about no activity)."""
+    participant = Survey.moment.in_(_PARTICIPANT_MOMENTS)
+    sent_on = sa.case(
+        (Visit.id.is_not(None), _quarter_of_date(Visit.visit_date, quarters)),
+        else_=_quarter_of_instant(SurveyInvitation.sent_at, quarters),
     )
-    return sa.select(
-        counted.c.participant, SurveyQuestion.key, counted.c.q, counted.c.n, counted.c.change_sum, counted.c.improved
-    ).join(SurveyQuestion, SurveyQuestion.id == counted.c.key_id)
+    in_period = sa.case(
+        (Visit.id.is_not(None), _dated_in(starts_on, ends_on)),
+        else_=_in_period_instant(SurveyInvitation.sent_at, starts_on, ends_on),
+    )
+    answered = SurveyInvitation.completed_at.is_not(None)
+    if answers_until is not None:
+        answered = sa.and_(answered, SurveyInvitation.completed_at < _end_of(answers_until))
+    stmt = (
+        sa.select(participant, sent_on, sa.func.count(), sa.func.sum(sa.case((answered, 1), else_=0)))
+        .select_from(SurveyInvitation)
+        .join(Survey, Survey.id == SurveyInvitation.survey_id)
+        .outerjoin(Visit, Visit.id == SurveyInvitation.visit_id)
+        .where(in_period)
+        .group_by(participant, sent_on)
+    )
+    if answers_until is not None:
+        stmt = stmt.where(SurveyInvitation.sent_at < _end_of(answers_until))
+    return stmt
+
+
+def _late_baselines_statement(
+    starts_on: dt.date, ends_on: dt.date, quarters: Sequence[Quarter], answers_until: Optional[dt.date]
+) -> sa.Select[Any]:
+    """"Before" questionnaires answered (any answer) only once their activity had started, per
+    group and quarter of the activity: kept and shown as late, never a baseline."""
+    late = [SurveyAnswer.answered_at >= activity_start()]
+    if answers_until is not None:
+        late.append(SurveyAnswer.answered_at < _end_of(answers_until))
+    q = _quarter_of_date(Visit.visit_date, quarters)
+    participant = Survey.moment.in_(_PARTICIPANT_MOMENTS)
+    return (
+        sa.select(participant, q, sa.func.count(sa.distinct(SurveyInvitation.id)))
+        .select_from(SurveyInvitation)
+        .join(Survey, Survey.id == SurveyInvitation.survey_id)
+        .join(Visit, Visit.id == SurveyInvitation.visit_id)
+        .join(SurveyAnswer, SurveyAnswer.invitation_id == SurveyInvitation.id)
+        .where(Survey.moment.in_(_BEFORE), _dated_in(starts_on, ends_on), *late)
+        .group_by(participant, q)
+    )
 
 
 def _booked_statement(starts_on: dt.date, ends_on: dt.date, today: dt.date) -> sa.Select[Any]:
@@ -741,10 +864,23 @@ def _fill_activities(session: Session, rows: list[QuarterRow], stmt: sa.Select[A
         rows[q].activities[ActivityType(activity_type)] = ActivityFigures(n, int(n_attended or 0), int(n_absent or 0))
 
 
-def _fill_survey_pairs(session: Session, rows: list[QuarterRow], stmt: sa.Select[Any]) -> None:
-    for participant, key, q, n, change_sum, improved in session.execute(stmt):
+def _fill_survey_pairs(session: Session, rows: list[QuarterRow], statements: _Statements) -> None:
+    units: dict[tuple[str, int, int], tuple[int, bool]] = {}  # (group, respondent, activity) → (q, paired)
+    for participant, respondent, unit, key, q, after, before in session.execute(statements.survey_pairs):
         group = PARTICIPANT if participant else COMPANY
-        rows[q].survey_pairs[(group, key)] = PairFigures(n, int(change_sum or 0), int(improved or 0))
+        seen_q, seen_paired = units.get((group, respondent, unit), (q, False))
+        units[(group, respondent, unit)] = (seen_q, seen_paired or before is not None)
+        if before is not None:
+            rows[q].survey_pairs.setdefault((group, key), PairFigures()).add_change(after - before)
+    for (group, _respondent, _unit), (q, paired) in units.items():
+        figures = rows[q].survey_units.setdefault(group, SurveyUnits())
+        figures.answered += 1
+        figures.paired += int(paired)
+    for participant, q, n in session.execute(statements.late_baselines):
+        rows[q].survey_units.setdefault(PARTICIPANT if participant else COMPANY, SurveyUnits()).late_baselines = n
+    for participant, q, sent, answered in session.execute(statements.invitations):
+        figures = rows[q].survey_units.setdefault(PARTICIPANT if participant else COMPANY, SurveyUnits())
+        figures.invitations_sent, figures.invitations_answered = int(sent), int(answered or 0)
 
 
 def _totals(rows: list[QuarterRow], programme: Programme, today: dt.date) -> Totals:
@@ -773,6 +909,8 @@ def _totals(rows: list[QuarterRow], programme: Programme, today: dt.date) -> Tot
                 totals.new_persons_by[dim][category] += n
         for key, pair in row.survey_pairs.items():
             totals.survey_pairs.setdefault(key, PairFigures()).add(pair)
+        for group, units in row.survey_units.items():
+            totals.survey_units.setdefault(group, SurveyUnits()).add(units)
     return totals
 
 
@@ -871,6 +1009,36 @@ def published_pairs(report: QuarterlyReport, group: str) -> list[tuple[str, list
     return published
 
 
+SURVEY_RESPONSE = ("invitations_sent", "invitations_answered", "answered", "pairs", "unpaired", "late_baselines")
+
+
+def published_survey_response(report: QuarterlyReport, group: str) -> dict[str, list[Optional[int]]]:
+    """Per elapsed quarter and in total: answered "after" questionnaires, how many paired and how
+    many did not, and the late "before" ones; small counts hidden. Paired and unpaired add up to
+    the answered, so they are published as one table whose column sums are known."""
+    columns = [*(q.survey_units.get(group, SurveyUnits()) for q in report.elapsed),
+               report.totals.survey_units.get(group, SurveyUnits())]
+    [answered] = publish(Grid([[u.answered for u in columns]], row_total=True))
+    paired, unpaired = publish(
+        Grid([[u.paired for u in columns], [u.unpaired for u in columns]], row_total=True, column_totals=True)
+    )
+    [late] = publish(Grid([[u.late_baselines for u in columns]], row_total=True))
+    sent, done = ([u.invitations_sent for u in columns], [u.invitations_answered for u in columns])
+    [sent_shown] = publish(Grid([sent], row_total=True))
+    # Finished and unfinished links add up to the links sent: one table with known column sums.
+    done_shown, _unfinished = publish(
+        Grid([done, [a - b for a, b in zip(sent, done, strict=True)]], row_total=True, column_totals=True)
+    )
+    return dict(zip(SURVEY_RESPONSE, (sent_shown, done_shown, answered, paired, unpaired, late), strict=True))
+
+
+def response_rate(sent: Optional[int], answered: Optional[int]) -> Optional[float]:
+    """The share of links finished, where both counts are shown and some were sent."""
+    if sent is None or answered is None or not sent:
+        return None
+    return answered / sent
+
+
 _ZEROS = PublishedTable([], [(t.value, [0]) for t in ActivityType])  # a future quarter: nothing yet
 
 
@@ -880,12 +1048,23 @@ def _shown(value: Optional[int]) -> int | str:
 
 def _pair_dict(pair: Optional[PairFigures]) -> dict[str, Any]:
     if pair is None:
-        return {"pairs": SUPPRESSED, "mean_change": None, "share_improved": None}
+        return {"pairs": SUPPRESSED, "mean_change": None, "ci95": None, "share_improved": None}
+    interval = pair.confidence_interval
     return {
         "pairs": pair.pairs,
         "mean_change": None if pair.mean_change is None else round(pair.mean_change, 2),
+        "ci95": None if interval is None else [round(interval[0], 2), round(interval[1], 2)],
         "share_improved": None if pair.share_improved is None else round(pair.share_improved, 3),
     }
+
+
+def _response_dict(response: dict[str, dict[str, list[Optional[int]]]], column: int) -> dict[str, Any]:
+    shown: dict[str, Any] = {}
+    for group, figures in response.items():
+        shown[group] = {what: _shown(cells[column]) for what, cells in figures.items()}
+        rate = response_rate(figures["invitations_sent"][column], figures["invitations_answered"][column])
+        shown[group]["response_rate"] = None if rate is None else round(rate, 3)
+    return shown
 
 
 def _activity_dict(
@@ -905,6 +1084,7 @@ def _activity_dict(
 def _to_dict(report: QuarterlyReport) -> dict[str, Any]:
     breakdowns = {dim: published_breakdown(report, dim) for dim in DIMENSIONS}
     pairs = {group: published_pairs(report, group) for group in SURVEY_GROUPS}
+    response = {group: published_survey_response(report, group) for group in SURVEY_GROUPS}
     attended, absent = published_activities(report, "attended"), published_activities(report, "absent")
     no_shows = published_no_shows(report)
     quarters = []
@@ -934,6 +1114,9 @@ def _to_dict(report: QuarterlyReport) -> dict[str, Any]:
                 "survey_pairs": {
                     group: {key: _pair_dict(cells[i]) if elapsed else _pair_dict(PairFigures()) for key, cells in rows}
                     for group, rows in pairs.items()
+                },
+                "survey_response": _response_dict(response, i) if elapsed else {
+                    group: dict.fromkeys(SURVEY_RESPONSE, 0) | {"response_rate": None} for group in SURVEY_GROUPS
                 },
             }
         )
@@ -965,6 +1148,7 @@ def _to_dict(report: QuarterlyReport) -> dict[str, Any]:
             "survey_pairs": {
                 group: {key: _pair_dict(cells[-1]) for key, cells in rows} for group, rows in pairs.items()
             },
+            "survey_response": _response_dict(response, -1),
         },
         "forecast": {
             "persons": report.forecast.value,

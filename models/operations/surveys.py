@@ -402,17 +402,42 @@ def invite_for_visit(
     )
 
 
-def invitation_counts(session: Session, survey_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
-    """Per question set: (invitations sent, invitations completed)."""
+def activity_start(visit: Any = Visit) -> sa.ColumnElement[Any]:
+    """SQL: when a visit starts for the questionnaires: its actual start once recorded, else the
+    booked start. A "before" answer given at or after it is late: kept and shown as such, never
+    a baseline (models/operations/reports.py)."""
+    return sa.func.coalesce(visit.actual_start, visit.start_at)
+
+
+def late_invitations() -> sa.Select[Any]:
+    """SQL: the ids of "before" invitations with an answer given once their visit had started."""
+    return (
+        sa.select(SurveyInvitation.id)
+        .join(Survey, Survey.id == SurveyInvitation.survey_id)
+        .join(Visit, Visit.id == SurveyInvitation.visit_id)
+        .where(
+            Survey.moment.in_((SurveyMoment.PARTICIPANT_BEFORE, SurveyMoment.COMPANY_BEFORE)),
+            sa.exists().where(
+                SurveyAnswer.invitation_id == SurveyInvitation.id, SurveyAnswer.answered_at >= activity_start()
+            ),
+        )
+    )
+
+
+def invitation_counts(session: Session, survey_ids: Sequence[int]) -> dict[int, tuple[int, int, int]]:
+    """Per question set: (invitations sent, invitations completed, "before" answered too late)."""
     if not survey_ids:
         return {}
+    late = late_invitations().subquery("late")
     rows = session.execute(
         sa.select(
             SurveyInvitation.survey_id,
             sa.func.count(),
             sa.func.count(SurveyInvitation.completed_at),
+            sa.func.count(late.c.id),
         )
+        .outerjoin(late, late.c.id == SurveyInvitation.id)
         .where(SurveyInvitation.survey_id.in_(list(survey_ids)))
         .group_by(SurveyInvitation.survey_id)
     )
-    return {survey_id: (sent, done) for survey_id, sent, done in rows}
+    return {survey_id: (sent, done, n_late) for survey_id, sent, done, n_late in rows}

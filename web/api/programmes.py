@@ -82,7 +82,14 @@ class QuarterFiguresSchema(ma.Schema):
     new_persons_by = fields.Dict(
         required=True, metadata={"description": f"New persons by target group, network, field, size. {SUPPRESSED_NOTE}"}
     )
-    survey_pairs = fields.Dict(required=True, metadata={"description": "Before/after questionnaire pairs."})
+    survey_pairs = fields.Dict(required=True, metadata={
+        "description": "Before/after questionnaire pairs per group and question key: pairs, mean_change, "
+        f"ci95 (the 95 % t-interval of the mean, null below 2 pairs), share_improved. {SUPPRESSED_NOTE}",
+    })
+    survey_response = fields.Dict(required=True, metadata={
+        "description": "Per group: answered \"after\" questionnaires (one per respondent and activity), pairs, "
+        f"unpaired, and late \"before\" questionnaires (answered after the activity started). {SUPPRESSED_NOTE}",
+    })
 
 
 class TotalsSchema(ma.Schema):
@@ -99,6 +106,7 @@ class TotalsSchema(ma.Schema):
     activities = fields.Dict(required=True, metadata={"description": SUPPRESSED_NOTE})
     new_persons_by = fields.Dict(required=True, metadata={"description": SUPPRESSED_NOTE})
     survey_pairs = fields.Dict(required=True)
+    survey_response = fields.Dict(required=True, metadata={"description": SUPPRESSED_NOTE})
 
 
 class ForecastSchema(ma.Schema):

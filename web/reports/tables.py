@@ -211,23 +211,60 @@ def pairs_table(report: QuarterlyReport, group: str) -> Table:
         f"enkat-{group}",
         sheet,
         title,
-        [_("Fråga"), _("Kvartal"), _("Antal par"), _("Medelförändring (skala 1–5)"), _("Andel som förbättrats")],
+        [_("Fråga"), _("Kvartal"), _("Antal par"), _("Medelförändring (skala 1–5)"),
+         _("95 % konfidensintervall, lägst"), _("95 % konfidensintervall, högst"), _("Andel som förbättrats")],
         rows,
         note=_(
-            "Ett par är samma persons (eller företags) första svar före och senaste svar efter, på samma fråga. "
-            "Färre än 5 par visas som x, utan medelvärde, liksom antal som annars skulle låta ett sådant räknas fram."
+            "Ett par är samma persons (eller företags) svar efter ett besök och första svar före, givet innan "
+            "besöket började, på samma fråga. Paret hör till besökets kvartal. Konfidensintervallet är ett "
+            "t-intervall för medelförändringen (minst 2 par). Färre än 5 par visas som x, utan medelvärde, "
+            "liksom antal som annars skulle låta ett sådant räknas fram."
         ),
-        percent_columns=frozenset({4}),
-        decimal_columns=frozenset({3}),
+        percent_columns=frozenset({6}),
+        decimal_columns=frozenset({3, 4, 5}),
     )
 
 
 def _pair_cells(pair: Optional[PairFigures]) -> list[Cell]:
     if pair is None:
-        return [report_ops.SUPPRESSED, None, None]
+        return [report_ops.SUPPRESSED, None, None, None, None]
     mean = None if pair.mean_change is None else round(pair.mean_change, 2)
+    interval = pair.confidence_interval
+    low, high = (None, None) if interval is None else (round(interval[0], 2), round(interval[1], 2))
     share = None if pair.share_improved is None else round(pair.share_improved, 3)
-    return [pair.pairs, mean, share]
+    return [pair.pairs, mean, low, high, share]
+
+
+def response_table(report: QuarterlyReport, group: str) -> Table:
+    """Links sent and finished, the response rate, and how many "after" questionnaires paired."""
+    if group == report_ops.PARTICIPANT:
+        sheet, title = _("Svar deltagare"), _("Svarsfrekvens och par: deltagare")
+    else:
+        sheet, title = _("Svar företag"), _("Svarsfrekvens och par: företag")
+    published = report_ops.published_survey_response(report, group)
+    columns = [quarter_heading(q) for q in report.elapsed] + [_("Totalt")]
+    rows: list[list[Cell]] = []
+    for i, column in enumerate(columns):
+        cells = {what: published[what][i] for what in report_ops.SURVEY_RESPONSE}
+        rate = report_ops.response_rate(cells["invitations_sent"], cells["invitations_answered"])
+        rows.append([
+            column, _shown(cells["invitations_sent"]), _shown(cells["invitations_answered"]),
+            None if rate is None else round(rate, 3), _shown(cells["pairs"]), _shown(cells["unpaired"]),
+            _shown(cells["late_baselines"]),
+        ])
+    return Table(
+        f"svar-{group}",
+        sheet,
+        title,
+        [_("Kvartal"), _("Utskickade enkäter"), _("Besvarade enkäter"), _("Svarsfrekvens"),
+         _("Efter-enkäter med par"), _("Efter-enkäter utan par"), _("För sena före-enkäter")],
+        rows,
+        note=_(
+            "Enkäterna räknas i kvartalet för det besök de gäller. En före-enkät som besvarades först när "
+            "besöket hade börjat är för sen: den sparas och räknas här, men blir aldrig utgångsläge i ett par."
+        ) + " " + suppression_note(),
+        percent_columns=frozenset({3}),
+    )
 
 
 def follow_ups_table(report: QuarterlyReport) -> Table:
@@ -380,7 +417,9 @@ def report_tables(report: QuarterlyReport) -> list[Table]:
         activities_table(report),
         activities_by_quarter_table(report),
         *(breakdown_table(report, dim) for dim in report_ops.DIMENSIONS),
+        response_table(report, report_ops.PARTICIPANT),
         pairs_table(report, report_ops.PARTICIPANT),
+        response_table(report, report_ops.COMPANY),
         pairs_table(report, report_ops.COMPANY),
         follow_ups_table(report),
         *compilation_tables(report),
