@@ -303,6 +303,7 @@ EXPECTED: dict[str, Route] = {
     "admin.reset_two_factor": Route(only(ADMIN), args=a_user, method="POST"),
     "admin.audit": Route(only(ADMIN)),
     "admin.audit_export": Route(only(ADMIN), args=an_export("csv")),
+    "admin.questionnaires": Route(only(ADMIN)),
     # candidate bank: project leaders, and officers for their own unit's clients
     "candidates.bank": Route(only(PL, WO)),
     "candidates.candidate": Route(only(PL, WO), args=a_candidate),

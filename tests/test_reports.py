@@ -282,26 +282,26 @@ def test_paired_before_and_after_per_quarter(db, known) -> None:
     report = quarterly_report(db, known.programme, today=TODAY)
     q1, q2, *_ = report.quarters
     # Q1: Aida +1, Bertil −1, Cecilia 0 (her visit's quarter, though she answered in April).
-    q1_participants = q1.survey_pairs[("participant", "confidence")]
+    q1_participants = q1.survey_pairs[("workplace_participant", "confidence")]
     assert (q1_participants.pairs, q1_participants.change_sum, q1_participants.improved) == (3, 0, 1)
     low, high = q1_participants.confidence_interval
     assert low < 0 < high and round(high, 2) == 2.48  # t(0.975, 2) = 4.303, s = 1: 4.303 / √3
-    q2_participants = q2.survey_pairs[("participant", "confidence")]
+    q2_participants = q2.survey_pairs[("workplace_participant", "confidence")]
     assert (q2_participants.pairs, q2_participants.change_sum, q2_participants.improved) == (1, 3, 1)
     assert q2_participants.confidence_interval is None  # one pair has no interval
-    companies = [q.survey_pairs[("company", "confidence")].change_sum for q in (q1, q2)]
+    companies = [q.survey_pairs[("workplace_company", "confidence")].change_sum for q in (q1, q2)]
     assert companies == [3, 1]
-    total = report.totals.survey_pairs[("participant", "confidence")]
+    total = report.totals.survey_pairs[("workplace_participant", "confidence")]
     assert (total.pairs, total.change_sum, total.improved) == (4, 3, 2)
-    assert ("participant", "comment") not in report.totals.survey_pairs  # free text never pairs
-    assert report.survey_questions[("participant", "confidence")] == "Jag tror att jag kan få ett arbete."
+    assert ("workplace_participant", "comment") not in report.totals.survey_pairs  # free text never pairs
+    assert report.survey_questions[("workplace_participant", "confidence")] == "Jag tror att jag kan få ett arbete."
     # Answered "after" questionnaires, paired or not, and the late "before" ones.
-    units = q1.survey_units["participant"]
+    units = q1.survey_units["workplace_participant"]
     assert (units.answered, units.paired, units.unpaired, units.late_baselines) == (4, 3, 1, 1)  # Emil; Aida
-    units = q2.survey_units["participant"]
+    units = q2.survey_units["workplace_participant"]
     assert (units.answered, units.paired, units.unpaired, units.late_baselines) == (2, 1, 1, 1)  # Fatima
     # Links are counted in the quarter of the visit they are about; none was finished.
-    q1_links = q1.survey_units["participant"]
+    q1_links = q1.survey_units["workplace_participant"]
     assert (q1_links.invitations_sent, q1_links.invitations_answered, q1_links.response_rate) == (8, 0, 0.0)
 
 
@@ -374,8 +374,8 @@ def test_to_dict_is_json_with_quarters_and_suppressed_breakdowns(db, known) -> N
     assert q1["new_persons_by"]["target_group"]["youth"] == "x"
     assert data["totals"]["persons"] == 7 and data["forecast"]["persons"] == 12
     assert data["totals"]["new_persons_by"]["target_group"]["newcomer"] == "x"
-    assert data["totals"]["survey_pairs"]["participant"]["confidence"]["pairs"] == "x"
-    assert data["totals"]["survey_pairs"]["participant"]["confidence"]["mean_change"] is None
+    assert data["totals"]["survey_pairs"]["workplace_participant"]["confidence"]["pairs"] == "x"
+    assert data["totals"]["survey_pairs"]["workplace_participant"]["confidence"]["mean_change"] is None
     assert data["follow_ups"]["3"]["job"] == "x"
     assert "Testsson" not in json.dumps(data)
 
@@ -517,7 +517,7 @@ def test_answers_given_at_the_same_moment_pair_the_first_before_and_the_last_aft
     ):
         _answered(db, surveys[side], when, likert, visit, candidate=person)
     db.commit()
-    pair = quarterly_report(db, prog, today=TODAY).quarters[1].survey_pairs[("participant", "confidence")]
+    pair = quarterly_report(db, prog, today=TODAY).quarters[1].survey_pairs[("workplace_participant", "confidence")]
     assert (pair.pairs, pair.change_sum, pair.improved) == (1, 5 - 1, 1)
 
 
@@ -533,12 +533,12 @@ def test_before_answers_given_after_the_visit_started_are_late_and_never_pair(db
         _answered(db, surveys["after"], at(d(2, 4), 10), 4, visit, candidate=person)
     db.commit()
     report = quarterly_report(db, prog, today=TODAY)
-    assert report.totals.survey_pairs.get(("participant", "confidence")) is None
-    units = report.quarters[0].survey_units["participant"]
+    assert report.totals.survey_pairs.get(("workplace_participant", "confidence")) is None
+    units = report.quarters[0].survey_units["workplace_participant"]
     assert (units.answered, units.paired, units.unpaired, units.late_baselines) == (6, 0, 6, 6)
     # The late answers are kept, and the report says how many there were.
     assert db.scalar(sa.select(sa.func.count()).select_from(SurveyAnswer)) == 12
-    totals = report.to_dict()["totals"]["survey_response"]["participant"]
+    totals = report.to_dict()["totals"]["survey_response"]["workplace_participant"]
     assert (totals["pairs"], totals["unpaired"], totals["late_baselines"]) == (0, 6, 6)
 
 
@@ -552,7 +552,8 @@ def test_a_companys_second_after_answer_does_not_move_its_pair(db, make) -> None
     _answered(db, surveys["before"], at(d(1, 20), 10), 2, first, company=company)
     _answered(db, surveys["after"], at(d(2, 10), 10), 4, first, company=company)
     db.commit()
-    assert quarterly_report(db, prog, today=TODAY).quarters[0].survey_pairs[("company", "confidence")].pairs == 1
+    q1 = quarterly_report(db, prog, today=TODAY).quarters[0]
+    assert q1.survey_pairs[("workplace_company", "confidence")].pairs == 1
 
     # In Q3 the company hosts again and answers "after" twice more: about the new visit, and
     # (by an old link) about the first one.
@@ -561,10 +562,10 @@ def test_a_companys_second_after_answer_does_not_move_its_pair(db, make) -> None
     _answered(db, surveys["after"], at(d(8, 7), 10), 3, first, company=company)
     db.commit()
     q1, _q2, q3, _q4 = quarterly_report(db, prog, today=d(12, 31)).quarters
-    assert q1.survey_pairs[("company", "confidence")].pairs == 1  # still Q1, the first visit's quarter
-    assert q1.survey_pairs[("company", "confidence")].change_sum == 3 - 2  # its latest "after"
-    assert q3.survey_pairs[("company", "confidence")].pairs == 1  # the second visit's own pair
-    assert q3.survey_pairs[("company", "confidence")].change_sum == 5 - 2
+    assert q1.survey_pairs[("workplace_company", "confidence")].pairs == 1  # still Q1, the first visit's quarter
+    assert q1.survey_pairs[("workplace_company", "confidence")].change_sum == 3 - 2  # its latest "after"
+    assert q3.survey_pairs[("workplace_company", "confidence")].pairs == 1  # the second visit's own pair
+    assert q3.survey_pairs[("workplace_company", "confidence")].change_sum == 5 - 2
 
 
 def test_the_counting_visits_index_holds_what_the_report_counts(db, make) -> None:

@@ -111,7 +111,9 @@ def test_unknown_export_format_is_404(client, auth, make, db) -> None:
 def seeded(db, vault):
     seed_demo(db, vault, n_candidates=60, n_companies=25, seed=11)
     # A free-text questionnaire answer, to show that free text never reaches the report.
-    survey = db.scalars(sa.select(Survey).where(Survey.moment == SurveyMoment.PARTICIPANT_AFTER)).one()
+    survey = db.scalars(sa.select(Survey).where(
+        Survey.moment == SurveyMoment.PARTICIPANT_AFTER, Survey.questionnaire == "workplace_participant"
+    )).one()
     comment = next(q for q in survey.questions if q.kind == QuestionKind.TEXT)
     invitation = SurveyInvitation(
         survey=survey, candidate=db.scalars(sa.select(Candidate)).first(), email="x@exempel.example",
@@ -161,7 +163,7 @@ def test_dashboard_print_page_and_exports_hold_no_personal_data(client, auth, se
     ]
     assert workbook.sheetnames == [
         "Diagram", "Sammanfattning", "Kvartal", "Aktiviteter", "Aktiviteter per kvartal", "Målgrupp", "Nätverk",
-        "Yrkesområde", "Företagsstorlek", "Svar deltagare", "Enkät deltagare", "Svar företag", "Enkät företag",
+        "Yrkesområde", "Företagsstorlek", "Enkäter svar", "Enkäter före och efter", "Enkäter per målgrupp",
         "Uppföljning 3 och 6 mån",
         "Remisser per enhet", "Företag per nätverk", "Återkoppling", "Budget", "Finansiering",
     ]
@@ -274,19 +276,19 @@ def test_exports_show_late_baselines_response_rate_and_confidence_interval(clien
     auth.login("steering")
     text = client.get(f"/uppfoljning/export.csv?programme={programme.id}").data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
-    at = rows.index(["Svarsfrekvens och par: deltagare"])
+    at = rows.index(["Enkäter: svarsfrekvens och par"])
     header, body = rows[at + 1], rows[at + 2:]
-    total = next(r for r in body if r[0] == "Totalt")
+    total = next(r for r in body if r[:2] == ["Deltagare, arbetsplatsbesök", "Totalt"])
     figures = dict(zip(header, total, strict=True))
     assert figures["Utskickade enkäter"] == "22" and figures["Besvarade enkäter"] == "22"
     assert figures["Efter-enkäter med par"] == "6" and figures["Efter-enkäter utan par"] == "5"
     assert figures["För sena före-enkäter"] == "5"
     workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"/uppfoljning/export.xlsx?programme={programme.id}").data))
-    sheet = workbook["Enkät deltagare"]
+    sheet = workbook["Enkäter före och efter"]
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
-    header_at = next(i for i, r in enumerate(values) if r and r[0] == "Fråga")
+    header_at = next(i for i, r in enumerate(values) if r and r[0] == "Enkät")
     header = values[header_at]
-    total = next(r for r in values[header_at + 1:] if r[1] == "Totalt")
+    total = next(r for r in values[header_at + 1:] if r[0] == "Deltagare, arbetsplatsbesök" and r[2] == "Totalt")
     figures = dict(zip(header, total, strict=False))
     # Six pairs: changes 1, 2, 1, 2, 1, 2 (the late five never pair): mean 1.5, s = 0.548.
     assert figures["Antal par"] == 6 and figures["Medelförändring (skala 1–5)"] == 1.5

@@ -95,6 +95,7 @@ from .budget import BudgetFigures, budget_figures
 from .compilation import CompilationFigures, compilation_dict, compilation_figures
 from .disclosure import SMALL_COUNT, SUPPRESSED, Grid, publish
 from .programme import Quarter, milestone_plan, programme_quarters
+from .question_sets import QUESTIONNAIRES, WORKPLACE_COMPANY, WORKPLACE_PARTICIPANT
 from .surveys import activity_start
 
 DIMENSIONS: dict[str, tuple[str, ...]] = {
@@ -103,12 +104,11 @@ DIMENSIONS: dict[str, tuple[str, ...]] = {
     "field": tuple(m.value for m in Field),
     "size_class": tuple(m.value for m in SizeClass),
 }
-PARTICIPANT = "participant"
-COMPANY = "company"
-SURVEY_GROUPS = (PARTICIPANT, COMPANY)
+# The questionnaires with a "before" and an "after" set, whose answers pair (in this order).
+SURVEY_GROUPS = tuple(code for code, q in QUESTIONNAIRES.items() if len(q.sets) == 2)
+PARTICIPANT, COMPANY = WORKPLACE_PARTICIPANT, WORKPLACE_COMPANY
 _BEFORE = (SurveyMoment.PARTICIPANT_BEFORE, SurveyMoment.COMPANY_BEFORE)
 _AFTER = (SurveyMoment.PARTICIPANT_AFTER, SurveyMoment.COMPANY_AFTER)
-_PARTICIPANT_MOMENTS = (SurveyMoment.PARTICIPANT_BEFORE, SurveyMoment.PARTICIPANT_AFTER)
 ACTIVITY_GOAL = {
     ActivityType.STADIUM_VISIT: GoalKind.STADIUM_VISIT,
     ActivityType.MATCH_HOST_SHADOWING: GoalKind.MATCH_HOST_SHADOWING,
@@ -362,8 +362,9 @@ class QuarterRow:
     activities: dict[ActivityType, ActivityFigures] = field(default_factory=_empty_activities)
     activity_targets_to_date: dict[ActivityType, int] = field(default_factory=dict)
     new_persons_by: dict[str, dict[str, int]] = field(default_factory=_empty_breakdowns)
-    survey_pairs: dict[tuple[str, str], PairFigures] = field(default_factory=dict)
-    survey_units: dict[str, SurveyUnits] = field(default_factory=dict)
+    survey_pairs: dict[tuple[str, str], PairFigures] = field(default_factory=dict)  # (questionnaire, key)
+    survey_pairs_by_target: dict[tuple[str, str, str], PairFigures] = field(default_factory=dict)
+    survey_units: dict[str, SurveyUnits] = field(default_factory=dict)  # per questionnaire
 
     @property
     def status(self) -> str:
@@ -383,8 +384,9 @@ class Totals:
     activities: dict[ActivityType, ActivityFigures] = field(default_factory=_empty_activities)
     activity_targets: dict[ActivityType, int] = field(default_factory=dict)
     new_persons_by: dict[str, dict[str, int]] = field(default_factory=_empty_breakdowns)
-    survey_pairs: dict[tuple[str, str], PairFigures] = field(default_factory=dict)
-    survey_units: dict[str, SurveyUnits] = field(default_factory=dict)
+    survey_pairs: dict[tuple[str, str], PairFigures] = field(default_factory=dict)  # (questionnaire, key)
+    survey_pairs_by_target: dict[tuple[str, str, str], PairFigures] = field(default_factory=dict)
+    survey_units: dict[str, SurveyUnits] = field(default_factory=dict)  # per questionnaire
 
 
 @dataclass
@@ -411,7 +413,7 @@ class QuarterlyReport:
     cost_per_person_sek: Optional[int]
     budget_to_date_sek: int
     follow_ups: dict[int, dict[str, int]]  # months → result → persons
-    survey_questions: dict[tuple[str, str], str]  # (group, key) → Swedish question text
+    survey_questions: dict[tuple[str, str], str]  # (questionnaire, key) → Swedish question text
     # The budget followed up from the actual costs (models/operations/budget.py).
     budget: Optional[BudgetFigures] = None
     # What TH compiles the quarter from: referrals per unit, companies per network, feedback
@@ -645,28 +647,52 @@ def _end_of(day: dt.date) -> dt.datetime:
     return local_midnight(day + dt.timedelta(days=1))
 
 
+def _survey_activity(stmt: sa.Select[Any], invitation: Any = SurveyInvitation) -> sa.Select[Any]:
+    """`stmt` with the visit or group activity the invitation is about (outer joins)."""
+    return stmt.outerjoin(Visit, Visit.id == invitation.visit_id).outerjoin(
+        Activity, Activity.id == invitation.activity_id
+    )
+
+
+def _activity_quarter(quarters: Sequence[Quarter]) -> sa.Case[Any]:
+    """SQL: the quarter of the joined visit's counted date, or of the group activity's start."""
+    return sa.case(
+        (Visit.id.is_not(None), _quarter_of_date(Visit.visit_date, quarters)),
+        else_=_quarter_of_instant(Activity.starts_at, quarters),
+    )
+
+
+def _activity_in_period(starts_on: dt.date, ends_on: dt.date) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        sa.and_(Visit.id.is_not(None), _dated_in(starts_on, ends_on)),
+        sa.and_(Activity.id.is_not(None), _in_period_instant(Activity.starts_at, starts_on, ends_on)),
+    )
+
+
 def _survey_pairs_statement(
     dialect: str, starts_on: dt.date, ends_on: dt.date, quarters: Sequence[Quarter],
     answers_until: Optional[dt.date],
 ) -> sa.Select[Any]:
-    """One row per answered "after" questionnaire, Likert question and respondent: the activity
-    (the visit the invitation was about) and its quarter, the respondent's latest "after" answer to
-    it, and the baseline paired with it, if any (NULL otherwise).
+    """One row per answered "after" questionnaire, Likert question and respondent: the
+    questionnaire, the activity (the visit or group activity the invitation was about) and its
+    quarter, the participant's target group, the respondent's latest "after" answer to it, and
+    the baseline paired with it, if any (NULL otherwise).
 
-    The baseline is the respondent's earliest "before" answer to a question with the same key that
-    was given before the activity started (`surveys.activity_start`) and was not late for its own
-    activity. A pair therefore belongs to one person (or company) and one activity, sits in the
-    quarter of the activity's counted date (`visit_date`), and a later answer never moves it."""
-    is_participant = Survey.moment.in_(_PARTICIPANT_MOMENTS)
-    respondent = sa.case((is_participant, SurveyInvitation.candidate_id), else_=SurveyInvitation.company_id)
+    The baseline is the respondent's earliest "before" answer to a question with the same key in
+    the same version of the same questionnaire that was given before the activity started
+    (`surveys.activity_start`) and was not late for its own activity. A pair therefore belongs to
+    one person (or company) and one activity, sits in the quarter of the activity's counted date,
+    and a later answer never moves it."""
+    respondent = sa.func.coalesce(SurveyInvitation.candidate_id, SurveyInvitation.company_id)
     answered = [SurveyAnswer.likert.is_not(None), SurveyQuestion.kind == QuestionKind.LIKERT]
     if answers_until is not None:
         answered.append(SurveyAnswer.answered_at < _end_of(answers_until))
 
-    def likert_answers(*, before: bool) -> sa.Select[Any]:
+    def likert_answers(moments: Sequence[SurveyMoment]) -> sa.Select[Any]:
         return (
             sa.select(
-                is_participant.label("participant"),
+                Survey.questionnaire.label("questionnaire"),
+                Survey.version.label("version"),
                 respondent.label("respondent"),
                 SurveyQuestion.key.label("key"),
                 SurveyAnswer.likert.label("likert"),
@@ -677,26 +703,28 @@ def _survey_pairs_statement(
             .join(SurveyInvitation, SurveyInvitation.id == SurveyAnswer.invitation_id)
             .join(Survey, Survey.id == SurveyInvitation.survey_id)
             .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
-            .where(Survey.moment.in_(_BEFORE if before else _AFTER), *answered)
+            .where(Survey.moment.in_(moments), *answered)
         )
 
-    own = aliased(Visit, name="own_visit")
+    start = sa.func.coalesce(activity_start(), Activity.starts_at)
     baselines = (
-        likert_answers(before=True)
-        .outerjoin(own, own.id == SurveyInvitation.visit_id)
-        .where(sa.or_(own.id.is_(None), SurveyAnswer.answered_at < activity_start(own)))
+        _survey_activity(likert_answers(_BEFORE))
+        .where(sa.or_(start.is_(None), SurveyAnswer.answered_at < start))
         .subquery("baselines")
     )
     after_answers = (
-        likert_answers(before=False)
+        _survey_activity(likert_answers(_AFTER))
         .add_columns(
-            Visit.id.label("unit"), Visit.visit_date.label("visit_date"), activity_start().label("starts_at")
+            sa.func.coalesce(Visit.id, -Activity.id).label("unit"),
+            _activity_quarter(quarters).label("q"),
+            start.label("starts_at"),
+            Candidate.target_group.label("target_group"),
         )
-        .join(Visit, Visit.id == SurveyInvitation.visit_id)
-        .where(_dated_in(starts_on, ends_on))
+        .outerjoin(Candidate, Candidate.id == SurveyInvitation.candidate_id)
+        .where(_activity_in_period(starts_on, ends_on))
         .subquery("after_answers")
     )
-    unit = [after_answers.c.participant, after_answers.c.respondent, after_answers.c.unit, after_answers.c.key]
+    unit = [after_answers.c.questionnaire, after_answers.c.respondent, after_answers.c.unit, after_answers.c.key]
     last_after = _first_per(
         dialect,
         list(after_answers.c),
@@ -705,14 +733,15 @@ def _survey_pairs_statement(
         where=[],
         name="last_after",
     )
-    unit = [last_after.c.participant, last_after.c.respondent, last_after.c.unit, last_after.c.key]
+    unit = [last_after.c.questionnaire, last_after.c.respondent, last_after.c.unit, last_after.c.key]
     paired = _first_per(
         dialect,
         [*unit, baselines.c.likert.label("before")],
         partition_by=unit,
         order_by=[baselines.c.answered_at, baselines.c.answer_id],
         where=[
-            baselines.c.participant == last_after.c.participant,
+            baselines.c.questionnaire == last_after.c.questionnaire,
+            baselines.c.version == last_after.c.version,
             baselines.c.respondent == last_after.c.respondent,
             baselines.c.key == last_after.c.key,
             baselines.c.answered_at < last_after.c.starts_at,
@@ -721,51 +750,45 @@ def _survey_pairs_statement(
     )
     return (
         sa.select(
-            last_after.c.participant,
+            last_after.c.questionnaire,
             last_after.c.respondent,
             last_after.c.unit,
             last_after.c.key,
-            _quarter_of_date(last_after.c.visit_date, quarters).label("q"),
+            last_after.c.q,
+            last_after.c.target_group,
             last_after.c.likert,
             paired.c.before,
         )
         .select_from(last_after)
-        .outerjoin(
-            paired,
-            sa.and_(
-                paired.c.participant == last_after.c.participant,
-                paired.c.respondent == last_after.c.respondent,
-                paired.c.unit == last_after.c.unit,
-                paired.c.key == last_after.c.key,
-            ),
-        )
+        .outerjoin(paired, sa.and_(*(a == b for a, b in zip(unit, paired.c, strict=False))))
     )
 
 
 def _invitations_statement(
     starts_on: dt.date, ends_on: dt.date, quarters: Sequence[Quarter], answers_until: Optional[dt.date]
 ) -> sa.Select[Any]:
-    """Questionnaire links sent and finished per group, in the quarter of the activity they are
-    about (of the sending, for a link about no activity)."""
-    participant = Survey.moment.in_(_PARTICIPANT_MOMENTS)
-    sent_on = sa.case(
-        (Visit.id.is_not(None), _quarter_of_date(Visit.visit_date, quarters)),
-        else_=_quarter_of_instant(SurveyInvitation.sent_at, quarters),
+    """Questionnaire links sent and finished per questionnaire, in the quarter of the activity
+    they are about (of the sending, for a link about no activity). Employees' answers are not
+    links sent to anyone: they are counted as answers only (`_employee_statement`)."""
+    about_activity = sa.or_(Visit.id.is_not(None), Activity.id.is_not(None))
+    q = sa.case(
+        (about_activity, _activity_quarter(quarters)), else_=_quarter_of_instant(SurveyInvitation.sent_at, quarters)
     )
     in_period = sa.case(
-        (Visit.id.is_not(None), _dated_in(starts_on, ends_on)),
+        (about_activity, _activity_in_period(starts_on, ends_on)),
         else_=_in_period_instant(SurveyInvitation.sent_at, starts_on, ends_on),
     )
     answered = SurveyInvitation.completed_at.is_not(None)
     if answers_until is not None:
         answered = sa.and_(answered, SurveyInvitation.completed_at < _end_of(answers_until))
     stmt = (
-        sa.select(participant, sent_on, sa.func.count(), sa.func.sum(sa.case((answered, 1), else_=0)))
-        .select_from(SurveyInvitation)
-        .join(Survey, Survey.id == SurveyInvitation.survey_id)
-        .outerjoin(Visit, Visit.id == SurveyInvitation.visit_id)
-        .where(in_period)
-        .group_by(participant, sent_on)
+        _survey_activity(
+            sa.select(Survey.questionnaire, q, sa.func.count(), sa.func.sum(sa.case((answered, 1), else_=0)))
+            .select_from(SurveyInvitation)
+            .join(Survey, Survey.id == SurveyInvitation.survey_id)
+        )
+        .where(in_period, Survey.moment != SurveyMoment.EMPLOYEE)
+        .group_by(Survey.questionnaire, q)
     )
     if answers_until is not None:
         stmt = stmt.where(SurveyInvitation.sent_at < _end_of(answers_until))
@@ -776,20 +799,20 @@ def _late_baselines_statement(
     starts_on: dt.date, ends_on: dt.date, quarters: Sequence[Quarter], answers_until: Optional[dt.date]
 ) -> sa.Select[Any]:
     """"Before" questionnaires answered (any answer) only once their activity had started, per
-    group and quarter of the activity: kept and shown as late, never a baseline."""
-    late = [SurveyAnswer.answered_at >= activity_start()]
+    questionnaire and quarter of the activity: kept and shown as late, never a baseline."""
+    late = [SurveyAnswer.answered_at >= sa.func.coalesce(activity_start(), Activity.starts_at)]
     if answers_until is not None:
         late.append(SurveyAnswer.answered_at < _end_of(answers_until))
-    q = _quarter_of_date(Visit.visit_date, quarters)
-    participant = Survey.moment.in_(_PARTICIPANT_MOMENTS)
+    q = _activity_quarter(quarters)
     return (
-        sa.select(participant, q, sa.func.count(sa.distinct(SurveyInvitation.id)))
-        .select_from(SurveyInvitation)
-        .join(Survey, Survey.id == SurveyInvitation.survey_id)
-        .join(Visit, Visit.id == SurveyInvitation.visit_id)
-        .join(SurveyAnswer, SurveyAnswer.invitation_id == SurveyInvitation.id)
-        .where(Survey.moment.in_(_BEFORE), _dated_in(starts_on, ends_on), *late)
-        .group_by(participant, q)
+        _survey_activity(
+            sa.select(Survey.questionnaire, q, sa.func.count(sa.distinct(SurveyInvitation.id)))
+            .select_from(SurveyInvitation)
+            .join(Survey, Survey.id == SurveyInvitation.survey_id)
+            .join(SurveyAnswer, SurveyAnswer.invitation_id == SurveyInvitation.id)
+        )
+        .where(Survey.moment.in_(_BEFORE), _activity_in_period(starts_on, ends_on), *late)
+        .group_by(Survey.questionnaire, q)
     )
 
 
@@ -823,10 +846,11 @@ def _follow_ups_statement(starts_on: dt.date, ends_on: dt.date) -> sa.Select[Any
 
 def _survey_questions_statement() -> sa.Select[Any]:
     return (
-        sa.select(Survey.moment, SurveyQuestion.key, SurveyQuestion.text_sv)
+        sa.select(Survey.questionnaire, SurveyQuestion.key, SurveyQuestion.text_sv)
         .join(SurveyQuestion, SurveyQuestion.survey_id == Survey.id)
         .where(SurveyQuestion.kind == QuestionKind.LIKERT)
-        .order_by(Survey.moment.in_(_AFTER).desc(), Survey.active.desc(), Survey.id, SurveyQuestion.position)
+        .order_by(Survey.moment.in_(_AFTER).desc(), Survey.active.desc(), Survey.version.desc(), Survey.id,
+                  SurveyQuestion.position)
     )
 
 
@@ -865,21 +889,26 @@ def _fill_activities(session: Session, rows: list[QuarterRow], stmt: sa.Select[A
 
 
 def _fill_survey_pairs(session: Session, rows: list[QuarterRow], statements: _Statements) -> None:
-    units: dict[tuple[str, int, int], tuple[int, bool]] = {}  # (group, respondent, activity) → (q, paired)
-    for participant, respondent, unit, key, q, after, before in session.execute(statements.survey_pairs):
-        group = PARTICIPANT if participant else COMPANY
-        seen_q, seen_paired = units.get((group, respondent, unit), (q, False))
-        units[(group, respondent, unit)] = (seen_q, seen_paired or before is not None)
+    units: dict[tuple[str, int, int], tuple[int, bool]] = {}  # (questionnaire, respondent, activity) → (q, paired)
+    for questionnaire, respondent, unit, key, q, target_group, after, before in session.execute(
+        statements.survey_pairs
+    ):
+        seen_q, seen_paired = units.get((questionnaire, respondent, unit), (q, False))
+        units[(questionnaire, respondent, unit)] = (seen_q, seen_paired or before is not None)
         if before is not None:
-            rows[q].survey_pairs.setdefault((group, key), PairFigures()).add_change(after - before)
-    for (group, _respondent, _unit), (q, paired) in units.items():
-        figures = rows[q].survey_units.setdefault(group, SurveyUnits())
+            rows[q].survey_pairs.setdefault((questionnaire, key), PairFigures()).add_change(after - before)
+            if target_group is not None:
+                by_group = rows[q].survey_pairs_by_target.setdefault((questionnaire, key, str(target_group)),
+                                                                     PairFigures())
+                by_group.add_change(after - before)
+    for (questionnaire, _respondent, _unit), (q, paired) in units.items():
+        figures = rows[q].survey_units.setdefault(questionnaire, SurveyUnits())
         figures.answered += 1
         figures.paired += int(paired)
-    for participant, q, n in session.execute(statements.late_baselines):
-        rows[q].survey_units.setdefault(PARTICIPANT if participant else COMPANY, SurveyUnits()).late_baselines = n
-    for participant, q, sent, answered in session.execute(statements.invitations):
-        figures = rows[q].survey_units.setdefault(PARTICIPANT if participant else COMPANY, SurveyUnits())
+    for questionnaire, q, n in session.execute(statements.late_baselines):
+        rows[q].survey_units.setdefault(questionnaire, SurveyUnits()).late_baselines = n
+    for questionnaire, q, sent, answered in session.execute(statements.invitations):
+        figures = rows[q].survey_units.setdefault(questionnaire, SurveyUnits())
         figures.invitations_sent, figures.invitations_answered = int(sent), int(answered or 0)
 
 
@@ -909,6 +938,8 @@ def _totals(rows: list[QuarterRow], programme: Programme, today: dt.date) -> Tot
                 totals.new_persons_by[dim][category] += n
         for key, pair in row.survey_pairs.items():
             totals.survey_pairs.setdefault(key, PairFigures()).add(pair)
+        for target_key, pair in row.survey_pairs_by_target.items():
+            totals.survey_pairs_by_target.setdefault(target_key, PairFigures()).add(pair)
         for group, units in row.survey_units.items():
             totals.survey_units.setdefault(group, SurveyUnits()).add(units)
     return totals
@@ -937,11 +968,11 @@ def _follow_ups(session: Session, stmt: sa.Select[Any]) -> dict[int, dict[str, i
 
 
 def _survey_questions(session: Session, stmt: sa.Select[Any]) -> dict[tuple[str, str], str]:
-    """Question text per (group, key), from the active "after" sets (else any set), in order."""
+    """Question text per (questionnaire, key), from the active "after" sets (else any set, the
+    latest version first), in order."""
     texts: dict[tuple[str, str], str] = {}
-    for moment, key, text in session.execute(stmt):
-        group = PARTICIPANT if moment in _PARTICIPANT_MOMENTS else COMPANY
-        texts.setdefault((group, key), text)
+    for questionnaire, key, text in session.execute(stmt):
+        texts.setdefault((questionnaire, key), text)
     return texts
 
 
@@ -1006,6 +1037,23 @@ def published_pairs(report: QuarterlyReport, group: str) -> list[tuple[str, list
         cells.append(report.totals.survey_pairs.get((group, key), PairFigures()))
         [shown] = publish(Grid([[c.pairs for c in cells]], row_total=True))
         published.append((key, [None if n is None else c for n, c in zip(shown, cells, strict=True)]))
+    return published
+
+
+def published_pairs_by_target(
+    report: QuarterlyReport, group: str
+) -> list[tuple[str, list[tuple[str, Optional[PairFigures]]]]]:
+    """Pairs per question key of one questionnaire by the participants' target group over the
+    period so far; None where the number of pairs is hidden. The key's total (published with the
+    quarters) is the row's sum."""
+    published = []
+    for key, _cells in published_pairs(report, group):
+        cells = [report.totals.survey_pairs_by_target.get((group, key, cat), PairFigures())
+                 for cat in DIMENSIONS["target_group"]]
+        total = report.totals.survey_pairs.get((group, key), PairFigures())
+        [shown] = publish(Grid([[c.pairs for c in cells] + [total.pairs]], row_total=True))
+        published.append((key, [(cat, None if n is None else c) for cat, n, c in
+                                zip(DIMENSIONS["target_group"], shown, cells, strict=False)]))
     return published
 
 

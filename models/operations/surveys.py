@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager
 
 from .. import clock
+from ..accounts import User
 from ..candidates import Candidate, consent_in_force
 from ..clock import STOCKHOLM, local_midnight, quarter_start
 from ..companies import Company, Offer
@@ -31,6 +32,7 @@ from ..enums import QuestionKind, SurveyMoment, VisitStatus
 from ..followup import Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
 from ..visits import Visit
 from .errors import Conflict, DomainError
+from .question_sets import QUESTIONNAIRES, workplace_code
 
 LINK_DAYS = 21  # an invitation (and every link to it) expires this long after it was sent
 REMIND_AFTER_DAYS = 7
@@ -66,31 +68,122 @@ def question_text(question: SurveyQuestion, wording: str) -> str:
 
 
 # --- question sets ----------------------------------------------------------------------------
-def active_survey(session: Session, moment: SurveyMoment) -> Optional[Survey]:
+def active_survey(session: Session, moment: SurveyMoment, questionnaire: Optional[str] = None) -> Optional[Survey]:
+    """The set in use for a moment of a questionnaire (the workplace visit's unless named)."""
     return session.scalar(
-        sa.select(Survey).where(Survey.moment == moment, Survey.active.is_(True)).order_by(Survey.id.desc())
+        sa.select(Survey)
+        .where(
+            Survey.moment == moment,
+            Survey.questionnaire == (questionnaire or workplace_code(moment)),
+            Survey.active.is_(True),
+        )
+        .order_by(Survey.version.desc(), Survey.id.desc())
     )
 
 
 def save_survey(
-    session: Session, *, name: str, moment: SurveyMoment, active: bool, survey: Optional[Survey] = None
+    session: Session, *, name: str, moment: SurveyMoment, active: bool, survey: Optional[Survey] = None,
+    questionnaire: Optional[str] = None, by: Optional[User] = None,
 ) -> Survey:
-    """Create or rename a question set; making it active retires the other sets of its moment."""
+    """Create or rename a question set; making it active retires the other sets of its moment
+    and questionnaire. A new set is the next version of its questionnaire's sets of that moment."""
     name = (name or "").strip()
     if not name:
         raise DomainError("Ge frågeuppsättningen ett namn.", field="name")
     if survey is None:
-        survey = Survey(moment=moment)
+        code = questionnaire or workplace_code(moment)
+        latest = session.scalar(
+            sa.select(sa.func.max(Survey.version)).where(Survey.questionnaire == code, Survey.moment == moment)
+        )
+        survey = Survey(moment=moment, questionnaire=code, version=(latest or 0) + 1, created_by=by)
         session.add(survey)
     elif survey.moment != moment and _has_invitations(session, survey):
         raise Conflict("Enkäten har redan skickats ut och kan inte byta tillfälle.", field="moment")
     survey.name, survey.moment, survey.active = name, moment, active
     session.flush()
     if active:
-        session.execute(
-            sa.update(Survey).where(Survey.moment == moment, Survey.id != survey.id).values(active=False)
-        )
+        _retire_others(session, survey)
     return survey
+
+
+def _retire_others(session: Session, survey: Survey) -> None:
+    session.execute(
+        sa.update(Survey)
+        .where(Survey.moment == survey.moment, Survey.questionnaire == survey.questionnaire, Survey.id != survey.id)
+        .values(active=False)
+    )
+
+
+def version_sent(session: Session, survey: Survey) -> bool:
+    """Whether any set of this version of the questionnaire has been sent (or answered)."""
+    return session.scalar(
+        sa.select(
+            sa.exists()
+            .where(SurveyInvitation.survey_id == Survey.id)
+            .where(Survey.questionnaire == survey.questionnaire, Survey.version == survey.version)
+        )
+    ) or False
+
+
+def new_version(session: Session, survey: Survey, *, by: Optional[User] = None) -> Survey:
+    """Copy the sets of `survey`'s version of its questionnaire (its "before" and "after") as the
+    questionnaire's next version, in use instead of them; the old version is kept as history.
+    Returns the copy of `survey`."""
+    latest = session.scalar(sa.select(sa.func.max(Survey.version)).where(Survey.questionnaire == survey.questionnaire))
+    version = (latest or 0) + 1
+    siblings = session.scalars(
+        sa.select(Survey).where(Survey.questionnaire == survey.questionnaire, Survey.version == survey.version)
+    ).all()
+    copy_of_survey = survey
+    for old in siblings:
+        copy = Survey(
+            name=old.name, moment=old.moment, questionnaire=old.questionnaire, version=version, active=old.active,
+            created_by=by,
+            questions=[
+                SurveyQuestion(position=q.position, key=q.key, kind=q.kind, text_sv=q.text_sv, text_en=q.text_en,
+                               text_easy_sv=q.text_easy_sv)
+                for q in sorted(old.questions, key=lambda q: q.position)
+            ],
+        )
+        session.add(copy)
+        old.active = False
+        if old is survey:
+            copy_of_survey = copy
+    session.flush()
+    return copy_of_survey
+
+
+@dataclass
+class QuestionnaireVersion:
+    questionnaire: str
+    version: int
+    sets: list[Survey]
+    sent: int  # links sent for the version's sets
+
+    @property
+    def active(self) -> bool:
+        return any(s.active for s in self.sets)
+
+
+def questionnaire_history(session: Session) -> dict[str, list[QuestionnaireVersion]]:
+    """Per questionnaire (the standard ones first, in their order) its versions, newest first."""
+    sent: dict[int, int] = {
+        survey_id: n for survey_id, n in session.execute(
+            sa.select(SurveyInvitation.survey_id, sa.func.count()).group_by(SurveyInvitation.survey_id)
+        )
+    }
+    history: dict[str, dict[int, QuestionnaireVersion]] = {code: {} for code in QUESTIONNAIRES}
+    for survey in session.scalars(sa.select(Survey).order_by(Survey.moment, Survey.id)):
+        versions = history.setdefault(survey.questionnaire, {})
+        entry = versions.setdefault(survey.version, QuestionnaireVersion(survey.questionnaire, survey.version, [], 0))
+        entry.sets.append(survey)
+        entry.sent += sent.get(survey.id, 0)
+    return {code: sorted(v.values(), key=lambda e: -e.version) for code, v in history.items()}
+
+
+def editable_set(session: Session, survey: Survey, *, by: Optional[User] = None) -> Survey:
+    """The set to change: `survey` itself while its version is unsent, else a new version of it."""
+    return new_version(session, survey, by=by) if version_sent(session, survey) else survey
 
 
 @dataclass
@@ -103,9 +196,14 @@ class QuestionData:
 
 
 def save_question(
-    session: Session, survey: Survey, data: QuestionData, question: Optional[SurveyQuestion] = None
+    session: Session, survey: Survey, data: QuestionData, question: Optional[SurveyQuestion] = None,
+    *, by: Optional[User] = None,
 ) -> SurveyQuestion:
-    """Add a question at the end of the set, or change one. Questions pair before/after by key."""
+    """Add a question at the end of the set, or change one. Questions pair before/after by key.
+
+    A set whose version has been sent is never changed: a change of wording, kind or key, or a
+    new question, goes into a new version of the questionnaire (`editable_set`), and the
+    returned question belongs to it. Saving a question unchanged changes nothing."""
     key = (data.key or "").strip().lower()
     if not KEY_PATTERN.match(key):
         raise DomainError(
@@ -118,11 +216,19 @@ def save_question(
     if not (data.text_en or "").strip():
         raise DomainError("Skriv frågan på engelska.", field="text_en")
     kind = QuestionKind(data.kind)
+    texts = (data.text_sv.strip(), data.text_en.strip(), (data.text_easy_sv or "").strip())
+    if question is not None and (question.key, question.kind, question.text_sv, question.text_en,
+                                 question.text_easy_sv) == (key, kind, *texts):
+        return question
+    if question is not None and question.kind != kind and _has_answers(session, question):
+        raise Conflict("Frågan har svar och kan inte byta svarstyp. Lägg till en ny fråga i stället.", field="kind")
+    editable = editable_set(session, survey, by=by)
+    if editable is not survey and question is not None:
+        question = next(q for q in editable.questions if q.position == question.position)
+    survey = editable
     if question is None:
         question = SurveyQuestion(position=max((q.position for q in survey.questions), default=0) + 1)
         survey.questions.append(question)
-    elif question.kind != kind and _has_answers(session, question):
-        raise Conflict("Frågan har svar och kan inte byta svarstyp. Lägg till en ny fråga i stället.", field="kind")
     question.key, question.kind = key, kind
     question.text_sv, question.text_en = data.text_sv.strip(), data.text_en.strip()
     question.text_easy_sv = (data.text_easy_sv or "").strip()

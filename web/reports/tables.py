@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from models.enums import ActivityType
 from models.operations import reports as report_ops
 from models.operations.compilation import INTERESTS, published_compilation
+from models.operations.question_sets import QUESTIONNAIRES
 from models.operations.reports import PairFigures, QuarterlyReport
 
 from .. import labels
@@ -196,23 +197,24 @@ def suppression_note() -> str:
     )
 
 
-def pairs_table(report: QuarterlyReport, group: str) -> Table:
-    if group == report_ops.PARTICIPANT:
-        sheet, title = _("Enkät deltagare"), _("Före och efter: deltagare")
-    else:
-        sheet, title = _("Enkät företag"), _("Före och efter: företag")
+def _questionnaire(code: str) -> str:
+    return str(labels.QUESTIONNAIRE_LABELS.get(code, code))
+
+
+def pairs_table(report: QuarterlyReport) -> Table:
+    """Paired before/after answers per questionnaire, question and quarter."""
     columns = [quarter_heading(q) for q in report.elapsed] + [_("Totalt")]
     rows: list[list[Cell]] = []
-    for key, cells in report_ops.published_pairs(report, group):
-        question = report.survey_questions.get((group, key), key)
-        for column, pair in zip(columns, cells, strict=True):
-            rows.append([question, column, *_pair_cells(pair)])
+    for group in report_ops.SURVEY_GROUPS:
+        for key, cells in report_ops.published_pairs(report, group):
+            question = report.survey_questions.get((group, key), key)
+            for column, pair in zip(columns, cells, strict=True):
+                rows.append([_questionnaire(group), question, column, *_pair_cells(pair)])
     return Table(
-        f"enkat-{group}",
-        sheet,
-        title,
-        [_("Fråga"), _("Kvartal"), _("Antal par"), _("Medelförändring (skala 1–5)"),
-         _("95 % konfidensintervall, lägst"), _("95 % konfidensintervall, högst"), _("Andel som förbättrats")],
+        "enkat-par",
+        _("Enkäter före och efter"),
+        _("Före och efter: förändring per fråga"),
+        [_("Enkät"), _("Fråga"), _("Kvartal"), *_pair_headings()],
         rows,
         note=_(
             "Ett par är samma persons (eller företags) svar efter ett besök och första svar före, givet innan "
@@ -220,9 +222,14 @@ def pairs_table(report: QuarterlyReport, group: str) -> Table:
             "t-intervall för medelförändringen (minst 2 par). Färre än 5 par visas som x, utan medelvärde, "
             "liksom antal som annars skulle låta ett sådant räknas fram."
         ),
-        percent_columns=frozenset({6}),
-        decimal_columns=frozenset({3, 4, 5}),
+        percent_columns=frozenset({7}),
+        decimal_columns=frozenset({4, 5, 6}),
     )
+
+
+def _pair_headings() -> list[str]:
+    return [_("Antal par"), _("Medelförändring (skala 1–5)"), _("95 % konfidensintervall, lägst"),
+            _("95 % konfidensintervall, högst"), _("Andel som förbättrats")]
 
 
 def _pair_cells(pair: Optional[PairFigures]) -> list[Cell]:
@@ -235,35 +242,56 @@ def _pair_cells(pair: Optional[PairFigures]) -> list[Cell]:
     return [pair.pairs, mean, low, high, share]
 
 
-def response_table(report: QuarterlyReport, group: str) -> Table:
-    """Links sent and finished, the response rate, and how many "after" questionnaires paired."""
-    if group == report_ops.PARTICIPANT:
-        sheet, title = _("Svar deltagare"), _("Svarsfrekvens och par: deltagare")
-    else:
-        sheet, title = _("Svar företag"), _("Svarsfrekvens och par: företag")
-    published = report_ops.published_survey_response(report, group)
+def response_table(report: QuarterlyReport) -> Table:
+    """Per questionnaire and quarter: links sent and finished, the response rate, and how many
+    "after" questionnaires paired, did not, and the late "before" ones."""
     columns = [quarter_heading(q) for q in report.elapsed] + [_("Totalt")]
     rows: list[list[Cell]] = []
-    for i, column in enumerate(columns):
-        cells = {what: published[what][i] for what in report_ops.SURVEY_RESPONSE}
-        rate = report_ops.response_rate(cells["invitations_sent"], cells["invitations_answered"])
-        rows.append([
-            column, _shown(cells["invitations_sent"]), _shown(cells["invitations_answered"]),
-            None if rate is None else round(rate, 3), _shown(cells["pairs"]), _shown(cells["unpaired"]),
-            _shown(cells["late_baselines"]),
-        ])
+    for group in report_ops.SURVEY_GROUPS:
+        published = report_ops.published_survey_response(report, group)
+        for i, column in enumerate(columns):
+            cells = {what: published[what][i] for what in report_ops.SURVEY_RESPONSE}
+            rate = report_ops.response_rate(cells["invitations_sent"], cells["invitations_answered"])
+            rows.append([
+                _questionnaire(group), column, _shown(cells["invitations_sent"]),
+                _shown(cells["invitations_answered"]), None if rate is None else round(rate, 3),
+                _shown(cells["pairs"]), _shown(cells["unpaired"]), _shown(cells["late_baselines"]),
+            ])
     return Table(
-        f"svar-{group}",
-        sheet,
-        title,
-        [_("Kvartal"), _("Utskickade enkäter"), _("Besvarade enkäter"), _("Svarsfrekvens"),
+        "enkat-svar",
+        _("Enkäter svar"),
+        _("Enkäter: svarsfrekvens och par"),
+        [_("Enkät"), _("Kvartal"), _("Utskickade enkäter"), _("Besvarade enkäter"), _("Svarsfrekvens"),
          _("Efter-enkäter med par"), _("Efter-enkäter utan par"), _("För sena före-enkäter")],
         rows,
         note=_(
             "Enkäterna räknas i kvartalet för det besök de gäller. En före-enkät som besvarades först när "
             "besöket hade börjat är för sen: den sparas och räknas här, men blir aldrig utgångsläge i ett par."
         ) + " " + suppression_note(),
-        percent_columns=frozenset({3}),
+        percent_columns=frozenset({4}),
+    )
+
+
+def pairs_by_target_table(report: QuarterlyReport) -> Table:
+    """Participants' pairs per questionnaire, question and target group over the whole period."""
+    rows: list[list[Cell]] = []
+    for group in report_ops.SURVEY_GROUPS:
+        if QUESTIONNAIRES[group].audience != "participant":
+            continue
+        for key, cells in report_ops.published_pairs_by_target(report, group):
+            question = report.survey_questions.get((group, key), key)
+            for target_group, pair in cells:
+                rows.append([_questionnaire(group), question, str(labels.TARGET_GROUP_LABELS[target_group]),
+                             *_pair_cells(pair)])
+    return Table(
+        "enkat-malgrupp",
+        _("Enkäter per målgrupp"),
+        _("Före och efter per målgrupp, hela perioden"),
+        [_("Enkät"), _("Fråga"), _("Målgrupp"), *_pair_headings()],
+        rows,
+        note=_("Deltagarnas par per målgrupp under hela perioden hittills.") + " " + suppression_note(),
+        percent_columns=frozenset({7}),
+        decimal_columns=frozenset({4, 5, 6}),
     )
 
 
@@ -417,10 +445,9 @@ def report_tables(report: QuarterlyReport) -> list[Table]:
         activities_table(report),
         activities_by_quarter_table(report),
         *(breakdown_table(report, dim) for dim in report_ops.DIMENSIONS),
-        response_table(report, report_ops.PARTICIPANT),
-        pairs_table(report, report_ops.PARTICIPANT),
-        response_table(report, report_ops.COMPANY),
-        pairs_table(report, report_ops.COMPANY),
+        response_table(report),
+        pairs_table(report),
+        pairs_by_target_table(report),
         follow_ups_table(report),
         *compilation_tables(report),
         *money,

@@ -72,6 +72,7 @@ def new_set():  # type: ignore[no-untyped-def]
         form_on_page(form, page)
         survey = survey_ops.save_survey(
             db.session, name=form.name.data, moment=SurveyMoment(form.moment.data), active=form.active.data,
+            by=current_user,
         )
         flash(_("Frågeuppsättningen är skapad. Lägg till frågorna."), "success")
         return redirect(url_for("surveys.edit_set", survey_id=survey.id))
@@ -109,9 +110,13 @@ def question(survey_id: int, question_id: Optional[int] = None):  # type: ignore
         form.load(existing)
     elif form.validate_on_submit():
         form_on_page(form, page)
-        survey_ops.save_question(db.session, survey, form.to_data(), existing)
-        flash(_("Frågan är sparad."), "success")
-        return redirect(url_for("surveys.edit_set", survey_id=survey.id))
+        saved = survey_ops.save_question(db.session, survey, form.to_data(), existing, by=current_user)
+        if saved.survey_id != survey.id:
+            flash(_("Enkäten hade redan skickats ut, så ändringen blev en ny version (version %(v)s). Svar jämförs "
+                    "bara inom samma version.", v=saved.survey.version), "success")
+        else:
+            flash(_("Frågan är sparad."), "success")
+        return redirect(url_for("surveys.edit_set", survey_id=saved.survey_id))
     return page()
 
 
