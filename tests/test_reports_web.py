@@ -27,6 +27,7 @@ from models import (
 from models.clock import local_today
 from models.demo import seed_demo
 from models.enums import GoalKind, QuestionKind, SurveyMoment, VisitStatus
+from models.operations.reports import quarterly_report
 
 ROLES_ALLOWED = ("steering", "project_leader", "admin")
 
@@ -294,3 +295,14 @@ def test_exports_show_late_baselines_response_rate_and_confidence_interval(clien
     assert figures["Antal par"] == 6 and figures["Medelförändring (skala 1–5)"] == 1.5
     assert (figures["95 % konfidensintervall, lägst"], figures["95 % konfidensintervall, högst"]) == (0.93, 2.07)
     assert figures["Andel som förbättrats"] == 1
+
+    # The dashboard draws the change per question as an inline SVG with its table, and the
+    # JSON report has the same figures.
+    dashboard = client.get(f"/uppfoljning/?programme={programme.id}").get_data(as_text=True)
+    chart = dashboard[dashboard.index('id="enkat-diagram"'):]
+    assert '<svg role="img" aria-labelledby="enkat-diagram-title enkat-diagram-desc"' in chart
+    assert "<title id=\"enkat-diagram-title\">" in chart and "Jag tror" in chart
+    assert "+1.50" in chart and "+0.93 till +2.07" in chart
+    totals = quarterly_report(db, programme).to_dict()["totals"]  # what /api/v1/.../report serves
+    assert totals["survey_pairs"]["workplace_participant"]["confidence"]["ci95"] == [0.93, 2.07]
+    assert totals["survey_response"]["workplace_participant"]["response_rate"] == 1.0

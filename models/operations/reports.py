@@ -1197,6 +1197,13 @@ def _to_dict(report: QuarterlyReport) -> dict[str, Any]:
                 group: {key: _pair_dict(cells[-1]) for key, cells in rows} for group, rows in pairs.items()
             },
             "survey_response": _response_dict(response, -1),
+            "survey_pairs_by_target_group": {
+                group: {
+                    key: {target: _pair_dict(pair) for target, pair in cells}
+                    for key, cells in published_pairs_by_target(report, group)
+                }
+                for group in SURVEY_GROUPS if QUESTIONNAIRES[group].audience == "participant"
+            },
         },
         "forecast": {
             "persons": report.forecast.value,

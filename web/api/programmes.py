@@ -83,11 +83,12 @@ class QuarterFiguresSchema(ma.Schema):
         required=True, metadata={"description": f"New persons by target group, network, field, size. {SUPPRESSED_NOTE}"}
     )
     survey_pairs = fields.Dict(required=True, metadata={
-        "description": "Before/after questionnaire pairs per group and question key: pairs, mean_change, "
+        "description": "Before/after questionnaire pairs per questionnaire and question key: pairs, mean_change, "
         f"ci95 (the 95 % t-interval of the mean, null below 2 pairs), share_improved. {SUPPRESSED_NOTE}",
     })
     survey_response = fields.Dict(required=True, metadata={
-        "description": "Per group: answered \"after\" questionnaires (one per respondent and activity), pairs, "
+        "description": "Per questionnaire: links sent, answered and the response rate; answered \"after\" "
+        "questionnaires (one per respondent and activity), pairs, "
         f"unpaired, and late \"before\" questionnaires (answered after the activity started). {SUPPRESSED_NOTE}",
     })
 
@@ -107,6 +108,10 @@ class TotalsSchema(ma.Schema):
     new_persons_by = fields.Dict(required=True, metadata={"description": SUPPRESSED_NOTE})
     survey_pairs = fields.Dict(required=True)
     survey_response = fields.Dict(required=True, metadata={"description": SUPPRESSED_NOTE})
+    survey_pairs_by_target_group = fields.Dict(required=True, metadata={
+        "description": "Participants' pairs per questionnaire, question key and target group over the period so "
+        f"far. {SUPPRESSED_NOTE}",
+    })
 
 
 class ForecastSchema(ma.Schema):
