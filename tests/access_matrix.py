@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from models import User, clock
-from models.enums import Role
+from models.enums import Role, VisitStatus
 
 from .factories import Factory
 
@@ -244,6 +244,16 @@ def a_survey_link(make: Factory, me: Optional[User]) -> dict[str, Any]:
     return {"token": make_token("survey", invitation.id)}
 
 
+def an_employee_link(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    from models.operations.question_sets import install_missing
+    from web.links import make_token
+
+    install_missing(make.session)
+    visit = make.visit(day=clock.local_today() - dt.timedelta(days=1), status=VisitStatus.COMPLETED, actual_hours=5)
+    make.session.flush()
+    return {"token": make_token("employee_survey", visit.id)}
+
+
 def someone_elses_api_token(make: Factory, me: Optional[User]) -> dict[str, Any]:
     from models.operations.api_tokens import issue_token
 
@@ -402,6 +412,7 @@ EXPECTED: dict[str, Route] = {
     "surveys.send": Route(only(PL)),
     "surveys.send_for_visit": Route(only(PL), args=a_visit, method="POST"),
     "surveys.answer": Route(EVERYONE, args=a_survey_link),
+    "surveys.employee_answer": Route(EVERYONE, args=an_employee_link),
     # workplace feedback (the template) and the officers' 3- and 6-month follow-ups
     "feedback.pending": Route(only(PL, EMPLOYER)),
     "feedback.fill": Route(only(PL, EMPLOYER), args=a_completed_visit_to_give_feedback_on),

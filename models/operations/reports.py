@@ -95,7 +95,7 @@ from .budget import BudgetFigures, budget_figures
 from .compilation import CompilationFigures, compilation_dict, compilation_figures
 from .disclosure import SMALL_COUNT, SUPPRESSED, Grid, publish
 from .programme import Quarter, milestone_plan, programme_quarters
-from .question_sets import QUESTIONNAIRES, WORKPLACE_COMPANY, WORKPLACE_PARTICIPANT
+from .question_sets import QUESTIONNAIRES, WORKPLACE_COMPANY, WORKPLACE_EMPLOYEE, WORKPLACE_PARTICIPANT
 from .surveys import activity_start
 
 DIMENSIONS: dict[str, tuple[str, ...]] = {
@@ -309,6 +309,21 @@ def t_interval(n: int, total: float, squares: float) -> Optional[tuple[float, fl
 
 
 @dataclass
+class EmployeeFigures:
+    """The colleagues' anonymous answers at hosting workplaces in a quarter: answers, companies
+    they came from, and per question key the number of answers and their sum."""
+
+    answers: int = 0
+    companies: int = 0
+    per_key: dict[str, tuple[int, int]] = field(default_factory=dict)
+    company_ids: set[int] = field(default_factory=set)
+
+    def mean(self, key: str) -> Optional[float]:
+        n, total = self.per_key.get(key, (0, 0))
+        return total / n if n else None
+
+
+@dataclass
 class SurveyUnits:
     """Answered "after" questionnaires (one per respondent and activity) of a group in a
     quarter: how many found a baseline (paired) and how many did not, and the "before"
@@ -365,6 +380,7 @@ class QuarterRow:
     survey_pairs: dict[tuple[str, str], PairFigures] = field(default_factory=dict)  # (questionnaire, key)
     survey_pairs_by_target: dict[tuple[str, str, str], PairFigures] = field(default_factory=dict)
     survey_units: dict[str, SurveyUnits] = field(default_factory=dict)  # per questionnaire
+    employees: EmployeeFigures = field(default_factory=EmployeeFigures)
 
     @property
     def status(self) -> str:
@@ -387,6 +403,7 @@ class Totals:
     survey_pairs: dict[tuple[str, str], PairFigures] = field(default_factory=dict)  # (questionnaire, key)
     survey_pairs_by_target: dict[tuple[str, str, str], PairFigures] = field(default_factory=dict)
     survey_units: dict[str, SurveyUnits] = field(default_factory=dict)  # per questionnaire
+    employees: EmployeeFigures = field(default_factory=EmployeeFigures)
 
 
 @dataclass
@@ -515,6 +532,8 @@ class _Statements:
     survey_pairs: sa.Select[Any]
     late_baselines: sa.Select[Any]
     invitations: sa.Select[Any]
+    employees: sa.Select[Any]
+    employee_answers: sa.Select[Any]
     booked: sa.Select[Any]
     follow_ups: sa.Select[Any]
     survey_questions: sa.Select[Any]
@@ -534,6 +553,8 @@ def _statements(
         survey_pairs=_survey_pairs_statement(dialect, starts_on, ends_on, quarters, answers_until),
         late_baselines=_late_baselines_statement(starts_on, ends_on, quarters, answers_until),
         invitations=_invitations_statement(starts_on, ends_on, quarters, answers_until),
+        employees=_employee_statement(starts_on, ends_on, quarters, answers_until, per_key=False),
+        employee_answers=_employee_statement(starts_on, ends_on, quarters, answers_until, per_key=True),
         booked=_booked_statement(starts_on, ends_on, today),
         follow_ups=_follow_ups_statement(starts_on, ends_on),
         survey_questions=_survey_questions_statement(),
@@ -795,6 +816,35 @@ def _invitations_statement(
     return stmt
 
 
+def _employee_statement(
+    starts_on: dt.date, ends_on: dt.date, quarters: Sequence[Quarter], answers_until: Optional[dt.date],
+    *, per_key: bool,
+) -> sa.Select[Any]:
+    """The colleagues' answers per quarter of the visit: (q, company, answers), or per question
+    key (q, key, n, sum of the Likert answers)."""
+    q = _quarter_of_date(Visit.visit_date, quarters)
+    where = [Survey.moment == SurveyMoment.EMPLOYEE, SurveyInvitation.completed_at.is_not(None),
+             _dated_in(starts_on, ends_on)]
+    if answers_until is not None:
+        where.append(SurveyInvitation.completed_at < _end_of(answers_until))
+    base = (
+        sa.select(q)
+        .select_from(SurveyInvitation)
+        .join(Survey, Survey.id == SurveyInvitation.survey_id)
+        .join(Visit, Visit.id == SurveyInvitation.visit_id)
+        .where(*where)
+    )
+    if not per_key:
+        return base.add_columns(SurveyInvitation.company_id, sa.func.count()).group_by(q, SurveyInvitation.company_id)
+    return (
+        base.add_columns(SurveyQuestion.key, sa.func.count(SurveyAnswer.likert), sa.func.sum(SurveyAnswer.likert))
+        .join(SurveyAnswer, SurveyAnswer.invitation_id == SurveyInvitation.id)
+        .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
+        .where(SurveyQuestion.kind == QuestionKind.LIKERT)
+        .group_by(q, SurveyQuestion.key)
+    )
+
+
 def _late_baselines_statement(
     starts_on: dt.date, ends_on: dt.date, quarters: Sequence[Quarter], answers_until: Optional[dt.date]
 ) -> sa.Select[Any]:
@@ -910,6 +960,12 @@ def _fill_survey_pairs(session: Session, rows: list[QuarterRow], statements: _St
     for questionnaire, q, sent, answered in session.execute(statements.invitations):
         figures = rows[q].survey_units.setdefault(questionnaire, SurveyUnits())
         figures.invitations_sent, figures.invitations_answered = int(sent), int(answered or 0)
+    for q, _company, answers in session.execute(statements.employees):
+        rows[q].employees.answers += int(answers)
+        rows[q].employees.companies += 1
+        rows[q].employees.company_ids.add(_company)
+    for q, key, n, total in session.execute(statements.employee_answers):
+        rows[q].employees.per_key[key] = (int(n), int(total or 0))
 
 
 def _totals(rows: list[QuarterRow], programme: Programme, today: dt.date) -> Totals:
@@ -942,6 +998,12 @@ def _totals(rows: list[QuarterRow], programme: Programme, today: dt.date) -> Tot
             totals.survey_pairs_by_target.setdefault(target_key, PairFigures()).add(pair)
         for group, units in row.survey_units.items():
             totals.survey_units.setdefault(group, SurveyUnits()).add(units)
+        totals.employees.answers += row.employees.answers
+        totals.employees.company_ids |= row.employees.company_ids
+        totals.employees.companies = len(totals.employees.company_ids)
+        for key, (n, total) in row.employees.per_key.items():
+            seen_n, seen_total = totals.employees.per_key.get(key, (0, 0))
+            totals.employees.per_key[key] = (seen_n + n, seen_total + total)
     return totals
 
 
@@ -1057,6 +1119,19 @@ def published_pairs_by_target(
     return published
 
 
+def published_employees(report: QuarterlyReport) -> list[tuple[str, Optional[EmployeeFigures]]]:
+    """The colleagues' answers per elapsed quarter and in total; None where fewer than
+    SMALL_COUNT answers were given (then neither the count nor any mean is shown; the number of
+    companies is). Answers are counted per company, never per person."""
+    cells = [(q.quarter, q.employees) for q in report.elapsed] + [("total", report.totals.employees)]
+    [shown] = publish(Grid([[figures.answers for _label, figures in cells]], row_total=True))
+    return [(label, None if n is None else figures) for (label, figures), n in zip(cells, shown, strict=True)]
+
+
+def employee_question_keys(report: QuarterlyReport) -> list[str]:
+    return [key for (code, key) in report.survey_questions if code == WORKPLACE_EMPLOYEE]
+
+
 SURVEY_RESPONSE = ("invitations_sent", "invitations_answered", "answered", "pairs", "unpaired", "late_baselines")
 
 
@@ -1104,6 +1179,22 @@ def _pair_dict(pair: Optional[PairFigures]) -> dict[str, Any]:
         "ci95": None if interval is None else [round(interval[0], 2), round(interval[1], 2)],
         "share_improved": None if pair.share_improved is None else round(pair.share_improved, 3),
     }
+
+
+def _employees_dict(report: QuarterlyReport) -> dict[str, Any]:
+    """The colleagues' answers per quarter and in total (small counts hidden)."""
+    keys = employee_question_keys(report)
+    shown = {}
+    for label, figures in published_employees(report):
+        row = report.totals.employees if label == "total" else next(q.employees for q in report.elapsed
+                                                                     if q.quarter == label)
+        shown[label] = {
+            "companies": row.companies,
+            "answers": SUPPRESSED if figures is None else figures.answers,
+            "mean": {key: None if figures is None or figures.mean(key) is None else round(figures.mean(key) or 0, 2)
+                     for key in keys},
+        }
+    return shown
 
 
 def _response_dict(response: dict[str, dict[str, list[Optional[int]]]], column: int) -> dict[str, Any]:
@@ -1197,6 +1288,7 @@ def _to_dict(report: QuarterlyReport) -> dict[str, Any]:
                 group: {key: _pair_dict(cells[-1]) for key, cells in rows} for group, rows in pairs.items()
             },
             "survey_response": _response_dict(response, -1),
+            "employees": _employees_dict(report),
             "survey_pairs_by_target_group": {
                 group: {
                     key: {target: _pair_dict(pair) for target, pair in cells}

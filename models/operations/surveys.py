@@ -28,11 +28,11 @@ from ..accounts import User
 from ..candidates import Candidate, consent_in_force
 from ..clock import STOCKHOLM, local_midnight, quarter_start
 from ..companies import Company, Offer
-from ..enums import QuestionKind, SurveyMoment, VisitStatus
+from ..enums import AttendanceStatus, QuestionKind, SurveyMoment, VisitStatus
 from ..followup import Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
-from ..visits import Visit
+from ..visits import Activity, ActivityParticipant, Visit
 from .errors import Conflict, DomainError
-from .question_sets import QUESTIONNAIRES, workplace_code
+from .question_sets import ACTIVITY_PARTICIPANT, QUESTIONNAIRES, WORKPLACE_EMPLOYEE, workplace_code
 
 LINK_DAYS = 21  # an invitation (and every link to it) expires this long after it was sent
 REMIND_AFTER_DAYS = 7
@@ -286,9 +286,11 @@ def invite(
     candidate: Optional[Candidate] = None,
     company: Optional[Company] = None,
     visit: Optional[Visit] = None,
+    activity: Optional[Activity] = None,
     now: Optional[dt.datetime] = None,
 ) -> SurveyInvitation:
-    """One invitation to answer `survey`, for a participant or a company (never both)."""
+    """One invitation to answer `survey`, for a participant or a company (never both), about a
+    visit or a group activity."""
     now = now or clock.now()
     if is_participant_moment(survey.moment) != (candidate is not None) or (candidate is None) == (company is None):
         raise DomainError("En deltagarenkät går till en deltagare och en företagsenkät till ett företag.")
@@ -304,7 +306,8 @@ def invite(
     ):
         raise Conflict("Deltagaren har inget samtycke i kraft och ska inte få enkäter.", code="consent")
     invitation = SurveyInvitation(
-        survey=survey, candidate=candidate, company=company, visit_id=visit.id if visit else None, email=email,
+        survey=survey, candidate=candidate, company=company, visit_id=visit.id if visit else None,
+        activity_id=activity.id if activity else None, email=email,
         sent_at=now, expires_at=now + dt.timedelta(days=LINK_DAYS),
     )
     session.add(invitation)
@@ -547,3 +550,107 @@ def invitation_counts(session: Session, survey_ids: Sequence[int]) -> dict[int, 
         .group_by(SurveyInvitation.survey_id)
     )
     return {survey_id: (sent, done, n_late) for survey_id, sent, done, n_late in rows}
+
+
+# --- group activities -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DueActivityInvitation:
+    """A participant to ask about a group activity: "before" once per participant and kind of
+    activity, while registered for one that has not started; "after" once per activity attended,
+    within 30 days of its end."""
+
+    moment: SurveyMoment
+    activity: Activity
+    candidate: Candidate
+
+
+def due_activity_invitations(session: Session, *, now: Optional[dt.datetime] = None) -> list[DueActivityInvitation]:
+    now = now or clock.now()
+    due: list[DueActivityInvitation] = []
+    for activity_type, code in ACTIVITY_PARTICIPANT.items():
+        for moment in PARTICIPANT_MOMENTS:
+            survey = active_survey(session, moment, code)
+            if survey is None:
+                continue
+            asked = (
+                sa.select(SurveyInvitation.id)
+                .join(Survey, Survey.id == SurveyInvitation.survey_id)
+                .where(Survey.questionnaire == code, Survey.moment == moment,
+                       SurveyInvitation.candidate_id == ActivityParticipant.candidate_id)
+            )
+            query = (
+                sa.select(ActivityParticipant)
+                .join(Activity, Activity.id == ActivityParticipant.activity_id)
+                .join(Candidate, Candidate.id == ActivityParticipant.candidate_id)
+                .where(Activity.type == activity_type, may_ask_participant())
+                .order_by(Activity.starts_at, ActivityParticipant.id)
+            )
+            if moment == SurveyMoment.PARTICIPANT_BEFORE:
+                query = query.where(
+                    Activity.starts_at > now, ActivityParticipant.status != AttendanceStatus.ABSENT, ~asked.exists()
+                )
+            else:
+                query = query.where(
+                    ActivityParticipant.status == AttendanceStatus.ATTENDED,
+                    Activity.ends_at <= now,
+                    Activity.ends_at > now - dt.timedelta(days=AFTER_WINDOW_DAYS),
+                    ~asked.where(SurveyInvitation.activity_id == Activity.id).exists(),
+                )
+            seen: set[int] = set()
+            for taking_part in session.scalars(query):
+                if moment == SurveyMoment.PARTICIPANT_BEFORE and taking_part.candidate_id in seen:
+                    continue
+                seen.add(taking_part.candidate_id)
+                due.append(DueActivityInvitation(moment, taking_part.activity, taking_part.candidate))
+    return due
+
+
+def invite_for_activity(
+    session: Session, moment: SurveyMoment, activity: Activity, candidate: Candidate,
+    *, now: Optional[dt.datetime] = None,
+) -> SurveyInvitation:
+    """Invite a participant of a group activity to its questionnaire of `moment`."""
+    survey = active_survey(session, moment, ACTIVITY_PARTICIPANT[activity.type])
+    if survey is None:
+        raise DomainError("Det finns ingen aktiv frågeuppsättning för den aktiviteten.", field="moment")
+    return invite(session, survey, email=candidate.email or "", candidate=candidate, activity=activity, now=now)
+
+
+# --- the employees at a hosting workplace -----------------------------------------------------
+def employee_survey(session: Session) -> Optional[Survey]:
+    return active_survey(session, SurveyMoment.EMPLOYEE, WORKPLACE_EMPLOYEE)
+
+
+def check_employee_link(visit: Visit, now: Optional[dt.datetime] = None) -> None:
+    """The colleagues' link works from the visit's start until LINK_DAYS after its end."""
+    now = now or clock.now()
+    if now < visit.start_at:
+        raise Conflict("Enkäten till medarbetarna öppnar när besöket börjar.", code="not_yet")
+    if visit.status != VisitStatus.COMPLETED and now >= visit.end_at:
+        raise Conflict("Besöket blev inte av, så det finns ingen enkät att svara på.", code="expired")
+    if now >= visit.end_at + dt.timedelta(days=LINK_DAYS):
+        raise Conflict("Länken till enkäten har slutat gälla.", code="expired")
+
+
+def save_employee_answers(
+    session: Session, visit: Visit, answers: Mapping[int, Optional[str]], *, now: Optional[dt.datetime] = None
+) -> SurveyInvitation:
+    """One colleague's anonymous answers about a visit to their workplace: a row of its own,
+    counted for the company, with no name, address or anything else about who answered."""
+    now = now or clock.now()
+    check_employee_link(visit, now)
+    survey = employee_survey(session)
+    if survey is None:
+        raise Conflict("Det finns ingen enkät till medarbetarna just nu.")
+    if not any((value or "").strip() for value in answers.values()):
+        raise DomainError("Svara på minst en fråga innan du skickar in.")
+    response = SurveyInvitation(
+        survey=survey, company_id=visit.offer.company_id, visit_id=visit.id, email="", sent_at=now,
+        expires_at=now + dt.timedelta(minutes=1),  # open for this one saving only
+    )
+    session.add(response)
+    session.flush()
+    save_answers(session, response, answers, now=now)
+    response.completed_at = now
+    session.flush()
+    return response

@@ -108,6 +108,10 @@ class TotalsSchema(ma.Schema):
     new_persons_by = fields.Dict(required=True, metadata={"description": SUPPRESSED_NOTE})
     survey_pairs = fields.Dict(required=True)
     survey_response = fields.Dict(required=True, metadata={"description": SUPPRESSED_NOTE})
+    employees = fields.Dict(required=True, metadata={
+        "description": "Colleagues' anonymous answers at hosting workplaces per quarter and 'total': companies, "
+        f"answers and the mean answer per question key (hidden below 5 answers). {SUPPRESSED_NOTE}",
+    })
     survey_pairs_by_target_group = fields.Dict(required=True, metadata={
         "description": "Participants' pairs per questionnaire, question key and target group over the period so "
         f"far. {SUPPRESSED_NOTE}",

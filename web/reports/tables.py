@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from models.enums import ActivityType
 from models.operations import reports as report_ops
 from models.operations.compilation import INTERESTS, published_compilation
-from models.operations.question_sets import QUESTIONNAIRES
+from models.operations.question_sets import QUESTIONNAIRES, WORKPLACE_EMPLOYEE
 from models.operations.reports import PairFigures, QuarterlyReport
 
 from .. import labels
@@ -272,6 +272,32 @@ def response_table(report: QuarterlyReport) -> Table:
     )
 
 
+def employees_table(report: QuarterlyReport) -> Table:
+    """The colleagues' anonymous answers at hosting workplaces, per quarter of the visit."""
+    keys = report_ops.employee_question_keys(report)
+    rows: list[list[Cell]] = []
+    for label, figures in report_ops.published_employees(report):
+        row = report.totals.employees if label == "total" else next(
+            q.employees for q in report.elapsed if q.quarter == label)
+        means: list[Cell] = [
+            None if figures is None or figures.mean(key) is None else round(figures.mean(key) or 0, 2) for key in keys
+        ]
+        rows.append([_column_heading(label), row.companies, _shown(None if figures is None else figures.answers),
+                     *means])
+    return Table(
+        "enkat-medarbetare",
+        _("Enkät medarbetare"),
+        _("Medarbetarna på arbetsplatserna"),
+        [_("Kvartal"), _("Arbetsplatser med svar"), _("Svar"),
+         *(report.survey_questions.get((WORKPLACE_EMPLOYEE, key), key) for key in keys)],
+        rows,
+        note=_("Medarbetarna svarar anonymt via en länk som handledaren skickar vidare. Svaren räknas per "
+               "arbetsplats, aldrig per person. Medelvärdet (skala 1–5) visas bara när minst 5 svar har kommit in.")
+        + " " + suppression_note(),
+        decimal_columns=frozenset(range(3, 3 + len(keys))),
+    )
+
+
 def pairs_by_target_table(report: QuarterlyReport) -> Table:
     """Participants' pairs per questionnaire, question and target group over the whole period."""
     rows: list[list[Cell]] = []
@@ -448,6 +474,7 @@ def report_tables(report: QuarterlyReport) -> list[Table]:
         response_table(report),
         pairs_table(report),
         pairs_by_target_table(report),
+        employees_table(report),
         follow_ups_table(report),
         *compilation_tables(report),
         *money,

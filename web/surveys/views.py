@@ -27,7 +27,14 @@ from ..helpers import audit, get_or_404, require
 from ..main.panels import Panel, register_panel
 from ..transactions import LostRace
 from .forms import QuestionForm, SendForm, SurveyForm, answer_page
-from .service import LINK_MAX_AGE, LINK_PURPOSE, send_due_invitations, send_invitation
+from .service import (
+    EMPLOYEE_LINK_MAX_AGE,
+    EMPLOYEE_LINK_PURPOSE,
+    LINK_MAX_AGE,
+    LINK_PURPOSE,
+    send_due_invitations,
+    send_invitation,
+)
 
 bp = Blueprint("surveys", __name__)
 SEND_WINDOW_DAYS = 45
@@ -226,6 +233,32 @@ def answer(token: str):  # type: ignore[no-untyped-def]
             return render_template("surveys/thanks.html", wording=wording)
         step = -1 if "back" in request.form else 1
         return redirect(_page_url(token, min(max(number + step, 1), len(pages))))
+    return page()
+
+
+@bp.route("/enkat/medarbetare/<token>", methods=["GET", "POST"])
+def employee_answer(token: str):  # type: ignore[no-untyped-def]
+    """The colleagues' questionnaire: a link the supervisor forwards, answered anonymously as
+    often as there are colleagues; each sending is one answer for the company."""
+    try:
+        claim = links.read_token(token, EMPLOYEE_LINK_PURPOSE, max_age=EMPLOYEE_LINK_MAX_AGE)
+    except links.LinkError as exc:
+        status = 404 if exc.problem == links.LinkProblem.INVALID else 410
+        return _link_problem(exc.problem.value, status)
+    visit = db.session.get(Visit, claim.object_id)
+    survey = survey_ops.employee_survey(db.session)
+    if visit is None or survey is None:
+        return _link_problem("invalid", 404)
+    refusal_page(lambda closed: _link_problem(closed.code, 410))
+    survey_ops.check_employee_link(visit)
+    wording = _wording()
+    questions = sorted(survey.questions, key=lambda q: q.position)
+    form = answer_page(questions, [], wording)
+    page = partial(_form_page, "surveys/employee_answer.html", form, token=token, wording=wording)
+    if form.validate_on_submit():
+        refusal_page(partial(_answer_refused, form, page))
+        survey_ops.save_employee_answers(db.session, visit, form.answers())
+        return render_template("surveys/thanks.html", wording=wording, employee=True)
     return page()
 
 
