@@ -203,13 +203,20 @@ def _link_problem(problem: str, status: int):  # type: ignore[no-untyped-def]
     return render_template("surveys/link_problem.html", problem=problem), status
 
 
-@bp.route("/enkat/<token>", methods=["GET", "POST"])
-def answer(token: str):  # type: ignore[no-untyped-def]
+def _read_link(token: str, purpose: str, max_age: dt.timedelta) -> tuple[Optional[links.LinkClaim], Any]:
+    """The link's claim, or the page that says what is wrong with it (404 broken, 410 old)."""
     try:
-        claim = links.read_token(token, LINK_PURPOSE, max_age=LINK_MAX_AGE)
+        return links.read_token(token, purpose, max_age=max_age), None
     except links.LinkError as exc:
         status = 404 if exc.problem == links.LinkProblem.INVALID else 410
-        return _link_problem(exc.problem.value, status)
+        return None, _link_problem(exc.problem.value, status)
+
+
+@bp.route("/enkat/<token>", methods=["GET", "POST"])
+def answer(token: str):  # type: ignore[no-untyped-def]
+    claim, problem = _read_link(token, LINK_PURPOSE, LINK_MAX_AGE)
+    if claim is None:
+        return problem
     invitation = db.session.get(SurveyInvitation, claim.object_id)
     if invitation is None:
         return _link_problem("invalid", 404)
@@ -240,11 +247,9 @@ def answer(token: str):  # type: ignore[no-untyped-def]
 def employee_answer(token: str):  # type: ignore[no-untyped-def]
     """The colleagues' questionnaire: a link the supervisor forwards, answered anonymously as
     often as there are colleagues; each sending is one answer for the company."""
-    try:
-        claim = links.read_token(token, EMPLOYEE_LINK_PURPOSE, max_age=EMPLOYEE_LINK_MAX_AGE)
-    except links.LinkError as exc:
-        status = 404 if exc.problem == links.LinkProblem.INVALID else 410
-        return _link_problem(exc.problem.value, status)
+    claim, problem = _read_link(token, EMPLOYEE_LINK_PURPOSE, EMPLOYEE_LINK_MAX_AGE)
+    if claim is None:
+        return problem
     visit = db.session.get(Visit, claim.object_id)
     survey = survey_ops.employee_survey(db.session)
     if visit is None or survey is None:
