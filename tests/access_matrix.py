@@ -278,6 +278,12 @@ def a_completed_visit(make: Factory, me: Optional[User]) -> dict[str, Any]:
     return {"visit_id": _completed_visit(make, _candidate_for(make, me)).id}
 
 
+def a_feedback_link(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    from web.links import make_token
+
+    return {"token": make_token("visit-feedback", _completed_visit(make, make.candidate()).id)}
+
+
 def a_follow_up(make: Factory, me: Optional[User]) -> dict[str, Any]:
     candidate = _candidate_for(make, me)
     _completed_visit(make, candidate)
@@ -417,6 +423,7 @@ EXPECTED: dict[str, Route] = {
     "feedback.pending": Route(only(PL, EMPLOYER)),
     "feedback.fill": Route(only(PL, EMPLOYER), args=a_completed_visit_to_give_feedback_on),
     "feedback.participant_part": Route(only(PL, WO), args=a_completed_visit),
+    "feedback.by_link": Route(EVERYONE, args=a_feedback_link),
     "followups.index": Route(only(WO)),
     "followups.record": Route(only(WO), args=a_follow_up),
     # matching: lists and the planner for project leaders; models for PL and admins; the audit also for steering

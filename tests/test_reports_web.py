@@ -165,7 +165,7 @@ def test_dashboard_print_page_and_exports_hold_no_personal_data(client, auth, se
     assert workbook.sheetnames == [
         "Diagram", "Sammanfattning", "Kvartal", "Aktiviteter", "Aktiviteter per kvartal", "Målgrupp", "Nätverk",
         "Yrkesområde", "Företagsstorlek", "Enkäter svar", "Enkäter före och efter", "Enkäter per målgrupp",
-        "Enkät medarbetare",
+        "Enkät medarbetare", "Återkoppling betyg",
         "Uppföljning 3 och 6 mån",
         "Remisser per enhet", "Företag per nätverk", "Återkoppling", "Budget", "Finansiering",
     ]

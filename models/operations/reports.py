@@ -80,7 +80,7 @@ from ..enums import (
     TargetGroup,
     VisitStatus,
 )
-from ..followup import FollowUp, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
+from ..followup import Feedback, FollowUp, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
 from ..programme import Programme
 from ..visits import (
     COUNTING_VISIT_SQL,
@@ -104,6 +104,8 @@ DIMENSIONS: dict[str, tuple[str, ...]] = {
     "field": tuple(m.value for m in Field),
     "size_class": tuple(m.value for m in SizeClass),
 }
+FEEDBACK_RATINGS = ("overall", "interest", "punctuality")
+RATING_COLUMNS = ("1", "2", "3", "4", "5", "total")
 # The questionnaires with a "before" and an "after" set, whose answers pair (in this order).
 SURVEY_GROUPS = tuple(code for code, q in QUESTIONNAIRES.items() if len(q.sets) == 2)
 PARTICIPANT, COMPANY = WORKPLACE_PARTICIPANT, WORKPLACE_COMPANY
@@ -436,6 +438,10 @@ class QuarterlyReport:
     # What TH compiles the quarter from: referrals per unit, companies per network, feedback
     # (models/operations/compilation.py), published with the same small-count rule.
     compilation: Optional[CompilationFigures] = None
+    # The feedback template's ratings over the period so far: rating → value 1–5 → forms.
+    feedback_ratings: dict[str, dict[int, int]] = field(
+        default_factory=lambda: {name: dict.fromkeys(range(1, 6), 0) for name in FEEDBACK_RATINGS}
+    )
 
     @property
     def current(self) -> Optional[QuarterRow]:
@@ -502,6 +508,7 @@ def quarterly_report(
         cost_per_person_sek=_round_half_up(budget_to_date / totals.persons) if totals.persons else None,
         budget_to_date_sek=budget_to_date,
         follow_ups=_follow_ups(session, statements.follow_ups),
+        feedback_ratings=_feedback_ratings(session, programme.starts_on, data_end),
         survey_questions=_survey_questions(session, statements.survey_questions),
         budget=budget_figures(session, programme, today=today, persons=totals.persons),
         compilation=compilation_figures(session, [q for q in quarters if q.start <= min(today, data_end)]),
@@ -1022,6 +1029,30 @@ def _forecast(
     return Forecast(value, pace, len(done), round(remaining, 2), booked, projected)
 
 
+def _feedback_ratings(session: Session, starts_on: dt.date, ends_on: dt.date) -> dict[str, dict[int, int]]:
+    """How many feedback forms gave each rating 1–5, for the visits dated in the period; the
+    template's free text never leaves it."""
+    ratings: dict[str, dict[int, int]] = {name: dict.fromkeys(range(1, 6), 0) for name in FEEDBACK_RATINGS}
+    for name in FEEDBACK_RATINGS:
+        column = getattr(Feedback, name)
+        stmt = (
+            sa.select(column, sa.func.count())
+            .join(Visit, Visit.id == Feedback.visit_id)
+            .where(_dated_in(starts_on, ends_on), column.is_not(None))
+            .group_by(column)
+        )
+        for value, n in session.execute(stmt):
+            ratings[name][int(value)] = n
+    return ratings
+
+
+def published_feedback_ratings(report: QuarterlyReport) -> PublishedTable:
+    """Forms per rating (rows) and value 1–5, with the forms rated in total as the last column."""
+    values = [[report.feedback_ratings[name][v] for v in range(1, 6)] + [sum(report.feedback_ratings[name].values())]
+              for name in FEEDBACK_RATINGS]
+    return _publish(list(RATING_COLUMNS), FEEDBACK_RATINGS, Grid(values, row_total=True))
+
+
 def _follow_ups(session: Session, stmt: sa.Select[Any]) -> dict[int, dict[str, int]]:
     result = {months: dict.fromkeys((r.value for r in FollowUpResult), 0) for months in (3, 6)}
     for months, outcome, n in session.execute(stmt):
@@ -1309,6 +1340,10 @@ def _to_dict(report: QuarterlyReport) -> dict[str, Any]:
         "cost_per_person_sek": report.cost_per_person_sek,
         "budget": None if report.budget is None else report.budget.to_dict(),
         "compilation": None if report.compilation is None else compilation_dict(report.compilation),
+        "feedback_ratings": {
+            name: {column: _shown(value) for column, value in zip(RATING_COLUMNS, cells, strict=True)}
+            for name, cells in published_feedback_ratings(report).rows
+        },
         "follow_ups": {
             str(months): {result: _shown(cells[c]) for result, cells in published_follow_ups(report).rows}
             for c, months in enumerate((3, 6))

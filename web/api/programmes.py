@@ -204,6 +204,10 @@ class ReportSchema(ma.Schema):
         "referring unit and quarter), `visits_hosted_by_network`, `companies_engaged_by_network`, "
         f"`companies_recruiting_by_network` and `feedback` (forms, mean ratings, further interest). {SUPPRESSED_NOTE}",
     })
+    feedback_ratings = fields.Dict(required=True, metadata={
+        "description": "Feedback forms per rating (overall, interest, punctuality) and value 1–5 over the period "
+        f"so far, with 'total'; no free text. {SUPPRESSED_NOTE}",
+    })
     follow_ups = fields.Dict(
         required=True, metadata={"description": f"Months (3, 6) → result → persons. {SUPPRESSED_NOTE}"}
     )

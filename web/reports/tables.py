@@ -272,6 +272,21 @@ def response_table(report: QuarterlyReport) -> Table:
     )
 
 
+def feedback_ratings_table(report: QuarterlyReport) -> Table:
+    """How the supervisors rated the visitors in the feedback template (no free text)."""
+    names = {"overall": _("Helhetsintryck"), "interest": _("Intresse och engagemang"), "punctuality": _("Punktlighet")}
+    published = report_ops.published_feedback_ratings(report)
+    return Table(
+        "aterkoppling-betyg",
+        _("Återkoppling betyg"),
+        _("Återkopplingens betyg: antal formulär per betyg, hela perioden"),
+        [_("Betyg"), "1", "2", "3", "4", "5", _("Totalt")],
+        [[str(names[name])] + [_shown(v) for v in cells] for name, cells in published.rows],
+        note=_("Betygen från mallen som handledarna fyller i efter besöket (1 = lägst, 5 = högst). Intresset "
+               "för att rekrytera finns i tabellen Återkoppling. Ingen fritext visas.") + " " + suppression_note(),
+    )
+
+
 def employees_table(report: QuarterlyReport) -> Table:
     """The colleagues' anonymous answers at hosting workplaces, per quarter of the visit."""
     keys = report_ops.employee_question_keys(report)
@@ -475,6 +490,7 @@ def report_tables(report: QuarterlyReport) -> list[Table]:
         pairs_table(report),
         pairs_by_target_table(report),
         employees_table(report),
+        feedback_ratings_table(report),
         follow_ups_table(report),
         *compilation_tables(report),
         *money,

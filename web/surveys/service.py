@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from models import SurveyInvitation, Visit, clock
+from models import Activity, Candidate, SurveyInvitation, Visit, clock
 from models.clock import STOCKHOLM
 from models.enums import SurveyMoment
 from models.operations import surveys as survey_ops
@@ -67,6 +67,15 @@ def send_invitation(moment: SurveyMoment, visit: Visit, *, now: Optional[dt.date
     return invitation
 
 
+def send_activity_invitation(
+    moment: SurveyMoment, activity: Activity, candidate: Candidate, *, now: Optional[dt.datetime] = None
+) -> SurveyInvitation:
+    """Invite a participant of a group activity (raises DomainError when that cannot be done)."""
+    invitation = survey_ops.invite_for_activity(db.session, moment, activity, candidate, now=now)
+    _email("survey_invitation", invitation, f"survey-invitation:{invitation.id}")
+    return invitation
+
+
 def send_due_invitations(*, now: Optional[dt.datetime] = None) -> tuple[int, int]:
     """Send every invitation the rules call for, about visits and group activities; (sent,
     skipped for want of an email address)."""
@@ -81,8 +90,7 @@ def send_due_invitations(*, now: Optional[dt.datetime] = None) -> tuple[int, int
         if "@" not in (about.candidate.email or ""):
             skipped += 1
             continue
-        invitation = survey_ops.invite_for_activity(db.session, about.moment, about.activity, about.candidate, now=now)
-        _email("survey_invitation", invitation, f"survey-invitation:{invitation.id}")
+        send_activity_invitation(about.moment, about.activity, about.candidate, now=now)
         sent += 1
     return sent, skipped
 
