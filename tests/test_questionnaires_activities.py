@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import Activity, ActivityParticipant, OutboxMessage, SurveyInvitation, clock
-from models.enums import ActivityType, AttendanceStatus, VisitStatus
+from models.enums import ActivityType, AttendanceStatus, SurveyMoment, VisitStatus
 from models.operations import surveys as ops
 from models.operations.question_sets import ACTIVITY_PARTICIPANT, install_missing
 from models.operations.reports import quarterly_report
@@ -145,3 +145,21 @@ def test_few_colleague_answers_are_hidden(db, make, standard) -> None:
     db.commit()
     shown = quarterly_report(db, programme).to_dict()["totals"]["employees"]["total"]
     assert shown["answers"] == "x" and shown["mean"]["competence"] is None and shown["companies"] == 1
+
+
+def test_an_activity_questionnaire_does_not_stand_in_for_the_workplace_one(db, make, standard) -> None:
+    """A participant asked "before" a stadium visit is still asked "before" their workplace visit:
+    the two are different questionnaires and pair only with their own "after"."""
+    today = clock.local_today()
+    person = make.candidate(email="deltagare@exempel.example")
+    starts = clock.local_datetime(today + dt.timedelta(days=2), dt.time(13))
+    activity = Activity(type=ActivityType.STADIUM_VISIT, title="Arena", starts_at=starts,
+                        ends_at=starts + dt.timedelta(hours=2))
+    activity.participants.append(ActivityParticipant(candidate=person))
+    db.add(activity)
+    make.visit(person, day=today + dt.timedelta(days=5), status=VisitStatus.CONFIRMED)
+    db.flush()
+    ops.invite_for_activity(db, SurveyMoment.PARTICIPANT_BEFORE, activity, person)
+    due = ops.due_invitations(db)
+    assert [d.moment for d in due if d.for_participant] == [SurveyMoment.PARTICIPANT_BEFORE]
+    assert ops.count_due_invitations(db) == len(due)

@@ -32,7 +32,14 @@ from ..enums import AttendanceStatus, QuestionKind, SurveyMoment, VisitStatus
 from ..followup import Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
 from ..visits import Activity, ActivityParticipant, Visit
 from .errors import Conflict, DomainError
-from .question_sets import ACTIVITY_PARTICIPANT, QUESTIONNAIRES, WORKPLACE_EMPLOYEE, workplace_code
+from .question_sets import (
+    ACTIVITY_PARTICIPANT,
+    QUESTIONNAIRES,
+    WORKPLACE_COMPANY,
+    WORKPLACE_EMPLOYEE,
+    WORKPLACE_PARTICIPANT,
+    workplace_code,
+)
 
 LINK_DAYS = 21  # an invitation (and every link to it) expires this long after it was sent
 REMIND_AFTER_DAYS = 7
@@ -409,7 +416,10 @@ def _due_rules(session: Session, now: dt.datetime) -> dict[SurveyMoment, sa.Sele
         Visit.end_at <= now,
         Visit.end_at > now - dt.timedelta(days=AFTER_WINDOW_DAYS),
     )
-    invited = sa.select(SurveyInvitation.id).join(Survey, Survey.id == SurveyInvitation.survey_id)
+    # Invitations to the workplace visit's questionnaires (a group activity's do not count here).
+    invited = sa.select(SurveyInvitation.id).join(Survey, Survey.id == SurveyInvitation.survey_id).where(
+        Survey.questionnaire.in_((WORKPLACE_PARTICIPANT, WORKPLACE_COMPANY))
+    )
     this_quarter = local_midnight(quarter_start(now.astimezone(STOCKHOLM).date()))
     rules = {
         SurveyMoment.PARTICIPANT_BEFORE: confirmed_ahead.where(
