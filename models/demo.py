@@ -43,17 +43,16 @@ from .enums import (
     Network,
     OrganisationKind,
     Party,
-    QuestionKind,
     ReferralStatus,
     Role,
     SizeClass,
-    SurveyMoment,
     TargetGroup,
     VisitStatus,
 )
-from .followup import Feedback, Survey, SurveyQuestion
+from .followup import Feedback, Survey
 from .identity import PinVault, parse_personal_identity
 from .operations.accounts import hash_password
+from .operations.question_sets import WORKPLACE_COMPANY, WORKPLACE_PARTICIPANT, install_missing, standard_surveys
 from .operations.visits import is_working_day
 from .programme import Funding, Goal, Programme
 from .visits import Activity, ActivityParticipant, Visit, VisitEvent
@@ -618,43 +617,13 @@ def _activities(
     return count
 
 
-def default_question_sets() -> list[tuple[SurveyMoment, str, list[tuple[str, QuestionKind, str, str, str]]]]:
-    """The questionnaires for the four moments; before/after share keys so they pair."""
-    participant = [
-        ("picture", QuestionKind.LIKERT, "Jag vet hur det är att arbeta på en arbetsplats i Sverige.", "I know what it is like to work at a workplace in Sweden.", "Jag vet hur det är på ett jobb i Sverige."),
-        ("confidence", QuestionKind.LIKERT, "Jag tror att jag kan få ett arbete.", "I believe I can get a job.", "Jag tror att jag kan få ett jobb."),
-        ("contacts", QuestionKind.LIKERT, "Jag har kontakter som kan hjälpa mig att hitta arbete.", "I have contacts who can help me find work.", "Jag känner folk som kan hjälpa mig att få jobb."),
-        ("field_interest", QuestionKind.LIKERT, "Jag vet vilket yrke jag vill arbeta med.", "I know which occupation I want to work in.", "Jag vet vilket jobb jag vill ha."),
-        ("comment", QuestionKind.TEXT, "Vill du säga något mer?", "Anything else you want to tell us?", "Vill du säga något mer?"),
-    ]
-    company = [
-        ("competence", QuestionKind.LIKERT, "Personer som står långt från arbetsmarknaden har kompetens vi behöver.", "People far from the labour market have skills we need.", "Personer utan jobb kan saker som vi behöver."),
-        ("recruit", QuestionKind.LIKERT, "Vi kan tänka oss att rekrytera via partnerskapet.", "We would consider recruiting through the partnership.", "Vi kan tänka oss att anställa genom projektet."),
-        ("supervise", QuestionKind.LIKERT, "Vi har förutsättningar att handleda besökare.", "We are able to supervise visitors.", "Vi kan ta hand om besökare."),
-        ("comment", QuestionKind.TEXT, "Övriga synpunkter", "Other comments", "Vill ni säga något mer?"),
-    ]
-    return [
-        (SurveyMoment.PARTICIPANT_BEFORE, "Deltagare – före", participant),
-        (SurveyMoment.PARTICIPANT_AFTER, "Deltagare – efter", participant),
-        (SurveyMoment.COMPANY_BEFORE, "Företag – före", company),
-        (SurveyMoment.COMPANY_AFTER, "Företag – efter", company),
-    ]
-
-
 def default_surveys() -> list[Survey]:
-    """The four questionnaires of `default_question_sets` as new rows, not yet in a session."""
-    surveys = []
-    for moment, name, questions in default_question_sets():
-        survey = Survey(name=name, moment=moment)
-        survey.questions = [
-            SurveyQuestion(position=i + 1, key=key, kind=kind, text_sv=sv, text_en=en, text_easy_sv=easy)
-            for i, (key, kind, sv, en, easy) in enumerate(questions)
-        ]
-        surveys.append(survey)
-    return surveys
+    """The workplace visit's standard questionnaires for participants and companies (before and
+    after) as new rows, not yet in a session."""
+    return [s for s in standard_surveys() if s.questionnaire in (WORKPLACE_PARTICIPANT, WORKPLACE_COMPANY)]
 
 
 def _surveys(session: Session) -> None:
-    session.add_all(default_surveys())
+    install_missing(session)  # the migration installs them; a database made from the models has none
 
 

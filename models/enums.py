@@ -200,6 +200,7 @@ class SurveyMoment(StrEnum):
     PARTICIPANT_AFTER = "participant_after"
     COMPANY_BEFORE = "company_before"
     COMPANY_AFTER = "company_after"
+    EMPLOYEE = "employee"  # colleagues at a hosting workplace, anonymous, after the visit
 
 
 class QuestionKind(StrEnum):

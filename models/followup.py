@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -20,20 +20,35 @@ if TYPE_CHECKING:
     from .visits import Visit
 
 
+def _workplace_code(context: Any) -> str:
+    from .operations.question_sets import workplace_code
+
+    return workplace_code(context.get_current_parameters()["moment"])
+
+
 class Survey(Base):
-    """A question set for one moment (participant/company, before/after)."""
+    """A question set for one moment (participant/company, before/after; employees) of one
+    version of a questionnaire (models/operations/question_sets.py)."""
 
     __tablename__ = "survey"
+    __table_args__ = (sa.Index("ix_survey_questionnaire", "questionnaire", "moment", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     moment: Mapped[SurveyMoment] = mapped_column(db_enum(SurveyMoment, "survey_moment"))
+    # The questionnaire (a code of question_sets.QUESTIONNAIRES; the workplace visit's for the
+    # moment unless given) and its version: answers pair only within one version.
+    questionnaire: Mapped[str] = mapped_column(sa.String(40), default=_workplace_code)
+    version: Mapped[int] = mapped_column(default=1)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Who made this version (None: installed by the migration, or a set made before versions).
+    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
 
     questions: Mapped[list[SurveyQuestion]] = relationship(
         back_populates="survey", order_by="SurveyQuestion.position", cascade="all, delete-orphan"
     )
+    created_by: Mapped[Optional[User]] = relationship()
 
 
 class SurveyQuestion(Base):
@@ -54,7 +69,8 @@ class SurveyQuestion(Base):
 
 
 class SurveyInvitation(Base):
-    """One sent questionnaire link: to a participant or to a company, about a visit/activity."""
+    """One sent questionnaire link: to a participant or to a company, about a visit or a group
+    activity. An employee's anonymous answers are one row too, with the company and no email."""
 
     __tablename__ = "survey_invitation"
     __table_args__ = (
@@ -68,6 +84,7 @@ class SurveyInvitation(Base):
     candidate_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("candidate.id"), index=True)
     company_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("company.id"), index=True)
     visit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("visit.id"), index=True)
+    activity_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("activity.id"), index=True)
     email: Mapped[str] = mapped_column(sa.String(254), default="")
     sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from models import User, clock
-from models.enums import Role
+from models.enums import Role, VisitStatus
 
 from .factories import Factory
 
@@ -310,6 +310,16 @@ def a_survey_link(make: Factory, me: Optional[User]) -> dict[str, Any]:
     return {"token": make_token("survey", invitation.id)}
 
 
+def an_employee_link(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    from models.operations.question_sets import install_missing
+    from web.links import make_token
+
+    install_missing(make.session)
+    visit = make.visit(day=clock.local_today() - dt.timedelta(days=1), status=VisitStatus.COMPLETED, actual_hours=5)
+    make.session.flush()
+    return {"token": make_token("employee_survey", visit.id)}
+
+
 def someone_elses_api_token(make: Factory, me: Optional[User]) -> dict[str, Any]:
     from models.operations.api_tokens import issue_token
 
@@ -332,6 +342,12 @@ def a_completed_visit_to_give_feedback_on(make: Factory, me: Optional[User]) -> 
 
 def a_completed_visit(make: Factory, me: Optional[User]) -> dict[str, Any]:
     return {"visit_id": _completed_visit(make, _candidate_for(make, me)).id}
+
+
+def a_feedback_link(make: Factory, me: Optional[User]) -> dict[str, Any]:
+    from web.links import make_token
+
+    return {"token": make_token("visit-feedback", _completed_visit(make, make.candidate()).id)}
 
 
 def a_follow_up(make: Factory, me: Optional[User]) -> dict[str, Any]:
@@ -369,6 +385,7 @@ EXPECTED: dict[str, Route] = {
     "admin.reset_two_factor": Route(only(ADMIN), args=a_user, method="POST"),
     "admin.audit": Route(only(ADMIN)),
     "admin.audit_export": Route(only(ADMIN), args=an_export("csv")),
+    "admin.questionnaires": Route(only(ADMIN)),
     # candidate bank: project leaders, and officers for their own unit's clients
     "candidates.bank": Route(only(PL, WO)),
     "candidates.candidate": Route(only(PL, WO), args=a_candidate),
@@ -502,10 +519,12 @@ EXPECTED: dict[str, Route] = {
     "surveys.send": Route(only(PL)),
     "surveys.send_for_visit": Route(only(PL), args=a_visit, method="POST"),
     "surveys.answer": Route(EVERYONE, args=a_survey_link),
+    "surveys.employee_answer": Route(EVERYONE, args=an_employee_link),
     # workplace feedback (the template) and the officers' 3- and 6-month follow-ups
     "feedback.pending": Route(only(PL, EMPLOYER)),
     "feedback.fill": Route(only(PL, EMPLOYER), args=a_completed_visit_to_give_feedback_on),
     "feedback.participant_part": Route(only(PL, WO), args=a_completed_visit),
+    "feedback.by_link": Route(EVERYONE, args=a_feedback_link),
     "followups.index": Route(only(WO)),
     "followups.record": Route(only(WO), args=a_follow_up),
     # matching: lists and the planner for project leaders; models for PL and admins; the audit also for steering

@@ -211,6 +211,10 @@ def test_the_quarterly_report_as_json(api, tokens, programme_with_a_visit, role)
     assert quarters["2025-Q2"]["cumulative_persons"] == 1 and quarters["2025-Q2"]["new_persons"] == 0
     assert quarters["2027-Q4"]["target_to_date"] == 350
     assert report["programme"]["id"] == programme_with_a_visit.id and report["totals"]["persons"] == 1
+    # The questionnaire method's figures per questionnaire: nothing sent yet, so no response rate.
+    response_figures = report["totals"]["survey_response"]["workplace_participant"]
+    assert response_figures["invitations_sent"] == 0 and response_figures["response_rate"] is None
+    assert set(report["totals"]["survey_pairs_by_target_group"]) >= {"workplace_participant"}
     assert response.headers["ETag"]
     listed = api.get("/api/v1/programmes", headers=headers).get_json()
     assert [p["name"] for p in listed["items"]] == ["Testprogram"]

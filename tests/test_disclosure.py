@@ -154,8 +154,8 @@ def published_tables(report: QuarterlyReport) -> list[Published]:
         # taken as known: how many were followed up at 3 and at 6 months
         t.sums.append(([(months, r.value) for r in FollowUpResult], sum(report.follow_ups[months].values())))
     tables.append(t)
-    for group, keys in {g: {k for (gg, k) in report.totals.survey_pairs if gg == g} for g in ("participant",
-                                                                                             "company")}.items():
+    groups = ("workplace_participant", "workplace_company")
+    for group, keys in {g: {k for (gg, k) in report.totals.survey_pairs if gg == g} for g in groups}.items():
         for key in sorted(keys):
             t = Published(f"pairs {group}/{key}")
             for q, (published, true) in enumerate(zip(quarters, rows, strict=True)):
@@ -223,7 +223,7 @@ def small_reports(draw: Any) -> QuarterlyReport:
             row.activities[kind] = ActivityFigures(draw(st.integers(0, 2)), draw(st.integers(0, 7)),
                                                    draw(st.integers(0, 3)))
         for key in ("picture", "confidence"):
-            row.survey_pairs[("participant", key)] = PairFigures(pairs=draw(st.integers(0, 7)))
+            row.survey_pairs[("workplace_participant", key)] = PairFigures(pairs=draw(st.integers(0, 7)))
         quarters.append(row)
     totals.persons = cumulative
     totals.no_shows = sum(q.no_shows for q in quarters)
@@ -233,15 +233,15 @@ def small_reports(draw: Any) -> QuarterlyReport:
         totals.activities[kind] = ActivityFigures(*(sum(getattr(q.activities[kind], w) for q in quarters)
                                                     for w in ("held", "attended", "absent")))
     for key in ("picture", "confidence"):
-        totals.survey_pairs[("participant", key)] = PairFigures(
-            pairs=sum(q.survey_pairs[("participant", key)].pairs for q in quarters))
+        totals.survey_pairs[("workplace_participant", key)] = PairFigures(
+            pairs=sum(q.survey_pairs[("workplace_participant", key)].pairs for q in quarters))
     follow_ups = {m: {r.value: draw(st.integers(0, 6)) for r in FollowUpResult} for m in (3, 6)}
     return QuarterlyReport(
         programme_id=1, programme_name="Slumpat program", starts_on=start, ends_on=dt.date(2027, 12, 31),
         today=quarters[-1].start, yearly_budget_sek=1_241_000, quarters=quarters, totals=totals,
         forecast=Forecast(cumulative, None, 0, 1.0, 0, 0), cost_per_person_sek=None, budget_to_date_sek=0,
         follow_ups=follow_ups,
-        survey_questions={("participant", "picture"): "Bild", ("participant", "confidence"): "Tro"},
+        survey_questions={("workplace_participant", "picture"): "Bild", ("workplace_participant", "confidence"): "Tro"},
     )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -53,26 +55,32 @@ def test_upgrade_to_head_matches_models_then_downgrade_to_base(empty_database_ur
         engine.dispose()
 
 
-def test_migrated_schema_refuses_overlapping_live_visits(empty_database_url: str) -> None:
-    """The overlap guard (exclusion constraint / trigger) comes with the migration too."""
-    cfg = _config(empty_database_url)
+@contextlib.contextmanager
+def _upgraded(url: str) -> Iterator[tuple[Any, sa.Engine]]:
+    """The database upgraded to the head revision: (alembic config, engine)."""
+    cfg = _config(url)
     command.upgrade(cfg, "head")
-    engine = make_engine(empty_database_url)
+    engine = make_engine(url)
     try:
-        from sqlalchemy.orm import Session
-
-        from .factories import Factory
-
-        with Session(engine) as session:
-            make = Factory(session)
-            candidate = make.candidate()
-            first = make.visit(candidate, start_hour=9, hours=6)
-            session.commit()
-            with pytest.raises(sa.exc.IntegrityError):
-                make.visit(candidate, offer=make.offer(), day=first.visit_date, start_hour=12, hours=5)
-                session.commit()
+        yield cfg, engine
     finally:
         engine.dispose()
+
+
+def test_migrated_schema_refuses_overlapping_live_visits(empty_database_url: str) -> None:
+    """The overlap guard (exclusion constraint / trigger) comes with the migration too."""
+    from sqlalchemy.orm import Session
+
+    from .factories import Factory
+
+    with _upgraded(empty_database_url) as (_cfg, engine), Session(engine) as session:
+        make = Factory(session)
+        candidate = make.candidate()
+        first = make.visit(candidate, start_hour=9, hours=6)
+        session.commit()
+        with pytest.raises(sa.exc.IntegrityError):
+            make.visit(candidate, offer=make.offer(), day=first.visit_date, start_hour=12, hours=5)
+            session.commit()
 
 
 def test_visit_times_become_whole_seconds_and_a_held_visit_is_dated_by_its_actual_start(
@@ -130,10 +138,7 @@ def test_migrations_count_changes_on_every_table_and_stop_when_undone(empty_data
 
     from .factories import Factory
 
-    cfg = _config(empty_database_url)
-    command.upgrade(cfg, "head")
-    engine = make_engine(empty_database_url)
-    try:
+    with _upgraded(empty_database_url) as (cfg, engine):
         with Session(engine) as session:
             before = changes.current(session).n
             Factory(session).candidate()
@@ -144,5 +149,35 @@ def test_migrations_count_changes_on_every_table_and_stop_when_undone(empty_data
         with Session(engine) as session:  # writes work without the counter (no trigger names it)
             Factory(session).organisation()
             session.commit()
-    finally:
-        engine.dispose()
+
+
+def test_a_fresh_install_has_the_standard_questionnaires(empty_database_url: str) -> None:
+    """`flask db upgrade` alone (no demo) installs every standard questionnaire as version 1,
+    word for word as models/operations/question_sets.py has them, and the employee moment."""
+    from sqlalchemy.orm import Session
+
+    from models import Survey
+    from models.enums import SurveyMoment
+    from models.operations.question_sets import QUESTIONNAIRES, standard_rows
+
+    with _upgraded(empty_database_url) as (cfg, engine):
+        with Session(engine) as session:
+            surveys = session.scalars(sa.select(Survey).order_by(Survey.id)).all()
+            installed = [
+                {
+                    "questionnaire": s.questionnaire, "moment": s.moment.value, "name": s.name,
+                    "questions": [
+                        {"position": q.position, "key": q.key, "kind": q.kind.value, "text_sv": q.text_sv,
+                         "text_en": q.text_en, "text_easy_sv": q.text_easy_sv}
+                        for q in s.questions
+                    ],
+                }
+                for s in surveys
+            ]
+            assert installed == standard_rows()
+            assert all(s.active and s.version == 1 for s in surveys)
+            assert {s.questionnaire for s in surveys} == set(QUESTIONNAIRES)
+            assert any(s.moment == SurveyMoment.EMPLOYEE for s in surveys)
+        command.downgrade(cfg, "0011")
+        with engine.connect() as conn:
+            assert conn.scalar(sa.text("SELECT count(*) FROM survey")) == 0

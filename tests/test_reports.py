@@ -78,20 +78,20 @@ class KnownSet:
 
         # Q1 -----------------------------------------------------------------------------
         self.a = person("Aida", TargetGroup.YOUTH)
-        visit(self.a, self.kitchen, d(1, 15), 9, 6, VisitStatus.COMPLETED)  # counts Q1
-        visit(self.a, self.it, d(4, 10), 9, 5, VisitStatus.COMPLETED)  # second visit: not a new person
+        self.a1 = visit(self.a, self.kitchen, d(1, 15), 9, 6, VisitStatus.COMPLETED)  # counts Q1
+        self.a2 = visit(self.a, self.it, d(4, 10), 9, 5, VisitStatus.COMPLETED)  # second visit: not a new person
         visit(self.a, self.it, d(9, 12), 9, 6, VisitStatus.CONFIRMED)  # already counted: not "booked"
         self.b = person("Bertil", TargetGroup.NEWCOMER)
         visit(self.b, self.kitchen, d(12, 31, 2024), 9, 6, VisitStatus.COMPLETED)  # before the period
-        visit(self.b, self.it, d(1, 1), 9, 4, VisitStatus.COMPLETED)  # exactly 4.0 h, first day of Q1
+        self.b1 = visit(self.b, self.it, d(1, 1), 9, 4, VisitStatus.COMPLETED)  # exactly 4.0 h, first day of Q1
         self.c = person("Cecilia", TargetGroup.NEWCOMER)
-        visit(self.c, self.care, d(3, 31), 20, 8, VisitStatus.COMPLETED)  # exactly 8.0 h, ends 04:00 in Q2
+        self.c1 = visit(self.c, self.care, d(3, 31), 20, 8, VisitStatus.COMPLETED)  # exactly 8.0 h, ends 04:00 in Q2
         self.e = person("Emil", TargetGroup.LONG_TERM)
-        visit(self.e, self.kitchen, d(2, 10), 9, 3.5, VisitStatus.COMPLETED)  # 3.5 h: reported, not counted
+        self.e1 = visit(self.e, self.kitchen, d(2, 10), 9, 3.5, VisitStatus.COMPLETED)  # 3.5 h: reported, not counted
         visit(self.e, self.kitchen, d(5, 5), 8, 8.5, VisitStatus.COMPLETED)  # 8.5 h: reported, not counted
         self.f = person("Fatima", TargetGroup.NEWCOMER)
         visit(self.f, self.kitchen, d(2, 11), 9, 6, VisitStatus.NO_SHOW)
-        visit(self.f, self.care, d(5, 6), 9, 7, VisitStatus.COMPLETED)  # counts Q2
+        self.f1 = visit(self.f, self.care, d(5, 6), 9, 7, VisitStatus.COMPLETED)  # counts Q2
         self.g = person("Gustav", TargetGroup.YOUTH)
         visit(self.g, self.kitchen, d(3, 3), 9, 6, VisitStatus.CANCELLED)
         self.h = person("Hanna", TargetGroup.YOUTH)
@@ -100,7 +100,7 @@ class KnownSet:
         # Q2 -----------------------------------------------------------------------------
         self.dd = person("David", TargetGroup.LONG_TERM)
         # 00:00 on 1 April in Stockholm is still 31 March in UTC: the local date decides.
-        visit(self.dd, self.it, d(4, 1), 0, 4, VisitStatus.COMPLETED)
+        self.d1 = visit(self.dd, self.it, d(4, 1), 0, 4, VisitStatus.COMPLETED)
         self.i = person("Ingrid", TargetGroup.OTHER)
         self.i_visit = visit(self.i, self.kitchen, d(6, 30), 9, 6, VisitStatus.COMPLETED)
         self.j = person("Jonas", TargetGroup.NEWCOMER)
@@ -167,32 +167,37 @@ class KnownSet:
         cb, ca = survey(SurveyMoment.COMPANY_BEFORE), survey(SurveyMoment.COMPANY_AFTER)
         self.db.flush()
 
-        def answer(s, when, likert, *, candidate=None, company=None):
+        def answer(s, when, likert, visit, *, candidate=None, company=None):
             inv = SurveyInvitation(
-                survey=s, candidate=candidate, company=company, expires_at=when + dt.timedelta(days=14)
+                survey=s, candidate=candidate, company=company, visit_id=visit.id,
+                expires_at=when + dt.timedelta(days=14),
             )
             inv.answers.append(SurveyAnswer(question=s.questions[0], likert=likert, answered_at=when))
             inv.answers.append(SurveyAnswer(question=s.questions[1], text="fritext", answered_at=when))
             self.db.add(inv)
 
-        # Participants: Aida 2 → (later after 3, then latest after 5): +3 in Q2.
-        answer(pb, at(d(1, 10), 10), 2, candidate=self.a)
-        answer(pb, at(d(1, 20), 10), 4, candidate=self.a)  # a later "before": the earliest one pairs
-        answer(pa, at(d(2, 1), 10), 3, candidate=self.a)
-        answer(pa, at(d(4, 2), 10), 5, candidate=self.a)  # latest "after" → Q2
-        # Bertil 4 → 3 in Q1 (worse); Cecilia 3 → 3 in Q2 (same); Emil after only (no pair).
-        answer(pb, at(d(1, 2), 10), 4, candidate=self.b)
-        answer(pa, at(d(3, 31), 23, 30), 3, candidate=self.b)  # late evening 31 March: Q1 locally
-        answer(pb, at(d(3, 1), 10), 3, candidate=self.c)
-        answer(pa, at(d(4, 20), 10), 3, candidate=self.c)
-        answer(pa, at(d(4, 20), 10), 5, candidate=self.e)
-        # Fatima's only "after" came before her "before": no pair.
-        answer(pa, at(d(2, 1), 10), 5, candidate=self.f)
-        answer(pb, at(d(2, 2), 10), 1, candidate=self.f)
-        # Companies: 1 → 4 and 2 → 3, both in Q2.
-        for company, before, after in ((self.kitchen.company, 1, 4), (self.it.company, 2, 3)):
-            answer(cb, at(d(1, 5), 10), before, company=company)
-            answer(ca, at(d(6, 1), 10), after, company=company)
+        # Aida 2 → 3 about her Q1 visit (+1) and 2 → 5 about her Q2 visit (+3). Her second
+        # "before" came after her first visit had started: late, never a baseline.
+        answer(pb, at(d(1, 10), 10), 2, self.a1, candidate=self.a)
+        answer(pb, at(d(1, 20), 10), 4, self.a1, candidate=self.a)
+        answer(pa, at(d(2, 1), 10), 3, self.a1, candidate=self.a)
+        answer(pa, at(d(4, 12), 10), 5, self.a2, candidate=self.a)
+        # Bertil 4 → 3 in Q1 (worse), his "before" given before the period, his "after" late on
+        # 31 March; Cecilia 3 → 3 (same) in Q1, the quarter of her visit, though she answered
+        # "after" in April; Emil "after" only (unpaired).
+        answer(pb, at(d(12, 20, 2024), 10), 4, self.b1, candidate=self.b)
+        answer(pa, at(d(3, 31), 23, 30), 3, self.b1, candidate=self.b)
+        answer(pb, at(d(3, 1), 10), 3, self.c1, candidate=self.c)
+        answer(pa, at(d(4, 20), 10), 3, self.c1, candidate=self.c)
+        answer(pa, at(d(2, 12), 10), 5, self.e1, candidate=self.e)
+        # Fatima answered "before" the day after her visit: late, so her "after" is unpaired (Q2).
+        answer(pb, at(d(5, 7), 10), 1, self.f1, candidate=self.f)
+        answer(pa, at(d(5, 8), 10), 5, self.f1, candidate=self.f)
+        # Companies: the kitchen 1 → 4 about Aida's Q1 visit, IT 2 → 3 about David's Q2 visit.
+        answer(cb, at(d(1, 5), 10), 1, self.a1, company=self.kitchen.company)
+        answer(ca, at(d(2, 1), 10), 4, self.a1, company=self.kitchen.company)
+        answer(cb, at(d(12, 20, 2024), 10), 2, self.b1, company=self.it.company)
+        answer(ca, at(d(6, 1), 10), 3, self.d1, company=self.it.company)
 
     def _follow_ups(self):
         officer = self.make.user("welfare_officer")
@@ -276,17 +281,28 @@ def test_activities_attendance_and_activity_targets(db, known) -> None:
 def test_paired_before_and_after_per_quarter(db, known) -> None:
     report = quarterly_report(db, known.programme, today=TODAY)
     q1, q2, *_ = report.quarters
-    bertil = q1.survey_pairs[("participant", "confidence")]
-    assert (bertil.pairs, bertil.change_sum, bertil.improved) == (1, -1, 0)
-    q2_participants = q2.survey_pairs[("participant", "confidence")]
-    assert (q2_participants.pairs, q2_participants.change_sum, q2_participants.improved) == (2, 3, 1)
-    assert q2_participants.mean_change == 1.5 and q2_participants.share_improved == 0.5
-    companies = q2.survey_pairs[("company", "confidence")]
-    assert (companies.pairs, companies.mean_change, companies.share_improved) == (2, 2.0, 1.0)
-    total = report.totals.survey_pairs[("participant", "confidence")]
-    assert (total.pairs, total.change_sum, total.improved) == (3, 2, 1)
-    assert ("participant", "comment") not in report.totals.survey_pairs  # free text never pairs
-    assert report.survey_questions[("participant", "confidence")] == "Jag tror att jag kan få ett arbete."
+    # Q1: Aida +1, Bertil −1, Cecilia 0 (her visit's quarter, though she answered in April).
+    q1_participants = q1.survey_pairs[("workplace_participant", "confidence")]
+    assert (q1_participants.pairs, q1_participants.change_sum, q1_participants.improved) == (3, 0, 1)
+    low, high = q1_participants.confidence_interval
+    assert low < 0 < high and round(high, 2) == 2.48  # t(0.975, 2) = 4.303, s = 1: 4.303 / √3
+    q2_participants = q2.survey_pairs[("workplace_participant", "confidence")]
+    assert (q2_participants.pairs, q2_participants.change_sum, q2_participants.improved) == (1, 3, 1)
+    assert q2_participants.confidence_interval is None  # one pair has no interval
+    companies = [q.survey_pairs[("workplace_company", "confidence")].change_sum for q in (q1, q2)]
+    assert companies == [3, 1]
+    total = report.totals.survey_pairs[("workplace_participant", "confidence")]
+    assert (total.pairs, total.change_sum, total.improved) == (4, 3, 2)
+    assert ("workplace_participant", "comment") not in report.totals.survey_pairs  # free text never pairs
+    assert report.survey_questions[("workplace_participant", "confidence")] == "Jag tror att jag kan få ett arbete."
+    # Answered "after" questionnaires, paired or not, and the late "before" ones.
+    units = q1.survey_units["workplace_participant"]
+    assert (units.answered, units.paired, units.unpaired, units.late_baselines) == (4, 3, 1, 1)  # Emil; Aida
+    units = q2.survey_units["workplace_participant"]
+    assert (units.answered, units.paired, units.unpaired, units.late_baselines) == (2, 1, 1, 1)  # Fatima
+    # Links are counted in the quarter of the visit they are about; none was finished.
+    q1_links = q1.survey_units["workplace_participant"]
+    assert (q1_links.invitations_sent, q1_links.invitations_answered, q1_links.response_rate) == (8, 0, 0.0)
 
 
 def test_forecast_cost_and_follow_ups(db, known) -> None:
@@ -358,8 +374,8 @@ def test_to_dict_is_json_with_quarters_and_suppressed_breakdowns(db, known) -> N
     assert q1["new_persons_by"]["target_group"]["youth"] == "x"
     assert data["totals"]["persons"] == 7 and data["forecast"]["persons"] == 12
     assert data["totals"]["new_persons_by"]["target_group"]["newcomer"] == "x"
-    assert data["totals"]["survey_pairs"]["participant"]["confidence"]["pairs"] == "x"
-    assert data["totals"]["survey_pairs"]["participant"]["confidence"]["mean_change"] is None
+    assert data["totals"]["survey_pairs"]["workplace_participant"]["confidence"]["pairs"] == "x"
+    assert data["totals"]["survey_pairs"]["workplace_participant"]["confidence"]["mean_change"] is None
     assert data["follow_ups"]["3"]["job"] == "x"
     assert "Testsson" not in json.dumps(data)
 
@@ -462,31 +478,94 @@ def test_a_persons_first_visit_is_the_earliest_started_then_the_first_recorded(d
     assert q2.new_persons_by["target_group"] == {"youth": 0, "newcomer": 1, "long_term": 0, "other": 0}
 
 
+def _two_surveys(db, group: str = "participant") -> dict[str, Survey]:
+    moments = {
+        "participant": (SurveyMoment.PARTICIPANT_BEFORE, SurveyMoment.PARTICIPANT_AFTER),
+        "company": (SurveyMoment.COMPANY_BEFORE, SurveyMoment.COMPANY_AFTER),
+    }[group]
+    surveys = {}
+    for side, moment in zip(("before", "after"), moments, strict=True):
+        surveys[side] = Survey(name=str(moment), moment=moment, questions=[
+            SurveyQuestion(position=1, key="confidence", kind=QuestionKind.LIKERT, text_sv="Tro", text_en="x"),
+        ])
+        db.add(surveys[side])
+    db.flush()
+    return surveys
+
+
+def _answered(db, survey, when, likert, visit, *, candidate=None, company=None):
+    invitation = SurveyInvitation(
+        survey=survey, candidate=candidate, company=company, visit_id=visit.id, expires_at=when + dt.timedelta(days=14)
+    )
+    invitation.answers.append(SurveyAnswer(question=survey.questions[0], likert=likert, answered_at=when))
+    db.add(invitation)
+    db.flush()
+    return invitation
+
+
 def test_answers_given_at_the_same_moment_pair_the_first_before_and_the_last_after(db, make) -> None:
     prog = programme(make, d(1, 1), d(12, 31))
     person = make.candidate()
-    surveys = {}
-    for moment in (SurveyMoment.PARTICIPANT_BEFORE, SurveyMoment.PARTICIPANT_AFTER):
-        surveys[moment] = Survey(name=str(moment), moment=moment, questions=[
-            SurveyQuestion(position=1, key="confidence", kind=QuestionKind.LIKERT, text_sv="Tro", text_en="x"),
-        ])
-        db.add(surveys[moment])
-    db.flush()
+    visit = make.visit(person, day=d(4, 8), hours=6, status=VisitStatus.COMPLETED, actual_hours=6)
+    surveys = _two_surveys(db)
     # Two questionnaires of each kind answered at the same moment, recorded in this order.
-    for moment, when, likert in (
-        (SurveyMoment.PARTICIPANT_BEFORE, at(d(1, 10), 10), 1),
-        (SurveyMoment.PARTICIPANT_BEFORE, at(d(1, 10), 10), 4),
-        (SurveyMoment.PARTICIPANT_AFTER, at(d(4, 10), 10), 2),
-        (SurveyMoment.PARTICIPANT_AFTER, at(d(4, 10), 10), 5),
+    for side, when, likert in (
+        ("before", at(d(1, 10), 10), 1),
+        ("before", at(d(1, 10), 10), 4),
+        ("after", at(d(4, 10), 10), 2),
+        ("after", at(d(4, 10), 10), 5),
     ):
-        s = surveys[moment]
-        invitation = SurveyInvitation(survey=s, candidate=person, expires_at=when + dt.timedelta(days=14))
-        invitation.answers.append(SurveyAnswer(question=s.questions[0], likert=likert, answered_at=when))
-        db.add(invitation)
-        db.flush()
+        _answered(db, surveys[side], when, likert, visit, candidate=person)
     db.commit()
-    pair = quarterly_report(db, prog, today=TODAY).quarters[1].survey_pairs[("participant", "confidence")]
+    pair = quarterly_report(db, prog, today=TODAY).quarters[1].survey_pairs[("workplace_participant", "confidence")]
     assert (pair.pairs, pair.change_sum, pair.improved) == (1, 5 - 1, 1)
+
+
+def test_before_answers_given_after_the_visit_started_are_late_and_never_pair(db, make) -> None:
+    """The finding of issue #22: six participants answered "before" after their visits, and the
+    report made 6 pairs with a mean change of +2.0 out of them."""
+    prog = programme(make, d(1, 1), d(12, 31))
+    surveys = _two_surveys(db)
+    for _ in range(6):
+        person = make.candidate()
+        visit = make.visit(person, day=d(2, 3), start_hour=9, hours=6, status=VisitStatus.COMPLETED, actual_hours=6)
+        _answered(db, surveys["before"], at(d(2, 3), 12), 2, visit, candidate=person)  # during the visit
+        _answered(db, surveys["after"], at(d(2, 4), 10), 4, visit, candidate=person)
+    db.commit()
+    report = quarterly_report(db, prog, today=TODAY)
+    assert report.totals.survey_pairs.get(("workplace_participant", "confidence")) is None
+    units = report.quarters[0].survey_units["workplace_participant"]
+    assert (units.answered, units.paired, units.unpaired, units.late_baselines) == (6, 0, 6, 6)
+    # The late answers are kept, and the report says how many there were.
+    assert db.scalar(sa.select(sa.func.count()).select_from(SurveyAnswer)) == 12
+    totals = report.to_dict()["totals"]["survey_response"]["workplace_participant"]
+    assert (totals["pairs"], totals["unpaired"], totals["late_baselines"]) == (0, 6, 6)
+
+
+def test_a_companys_second_after_answer_does_not_move_its_pair(db, make) -> None:
+    """The finding of issue #22: a company's second "after" moved its pair from Q1 to Q3."""
+    prog = programme(make, d(1, 1), d(12, 31))
+    surveys = _two_surveys(db, "company")
+    offer = make.offer()
+    company = offer.company
+    first = make.visit(make.candidate(), offer, day=d(2, 3), hours=6, status=VisitStatus.COMPLETED, actual_hours=6)
+    _answered(db, surveys["before"], at(d(1, 20), 10), 2, first, company=company)
+    _answered(db, surveys["after"], at(d(2, 10), 10), 4, first, company=company)
+    db.commit()
+    q1 = quarterly_report(db, prog, today=TODAY).quarters[0]
+    assert q1.survey_pairs[("workplace_company", "confidence")].pairs == 1
+
+    # In Q3 the company hosts again and answers "after" twice more: about the new visit, and
+    # (by an old link) about the first one.
+    later = make.visit(make.candidate(), offer, day=d(8, 5), hours=6, status=VisitStatus.COMPLETED, actual_hours=6)
+    _answered(db, surveys["after"], at(d(8, 6), 10), 5, later, company=company)
+    _answered(db, surveys["after"], at(d(8, 7), 10), 3, first, company=company)
+    db.commit()
+    q1, _q2, q3, _q4 = quarterly_report(db, prog, today=d(12, 31)).quarters
+    assert q1.survey_pairs[("workplace_company", "confidence")].pairs == 1  # still Q1, the first visit's quarter
+    assert q1.survey_pairs[("workplace_company", "confidence")].change_sum == 3 - 2  # its latest "after"
+    assert q3.survey_pairs[("workplace_company", "confidence")].pairs == 1  # the second visit's own pair
+    assert q3.survey_pairs[("workplace_company", "confidence")].change_sum == 5 - 2
 
 
 def test_the_counting_visits_index_holds_what_the_report_counts(db, make) -> None:

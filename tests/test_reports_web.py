@@ -13,10 +13,21 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from models import AuditEvent, Candidate, Contact, Programme, Survey, SurveyAnswer, SurveyInvitation, clock
+from models import (
+    AuditEvent,
+    Candidate,
+    Contact,
+    Programme,
+    Survey,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyQuestion,
+    clock,
+)
 from models.clock import local_today
 from models.demo import seed_demo
 from models.enums import GoalKind, QuestionKind, SurveyMoment, VisitStatus
+from models.operations.reports import quarterly_report
 
 ROLES_ALLOWED = ("steering", "project_leader", "admin")
 
@@ -101,7 +112,9 @@ def test_unknown_export_format_is_404(client, auth, make, db) -> None:
 def seeded(db, vault):
     seed_demo(db, vault, n_candidates=60, n_companies=25, seed=11)
     # A free-text questionnaire answer, to show that free text never reaches the report.
-    survey = db.scalars(sa.select(Survey).where(Survey.moment == SurveyMoment.PARTICIPANT_AFTER)).one()
+    survey = db.scalars(sa.select(Survey).where(
+        Survey.moment == SurveyMoment.PARTICIPANT_AFTER, Survey.questionnaire == "workplace_participant"
+    )).one()
     comment = next(q for q in survey.questions if q.kind == QuestionKind.TEXT)
     invitation = SurveyInvitation(
         survey=survey, candidate=db.scalars(sa.select(Candidate)).first(), email="x@exempel.example",
@@ -151,8 +164,9 @@ def test_dashboard_print_page_and_exports_hold_no_personal_data(client, auth, se
     ]
     assert workbook.sheetnames == [
         "Diagram", "Sammanfattning", "Kvartal", "Aktiviteter", "Aktiviteter per kvartal", "Målgrupp", "Nätverk",
-        "Yrkesområde", "Företagsstorlek", "Enkät deltagare", "Enkät företag", "Uppföljning 3 och 6 mån",
-        "Självförsörjning 3 och 6 mån",
+        "Yrkesområde", "Företagsstorlek", "Enkäter svar", "Enkäter före och efter", "Enkäter per målgrupp",
+        "Enkät medarbetare", "Återkoppling betyg",
+        "Uppföljning 3 och 6 mån", "Självförsörjning 3 och 6 mån",
         "Remisser per enhet", "Företag per nätverk", "Återkoppling", "Budget", "Finansiering",
     ]
     _assert_no_personal_data("\n".join(cells), seeded)
@@ -229,3 +243,67 @@ def test_goal_is_the_programmes(make, db, client, auth) -> None:
     db.commit()
     auth.login("steering")
     assert "0 av målet 120" in client.get("/uppfoljning/").get_data(as_text=True)
+
+
+def test_exports_show_late_baselines_response_rate_and_confidence_interval(client, auth, db, make) -> None:
+    """The steering group reads the questionnaire method's figures from the exports: links sent
+    and finished, the response rate, pairs, unpaired and late "before" questionnaires, and the
+    mean change with its 95 % interval."""
+    today = clock.local_today()
+    programme = make.programme(starts_on=today - dt.timedelta(days=200), ends_on=today + dt.timedelta(days=200))
+    moments = (SurveyMoment.PARTICIPANT_BEFORE, SurveyMoment.PARTICIPANT_AFTER)
+    before, after = (
+        Survey(name=str(m), moment=m, questions=[
+            SurveyQuestion(position=1, key="confidence", kind=QuestionKind.LIKERT, text_sv="Jag tror", text_en="x")
+        ]) for m in moments
+    )
+    db.add_all([before, after])
+    day = today - dt.timedelta(days=1)
+    start = clock.local_datetime(day, dt.time(9))
+    for i in range(11):
+        person = make.candidate()
+        visit = make.visit(person, day=day, hours=6, status=VisitStatus.COMPLETED, actual_hours=6)
+        late = i < 5  # five answered "before" during the visit
+        for survey, when, likert in (
+            (before, start + dt.timedelta(hours=2) if late else start - dt.timedelta(days=3), 2),
+            (after, start + dt.timedelta(hours=8), 3 + i % 2),
+        ):
+            invitation = SurveyInvitation(
+                survey=survey, candidate=person, visit_id=visit.id, email="x@exempel.example",
+                expires_at=when + dt.timedelta(days=20), sent_at=when - dt.timedelta(hours=1), completed_at=when,
+            )
+            invitation.answers.append(SurveyAnswer(question=survey.questions[0], likert=likert, answered_at=when))
+            db.add(invitation)
+    db.commit()
+    auth.login("steering")
+    text = client.get(f"/uppfoljning/export.csv?programme={programme.id}").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    at = rows.index(["Enkäter: svarsfrekvens och par"])
+    header, body = rows[at + 1], rows[at + 2:]
+    total = next(r for r in body if r[:2] == ["Deltagare, arbetsplatsbesök", "Totalt"])
+    figures = dict(zip(header, total, strict=True))
+    assert figures["Utskickade enkäter"] == "22" and figures["Besvarade enkäter"] == "22"
+    assert figures["Efter-enkäter med par"] == "6" and figures["Efter-enkäter utan par"] == "5"
+    assert figures["För sena före-enkäter"] == "5"
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"/uppfoljning/export.xlsx?programme={programme.id}").data))
+    sheet = workbook["Enkäter före och efter"]
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    header_at = next(i for i, r in enumerate(values) if r and r[0] == "Enkät")
+    header = values[header_at]
+    total = next(r for r in values[header_at + 1:] if r[0] == "Deltagare, arbetsplatsbesök" and r[2] == "Totalt")
+    figures = dict(zip(header, total, strict=False))
+    # Six pairs: changes 1, 2, 1, 2, 1, 2 (the late five never pair): mean 1.5, s = 0.548.
+    assert figures["Antal par"] == 6 and figures["Medelförändring (skala 1–5)"] == 1.5
+    assert (figures["95 % konfidensintervall, lägst"], figures["95 % konfidensintervall, högst"]) == (0.93, 2.07)
+    assert figures["Andel som förbättrats"] == 1
+
+    # The dashboard draws the change per question as an inline SVG with its table, and the
+    # JSON report has the same figures.
+    dashboard = client.get(f"/uppfoljning/?programme={programme.id}").get_data(as_text=True)
+    chart = dashboard[dashboard.index('id="enkat-diagram"'):]
+    assert '<svg role="img" aria-labelledby="enkat-diagram-title enkat-diagram-desc"' in chart
+    assert "<title id=\"enkat-diagram-title\">" in chart and "Jag tror" in chart
+    assert "+1.50" in chart and "+0.93 till +2.07" in chart
+    totals = quarterly_report(db, programme).to_dict()["totals"]  # what /api/v1/.../report serves
+    assert totals["survey_pairs"]["workplace_participant"]["confidence"]["ci95"] == [0.93, 2.07]
+    assert totals["survey_response"]["workplace_participant"]["response_rate"] == 1.0

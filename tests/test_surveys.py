@@ -16,6 +16,8 @@ from models.operations import surveys as ops
 from models.operations import visits as visit_ops
 from models.operations.reports import quarterly_report
 
+from .logins import enrol_totp, log_in, log_in_as
+
 LINK = re.compile(r"/enkat/([A-Za-z0-9_.\-]+)")
 
 
@@ -129,10 +131,11 @@ def test_send_answer_remind_and_pair_end_to_end(client, auth, db, setting, runne
 
     report = quarterly_report(db, setting["programme"])
     pairs = report.totals.survey_pairs
-    assert (pairs[("participant", "picture")].pairs, pairs[("participant", "picture")].change_sum) == (1, 2)
-    assert pairs[("participant", "contacts")].improved == 1
-    assert pairs[("participant", "confidence")].mean_change == 0
-    assert ("company", "competence") not in pairs  # the company never answered "after"
+    picture = pairs[("workplace_participant", "picture")]
+    assert (picture.pairs, picture.change_sum) == (1, 2)
+    assert pairs[("workplace_participant", "contacts")].improved == 1
+    assert pairs[("workplace_participant", "confidence")].mean_change == 0
+    assert ("workplace_company", "competence") not in pairs  # the company never answered "after"
 
 
 def test_reminder_is_idempotent_even_if_reminded_at_is_lost(client, db, setting, app) -> None:
@@ -308,3 +311,82 @@ def test_start_page_count_equals_the_due_list(db, make, setting) -> None:
     other.consents[0].withdrawn_at = clock.now()  # the panel follows at once
     db.commit()
     assert ops.count_due_invitations(db, now=now) == len(due) - 1 == len(ops.due_invitations(db, now=now))
+
+
+def test_a_before_questionnaire_answered_after_the_visit_began_is_kept_and_marked_late(
+    client, auth, db, setting, time_travel
+) -> None:
+    invitation = ops.invite_for_visit(db, SurveyMoment.PARTICIPANT_BEFORE, setting["visit"])
+    db.commit()
+    # The participant opens the link only once the visit has started: the answers are kept.
+    time_travel.move_to(setting["visit"].start_at + dt.timedelta(hours=1))
+    question = setting["surveys"][SurveyMoment.PARTICIPANT_BEFORE].questions[0]
+    ops.save_answers(db, invitation, {question.id: "4"})
+    ops.complete(db, invitation)
+    db.commit()
+    auth.login("project_leader")
+    page = client.get("/enkater/").get_data(as_text=True)
+    assert "För sent besvarade" in page
+    before = setting["surveys"][SurveyMoment.PARTICIPANT_BEFORE]
+    assert ops.invitation_counts(db, [before.id])[before.id] == (1, 1, 1)
+    assert re.search(r'<span class="badge warn">1</span>', page)
+
+
+def test_changing_the_wording_of_a_sent_question_makes_a_new_version_and_pairs_stay_within_one(
+    client, auth, db, setting, make, time_travel, vault
+) -> None:
+    before = setting["surveys"][SurveyMoment.PARTICIPANT_BEFORE]
+    after = setting["surveys"][SurveyMoment.PARTICIPANT_AFTER]
+    confidence = next(q for q in before.questions if q.key == "confidence")
+    # Version 1 has gone out: a participant answered "before" (before the visit) as 2.
+    first = ops.invite_for_visit(db, SurveyMoment.PARTICIPANT_BEFORE, setting["visit"])
+    ops.save_answers(db, first, {confidence.id: "2"})
+    db.commit()
+
+    admin = log_in_as(client, make, vault, "admin")
+    wording = {"key": "confidence", "kind": "likert", "text_sv": "Jag tror att jag snart kan få ett arbete.",
+               "text_en": "I believe I can soon get a job.", "text_easy_sv": "Jag tror att jag snart får ett jobb."}
+    response = client.post(f"/enkater/{before.id}/fragor/{confidence.id}", data=wording)
+    assert response.status_code == 302
+    db.expire_all()
+    v2_before = ops.active_survey(db, SurveyMoment.PARTICIPANT_BEFORE)
+    v2_after = ops.active_survey(db, SurveyMoment.PARTICIPANT_AFTER)
+    assert (v2_before.version, v2_after.version) == (2, 2)  # both sides move together
+    assert response.headers["Location"].endswith(f"/enkater/{v2_before.id}")
+    assert not db.get(Survey, before.id).active and not db.get(Survey, after.id).active
+    # Version 1 keeps its wording (the answers were given to it); version 2 has the new one.
+    assert confidence.text_sv == "Jag tror att jag kan få ett arbete."
+    assert next(q for q in v2_before.questions if q.key == "confidence").text_sv == wording["text_sv"]
+    assert v2_before.created_by_id == admin.id
+
+    # The "after" questionnaire goes out in version 2: the version-1 baseline does not pair.
+    visit = db.get(type(setting["visit"]), setting["visit"].id)
+    time_travel.move_to(visit.end_at + dt.timedelta(minutes=30))
+    visit_ops.transition(db, visit, VisitStatus.COMPLETED, by=None, party="project_leader")
+    late_after = ops.invite_for_visit(db, SurveyMoment.PARTICIPANT_AFTER, visit)
+    v2_confidence = next(q for q in v2_after.questions if q.key == "confidence")
+    ops.save_answers(db, late_after, {v2_confidence.id: "5"}, now=visit.end_at + dt.timedelta(hours=1))
+    db.commit()
+    report = quarterly_report(db, setting["programme"], today=clock.local_date(visit.end_at + dt.timedelta(days=1)))
+    assert ("workplace_participant", "confidence") not in report.totals.survey_pairs
+    assert report.totals.survey_units["workplace_participant"].unpaired == 1
+
+    # The history page under admin shows both versions with their wording.
+    log_in(client, admin, enrol_totp(db, admin, vault))
+    page = client.get("/admin/enkater").get_data(as_text=True)
+    assert "Version 2" in page and "Version 1" in page
+    assert wording["text_sv"] in page and "Jag tror att jag kan få ett arbete." in page
+
+
+def test_saving_a_question_unchanged_or_in_an_unsent_set_makes_no_version(client, auth, db, setting) -> None:
+    before = setting["surveys"][SurveyMoment.PARTICIPANT_BEFORE]
+    question = before.questions[0]
+    auth.login("project_leader")
+    same = {"key": question.key, "kind": "likert", "text_sv": question.text_sv, "text_en": question.text_en,
+            "text_easy_sv": question.text_easy_sv}
+    assert client.post(f"/enkater/{before.id}/fragor/{question.id}", data=same).status_code == 302
+    changed = same | {"text_sv": "Ny formulering."}
+    assert client.post(f"/enkater/{before.id}/fragor/{question.id}", data=changed).status_code == 302
+    db.expire_all()
+    assert db.scalar(sa.select(sa.func.max(Survey.version))) == 1  # nothing was sent: changed in place
+    assert db.get(SurveyQuestion, question.id).text_sv == "Ny formulering."

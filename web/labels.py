@@ -196,6 +196,16 @@ SURVEY_MOMENT_LABELS = {
     "participant_after": _l("Deltagare – efter"),
     "company_before": _l("Företag – före"),
     "company_after": _l("Företag – efter"),
+    "employee": _l("Medarbetare"),
+}
+QUESTIONNAIRE_LABELS = {
+    "workplace_participant": _l("Deltagare, arbetsplatsbesök"),
+    "workplace_company": _l("Företag, arbetsplatsbesök"),
+    "workplace_employee": _l("Medarbetare på arbetsplatsen"),
+    "stadium_visit_participant": _l("Deltagare, arenabesök"),
+    "match_host_participant": _l("Deltagare, matchvärdsskuggning"),
+    "association_participant": _l("Deltagare, föreningsaktivitet"),
+    "wellness_participant": _l("Deltagare, friskvård"),
 }
 QUESTION_KIND_LABELS = {
     "likert": _l("Skala 1–5"),

@@ -38,6 +38,7 @@ NAV: list[NavItem] = [
     NavItem("budget.current", _l("Budget"), perm.can_view_budget),
     NavItem("admin.users", _l("Konton"), perm.can_manage_users),
     NavItem("admin.audit", _l("Logg"), perm.can_view_audit),
+    NavItem("admin.questionnaires", _l("Enkätversioner"), perm.can_review_questionnaire_versions),
 ]
 
 

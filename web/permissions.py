@@ -359,6 +359,11 @@ def can_manage_surveys(user: Any) -> bool:
     return _is(user, PL, ADMIN)
 
 
+def can_review_questionnaire_versions(user: Any) -> bool:
+    """Every version of every questionnaire with its wording and who made it: admins."""
+    return _is(user, ADMIN)
+
+
 def can_send_surveys(user: Any) -> bool:
     """Sending questionnaire links about visits (participants' addresses): project leaders."""
     return _is(user, PL)

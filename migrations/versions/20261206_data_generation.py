@@ -8,7 +8,7 @@ change from any client of the database, the app or psql, is seen at once, and a 
 one never. The triggers are (re)installed after every migration by migrations/env.py.
 
 Revision ID: 0017
-Revises: 0013
+Revises: 0014b
 Create Date: 2026-12-06 08:00:00.000000
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0017'
-down_revision = '0013'
+down_revision = '0014b'
 branch_labels = None
 depends_on = None
 

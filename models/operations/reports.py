@@ -15,10 +15,13 @@ How the figures are read:
 - Group activities are placed by their start in Stockholm time; an activity counts as held
   once it has started (on or before `today`); attendance counts participants marked attended
   (and absent separately). Activity goals count attendances.
-- Questionnaires pair, per respondent (participant or company) and question key, the earliest
-  Likert answer of a "before" set with the latest Likert answer of an "after" set given after
-  it; a pair belongs to the quarter of its "after" answer. Saved answers of unfinished
-  questionnaires count.
+- Questionnaires pair per respondent (participant or company), activity and question key: the
+  latest Likert answer of the "after" questionnaire about an activity (a visit) with the
+  respondent's earliest "before" answer given before that activity started (the actual start
+  once recorded, else the booked one). A "before" answer given once its own activity had started
+  is late: kept, counted as such, and never a baseline. A pair sits in the quarter of its
+  activity's counted date (`visit_date`), so a later answer never moves it. Saved answers of
+  unfinished questionnaires count.
 - Follow-up outcomes are counted for candidates with at least one completed workplace visit in
   the period.
 - Forecast of the final figure: counted so far + confirmed bookings + whatever the pace adds
@@ -78,7 +81,7 @@ from ..enums import (
     TargetGroup,
     VisitStatus,
 )
-from ..followup import FollowUp, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
+from ..followup import Feedback, FollowUp, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
 from ..kept import KEPT
 from ..programme import Programme
 from ..visits import (
@@ -94,6 +97,8 @@ from .budget import BudgetFigures, budget_figures
 from .compilation import CompilationFigures, compilation_dict, compilation_figures
 from .disclosure import SMALL_COUNT, SUPPRESSED, Grid, publish
 from .programme import Quarter, milestone_plan, programme_quarters
+from .question_sets import QUESTIONNAIRES, WORKPLACE_COMPANY, WORKPLACE_EMPLOYEE, WORKPLACE_PARTICIPANT
+from .surveys import activity_start
 
 DIMENSIONS: dict[str, tuple[str, ...]] = {
     "target_group": tuple(m.value for m in TargetGroup),
@@ -101,12 +106,13 @@ DIMENSIONS: dict[str, tuple[str, ...]] = {
     "field": tuple(m.value for m in Field),
     "size_class": tuple(m.value for m in SizeClass),
 }
-PARTICIPANT = "participant"
-COMPANY = "company"
-SURVEY_GROUPS = (PARTICIPANT, COMPANY)
+FEEDBACK_RATINGS = ("overall", "interest", "punctuality")
+RATING_COLUMNS = ("1", "2", "3", "4", "5", "total")
+# The questionnaires with a "before" and an "after" set, whose answers pair (in this order).
+SURVEY_GROUPS = tuple(code for code, q in QUESTIONNAIRES.items() if len(q.sets) == 2)
+PARTICIPANT, COMPANY = WORKPLACE_PARTICIPANT, WORKPLACE_COMPANY
 _BEFORE = (SurveyMoment.PARTICIPANT_BEFORE, SurveyMoment.COMPANY_BEFORE)
 _AFTER = (SurveyMoment.PARTICIPANT_AFTER, SurveyMoment.COMPANY_AFTER)
-_PARTICIPANT_MOMENTS = (SurveyMoment.PARTICIPANT_BEFORE, SurveyMoment.PARTICIPANT_AFTER)
 ACTIVITY_GOAL = {
     ActivityType.STADIUM_VISIT: GoalKind.STADIUM_VISIT,
     ActivityType.MATCH_HOST_SHADOWING: GoalKind.MATCH_HOST_SHADOWING,
@@ -263,11 +269,13 @@ class ActivityFigures:
 
 @dataclass
 class PairFigures:
-    """Paired before/after answers to one question: n pairs, sum of changes, n improved."""
+    """Paired before/after answers to one question: n pairs, sum of changes (and of their
+    squares, for the confidence interval), n improved."""
 
     pairs: int = 0
     change_sum: int = 0
     improved: int = 0
+    change_squares: int = 0
 
     @property
     def mean_change(self) -> Optional[float]:
@@ -277,10 +285,74 @@ class PairFigures:
     def share_improved(self) -> Optional[float]:
         return self.improved / self.pairs if self.pairs else None
 
+    @property
+    def confidence_interval(self) -> Optional[tuple[float, float]]:
+        """The 95 % t-interval of the mean change (two pairs or more)."""
+        return t_interval(self.pairs, self.change_sum, self.change_squares)
+
     def add(self, other: PairFigures) -> None:
         self.pairs += other.pairs
         self.change_sum += other.change_sum
         self.improved += other.improved
+        self.change_squares += other.change_squares
+
+    def add_change(self, change: int) -> None:
+        self.add(PairFigures(1, change, int(change > 0), change * change))
+
+
+def t_interval(n: int, total: float, squares: float) -> Optional[tuple[float, float]]:
+    """Mean ± t(0.975, n − 1) × s / √n from n values' sum and sum of squares; None below 2."""
+    if n < 2:
+        return None
+    from scipy.stats import t  # imported here: only reports with pairs pay for scipy
+
+    mean = total / n
+    variance = max(0.0, (squares - n * mean * mean) / (n - 1))
+    half = float(t.ppf(0.975, n - 1)) * math.sqrt(variance / n)
+    return (mean - half, mean + half)
+
+
+@dataclass
+class EmployeeFigures:
+    """The colleagues' anonymous answers at hosting workplaces in a quarter: answers, companies
+    they came from, and per question key the number of answers and their sum."""
+
+    answers: int = 0
+    companies: int = 0
+    per_key: dict[str, tuple[int, int]] = field(default_factory=dict)
+    company_ids: set[int] = field(default_factory=set)
+
+    def mean(self, key: str) -> Optional[float]:
+        n, total = self.per_key.get(key, (0, 0))
+        return total / n if n else None
+
+
+@dataclass
+class SurveyUnits:
+    """Answered "after" questionnaires (one per respondent and activity) of a group in a
+    quarter: how many found a baseline (paired) and how many did not, and the "before"
+    questionnaires answered too late to be a baseline."""
+
+    answered: int = 0
+    paired: int = 0
+    late_baselines: int = 0
+    invitations_sent: int = 0  # every questionnaire link sent, before and after
+    invitations_answered: int = 0  # of them, finished
+
+    @property
+    def unpaired(self) -> int:
+        return self.answered - self.paired
+
+    @property
+    def response_rate(self) -> Optional[float]:
+        return self.invitations_answered / self.invitations_sent if self.invitations_sent else None
+
+    def add(self, other: SurveyUnits) -> None:
+        self.answered += other.answered
+        self.paired += other.paired
+        self.late_baselines += other.late_baselines
+        self.invitations_sent += other.invitations_sent
+        self.invitations_answered += other.invitations_answered
 
 
 def _empty_breakdowns() -> dict[str, dict[str, int]]:
@@ -309,7 +381,10 @@ class QuarterRow:
     activities: dict[ActivityType, ActivityFigures] = field(default_factory=_empty_activities)
     activity_targets_to_date: dict[ActivityType, int] = field(default_factory=dict)
     new_persons_by: dict[str, dict[str, int]] = field(default_factory=_empty_breakdowns)
-    survey_pairs: dict[tuple[str, str], PairFigures] = field(default_factory=dict)
+    survey_pairs: dict[tuple[str, str], PairFigures] = field(default_factory=dict)  # (questionnaire, key)
+    survey_pairs_by_target: dict[tuple[str, str, str], PairFigures] = field(default_factory=dict)
+    survey_units: dict[str, SurveyUnits] = field(default_factory=dict)  # per questionnaire
+    employees: EmployeeFigures = field(default_factory=EmployeeFigures)
 
     @property
     def status(self) -> str:
@@ -329,7 +404,10 @@ class Totals:
     activities: dict[ActivityType, ActivityFigures] = field(default_factory=_empty_activities)
     activity_targets: dict[ActivityType, int] = field(default_factory=dict)
     new_persons_by: dict[str, dict[str, int]] = field(default_factory=_empty_breakdowns)
-    survey_pairs: dict[tuple[str, str], PairFigures] = field(default_factory=dict)
+    survey_pairs: dict[tuple[str, str], PairFigures] = field(default_factory=dict)  # (questionnaire, key)
+    survey_pairs_by_target: dict[tuple[str, str, str], PairFigures] = field(default_factory=dict)
+    survey_units: dict[str, SurveyUnits] = field(default_factory=dict)  # per questionnaire
+    employees: EmployeeFigures = field(default_factory=EmployeeFigures)
 
 
 @dataclass
@@ -356,7 +434,7 @@ class QuarterlyReport:
     cost_per_person_sek: Optional[int]
     budget_to_date_sek: int
     follow_ups: dict[int, dict[str, int]]  # months → result → persons
-    survey_questions: dict[tuple[str, str], str]  # (group, key) → Swedish question text
+    survey_questions: dict[tuple[str, str], str]  # (questionnaire, key) → Swedish question text
     # The budget followed up from the actual costs (models/operations/budget.py).
     budget: Optional[BudgetFigures] = None
     # What TH compiles the quarter from: referrals per unit, companies per network, feedback
@@ -365,6 +443,10 @@ class QuarterlyReport:
     # Self-sufficiency at the follow-ups: months → SELF_SUFFICIENCY category → persons.
     self_sufficiency: dict[int, dict[str, int]] = field(
         default_factory=lambda: {m: dict.fromkeys(SELF_SUFFICIENCY, 0) for m in (3, 6)})
+    # The feedback template's ratings over the period so far: rating → value 1–5 → forms.
+    feedback_ratings: dict[str, dict[int, int]] = field(
+        default_factory=lambda: {name: dict.fromkeys(range(1, 6), 0) for name in FEEDBACK_RATINGS}
+    )
 
     @property
     def current(self) -> Optional[QuarterRow]:
@@ -418,12 +500,12 @@ def quarterly_report(
             for row, plan in zip(rows, milestone_plan(programme, goal), strict=True):
                 row.activity_targets_to_date[activity_type] = plan.target_to_date
 
-    statements = _statements(session.get_bind().dialect.name, programme.starts_on, data_end, today)
+    statements = _statements(session.get_bind().dialect.name, programme.starts_on, data_end, today, data_until)
     _plan_with_values(session)
     _fill_persons(session, rows, statements.persons)
     _fill_visits(session, rows, statements.visits)
     _fill_activities(session, rows, statements.activities)
-    _fill_survey_pairs(session, rows, statements.survey_pairs)
+    _fill_survey_pairs(session, rows, statements)
 
     totals = _totals(rows, programme, today)
     forecast = _forecast(session, rows, statements.booked, today, totals.persons)
@@ -443,6 +525,7 @@ def quarterly_report(
         budget_to_date_sek=budget_to_date,
         follow_ups=_follow_ups(session, statements.follow_ups),
         self_sufficiency=_self_sufficiency(session, statements.self_sufficiency),
+        feedback_ratings=_feedback_ratings(session, programme.starts_on, data_end),
         survey_questions=_survey_questions(session, statements.survey_questions),
         budget=budget_figures(session, programme, today=today, persons=totals.persons),
         compilation=compilation_figures(session, [q for q in quarters if q.start <= min(today, data_end)]),
@@ -471,6 +554,10 @@ class _Statements:
     visits: sa.Select[Any]
     activities: sa.Select[Any]
     survey_pairs: sa.Select[Any]
+    late_baselines: sa.Select[Any]
+    invitations: sa.Select[Any]
+    employees: sa.Select[Any]
+    employee_answers: sa.Select[Any]
     booked: sa.Select[Any]
     follow_ups: sa.Select[Any]
     self_sufficiency: sa.Select[Any]
@@ -478,7 +565,9 @@ class _Statements:
 
 
 @functools.lru_cache(maxsize=32)
-def _statements(dialect: str, starts_on: dt.date, ends_on: dt.date, today: dt.date) -> _Statements:
+def _statements(
+    dialect: str, starts_on: dt.date, ends_on: dt.date, today: dt.date, answers_until: Optional[dt.date] = None
+) -> _Statements:
     """The report's statements for a period and a day. Only the description of the SQL is kept
     (building it is about 10 ms of Python); every call runs them all against the data again."""
     quarters = programme_quarters(starts_on, ends_on)
@@ -486,7 +575,11 @@ def _statements(dialect: str, starts_on: dt.date, ends_on: dt.date, today: dt.da
         persons=_persons_statement(dialect, starts_on, ends_on, quarters),
         visits=_visits_statement(starts_on, ends_on, quarters),
         activities=_activities_statement(starts_on, ends_on, quarters, today),
-        survey_pairs=_survey_pairs_statement(dialect, starts_on, ends_on, quarters),
+        survey_pairs=_survey_pairs_statement(dialect, starts_on, ends_on, quarters, answers_until),
+        late_baselines=_late_baselines_statement(starts_on, ends_on, quarters, answers_until),
+        invitations=_invitations_statement(starts_on, ends_on, quarters, answers_until),
+        employees=_employee_statement(starts_on, ends_on, quarters, answers_until, per_key=False),
+        employee_answers=_employee_statement(starts_on, ends_on, quarters, answers_until, per_key=True),
         booked=_booked_statement(starts_on, ends_on, today),
         follow_ups=_follow_ups_statement(starts_on, ends_on),
         self_sufficiency=_self_sufficiency_statement(starts_on, ends_on),
@@ -596,97 +689,207 @@ def _activities_statement(
     ).group_by(held.c.q, held.c.type)
 
 
+def _end_of(day: dt.date) -> dt.datetime:
+    """The first moment after a Swedish day."""
+    return local_midnight(day + dt.timedelta(days=1))
+
+
+def _survey_activity(stmt: sa.Select[Any], invitation: Any = SurveyInvitation) -> sa.Select[Any]:
+    """`stmt` with the visit or group activity the invitation is about (outer joins)."""
+    return stmt.outerjoin(Visit, Visit.id == invitation.visit_id).outerjoin(
+        Activity, Activity.id == invitation.activity_id
+    )
+
+
+def _activity_quarter(quarters: Sequence[Quarter]) -> sa.Case[Any]:
+    """SQL: the quarter of the joined visit's counted date, or of the group activity's start."""
+    return sa.case(
+        (Visit.id.is_not(None), _quarter_of_date(Visit.visit_date, quarters)),
+        else_=_quarter_of_instant(Activity.starts_at, quarters),
+    )
+
+
+def _activity_in_period(starts_on: dt.date, ends_on: dt.date) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        sa.and_(Visit.id.is_not(None), _dated_in(starts_on, ends_on)),
+        sa.and_(Activity.id.is_not(None), _in_period_instant(Activity.starts_at, starts_on, ends_on)),
+    )
+
+
 def _survey_pairs_statement(
-    dialect: str, starts_on: dt.date, ends_on: dt.date, quarters: Sequence[Quarter]
+    dialect: str, starts_on: dt.date, ends_on: dt.date, quarters: Sequence[Quarter],
+    answers_until: Optional[dt.date],
 ) -> sa.Select[Any]:
-    """Pairs per group (participant or company), question key and quarter: count, sum of the
-    changes, number improved."""
-    # Every Likert answer once, with its respondent and its question's key. The key is carried as
-    # a number (the lowest id of the Likert questions with that key), so that the answers are
-    # sorted and joined on numbers, not on text; the text is looked up for the few result rows.
-    likert_keys = (
-        sa.select(
-            SurveyQuestion.id.label("question_id"),
-            sa.func.min(SurveyQuestion.id).over(partition_by=SurveyQuestion.key).label("key_id"),
+    """One row per answered "after" questionnaire, Likert question and respondent: the
+    questionnaire, the activity (the visit or group activity the invitation was about) and its
+    quarter, the participant's target group, the respondent's latest "after" answer to it, and
+    the baseline paired with it, if any (NULL otherwise).
+
+    The baseline is the respondent's earliest "before" answer to a question with the same key in
+    the same version of the same questionnaire that was given before the activity started
+    (`surveys.activity_start`) and was not late for its own activity. A pair therefore belongs to
+    one person (or company) and one activity, sits in the quarter of the activity's counted date,
+    and a later answer never moves it."""
+    respondent = sa.func.coalesce(SurveyInvitation.candidate_id, SurveyInvitation.company_id)
+    answered = [SurveyAnswer.likert.is_not(None), SurveyQuestion.kind == QuestionKind.LIKERT]
+    if answers_until is not None:
+        answered.append(SurveyAnswer.answered_at < _end_of(answers_until))
+
+    def likert_answers(moments: Sequence[SurveyMoment]) -> sa.Select[Any]:
+        return (
+            sa.select(
+                Survey.questionnaire.label("questionnaire"),
+                Survey.version.label("version"),
+                respondent.label("respondent"),
+                SurveyQuestion.key.label("key"),
+                SurveyAnswer.likert.label("likert"),
+                SurveyAnswer.answered_at.label("answered_at"),
+                SurveyAnswer.id.label("answer_id"),
+            )
+            .select_from(SurveyAnswer)
+            .join(SurveyInvitation, SurveyInvitation.id == SurveyAnswer.invitation_id)
+            .join(Survey, Survey.id == SurveyInvitation.survey_id)
+            .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
+            .where(Survey.moment.in_(moments), *answered)
         )
-        .where(SurveyQuestion.kind == QuestionKind.LIKERT)
-        .subquery("likert_keys")
+
+    start = sa.func.coalesce(activity_start(), Activity.starts_at)
+    baselines = (
+        _survey_activity(likert_answers(_BEFORE))
+        .where(sa.or_(start.is_(None), SurveyAnswer.answered_at < start))
+        .subquery("baselines")
     )
-    is_participant = Survey.moment.in_(_PARTICIPANT_MOMENTS)
-    answers = (
-        sa.select(
-            is_participant.label("participant"),
-            Survey.moment.in_(_BEFORE).label("is_before"),
-            sa.case((is_participant, SurveyInvitation.candidate_id), else_=SurveyInvitation.company_id).label(
-                "respondent"
-            ),
-            likert_keys.c.key_id,
-            SurveyAnswer.likert,
-            SurveyAnswer.answered_at,
-            SurveyAnswer.id.label("answer_id"),
+    after_answers = (
+        _survey_activity(likert_answers(_AFTER))
+        .add_columns(
+            sa.func.coalesce(Visit.id, -Activity.id).label("unit"),
+            _activity_quarter(quarters).label("q"),
+            start.label("starts_at"),
+            Candidate.target_group.label("target_group"),
         )
-        .select_from(SurveyAnswer)
-        .join(SurveyInvitation, SurveyInvitation.id == SurveyAnswer.invitation_id)
+        .outerjoin(Candidate, Candidate.id == SurveyInvitation.candidate_id)
+        .where(_activity_in_period(starts_on, ends_on))
+        .subquery("after_answers")
+    )
+    unit = [after_answers.c.questionnaire, after_answers.c.respondent, after_answers.c.unit, after_answers.c.key]
+    last_after = _first_per(
+        dialect,
+        list(after_answers.c),
+        partition_by=unit,
+        order_by=[after_answers.c.answered_at.desc(), after_answers.c.answer_id.desc()],
+        where=[],
+        name="last_after",
+    )
+    unit = [last_after.c.questionnaire, last_after.c.respondent, last_after.c.unit, last_after.c.key]
+    paired = _first_per(
+        dialect,
+        [*unit, baselines.c.likert.label("before")],
+        partition_by=unit,
+        order_by=[baselines.c.answered_at, baselines.c.answer_id],
+        where=[
+            baselines.c.questionnaire == last_after.c.questionnaire,
+            baselines.c.version == last_after.c.version,
+            baselines.c.respondent == last_after.c.respondent,
+            baselines.c.key == last_after.c.key,
+            baselines.c.answered_at < last_after.c.starts_at,
+        ],
+        name="paired",
+    )
+    return (
+        sa.select(
+            last_after.c.questionnaire,
+            last_after.c.respondent,
+            last_after.c.unit,
+            last_after.c.key,
+            last_after.c.q,
+            last_after.c.target_group,
+            last_after.c.likert,
+            paired.c.before,
+        )
+        .select_from(last_after)
+        .outerjoin(paired, sa.and_(*(a == b for a, b in zip(unit, paired.c, strict=False))))
+    )
+
+
+def _invitations_statement(
+    starts_on: dt.date, ends_on: dt.date, quarters: Sequence[Quarter], answers_until: Optional[dt.date]
+) -> sa.Select[Any]:
+    """Questionnaire links sent and finished per questionnaire, in the quarter of the activity
+    they are about (of the sending, for a link about no activity). Employees' answers are not
+    links sent to anyone: they are counted as answers only (`_employee_statement`)."""
+    about_activity = sa.or_(Visit.id.is_not(None), Activity.id.is_not(None))
+    q = sa.case(
+        (about_activity, _activity_quarter(quarters)), else_=_quarter_of_instant(SurveyInvitation.sent_at, quarters)
+    )
+    in_period = sa.case(
+        (about_activity, _activity_in_period(starts_on, ends_on)),
+        else_=_in_period_instant(SurveyInvitation.sent_at, starts_on, ends_on),
+    )
+    answered = SurveyInvitation.completed_at.is_not(None)
+    if answers_until is not None:
+        answered = sa.and_(answered, SurveyInvitation.completed_at < _end_of(answers_until))
+    stmt = (
+        _survey_activity(
+            sa.select(Survey.questionnaire, q, sa.func.count(), sa.func.sum(sa.case((answered, 1), else_=0)))
+            .select_from(SurveyInvitation)
+            .join(Survey, Survey.id == SurveyInvitation.survey_id)
+        )
+        .where(in_period, Survey.moment != SurveyMoment.EMPLOYEE)
+        .group_by(Survey.questionnaire, q)
+    )
+    if answers_until is not None:
+        stmt = stmt.where(SurveyInvitation.sent_at < _end_of(answers_until))
+    return stmt
+
+
+def _employee_statement(
+    starts_on: dt.date, ends_on: dt.date, quarters: Sequence[Quarter], answers_until: Optional[dt.date],
+    *, per_key: bool,
+) -> sa.Select[Any]:
+    """The colleagues' answers per quarter of the visit: (q, company, answers), or per question
+    key (q, key, n, sum of the Likert answers)."""
+    q = _quarter_of_date(Visit.visit_date, quarters)
+    where = [Survey.moment == SurveyMoment.EMPLOYEE, SurveyInvitation.completed_at.is_not(None),
+             _dated_in(starts_on, ends_on)]
+    if answers_until is not None:
+        where.append(SurveyInvitation.completed_at < _end_of(answers_until))
+    base = (
+        sa.select(q)
+        .select_from(SurveyInvitation)
         .join(Survey, Survey.id == SurveyInvitation.survey_id)
-        .join(likert_keys, likert_keys.c.question_id == SurveyAnswer.question_id)
-        .where(SurveyAnswer.likert.is_not(None))
-        .subquery("likert_answers")  # not a CTE: each side reads only its own questionnaires
+        .join(Visit, Visit.id == SurveyInvitation.visit_id)
+        .where(*where)
+    )
+    if not per_key:
+        return base.add_columns(SurveyInvitation.company_id, sa.func.count()).group_by(q, SurveyInvitation.company_id)
+    return (
+        base.add_columns(SurveyQuestion.key, sa.func.count(SurveyAnswer.likert), sa.func.sum(SurveyAnswer.likert))
+        .join(SurveyAnswer, SurveyAnswer.invitation_id == SurveyInvitation.id)
+        .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
+        .where(SurveyQuestion.kind == QuestionKind.LIKERT)
+        .group_by(q, SurveyQuestion.key)
     )
 
-    def first(name: str, *, after: bool) -> sa.Subquery:
-        """Per respondent and key the earliest "before" answer, or the latest "after" one; ties
-        (the same moment) go to the lower id, or the higher."""
-        order = (answers.c.answered_at.desc(), answers.c.answer_id.desc()) if after else (
-            answers.c.answered_at, answers.c.answer_id
-        )
-        return _first_per(
-            dialect,
-            [answers.c.participant, answers.c.respondent, answers.c.key_id, answers.c.likert, answers.c.answered_at],
-            partition_by=[answers.c.participant, answers.c.respondent, answers.c.key_id],
-            order_by=order,
-            where=[~answers.c.is_before if after else answers.c.is_before],
-            name=name,
-        )
 
-    before, after = first("first_before", after=False), first("last_after", after=True)
-    change = after.c.likert - before.c.likert
-    pairs = (
-        sa.select(
-            after.c.participant,
-            after.c.key_id,
-            _quarter_of_instant(after.c.answered_at, quarters).label("q"),
-            change.label("change"),
-            sa.case((change > 0, 1), else_=0).label("improved"),
+def _late_baselines_statement(
+    starts_on: dt.date, ends_on: dt.date, quarters: Sequence[Quarter], answers_until: Optional[dt.date]
+) -> sa.Select[Any]:
+    """"Before" questionnaires answered (any answer) only once their activity had started, per
+    questionnaire and quarter of the activity: kept and shown as late, never a baseline."""
+    late = [SurveyAnswer.answered_at >= sa.func.coalesce(activity_start(), Activity.starts_at)]
+    if answers_until is not None:
+        late.append(SurveyAnswer.answered_at < _end_of(answers_until))
+    q = _activity_quarter(quarters)
+    return (
+        _survey_activity(
+            sa.select(Survey.questionnaire, q, sa.func.count(sa.distinct(SurveyInvitation.id)))
+            .select_from(SurveyInvitation)
+            .join(Survey, Survey.id == SurveyInvitation.survey_id)
+            .join(SurveyAnswer, SurveyAnswer.invitation_id == SurveyInvitation.id)
         )
-        .join(
-            before,
-            sa.and_(
-                before.c.participant == after.c.participant,
-                before.c.respondent == after.c.respondent,
-                before.c.key_id == after.c.key_id,
-            ),
-        )
-        .where(
-            after.c.answered_at > before.c.answered_at,
-            _in_period_instant(after.c.answered_at, starts_on, ends_on),
-        )
-        .subquery("pairs")
+        .where(Survey.moment.in_(_BEFORE), _activity_in_period(starts_on, ends_on), *late)
+        .group_by(Survey.questionnaire, q)
     )
-    counted = (
-        sa.select(
-            pairs.c.participant,
-            pairs.c.key_id,
-            pairs.c.q,
-            sa.func.count().label("n"),
-            sa.func.sum(pairs.c.change).label("change_sum"),
-            sa.func.sum(pairs.c.improved).label("improved"),
-        )
-        .group_by(pairs.c.participant, pairs.c.key_id, pairs.c.q)
-        .subquery("counted_pairs")
-    )
-    return sa.select(
-        counted.c.participant, SurveyQuestion.key, counted.c.q, counted.c.n, counted.c.change_sum, counted.c.improved
-    ).join(SurveyQuestion, SurveyQuestion.id == counted.c.key_id)
 
 
 def _booked_statement(starts_on: dt.date, ends_on: dt.date, today: dt.date) -> sa.Select[Any]:
@@ -733,10 +936,11 @@ def _follow_ups_statement(starts_on: dt.date, ends_on: dt.date) -> sa.Select[Any
 
 def _survey_questions_statement() -> sa.Select[Any]:
     return (
-        sa.select(Survey.moment, SurveyQuestion.key, SurveyQuestion.text_sv)
+        sa.select(Survey.questionnaire, SurveyQuestion.key, SurveyQuestion.text_sv)
         .join(SurveyQuestion, SurveyQuestion.survey_id == Survey.id)
         .where(SurveyQuestion.kind == QuestionKind.LIKERT)
-        .order_by(Survey.moment.in_(_AFTER).desc(), Survey.active.desc(), Survey.id, SurveyQuestion.position)
+        .order_by(Survey.moment.in_(_AFTER).desc(), Survey.active.desc(), Survey.version.desc(), Survey.id,
+                  SurveyQuestion.position)
     )
 
 
@@ -774,10 +978,34 @@ def _fill_activities(session: Session, rows: list[QuarterRow], stmt: sa.Select[A
         rows[q].activities[ActivityType(activity_type)] = ActivityFigures(n, int(n_attended or 0), int(n_absent or 0))
 
 
-def _fill_survey_pairs(session: Session, rows: list[QuarterRow], stmt: sa.Select[Any]) -> None:
-    for participant, key, q, n, change_sum, improved in session.execute(stmt):
-        group = PARTICIPANT if participant else COMPANY
-        rows[q].survey_pairs[(group, key)] = PairFigures(n, int(change_sum or 0), int(improved or 0))
+def _fill_survey_pairs(session: Session, rows: list[QuarterRow], statements: _Statements) -> None:
+    units: dict[tuple[str, int, int], tuple[int, bool]] = {}  # (questionnaire, respondent, activity) → (q, paired)
+    for questionnaire, respondent, unit, key, q, target_group, after, before in session.execute(
+        statements.survey_pairs
+    ):
+        seen_q, seen_paired = units.get((questionnaire, respondent, unit), (q, False))
+        units[(questionnaire, respondent, unit)] = (seen_q, seen_paired or before is not None)
+        if before is not None:
+            rows[q].survey_pairs.setdefault((questionnaire, key), PairFigures()).add_change(after - before)
+            if target_group is not None:
+                by_group = rows[q].survey_pairs_by_target.setdefault((questionnaire, key, str(target_group)),
+                                                                     PairFigures())
+                by_group.add_change(after - before)
+    for (questionnaire, _respondent, _unit), (q, paired) in units.items():
+        figures = rows[q].survey_units.setdefault(questionnaire, SurveyUnits())
+        figures.answered += 1
+        figures.paired += int(paired)
+    for questionnaire, q, n in session.execute(statements.late_baselines):
+        rows[q].survey_units.setdefault(questionnaire, SurveyUnits()).late_baselines = n
+    for questionnaire, q, sent, answered in session.execute(statements.invitations):
+        figures = rows[q].survey_units.setdefault(questionnaire, SurveyUnits())
+        figures.invitations_sent, figures.invitations_answered = int(sent), int(answered or 0)
+    for q, _company, answers in session.execute(statements.employees):
+        rows[q].employees.answers += int(answers)
+        rows[q].employees.companies += 1
+        rows[q].employees.company_ids.add(_company)
+    for q, key, n, total in session.execute(statements.employee_answers):
+        rows[q].employees.per_key[key] = (int(n), int(total or 0))
 
 
 def _totals(rows: list[QuarterRow], programme: Programme, today: dt.date) -> Totals:
@@ -806,6 +1034,16 @@ def _totals(rows: list[QuarterRow], programme: Programme, today: dt.date) -> Tot
                 totals.new_persons_by[dim][category] += n
         for key, pair in row.survey_pairs.items():
             totals.survey_pairs.setdefault(key, PairFigures()).add(pair)
+        for target_key, pair in row.survey_pairs_by_target.items():
+            totals.survey_pairs_by_target.setdefault(target_key, PairFigures()).add(pair)
+        for group, units in row.survey_units.items():
+            totals.survey_units.setdefault(group, SurveyUnits()).add(units)
+        totals.employees.answers += row.employees.answers
+        totals.employees.company_ids |= row.employees.company_ids
+        totals.employees.companies = len(totals.employees.company_ids)
+        for key, (n, total) in row.employees.per_key.items():
+            seen_n, seen_total = totals.employees.per_key.get(key, (0, 0))
+            totals.employees.per_key[key] = (seen_n + n, seen_total + total)
     return totals
 
 
@@ -822,6 +1060,30 @@ def _forecast(
     projected = _round_half_up(pace * remaining) if pace is not None else 0
     value = persons + booked + max(0, projected - booked)
     return Forecast(value, pace, len(done), round(remaining, 2), booked, projected)
+
+
+def _feedback_ratings(session: Session, starts_on: dt.date, ends_on: dt.date) -> dict[str, dict[int, int]]:
+    """How many feedback forms gave each rating 1–5, for the visits dated in the period; the
+    template's free text never leaves it."""
+    ratings: dict[str, dict[int, int]] = {name: dict.fromkeys(range(1, 6), 0) for name in FEEDBACK_RATINGS}
+    for name in FEEDBACK_RATINGS:
+        column = getattr(Feedback, name)
+        stmt = (
+            sa.select(column, sa.func.count())
+            .join(Visit, Visit.id == Feedback.visit_id)
+            .where(_dated_in(starts_on, ends_on), column.is_not(None))
+            .group_by(column)
+        )
+        for value, n in session.execute(stmt):
+            ratings[name][int(value)] = n
+    return ratings
+
+
+def published_feedback_ratings(report: QuarterlyReport) -> PublishedTable:
+    """Forms per rating (rows) and value 1–5, with the forms rated in total as the last column."""
+    values = [[report.feedback_ratings[name][v] for v in range(1, 6)] + [sum(report.feedback_ratings[name].values())]
+              for name in FEEDBACK_RATINGS]
+    return _publish(list(RATING_COLUMNS), FEEDBACK_RATINGS, Grid(values, row_total=True))
 
 
 def _follow_ups(session: Session, stmt: sa.Select[Any]) -> dict[int, dict[str, int]]:
@@ -846,11 +1108,11 @@ def _self_sufficiency(session: Session, stmt: sa.Select[Any]) -> dict[int, dict[
 
 
 def _survey_questions(session: Session, stmt: sa.Select[Any]) -> dict[tuple[str, str], str]:
-    """Question text per (group, key), from the active "after" sets (else any set), in order."""
+    """Question text per (questionnaire, key), from the active "after" sets (else any set, the
+    latest version first), in order."""
     texts: dict[tuple[str, str], str] = {}
-    for moment, key, text in session.execute(stmt):
-        group = PARTICIPANT if moment in _PARTICIPANT_MOMENTS else COMPANY
-        texts.setdefault((group, key), text)
+    for questionnaire, key, text in session.execute(stmt):
+        texts.setdefault((questionnaire, key), text)
     return texts
 
 
@@ -925,6 +1187,66 @@ def published_pairs(report: QuarterlyReport, group: str) -> list[tuple[str, list
     return published
 
 
+def published_pairs_by_target(
+    report: QuarterlyReport, group: str
+) -> list[tuple[str, list[tuple[str, Optional[PairFigures]]]]]:
+    """Pairs per question key of one questionnaire by the participants' target group over the
+    period so far; None where the number of pairs is hidden. The key's total (published with the
+    quarters) is the row's sum."""
+    published = []
+    for key, _cells in published_pairs(report, group):
+        cells = [report.totals.survey_pairs_by_target.get((group, key, cat), PairFigures())
+                 for cat in DIMENSIONS["target_group"]]
+        total = report.totals.survey_pairs.get((group, key), PairFigures())
+        [shown] = publish(Grid([[c.pairs for c in cells] + [total.pairs]], row_total=True))
+        published.append((key, [(cat, None if n is None else c) for cat, n, c in
+                                zip(DIMENSIONS["target_group"], shown, cells, strict=False)]))
+    return published
+
+
+def published_employees(report: QuarterlyReport) -> list[tuple[str, Optional[EmployeeFigures]]]:
+    """The colleagues' answers per elapsed quarter and in total; None where fewer than
+    SMALL_COUNT answers were given (then neither the count nor any mean is shown; the number of
+    companies is). Answers are counted per company, never per person."""
+    cells = [(q.quarter, q.employees) for q in report.elapsed] + [("total", report.totals.employees)]
+    [shown] = publish(Grid([[figures.answers for _label, figures in cells]], row_total=True))
+    return [(label, None if n is None else figures) for (label, figures), n in zip(cells, shown, strict=True)]
+
+
+def employee_question_keys(report: QuarterlyReport) -> list[str]:
+    return [key for (code, key) in report.survey_questions if code == WORKPLACE_EMPLOYEE]
+
+
+SURVEY_RESPONSE = ("invitations_sent", "invitations_answered", "answered", "pairs", "unpaired", "late_baselines")
+
+
+def published_survey_response(report: QuarterlyReport, group: str) -> dict[str, list[Optional[int]]]:
+    """Per elapsed quarter and in total: answered "after" questionnaires, how many paired and how
+    many did not, and the late "before" ones; small counts hidden. Paired and unpaired add up to
+    the answered, so they are published as one table whose column sums are known."""
+    columns = [*(q.survey_units.get(group, SurveyUnits()) for q in report.elapsed),
+               report.totals.survey_units.get(group, SurveyUnits())]
+    [answered] = publish(Grid([[u.answered for u in columns]], row_total=True))
+    paired, unpaired = publish(
+        Grid([[u.paired for u in columns], [u.unpaired for u in columns]], row_total=True, column_totals=True)
+    )
+    [late] = publish(Grid([[u.late_baselines for u in columns]], row_total=True))
+    sent, done = ([u.invitations_sent for u in columns], [u.invitations_answered for u in columns])
+    [sent_shown] = publish(Grid([sent], row_total=True))
+    # Finished and unfinished links add up to the links sent: one table with known column sums.
+    done_shown, _unfinished = publish(
+        Grid([done, [a - b for a, b in zip(sent, done, strict=True)]], row_total=True, column_totals=True)
+    )
+    return dict(zip(SURVEY_RESPONSE, (sent_shown, done_shown, answered, paired, unpaired, late), strict=True))
+
+
+def response_rate(sent: Optional[int], answered: Optional[int]) -> Optional[float]:
+    """The share of links finished, where both counts are shown and some were sent."""
+    if sent is None or answered is None or not sent:
+        return None
+    return answered / sent
+
+
 _ZEROS = PublishedTable([], [(t.value, [0]) for t in ActivityType])  # a future quarter: nothing yet
 
 
@@ -934,12 +1256,39 @@ def _shown(value: Optional[int]) -> int | str:
 
 def _pair_dict(pair: Optional[PairFigures]) -> dict[str, Any]:
     if pair is None:
-        return {"pairs": SUPPRESSED, "mean_change": None, "share_improved": None}
+        return {"pairs": SUPPRESSED, "mean_change": None, "ci95": None, "share_improved": None}
+    interval = pair.confidence_interval
     return {
         "pairs": pair.pairs,
         "mean_change": None if pair.mean_change is None else round(pair.mean_change, 2),
+        "ci95": None if interval is None else [round(interval[0], 2), round(interval[1], 2)],
         "share_improved": None if pair.share_improved is None else round(pair.share_improved, 3),
     }
+
+
+def _employees_dict(report: QuarterlyReport) -> dict[str, Any]:
+    """The colleagues' answers per quarter and in total (small counts hidden)."""
+    keys = employee_question_keys(report)
+    shown = {}
+    for label, figures in published_employees(report):
+        row = report.totals.employees if label == "total" else next(q.employees for q in report.elapsed
+                                                                     if q.quarter == label)
+        shown[label] = {
+            "companies": row.companies,
+            "answers": SUPPRESSED if figures is None else figures.answers,
+            "mean": {key: None if figures is None or figures.mean(key) is None else round(figures.mean(key) or 0, 2)
+                     for key in keys},
+        }
+    return shown
+
+
+def _response_dict(response: dict[str, dict[str, list[Optional[int]]]], column: int) -> dict[str, Any]:
+    shown: dict[str, Any] = {}
+    for group, figures in response.items():
+        shown[group] = {what: _shown(cells[column]) for what, cells in figures.items()}
+        rate = response_rate(figures["invitations_sent"][column], figures["invitations_answered"][column])
+        shown[group]["response_rate"] = None if rate is None else round(rate, 3)
+    return shown
 
 
 def _activity_dict(
@@ -959,6 +1308,7 @@ def _activity_dict(
 def _to_dict(report: QuarterlyReport) -> dict[str, Any]:
     breakdowns = {dim: published_breakdown(report, dim) for dim in DIMENSIONS}
     pairs = {group: published_pairs(report, group) for group in SURVEY_GROUPS}
+    response = {group: published_survey_response(report, group) for group in SURVEY_GROUPS}
     attended, absent = published_activities(report, "attended"), published_activities(report, "absent")
     no_shows = published_no_shows(report)
     quarters = []
@@ -988,6 +1338,9 @@ def _to_dict(report: QuarterlyReport) -> dict[str, Any]:
                 "survey_pairs": {
                     group: {key: _pair_dict(cells[i]) if elapsed else _pair_dict(PairFigures()) for key, cells in rows}
                     for group, rows in pairs.items()
+                },
+                "survey_response": _response_dict(response, i) if elapsed else {
+                    group: dict.fromkeys(SURVEY_RESPONSE, 0) | {"response_rate": None} for group in SURVEY_GROUPS
                 },
             }
         )
@@ -1019,6 +1372,15 @@ def _to_dict(report: QuarterlyReport) -> dict[str, Any]:
             "survey_pairs": {
                 group: {key: _pair_dict(cells[-1]) for key, cells in rows} for group, rows in pairs.items()
             },
+            "survey_response": _response_dict(response, -1),
+            "employees": _employees_dict(report),
+            "survey_pairs_by_target_group": {
+                group: {
+                    key: {target: _pair_dict(pair) for target, pair in cells}
+                    for key, cells in published_pairs_by_target(report, group)
+                }
+                for group in SURVEY_GROUPS if QUESTIONNAIRES[group].audience == "participant"
+            },
         },
         "forecast": {
             "persons": report.forecast.value,
@@ -1032,6 +1394,10 @@ def _to_dict(report: QuarterlyReport) -> dict[str, Any]:
         "cost_per_person_sek": report.cost_per_person_sek,
         "budget": None if report.budget is None else report.budget.to_dict(),
         "compilation": None if report.compilation is None else compilation_dict(report.compilation),
+        "feedback_ratings": {
+            name: {column: _shown(value) for column, value in zip(RATING_COLUMNS, cells, strict=True)}
+            for name, cells in published_feedback_ratings(report).rows
+        },
         "follow_ups": {
             str(months): {result: _shown(cells[c]) for result, cells in published_follow_ups(report).rows}
             for c, months in enumerate((3, 6))

@@ -24,13 +24,22 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager
 
 from .. import clock
+from ..accounts import User
 from ..candidates import Candidate, consent_in_force
 from ..clock import STOCKHOLM, local_midnight, quarter_start
 from ..companies import Company, Offer
-from ..enums import QuestionKind, SurveyMoment, VisitStatus
+from ..enums import AttendanceStatus, QuestionKind, SurveyMoment, VisitStatus
 from ..followup import Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
-from ..visits import Visit
+from ..visits import Activity, ActivityParticipant, Visit
 from .errors import Conflict, DomainError
+from .question_sets import (
+    ACTIVITY_PARTICIPANT,
+    QUESTIONNAIRES,
+    WORKPLACE_COMPANY,
+    WORKPLACE_EMPLOYEE,
+    WORKPLACE_PARTICIPANT,
+    workplace_code,
+)
 
 LINK_DAYS = 21  # an invitation (and every link to it) expires this long after it was sent
 REMIND_AFTER_DAYS = 7
@@ -66,31 +75,122 @@ def question_text(question: SurveyQuestion, wording: str) -> str:
 
 
 # --- question sets ----------------------------------------------------------------------------
-def active_survey(session: Session, moment: SurveyMoment) -> Optional[Survey]:
+def active_survey(session: Session, moment: SurveyMoment, questionnaire: Optional[str] = None) -> Optional[Survey]:
+    """The set in use for a moment of a questionnaire (the workplace visit's unless named)."""
     return session.scalar(
-        sa.select(Survey).where(Survey.moment == moment, Survey.active.is_(True)).order_by(Survey.id.desc())
+        sa.select(Survey)
+        .where(
+            Survey.moment == moment,
+            Survey.questionnaire == (questionnaire or workplace_code(moment)),
+            Survey.active.is_(True),
+        )
+        .order_by(Survey.version.desc(), Survey.id.desc())
     )
 
 
 def save_survey(
-    session: Session, *, name: str, moment: SurveyMoment, active: bool, survey: Optional[Survey] = None
+    session: Session, *, name: str, moment: SurveyMoment, active: bool, survey: Optional[Survey] = None,
+    questionnaire: Optional[str] = None, by: Optional[User] = None,
 ) -> Survey:
-    """Create or rename a question set; making it active retires the other sets of its moment."""
+    """Create or rename a question set; making it active retires the other sets of its moment
+    and questionnaire. A new set is the next version of its questionnaire's sets of that moment."""
     name = (name or "").strip()
     if not name:
         raise DomainError("Ge frågeuppsättningen ett namn.", field="name")
     if survey is None:
-        survey = Survey(moment=moment)
+        code = questionnaire or workplace_code(moment)
+        latest = session.scalar(
+            sa.select(sa.func.max(Survey.version)).where(Survey.questionnaire == code, Survey.moment == moment)
+        )
+        survey = Survey(moment=moment, questionnaire=code, version=(latest or 0) + 1, created_by=by)
         session.add(survey)
     elif survey.moment != moment and _has_invitations(session, survey):
         raise Conflict("Enkäten har redan skickats ut och kan inte byta tillfälle.", field="moment")
     survey.name, survey.moment, survey.active = name, moment, active
     session.flush()
     if active:
-        session.execute(
-            sa.update(Survey).where(Survey.moment == moment, Survey.id != survey.id).values(active=False)
-        )
+        _retire_others(session, survey)
     return survey
+
+
+def _retire_others(session: Session, survey: Survey) -> None:
+    session.execute(
+        sa.update(Survey)
+        .where(Survey.moment == survey.moment, Survey.questionnaire == survey.questionnaire, Survey.id != survey.id)
+        .values(active=False)
+    )
+
+
+def version_sent(session: Session, survey: Survey) -> bool:
+    """Whether any set of this version of the questionnaire has been sent (or answered)."""
+    return session.scalar(
+        sa.select(
+            sa.exists()
+            .where(SurveyInvitation.survey_id == Survey.id)
+            .where(Survey.questionnaire == survey.questionnaire, Survey.version == survey.version)
+        )
+    ) or False
+
+
+def new_version(session: Session, survey: Survey, *, by: Optional[User] = None) -> Survey:
+    """Copy the sets of `survey`'s version of its questionnaire (its "before" and "after") as the
+    questionnaire's next version, in use instead of them; the old version is kept as history.
+    Returns the copy of `survey`."""
+    latest = session.scalar(sa.select(sa.func.max(Survey.version)).where(Survey.questionnaire == survey.questionnaire))
+    version = (latest or 0) + 1
+    siblings = session.scalars(
+        sa.select(Survey).where(Survey.questionnaire == survey.questionnaire, Survey.version == survey.version)
+    ).all()
+    copy_of_survey = survey
+    for old in siblings:
+        copy = Survey(
+            name=old.name, moment=old.moment, questionnaire=old.questionnaire, version=version, active=old.active,
+            created_by=by,
+            questions=[
+                SurveyQuestion(position=q.position, key=q.key, kind=q.kind, text_sv=q.text_sv, text_en=q.text_en,
+                               text_easy_sv=q.text_easy_sv)
+                for q in sorted(old.questions, key=lambda q: q.position)
+            ],
+        )
+        session.add(copy)
+        old.active = False
+        if old is survey:
+            copy_of_survey = copy
+    session.flush()
+    return copy_of_survey
+
+
+@dataclass
+class QuestionnaireVersion:
+    questionnaire: str
+    version: int
+    sets: list[Survey]
+    sent: int  # links sent for the version's sets
+
+    @property
+    def active(self) -> bool:
+        return any(s.active for s in self.sets)
+
+
+def questionnaire_history(session: Session) -> dict[str, list[QuestionnaireVersion]]:
+    """Per questionnaire (the standard ones first, in their order) its versions, newest first."""
+    sent: dict[int, int] = {
+        survey_id: n for survey_id, n in session.execute(
+            sa.select(SurveyInvitation.survey_id, sa.func.count()).group_by(SurveyInvitation.survey_id)
+        )
+    }
+    history: dict[str, dict[int, QuestionnaireVersion]] = {code: {} for code in QUESTIONNAIRES}
+    for survey in session.scalars(sa.select(Survey).order_by(Survey.moment, Survey.id)):
+        versions = history.setdefault(survey.questionnaire, {})
+        entry = versions.setdefault(survey.version, QuestionnaireVersion(survey.questionnaire, survey.version, [], 0))
+        entry.sets.append(survey)
+        entry.sent += sent.get(survey.id, 0)
+    return {code: sorted(v.values(), key=lambda e: -e.version) for code, v in history.items()}
+
+
+def editable_set(session: Session, survey: Survey, *, by: Optional[User] = None) -> Survey:
+    """The set to change: `survey` itself while its version is unsent, else a new version of it."""
+    return new_version(session, survey, by=by) if version_sent(session, survey) else survey
 
 
 @dataclass
@@ -103,9 +203,14 @@ class QuestionData:
 
 
 def save_question(
-    session: Session, survey: Survey, data: QuestionData, question: Optional[SurveyQuestion] = None
+    session: Session, survey: Survey, data: QuestionData, question: Optional[SurveyQuestion] = None,
+    *, by: Optional[User] = None,
 ) -> SurveyQuestion:
-    """Add a question at the end of the set, or change one. Questions pair before/after by key."""
+    """Add a question at the end of the set, or change one. Questions pair before/after by key.
+
+    A set whose version has been sent is never changed: a change of wording, kind or key, or a
+    new question, goes into a new version of the questionnaire (`editable_set`), and the
+    returned question belongs to it. Saving a question unchanged changes nothing."""
     key = (data.key or "").strip().lower()
     if not KEY_PATTERN.match(key):
         raise DomainError(
@@ -118,11 +223,19 @@ def save_question(
     if not (data.text_en or "").strip():
         raise DomainError("Skriv frågan på engelska.", field="text_en")
     kind = QuestionKind(data.kind)
+    texts = (data.text_sv.strip(), data.text_en.strip(), (data.text_easy_sv or "").strip())
+    if question is not None and (question.key, question.kind, question.text_sv, question.text_en,
+                                 question.text_easy_sv) == (key, kind, *texts):
+        return question
+    if question is not None and question.kind != kind and _has_answers(session, question):
+        raise Conflict("Frågan har svar och kan inte byta svarstyp. Lägg till en ny fråga i stället.", field="kind")
+    editable = editable_set(session, survey, by=by)
+    if editable is not survey and question is not None:
+        question = next(q for q in editable.questions if q.position == question.position)
+    survey = editable
     if question is None:
         question = SurveyQuestion(position=max((q.position for q in survey.questions), default=0) + 1)
         survey.questions.append(question)
-    elif question.kind != kind and _has_answers(session, question):
-        raise Conflict("Frågan har svar och kan inte byta svarstyp. Lägg till en ny fråga i stället.", field="kind")
     question.key, question.kind = key, kind
     question.text_sv, question.text_en = data.text_sv.strip(), data.text_en.strip()
     question.text_easy_sv = (data.text_easy_sv or "").strip()
@@ -180,9 +293,11 @@ def invite(
     candidate: Optional[Candidate] = None,
     company: Optional[Company] = None,
     visit: Optional[Visit] = None,
+    activity: Optional[Activity] = None,
     now: Optional[dt.datetime] = None,
 ) -> SurveyInvitation:
-    """One invitation to answer `survey`, for a participant or a company (never both)."""
+    """One invitation to answer `survey`, for a participant or a company (never both), about a
+    visit or a group activity."""
     now = now or clock.now()
     if is_participant_moment(survey.moment) != (candidate is not None) or (candidate is None) == (company is None):
         raise DomainError("En deltagarenkät går till en deltagare och en företagsenkät till ett företag.")
@@ -198,7 +313,8 @@ def invite(
     ):
         raise Conflict("Deltagaren har inget samtycke i kraft och ska inte få enkäter.", code="consent")
     invitation = SurveyInvitation(
-        survey=survey, candidate=candidate, company=company, visit_id=visit.id if visit else None, email=email,
+        survey=survey, candidate=candidate, company=company, visit_id=visit.id if visit else None,
+        activity_id=activity.id if activity else None, email=email,
         sent_at=now, expires_at=now + dt.timedelta(days=LINK_DAYS),
     )
     session.add(invitation)
@@ -300,7 +416,10 @@ def _due_rules(session: Session, now: dt.datetime) -> dict[SurveyMoment, sa.Sele
         Visit.end_at <= now,
         Visit.end_at > now - dt.timedelta(days=AFTER_WINDOW_DAYS),
     )
-    invited = sa.select(SurveyInvitation.id).join(Survey, Survey.id == SurveyInvitation.survey_id)
+    # Invitations to the workplace visit's questionnaires (a group activity's do not count here).
+    invited = sa.select(SurveyInvitation.id).join(Survey, Survey.id == SurveyInvitation.survey_id).where(
+        Survey.questionnaire.in_((WORKPLACE_PARTICIPANT, WORKPLACE_COMPANY))
+    )
     this_quarter = local_midnight(quarter_start(now.astimezone(STOCKHOLM).date()))
     rules = {
         SurveyMoment.PARTICIPANT_BEFORE: confirmed_ahead.where(
@@ -402,17 +521,146 @@ def invite_for_visit(
     )
 
 
-def invitation_counts(session: Session, survey_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
-    """Per question set: (invitations sent, invitations completed)."""
+def activity_start(visit: Any = Visit) -> sa.ColumnElement[Any]:
+    """SQL: when a visit starts for the questionnaires: its actual start once recorded, else the
+    booked start. A "before" answer given at or after it is late: kept and shown as such, never
+    a baseline (models/operations/reports.py)."""
+    return sa.func.coalesce(visit.actual_start, visit.start_at)
+
+
+def late_invitations() -> sa.Select[Any]:
+    """SQL: the ids of "before" invitations with an answer given once their visit had started."""
+    return (
+        sa.select(SurveyInvitation.id)
+        .join(Survey, Survey.id == SurveyInvitation.survey_id)
+        .join(Visit, Visit.id == SurveyInvitation.visit_id)
+        .where(
+            Survey.moment.in_((SurveyMoment.PARTICIPANT_BEFORE, SurveyMoment.COMPANY_BEFORE)),
+            sa.exists().where(
+                SurveyAnswer.invitation_id == SurveyInvitation.id, SurveyAnswer.answered_at >= activity_start()
+            ),
+        )
+    )
+
+
+def invitation_counts(session: Session, survey_ids: Sequence[int]) -> dict[int, tuple[int, int, int]]:
+    """Per question set: (invitations sent, invitations completed, "before" answered too late)."""
     if not survey_ids:
         return {}
+    late = late_invitations().subquery("late")
     rows = session.execute(
         sa.select(
             SurveyInvitation.survey_id,
             sa.func.count(),
             sa.func.count(SurveyInvitation.completed_at),
+            sa.func.count(late.c.id),
         )
+        .outerjoin(late, late.c.id == SurveyInvitation.id)
         .where(SurveyInvitation.survey_id.in_(list(survey_ids)))
         .group_by(SurveyInvitation.survey_id)
     )
-    return {survey_id: (sent, done) for survey_id, sent, done in rows}
+    return {survey_id: (sent, done, n_late) for survey_id, sent, done, n_late in rows}
+
+
+# --- group activities -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DueActivityInvitation:
+    """A participant to ask about a group activity: "before" once per participant and kind of
+    activity, while registered for one that has not started; "after" once per activity attended,
+    within 30 days of its end."""
+
+    moment: SurveyMoment
+    activity: Activity
+    candidate: Candidate
+
+
+def due_activity_invitations(session: Session, *, now: Optional[dt.datetime] = None) -> list[DueActivityInvitation]:
+    now = now or clock.now()
+    due: list[DueActivityInvitation] = []
+    for activity_type, code in ACTIVITY_PARTICIPANT.items():
+        for moment in PARTICIPANT_MOMENTS:
+            survey = active_survey(session, moment, code)
+            if survey is None:
+                continue
+            asked = (
+                sa.select(SurveyInvitation.id)
+                .join(Survey, Survey.id == SurveyInvitation.survey_id)
+                .where(Survey.questionnaire == code, Survey.moment == moment,
+                       SurveyInvitation.candidate_id == ActivityParticipant.candidate_id)
+            )
+            query = (
+                sa.select(ActivityParticipant)
+                .join(Activity, Activity.id == ActivityParticipant.activity_id)
+                .join(Candidate, Candidate.id == ActivityParticipant.candidate_id)
+                .where(Activity.type == activity_type, may_ask_participant())
+                .order_by(Activity.starts_at, ActivityParticipant.id)
+            )
+            if moment == SurveyMoment.PARTICIPANT_BEFORE:
+                query = query.where(
+                    Activity.starts_at > now, ActivityParticipant.status != AttendanceStatus.ABSENT, ~asked.exists()
+                )
+            else:
+                query = query.where(
+                    ActivityParticipant.status == AttendanceStatus.ATTENDED,
+                    Activity.ends_at <= now,
+                    Activity.ends_at > now - dt.timedelta(days=AFTER_WINDOW_DAYS),
+                    ~asked.where(SurveyInvitation.activity_id == Activity.id).exists(),
+                )
+            seen: set[int] = set()
+            for taking_part in session.scalars(query):
+                if moment == SurveyMoment.PARTICIPANT_BEFORE and taking_part.candidate_id in seen:
+                    continue
+                seen.add(taking_part.candidate_id)
+                due.append(DueActivityInvitation(moment, taking_part.activity, taking_part.candidate))
+    return due
+
+
+def invite_for_activity(
+    session: Session, moment: SurveyMoment, activity: Activity, candidate: Candidate,
+    *, now: Optional[dt.datetime] = None,
+) -> SurveyInvitation:
+    """Invite a participant of a group activity to its questionnaire of `moment`."""
+    survey = active_survey(session, moment, ACTIVITY_PARTICIPANT[activity.type])
+    if survey is None:
+        raise DomainError("Det finns ingen aktiv frågeuppsättning för den aktiviteten.", field="moment")
+    return invite(session, survey, email=candidate.email or "", candidate=candidate, activity=activity, now=now)
+
+
+# --- the employees at a hosting workplace -----------------------------------------------------
+def employee_survey(session: Session) -> Optional[Survey]:
+    return active_survey(session, SurveyMoment.EMPLOYEE, WORKPLACE_EMPLOYEE)
+
+
+def check_employee_link(visit: Visit, now: Optional[dt.datetime] = None) -> None:
+    """The colleagues' link works from the visit's start until LINK_DAYS after its end."""
+    now = now or clock.now()
+    if now < visit.start_at:
+        raise Conflict("Enkäten till medarbetarna öppnar när besöket börjar.", code="not_yet")
+    if visit.status != VisitStatus.COMPLETED and now >= visit.end_at:
+        raise Conflict("Besöket blev inte av, så det finns ingen enkät att svara på.", code="expired")
+    if now >= visit.end_at + dt.timedelta(days=LINK_DAYS):
+        raise Conflict("Länken till enkäten har slutat gälla.", code="expired")
+
+
+def save_employee_answers(
+    session: Session, visit: Visit, answers: Mapping[int, Optional[str]], *, now: Optional[dt.datetime] = None
+) -> SurveyInvitation:
+    """One colleague's anonymous answers about a visit to their workplace: a row of its own,
+    counted for the company, with no name, address or anything else about who answered."""
+    now = now or clock.now()
+    check_employee_link(visit, now)
+    survey = employee_survey(session)
+    if survey is None:
+        raise Conflict("Det finns ingen enkät till medarbetarna just nu.")
+    if not any((value or "").strip() for value in answers.values()):
+        raise DomainError("Svara på minst en fråga innan du skickar in.")
+    response = SurveyInvitation(
+        survey=survey, company_id=visit.offer.company_id, visit_id=visit.id, email="", sent_at=now,
+        expires_at=now + dt.timedelta(minutes=1),  # open for this one saving only
+    )
+    session.add(response)
+    session.flush()
+    save_answers(session, response, answers, now=now)
+    response.completed_at = now
+    session.flush()
+    return response

@@ -295,6 +295,9 @@ class Scene:
     survey_link: str  # the participant's after-questionnaire
     phone_survey_link: str  # the participant's before-questionnaire (answered on a phone)
     company_survey_link: str  # the company's after-questionnaire
+    employee_survey_link: str  # the colleagues' link in the company's after-questionnaire mail
+    activity_survey_link: str  # a participant's after-questionnaire about a group activity
+    feedback_link: str  # the supervisor's link to the feedback template of another completed visit
 
 
 @pytest.fixture(scope="session")
@@ -305,7 +308,8 @@ def scene(live: LiveServer) -> Scene:
     from models.clock import STOCKHOLM
     from models.enums import SurveyMoment, VisitStatus
     from models.operations.visits import is_working_day
-    from web.surveys.service import send_invitation
+    from web.feedback.service import feedback_url
+    from web.surveys.service import send_activity_invitation, send_invitation
     from web.visits.service import propose_visit
 
     today = clock.local_today()
@@ -322,9 +326,11 @@ def scene(live: LiveServer) -> Scene:
         candidate = make.candidate(referred_by=officer, first_name="Nour", last_name="Sidprovsson",
                                    email="nour.sidprovsson@deltagare.example", vault=live.app.extensions["pin_vault"])
         completed = make.visit(candidate, offer, day=before, status=VisitStatus.COMPLETED, actual_hours=6)
+        other = make.visit(make.candidate(referred_by=officer, first_name="Sam", email="sam@deltagare.example"),
+                           offer, day=before, status=VisitStatus.COMPLETED, actual_hours=5)
         ids = {
             "candidate_id": candidate.id, "company_id": company.id, "offer_id": offer.id,
-            "completed_visit_id": completed.id,
+            "completed_visit_id": completed.id, "other_visit_id": other.id,
             "activity_id": session.scalar(sa.select(Activity.id).order_by(Activity.id)),
             "programme_id": session.scalar(sa.select(Programme.id).order_by(Programme.id)),
             "admin_id": session.scalar(sa.select(User.id).where(User.email == ADMIN)),
@@ -345,4 +351,10 @@ def scene(live: LiveServer) -> Scene:
             invitation = send_invitation(moment, web_db.session.get(Visit, ids["completed_visit_id"]))
             web_db.session.commit()
             links[key] = live.link_in_mail(invitation.email, "/enkat/")
+        links["employee_survey_link"] = live.link_in_mail("receptionen@foretag1.example", "/enkat/medarbetare/")
+        activity = web_db.session.get(Activity, ids["activity_id"])
+        invitation = send_activity_invitation(SurveyMoment.PARTICIPANT_AFTER, activity, candidate)
+        web_db.session.commit()
+        links["activity_survey_link"] = live.link_in_mail(invitation.email, "/enkat/")
+        links["feedback_link"] = feedback_url(web_db.session.get(Visit, ids.pop("other_visit_id")))
     return Scene(**ids, **links)

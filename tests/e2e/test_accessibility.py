@@ -53,6 +53,8 @@ PAGES: dict[str, Callable[[LiveServer, Scene], list[tuple[str, str]]]] = {
         ("questionnaire-easy-swedish", s.survey_link + "&lattlast=1" if "?" in s.survey_link
          else s.survey_link + "?lattlast=1"),
         ("employer-answer-link", s.answer_link),
+        ("employee-questionnaire", s.employee_survey_link),
+        ("activity-questionnaire", s.activity_survey_link),
     ],
     OFFICER: lambda live, s: [
         ("officer-start", "/"),
@@ -106,6 +108,7 @@ PAGES: dict[str, Callable[[LiveServer, Scene], list[tuple[str, str]]]] = {
         ("admin-account", f"/admin/konton/{s.admin_id}"),
         ("admin-new-account", "/admin/konton/nytt"),
         ("admin-audit-log", "/admin/logg"),
+        ("admin-questionnaire-versions", "/admin/enkater"),
         ("admin-programmes", "/program/"),
         ("admin-programme-settings", f"/program/{s.programme_id}"),
         ("admin-dashboard", "/uppfoljning/"),

@@ -80,6 +80,40 @@ def test_company_questionnaire_fits_a_phone(pages: Pages, scene: Scene) -> None:
     assert not check_fits(page, "company-questionnaire")
 
 
+def test_colleagues_answer_the_employee_questionnaire_on_a_phone(pages: Pages, scene: Scene) -> None:
+    """The link the supervisor forwards: three questions, anonymous, one page, at 390 px."""
+    page = pages.new(viewport=PHONE)
+    assert page.goto(scene.employee_survey_link).status == 200
+    problems = check_fits(page, "employee-questionnaire")
+    page.get_by_role("link", name="Lättläst svenska").click()
+    problems += check_fits(page, "employee-questionnaire-easy-swedish")
+    for group in page.locator("form fieldset").all():
+        group.get_by_role("radio").last.check()
+    page.get_by_role("button", name="Skicka in svaren").click()
+    expect(page.locator("main")).to_contain_text("räknas för hela arbetsplatsen")
+    problems += check_fits(page, "employee-questionnaire-thanks")
+    assert not problems, "\n".join(problems)
+
+
+def test_supervisor_fills_the_feedback_template_by_link_on_a_phone(pages: Pages, scene: Scene) -> None:
+    page = pages.new(viewport=PHONE)
+    assert page.goto(scene.feedback_link).status == 200
+    problems = check_fits(page, "feedback-by-link")
+    for group in page.locator("form fieldset").all():
+        group.get_by_role("radio").first.check()
+    page.get_by_role("button", name="Spara återkopplingen").click()
+    expect(page.locator("main h1")).to_have_text("Tack för återkopplingen!")
+    problems += check_fits(page, "feedback-by-link-thanks")
+    assert not problems, "\n".join(problems)
+
+
+def test_activity_questionnaire_fits_a_phone(pages: Pages, scene: Scene) -> None:
+    page = pages.new(viewport=PHONE)
+    assert page.goto(scene.activity_survey_link).status == 200
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hur ser du på arbetslivet?")
+    assert not check_fits(page, "activity-questionnaire")
+
+
 def test_employer_visit_list_shows_status_and_feedback_on_a_phone(pages: Pages, scene: Scene) -> None:
     """#23: at 390 px the visit table hid Status and Återkoppling in a sideways scroll that a
     keyboard cannot reach; each visit is a card there, every cell in view and named."""

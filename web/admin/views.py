@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from models import AuditEvent, Company, Organisation, User, clock
 from models.enums import Role
 from models.operations import audit_search, two_factor, user_admin
+from models.operations import surveys as survey_ops
 from models.operations.spreadsheet import write_table
 
 from .. import pagination as paging
@@ -39,13 +40,29 @@ EXPORT_MAX_ROWS = 50_000  # a review period, not the whole history; narrow the d
 
 
 _AUDIT_ENDPOINTS = {"admin.audit", "admin.audit_export"}
+_QUESTIONNAIRE_ENDPOINTS = {"admin.questionnaires"}
 
 
 @bp.before_request
 @login_required
 def _admins_only() -> None:
-    check = perm.can_view_audit if request.endpoint in _AUDIT_ENDPOINTS else perm.can_manage_users
+    if request.endpoint in _QUESTIONNAIRE_ENDPOINTS:
+        check = perm.can_review_questionnaire_versions
+    else:
+        check = perm.can_view_audit if request.endpoint in _AUDIT_ENDPOINTS else perm.can_manage_users
     require(check(current_user))
+
+
+# --- questionnaires: every version and its wording -------------------------------------------
+@bp.route("/enkater")
+def questionnaires():  # type: ignore[no-untyped-def]
+    """The standard questionnaires and every version of them: what was asked, when and by whom
+    it was changed, and how many links each version went out in. Editing a set whose version has
+    been sent makes a new version (models/operations/surveys.py)."""
+    return render_template(
+        "admin/questionnaires.html", history=survey_ops.questionnaire_history(db.session),
+        can_edit=perm.can_manage_surveys(current_user),
+    )
 
 
 # --- paging ----------------------------------------------------------------------------------

@@ -82,7 +82,15 @@ class QuarterFiguresSchema(ma.Schema):
     new_persons_by = fields.Dict(
         required=True, metadata={"description": f"New persons by target group, network, field, size. {SUPPRESSED_NOTE}"}
     )
-    survey_pairs = fields.Dict(required=True, metadata={"description": "Before/after questionnaire pairs."})
+    survey_pairs = fields.Dict(required=True, metadata={
+        "description": "Before/after questionnaire pairs per questionnaire and question key: pairs, mean_change, "
+        f"ci95 (the 95 % t-interval of the mean, null below 2 pairs), share_improved. {SUPPRESSED_NOTE}",
+    })
+    survey_response = fields.Dict(required=True, metadata={
+        "description": "Per questionnaire: links sent, answered and the response rate; answered \"after\" "
+        "questionnaires (one per respondent and activity), pairs, "
+        f"unpaired, and late \"before\" questionnaires (answered after the activity started). {SUPPRESSED_NOTE}",
+    })
 
 
 class TotalsSchema(ma.Schema):
@@ -99,6 +107,15 @@ class TotalsSchema(ma.Schema):
     activities = fields.Dict(required=True, metadata={"description": SUPPRESSED_NOTE})
     new_persons_by = fields.Dict(required=True, metadata={"description": SUPPRESSED_NOTE})
     survey_pairs = fields.Dict(required=True)
+    survey_response = fields.Dict(required=True, metadata={"description": SUPPRESSED_NOTE})
+    employees = fields.Dict(required=True, metadata={
+        "description": "Colleagues' anonymous answers at hosting workplaces per quarter and 'total': companies, "
+        f"answers and the mean answer per question key (hidden below 5 answers). {SUPPRESSED_NOTE}",
+    })
+    survey_pairs_by_target_group = fields.Dict(required=True, metadata={
+        "description": "Participants' pairs per questionnaire, question key and target group over the period so "
+        f"far. {SUPPRESSED_NOTE}",
+    })
 
 
 class ForecastSchema(ma.Schema):
@@ -186,6 +203,10 @@ class ReportSchema(ma.Schema):
         "description": "What TH compiles the quarter from: `referrals_by_unit` (received, accepted, returned per "
         "referring unit and quarter), `visits_hosted_by_network`, `companies_engaged_by_network`, "
         f"`companies_recruiting_by_network` and `feedback` (forms, mean ratings, further interest). {SUPPRESSED_NOTE}",
+    })
+    feedback_ratings = fields.Dict(required=True, metadata={
+        "description": "Feedback forms per rating (overall, interest, punctuality) and value 1–5 over the period "
+        f"so far, with 'total'; no free text. {SUPPRESSED_NOTE}",
     })
     follow_ups = fields.Dict(
         required=True, metadata={"description": f"Months (3, 6) → result → persons. {SUPPRESSED_NOTE}"}

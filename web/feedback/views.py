@@ -20,6 +20,7 @@ from models.enums import VisitStatus
 from models.operations import feedback as feedback_ops
 from models.operations.reports import effective_status
 
+from .. import links
 from .. import permissions as perm
 from ..employer.visitor import available_candidates, visitor_view
 from ..errors import form_on_page
@@ -27,6 +28,7 @@ from ..extensions import db
 from ..helpers import audit, get_or_404, require
 from ..main.panels import Panel, register_panel
 from .forms import FeedbackForm
+from .service import LINK_MAX_AGE, LINK_PURPOSE, send_to_participant
 
 bp = Blueprint("feedback", __name__)
 
@@ -72,8 +74,38 @@ def fill(visit_id: int):  # type: ignore[no-untyped-def]
         form_on_page(form, lambda: _form_page(form, status, context))
         feedback = feedback_ops.save_feedback(db.session, visit, form.to_data(), by=current_user)
         audit("feedback_saved", feedback, visit_id=visit.id)
+        send_to_participant(feedback)
         flash(_("Tack! Återkopplingen är sparad."), "success")
         return redirect(url_for("feedback.fill", visit_id=visit.id))
+    return _form_page(form, status, context)
+
+
+@bp.route("/aterkoppling/lank/<token>", methods=["GET", "POST"])
+def by_link(token: str):  # type: ignore[no-untyped-def]
+    """The template through the signed link mailed to the supervisor: no login, single use,
+    a phone-sized form; the participant gets their part by mail once it is saved."""
+    try:
+        claim = links.read_token(token, LINK_PURPOSE, max_age=LINK_MAX_AGE)
+    except links.LinkError as exc:
+        status = 404 if exc.problem == links.LinkProblem.INVALID else 410
+        return render_template("feedback/link_problem.html", problem=exc.problem.value), status
+    visit = db.session.get(Visit, claim.object_id)
+    if visit is None:
+        return render_template("feedback/link_problem.html", problem="invalid"), 404
+    status = effective_status(visit)
+    if feedback_ops.feedback_for(db.session, visit) is not None:
+        return render_template("feedback/link_problem.html", problem="used"), 410
+    context = {**_seen(visit), "status": status, "existing": False, "by_link": True}
+    if status not in feedback_ops.FEEDBACK_STATUSES:
+        return render_template("feedback/not_yet.html", **context), 409
+    form = FeedbackForm()
+    if form.validate_on_submit():
+        form_on_page(form, lambda: _form_page(form, status, context))
+        links.use_token(claim)
+        feedback = feedback_ops.save_feedback(db.session, visit, form.to_data(), by=None)
+        audit("feedback_saved", feedback, visit_id=visit.id, by_link=True)
+        sent = send_to_participant(feedback)
+        return render_template("feedback/link_done.html", sent=sent), 200
     return _form_page(form, status, context)
 
 

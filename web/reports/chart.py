@@ -7,6 +7,8 @@ quarterly table beside it (the chart's text alternative)."""
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
+from typing import Optional
 
 from flask_babel import gettext as _
 
@@ -49,3 +51,49 @@ def render_chart(report: QuarterlyReport, fmt: str = "svg") -> bytes:
     metadata = {"Date": None} if fmt == "svg" else {}
     figure.savefig(buffer, format=fmt, metadata=metadata)
     return buffer.getvalue()
+
+
+# --- change per question (inline SVG, drawn by the template) ---------------------------------
+@dataclass(frozen=True)
+class ChangeBar:
+    """One question's mean change over the period, with its 95 % interval, placed on the chart."""
+
+    questionnaire: str
+    question: str
+    pairs: int
+    mean: float
+    low: Optional[float]
+    high: Optional[float]
+    y: int  # the bar's top, in SVG units
+
+    @staticmethod
+    def x(value: float) -> float:
+        """SVG x of a change on the scale −4…+4 (the widest possible on a 1–5 answer)."""
+        return CHANGE_LEFT + (value + 4) / 8 * CHANGE_WIDTH
+
+
+CHANGE_LEFT, CHANGE_WIDTH, CHANGE_ROW = 300, 460, 34
+
+
+def change_bars(report: QuarterlyReport) -> list[ChangeBar]:
+    """The mean change per question over the whole period so far, for every question whose
+    number of pairs is shown (small counts stay hidden here as in the tables)."""
+    from models.operations.reports import SURVEY_GROUPS, published_pairs
+
+    from .. import labels
+
+    bars: list[ChangeBar] = []
+    for group in SURVEY_GROUPS:
+        for key, cells in published_pairs(report, group):
+            total = cells[-1]
+            if total is None or not total.pairs or total.mean_change is None:
+                continue
+            interval = total.confidence_interval
+            bars.append(ChangeBar(
+                str(labels.QUESTIONNAIRE_LABELS.get(group, group)), report.survey_questions.get((group, key), key),
+                total.pairs, round(total.mean_change, 2),
+                None if interval is None else round(max(-4.0, interval[0]), 2),
+                None if interval is None else round(min(4.0, interval[1]), 2),
+                20 + len(bars) * CHANGE_ROW,
+            ))
+    return bars

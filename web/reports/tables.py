@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from models.enums import ActivityType
 from models.operations import reports as report_ops
 from models.operations.compilation import INTERESTS, published_compilation
+from models.operations.question_sets import QUESTIONNAIRES, WORKPLACE_EMPLOYEE
 from models.operations.reports import PairFigures, QuarterlyReport
 
 from .. import labels
@@ -196,38 +197,143 @@ def suppression_note() -> str:
     )
 
 
-def pairs_table(report: QuarterlyReport, group: str) -> Table:
-    if group == report_ops.PARTICIPANT:
-        sheet, title = _("Enkät deltagare"), _("Före och efter: deltagare")
-    else:
-        sheet, title = _("Enkät företag"), _("Före och efter: företag")
+def _questionnaire(code: str) -> str:
+    return str(labels.QUESTIONNAIRE_LABELS.get(code, code))
+
+
+def pairs_table(report: QuarterlyReport) -> Table:
+    """Paired before/after answers per questionnaire, question and quarter."""
     columns = [quarter_heading(q) for q in report.elapsed] + [_("Totalt")]
     rows: list[list[Cell]] = []
-    for key, cells in report_ops.published_pairs(report, group):
-        question = report.survey_questions.get((group, key), key)
-        for column, pair in zip(columns, cells, strict=True):
-            rows.append([question, column, *_pair_cells(pair)])
+    for group in report_ops.SURVEY_GROUPS:
+        for key, cells in report_ops.published_pairs(report, group):
+            question = report.survey_questions.get((group, key), key)
+            for column, pair in zip(columns, cells, strict=True):
+                rows.append([_questionnaire(group), question, column, *_pair_cells(pair)])
     return Table(
-        f"enkat-{group}",
-        sheet,
-        title,
-        [_("Fråga"), _("Kvartal"), _("Antal par"), _("Medelförändring (skala 1–5)"), _("Andel som förbättrats")],
+        "enkat-par",
+        _("Enkäter före och efter"),
+        _("Före och efter: förändring per fråga"),
+        [_("Enkät"), _("Fråga"), _("Kvartal"), *_pair_headings()],
         rows,
         note=_(
-            "Ett par är samma persons (eller företags) första svar före och senaste svar efter, på samma fråga. "
-            "Färre än 5 par visas som x, utan medelvärde, liksom antal som annars skulle låta ett sådant räknas fram."
+            "Ett par är samma persons (eller företags) svar efter ett besök och första svar före, givet innan "
+            "besöket började, på samma fråga. Paret hör till besökets kvartal. Konfidensintervallet är ett "
+            "t-intervall för medelförändringen (minst 2 par). Färre än 5 par visas som x, utan medelvärde, "
+            "liksom antal som annars skulle låta ett sådant räknas fram."
         ),
-        percent_columns=frozenset({4}),
-        decimal_columns=frozenset({3}),
+        percent_columns=frozenset({7}),
+        decimal_columns=frozenset({4, 5, 6}),
     )
+
+
+def _pair_headings() -> list[str]:
+    return [_("Antal par"), _("Medelförändring (skala 1–5)"), _("95 % konfidensintervall, lägst"),
+            _("95 % konfidensintervall, högst"), _("Andel som förbättrats")]
 
 
 def _pair_cells(pair: Optional[PairFigures]) -> list[Cell]:
     if pair is None:
-        return [report_ops.SUPPRESSED, None, None]
+        return [report_ops.SUPPRESSED, None, None, None, None]
     mean = None if pair.mean_change is None else round(pair.mean_change, 2)
+    interval = pair.confidence_interval
+    low, high = (None, None) if interval is None else (round(interval[0], 2), round(interval[1], 2))
     share = None if pair.share_improved is None else round(pair.share_improved, 3)
-    return [pair.pairs, mean, share]
+    return [pair.pairs, mean, low, high, share]
+
+
+def response_table(report: QuarterlyReport) -> Table:
+    """Per questionnaire and quarter: links sent and finished, the response rate, and how many
+    "after" questionnaires paired, did not, and the late "before" ones."""
+    columns = [quarter_heading(q) for q in report.elapsed] + [_("Totalt")]
+    rows: list[list[Cell]] = []
+    for group in report_ops.SURVEY_GROUPS:
+        published = report_ops.published_survey_response(report, group)
+        for i, column in enumerate(columns):
+            cells = {what: published[what][i] for what in report_ops.SURVEY_RESPONSE}
+            rate = report_ops.response_rate(cells["invitations_sent"], cells["invitations_answered"])
+            rows.append([
+                _questionnaire(group), column, _shown(cells["invitations_sent"]),
+                _shown(cells["invitations_answered"]), None if rate is None else round(rate, 3),
+                _shown(cells["pairs"]), _shown(cells["unpaired"]), _shown(cells["late_baselines"]),
+            ])
+    return Table(
+        "enkat-svar",
+        _("Enkäter svar"),
+        _("Enkäter: svarsfrekvens och par"),
+        [_("Enkät"), _("Kvartal"), _("Utskickade enkäter"), _("Besvarade enkäter"), _("Svarsfrekvens"),
+         _("Efter-enkäter med par"), _("Efter-enkäter utan par"), _("För sena före-enkäter")],
+        rows,
+        note=_(
+            "Enkäterna räknas i kvartalet för det besök de gäller. En före-enkät som besvarades först när "
+            "besöket hade börjat är för sen: den sparas och räknas här, men blir aldrig utgångsläge i ett par."
+        ) + " " + suppression_note(),
+        percent_columns=frozenset({4}),
+    )
+
+
+def feedback_ratings_table(report: QuarterlyReport) -> Table:
+    """How the supervisors rated the visitors in the feedback template (no free text)."""
+    names = {"overall": _("Helhetsintryck"), "interest": _("Intresse och engagemang"), "punctuality": _("Punktlighet")}
+    published = report_ops.published_feedback_ratings(report)
+    return Table(
+        "aterkoppling-betyg",
+        _("Återkoppling betyg"),
+        _("Återkopplingens betyg: antal formulär per betyg, hela perioden"),
+        [_("Betyg"), "1", "2", "3", "4", "5", _("Totalt")],
+        [[str(names[name])] + [_shown(v) for v in cells] for name, cells in published.rows],
+        note=_("Betygen från mallen som handledarna fyller i efter besöket (1 = lägst, 5 = högst). Intresset "
+               "för att rekrytera finns i tabellen Återkoppling. Ingen fritext visas.") + " " + suppression_note(),
+    )
+
+
+def employees_table(report: QuarterlyReport) -> Table:
+    """The colleagues' anonymous answers at hosting workplaces, per quarter of the visit."""
+    keys = report_ops.employee_question_keys(report)
+    rows: list[list[Cell]] = []
+    for label, figures in report_ops.published_employees(report):
+        row = report.totals.employees if label == "total" else next(
+            q.employees for q in report.elapsed if q.quarter == label)
+        means: list[Cell] = [
+            None if figures is None or figures.mean(key) is None else round(figures.mean(key) or 0, 2) for key in keys
+        ]
+        rows.append([_column_heading(label), row.companies, _shown(None if figures is None else figures.answers),
+                     *means])
+    return Table(
+        "enkat-medarbetare",
+        _("Enkät medarbetare"),
+        _("Medarbetarna på arbetsplatserna"),
+        [_("Kvartal"), _("Arbetsplatser med svar"), _("Svar"),
+         *(report.survey_questions.get((WORKPLACE_EMPLOYEE, key), key) for key in keys)],
+        rows,
+        note=_("Medarbetarna svarar anonymt via en länk som handledaren skickar vidare. Svaren räknas per "
+               "arbetsplats, aldrig per person. Medelvärdet (skala 1–5) visas bara när minst 5 svar har kommit in.")
+        + " " + suppression_note(),
+        decimal_columns=frozenset(range(3, 3 + len(keys))),
+    )
+
+
+def pairs_by_target_table(report: QuarterlyReport) -> Table:
+    """Participants' pairs per questionnaire, question and target group over the whole period."""
+    rows: list[list[Cell]] = []
+    for group in report_ops.SURVEY_GROUPS:
+        if QUESTIONNAIRES[group].audience != "participant":
+            continue
+        for key, cells in report_ops.published_pairs_by_target(report, group):
+            question = report.survey_questions.get((group, key), key)
+            for target_group, pair in cells:
+                rows.append([_questionnaire(group), question, str(labels.TARGET_GROUP_LABELS[target_group]),
+                             *_pair_cells(pair)])
+    return Table(
+        "enkat-malgrupp",
+        _("Enkäter per målgrupp"),
+        _("Före och efter per målgrupp, hela perioden"),
+        [_("Enkät"), _("Fråga"), _("Målgrupp"), *_pair_headings()],
+        rows,
+        note=_("Deltagarnas par per målgrupp under hela perioden hittills.") + " " + suppression_note(),
+        percent_columns=frozenset({7}),
+        decimal_columns=frozenset({4, 5, 6}),
+    )
 
 
 def follow_ups_table(report: QuarterlyReport) -> Table:
@@ -392,8 +498,11 @@ def report_tables(report: QuarterlyReport) -> list[Table]:
         activities_table(report),
         activities_by_quarter_table(report),
         *(breakdown_table(report, dim) for dim in report_ops.DIMENSIONS),
-        pairs_table(report, report_ops.PARTICIPANT),
-        pairs_table(report, report_ops.COMPANY),
+        response_table(report),
+        pairs_table(report),
+        pairs_by_target_table(report),
+        employees_table(report),
+        feedback_ratings_table(report),
         follow_ups_table(report),
         self_sufficiency_table(report),
         *compilation_tables(report),

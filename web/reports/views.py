@@ -21,7 +21,7 @@ from .. import permissions as perm
 from ..extensions import db
 from ..helpers import audit, get_or_404, require
 from ..main.panels import Panel, register_panel
-from .chart import render_chart
+from .chart import change_bars, render_chart
 from .exports import report_csv, report_xlsx
 from .tables import report_tables
 
@@ -77,6 +77,7 @@ def dashboard():  # type: ignore[no-untyped-def]
     ]
     return render_template(
         "reports/dashboard.html", report=report, tables=report_tables(report), form=form,
+        change_bars=change_bars(report),
         manage_programme=perm.can_manage_programme(current_user),
         agreement=agreement_status(db.session, programme),
     )
@@ -87,7 +88,9 @@ def print_page():  # type: ignore[no-untyped-def]
     report, empty = _report_or_empty_page()
     if report is None:
         return empty
-    return render_template("reports/print.html", report=report, tables=report_tables(report))
+    return render_template(
+        "reports/print.html", report=report, tables=report_tables(report), change_bars=change_bars(report)
+    )
 
 
 @bp.route("/diagram.svg")

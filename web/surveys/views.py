@@ -27,7 +27,14 @@ from ..helpers import audit, get_or_404, require
 from ..main.panels import Panel, register_panel
 from ..transactions import LostRace
 from .forms import QuestionForm, SendForm, SurveyForm, answer_page
-from .service import LINK_MAX_AGE, LINK_PURPOSE, send_due_invitations, send_invitation
+from .service import (
+    EMPLOYEE_LINK_MAX_AGE,
+    EMPLOYEE_LINK_PURPOSE,
+    LINK_MAX_AGE,
+    LINK_PURPOSE,
+    send_due_invitations,
+    send_invitation,
+)
 
 bp = Blueprint("surveys", __name__)
 SEND_WINDOW_DAYS = 45
@@ -72,6 +79,7 @@ def new_set():  # type: ignore[no-untyped-def]
         form_on_page(form, page)
         survey = survey_ops.save_survey(
             db.session, name=form.name.data, moment=SurveyMoment(form.moment.data), active=form.active.data,
+            by=current_user,
         )
         flash(_("Frågeuppsättningen är skapad. Lägg till frågorna."), "success")
         return redirect(url_for("surveys.edit_set", survey_id=survey.id))
@@ -109,9 +117,13 @@ def question(survey_id: int, question_id: Optional[int] = None):  # type: ignore
         form.load(existing)
     elif form.validate_on_submit():
         form_on_page(form, page)
-        survey_ops.save_question(db.session, survey, form.to_data(), existing)
-        flash(_("Frågan är sparad."), "success")
-        return redirect(url_for("surveys.edit_set", survey_id=survey.id))
+        saved = survey_ops.save_question(db.session, survey, form.to_data(), existing, by=current_user)
+        if saved.survey_id != survey.id:
+            flash(_("Enkäten hade redan skickats ut, så ändringen blev en ny version (version %(v)s). Svar jämförs "
+                    "bara inom samma version.", v=saved.survey.version), "success")
+        else:
+            flash(_("Frågan är sparad."), "success")
+        return redirect(url_for("surveys.edit_set", survey_id=saved.survey_id))
     return page()
 
 
@@ -191,13 +203,20 @@ def _link_problem(problem: str, status: int):  # type: ignore[no-untyped-def]
     return render_template("surveys/link_problem.html", problem=problem), status
 
 
-@bp.route("/enkat/<token>", methods=["GET", "POST"])
-def answer(token: str):  # type: ignore[no-untyped-def]
+def _read_link(token: str, purpose: str, max_age: dt.timedelta) -> tuple[Optional[links.LinkClaim], Any]:
+    """The link's claim, or the page that says what is wrong with it (404 broken, 410 old)."""
     try:
-        claim = links.read_token(token, LINK_PURPOSE, max_age=LINK_MAX_AGE)
+        return links.read_token(token, purpose, max_age=max_age), None
     except links.LinkError as exc:
         status = 404 if exc.problem == links.LinkProblem.INVALID else 410
-        return _link_problem(exc.problem.value, status)
+        return None, _link_problem(exc.problem.value, status)
+
+
+@bp.route("/enkat/<token>", methods=["GET", "POST"])
+def answer(token: str):  # type: ignore[no-untyped-def]
+    claim, problem = _read_link(token, LINK_PURPOSE, LINK_MAX_AGE)
+    if claim is None:
+        return problem
     invitation = db.session.get(SurveyInvitation, claim.object_id)
     if invitation is None:
         return _link_problem("invalid", 404)
@@ -221,6 +240,30 @@ def answer(token: str):  # type: ignore[no-untyped-def]
             return render_template("surveys/thanks.html", wording=wording)
         step = -1 if "back" in request.form else 1
         return redirect(_page_url(token, min(max(number + step, 1), len(pages))))
+    return page()
+
+
+@bp.route("/enkat/medarbetare/<token>", methods=["GET", "POST"])
+def employee_answer(token: str):  # type: ignore[no-untyped-def]
+    """The colleagues' questionnaire: a link the supervisor forwards, answered anonymously as
+    often as there are colleagues; each sending is one answer for the company."""
+    claim, problem = _read_link(token, EMPLOYEE_LINK_PURPOSE, EMPLOYEE_LINK_MAX_AGE)
+    if claim is None:
+        return problem
+    visit = db.session.get(Visit, claim.object_id)
+    survey = survey_ops.employee_survey(db.session)
+    if visit is None or survey is None:
+        return _link_problem("invalid", 404)
+    refusal_page(lambda closed: _link_problem(closed.code, 410))
+    survey_ops.check_employee_link(visit)
+    wording = _wording()
+    questions = sorted(survey.questions, key=lambda q: q.position)
+    form = answer_page(questions, [], wording)
+    page = partial(_form_page, "surveys/employee_answer.html", form, token=token, wording=wording)
+    if form.validate_on_submit():
+        refusal_page(partial(_answer_refused, form, page))
+        survey_ops.save_employee_answers(db.session, visit, form.answers())
+        return render_template("surveys/thanks.html", wording=wording, employee=True)
     return page()
 
 
