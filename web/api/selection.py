@@ -54,24 +54,24 @@ class PositionInSchema(ma.Schema):
                             metadata={"description": "Required when objecting."})
 
 
-class MeetingItemSchema(ma.Schema):
+class SelectionMeetingItemSchema(ma.Schema):
     referral = fields.Nested(SelectionReferralSchema, required=True)
     status = fields.String(required=True, metadata={"description": "The referral's status now."})
     decision = enum_field(SelectionDecision, required=True, allow_none=True)
     reason = fields.String(required=True)
 
 
-class MeetingSchema(ma.Schema):
+class SelectionMeetingSchema(ma.Schema):
     id = fields.Integer(required=True)
     held_on = fields.Date(required=True)
     note = fields.String(required=True)
     decided_at = fields.DateTime(required=True, allow_none=True)
     decided_by = fields.String(required=True, allow_none=True)
     consulted = fields.List(fields.String(), required=True)
-    items = fields.List(fields.Nested(MeetingItemSchema), required=True)
+    items = fields.List(fields.Nested(SelectionMeetingItemSchema), required=True)
 
 
-class MeetingInSchema(ma.Schema):
+class SelectionMeetingInSchema(ma.Schema):
     held_on = fields.Date(required=True)
     referral_ids = fields.List(fields.Integer(validate=validate.Range(min=1, max=MAX_ID)), required=True,
                                validate=validate.Length(min=1, max=200))
@@ -135,7 +135,7 @@ def record_position(body: dict[str, Any], referral_id: int) -> Any:
 
 @blp.route("/meetings")
 @blp.allow(perm.can_view_selection)
-@blp.response(200, MeetingSchema(many=True))
+@blp.response(200, SelectionMeetingSchema(many=True))
 @blp.problems(403)
 def list_meetings() -> Any:
     """Selection meetings, the latest first"""
@@ -144,8 +144,8 @@ def list_meetings() -> Any:
 
 @blp.route("/meetings", methods=["POST"])
 @blp.allow(perm.can_plan_selection_meetings)
-@blp.arguments(MeetingInSchema)
-@blp.response(201, MeetingSchema)
+@blp.arguments(SelectionMeetingInSchema)
+@blp.response(201, SelectionMeetingSchema)
 @blp.problems(403, 409, 413, 415, 422)
 def create_meeting(body: dict[str, Any]) -> Any:
     """A selection meeting: its date and the referrals awaiting selection on its list (project leaders)"""
@@ -162,7 +162,7 @@ def _meeting_or_404(meeting_id: int) -> SelectionMeeting:
 
 @blp.route("/meetings/<int:meeting_id>")
 @blp.allow(perm.can_view_selection)
-@blp.response(200, MeetingSchema)
+@blp.response(200, SelectionMeetingSchema)
 @blp.problems(403, 404)
 def get_meeting(meeting_id: int) -> Any:
     """A selection meeting: everyone's positions and the decisions (the minutes)"""
@@ -172,7 +172,7 @@ def get_meeting(meeting_id: int) -> Any:
 @blp.route("/meetings/<int:meeting_id>/decisions", methods=["POST"])
 @blp.allow(perm.can_plan_selection_meetings)
 @blp.arguments(DecisionsInSchema)
-@blp.response(200, MeetingSchema)
+@blp.response(200, SelectionMeetingSchema)
 @blp.problems(403, 404, 409, 413, 415, 422)
 def decide(body: dict[str, Any], meeting_id: int) -> Any:
     """Decide every referral on the list in one go: all stand or none does (project leaders)"""
