@@ -461,6 +461,14 @@ class QuarterlyReport:
         """A JSON-serialisable report with the same small-count suppression as the exports."""
         return _to_dict(self)
 
+    def published(self) -> dict[str, Any]:
+        """`to_dict()` worked out once per report: a kept report (`current_report`) is read by
+        every API call until the data changes. Shared between requests: read it, never change it."""
+        kept = self.__dict__.get("_published")
+        if kept is None:
+            kept = self.__dict__["_published"] = self.to_dict()
+        return kept  # type: ignore[no-any-return]
+
 
 def current_report(session: Session, programme: Programme) -> QuarterlyReport:
     """Today's report, as `quarterly_report` computes it, kept per data generation

@@ -239,7 +239,7 @@ def list_programmes(args: dict[str, Any]) -> Any:
 def report(programme_id: int) -> Any:
     """The quarterly report: persons reached against the goal, visits, activities, forecast"""
     programme = get_visible_or_404(Programme, programme_id, lambda user, _p: perm.can_view_reports(user))
-    return current_report(db.session, programme).to_dict()
+    return current_report(db.session, programme).published()
 
 
 class PlannedYearSchema(ma.Schema):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from models.enums import ActivityType
@@ -490,7 +491,17 @@ def compilation_tables(report: QuarterlyReport) -> list[Table]:
 
 
 def report_tables(report: QuarterlyReport) -> list[Table]:
-    """Every table of the report, in the order the dashboard, print page and exports show them."""
+    """Every table of the report, in the order the dashboard, print page and exports show them;
+    worked out once per report and language (a kept report is shown until the data changes).
+    The tables are shared between requests: read them, never change them."""
+    locale = str(get_locale())
+    kept = report.__dict__.setdefault("_tables", {})
+    if locale not in kept:
+        kept[locale] = _report_tables(report)
+    return kept[locale]  # type: ignore[no-any-return]
+
+
+def _report_tables(report: QuarterlyReport) -> list[Table]:
     money = [t for t in (budget_table(report), funding_table(report)) if t is not None]
     return [
         summary_table(report),
