@@ -63,6 +63,7 @@ EMPLOYER = "foretag1@demo.example"
 OTHER_EMPLOYER = "foretag2@demo.example"
 STEERING = "styrgrupp@demo.example"
 ADMIN = "admin@demo.example"
+SELECTION_PARTNER = "urval.af@demo.example"  # AF's contact person in the selection
 
 
 def _browser_problem() -> str | None:

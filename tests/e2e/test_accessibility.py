@@ -19,6 +19,7 @@ from .conftest import (
     EMPLOYER,
     OFFICER,
     PROJECT_LEADER,
+    SELECTION_PARTNER,
     STEERING,
     LiveServer,
     Pages,
@@ -98,6 +99,10 @@ PAGES: dict[str, Callable[[LiveServer, Scene], list[tuple[str, str]]]] = {
         ("employer-completed-visit", f"/foretaget/besok/{s.completed_visit_id}"),
         ("employer-feedback-form", f"/besok/{s.completed_visit_id}/aterkoppling"),
     ],
+    SELECTION_PARTNER: lambda live, s: [
+        ("selection-partner-start", "/"),
+        ("selection-partner-list", "/urval/"),
+    ],
     STEERING: lambda live, s: [
         ("steering-start", "/"),
         ("steering-dashboard", "/uppfoljning/"),
@@ -118,6 +123,7 @@ PAGES: dict[str, Callable[[LiveServer, Scene], list[tuple[str, str]]]] = {
 GUIDE_PICTURES = {
     "help", "officer-start", "leader-start", "leader-calendar-week", "employer-portal", "steering-start",
     "admin-accounts", "admin-audit-log", "admin-programme-settings", "guide-sv-project_leader", "guide-en-employer",
+    "selection-partner-list",
 }
 
 
