@@ -58,6 +58,8 @@ def _client(app: Any, user: Any) -> Any:
 
 
 def _forbidden_texts(candidate: Any) -> list[str]:
+    """What a selection partner must never see: the synthetic secrets (identity number, surname,
+    contact details, notes), the masked identity number ("19900101-XXXX") and its date part."""
     return [*SECRETS, candidate.pin_masked, candidate.pin_masked.replace("-XXXX", "")]
 
 

@@ -67,9 +67,8 @@ def number(value: float | int | None, digits: int = 0, locale: Any = None) -> st
     return babel_format_decimal(value, format=fmt, locale=locale)
 
 
-@functools.lru_cache(maxsize=8)
-def _empty_cells(locale: str) -> tuple[str, str]:
-    """The cells without a figure, in the request's language (`locale` keys the cache)."""
+def _empty_cells() -> tuple[str, str]:
+    """The cells without a figure, in the request's language."""
     missing = f'<td class="num"><span aria-label="{escape(_("uppgift saknas"))}">–</span></td>'
     hidden = ('<td class="num"><span aria-hidden="true">x</span><span class="visually-hidden">'
               f'{escape(_("dolt för att skydda enskilda"))}</span></td>')
@@ -82,7 +81,7 @@ def report_cells(values: Any, table: Any) -> Markup:
     Written in Python: a report page has a couple of thousand cells."""
     locale = get_locale()
     group = get_group_symbol(locale)
-    missing, hidden = _empty_cells(str(locale))
+    missing, hidden = _empty_cells()
     percent, decimal = table.percent_columns, table.decimal_columns
     cells = []
     for index, value in enumerate(values, start=1):
