@@ -41,12 +41,14 @@ lint: $(DEV_STAMP)
 bandit: $(DEV_STAMP)
 	$(BIN)/bandit -q -c pyproject.toml -r models web matcher --severity-level medium
 
-# The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set (CI).
+# The whole suite on SQLite (two workers; the browser tests after, in one), then again on
+# PostgreSQL when TEST_DATABASE_URL is set (CI).
 test: $(DEV_STAMP) lint bandit
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 -m "not browser"
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m browser
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL ($$TEST_DATABASE_URL) =="; \
-		TEST_DB=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser"; \
+		TEST_DB=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 -m "not browser"; \
 	fi
 
 # Date independence: the SQLite suite (without the browser) again with the tests' frozen clock
