@@ -2,6 +2,7 @@
 
     python -m matcher score    --candidates C --offers O [--history H] [--pairs P] --out S
     python -m matcher plan     --candidates C --offers O [--history H] --out PLAN [--fair]
+                               [--max-travel-minutes MIN]
     python -m matcher evaluate --candidates C --offers O --history H
     python -m matcher train    --candidates C --offers O --history H --model-out M
 
@@ -26,6 +27,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from matcher.evaluation import EvaluationError, evaluate
+from matcher.features import within_travel
 from matcher.io import (
     InterchangeError,
     read_candidates,
@@ -65,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     planned.add_argument("--fair", action="store_true",
                          help="give each target group at least its share of the visits")
     planned.add_argument("--model", help="trained model to use instead of fitting on --history")
+    planned.add_argument("--max-travel-minutes", type=_positive_minutes, metavar="MIN",
+                         help="leave out pairs whose estimated trip by bus is longer than MIN minutes "
+                              "(pairs without coordinates are kept)")
 
     evaluated = add("evaluate", "Temporal evaluation against baselines; JSON on stdout.", True)
     evaluated.add_argument("--test-quarter", help="quarter to test on, e.g. 2023Q4 "
@@ -126,6 +131,17 @@ def _required(history: pd.DataFrame | None) -> pd.DataFrame:
     return history
 
 
+def _positive_minutes(text: str) -> float:
+    try:
+        minutes = float(text)
+    except ValueError:
+        minutes = -1.0
+    if not minutes > 0:
+        raise argparse.ArgumentTypeError(f"restiden måste vara ett positivt antal minuter — the travel time must be "
+                                         f"a positive number of minutes: {text!r}")
+    return minutes
+
+
 def _out(target: str) -> Any:
     return sys.stdout if target == "-" else target
 
@@ -145,9 +161,9 @@ def _plan(args: argparse.Namespace) -> int:
     inputs = _Inputs(args)
     ranker, history = _ranker(args, inputs)
     bookable = inputs.offers[inputs.offers["capacity"] > 0]
-    scores = ranker.predict_pairs(
-        inputs.candidates, inputs.offers, all_pairs(inputs.candidates, bookable), history=history
-    )
+    pairs = all_pairs(inputs.candidates, bookable)
+    pairs = pairs[within_travel(inputs.candidates, inputs.offers, pairs, args.max_travel_minutes)]
+    scores = ranker.predict_pairs(inputs.candidates, inputs.offers, pairs, history=history)
     with _step("planerar/planning", args.quiet):
         result = plan(inputs.candidates, inputs.offers, scores, fair=args.fair)
     write_plan(result.plan, _out(args.out))

@@ -18,7 +18,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import Final
+from typing import Final, Optional
 
 import numpy as np
 import pandas as pd
@@ -257,6 +257,22 @@ def pair_travel_minutes(
     clat, clon = _radians(candidates)
     olat, olon = _radians(offers)
     return travel_minutes(haversine_km(clat[ci], clon[ci], olat[oi], olon[oi]), mode)
+
+
+def within_travel(
+    candidates: pd.DataFrame, offers: pd.DataFrame, pairs: pd.DataFrame, max_minutes: Optional[float],
+    mode: str = DEFAULT_TRAVEL_MODE,
+) -> np.ndarray:
+    """Which rows of ``pairs`` may be planned under a travel cap: those whose estimated trip
+    (:func:`pair_travel_minutes`) is at most ``max_minutes``. A pair without coordinates on either
+    side is kept (its travel time is unknown, not long); no cap keeps every pair. The one rule for
+    the app's quarterly planner and ``python -m matcher plan --max-travel-minutes``."""
+    if max_minutes is None:
+        return np.ones(len(pairs), dtype=bool)
+    if max_minutes <= 0:
+        raise ValueError("max_minutes must be positive")
+    minutes = pair_travel_minutes(candidates, offers, pairs, mode)
+    return np.asarray(~(minutes > max_minutes), dtype=bool)  # NaN compares False: kept
 
 
 _CANDIDATE_NEEDS: Final[tuple[str, ...]] = (

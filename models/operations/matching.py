@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from matcher import EncodedCandidates, Ranker, validate_candidates, validate_history, validate_offers
 from matcher import plan as plan_visits
-from matcher.features import pair_travel_minutes
+from matcher.features import within_travel
 
 from .. import clock
 from ..candidates import Candidate, Referral
@@ -753,10 +753,7 @@ def _plannable(
     oi = pd.Index(offers["offer_id"]).get_indexer(scores["offer_id"])
     days, times = people["days"].to_numpy()[ci], people["times"].to_numpy()[ci]
     keep = availability.fits(days, times, places["days"].to_numpy()[oi], places["times"].to_numpy()[oi])
-    if max_travel_minutes is not None:
-        minutes = pair_travel_minutes(candidates, offers, scores)
-        keep &= ~(minutes > max_travel_minutes)  # NaN (no coordinates) is kept
-    return np.asarray(keep, dtype=bool)
+    return np.asarray(keep, dtype=bool) & within_travel(candidates, offers, scores, max_travel_minutes)
 
 
 def _alternatives(scores: pd.DataFrame, planned: set[str]) -> dict[int, list[int]]:

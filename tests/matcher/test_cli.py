@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from matcher.cli import main
@@ -48,6 +49,32 @@ def test_plan_respects_capacity_and_prints_a_summary(files, tmp_path, capsys) ->
     assert len(planned) == summary["visits"] > 0
     assert summary["fair"] is True and summary["gap"] >= -1e-9
     assert not planned["candidate_id"].duplicated().any()
+
+
+def test_plan_with_a_travel_cap_plans_no_longer_trips(files, tmp_path, capsys) -> None:
+    from matcher.features import pair_travel_minutes
+    from matcher.io import read_candidates, read_offers
+
+    candidates, offers = read_candidates(files["candidates"]), read_offers(files["offers"])
+    uncapped, capped = tmp_path / "all.csv", tmp_path / "capped.csv"
+    assert main(["plan", *common(files), "--history", str(files["history"]), "--out", str(uncapped)]) == 0
+    trips = pair_travel_minutes(candidates, offers, read_plan(uncapped))
+    cap = float(np.nanmedian(trips))  # the median known trip of the uncapped plan
+    assert main(["plan", *common(files), "--history", str(files["history"]), "--out", str(capped),
+                 "--max-travel-minutes", str(cap)]) == 0
+    planned = read_plan(capped)
+    assert len(planned) > 0
+    # A pair without coordinates has no known trip and is kept; every known trip is within the cap.
+    assert not (pair_travel_minutes(candidates, offers, planned) > cap).any()
+    assert (trips > cap).any()  # the cap did leave something out
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "långt"])
+def test_plan_refuses_a_travel_cap_that_is_not_a_positive_number(files, tmp_path, capsys, value) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["plan", *common(files), "--out", str(tmp_path / "p.csv"), "--max-travel-minutes", value])
+    assert stopped.value.code == 2
+    assert "positivt antal minuter" in capsys.readouterr().err
 
 
 def test_train_then_score_with_the_saved_model(files, tmp_path, capsys) -> None:
