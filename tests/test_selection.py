@@ -229,3 +229,11 @@ def test_anonymising_a_person_blanks_what_the_partners_said_about_them(people, m
     position = make.session.scalars(sa.select(SelectionPosition)).one()
     assert (position.stance.value, position.comment) == ("object", "")
     assert [i.reason for i in make.session.get(SelectionMeeting, meeting.id).items] == [""]
+
+
+def test_the_header_names_the_partners_role_once_and_plainly(app, people) -> None:
+    """The page header says who is logged in and in which role; a role whose name has its own
+    parentheses ("Urvalspartner (AF/AMF)") is not wrapped in a second pair."""
+    page = _client(app, people.partner_af).get("/").get_data(as_text=True)
+    assert "Frida Förmedlare" in page and "Urvalspartner (AF/AMF)" in page
+    assert "((" not in page and "))" not in page
