@@ -243,14 +243,23 @@ def run_page(server: Server, page: Page, *, clients: int = 16, processes: int = 
 
 class Writer:
     """Commits one change a second while a page is measured, through the app's own session, as a
-    user saving something would: a candidate's note and Swedish level (with `inputs`, a change
-    every kept result depends on), or the note alone. Measures what the pages cost while writes
-    go on beside the reads."""
+    user saving something would. `change`:
 
-    def __init__(self, database_url: str, interval: float = 1.0, *, inputs: bool = True):
+    - "all": a candidate's target group, Swedish level and note: an input of the quarterly report
+      and of every ranked list, so every commit makes each kept result be computed again
+      (models/changes.py: both counts move) — the #19 targets are measured this way;
+    - "profile": the Swedish level and note, as an officer editing a profile: every ranked list is
+      computed again, the report (which never reads a Swedish level) is not;
+    - "note": the internal note alone, which no kept result reads."""
+
+    CHANGES = ("all", "profile", "note")
+
+    def __init__(self, database_url: str, interval: float = 1.0, *, change: str = "all"):
+        if change not in self.CHANGES:
+            raise ValueError(f"unknown change {change!r}")
         self.database_url = database_url
         self.interval = interval
-        self.inputs = inputs  # False: only the note, which no kept result reads
+        self.change = change
         self.commits = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -268,8 +277,10 @@ class Writer:
         from sqlalchemy.orm import Session
 
         from models import Candidate, make_engine
+        from models.enums import TargetGroup
 
         engine = make_engine(self.database_url)
+        groups = list(TargetGroup)
         try:
             with Session(engine) as session:
                 ids = list(session.scalars(sa.select(Candidate.id).order_by(Candidate.id).limit(100)))
@@ -278,11 +289,10 @@ class Writer:
                     candidate = session.get(Candidate, ids[self.commits % len(ids)])
                     assert candidate is not None
                     candidate.needs_other = f"Ändrad under lasttestet ({self.commits})"
-                    # An input of the report and the rankings too, so that every commit makes
-                    # the kept results be computed again (models/changes.py): measured with
-                    # the data changing, not with a note the kept results do not read.
-                    if self.inputs:
+                    if self.change in ("all", "profile"):
                         candidate.swedish_level = candidate.swedish_level % 6 + 1
+                    if self.change == "all":
+                        candidate.target_group = groups[(groups.index(candidate.target_group) + 1) % len(groups)]
                     session.commit()
                 self.commits += 1
         finally:

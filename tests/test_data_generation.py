@@ -115,10 +115,18 @@ def test_every_table_but_the_bookkeeping_is_counted(engine) -> None:
             counted = set(conn.execute(sa.text(
                 "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = 'iop_count_change'"
             )).scalars())
+            assert set(conn.execute(sa.text(  # and the report's count on the same tables
+                "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = 'iop_count_change_report'"
+            )).scalars()) == counted
         else:
-            counted = {re.sub(r"^iop_count_change_(.*)_(insert|update|delete)$", r"\1", name) for name in conn.execute(
+            names = conn.execute(
                 sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'iop_count_change%'")
-            ).scalars()}
+            ).scalars().all()
+            counted = {m.group(1) for name in names
+                       if (m := re.match(r"^iop_count_change_(.*)_(insert|update|delete)$", name))}
+            # and the report's count on the same tables
+            assert {m.group(1) for name in names
+                    if (m := re.match(r"^iop_count_change_(.*)_(insert|update|delete)_report$", name))} == counted
     assert counted == {t.strip('"') for t in tables} - changes.EXCLUDED_TABLES
     assert {"visit", "candidate", "referral", "feedback", "survey_answer", "programme", "actual_cost"} <= counted
 
@@ -149,6 +157,53 @@ def test_the_dashboard_is_answered_from_the_kept_report_until_a_change(client, a
     assert db.get(Visit, visit.id).status == VisitStatus.COMPLETED
     db.commit()
     assert "1 av målet 350" in client.get("/uppfoljning/").get_data(as_text=True)
+
+
+def test_a_profile_change_ranks_again_but_leaves_the_steering_figures_kept(engine, client, auth, make, db) -> None:
+    """A Swedish level, interests or a place change every ranking, not one figure of the report:
+    the ranked lists' count moves, the report's does not, and the dashboard is answered from the
+    kept report. A target group is read by the report: that moves both."""
+    _programme, visit = _running_programme_with_a_visit(make, db)
+    candidate = db.get(Visit, visit.id).candidate
+    auth.login(Role.STEERING)
+    assert client.get("/uppfoljning/").status_code == 200
+    before, report_before = _generation(engine), changes.current(db, "report_n")
+    db.commit()
+    computed = KEPT.computed
+
+    candidate.swedish_level = (candidate.swedish_level + 1) % 7
+    candidate.interests = [*candidate.interests, "it"]
+    candidate.lat, candidate.lon = 56.05, 12.70
+    db.commit()
+    assert _generation(engine).n > before.n
+    assert changes.current(db, "report_n") == report_before
+    db.commit()
+    assert client.get("/uppfoljning/").status_code == 200
+    assert KEPT.computed == computed, "the report was not computed again for a change it does not read"
+
+    candidate.target_group = next(g for g in type(candidate.target_group) if g != candidate.target_group)
+    db.commit()
+    assert changes.current(db, "report_n").n > report_before.n
+    db.commit()
+    assert client.get("/uppfoljning/").status_code == 200
+    assert KEPT.computed == computed + 1
+
+
+def test_the_report_names_none_of_the_columns_its_count_leaves_out() -> None:
+    """The report's count leaves out candidate columns (changes.REPORT_IGNORED_COLUMNS): the
+    report's code (with the modules it computes with) must never name one, or a change to it
+    would not reach the steering group's figures."""
+    sources = [ROOT / "models/operations" / name for name in (
+        "reports.py", "compilation.py", "budget.py", "disclosure.py", "programme.py", "question_sets.py",
+        "periods.py",
+    )]
+    text = "\n".join(path.read_text() for path in sources)
+    for table, columns in changes.REPORT_IGNORED_COLUMNS.items():
+        for column in columns:
+            assert not re.search(rf"\b{column}\b", text), f"{table}.{column} is read by the report"
+    # and the report's templates show only what the report computed: no candidate is loaded there
+    templates = "\n".join(p.read_text() for p in (ROOT / "web/templates/reports").rglob("*.html"))
+    assert not re.search(r"\bcandidate\.", templates)
 
 
 def test_a_kept_ranked_list_follows_every_committed_change(app, make, db) -> None:

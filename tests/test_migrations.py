@@ -140,11 +140,25 @@ def test_migrations_count_changes_on_every_table_and_stop_when_undone(empty_data
 
     with _upgraded(empty_database_url) as (cfg, engine):
         with Session(engine) as session:
-            before = changes.current(session).n
-            Factory(session).candidate()
+            before, report_before = changes.current(session), changes.current(session, "report_n")
+            candidate = Factory(session).candidate()
             session.commit()
-            assert changes.current(session).n > before
-        command.downgrade(cfg, "-1")  # the counter's migration is the last
+            assert changes.current(session).n > before.n
+            assert changes.current(session, "report_n").n > report_before.n
+            counted, report_counted = changes.current(session), changes.current(session, "report_n")
+            candidate.swedish_level = (candidate.swedish_level + 1) % 7  # read by the ranking only
+            session.commit()
+            assert changes.current(session).n > counted.n
+            assert changes.current(session, "report_n") == report_counted
+        command.downgrade(cfg, "0017")  # before the report's own count
+        columns = {c["name"] for c in sa.inspect(engine).get_columns("data_generation")}
+        assert "report_n" not in columns
+        with Session(engine) as session:  # the one count goes on; no trigger names the dropped column
+            before = changes.current(session)
+            Factory(session).organisation()
+            session.commit()
+            assert changes.current(session).n > before.n
+        command.downgrade(cfg, "0014b")  # before the counter
         assert "data_generation" not in _tables(engine)
         with Session(engine) as session:  # writes work without the counter (no trigger names it)
             Factory(session).organisation()

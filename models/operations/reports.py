@@ -471,14 +471,14 @@ class QuarterlyReport:
 
 
 def current_report(session: Session, programme: Programme) -> QuarterlyReport:
-    """Today's report, as `quarterly_report` computes it, kept per data generation
-    (models/changes.py, models/kept.py): every reader after a committed change gets a report
+    """Today's report, as `quarterly_report` computes it, kept per data generation of what the
+    report reads (`report_n`: models/changes.py, models/kept.py): every reader after a committed change gets a report
     that holds it. A request that has written something computes its own and keeps nothing, so
     a kept report never holds uncommitted data. The report is shared: read it, never change it."""
     if changes.session_has_written(session):
         return quarterly_report(session, programme)
-    return KEPT.get(("report", programme.id, local_today()), changes.current(session),
-                    lambda: changes.current(session), lambda: quarterly_report(session, programme))
+    return KEPT.get(("report", programme.id, local_today()), changes.current(session, "report_n"),
+                    lambda: changes.current(session, "report_n"), lambda: quarterly_report(session, programme))
 
 
 def quarterly_report(
