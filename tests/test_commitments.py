@@ -293,9 +293,13 @@ def test_import_previews_row_errors_and_stores_nothing(client, auth, make, db) -
         f"{company.org_number};FGK-3;Fastighets- och gatukontoret;tomträtt;2026-06-01;2026-01-01;2;",
         f"{company.org_number};FGK-4;Fastighets- och gatukontoret;löfte;2026-01-01;2026-12-31;;",
         f"{company.org_number};FGK-1;Fastighets- och gatukontoret;upphandling;2026-01-01;2026-12-31;-3;",
+        f"{company.org_number};FGK-5;Fastighets- och gatukontoret;rykte;2026-01-01;2026-12-31;2;",
     ))
     text = page.get_data(as_text=True)
     assert page.status_code == 422
+    # an unknown basis is named and the choices are listed by their labels, as for every vocabulary
+    assert "«rykte» är inte ett giltigt värde" in text
+    assert "Välj ett av: Upphandlat avtal (sysselsättningsfrämjande villkor); Mark-, tomträtts- eller" in text
     assert "Inget företag med organisationsnummer 556000-0001 finns i nätverket." in text
     assert "Slutdatumet ligger före startdatumet." in text
     assert "Raden säger inte vad företaget har lovat." in text

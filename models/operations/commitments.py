@@ -34,7 +34,8 @@ from ..companies import Company, Offer
 from ..enums import AttendanceStatus, FollowUpResult
 from ..followup import FollowUp
 from ..visits import Activity, ActivityParticipant, Visit
-from .companies import org_number_cell, vocabulary_words
+from . import vocabularies
+from .companies import org_number_cell
 from .errors import N_, DomainError
 from .reports import counting_visit
 from .spreadsheet import (
@@ -409,14 +410,6 @@ def boost_behind_scores(session: Session, scores: pd.DataFrame, *, today: dt.dat
 
 
 # --- the contract-list import ------------------------------------------------------------------
-SOURCE_WORDS = vocabulary_words(
-    (s.value for s in CommitmentSource),
-    {"upphandling": "procurement", "upphandlat avtal": "procurement", "offentlig upphandling": "procurement",
-     "markavtal": "land_lease", "arrende": "land_lease", "tomträtt": "land_lease", "markanvisning": "land_lease",
-     "mark- och arrendeavtal": "land_lease", "social överenskommelse": "social_agreement",
-     "överenskommelse": "social_agreement", "frivilligt": "pledge", "frivilligt åtagande": "pledge",
-     "löfte": "pledge"},
-)
 PER_YEAR_HELP = N_("Antal per år, ett heltal (tomt = inget lovat av det slaget).")
 
 IMPORT_COLUMNS: list[ColumnSpec] = [
@@ -467,7 +460,7 @@ class CommitmentRowValidator:
         reference = r.get("reference", parse_text, required=True, max_length=REFERENCE_MAX, what=N_("Avtalsnumret"))
         department = r.get("department", parse_text, required=True, max_length=DEPARTMENT_MAX,
                            what=N_("Förvaltningen"))
-        source = r.get("source", parse_choice, SOURCE_WORDS, what=N_("Grunden"))
+        source = r.get("source", parse_choice, vocabularies.COMMITMENT_SOURCE, what=N_("Grunden"))
         first = r.get("period_from", parse_date, required=True, what=N_("Startdatumet"))
         last = r.get("period_to", parse_date, required=True, what=N_("Slutdatumet"))
         promises = {kind.value: r.get(kind.value, parse_int, minimum=0, maximum=MAX_PER_YEAR, required=False,

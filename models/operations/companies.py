@@ -529,11 +529,6 @@ NETWORK_WORDS = vocabularies.NETWORK
 STATUS_WORDS = vocabularies.COMPANY_STATUS
 
 
-def vocabulary_words(values: Iterable[str], swedish: dict[str, str]) -> dict[str, str]:
-    """A spelling -> code table for a choice without a Vocabulary of its own (a commitment's source)."""
-    return {**{v: v for v in values}, **swedish}
-
-
 IMPORT_COLUMNS: list[ColumnSpec] = [
     ColumnSpec(
         "name", "Företagsnamn", True, N_("Företagets namn."), "Bageriet på hörnet AB", aliases=("Företag", "Namn")

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Optional
 
+from ..commitments import CommitmentSource
 from ..enums import (
     ADJUSTMENTS,
     FIELD_SLUGS,
@@ -183,7 +184,17 @@ BUDGET_LINE = _vocabulary(
     [N_("Projektledare"), N_("Medarbetare"), N_("OH-kostnader"), N_("Informationsmaterial"), N_("Resekostnader")],
     {"oh kostnader": "overhead", "oh": "overhead", "resor": "travel"},
 )
+COMMITMENT_SOURCE = _vocabulary(
+    CommitmentSource,
+    [N_("Upphandlat avtal (sysselsättningsfrämjande villkor)"), N_("Mark-, tomträtts- eller arrendeavtal"),
+     N_("Social överenskommelse"), N_("Frivilligt åtagande")],
+    {"upphandling": "procurement", "upphandlat avtal": "procurement", "offentlig upphandling": "procurement",
+     "markavtal": "land_lease", "arrende": "land_lease", "tomträtt": "land_lease", "markanvisning": "land_lease",
+     "mark- och arrendeavtal": "land_lease", "social överenskommelse": "social_agreement",
+     "överenskommelse": "social_agreement", "frivilligt": "pledge", "frivilligt åtagande": "pledge",
+     "löfte": "pledge"},
+)
 ALL: tuple[Vocabulary, ...] = (
     TARGET_GROUP, FIELD, WEEKDAY, TIME_OF_DAY, ADJUSTMENT, CONTACT_CHANNEL, CONSENT_METHOD, GENDER, CLOSED_OUTCOME,
-    SIZE_CLASS, NETWORK, COMPANY_STATUS, BUDGET_LINE,
+    SIZE_CLASS, NETWORK, COMPANY_STATUS, BUDGET_LINE, COMMITMENT_SOURCE,
 )

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from ..labels import AUDIT_ACTION_LABELS
+from models.operations import vocabularies
 
-SOURCE_LABELS = {
-    "procurement": _l("Upphandlat avtal (sysselsättningsfrämjande villkor)"),
-    "land_lease": _l("Mark-, tomträtts- eller arrendeavtal"),
-    "social_agreement": _l("Social överenskommelse"),
-    "pledge": _l("Frivilligt åtagande"),
-}
+from ..labels import AUDIT_ACTION_LABELS, labels_of
+
+SOURCE_LABELS = labels_of(vocabularies.COMMITMENT_SOURCE)
 KIND_LABELS = {
     "visits": _l("Arbetsplatsbesök"),
     "shadowing_days": _l("Skuggningsdagar"),
