@@ -241,6 +241,39 @@ def test_a_kept_ranked_list_follows_every_committed_change(app, make, db) -> Non
     assert shown() == {second.id, third.id}
 
 
+def test_users_who_may_see_the_same_people_share_one_ranked_list(app, make, db) -> None:
+    """Two project leaders see the same candidates: the list is ranked once for both. An officer
+    sees only their unit's referrals: their list is ranked for their unit, and holds no one else."""
+    from flask_login import login_user
+
+    from models import User
+    from web.extensions import db as web_db
+    from web.matching import service
+
+    from .test_matching_eligibility import DAY
+
+    first_leader, second_leader = make.user(Role.PROJECT_LEADER), make.user(Role.PROJECT_LEADER)
+    officer = make.user(Role.WELFARE_OFFICER)
+    offer = make.offer(field="hospitality")
+    theirs, others = make.candidate(referred_by=officer), make.candidate()
+    db.commit()
+
+    def shown(account: User) -> set[int]:
+        with app.test_request_context("/"):
+            user = web_db.session.get(User, account.id)
+            login_user(user)
+            items = service.recommend_for_offer(web_db.session.get(type(offer), offer.id), user=user, day=DAY).items
+            web_db.session.rollback()
+            return {item.id for item in items}
+
+    assert shown(first_leader) == {theirs.id, others.id}
+    computed = KEPT.computed
+    assert shown(second_leader) == {theirs.id, others.id}
+    assert KEPT.computed == computed, "the second project leader is answered from the same ranking"
+    assert shown(officer) == {theirs.id}
+    assert KEPT.computed == computed + 1
+
+
 # --- models/kept.py ------------------------------------------------------------------------------
 def test_a_kept_result_serves_readers_of_its_generation_or_earlier_only() -> None:
     from models.kept import Kept

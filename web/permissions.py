@@ -47,14 +47,23 @@ def can_decide_referrals(user: Any) -> bool:
     return _is(user, PL)
 
 
+def candidate_scope_key(user: Any) -> tuple[Any, ...]:
+    """Which candidates `candidate_scope(user)` lets through, as a value: two users with the same
+    key see the same candidates (a ranked list is kept per key, not per user)."""
+    if _is(user, PL):
+        return ("all",)
+    if _is(user, WO) and user.organisation_id is not None:
+        return ("unit", user.organisation_id)
+    return ("none",)
+
+
 def candidate_scope(user: Any) -> sa.ColumnElement[bool]:
     """SQL condition: candidates this user may see in lists and searches."""
-    if _is(user, PL):
+    kind, *rest = candidate_scope_key(user)
+    if kind == "all":
         return sa.true()
-    if _is(user, WO) and user.organisation_id is not None:
-        return sa.exists().where(
-            Referral.candidate_id == Candidate.id, Referral.unit_id == user.organisation_id
-        )
+    if kind == "unit":
+        return sa.exists().where(Referral.candidate_id == Candidate.id, Referral.unit_id == rest[0])
     return sa.false()
 
 
@@ -91,11 +100,21 @@ def can_view_company(user: Any, company: Company) -> bool:
     return _is(user, PL, ADMIN) or (_is(user, EMPLOYER) and company.id == user.company_id)
 
 
-def offer_scope(user: Any) -> sa.ColumnElement[bool]:
+def offer_scope_key(user: Any) -> tuple[Any, ...]:
+    """Which offers `offer_scope(user)` lets through, as a value (see `candidate_scope_key`)."""
     if _is(user, PL, ADMIN):
-        return sa.true()
+        return ("all",)
     if _is(user, EMPLOYER):
-        return Offer.company_id == user.company_id
+        return ("company", user.company_id)
+    return ("none",)
+
+
+def offer_scope(user: Any) -> sa.ColumnElement[bool]:
+    kind, *rest = offer_scope_key(user)
+    if kind == "all":
+        return sa.true()
+    if kind == "company":
+        return Offer.company_id == rest[0]
     return sa.false()
 
 

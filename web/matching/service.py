@@ -66,16 +66,18 @@ class Panel:
 
 
 def _kept_list(
-    kind: str, subject_id: int, limit: int, user: Any, filters: matching_ops.Filters, day: Optional[dt.date],
+    kind: str, subject_id: int, limit: int, scope_key: Any, filters: matching_ops.Filters, day: Optional[dt.date],
     rank: Callable[[matching_ops.ScoringModel], matching_ops.Recommendations],
 ) -> matching_ops.Recommendations:
     """A ranked list, kept under the model and the data generation it was ranked from
     (models/changes.py): a list is ranked again after any committed change and never from a
-    request's own uncommitted one. The list is shared between requests: read it, never change it."""
+    request's own uncommitted one. Users who may see the same people (`scope_key`: all project
+    leaders, the officers of one unit) share it. The list is shared between requests: read it,
+    never change it."""
     model = active_model()
     if changes.session_has_written(db.session):
         return rank(model)
-    subject = (kind, subject_id, limit, getattr(user, "id", None), astuple(filters), day, today(), model.model_id)
+    subject = (kind, subject_id, limit, scope_key, astuple(filters), day, today(), model.model_id)
     return KEPT.get(subject, changes.current(db.session), lambda: changes.current(db.session), lambda: rank(model))
 
 
@@ -86,9 +88,13 @@ def recommend_for_offer(
     """Ranked candidates for `offer` with the active model, limited to those `user` may see
     (the entry point the benchmark measures)."""
     scope = perm.candidate_scope(user) if user is not None else None
-    return _kept_list("offer-list", offer.id, limit, user, filters, day, lambda model: matching_ops.recommend_for_offer(
-        db.session, offer, model=model, scope=scope, filters=filters, day=day, limit=limit, today=today()
-    ))
+    scope_key = perm.candidate_scope_key(user) if user is not None else None
+    return _kept_list(
+        "offer-list", offer.id, limit, scope_key, filters, day,
+        lambda model: matching_ops.recommend_for_offer(
+            db.session, offer, model=model, scope=scope, filters=filters, day=day, limit=limit, today=today()
+        ),
+    )
 
 
 def recommend_for_candidate(
@@ -96,8 +102,9 @@ def recommend_for_candidate(
     filters: matching_ops.Filters = matching_ops.Filters(), day: Optional[dt.date] = None,
 ) -> matching_ops.Recommendations:
     scope = perm.offer_scope(user) if user is not None else None
+    scope_key = perm.offer_scope_key(user) if user is not None else None
     return _kept_list(
-        "candidate-list", candidate.id, limit, user, filters, day,
+        "candidate-list", candidate.id, limit, scope_key, filters, day,
         lambda model: matching_ops.recommend_for_candidate(
             db.session, candidate, model=model, scope=scope, filters=filters, day=day, limit=limit, today=today()
         ),
