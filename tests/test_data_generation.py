@@ -206,7 +206,8 @@ def test_the_report_names_none_of_the_columns_its_count_leaves_out() -> None:
     assert not re.search(r"\bcandidate\.", templates)
 
 
-def test_a_kept_ranked_list_follows_every_committed_change(app, make, db) -> None:
+def _shown(app, offer, account) -> set[int]:
+    """The candidates on `offer`'s list for `account`, as the offer page ranks them."""
     from flask_login import login_user
 
     from models import User
@@ -215,18 +216,22 @@ def test_a_kept_ranked_list_follows_every_committed_change(app, make, db) -> Non
 
     from .test_matching_eligibility import DAY
 
+    with app.test_request_context("/"):
+        user = web_db.session.get(User, account.id)
+        login_user(user)
+        items = service.recommend_for_offer(web_db.session.get(type(offer), offer.id), user=user, day=DAY).items
+        web_db.session.rollback()
+        return {item.id for item in items}
+
+
+def test_a_kept_ranked_list_follows_every_committed_change(app, make, db) -> None:
     leader = make.user(Role.PROJECT_LEADER)
     offer = make.offer(field="hospitality")
     first, second = make.candidate(), make.candidate()
     db.commit()
 
     def shown() -> set[int]:
-        with app.test_request_context("/"):
-            user = web_db.session.get(User, leader.id)
-            login_user(user)
-            items = service.recommend_for_offer(web_db.session.get(type(offer), offer.id), user=user, day=DAY).items
-            web_db.session.rollback()
-            return {item.id for item in items}
+        return _shown(app, offer, leader)
 
     assert shown() == {first.id, second.id}
     computed = KEPT.computed
@@ -244,27 +249,14 @@ def test_a_kept_ranked_list_follows_every_committed_change(app, make, db) -> Non
 def test_users_who_may_see_the_same_people_share_one_ranked_list(app, make, db) -> None:
     """Two project leaders see the same candidates: the list is ranked once for both. An officer
     sees only their unit's referrals: their list is ranked for their unit, and holds no one else."""
-    from flask_login import login_user
-
-    from models import User
-    from web.extensions import db as web_db
-    from web.matching import service
-
-    from .test_matching_eligibility import DAY
-
     first_leader, second_leader = make.user(Role.PROJECT_LEADER), make.user(Role.PROJECT_LEADER)
     officer = make.user(Role.WELFARE_OFFICER)
     offer = make.offer(field="hospitality")
     theirs, others = make.candidate(referred_by=officer), make.candidate()
     db.commit()
 
-    def shown(account: User) -> set[int]:
-        with app.test_request_context("/"):
-            user = web_db.session.get(User, account.id)
-            login_user(user)
-            items = service.recommend_for_offer(web_db.session.get(type(offer), offer.id), user=user, day=DAY).items
-            web_db.session.rollback()
-            return {item.id for item in items}
+    def shown(account) -> set[int]:
+        return _shown(app, offer, account)
 
     assert shown(first_leader) == {theirs.id, others.id}
     computed = KEPT.computed
