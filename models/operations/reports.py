@@ -790,13 +790,14 @@ def _survey_pairs_statement(
     )
     afters = sa.select(
         last_after.c.questionnaire, last_after.c.version, last_after.c.respondent, last_after.c.unit,
-        last_after.c.key, last_after.c.q, last_after.c.target_group, last_after.c.likert, last_after.c.starts_at,
+        last_after.c.key, last_after.c.q, last_after.c.target_group, last_after.c.likert,
+        _compared_only(last_after.c.starts_at),
     )
     # The baselines are paired with the "after" answers in Python (`_pair_baselines`): as a join
     # PostgreSQL misjudged the pairs to be one and walked a hundred million row pairs (13 s).
     before_rows = sa.select(
         baselines.c.questionnaire, baselines.c.version, baselines.c.respondent, baselines.c.key,
-        baselines.c.likert, baselines.c.answered_at,
+        baselines.c.likert, _compared_only(baselines.c.answered_at),
     ).order_by(baselines.c.answered_at, baselines.c.answer_id)
     return afters, before_rows
 
@@ -968,6 +969,12 @@ def _fill_activities(session: Session, rows: list[QuarterRow], stmt: sa.Select[A
         rows[q].activities[ActivityType(activity_type)] = ActivityFigures(n, int(n_attended or 0), int(n_absent or 0))
 
 
+def _compared_only(moment: Any) -> Any:
+    """A moment read only to be compared with another (`_pair_baselines`): as the driver gives it,
+    without the app type's conversion to UTC per row (80 ms for the 28,000 answers of a region)."""
+    return sa.type_coerce(moment, sa.DateTime(timezone=True)).label(moment.name)
+
+
 def _pair_baselines(session: Session, afters: sa.Select[Any], befores: sa.Select[Any]) -> list[tuple[Any, ...]]:
     """Each "after" answer with its baseline: the respondent's earliest "before" answer to the
     same question key in the same version of the questionnaire, given before the activity
@@ -1078,16 +1085,18 @@ def _feedback_ratings(session: Session, starts_on: dt.date, ends_on: dt.date) ->
     """How many feedback forms gave each rating 1–5, for the visits dated in the period; the
     template's free text never leaves it."""
     ratings: dict[str, dict[int, int]] = {name: dict.fromkeys(range(1, 6), 0) for name in FEEDBACK_RATINGS}
-    for name in FEEDBACK_RATINGS:
-        column = getattr(Feedback, name)
-        stmt = (
-            sa.select(column, sa.func.count())
-            .join(Visit, Visit.id == Feedback.visit_id)
-            .where(_dated_in(starts_on, ends_on), column.is_not(None))
-            .group_by(column)
-        )
-        for value, n in session.execute(stmt):
-            ratings[name][int(value)] = n
+    columns = [getattr(Feedback, name) for name in FEEDBACK_RATINGS]
+    # One pass over the forms: each combination of the three ratings (at most 6³ rows) counted once.
+    stmt = (
+        sa.select(*columns, sa.func.count())
+        .join(Visit, Visit.id == Feedback.visit_id)
+        .where(_dated_in(starts_on, ends_on), sa.or_(*(c.is_not(None) for c in columns)))
+        .group_by(*columns)
+    )
+    for *values, n in session.execute(stmt):
+        for name, value in zip(FEEDBACK_RATINGS, values, strict=True):
+            if value is not None:
+                ratings[name][int(value)] += n
     return ratings
 
 
