@@ -41,6 +41,11 @@ class Kept:
                 return True, entry[1]
             return False, None
 
+    def find(self, subject: Hashable, needed: Generation) -> tuple[bool, Any]:
+        """(True, the kept result) when `subject` is kept at generation `needed` or later; never
+        computes, never waits."""
+        return self._current(subject, needed)
+
     def get(self, subject: Hashable, needed: Generation, read_generation: Callable[[], Generation],
             compute: Callable[[], T]) -> T:
         """`subject`'s result holding at least generation `needed`: the kept one, or one computed

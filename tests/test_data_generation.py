@@ -206,6 +206,34 @@ def test_the_report_names_none_of_the_columns_its_count_leaves_out() -> None:
     assert not re.search(r"\bcandidate\.", templates)
 
 
+def _headline(page: str) -> str:
+    """The headline's figures as a page shows them (reports/_headline.html)."""
+    start = page.index('<dl class="facts">')
+    return re.sub(r"\s+", " ", page[start:page.index("</dl>", start)])
+
+
+def test_the_start_page_headline_is_the_reports_and_needs_no_whole_report(client, auth, make, db) -> None:
+    """The start page shows the kept report's headline when it holds every change; after a
+    change it works out the headline alone, not the whole report, and says the same as the
+    dashboard does."""
+    programme, visit = _running_programme_with_a_visit(make, db)
+    auth.login(Role.PROJECT_LEADER)
+    dashboard = client.get("/uppfoljning/").get_data(as_text=True)  # the whole report, kept
+    computed = KEPT.computed
+    assert _headline(client.get("/").get_data(as_text=True)) == _headline(dashboard)
+    assert KEPT.computed == computed, "the kept report's headline is used as it is"
+
+    _complete(db, db.get(Visit, visit.id))
+    db.commit()
+    start = client.get("/").get_data(as_text=True)
+    assert "1 av målet 350" in _headline(start)
+    assert KEPT.computed == computed + 1  # the headline alone
+    found, _ = KEPT.find(("report", programme.id, clock.local_today()), changes.current(db, "report_n"))
+    db.commit()
+    assert not found, "no whole report was computed for the start page"
+    assert _headline(start) == _headline(client.get("/uppfoljning/").get_data(as_text=True))
+
+
 def _shown(app, offer, account) -> set[int]:
     """The candidates on `offer`'s list for `account`, as the offer page ranks them."""
     from flask_login import login_user

@@ -319,6 +319,20 @@ def test_forecast_cost_and_follow_ups(db, known) -> None:
     assert report.follow_ups[6] == {"job": 1, "studies": 0, "internship": 0, "other_effort": 0, "no_change": 0}
 
 
+def test_the_headline_alone_says_what_the_whole_report_says(db, known) -> None:
+    """The start page works out its headline without the questionnaires and compilation; every
+    figure it shows must be the report's own."""
+    full = reports.Headline.of(quarterly_report(db, known.programme, today=TODAY))
+    alone = reports.headline(db, known.programme, today=TODAY)
+
+    def shown(h: reports.Headline) -> tuple:
+        return (h.totals.persons, h.totals.target, h.totals.target_to_date, h.current and h.current.quarter,
+                h.current and h.current.new_persons, h.forecast, h.cost_per_person_sek, h.budget)
+
+    assert shown(alone) == shown(full)
+    assert alone.totals.persons == 7 and alone.forecast.value == 12
+
+
 def test_report_follows_a_correction_in_both_directions(db, make) -> None:
     prog = programme(make, d(1, 1), d(12, 31))
     person = make.candidate()

@@ -481,19 +481,66 @@ def current_report(session: Session, programme: Programme) -> QuarterlyReport:
                     lambda: changes.current(session, "report_n"), lambda: quarterly_report(session, programme))
 
 
-def quarterly_report(
-    session: Session, programme: Programme, *, today: Optional[dt.date] = None, data_until: Optional[dt.date] = None
-) -> QuarterlyReport:
-    """The report for every quarter of the programme (future quarters are included, with zeros
-    and their targets, so the target line covers the whole period).
+@dataclass(frozen=True)
+class Headline:
+    """The start page's figures (`reports/_headline.html`): persons against the target, this
+    quarter's new persons, the forecast and the cost per person. Worked out by the same code as
+    the whole report (`_persons_and_visits`, `_totals`, `_forecast`), without the questionnaires,
+    compilation and follow-ups that the headline does not show."""
 
-    `data_until` reads only what is dated up to that day (visits, activities, answers, decisions),
-    as the report of a quarter that has ended is read again later (models/operations/signoff.py):
-    with `today` and `data_until` at the quarter's last day, rows dated after it stay out."""
+    totals: Totals
+    current: Optional[QuarterRow]
+    forecast: Forecast
+    cost_per_person_sek: Optional[int]
+    budget: Optional[BudgetFigures]
+
+    @classmethod
+    def of(cls, report: QuarterlyReport) -> Headline:
+        return cls(report.totals, report.current, report.forecast, report.cost_per_person_sek, report.budget)
+
+
+def current_headline(session: Session, programme: Programme) -> Headline:
+    """Today's headline: from the kept report when it holds every committed change, otherwise
+    worked out on its own (a fifth of the report's work) and kept like it under `report_n`."""
+    if changes.session_has_written(session):
+        return headline(session, programme)
+    needed = changes.current(session, "report_n")
+    found, report = KEPT.find(("report", programme.id, local_today()), needed)
+    if found:
+        return Headline.of(report)
+    return KEPT.get(("headline", programme.id, local_today()), needed,
+                    lambda: changes.current(session, "report_n"), lambda: headline(session, programme))
+
+
+def headline(session: Session, programme: Programme, *, today: Optional[dt.date] = None) -> Headline:
     today = today or local_today()
+    rows, statements = _persons_and_visits(session, programme, today, None)
+    totals = _totals(rows, programme, today)
+    forecast = _forecast(session, rows, statements.booked, today, totals.persons)
+    cost, _budget_to_date = _cost_per_person(programme, today, totals.persons)
+    budget = budget_figures(session, programme, today=today, persons=totals.persons)
+    return Headline(totals, next((r for r in rows if r.is_current), None), forecast, cost, budget)
+
+
+def _cost_per_person(programme: Programme, today: dt.date, persons: int) -> tuple[Optional[int], int]:
+    """The budget to date spread over the persons counted so far (None before the first)."""
+    elapsed_days = max(0, (min(today, programme.ends_on) - programme.starts_on).days + 1)
+    budget_to_date = _round_half_up(programme.yearly_budget_sek * elapsed_days / 365.25)
+    return (_round_half_up(budget_to_date / persons) if persons else None), budget_to_date
+
+
+def _data_end(programme: Programme, data_until: Optional[dt.date]) -> dt.date:
+    """The last day whose data the report reads: the period's end, or `data_until` within it."""
+    return programme.ends_on if data_until is None else max(min(programme.ends_on, data_until), programme.starts_on)
+
+
+def _persons_and_visits(
+    session: Session, programme: Programme, today: dt.date, data_until: Optional[dt.date]
+) -> tuple[list[QuarterRow], _Statements]:
+    """Every quarter's row with its targets, new persons and visits (what the headline needs),
+    and the report's statements for the rest."""
     quarters = programme_quarters(programme.starts_on, programme.ends_on)
-    data_end = programme.ends_on if data_until is None else max(min(programme.ends_on, data_until),
-                                                                 programme.starts_on)
+    data_end = _data_end(programme, data_until)
     rows = [
         QuarterRow(q.label, q.start, q.end, is_current=q.start <= today <= q.end, is_future=q.start > today)
         for q in quarters
@@ -512,13 +559,28 @@ def quarterly_report(
     _plan_with_values(session)
     _fill_persons(session, rows, statements.persons)
     _fill_visits(session, rows, statements.visits)
+    return rows, statements
+
+
+def quarterly_report(
+    session: Session, programme: Programme, *, today: Optional[dt.date] = None, data_until: Optional[dt.date] = None
+) -> QuarterlyReport:
+    """The report for every quarter of the programme (future quarters are included, with zeros
+    and their targets, so the target line covers the whole period).
+
+    `data_until` reads only what is dated up to that day (visits, activities, answers, decisions),
+    as the report of a quarter that has ended is read again later (models/operations/signoff.py):
+    with `today` and `data_until` at the quarter's last day, rows dated after it stay out."""
+    today = today or local_today()
+    rows, statements = _persons_and_visits(session, programme, today, data_until)
+    data_end = _data_end(programme, data_until)
+    quarters = programme_quarters(programme.starts_on, programme.ends_on)
     _fill_activities(session, rows, statements.activities)
     _fill_survey_pairs(session, rows, statements)
 
     totals = _totals(rows, programme, today)
     forecast = _forecast(session, rows, statements.booked, today, totals.persons)
-    elapsed_days = max(0, (min(today, programme.ends_on) - programme.starts_on).days + 1)
-    budget_to_date = _round_half_up(programme.yearly_budget_sek * elapsed_days / 365.25)
+    cost_per_person, budget_to_date = _cost_per_person(programme, today, totals.persons)
     return QuarterlyReport(
         programme_id=programme.id,
         programme_name=programme.name,
@@ -529,7 +591,7 @@ def quarterly_report(
         quarters=rows,
         totals=totals,
         forecast=forecast,
-        cost_per_person_sek=_round_half_up(budget_to_date / totals.persons) if totals.persons else None,
+        cost_per_person_sek=cost_per_person,
         budget_to_date_sek=budget_to_date,
         follow_ups=_follow_ups(session, statements.follow_ups),
         self_sufficiency=_self_sufficiency(session, statements.self_sufficiency),

@@ -15,7 +15,7 @@ from wtforms import SelectField
 from models import Programme
 from models.operations.agreement import agreement_status
 from models.operations.programme import current_programme
-from models.operations.reports import QuarterlyReport, current_report
+from models.operations.reports import QuarterlyReport, current_headline, current_report
 
 from .. import permissions as perm
 from ..extensions import db
@@ -124,7 +124,7 @@ def _headline_panel(user: Any) -> Optional[dict[str, Any]]:
     programme = current_programme(db.session)
     if programme is None:
         return None
-    return {"report": current_report(db.session, programme)}
+    return {"report": current_headline(db.session, programme)}
 
 
 register_panel(
