@@ -445,12 +445,16 @@ def _due_rules(session: Session, now: dt.datetime) -> dict[SurveyMoment, sa.Sele
             ).exists()
         ),
     }
-    active = {}
-    for moment, query in rules.items():
-        if active_survey(session, moment) is None:
-            continue
-        active[moment] = query.where(may_ask_participant()) if is_participant_moment(moment) else query
-    return active
+    in_use = _moments_in_use(session, tuple(rules))
+    return {moment: query.where(may_ask_participant()) if is_participant_moment(moment) else query
+            for moment, query in rules.items() if moment in in_use}
+
+
+def _moments_in_use(session: Session, moments: tuple[SurveyMoment, ...]) -> set[SurveyMoment]:
+    """Which of the workplace visit's moments have an active set (`active_survey` for each, in
+    one statement)."""
+    wanted = sa.or_(*(sa.and_(Survey.moment == m, Survey.questionnaire == workplace_code(m)) for m in moments))
+    return set(session.scalars(sa.select(Survey.moment).where(wanted, Survey.active.is_(True)).distinct()))
 
 
 def due_invitations(session: Session, *, now: Optional[dt.datetime] = None) -> list[DueInvitation]:
@@ -471,15 +475,16 @@ def due_invitations(session: Session, *, now: Optional[dt.datetime] = None) -> l
 def count_due_invitations(session: Session, *, now: Optional[dt.datetime] = None) -> int:
     """len(due_invitations(...)), counted in the database (the start page's panel): one per
     visit after it for participants, otherwise one per participant or company."""
-    total = 0
+    counts = []
     for moment, query in _due_rules(session, now or clock.now()).items():
         if moment == SurveyMoment.PARTICIPANT_AFTER:
             counted = sa.func.count(Visit.id)
         else:
             who = Visit.candidate_id if is_participant_moment(moment) else Offer.company_id
             counted = sa.func.count(sa.distinct(who))
-        total += session.scalar(query.with_only_columns(counted)) or 0
-    return total
+        counts.append(query.with_only_columns(counted).scalar_subquery())
+    # The moments' counts in one statement (one round trip for the start page).
+    return int(session.scalar(sa.select(sum(counts[1:], counts[0]))) or 0) if counts else 0
 
 
 def reminders_due(session: Session, *, now: Optional[dt.datetime] = None) -> list[SurveyInvitation]:
