@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from models import Candidate, Offer, Visit, changes, clock
 from models.kept import KEPT
 from models.operations import matching as matching_ops
+from models.operations import ranker_duel
 from models.operations.companies import Quarter
 from models.operations.ranker_registry import ActiveModelCache
 
@@ -42,6 +43,12 @@ def active_model() -> matching_ops.ScoringModel:
     """The active model (or the content score with a notice), loaded once for the process."""
     cache = current_app.extensions.setdefault("ranker_cache", ActiveModelCache())
     return cache.get(db.session, current_app.config["MODEL_DIR"])
+
+
+def challenger_model(duel: ranker_duel.DuelDraw) -> matching_ops.ScoringModel:
+    """A running duel's challenger, loaded once for the process (model_id None: unusable)."""
+    cache = current_app.extensions.setdefault("challenger_cache", ActiveModelCache())
+    return cache.get_row(db.session, current_app.config["MODEL_DIR"], duel.challenger_id, duel.challenger_path)
 
 
 # --- recommendations --------------------------------------------------------------------------
@@ -69,10 +76,29 @@ def _kept_list(
     kind: str, subject_id: int, limit: int, user: Any, filters: matching_ops.Filters, day: Optional[dt.date],
     rank: Callable[[matching_ops.ScoringModel], matching_ops.Recommendations],
 ) -> matching_ops.Recommendations:
+    """The list to show: the active model's, or for a share of lists while a ranker duel runs,
+    the active model's and the challenger's interleaved (models/operations/ranker_duel.py)."""
+    model = active_model()
+    shown = _ranked_by(model, kind, subject_id, limit, user, filters, day, rank)
+    duel = ranker_duel.running_draw(db.session)
+    if duel is None or model.model_id != duel.active_model_id:
+        return shown
+    seed = ranker_duel.draw(duel, (kind, subject_id, getattr(user, "id", None), astuple(filters), day, today()))
+    challenger = challenger_model(duel) if seed is not None else None
+    if seed is None or challenger is None or challenger.model_id is None:
+        return shown
+    other = _ranked_by(challenger, kind, subject_id, limit, user, filters, day, rank)
+    return ranker_duel.interleaved(shown, other, duel.id, seed, limit)
+
+
+def _ranked_by(
+    model: matching_ops.ScoringModel, kind: str, subject_id: int, limit: int, user: Any,
+    filters: matching_ops.Filters, day: Optional[dt.date],
+    rank: Callable[[matching_ops.ScoringModel], matching_ops.Recommendations],
+) -> matching_ops.Recommendations:
     """A ranked list, kept under the model and the data generation it was ranked from
     (models/changes.py): a list is ranked again after any committed change and never from a
     request's own uncommitted one. The list is shared between requests: read it, never change it."""
-    model = active_model()
     if changes.session_has_written(db.session):
         return rank(model)
     subject = (kind, subject_id, limit, getattr(user, "id", None), astuple(filters), day, today(), model.model_id)
