@@ -162,7 +162,7 @@ def _calibrated(max_lists: int, alpha: float) -> float:
 
     if rate(alpha) <= alpha:
         return alpha
-    for _ in range(40):
+    for _ in range(30):
         middle = (low + high) / 2
         if rate(math.exp(middle)) <= alpha:
             low = middle
@@ -228,16 +228,19 @@ class SequentialSignTest:
         """The exact chance that a challenger exactly as good as the active model is promoted."""
         return float(_walk(self.thresholds, 0.5)[0].sum())
 
+    def promotion_curve(self, win_rate: float) -> np.ndarray:
+        """For n = 0..max_lists, the chance that a challenger winning `win_rate` of the counted
+        lists is promoted within n of them."""
+        return np.cumsum(_walk(self.thresholds, win_rate)[0])
+
     def promotion_probability(self, win_rate: float, within: Optional[int] = None) -> float:
         """The chance of promotion within `within` counted lists (default: at all)."""
-        promoted = _walk(self.thresholds, win_rate)[0]
-        return float(promoted[: (self.max_lists if within is None else within) + 1].sum())
+        return float(self.promotion_curve(win_rate)[self.max_lists if within is None else within])
 
     def lists_needed(self, win_rate: float, power: float = POWER) -> Optional[int]:
         """The fewest counted lists within which a challenger winning `win_rate` of them is
         promoted in `power` of duels; None when `max_lists` is too few for that."""
-        reached = np.cumsum(_walk(self.thresholds, win_rate)[0])
-        hits = np.flatnonzero(reached >= power)
+        hits = np.flatnonzero(self.promotion_curve(win_rate) >= power)
         return int(hits[0]) if len(hits) else None
 
 
@@ -267,14 +270,18 @@ def booked_lists(
     rng = np.random.default_rng(seed)
     coins = random.Random(seed)  # noqa: S311 (a simulation's coin flips, not a secret)
     bias = 1.0 / np.arange(1, shown + 1)
+    block = 256  # lists drawn at once (numpy per list would cost more than the rest)
     while True:
-        truth = rng.random(n_items)
-        active = np.argsort(-(truth + rng.normal(0, active_noise, n_items)))[:shown]
-        challenger = np.argsort(-(truth + rng.normal(0, challenger_noise, n_items)))[:shown]
-        rows = team_draft(active.tolist(), challenger.tolist(), coins, shown)
-        weight = bias[: len(rows)] * truth[[item for item, _team in rows]] ** 3
-        booked = rows[int(np.searchsorted(np.cumsum(weight), rng.random() * weight.sum()))][0]
-        yield winner(credits(rows, [booked]))
+        truth = rng.random((block, n_items))
+        actives = np.argsort(-(truth + rng.normal(0, active_noise, truth.shape)), axis=1)[:, :shown].tolist()
+        challengers = np.argsort(-(truth + rng.normal(0, challenger_noise, truth.shape)), axis=1)[:, :shown].tolist()
+        chances = rng.random(block).tolist()
+        suitability = (truth ** 3).tolist()
+        for active, challenger, chance, suits in zip(actives, challengers, chances, suitability, strict=True):
+            rows = team_draft(active, challenger, coins, shown)
+            weight = np.cumsum(bias[: len(rows)] * [suits[item] for item, _team in rows])
+            booked = rows[int(np.searchsorted(weight, chance * weight[-1]))][0]
+            yield winner(credits(rows, [booked]))
 
 
 def simulate_duels(
