@@ -29,6 +29,8 @@ from .test_matching_registry import (  # noqa: F401 (fixtures)
     far_is_better,
 )
 
+pytest_plugins = ("tests.test_api_support",)
+
 
 @pytest.fixture(autouse=True)
 def _no_challenger_left(app):
@@ -303,3 +305,29 @@ def test_train_ranker_challenger_registers_the_model_and_starts_a_duel(app, db, 
     assert new.metrics["reason"] == "challenger"
     duel = db.scalar(sa.select(RankerDuel))
     assert (duel.challenger_id, duel.active_model_id, duel.state) == (new.id, active.id, DuelState.RUNNING)
+
+
+def test_the_duel_page_reads_english(client, auth, db, models) -> None:
+    from .test_english_pages import SWEDISH_MESSAGES, shown_texts
+
+    _active, challenger, _offers = models
+    duel = _start(db, challenger, share=0.5)
+    duel.wins_challenger, duel.wins_active, duel.booked_lists = 12, 3, 15
+    db.commit()
+    leader = auth.login(Role.PROJECT_LEADER)
+    leader.locale = "en"
+    db.commit()
+    page = client.get("/matchning/duell").get_data(as_text=True)
+    assert "Model duel" in page and "Lists won by the challenger" in page and "How many lists are needed?" in page
+    assert [t for t in shown_texts(page) if t in SWEDISH_MESSAGES] == []
+
+
+def test_the_api_lists_take_part_in_the_duel(api, tokens, db, models) -> None:
+    active, challenger, offers = models
+    duel = _start(db, challenger, share=1.0)
+    _leader, headers = tokens.headers("project_leader")
+    body = api.get(f"/api/v1/offers/{offers[0].id}/recommendations?limit=10", headers=headers).get_json()
+    exposure = db.get(Exposure, body["exposure_id"])
+    assert exposure.duel_id == duel.id and set(exposure.teams) == {active.id, challenger.id}
+    assert [i["candidate_id"] for i in body["items"]] == [entry[0] for entry in exposure.ranked]
+    assert body["model_id"] == active.id and "teams" not in body
