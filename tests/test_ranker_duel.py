@@ -252,6 +252,7 @@ def test_the_duel_page_shows_the_score_and_forecast(client, auth, db, models) ->
     p_value = ranker_duel.summary(db, _duel(db, duel.id)).p_value
     assert f"{p_value:.4f}".replace(".", ",") in page
     assert "Avsluta duellen" not in page, "only an administrator stops a duel"
+    assert 'href="/matchning/duell"' in client.get("/matchning/modeller").get_data(as_text=True)
     needed = ranker_duel.rule(duel).lists_needed(0.7)
     assert re.search(rf"70 % av listorna(\s*\(som hittills\))?</th>\s*<td class=\"num\">{needed}</td>", page)
 
