@@ -249,8 +249,10 @@ def test_the_duel_page_shows_the_score_and_forecast(client, auth, db, models) ->
     assert f"Duell nr {duel.id}" in page and f"Modell nr {challenger.id}" in page and f"Modell nr {active.id}" in page
     assert "Pågår" in page and "<td class=\"num\">14</td>" in page and "<td class=\"num\">6</td>" in page
     assert "Oavgjorda" in page and "<td class=\"num\">1</td>" in page
-    p_value = ranker_duel.summary(db, _duel(db, duel.id)).p_value
-    assert f"{p_value:.4f}".replace(".", ",") in page
+    summary = ranker_duel.summary(db, _duel(db, duel.id))
+    assert f"{summary.p_value:.4f}".replace(".", ",") in page
+    assert f"räknat exakt: {summary.false_promotion_rate * 100:.2f}".replace(".", ",") + " %" in page
+    print(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.split("<main")[-1]))[:3000])
     assert "Avsluta duellen" not in page, "only an administrator stops a duel"
     assert 'href="/matchning/duell"' in client.get("/matchning/modeller").get_data(as_text=True)
     needed = ranker_duel.rule(duel).lists_needed(0.7)
