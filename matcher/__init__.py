@@ -26,6 +26,7 @@ _EXPORTS: dict[str, str] = {
         "write_candidates", "write_history", "write_offers", "write_plan", "write_scores",
     ), "io"),
     **dict.fromkeys(("IncompatibleModelError", "ModelFileError", "load_model", "save_model"), "persistence"),
+    **dict.fromkeys(("SequentialSignTest", "credits", "simulate_duels", "team_draft", "winner"), "interleaving"),
     "PlanResult": "planner",
     "Ranker": "ranker",
     **dict.fromkeys(("CEFR", "FIELDS", "TARGET_GROUPS", "WEEKDAYS"), "schema"),
@@ -38,6 +39,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and editors
     from matcher.content import content_score
     from matcher.evaluation import EvaluationError, evaluate, fairness_audit, temporal_split
     from matcher.features import FEATURE_COLUMNS, EncodedCandidates, pair_features
+    from matcher.interleaving import SequentialSignTest, credits, simulate_duels, team_draft, winner
     from matcher.io import (
         InterchangeError,
         read_candidates,
@@ -98,9 +100,11 @@ __all__ = [
     "ModelFileError",
     "PlanResult",
     "Ranker",
+    "SequentialSignTest",
     "World",
     "__version__",
     "content_score",
+    "credits",
     "evaluate",
     "fairness_audit",
     "load_model",
@@ -114,11 +118,14 @@ __all__ = [
     "read_plan",
     "read_scores",
     "save_model",
+    "simulate_duels",
+    "team_draft",
     "temporal_split",
     "validate_candidates",
     "validate_history",
     "validate_offers",
     "validate_pairs",
+    "winner",
     "write_candidates",
     "write_history",
     "write_offers",

@@ -13,7 +13,7 @@ from .meetings import MeetingInvitee, MeetingOffer, MeetingQuota, NetworkMeeting
 from .programme import Funding, Goal, Milestone, Programme, programme_party
 from .selection import SelectionMeeting, SelectionMeetingItem, SelectionPosition
 from .signoff import QuarterApproval, QuarterCorrection, QuarterSignoff
-from .system import AuditEvent, Exposure, OutboxMessage, RankerModel, UsedLinkToken
+from .system import AuditEvent, Exposure, OutboxMessage, RankerDuel, RankerModel, UsedLinkToken
 from .visits import Activity, ActivityParticipant, Visit, VisitEvent
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "QuarterApproval",
     "QuarterCorrection",
     "QuarterSignoff",
+    "RankerDuel",
     "RankerModel",
     "Referral",
     "ReferralEvent",

@@ -228,6 +228,14 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
 
 
+class DuelState(StrEnum):
+    """A ranker duel (models/operations/ranker_duel.py): running, or decided one way."""
+
+    RUNNING = "running"
+    PROMOTED = "promoted"
+    ABANDONED = "abandoned"
+
+
 class BudgetLineKind(StrEnum):
     """The cost lines of the agreement's budget table (Kostnader och finansiering)."""
 

@@ -1,5 +1,5 @@
 """Cross-cutting records: the audit trail, the email outbox, single-use link tokens, the
-ranker model registry and the recommendation exposure log."""
+ranker model registry, ranker duels and the recommendation exposure log."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from . import clock
 from .db import Base, UTCDateTime
-from .enums import OutboxStatus, db_enum
+from .enums import DuelState, OutboxStatus, db_enum
 
 
 class AuditEvent(Base):
@@ -87,9 +87,40 @@ class RankerModel(Base):
     activated_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
 
 
+class RankerDuel(Base):
+    """A challenger model compared with the active one in use by team-draft interleaving
+    (models/operations/ranker_duel.py). The score counts lists won: a list is won by the model
+    whose rows were booked more often from it. At most one duel runs at a time."""
+
+    __tablename__ = "ranker_duel"
+    __table_args__ = (
+        sa.Index("uq_ranker_duel_running", "state", unique=True, sqlite_where=sa.text("state = 'running'"),
+                 postgresql_where=sa.text("state = 'running'")),
+        sa.CheckConstraint("share > 0 AND share <= 1", name="share_range"),
+        sa.CheckConstraint("max_lists >= 1", name="max_lists_positive"),
+        sa.CheckConstraint("alpha > 0 AND alpha < 0.5", name="alpha_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenger_id: Mapped[int] = mapped_column(sa.ForeignKey("ranker_model.id"))
+    active_model_id: Mapped[int] = mapped_column(sa.ForeignKey("ranker_model.id"))
+    share: Mapped[float] = mapped_column(sa.Float)  # of the lists shown, how many are interleaved
+    max_lists: Mapped[int]  # counted lists (with a winner) before the duel is abandoned
+    alpha: Mapped[float] = mapped_column(sa.Float)  # the highest chance of promoting an equal model
+    state: Mapped[DuelState] = mapped_column(db_enum(DuelState, "duel_state"), default=DuelState.RUNNING)
+    reason: Mapped[str] = mapped_column(sa.String(20), default="")  # why it was decided
+    wins_challenger: Mapped[int] = mapped_column(default=0)
+    wins_active: Mapped[int] = mapped_column(default=0)
+    booked_lists: Mapped[int] = mapped_column(default=0)  # lists with a credited booking (ties too)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+
+
 class Exposure(Base):
     """One recommendation list shown to a user: what was ranked, by which model, and whether
-    a proposal followed. The ranked list is compact JSON: [[id, score], ...]."""
+    a proposal followed. The ranked list is compact JSON: [[id, score], ...]. A list shown
+    interleaved in a duel names the duel, and in `teams` the model that placed each row (in the
+    order of `ranked`); other lists have neither."""
 
     __tablename__ = "exposure"
     __table_args__ = (sa.Index("ix_exposure_context", "context", "context_id"),)
@@ -102,3 +133,5 @@ class Exposure(Base):
     model_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("ranker_model.id"))
     ranked: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
     proposed_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    duel_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("ranker_duel.id"), index=True)
+    teams: Mapped[Optional[list[int]]] = mapped_column(sa.JSON)

@@ -533,6 +533,8 @@ EXPECTED: dict[str, Route] = {
     "matching.plan": Route(only(PL)),
     "matching.plan_create": Route(only(PL), method="POST"),
     "matching.models": Route(only(PL, ADMIN)),
+    "matching.duel": Route(only(PL, ADMIN)),
+    "matching.duel_stop": Route(only(ADMIN), method="POST"),
     "matching.fairness": Route(only(PL, ADMIN, STEERING)),
     "matching.fairness_export": Route(only(PL, ADMIN, STEERING)),
     # personal API tokens: everyone their own; all tokens for admins

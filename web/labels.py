@@ -263,6 +263,18 @@ MODEL_DECISION_LABELS = {
     "not_evaluated": _l("Inte aktiverad: historiken räckte inte för en utvärdering"),
     "not_worse": _l("Aktiverad: inte sämre än den aktiva"),
     "worse": _l("Inte aktiverad: sämre än den aktiva"),
+    "challenger": _l("Utmanare: prövas mot den aktiva i användning"),
+}
+
+# Ranker duels (models/operations/ranker_duel.py).
+DUEL_STATE_LABELS = {"running": _l("Pågår"), "promoted": _l("Utmanaren vann och är aktiv"),
+                     "abandoned": _l("Avbruten: den aktiva modellen behålls")}
+DUEL_REASON_LABELS = {
+    "significant": _l("utmanaren vann signifikant"),
+    "losing": _l("den aktiva modellen vann signifikant"),
+    "limit": _l("ingen signifikant skillnad inom det högsta antalet listor"),
+    "stopped": _l("avslutad av en administratör"),
+    "replaced": _l("en annan modell aktiverades"),
 }
 
 # The agreement's budget table (issue #21).

@@ -236,6 +236,16 @@ def can_view_model_registry(user: Any) -> bool:
     return _is(user, PL, ADMIN)
 
 
+def can_view_ranker_duel(user: Any) -> bool:
+    """The duel between the active model and a challenger (/matchning/duell): as the registry."""
+    return _is(user, PL, ADMIN)
+
+
+def can_stop_ranker_duel(user: Any) -> bool:
+    """Stopping a duel by hand (the rule decides by itself): the administrator, as on the command line."""
+    return _is(user, ADMIN)
+
+
 def can_view_fairness_detail(user: Any) -> bool:
     return _is(user, PL, ADMIN)
 

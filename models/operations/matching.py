@@ -421,6 +421,8 @@ class Recommendations:
     notice: Optional[Message] = None  # about the model
     empty: Optional[Message] = None  # why nothing can be shown
     problems: list[Message] = field(default_factory=list)  # what stops the candidate, if anything
+    duel_id: Optional[int] = None  # shown interleaved in this ranker duel (models/operations/ranker_duel.py)
+    teams: Optional[list[Optional[int]]] = None  # then: the model that placed each row
 
     def exposure_list(self) -> list[list[float]]:
         """[[id, score], ...] of the first EXPOSURE_TOP, compact for the exposure log."""
@@ -601,11 +603,13 @@ def recommend_for_candidate(
 def record_exposure(
     session: Session, *, user_id: Optional[int], context: str, context_id: int, shown: Recommendations
 ) -> Exposure:
-    """Log a list that was shown: who looked, at what, the ranked ids and scores, which model."""
+    """Log a list that was shown: who looked, at what, the ranked ids and scores, which model
+    (and for an interleaved list, its duel and which model placed each row)."""
     if context not in ("offer", "candidate"):
         raise ValueError(f"unknown exposure context {context!r}")
     exposure = Exposure(user_id=user_id, context=context, context_id=context_id, model_id=shown.model_id,
-                        ranked=shown.exposure_list(), proposed_ids=[])
+                        ranked=shown.exposure_list(), proposed_ids=[], duel_id=shown.duel_id,
+                        teams=shown.teams[:EXPOSURE_TOP] if shown.teams is not None else None)
     session.add(exposure)
     session.flush()
     return exposure

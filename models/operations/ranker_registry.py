@@ -111,10 +111,16 @@ class ActiveModelCache:
 
     def get(self, session: Session, model_dir: str | Path) -> ScoringModel:
         active = session.execute(_active(RankerModel.id, RankerModel.path)).first()
-        key = (str(model_dir), *active) if active is not None else (str(model_dir), None, None)
+        return self.get_row(session, model_dir, *(active if active is not None else (None, None)))
+
+    def get_row(self, session: Session, model_dir: str | Path, model_id: Optional[int],
+                path: Optional[str]) -> ScoringModel:
+        """The registry row `model_id` stored at `path` (None: the content score), loaded when
+        either differs from the one loaded (a duel's challenger has a cache of its own)."""
+        key = (str(model_dir), model_id, path)
         with self._lock:  # one thread loads a new model; the others wait for it rather than load it too
             if self._model is None or key != self._key:
-                row = session.get(RankerModel, active.id) if active is not None else None
+                row = session.get(RankerModel, model_id) if model_id is not None else None
                 self._model, self._key = load_scoring_model(row, model_dir), key
             return self._model
 
@@ -172,10 +178,13 @@ def train_and_maybe_activate(
     progress: bool = False,
     echo: Echo = lambda _message: None,
     today: Optional[dt.date] = None,
+    activate_new: bool = True,
 ) -> Optional[RankerModel]:
     """Export the history, train, evaluate against the active model, save and register the new
-    model, and activate it by the rule above (always with `force`). Returns the new row (active
-    or not), or None when there is no history to learn from. Flushes; the caller commits."""
+    model, and activate it by the rule above (always with `force`; never with `activate_new=False`,
+    for a challenger that is to prove itself in use first: models/operations/ranker_duel.py).
+    Returns the new row (active or not), or None when there is no history to learn from.
+    Flushes; the caller commits."""
     from matcher.evaluation import EvaluationError, evaluate, temporal_split  # not loaded to serve pages
 
     today = today or clock.local_today()
@@ -204,12 +213,16 @@ def train_and_maybe_activate(
         evaluation_error = str(exc)
         echo(f"  Kan inte utvärdera: {exc}")
     activate, reason = _decide(force, active, active_usable, new_score, old_score, evaluation_error)
+    offline_reason = reason
+    if not activate_new:
+        activate, reason = False, "challenger"
 
     echo("Tränar den nya modellen på all historik …")
     ranker = Ranker(random_state=RANDOM_STATE, verbose=progress).fit(candidates, offers, history)
     metrics: dict[str, Any] = {
         "decision": "activated" if activate else "kept",
         "reason": reason,
+        "offline_reason": offline_reason,
         "k": K,
         "new_ndcg": new_score,
         "active_ndcg": old_score,
@@ -236,7 +249,10 @@ def train_and_maybe_activate(
 
 
 def activate_model(session: Session, row: RankerModel) -> None:
-    """Make `row` the one active model."""
+    """Make `row` the one active model (a running duel with another model ends: ranker_duel)."""
+    from .ranker_duel import end_replaced
+
+    end_replaced(session, row)
     session.execute(
         sa.update(RankerModel).where(RankerModel.id != row.id, RankerModel.active.is_(True)).values(active=False)
         .execution_options(synchronize_session="fetch")
@@ -258,4 +274,5 @@ def _decision_text(metrics: dict[str, Any]) -> str:
         "not_evaluated": "inte aktiverad: historiken räcker inte för en utvärdering; den aktiva modellen behålls.",
         "not_worse": f"aktiverad: inte sämre än den aktiva (NDCG@{K} ny {new}, aktiv {old}).",
         "worse": f"inte aktiverad: sämre än den aktiva (NDCG@{K} ny {new}, aktiv {old}).",
+        "challenger": f"utmanare: prövas mot den aktiva i användning (NDCG@{K} ny {new}, aktiv {old}).",
     }[metrics["reason"]]

@@ -38,7 +38,7 @@ from ..enums import (
 )
 from ..system import Exposure
 from ..visits import OVERLAP_CONSTRAINT_NAME, Visit, VisitEvent
-from . import availability, fields
+from . import availability, fields, ranker_duel
 from .eligibility import ensure_may_take_part
 from .errors import N_, Conflict, DomainError, Message, NotAllowed, joined
 
@@ -404,8 +404,10 @@ def note_on_list(session: Session, exposure_id: int, visit: Visit) -> bool:
     if item not in {int(entry[0]) for entry in exposure.ranked}:
         return False
     if item not in exposure.proposed_ids:
-        exposure.proposed_ids = [*exposure.proposed_ids, item]  # a new list: JSON changes are noticed
+        before = list(exposure.proposed_ids)
+        exposure.proposed_ids = [*before, item]  # a new list: JSON changes are noticed
         session.flush()
+        ranker_duel.credit_booking(session, exposure, before)  # an interleaved list credits its model
     return True
 
 

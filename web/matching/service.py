@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from models import Candidate, Offer, Visit, changes, clock
 from models.kept import KEPT
 from models.operations import matching as matching_ops
+from models.operations import ranker_duel
 from models.operations.companies import Quarter
 from models.operations.ranker_registry import ActiveModelCache
 
@@ -44,6 +45,12 @@ def active_model() -> matching_ops.ScoringModel:
     return cache.get(db.session, current_app.config["MODEL_DIR"])
 
 
+def challenger_model(duel: ranker_duel.DuelDraw) -> matching_ops.ScoringModel:
+    """A running duel's challenger, loaded once for the process (model_id None: unusable)."""
+    cache = current_app.extensions.setdefault("challenger_cache", ActiveModelCache())
+    return cache.get_row(db.session, current_app.config["MODEL_DIR"], duel.challenger_id, duel.challenger_path)
+
+
 # --- recommendations --------------------------------------------------------------------------
 @dataclass
 class Panel:
@@ -66,7 +73,28 @@ class Panel:
 
 
 def _kept_list(
-    kind: str, subject_id: int, limit: int, scope_key: Any, filters: matching_ops.Filters, day: Optional[dt.date],
+    kind: str, subject_id: int, limit: int, user: Any, scope_key: Any, filters: matching_ops.Filters,
+    day: Optional[dt.date], rank: Callable[[matching_ops.ScoringModel], matching_ops.Recommendations],
+) -> matching_ops.Recommendations:
+    """The list to show `user`: the active model's, or for a share of lists while a ranker duel
+    runs, the active model's and the challenger's interleaved (models/operations/ranker_duel.py;
+    the draw is per user and list, the rankings are shared per `scope_key`)."""
+    model = active_model()
+    shown = _ranked_by(model, kind, subject_id, limit, scope_key, filters, day, rank)
+    duel = ranker_duel.running_draw(db.session)
+    if duel is None or model.model_id != duel.active_model_id:
+        return shown
+    seed = ranker_duel.draw(duel, (kind, subject_id, getattr(user, "id", None), astuple(filters), day, today()))
+    challenger = challenger_model(duel) if seed is not None else None
+    if seed is None or challenger is None or challenger.model_id is None:
+        return shown
+    other = _ranked_by(challenger, kind, subject_id, limit, scope_key, filters, day, rank)
+    return ranker_duel.interleaved(shown, other, duel.id, seed, limit)
+
+
+def _ranked_by(
+    model: matching_ops.ScoringModel, kind: str, subject_id: int, limit: int, scope_key: Any,
+    filters: matching_ops.Filters, day: Optional[dt.date],
     rank: Callable[[matching_ops.ScoringModel], matching_ops.Recommendations],
 ) -> matching_ops.Recommendations:
     """A ranked list, kept under the model and the data generation it was ranked from
@@ -74,7 +102,6 @@ def _kept_list(
     request's own uncommitted one. Users who may see the same people (`scope_key`: all project
     leaders, the officers of one unit) share it. The list is shared between requests: read it,
     never change it."""
-    model = active_model()
     if changes.session_has_written(db.session):
         return rank(model)
     subject = (kind, subject_id, limit, scope_key, astuple(filters), day, today(), model.model_id)
@@ -90,7 +117,7 @@ def recommend_for_offer(
     scope = perm.candidate_scope(user) if user is not None else None
     scope_key = perm.candidate_scope_key(user) if user is not None else None
     return _kept_list(
-        "offer-list", offer.id, limit, scope_key, filters, day,
+        "offer-list", offer.id, limit, user, scope_key, filters, day,
         lambda model: matching_ops.recommend_for_offer(
             db.session, offer, model=model, scope=scope, filters=filters, day=day, limit=limit, today=today()
         ),
@@ -104,7 +131,7 @@ def recommend_for_candidate(
     scope = perm.offer_scope(user) if user is not None else None
     scope_key = perm.offer_scope_key(user) if user is not None else None
     return _kept_list(
-        "candidate-list", candidate.id, limit, scope_key, filters, day,
+        "candidate-list", candidate.id, limit, user, scope_key, filters, day,
         lambda model: matching_ops.recommend_for_candidate(
             db.session, candidate, model=model, scope=scope, filters=filters, day=day, limit=limit, today=today()
         ),

@@ -1,13 +1,14 @@
 """Matching pages: the recommendation lists with filters for an offer and for a candidate (the
 offer and candidate pages include the same lists), the quarterly planner, the model registry and
-the fairness audit with its spreadsheet."""
+the duel between the active model and a challenger, and the fairness audit with its
+spreadsheet."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
@@ -16,12 +17,15 @@ from models import Candidate, Offer, RankerModel, clock
 from models.db import optional_id
 from models.operations import fairness as fairness_ops
 from models.operations import matching as matching_ops
+from models.operations import ranker_duel
 from models.operations.companies import Quarter
+from models.operations.errors import DomainError
 from models.operations.spreadsheet import write_table
 
 from .. import permissions as perm
+from ..errors import refusal_goes_to
 from ..extensions import db
-from ..helpers import get_or_404, require
+from ..helpers import audit, get_or_404, require
 from ..i18n import translate
 from ..labels import language_name
 from ..main.panels import Panel, register_panel
@@ -177,6 +181,29 @@ def models():  # type: ignore[no-untyped-def]
     return render_template("matching/models.html", rows=rows, active=active, in_use=service.active_model())
 
 
+# --- the ranker duel --------------------------------------------------------------------------------
+@bp.route("/duell")
+def duel():  # type: ignore[no-untyped-def]
+    require(perm.can_view_ranker_duel(current_user))
+    shown = ranker_duel.duels(db.session)
+    latest = ranker_duel.summary(db.session, shown[0]) if shown else None
+    return render_template("matching/duel.html", latest=latest, earlier=shown[1:],
+                           can_stop=perm.can_stop_ranker_duel(current_user))
+
+
+@bp.route("/duell/avsluta", methods=["POST"])
+def duel_stop():  # type: ignore[no-untyped-def]
+    require(perm.can_stop_ranker_duel(current_user))
+    refusal_goes_to(url_for("matching.duel"))
+    running = ranker_duel.running_duel(db.session)
+    if running is None:
+        raise DomainError("Ingen duell pågår.")
+    ranker_duel.stop_duel(db.session, running)
+    audit("ranker_duel_stopped", running)
+    flash(_("Duellen är avslutad. Den aktiva modellen behålls."), "success")
+    return redirect(url_for("matching.duel"))
+
+
 # --- the fairness audit -----------------------------------------------------------------------------------
 def _fairness() -> tuple[FairnessPeriodForm, fairness_ops.FairnessAudit, bool]:
     require(perm.can_view_fairness_aggregate(current_user))
@@ -224,6 +251,7 @@ def _start_panel(user: Any) -> dict[str, Any]:
     return {
         "plan": perm.can_use_matching(user),
         "models": perm.can_view_model_registry(user),
+        "duel": perm.can_view_ranker_duel(user),
         "model_id": model.model_id if model else None,
         "notice": model.notice if model else None,
     }
