@@ -384,7 +384,7 @@ class _Checker:
         else:
             text = _text(raw)
             present = self._require(col, text)
-            with_offset = text.str.contains(r"T.*([+-]\d\d:?\d\d|Z)$", regex=True).to_numpy()
+            with_offset = text.str.contains(r"T.*(?:[+-]\d\d:?\d\d|Z)$", regex=True).to_numpy()
             self.fail_first(
                 present & with_offset, col.name,
                 lambda i: f"{_quoted(text.iat[i])}: ange svensk lokal tid utan tidszon — "

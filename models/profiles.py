@@ -7,8 +7,10 @@ profile, a proposal would show the future (docs/ranker-as-of.md). So every chang
 is kept as a version with `valid_from` and `valid_to` (NULL while it is the current one).
 
 Versions are written in ONE place: a `before_flush` listener on every Session (below), so the form,
-the API, the imports, the referral intake, the demo seed and anonymisation all record them, in
-the same transaction as the change and without database triggers. At most one current version per
+the API, the referral intake, the demo seed and anonymisation all record them, in the same
+transaction as the change and without database triggers. The one writer that bypasses the flush,
+the bulk import's single INSERT of many candidates, inserts their first versions beside them from
+`first_versions` (tests/test_profile_history.py covers each path). At most one current version per
 subject (a partial unique index).
 
 Anonymisation clears fields on the candidate (place, practical needs); the listener clears the
@@ -157,6 +159,23 @@ def record_versions(session: Session, subjects: Iterable[Any], *, now: Optional[
             elif getattr(subject, "created_at", None) is not None:
                 start = min(now, subject.created_at)
             session.add(version_class(**{owner: subject}, valid_from=start, valid_to=None, **values))
+
+
+def first_versions(kind: type, rows: Iterable[tuple[int, dict[str, Any]]], at: dt.datetime) -> list[dict[str, Any]]:
+    """The first version of each subject written without the ORM (the bulk import inserts its
+    rows in one statement, which no flush sees): `(id, the row's column values)` pairs, as rows of
+    the version table for the same statement-wise insert, valid from `at`. A field the row does
+    not name has the column's default, as in the inserted row."""
+    version_class, owner, fields = _KINDS[kind]
+    table = kind.__table__  # type: ignore[attr-defined]
+    defaults = {}
+    for name in fields:
+        default = table.c[name].default
+        defaults[name] = (default.arg(None) if default is not None and default.is_callable
+                          else default.arg if default is not None else None)
+    return [{f"{owner}_id": subject_id, "valid_from": at, "valid_to": None,
+             **{name: values.get(name, defaults[name]) for name in fields}}
+            for subject_id, values in rows]
 
 
 def _profile_changed(subject: Any, fields: tuple[str, ...]) -> bool:

@@ -16,7 +16,6 @@ which can only favour keeping it.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import secrets
 import threading
