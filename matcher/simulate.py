@@ -506,3 +506,12 @@ def _drifting_world(
         columns=["valid_from", "valid_to"]).reset_index(drop=True)
     return World(current_candidates, current_offers, history, truth, history_truth,
                  candidate_versions=candidate_versions, offer_versions=offer_versions)
+
+
+def expected_gain(history_truth: pd.DataFrame) -> np.ndarray:
+    """Each proposal's expected NDCG gain by the truth (``World.history_truth``): the employer
+    accepts with ``p_accept`` (gain 1) and the visit then goes well with ``p_success`` (gain 3,
+    see matcher.evaluation), so ``p_accept × (1 + 2 × p_success)``. Ranking by it is the oracle
+    an evaluation's closure is measured against."""
+    p_accept = history_truth["p_accept"].to_numpy(dtype=float)
+    return p_accept * (1.0 + 2.0 * history_truth["p_success"].to_numpy(dtype=float))
