@@ -489,6 +489,12 @@ def compare_as_of(
                                     random_state)
     report.update(self_reported)
     ndcg = {name: values[f"ndcg@{k}"]["mean"] for name, values in report.items()}
+    agreement: dict[str, float | None] = {}
+    if truth is not None:
+        # Without the outcomes' noise: how well each order agrees with the truth within an offer.
+        scored = {**scorers, "today_self_reported": flattered_scores["score"].to_numpy()}
+        agreement = {name: _rank_agreement(rows["offer_id"].to_numpy(), values, scorers["oracle"])
+                     for name, values in scored.items() if name not in ("oracle", "random")}
     closure: dict[str, float | None] = {}
     if "oracle" in ndcg and ndcg["oracle"] is not None and ndcg["random"] is not None:
         span = ndcg["oracle"] - ndcg["random"]
@@ -497,5 +503,18 @@ def compare_as_of(
     return _jsonable({
         "test_quarter": cutoff, "n_train": len(train), "n_test_judged": len(rows),
         "n_test_offers": report["random"][f"ndcg@{k}"]["n"], "k": k,
-        "ndcg": report, "closure": closure,
+        "ndcg": report, "closure": closure, "truth_rank_correlation": agreement,
     })
+
+
+def _rank_agreement(groups: np.ndarray, scores: np.ndarray, truth: np.ndarray) -> float | None:
+    """Mean within-group Spearman correlation of ``scores`` with ``truth`` (groups of three or more
+    rows where both vary)."""
+    frame = pd.DataFrame({"group": groups, "score": scores, "truth": truth})
+    ranks = frame.groupby("group")[["score", "truth"]].rank()
+    ranks["group"] = frame["group"]
+    values = []
+    for _, part in ranks.groupby("group"):
+        if len(part) >= 3 and part["score"].nunique() > 1 and part["truth"].nunique() > 1:
+            values.append(float(np.corrcoef(part["score"], part["truth"])[0, 1]))
+    return float(np.mean(values)) if values else None
