@@ -195,3 +195,24 @@ def test_the_export_round_trips_through_the_interchange_files(db, make, time_tra
     pd.testing.assert_frame_equal(read_candidate_versions(files["candidates"]), candidates)
     pd.testing.assert_frame_equal(read_offer_versions(files["offers"]), offers)
     pd.testing.assert_frame_equal(read_history(files["history"]), history)
+
+
+def test_the_exported_files_train_on_the_command_line(runner, db, make, time_travel, tmp_path, capsys) -> None:
+    from matcher.cli import main
+
+    candidate = make.candidate(swedish_level=1)
+    make.visit(candidate, make.offer(min_swedish_level=2))
+    db.commit()
+    time_travel.shift(LATER)
+    candidate.swedish_level = 4
+    db.commit()
+    result = runner.invoke(args=["export-matcher", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "history.csv: 1 rader" in result.output
+    files = {name: tmp_path / f"{name}.csv" for name in ("candidates", "offers", "history")}
+    assert files["history"].read_text().splitlines()[0].endswith(",as_of")
+    assert read_candidate_versions(files["candidates"])["swedish_level"].tolist() == [1, 4]
+    status = main(["train", "--candidates", str(files["candidates"]), "--offers", str(files["offers"]),
+                   "--history", str(files["history"]), "--model-out", str(tmp_path / "m.joblib"), "--no-evaluate",
+                   "--quiet"])
+    assert status == 0
