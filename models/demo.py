@@ -210,7 +210,7 @@ def seed_demo(
     seed_meeting(session, rng, fake, companies, offers, today)
     _surveys(session)
     session.flush()
-    n_changes = _profile_changes(session, random.Random(seed + 1))
+    n_changes = _profile_changes(session, random.Random(seed + 1), _local(programme.starts_on, 0))
     n_costs = seed_budget(session, programme, orgs, pl, today, seed)
     n_meetings = seed_selection(
         session, candidates, pl, [users["urval.af@demo.example"], users["urval.amf@demo.example"]], today, seed
@@ -598,11 +598,15 @@ def _backdate(session: Session, version_class: type, owner_column: Any, owner_id
     session.flush()
 
 
-def _profile_changes(session: Session, rng: random.Random) -> int:
+def _profile_changes(session: Session, rng: random.Random, since: dt.datetime) -> int:
     """Profiles that changed after the fact, as they do: after some good visits (feedback 4 or 5)
     the participant's Swedish was raised a step and the visited field added to the interests, a
     week after the visit; a few offers moved their window later in the day after a visit. The
-    ranker must learn from the profiles as they were (docs/ranker-as-of.md)."""
+    ranker must learn from the profiles as they were (docs/ranker-as-of.md). The demo's history
+    starts with the programme (`since`), its visits even before some referrals: the profiles as
+    seeded are the first versions from then."""
+    session.execute(sa.update(CandidateProfileVersion).values(valid_from=since)
+                    .execution_options(synchronize_session="fetch"))
     good = session.execute(
         sa.select(Visit, Candidate).join(Candidate, Candidate.id == Visit.candidate_id).join(Feedback)
         .where(Visit.status == VisitStatus.COMPLETED, Feedback.overall >= 4).order_by(Visit.actual_end, Visit.id)
@@ -614,7 +618,9 @@ def _profile_changes(session: Session, rng: random.Random) -> int:
                                 .where(CandidateProfileVersion.candidate_id == candidate.id))
         if rng.random() >= 0.4 or moment >= clock.now() or (latest is not None and moment <= latest):
             continue
-        field_slug = visit.offer.field.value
+        field_slug = str(getattr(visit.offer.field, "value", visit.offer.field))  # an enum once loaded
+        if candidate.swedish_level == 6 and field_slug in candidate.interests:
+            continue  # nothing left to raise
         candidate.swedish_level = min(6, candidate.swedish_level + 1)
         if field_slug not in candidate.interests:
             candidate.interests = [f for f in FIELD_SLUGS if f in candidate.interests or f == field_slug]
