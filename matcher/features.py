@@ -633,41 +633,20 @@ def history_features(
     described by the profiles as they were when it was proposed (:func:`as_of_pair_features`),
     so nothing that changed later (a Swedish level raised after a good visit) leaks into it.
     """
-    if is_versioned(candidates) or is_versioned(offers):
-        return _as_of_history_features(candidates, offers, history, smoothing)
+    def describe(rows: pd.DataFrame, stats: HistoryStats | None = None) -> pd.DataFrame:
+        if is_versioned(candidates) or is_versioned(offers):
+            return as_of_pair_features(candidates, offers, rows, stats)[0]
+        return pair_features(candidates, offers, rows, stats)
+
     known = history["candidate_id"].isin(candidates["candidate_id"]) & history["offer_id"].isin(
         offers["offer_id"]
     )
     history_known = history[known]
     starts = quarter_start(history_known["proposed_on"])
     parts = [
-        pair_features(
-            candidates, offers, rows,
-            HistoryStats.from_history(history, offers, as_of=start, smoothing=smoothing),
-        )
+        describe(rows, HistoryStats.from_history(history, offers, as_of=start, smoothing=smoothing))
         for start, rows in history_known.groupby(starts, sort=True)
     ]
     if not parts:
-        return pair_features(candidates, offers, history_known)
-    return pd.concat(parts).loc[history_known.index]
-
-
-def _as_of_history_features(
-    candidates: pd.DataFrame, offers: pd.DataFrame, history: pd.DataFrame, smoothing: float
-) -> pd.DataFrame:
-    """:func:`history_features` with profiles as of each proposal."""
-    known = history["candidate_id"].isin(candidates["candidate_id"]) & history["offer_id"].isin(
-        offers["offer_id"]
-    )
-    history_known = history[known]
-    starts = quarter_start(history_known["proposed_on"])
-    parts = [
-        as_of_pair_features(
-            candidates, offers, rows,
-            HistoryStats.from_history(history, offers, as_of=start, smoothing=smoothing),
-        )[0]
-        for start, rows in history_known.groupby(starts, sort=True)
-    ]
-    if not parts:
-        return as_of_pair_features(candidates, offers, history_known)[0]
+        return describe(history_known)
     return pd.concat(parts).loc[history_known.index]

@@ -45,15 +45,18 @@ OFFER_FIELDS: tuple[str, ...] = (
 )
 
 
+def _indexes(table: str, owner: str) -> tuple[sa.Index, sa.Index]:
+    """At most one current version per subject; a subject's versions in time order."""
+    current = sa.text("valid_to IS NULL")
+    return (sa.Index(f"ix_{table}_current", f"{owner}_id", unique=True, sqlite_where=current, postgresql_where=current),
+            sa.Index(f"ix_{table}_{owner}", f"{owner}_id", "valid_from"))
+
+
 class CandidateProfileVersion(Base):
     """A candidate's ranker fields from `valid_from` until `valid_to` (NULL: still current)."""
 
     __tablename__ = "candidate_profile_version"
-    __table_args__ = (
-        sa.Index("ix_candidate_profile_version_current", "candidate_id", unique=True,
-                 sqlite_where=sa.text("valid_to IS NULL"), postgresql_where=sa.text("valid_to IS NULL")),
-        sa.Index("ix_candidate_profile_version_candidate", "candidate_id", "valid_from"),
-    )
+    __table_args__ = _indexes("candidate_profile_version", "candidate")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     candidate_id: Mapped[int] = mapped_column(sa.ForeignKey("candidate.id", ondelete="CASCADE"))
@@ -76,11 +79,7 @@ class OfferProfileVersion(Base):
     """An offer's ranker fields from `valid_from` until `valid_to` (NULL: still current)."""
 
     __tablename__ = "offer_profile_version"
-    __table_args__ = (
-        sa.Index("ix_offer_profile_version_current", "offer_id", unique=True,
-                 sqlite_where=sa.text("valid_to IS NULL"), postgresql_where=sa.text("valid_to IS NULL")),
-        sa.Index("ix_offer_profile_version_offer", "offer_id", "valid_from"),
-    )
+    __table_args__ = _indexes("offer_profile_version", "offer")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     offer_id: Mapped[int] = mapped_column(sa.ForeignKey("offer.id", ondelete="CASCADE"))
