@@ -213,7 +213,7 @@ def test_the_profile_history_migration_gives_every_existing_row_its_first_versio
             offer = make.offer(min_swedish_level=2, weekdays=["tue", "fri"])
             session.commit()
             ids = (candidate.id, offer.id)
-        command.downgrade(cfg, "0017")  # as before the history existed: rows, no versions
+        command.downgrade(cfg, "0017a")  # as before the history existed: rows, no versions
         assert "candidate_profile_version" not in _tables(engine)
         command.upgrade(cfg, "head")
         with Session(engine) as session:
