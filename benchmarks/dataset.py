@@ -35,6 +35,7 @@ from models import (
     AuditEvent,
     Base,
     Candidate,
+    CandidateProfileVersion,
     Company,
     Consent,
     Contact,
@@ -43,6 +44,7 @@ from models import (
     FollowUp,
     Goal,
     Offer,
+    OfferProfileVersion,
     Organisation,
     Programme,
     RankerModel,
@@ -56,6 +58,7 @@ from models import (
     VisitEvent,
     clock,
     make_engine,
+    profiles,
 )
 from models.clock import quarter_end, quarter_start
 from models.demo import AREAS, INDUSTRY_FIELDS, OTHER_LANGUAGES, TARGET_WEIGHTS, default_surveys
@@ -259,6 +262,16 @@ class _Builder:
     def copy(self, conn: sa.Connection, model: Any, rows: Iterable[dict[str, Any]], total: int, desc: str) -> None:
         self.counts[model.__tablename__] = copy_rows(conn, model.__table__, rows, total=total, desc=desc)
 
+    def first_versions(self, conn: sa.Connection, model: Any, versions: Any, rows: list[dict[str, Any]],
+                       desc: str) -> None:
+        """Each copied row's first profile version (models/profiles.py), valid from its creation:
+        what an insert through the app writes with it, and what the ranker's training reads."""
+        now = clock.now()
+        made = profiles.first_versions(model, [(row["id"], row) for row in rows], now)
+        for number, (version, row) in enumerate(zip(made, rows, strict=True), start=1):
+            version.update(id=number, valid_from=row.get("created_at", now))
+        self.copy(conn, versions, made, len(made), desc)
+
     # -- objects through the ORM --
     def base(self, vault: PinVault) -> None:
         s = self.session
@@ -358,6 +371,7 @@ class _Builder:
                 "active": self.company_active[company] and rng.random() < 0.95,
             })
         self.copy(conn, Offer, self.offer_rows, n, "erbjudanden")
+        self.first_versions(conn, Offer, OfferProfileVersion, self.offer_rows, "erbjudandeprofiler")
         self.live_offers = [o for o in self.offer_rows if o["active"]] or self.offer_rows
 
     def candidates(self, conn: sa.Connection) -> None:
@@ -447,6 +461,7 @@ class _Builder:
                 "withdrawn_by_id": officer.id if withdrawn else None,
             })
         self.copy(conn, Candidate, candidates, n, "kandidater")
+        self.first_versions(conn, Candidate, CandidateProfileVersion, candidates, "kandidatprofiler")
         self.copy(conn, Referral, referrals, len(referrals), "remisser")
         self.copy(conn, ReferralEvent, events, len(events), "remisshändelser")
         self.copy(conn, Consent, consents, n, "samtycken")

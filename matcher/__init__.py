@@ -18,12 +18,15 @@ __version__ = "0.1.0"
 #: Public name -> the module that defines it.
 _EXPORTS: dict[str, str] = {
     "content_score": "content",
-    **dict.fromkeys(("EvaluationError", "evaluate", "fairness_audit", "temporal_split"), "evaluation"),
+    **dict.fromkeys(("EvaluationError", "compare_as_of", "evaluate", "fairness_audit", "temporal_split"),
+                    "evaluation"),
     **dict.fromkeys(("FEATURE_COLUMNS", "EncodedCandidates", "pair_features"), "features"),
     **dict.fromkeys((
         "InterchangeError", "read_candidates", "read_history", "read_offers", "read_pairs", "read_plan",
         "read_scores", "validate_candidates", "validate_history", "validate_offers", "validate_pairs",
         "write_candidates", "write_history", "write_offers", "write_plan", "write_scores",
+        "profiles_at", "read_candidate_versions", "read_offer_versions", "validate_candidate_versions",
+        "validate_offer_versions",
     ), "io"),
     **dict.fromkeys(("IncompatibleModelError", "ModelFileError", "load_model", "save_model"), "persistence"),
     **dict.fromkeys(("SequentialSignTest", "credits", "simulate_duels", "team_draft", "winner"), "interleaving"),
@@ -37,19 +40,24 @@ if TYPE_CHECKING:  # what the names are, for type checkers and editors
     import pandas as pd
 
     from matcher.content import content_score
-    from matcher.evaluation import EvaluationError, evaluate, fairness_audit, temporal_split
+    from matcher.evaluation import EvaluationError, compare_as_of, evaluate, fairness_audit, temporal_split
     from matcher.features import FEATURE_COLUMNS, EncodedCandidates, pair_features
     from matcher.interleaving import SequentialSignTest, credits, simulate_duels, team_draft, winner
     from matcher.io import (
         InterchangeError,
+        profiles_at,
+        read_candidate_versions,
         read_candidates,
         read_history,
+        read_offer_versions,
         read_offers,
         read_pairs,
         read_plan,
         read_scores,
+        validate_candidate_versions,
         validate_candidates,
         validate_history,
+        validate_offer_versions,
         validate_offers,
         validate_pairs,
         write_candidates,
@@ -103,6 +111,7 @@ __all__ = [
     "SequentialSignTest",
     "World",
     "__version__",
+    "compare_as_of",
     "content_score",
     "credits",
     "evaluate",
@@ -111,8 +120,11 @@ __all__ = [
     "make_world",
     "pair_features",
     "plan",
+    "profiles_at",
+    "read_candidate_versions",
     "read_candidates",
     "read_history",
+    "read_offer_versions",
     "read_offers",
     "read_pairs",
     "read_plan",
@@ -121,8 +133,10 @@ __all__ = [
     "simulate_duels",
     "team_draft",
     "temporal_split",
+    "validate_candidate_versions",
     "validate_candidates",
     "validate_history",
+    "validate_offer_versions",
     "validate_offers",
     "validate_pairs",
     "winner",

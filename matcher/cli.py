@@ -5,6 +5,13 @@
                                [--max-travel-minutes MIN]
     python -m matcher evaluate --candidates C --offers O --history H
     python -m matcher train    --candidates C --offers O --history H --model-out M
+    python -m matcher compare-as-of --candidates C --offers O --history H
+
+Candidate and offer files may carry profile versions (``valid_from``/``valid_to``) and the history
+the moment of each proposal (``as_of``), the interchange extension of docs/ranker-as-of.md:
+fitting then pairs each proposal with the profiles valid when it was made, and scoring and
+planning use the current profiles. ``compare-as-of`` sets that against training on the
+profiles as they stood (JSON on stdout).
 
 ``score`` and ``plan`` take ``--model M`` to reuse a trained model instead of fitting on
 ``--history`` (given both, the model scores with the newer history's statistics). Without
@@ -26,13 +33,14 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from matcher.evaluation import EvaluationError, evaluate
+from matcher.evaluation import EvaluationError, compare_as_of, evaluate
 from matcher.features import within_travel
 from matcher.io import (
     InterchangeError,
-    read_candidates,
+    profiles_at,
+    read_candidate_versions,
     read_history,
-    read_offers,
+    read_offer_versions,
     read_pairs,
     write_plan,
     write_scores,
@@ -84,6 +92,11 @@ def _parser() -> argparse.ArgumentParser:
     trained.add_argument("--no-evaluate", action="store_true",
                          help="skip the temporal evaluation stored in the metadata")
     trained.add_argument("--n-boot", type=int, default=500, help="bootstrap resamples")
+
+    compared = add("compare-as-of", "Today's profiles against the profiles as of each proposal, on a later "
+                   "quarter; JSON on stdout.", True)
+    compared.add_argument("--test-quarter", help="quarter to test on (default: the last quarter with answers)")
+    compared.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples")
     return parser
 
 
@@ -93,13 +106,17 @@ class _Inputs:
     def __init__(self, args: argparse.Namespace) -> None:
         names = ["candidates", "offers"] + (["history"] if args.history else [])
         names += ["pairs"] if getattr(args, "pairs", None) else []
-        readers = {"candidates": read_candidates, "offers": read_offers,
+        readers = {"candidates": read_candidate_versions, "offers": read_offer_versions,
                    "history": read_history, "pairs": read_pairs}
         frames: dict[str, pd.DataFrame] = {}
         for name in tqdm(names, desc="läser/reading", unit="fil", disable=args.quiet):
             frames[name] = readers[name](getattr(args, name))
-        self.candidates = frames["candidates"]
-        self.offers = frames["offers"]
+        # What training learns from (every version, if the files have them) and what is scored
+        # and planned (today's profiles).
+        self.candidate_versions = frames["candidates"]
+        self.offer_versions = frames["offers"]
+        self.candidates = profiles_at(self.candidate_versions, "candidate_id")
+        self.offers = profiles_at(self.offer_versions, "offer_id")
         self.history: pd.DataFrame | None = frames.get("history")
         self.pairs: pd.DataFrame | None = frames.get("pairs")
 
@@ -112,7 +129,7 @@ def _ranker(args: argparse.Namespace, inputs: _Inputs) -> tuple[Ranker, pd.DataF
         return ranker, inputs.history
     ranker = Ranker(random_state=args.seed, verbose=not args.quiet)
     if inputs.history is not None:
-        ranker.fit(inputs.candidates, inputs.offers, inputs.history)
+        ranker.fit(inputs.candidate_versions, inputs.offer_versions, inputs.history)
     return ranker, None
 
 
@@ -175,7 +192,7 @@ def _plan(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     inputs = _Inputs(args)
     report = evaluate(
-        inputs.candidates, inputs.offers, _required(inputs.history), n_boot=args.n_boot,
+        inputs.candidate_versions, inputs.offer_versions, _required(inputs.history), n_boot=args.n_boot,
         random_state=args.seed, test_quarter=args.test_quarter, progress=not args.quiet,
     )
     print(json.dumps(report, indent=2, ensure_ascii=False))
@@ -188,11 +205,11 @@ def _train(args: argparse.Namespace) -> int:
     ranker = Ranker(random_state=args.seed, verbose=not args.quiet)
     evaluation = None
     if not args.no_evaluate:
-        report = evaluate(inputs.candidates, inputs.offers, history, n_boot=args.n_boot,
+        report = evaluate(inputs.candidate_versions, inputs.offer_versions, history, n_boot=args.n_boot,
                           random_state=args.seed, ranker=ranker, progress=not args.quiet)
         evaluation = {key: report[key] for key in
                       ("split", "ndcg", "learned_minus_content", "brier")}
-    ranker.fit(inputs.candidates, inputs.offers, history)
+    ranker.fit(inputs.candidate_versions, inputs.offer_versions, history)
     metadata: dict[str, Any] = {"evaluation": evaluation}
     if args.snapshot_id:
         metadata["snapshot_id"] = args.snapshot_id
@@ -201,10 +218,19 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare_as_of(args: argparse.Namespace) -> int:
+    inputs = _Inputs(args)
+    report = compare_as_of(inputs.candidate_versions, inputs.offer_versions, _required(inputs.history),
+                           n_boot=args.n_boot, random_state=args.seed, test_quarter=args.test_quarter)
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return the exit status."""
     args = _parser().parse_args(argv)
-    commands = {"score": _score, "plan": _plan, "evaluate": _evaluate, "train": _train}
+    commands = {"score": _score, "plan": _plan, "evaluate": _evaluate, "train": _train,
+                "compare-as-of": _compare_as_of}
     try:
         return commands[args.command](args)
     except (InterchangeError, ModelFileError, IncompatibleModelError, EvaluationError) as exc:

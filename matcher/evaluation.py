@@ -44,7 +44,8 @@ from sklearn.base import clone
 from tqdm.auto import tqdm
 
 from matcher.content import content_score
-from matcher.features import HistoryStats, pair_features
+from matcher.features import HistoryStats, as_of_pair_features, pair_features
+from matcher.io import is_versioned, profiles_at
 from matcher.ranker import CHUNK_SIZE, Ranker, accept_labels, success_labels
 from matcher.schema import TARGET_GROUPS
 
@@ -356,8 +357,16 @@ def evaluate(
     gains = relevance(test)
     judged = ~np.isnan(gains)
     test, gains = test[judged], gains[judged]
-    scored = model.predict_pairs(candidates, offers, test[["candidate_id", "offer_id"]])
-    features = pair_features(candidates, offers, test, HistoryStats.from_history(train, offers))
+    if is_versioned(candidates) or is_versioned(offers):
+        # Profile versions (docs/ranker-as-of.md): every test proposal is scored with the profiles
+        # as they were when it was made, as the app would have ranked it then; the fairness
+        # audit ranks today's profiles.
+        scored = model.predict_as_of(candidates, offers, test)
+        features = as_of_pair_features(candidates, offers, test, HistoryStats.from_history(train, offers))[0]
+        candidates, offers = profiles_at(candidates, "candidate_id"), profiles_at(offers, "offer_id")
+    else:
+        scored = model.predict_pairs(candidates, offers, test[["candidate_id", "offer_id"]])
+        features = pair_features(candidates, offers, test, HistoryStats.from_history(train, offers))
     company_rate = features["company_accept_rate"].to_numpy()
     scorers = {
         "learned": scored["score"].to_numpy(),
@@ -423,3 +432,89 @@ def evaluate(
         "fairness_k": min(k),
         "fairness_sample": fairness_sample,
     })
+
+
+def compare_as_of(
+    candidates: pd.DataFrame,
+    offers: pd.DataFrame,
+    history: pd.DataFrame,
+    k: int = 5,
+    n_boot: int = 1000,
+    random_state: int = 0,
+    test_quarter: str | None = None,
+    truth: np.ndarray | pd.Series | None = None,
+) -> dict[str, Any]:
+    """Today's way against the as-of way on a truly later quarter (docs/ranker-as-of.md).
+
+    ``candidates`` and ``offers`` carry profile versions (``valid_from``/``valid_to``). Both
+    rankers learn from the quarters before the test quarter:
+
+    * ``today``: the profiles as they stood when the test quarter began, for every training
+      proposal (what training on "today's" profiles does: later changes leak in);
+    * ``as_of``: each training proposal with the profiles as they were when it was made.
+
+    Both are judged on the test quarter's proposals with the profiles of their own time (what
+    the app would have ranked then), with the ``content`` score and ``random`` beside them, and
+    the ``oracle`` (ranking by ``truth``, a known success probability per history row, aligned
+    with ``history``) when given. ``today_self_reported`` is the evaluation as it used to be
+    done, everything on the final profiles, which flatters today's way. ``closure`` is
+    (scorer − random) / (oracle − random) per scorer, with an oracle. Returns a JSON-ready dict.
+    """
+    train, test = temporal_split(history, test_quarter)
+    cutoff = quarter_of(test["proposed_on"]).iloc[0]
+    began = pd.Period(cutoff, freq="Q").start_time
+    today_c, today_o = profiles_at(candidates, "candidate_id", began), profiles_at(offers, "offer_id", began)
+    as_of = Ranker(random_state=random_state).fit(candidates, offers, train)
+    today = Ranker(random_state=random_state).fit(today_c, today_o, train)
+    final_c, final_o = profiles_at(candidates, "candidate_id"), profiles_at(offers, "offer_id")
+    flattered = Ranker(random_state=random_state).fit(final_c, final_o, train)
+
+    known = test["candidate_id"].isin(candidates["candidate_id"]) & test["offer_id"].isin(offers["offer_id"])
+    gains = relevance(test)
+    judged = known.to_numpy() & ~np.isnan(gains)
+    rows, gains = test[judged], gains[judged]
+    features = as_of_pair_features(candidates, offers, rows, HistoryStats.from_history(train, offers))[0]
+    scorers = {
+        "as_of": as_of.predict_as_of(candidates, offers, rows)["score"].to_numpy(),
+        "today": today.predict_as_of(candidates, offers, rows)["score"].to_numpy(),
+        "content": content_score(features),
+        "random": np.zeros(len(rows)),
+    }
+    if truth is not None:
+        scorers["oracle"] = np.asarray(pd.Series(np.asarray(truth), index=history.index).loc[rows.index])
+    report, _ = _ndcg_report(rows["offer_id"].to_numpy(), gains, scorers, (k,), n_boot, random_state)
+    flattered_scores = flattered.predict_pairs(final_c, final_o, rows[["candidate_id", "offer_id"]], reasons=False)
+    self_reported, _ = _ndcg_report(rows["offer_id"].to_numpy(), gains,
+                                    {"today_self_reported": flattered_scores["score"].to_numpy()}, (k,), n_boot,
+                                    random_state)
+    report.update(self_reported)
+    ndcg = {name: values[f"ndcg@{k}"]["mean"] for name, values in report.items()}
+    agreement: dict[str, float | None] = {}
+    if truth is not None:
+        # Without the outcomes' noise: how well each order agrees with the truth within an offer.
+        scored = {**scorers, "today_self_reported": flattered_scores["score"].to_numpy()}
+        agreement = {name: _rank_agreement(rows["offer_id"].to_numpy(), values, scorers["oracle"])
+                     for name, values in scored.items() if name not in ("oracle", "random")}
+    closure: dict[str, float | None] = {}
+    if "oracle" in ndcg and ndcg["oracle"] is not None and ndcg["random"] is not None:
+        span = ndcg["oracle"] - ndcg["random"]
+        closure = {name: (value - ndcg["random"]) / span if value is not None and span > 0 else None
+                   for name, value in ndcg.items() if name not in ("oracle", "random")}
+    return _jsonable({
+        "test_quarter": cutoff, "n_train": len(train), "n_test_judged": len(rows),
+        "n_test_offers": report["random"][f"ndcg@{k}"]["n"], "k": k,
+        "ndcg": report, "closure": closure, "truth_rank_correlation": agreement,
+    })
+
+
+def _rank_agreement(groups: np.ndarray, scores: np.ndarray, truth: np.ndarray) -> float | None:
+    """Mean within-group Spearman correlation of ``scores`` with ``truth`` (groups of three or more
+    rows where both vary)."""
+    frame = pd.DataFrame({"group": groups, "score": scores, "truth": truth})
+    ranks = frame.groupby("group")[["score", "truth"]].rank()
+    ranks["group"] = frame["group"]
+    values = []
+    for _, part in ranks.groupby("group"):
+        if len(part) >= 3 and part["score"].nunique() > 1 and part["truth"].nunique() > 1:
+            values.append(float(np.corrcoef(part["score"], part["truth"])[0, 1]))
+    return float(np.mean(values)) if values else None

@@ -23,7 +23,7 @@ from typing import Final, Optional
 import numpy as np
 import pandas as pd
 
-from matcher.io import InterchangeError
+from matcher.io import InterchangeError, is_versioned, version_positions
 from matcher.schema import FIELD_SLUGS, WEEKDAYS
 
 #: Numeric features, in the order the models see them.
@@ -147,8 +147,17 @@ class HistoryStats:
                 "no_shows": status == "no_show",
             }
         )
-        offer_info = offers.set_index("offer_id")[["company_id", "field"]]
-        counts = counts.join(offer_info, on="offer_id")
+        if is_versioned(offers):
+            # Each proposal's company and field as they were when it was made.
+            at = version_positions(offers, "offer_id", history["offer_id"], _moments(history))
+            known = at >= 0
+            for column in ("company_id", "field"):
+                values = np.full(len(history), None, dtype=object)
+                values[known] = offers[column].to_numpy(dtype=object)[at[known]]
+                counts[column] = values
+        else:
+            offer_info = offers.set_index("offer_id")[["company_id", "field"]]
+            counts = counts.join(offer_info, on="offer_id")
         count_cols = ["proposed", "accepted", "visits", "completed"]
         company = counts.dropna(subset=["company_id"]).groupby("company_id")[count_cols].sum()
         offer = counts.groupby("offer_id")[count_cols].sum()
@@ -574,6 +583,37 @@ def quarter_start(dates: pd.Series) -> pd.Series:
     return dates.dt.to_period("Q").dt.start_time
 
 
+def _moments(history: pd.DataFrame) -> pd.Series:
+    """When each proposal was made: ``as_of`` when the history has it, else ``proposed_on``."""
+    return history["as_of"] if "as_of" in history.columns else history["proposed_on"]
+
+
+def as_of_pair_features(
+    candidates: pd.DataFrame,
+    offers: pd.DataFrame,
+    rows: pd.DataFrame,
+    history: pd.DataFrame | HistoryStats | None = None,
+) -> tuple[pd.DataFrame, PairDetails]:
+    """Features of history rows (``candidate_id``, ``offer_id`` and ``proposed_on`` or ``as_of``)
+    with each side's profile **as it was when the proposal was made**: ``candidates`` and
+    ``offers`` may carry profile versions (``matcher.io.validate_*_versions``); plain frames are
+    looked up by id, as :func:`build_pair_features` does. Rows keep their index; a row whose
+    candidate or offer has no profile raises :class:`~matcher.io.InterchangeError`."""
+    moments = _moments(rows)
+    ci = version_positions(candidates, "candidate_id", rows["candidate_id"], moments)
+    oi = version_positions(offers, "offer_id", rows["offer_id"], moments)
+    for positions, column in ((ci, "candidate_id"), (oi, "offer_id")):
+        missing = np.flatnonzero(positions < 0)
+        if missing.size:
+            _positions(pd.Index([]), rows[column].iloc[missing[:1]], column, "history.csv")
+    stats = _stats(history, offers)
+    matrix, details = _pair_matrix(EncodedCandidates.from_frame(candidates), offers, ci, oi, stats)
+    features = pd.DataFrame(matrix, index=rows.index, columns=list(FEATURE_COLUMNS), copy=False)
+    features.insert(0, "offer_id", rows["offer_id"].to_numpy())
+    features.insert(0, "candidate_id", rows["candidate_id"].to_numpy())
+    return features, details
+
+
 def history_features(
     candidates: pd.DataFrame,
     offers: pd.DataFrame,
@@ -588,19 +628,25 @@ def history_features(
     has no visit date), so a visit proposed late in a quarter counts as known when the next
     quarter starts. Rows keep the history's index; rows naming a candidate or offer missing from
     the frames cannot be described and are left out.
+
+    With profile versions in ``candidates`` or ``offers`` (docs/ranker-as-of.md), each row is
+    described by the profiles as they were when it was proposed (:func:`as_of_pair_features`),
+    so nothing that changed later (a Swedish level raised after a good visit) leaks into it.
     """
+    def describe(rows: pd.DataFrame, stats: HistoryStats | None = None) -> pd.DataFrame:
+        if is_versioned(candidates) or is_versioned(offers):
+            return as_of_pair_features(candidates, offers, rows, stats)[0]
+        return pair_features(candidates, offers, rows, stats)
+
     known = history["candidate_id"].isin(candidates["candidate_id"]) & history["offer_id"].isin(
         offers["offer_id"]
     )
     history_known = history[known]
     starts = quarter_start(history_known["proposed_on"])
     parts = [
-        pair_features(
-            candidates, offers, rows,
-            HistoryStats.from_history(history, offers, as_of=start, smoothing=smoothing),
-        )
+        describe(rows, HistoryStats.from_history(history, offers, as_of=start, smoothing=smoothing))
         for start, rows in history_known.groupby(starts, sort=True)
     ]
     if not parts:
-        return pair_features(candidates, offers, history_known)
+        return describe(history_known)
     return pd.concat(parts).loc[history_known.index]

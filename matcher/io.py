@@ -81,7 +81,7 @@ class InterchangeError(ValueError):
         return (type(self), (self.file, self.row, self.column, self.message))
 
 
-Kind = Literal["id", "choice", "list", "int", "float", "bool", "date"]
+Kind = Literal["id", "choice", "list", "int", "float", "bool", "date", "moment"]
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,17 @@ _HISTORY_SPEC: tuple[_Column, ...] = (
     ),
     _Column("outcome", "choice", OUTCOMES, required=False, noun=("utfall", "outcome")),
 )
+#: The compatible extension for the ranker's training (docs/ranker-as-of.md): candidates.csv and
+#: offers.csv may carry a profile's versions, each valid from ``valid_from`` (empty: always) until
+#: ``valid_to`` (empty: still current), and history.csv the moment each proposal was made,
+#: ``as_of`` (empty or absent: the start of ``proposed_on``). Moments are local Swedish time,
+#: ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM[:SS]``, without an offset.
+VERSION_COLUMNS: tuple[str, str] = ("valid_from", "valid_to")
+_VERSION_SPEC: tuple[_Column, ...] = (
+    _Column("valid_from", "moment", required=False, noun=("giltig från", "valid from")),
+    _Column("valid_to", "moment", required=False, noun=("giltig till", "valid to")),
+)
+_AS_OF = _Column("as_of", "moment", required=False, noun=("förslagets tidpunkt", "moment of the proposal"))
 _PAIR_SPEC: tuple[_Column, ...] = (_Column("candidate_id", "id"), _Column("offer_id", "id"))
 _SCORE_SPEC: tuple[_Column, ...] = (
     *_PAIR_SPEC,
@@ -367,6 +378,31 @@ class _Checker:
         )
         return dates.astype("datetime64[ns]")
 
+    def _moment(self, col: _Column, raw: pd.Series) -> pd.Series:
+        if pd.api.types.is_datetime64_any_dtype(raw):
+            moments = pd.Series(raw.to_numpy())
+        else:
+            text = _text(raw)
+            present = self._require(col, text)
+            with_offset = text.str.contains(r"T.*(?:[+-]\d\d:?\d\d|Z)$", regex=True).to_numpy()
+            self.fail_first(
+                present & with_offset, col.name,
+                lambda i: f"{_quoted(text.iat[i])}: ange svensk lokal tid utan tidszon — "
+                "give Swedish local time without an offset",
+            )
+            moments = pd.Series(
+                [pd.NaT if t == "" else pd.to_datetime(t, format="ISO8601", errors="coerce") for t in text],
+                dtype="datetime64[ns]",
+            )
+            self.fail_first(
+                present & moments.isna().to_numpy(), col.name,
+                lambda i: f"{_quoted(text.iat[i])} är ingen tidpunkt ÅÅÅÅ-MM-DD[THH:MM] — "
+                "is not a moment YYYY-MM-DD[THH:MM]",
+            )
+        if isinstance(moments.dtype, pd.DatetimeTZDtype):
+            self.fail(0, col.name, "ange svensk lokal tid utan tidszon — give Swedish local time without an offset")
+        return moments.astype("datetime64[ns]")
+
 
 # --- cross-column rules -------------------------------------------------------------------
 
@@ -412,14 +448,105 @@ def validate_offers(frame: pd.DataFrame, file: str = "offers.csv") -> pd.DataFra
     return out
 
 
+def is_versioned(frame: pd.DataFrame) -> bool:
+    """Whether a candidates or offers frame carries profile versions (``valid_from``/``valid_to``)."""
+    return any(c in frame.columns for c in VERSION_COLUMNS)
+
+
+def _validate_versions(
+    frame: pd.DataFrame, spec: Sequence[_Column], id_column: str, file: str
+) -> pd.DataFrame:
+    """The contract's columns plus ``valid_from``/``valid_to`` (NaT: open), each subject's
+    versions in time order without overlaps (at most one open-ended, the last)."""
+    frame = frame.copy()
+    for name in VERSION_COLUMNS:
+        if name not in frame.columns:
+            frame[name] = ""
+    checker = _Checker(frame, file)
+    out = checker.run((*spec, *_VERSION_SPEC))
+    start, end = out["valid_from"], out["valid_to"]
+    checker.fail_first(
+        (start.notna() & end.notna() & (end <= start)).to_numpy(), "valid_to",
+        lambda _: "valid_to måste vara senare än valid_from — valid_to must be after valid_from",
+    )
+    order = np.lexsort((start.fillna(pd.Timestamp.min).to_numpy(), out[id_column].to_numpy()))
+    ids = out[id_column].to_numpy()[order]
+    same = ids[1:] == ids[:-1]
+    previous_end = end.to_numpy()[order][:-1]
+    next_start = start.to_numpy()[order][1:]
+    # NaT compares False: an open end (or start) beside another version of the subject overlaps.
+    overlap = same & ~(previous_end <= next_start)
+    bad = np.zeros(len(out), dtype=bool)
+    bad[order[1:][overlap]] = True
+    checker.fail_first(
+        bad, "valid_from",
+        lambda i: f"{id_column} {out.at[i, id_column]}: versionerna överlappar — the versions overlap "
+        "(one row per subject and period)",
+    )
+    _check_coordinates(checker, out)
+    return out
+
+
+def validate_candidate_versions(frame: pd.DataFrame, file: str = "candidates.csv") -> pd.DataFrame:
+    """A candidates frame with profile versions (a frame without ``valid_from``/``valid_to`` is
+    one version per candidate, valid always); raise :class:`InterchangeError` at the first fault."""
+    return _validate_versions(frame, _CANDIDATE_SPEC, "candidate_id", file)
+
+
+def validate_offer_versions(frame: pd.DataFrame, file: str = "offers.csv") -> pd.DataFrame:
+    """An offers frame with profile versions (see :func:`validate_candidate_versions`)."""
+    return _validate_versions(frame, _OFFER_SPEC, "offer_id", file)
+
+
+def version_positions(
+    versions: pd.DataFrame, id_column: str, ids: pd.Series | np.ndarray, moments: pd.Series | np.ndarray
+) -> np.ndarray:
+    """For each (id, moment), the position in ``versions`` of the subject's version valid then:
+    the last one that started at or before the moment (versions do not overlap); a moment
+    before the subject's first version takes the first (the earliest profile known); -1 for an
+    id without versions. An unversioned frame is looked up by id alone."""
+    ids = np.asarray(ids, dtype=object)
+    if not is_versioned(versions):
+        return pd.Index(versions[id_column].to_numpy()).get_indexer(ids)
+    start = versions["valid_from"].to_numpy(dtype="datetime64[ns]")
+    start = np.where(np.isnat(start), np.datetime64("1678-01-01", "ns"), start)
+    table = pd.DataFrame({"id": versions[id_column].to_numpy(dtype=object), "t": start,
+                          "pos": np.arange(len(versions))}).sort_values("t", kind="stable")
+    asked = pd.DataFrame({"id": ids, "t": pd.to_datetime(pd.Series(np.asarray(moments)))
+                          .to_numpy(dtype="datetime64[ns]"), "row": np.arange(len(ids))})
+    asked = asked.sort_values("t", kind="stable")
+    found = pd.merge_asof(asked, table, on="t", by="id", direction="backward").set_index("row")["pos"]
+    first = table.drop_duplicates("id").set_index("id")["pos"]
+    positions = found.reindex(np.arange(len(ids))).fillna(pd.Series(first.reindex(ids).to_numpy()))
+    return positions.fillna(-1).to_numpy(dtype=np.intp)
+
+
+def profiles_at(versions: pd.DataFrame, id_column: str, moment: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Each subject's profile as it was at ``moment`` (its current one without a moment; its
+    first for a subject that came later), in the contract's columns, one row per id."""
+    spec = _CANDIDATE_SPEC if id_column == "candidate_id" else _OFFER_SPEC
+    names = [c.name for c in spec]
+    if not is_versioned(versions):
+        return versions[names].reset_index(drop=True)
+    ids = pd.unique(versions[id_column])
+    if moment is None:
+        moment = pd.Timestamp.max
+    positions = version_positions(versions, id_column, ids, np.full(len(ids), moment, dtype="datetime64[ns]"))
+    return versions.iloc[positions][names].reset_index(drop=True)
+
+
 def validate_history(frame: pd.DataFrame, file: str = "history.csv") -> pd.DataFrame:
     """Check and convert a history frame; raise :class:`InterchangeError` on the first problem.
 
     Beyond the cell checks, a visit can only have happened (or been missed) after the employer
-    accepted, and feedback is only given for a completed visit.
+    accepted, and feedback is only given for a completed visit. An ``as_of`` column (the moment
+    of each proposal, the extension above) is kept when the frame has one; an empty cell is the
+    start of ``proposed_on``.
     """
     checker = _Checker(frame, file)
-    out = checker.run(_HISTORY_SPEC)
+    out = checker.run((*_HISTORY_SPEC, _AS_OF) if "as_of" in frame.columns else _HISTORY_SPEC)
+    if "as_of" in out.columns:
+        out["as_of"] = out["as_of"].fillna(out["proposed_on"])
     visited = out["visit_status"].isin(["completed", "no_show", "cancelled"]).to_numpy()
     accepted = (out["employer_response"] == "accepted").to_numpy()
     checker.fail_first(
@@ -495,15 +622,35 @@ def _read(src: Source, default_name: str) -> tuple[pd.DataFrame, str]:
 
 
 def read_candidates(src: Source) -> pd.DataFrame:
-    """Read and validate ``candidates.csv`` (path or file-like object)."""
+    """Read and validate ``candidates.csv`` (path or file-like object). A file with profile
+    versions gives each candidate's current profile (the training reads them all with
+    :func:`read_candidate_versions`)."""
     frame, name = _read(src, "candidates.csv")
+    if is_versioned(frame):
+        return validate_candidates(profiles_at(validate_candidate_versions(frame, name), "candidate_id"), name)
     return validate_candidates(frame, name)
 
 
 def read_offers(src: Source) -> pd.DataFrame:
-    """Read and validate ``offers.csv`` (path or file-like object)."""
+    """Read and validate ``offers.csv`` (path or file-like object); the current profiles of a
+    file with versions."""
     frame, name = _read(src, "offers.csv")
+    if is_versioned(frame):
+        return validate_offers(profiles_at(validate_offer_versions(frame, name), "offer_id"), name)
     return validate_offers(frame, name)
+
+
+def read_candidate_versions(src: Source) -> pd.DataFrame:
+    """Read ``candidates.csv`` with every profile version (:func:`validate_candidate_versions`);
+    a file without ``valid_from``/``valid_to`` keeps its plain form (one row per candidate)."""
+    frame, name = _read(src, "candidates.csv")
+    return validate_candidate_versions(frame, name) if is_versioned(frame) else validate_candidates(frame, name)
+
+
+def read_offer_versions(src: Source) -> pd.DataFrame:
+    """Read ``offers.csv`` with every profile version (see :func:`read_candidate_versions`)."""
+    frame, name = _read(src, "offers.csv")
+    return validate_offer_versions(frame, name) if is_versioned(frame) else validate_offers(frame, name)
 
 
 def read_history(src: Source) -> pd.DataFrame:
@@ -541,6 +688,8 @@ def _serialise(frame: pd.DataFrame, spec: Sequence[_Column]) -> pd.DataFrame:
             out[col.name] = np.where(values.to_numpy(dtype=bool), "true", "false")
         elif col.kind == "date":
             out[col.name] = values.dt.strftime("%Y-%m-%d")
+        elif col.kind == "moment":
+            out[col.name] = values.dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("")
         elif col.kind == "float" and col.name == "score":
             out[col.name] = [f"{v:.6f}" for v in values]
         elif col.kind == "float":
@@ -562,18 +711,26 @@ def _write(
 
 
 def write_candidates(frame: pd.DataFrame, dst: Source) -> None:
-    """Write a candidates frame as ``candidates.csv`` (path or text file object)."""
-    _write(frame, dst, validate_candidates, _CANDIDATE_SPEC, "candidates.csv")
+    """Write a candidates frame as ``candidates.csv`` (path or text file object), with its
+    ``valid_from``/``valid_to`` when it has profile versions."""
+    if is_versioned(frame):
+        _write(frame, dst, validate_candidate_versions, (*_CANDIDATE_SPEC, *_VERSION_SPEC), "candidates.csv")
+    else:
+        _write(frame, dst, validate_candidates, _CANDIDATE_SPEC, "candidates.csv")
 
 
 def write_offers(frame: pd.DataFrame, dst: Source) -> None:
-    """Write an offers frame as ``offers.csv``."""
-    _write(frame, dst, validate_offers, _OFFER_SPEC, "offers.csv")
+    """Write an offers frame as ``offers.csv`` (with its versions, if any)."""
+    if is_versioned(frame):
+        _write(frame, dst, validate_offer_versions, (*_OFFER_SPEC, *_VERSION_SPEC), "offers.csv")
+    else:
+        _write(frame, dst, validate_offers, _OFFER_SPEC, "offers.csv")
 
 
 def write_history(frame: pd.DataFrame, dst: Source) -> None:
-    """Write a history frame as ``history.csv``."""
-    _write(frame, dst, validate_history, _HISTORY_SPEC, "history.csv")
+    """Write a history frame as ``history.csv`` (with ``as_of`` when the frame has it)."""
+    spec = (*_HISTORY_SPEC, _AS_OF) if "as_of" in frame.columns else _HISTORY_SPEC
+    _write(frame, dst, validate_history, spec, "history.csv")
 
 
 def write_scores(frame: pd.DataFrame, dst: Source) -> None:

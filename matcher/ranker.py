@@ -50,11 +50,20 @@ from matcher.features import (
     NUMERIC_FEATURES,
     EncodedCandidates,
     HistoryStats,
+    as_of_pair_features,
     build_pair_features,
     history_features,
     offer_features,
 )
-from matcher.io import InterchangeError, validate_candidates, validate_history, validate_offers
+from matcher.io import (
+    InterchangeError,
+    is_versioned,
+    validate_candidate_versions,
+    validate_candidates,
+    validate_history,
+    validate_offer_versions,
+    validate_offers,
+)
 from matcher.reasons import explain
 from matcher.schema import HISTORY_COLUMNS
 
@@ -258,10 +267,13 @@ class Ranker(BaseEstimator):
         """Learn from ``history`` (validated here); return ``self``.
 
         Only proposals whose candidate and offer are in the frames can be described, so only
-        they train the models; all rows still feed the history statistics.
+        they train the models; all rows still feed the history statistics. Frames with profile
+        versions (``valid_from``/``valid_to``, docs/ranker-as-of.md) describe each proposal by
+        the profiles as they were when it was made; plain frames by today's.
         """
-        candidates = validate_candidates(candidates)
-        offers = validate_offers(offers)
+        candidates = (validate_candidate_versions(candidates) if is_versioned(candidates)
+                      else validate_candidates(candidates))
+        offers = validate_offer_versions(offers) if is_versioned(offers) else validate_offers(offers)
         if history is None:
             history = pd.DataFrame({c: [] for c in HISTORY_COLUMNS})
         history = validate_history(history)
@@ -383,6 +395,29 @@ class Ranker(BaseEstimator):
             for i in tqdm(starts, desc="poäng/scoring", unit="chunk", disable=not self.verbose)
         ]
         return pd.concat(chunks, ignore_index=True)
+
+    def predict_as_of(
+        self,
+        candidates: pd.DataFrame,
+        offers: pd.DataFrame,
+        rows: pd.DataFrame,
+        history: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
+        """Score history rows (``candidate_id``, ``offer_id``, ``proposed_on``/``as_of``) with the
+        profiles as they were when each was proposed (frames with or without versions, validated):
+        ``candidate_id, offer_id, score, p_accept, p_success`` in the rows' order. ``history``
+        replaces the fitted history statistics, as in :meth:`predict_pairs`."""
+        source: HistoryStats | None
+        if history is not None:
+            source = HistoryStats.from_history(history, offers, smoothing=self.smoothing)
+        else:
+            source = self.history_stats_ if self._is_fitted() else None
+        features, _ = as_of_pair_features(candidates, offers, rows, source)
+        score, p_accept, p_success = self._scores(features)
+        return pd.DataFrame({
+            "candidate_id": features["candidate_id"].to_numpy(), "offer_id": features["offer_id"].to_numpy(),
+            "score": score, "p_accept": p_accept, "p_success": p_success,
+        })
 
     def predict_all(self, candidates: pd.DataFrame, offers: pd.DataFrame) -> pd.DataFrame:
         """Score every candidate against every offer."""

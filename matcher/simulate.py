@@ -18,6 +18,15 @@ How a world works (the ground truth, hidden from the matcher):
 
 Intercepts are tuned per world so that about 68 % of proposals are accepted, about 82 % of
 accepted visits are completed and about 11 % are no-shows.
+
+Drifting profiles (``make_world(drift=...)``, docs/ranker-as-of.md): profiles change after the
+fact, as they do in the app. After a good visit the candidate, with probability ``drift``, gains
+the visited field as an interest and a step of Swedish (the visit helped: the truth sees the new
+profile from then on); an offer the employer declined most proposals to asks, with probability
+``drift``, a step less Swedish and opens another weekday, and any offer now and then changes its
+hours. A change is valid from the next quarter's start (the
+quarterly review); the world's ``candidate_versions``/``offer_versions`` hold every version and
+``candidates``/``offers`` today's, so a ranker trained on today's profiles sees the future.
 """
 
 from __future__ import annotations
@@ -131,6 +140,8 @@ class World:
     history: pd.DataFrame
     truth: GroundTruth
     history_truth: pd.DataFrame  # true p_accept/p_success per history row
+    candidate_versions: pd.DataFrame | None = None  # with drift: every profile version, valid_from/valid_to
+    offer_versions: pd.DataFrame | None = None
 
     def write(self, directory: str | Path) -> dict[str, Path]:
         """Write candidates/offers/history CSVs and the truth per history row; return paths."""
@@ -142,8 +153,10 @@ class World:
             "history": out / "history.csv",
             "truth": out / "history_truth.csv",
         }
-        write_candidates(self.candidates, paths["candidates"])
-        write_offers(self.offers, paths["offers"])
+        # With drifting profiles the files carry every version (the interchange extension).
+        write_candidates(self.candidates if self.candidate_versions is None else self.candidate_versions,
+                         paths["candidates"])
+        write_offers(self.offers if self.offer_versions is None else self.offer_versions, paths["offers"])
         write_history(self.history, paths["history"])
         self.history_truth.to_csv(paths["truth"], index=False, float_format="%.6f")
         return paths
@@ -299,8 +312,14 @@ def make_world(
     missing_coordinates: float = 0.04,
     selection: float = 6.0,
     batch_size: float = 7.0,
+    drift: float = 0.0,
 ) -> World:
-    """A reproducible synthetic world with ``n_history`` past proposals over ``n_quarters``."""
+    """A reproducible synthetic world with ``n_history`` past proposals over ``n_quarters``;
+    with ``drift`` > 0 the profiles change after visits (see the module docstring)."""
+    if drift > 0:
+        return _drifting_world(n_candidates, n_offers, n_history, n_quarters, seed, start=start,
+                               employer_bias=employer_bias, missing_coordinates=missing_coordinates,
+                               selection=selection, batch_size=batch_size, drift=drift)
     rng = np.random.default_rng(seed)
     true_candidates = _make_candidates(rng, n_candidates)
     true_offers = _make_offers(rng, n_offers)
@@ -323,6 +342,21 @@ def make_world(
     truth.show_intercept = _intercept(show, SHOW_RATE)
     truth.good_intercept = _intercept(good, GOOD_RATE)
 
+    history = _outcomes(rng, truth, history)
+    history = history.sort_values("proposed_on", kind="stable").reset_index(drop=True)
+    history_truth = truth.probabilities(history).assign(proposed_on=history["proposed_on"])
+
+    candidates, offers = true_candidates.copy(), true_offers.copy()
+    for frame in (candidates, offers):
+        hidden = rng.random(len(frame)) < missing_coordinates
+        frame.loc[hidden, ["lat", "lon"]] = np.nan
+    return World(candidates, offers, history, truth, history_truth)
+
+
+def _outcomes(rng: np.random.Generator, truth: GroundTruth, history: pd.DataFrame) -> pd.DataFrame:
+    """Employer answers, visit statuses, feedback and later outcomes of ``history``'s proposals
+    drawn from the truth (with the truth's profiles as they are now)."""
+    _, show, good, _ = truth._logits(history)
     n = len(history)
     probabilities = truth.probabilities(history)
     pending = rng.random(n) < PENDING_RATE
@@ -337,17 +371,147 @@ def make_world(
     draw = rng.random(n)
     outcome = np.select([draw < 0.04, draw < 0.12, draw < 0.16], ["job", "internship", "study"],
                         "none")
-    history = history.assign(
+    return history.assign(
         employer_response=np.select([pending, accepted], ["none", "accepted"], "declined"),
         visit_status=status,
         feedback=pd.array(np.where(showed, feedback, np.nan), dtype="Int64"),
         outcome=np.where(showed, np.where(good_visit, outcome, "none"), ""),
     )
-    history = history.sort_values("proposed_on", kind="stable").reset_index(drop=True)
-    history_truth = truth.probabilities(history).assign(proposed_on=history["proposed_on"])
 
-    candidates, offers = true_candidates.copy(), true_offers.copy()
-    for frame in (candidates, offers):
-        hidden = rng.random(len(frame)) < missing_coordinates
-        frame.loc[hidden, ["lat", "lon"]] = np.nan
-    return World(candidates, offers, history, truth, history_truth)
+
+def _versions(snapshots: list[tuple[pd.Timestamp | None, pd.DataFrame]], id_column: str) -> pd.DataFrame:
+    """Profile versions from snapshots taken at successive moments: a subject gets a new row
+    whenever its profile differs from the snapshot before; ``valid_to`` is the next row's start."""
+    rows, previous = [], None
+    for moment, frame in snapshots:
+        texts = frame.astype(str).agg("|".join, axis=1)
+        changed = np.ones(len(frame), dtype=bool) if previous is None else (texts != previous).to_numpy()
+        rows.append(frame[changed].assign(valid_from=moment))
+        previous = texts
+    versions = pd.concat(rows, ignore_index=True).sort_values([id_column, "valid_from"], kind="stable",
+                                                              na_position="first")
+    versions["valid_from"] = pd.to_datetime(versions["valid_from"]).astype("datetime64[ns]")
+    versions["valid_to"] = versions.groupby(id_column)["valid_from"].shift(-1)
+    return versions.reset_index(drop=True)
+
+
+def _drift_candidates(
+    rng: np.random.Generator, candidates: pd.DataFrame, offers: pd.DataFrame, history: pd.DataFrame,
+    drift: float,
+) -> pd.DataFrame:
+    """After a good visit, with probability ``drift``: the visited field becomes an interest and
+    the Swedish level rises a step."""
+    good = history[(history["visit_status"] == "completed") & (history["feedback"].fillna(0) >= 4)]
+    good = good[rng.random(len(good)) < drift]
+    if good.empty:
+        return candidates
+    fields = offers.set_index("offer_id")["field"]
+    changed = candidates.set_index("candidate_id", drop=False)
+    interests = changed["interests"].to_dict()
+    levels = changed["swedish_level"].to_dict()
+    for candidate_id, offer_id in zip(good["candidate_id"], good["offer_id"], strict=True):
+        field_slug = fields[offer_id]
+        if field_slug not in interests[candidate_id]:
+            interests[candidate_id] = [f for f in FIELD_SLUGS if f in interests[candidate_id] or f == field_slug]
+        levels[candidate_id] = min(6, levels[candidate_id] + 1)
+    ids = candidates["candidate_id"]
+    return candidates.assign(interests=ids.map(interests).to_list(),
+                             swedish_level=ids.map(levels).astype(np.int64).to_numpy())
+
+
+def _drift_offers(
+    rng: np.random.Generator, offers: pd.DataFrame, history: pd.DataFrame, drift: float
+) -> pd.DataFrame:
+    """Offers move after a quarter. One the employer declined at least half of the answered
+    proposals to (two or more) asks, with probability ``drift``, a step less Swedish and opens
+    one more weekday; any offer, with probability ``drift / 5``, changes its hours."""
+    answered = history[history["employer_response"] != "none"]
+    declines = answered.groupby("offer_id")["employer_response"].agg(
+        lambda r: int((r == "declined").sum()) if (r == "declined").mean() >= 0.5 else 0)
+    relaxing = offers["offer_id"].map(declines).fillna(0).to_numpy() >= 2
+    relaxing &= rng.random(len(offers)) < drift
+    rehoured = rng.random(len(offers)) < drift / 5
+    if not (relaxing.any() or rehoured.any()):
+        return offers
+    offers = offers.copy()
+    levels = offers["min_swedish_level"].to_numpy(dtype=np.int64).copy()
+    levels[relaxing] = np.maximum(levels[relaxing] - 1, 0)
+    offers["min_swedish_level"] = levels
+    weekdays = offers["weekdays"].tolist()
+    for i in np.flatnonzero(relaxing):
+        closed = [d for d in WEEKDAYS[:5] if d not in weekdays[i]]
+        if closed:
+            extra = closed[int(rng.integers(len(closed)))]
+            weekdays[i] = [d for d in WEEKDAYS if d in weekdays[i] or d == extra]
+    offers["weekdays"] = weekdays
+    hours = offers["hours"].to_numpy(dtype=float).copy()
+    hours[rehoured] = rng.choice([4.0, 5.0, 6.0, 7.0, 8.0], size=int(rehoured.sum()))
+    offers["hours"] = hours
+    return offers
+
+
+def _drifting_world(
+    n_candidates: int, n_offers: int, n_history: int, n_quarters: int, seed: int, *, start: str,
+    employer_bias: float, missing_coordinates: float, selection: float, batch_size: float, drift: float,
+) -> World:
+    """:func:`make_world` with profiles that change after visits, quarter by quarter."""
+    rng = np.random.default_rng(seed)
+    candidates = _make_candidates(rng, n_candidates)
+    offers = _make_offers(rng, n_offers)
+    truth = GroundTruth(
+        reliability=pd.Series(rng.normal(size=n_candidates), index=candidates["candidate_id"]),
+        company_leniency=pd.Series(rng.normal(0, 0.7, size=offers["company_id"].nunique()),
+                                   index=np.unique(offers["company_id"])),
+        true_candidates=candidates, true_offers=offers, employer_bias=employer_bias,
+    )
+    # The intercepts are tuned once, on the proposals the first profiles would get.
+    calibration = _propose(rng, candidates, offers, n_history, n_quarters, pd.Timestamp(start), selection,
+                           batch_size)
+    accept, show, good, _ = truth._logits(calibration)
+    truth.accept_intercept = _intercept(accept, ACCEPT_RATE)
+    truth.show_intercept = _intercept(show, SHOW_RATE)
+    truth.good_intercept = _intercept(good, GOOD_RATE)
+
+    quarters = pd.period_range(pd.Timestamp(start), periods=n_quarters, freq="Q")
+    budgets = np.full(n_quarters, n_history // n_quarters)
+    budgets[: n_history % n_quarters] += 1
+    parts, truths = [], []
+    candidate_snapshots: list[tuple[pd.Timestamp | None, pd.DataFrame]] = [(None, candidates)]
+    offer_snapshots: list[tuple[pd.Timestamp | None, pd.DataFrame]] = [(None, offers)]
+    for quarter, budget in zip(quarters, budgets, strict=True):
+        truth.true_candidates, truth.true_offers = candidates, offers
+        proposals = _propose(rng, candidates, offers, int(budget), 1, quarter.start_time, selection, batch_size)
+        proposals = _outcomes(rng, truth, proposals).sort_values("proposed_on", kind="stable")
+        parts.append(proposals)
+        truths.append(truth.probabilities(proposals).assign(proposed_on=proposals["proposed_on"].to_numpy()))
+        # What the quarter changed holds from the next quarter on.
+        candidates = _drift_candidates(rng, candidates, offers, proposals, drift)
+        offers = _drift_offers(rng, offers, proposals, drift)
+        following = (quarter + 1).start_time
+        candidate_snapshots.append((following, candidates))
+        offer_snapshots.append((following, offers))
+    truth.true_candidates, truth.true_offers = candidates, offers
+    history = pd.concat(parts, ignore_index=True)
+    history_truth = pd.concat(truths, ignore_index=True)
+
+    candidate_versions = _versions(candidate_snapshots, "candidate_id")
+    offer_versions = _versions(offer_snapshots, "offer_id")
+    for versions, frame, column in ((candidate_versions, candidates, "candidate_id"),
+                                    (offer_versions, offers, "offer_id")):
+        hidden = frame[column][rng.random(len(frame)) < missing_coordinates]
+        versions.loc[versions[column].isin(hidden), ["lat", "lon"]] = np.nan
+    current_candidates = candidate_versions[candidate_versions["valid_to"].isna()].drop(
+        columns=["valid_from", "valid_to"]).reset_index(drop=True)
+    current_offers = offer_versions[offer_versions["valid_to"].isna()].drop(
+        columns=["valid_from", "valid_to"]).reset_index(drop=True)
+    return World(current_candidates, current_offers, history, truth, history_truth,
+                 candidate_versions=candidate_versions, offer_versions=offer_versions)
+
+
+def expected_gain(history_truth: pd.DataFrame) -> np.ndarray:
+    """Each proposal's expected NDCG gain by the truth (``World.history_truth``): the employer
+    accepts with ``p_accept`` (gain 1) and the visit then goes well with ``p_success`` (gain 3,
+    see matcher.evaluation), so ``p_accept × (1 + 2 × p_success)``. Ranking by it is the oracle
+    an evaluation's closure is measured against."""
+    p_accept = history_truth["p_accept"].to_numpy(dtype=float)
+    return p_accept * (1.0 + 2.0 * history_truth["p_success"].to_numpy(dtype=float))

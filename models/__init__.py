@@ -10,6 +10,7 @@ from .companies import Company, Contact, Offer
 from .db import Base, make_engine
 from .followup import Feedback, FollowUp, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
 from .meetings import MeetingInvitee, MeetingOffer, MeetingQuota, NetworkMeeting
+from .profiles import CandidateProfileVersion, OfferProfileVersion
 from .programme import Funding, Goal, Milestone, Programme, programme_party
 from .selection import SelectionMeeting, SelectionMeetingItem, SelectionPosition
 from .signoff import QuarterApproval, QuarterCorrection, QuarterSignoff
@@ -30,6 +31,7 @@ __all__ = [
     "BudgetSettings",
     "CalendarFeed",
     "Candidate",
+    "CandidateProfileVersion",
     "Commitment",
     "CommitmentPromise",
     "CommitmentSettings",
@@ -49,6 +51,7 @@ __all__ = [
     "Milestone",
     "NetworkMeeting",
     "Offer",
+    "OfferProfileVersion",
     "Organisation",
     "OutboxMessage",
     "Programme",

@@ -46,6 +46,8 @@ from .db import Base
 EXCLUDED_TABLES = frozenset({
     "alembic_version", "data_generation", "audit_event", "login_session", "api_token", "exposure",
     "outbox_message", "used_link_token", "calendar_feed",
+    # profile versions change only with their candidate or offer, which count already
+    "candidate_profile_version", "offer_profile_version",
 })
 # Columns of counted tables that no kept result reads: a change to only these is not counted.
 # Each must stay out of the report and the ranking (tests/test_data_generation.py checks).

@@ -11,7 +11,7 @@ import datetime as dt
 import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from faker import Faker
@@ -54,6 +54,7 @@ from .identity import PinVault, parse_personal_identity
 from .operations.accounts import hash_password
 from .operations.question_sets import WORKPLACE_COMPANY, WORKPLACE_PARTICIPANT, install_missing, standard_surveys
 from .operations.visits import is_working_day
+from .profiles import CandidateProfileVersion, OfferProfileVersion
 from .programme import Funding, Goal, Programme
 from .visits import Activity, ActivityParticipant, Visit, VisitEvent
 
@@ -189,6 +190,8 @@ def seed_demo(
     session.add_all(users.values())
     programme = _programme(session, orgs, today)
     companies, offers = _companies(session, rng, fake, n_companies, progress)
+    for offer in offers:  # the network's offers stand from the programme's start (their first profile version)
+        offer.created_at = _local(programme.starts_on, 0)
     employer_emails = []
     for i, company in enumerate(companies[:6]):
         contact = company.contacts[0]
@@ -207,6 +210,7 @@ def seed_demo(
     seed_meeting(session, rng, fake, companies, offers, today)
     _surveys(session)
     session.flush()
+    n_changes = _profile_changes(session, random.Random(seed + 1), _local(programme.starts_on, 0))
     n_costs = seed_budget(session, programme, orgs, pl, today, seed)
     n_meetings = seed_selection(
         session, candidates, pl, [users["urval.af@demo.example"], users["urval.amf@demo.example"]], today, seed
@@ -225,6 +229,7 @@ def seed_demo(
             "nätverksmöten": 1,
             "kostnadsrader": n_costs,
             "urvalsmöten": n_meetings,
+            "profiländringar": n_changes,
             "åtaganden": n_commitments,
         },
         login_emails=emails + employer_emails,
@@ -581,6 +586,60 @@ def _visits(
         busy.setdefault(candidate.id, []).append((start, end))
         count += 1
     return count
+
+
+def _backdate(session: Session, version_class: type, owner_column: Any, owner_id: int, moment: dt.datetime) -> None:
+    """Move the change the listener just recorded (models/profiles.py) to `moment`: the new version
+    starts and the one before ends then."""
+    newest, previous = session.scalars(
+        sa.select(version_class).where(owner_column == owner_id).order_by(version_class.valid_from.desc(),
+                                                                          version_class.id.desc()).limit(2))
+    newest.valid_from = previous.valid_to = moment
+    session.flush()
+
+
+def _profile_changes(session: Session, rng: random.Random, since: dt.datetime) -> int:
+    """Profiles that changed after the fact, as they do: after some good visits (feedback 4 or 5)
+    the participant's Swedish was raised a step and the visited field added to the interests, a
+    week after the visit; a few offers moved their window later in the day after a visit. The
+    ranker must learn from the profiles as they were (docs/ranker-as-of.md). The demo's history
+    starts with the programme (`since`), its visits even before some referrals: the profiles as
+    seeded are the first versions from then."""
+    session.execute(sa.update(CandidateProfileVersion).values(valid_from=since)
+                    .execution_options(synchronize_session="fetch"))
+    good = session.execute(
+        sa.select(Visit, Candidate).join(Candidate, Candidate.id == Visit.candidate_id).join(Feedback)
+        .where(Visit.status == VisitStatus.COMPLETED, Feedback.overall >= 4).order_by(Visit.actual_end, Visit.id)
+    ).all()
+    changes = 0
+    for visit, candidate in good:
+        moment = visit.actual_end + dt.timedelta(days=7)
+        latest = session.scalar(sa.select(sa.func.max(CandidateProfileVersion.valid_from))
+                                .where(CandidateProfileVersion.candidate_id == candidate.id))
+        if rng.random() >= 0.4 or moment >= clock.now() or (latest is not None and moment <= latest):
+            continue
+        field_slug = str(getattr(visit.offer.field, "value", visit.offer.field))  # an enum once loaded
+        if candidate.swedish_level == 6 and field_slug in candidate.interests:
+            continue  # nothing left to raise
+        candidate.swedish_level = min(6, candidate.swedish_level + 1)
+        if field_slug not in candidate.interests:
+            candidate.interests = [f for f in FIELD_SLUGS if f in candidate.interests or f == field_slug]
+        session.flush()
+        _backdate(session, CandidateProfileVersion, CandidateProfileVersion.candidate_id, candidate.id, moment)
+        changes += 1
+    moved: set[int] = set()
+    for visit, _candidate in good:
+        offer = visit.offer
+        moment = visit.actual_end + dt.timedelta(days=3)
+        if offer.id in moved or rng.random() >= 0.15 or moment >= clock.now() or offer.window_end.hour >= 18:
+            continue
+        offer.window_start = dt.time(offer.window_start.hour + 1, 0)
+        offer.window_end = dt.time(offer.window_end.hour + 1, 0)
+        session.flush()
+        _backdate(session, OfferProfileVersion, OfferProfileVersion.offer_id, offer.id, moment)
+        moved.add(offer.id)
+        changes += 1
+    return changes
 
 
 def _activities(

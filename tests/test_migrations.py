@@ -195,3 +195,32 @@ def test_a_fresh_install_has_the_standard_questionnaires(empty_database_url: str
         command.downgrade(cfg, "0011")
         with engine.connect() as conn:
             assert conn.scalar(sa.text("SELECT count(*) FROM survey")) == 0
+
+
+def test_the_profile_history_migration_gives_every_existing_row_its_first_version(empty_database_url: str) -> None:
+    """0018 (models/profiles.py): candidates and offers that exist get one current version each,
+    with their profile as it stands, valid from their creation."""
+    from sqlalchemy.orm import Session
+
+    from models import Candidate, CandidateProfileVersion, Offer, OfferProfileVersion
+
+    from .factories import Factory
+
+    with _upgraded(empty_database_url) as (cfg, engine):
+        with Session(engine) as session:
+            make = Factory(session)
+            candidate = make.candidate(swedish_level=4, interests=["it", "transport"], languages=["sv", "so"])
+            offer = make.offer(min_swedish_level=2, weekdays=["tue", "fri"])
+            session.commit()
+            ids = (candidate.id, offer.id)
+        command.downgrade(cfg, "0017a")  # as before the history existed: rows, no versions
+        assert "candidate_profile_version" not in _tables(engine)
+        command.upgrade(cfg, "head")
+        with Session(engine) as session:
+            candidate, offer = session.get(Candidate, ids[0]), session.get(Offer, ids[1])
+            (first,) = session.scalars(sa.select(CandidateProfileVersion))
+            assert (first.candidate_id, first.valid_from, first.valid_to) == (candidate.id, candidate.created_at, None)
+            assert (first.swedish_level, first.interests, first.languages) == (4, ["it", "transport"], ["sv", "so"])
+            (offered,) = session.scalars(sa.select(OfferProfileVersion))
+            assert (offered.offer_id, offered.valid_from, offered.min_swedish_level, offered.weekdays) == (
+                offer.id, offer.created_at, 2, ["tue", "fri"])

@@ -6,7 +6,7 @@ An exposure shown interleaved names its duel and, in `teams`, the model that pla
 the lists logged before this revision have neither (they were not interleaved).
 
 Revision ID: 0019
-Revises: 0017a
+Revises: 0018
 Create Date: 2026-12-06 12:00:00.000000
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0019'
-down_revision = '0017a'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

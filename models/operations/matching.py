@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from matcher import EncodedCandidates, Ranker, validate_candidates, validate_history, validate_offers
 from matcher import plan as plan_visits
 from matcher.features import within_travel
+from matcher.io import validate_candidate_versions, validate_offer_versions
 
 from .. import clock
 from ..candidates import Candidate, Referral
@@ -45,6 +46,7 @@ from ..enums import (
 )
 from ..enums import VisitStatus as S
 from ..followup import Feedback, FollowUp
+from ..profiles import CandidateProfileVersion, OfferProfileVersion
 from ..system import Exposure
 from ..visits import Visit, VisitEvent
 from . import availability, commitments
@@ -165,24 +167,25 @@ def _frame(session: Session, query: sa.Select[Any]) -> pd.DataFrame:
     return pd.DataFrame(result.all(), columns=list(result.keys()))
 
 
-def _candidate_profiles(session: Session, *conditions: sa.ColumnElement[bool]) -> pd.DataFrame:
-    """The profiles of the candidates matching `conditions` in the interchange format, validated
-    (one query)."""
-    query = sa.select(
-        Candidate.id,
-        _raw(Candidate.interests, sa.Integer(), "interests"),
-        Candidate.swedish_level,
-        _raw(Candidate.languages, sa.String(), "languages"),
-        _raw(Candidate.target_group, sa.String(), "target_group"),
-        _raw(Candidate.weekdays, sa.Integer(), "weekdays"),
-        Candidate.lat,
-        Candidate.lon,
-        Candidate.needs_accessible,
-    ).where(*conditions).order_by(Candidate.id)
-    raw = _frame(session, query)
+def _candidate_columns(source: Any, group: Any) -> list[Any]:
+    """The interchange columns of a candidate profile, read off `source` (the candidate or one of
+    its versions); the target group always from the candidate (`group`)."""
+    return [
+        _raw(source.interests, sa.Integer(), "interests"),
+        source.swedish_level,
+        _raw(source.languages, sa.String(), "languages"),
+        _raw(group, sa.String(), "target_group"),
+        _raw(source.weekdays, sa.Integer(), "weekdays"),
+        source.lat,
+        source.lon,
+        source.needs_accessible,
+    ]
+
+
+def _candidate_interchange(raw: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
     lat, lon = _place(raw)
-    frame = pd.DataFrame({
-        "candidate_id": raw["id"].astype(str),
+    return pd.DataFrame({
+        "candidate_id": ids.astype(str),
         "interests": _flag_lists(raw["interests"], _vocabulary(Candidate.interests)),
         "swedish_level": raw["swedish_level"],
         "languages": _code_lists(raw["languages"]),
@@ -192,7 +195,42 @@ def _candidate_profiles(session: Session, *conditions: sa.ColumnElement[bool]) -
         "lon": lon,
         "needs_accessible": raw["needs_accessible"].astype(bool),
     })
-    return validate_candidates(frame, FRAME_NAMES["candidates"])
+
+
+def _candidate_profiles(session: Session, *conditions: sa.ColumnElement[bool]) -> pd.DataFrame:
+    """The profiles of the candidates matching `conditions` in the interchange format, validated
+    (one query)."""
+    query = sa.select(Candidate.id, *_candidate_columns(Candidate, Candidate.target_group)).where(
+        *conditions).order_by(Candidate.id)
+    raw = _frame(session, query)
+    return validate_candidates(_candidate_interchange(raw, raw["id"]), FRAME_NAMES["candidates"])
+
+
+def _local_moments(values: pd.Series) -> pd.Series:
+    """UTC moments from the database as Swedish local time without an offset (the interchange's)."""
+    moments = pd.to_datetime(values, utc=True).dt.tz_convert(STOCKHOLM).dt.tz_localize(None)
+    return moments.astype("datetime64[ns]")
+
+
+def _with_validity(frame: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(valid_from=_local_moments(raw["valid_from"]).to_numpy(),
+                        valid_to=_local_moments(raw["valid_to"]).to_numpy())
+
+
+def candidate_versions_frame(session: Session) -> pd.DataFrame:
+    """Every version of every candidate's profile (models/profiles.py) in the interchange format
+    with `valid_from`/`valid_to` (the extension in docs/ranker-as-of.md), validated: what the
+    ranker learns from, each proposal with the profile as it was then."""
+    version = CandidateProfileVersion
+    query = (
+        sa.select(version.candidate_id, version.valid_from, version.valid_to,
+                  *_candidate_columns(version, Candidate.target_group))
+        .join(Candidate, Candidate.id == version.candidate_id)
+        .order_by(version.candidate_id, version.valid_from, version.id)
+    )
+    raw = _frame(session, query)
+    frame = _with_validity(_candidate_interchange(raw, raw["candidate_id"]), raw)
+    return validate_candidate_versions(frame, FRAME_NAMES["candidates"])
 
 
 def candidates_frame(session: Session, *conditions: sa.ColumnElement[bool]) -> pd.DataFrame:
@@ -221,30 +259,39 @@ def offers_frame(session: Session, quarter: Quarter, *conditions: sa.ColumnEleme
     """Offers matching `conditions`; `capacity` is what is left of the quarter's places. An offer
     without coordinates of its own is placed at its company."""
     taken = _taken(quarter)
-    own_place = Offer.lat.is_not(None)
     query = (
-        sa.select(
-            Offer.id,
-            Offer.company_id,
-            _raw(Offer.field, sa.String(), "field"),
-            Offer.min_swedish_level,
-            _raw(Offer.languages, sa.String(), "languages"),
-            _raw(Offer.weekdays, sa.Integer(), "weekdays"),
-            sa.case((own_place, Offer.lat), else_=Company.lat).label("lat"),
-            sa.case((own_place, Offer.lon), else_=Company.lon).label("lon"),
-            Offer.accessible,
-            Offer.hours,
-            (Offer.capacity_per_quarter - sa.func.coalesce(taken.c.n, 0)).label("capacity"),
-        )
+        sa.select(Offer.id, *_offer_columns(Offer),
+                  (Offer.capacity_per_quarter - sa.func.coalesce(taken.c.n, 0)).label("capacity"))
         .join(Company, Company.id == Offer.company_id)
         .outerjoin(taken, taken.c.offer_id == Offer.id)
         .where(*conditions)
         .order_by(Offer.id)
     )
     raw = _frame(session, query)
+    return validate_offers(_offer_interchange(raw, raw["id"]), FRAME_NAMES["offers"])
+
+
+def _offer_columns(source: Any) -> list[Any]:
+    """The interchange columns of an offer profile (but its capacity) off `source` (the offer or
+    one of its versions); an offer without coordinates of its own is placed at its company."""
+    own_place = source.lat.is_not(None)
+    return [
+        Offer.company_id,
+        _raw(source.field, sa.String(), "field"),
+        source.min_swedish_level,
+        _raw(source.languages, sa.String(), "languages"),
+        _raw(source.weekdays, sa.Integer(), "weekdays"),
+        sa.case((own_place, source.lat), else_=Company.lat).label("lat"),
+        sa.case((own_place, source.lon), else_=Company.lon).label("lon"),
+        source.accessible,
+        source.hours,
+    ]
+
+
+def _offer_interchange(raw: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
     lat, lon = _place(raw)
-    frame = pd.DataFrame({
-        "offer_id": raw["id"].astype(str),
+    return pd.DataFrame({
+        "offer_id": ids.astype(str),
         "company_id": raw["company_id"].astype(str),
         "field": raw["field"],
         "min_swedish_level": raw["min_swedish_level"],
@@ -256,7 +303,22 @@ def offers_frame(session: Session, quarter: Quarter, *conditions: sa.ColumnEleme
         "hours": raw["hours"].astype(float),
         "capacity": raw["capacity"].astype(np.int64).clip(lower=0),
     })
-    return validate_offers(frame, FRAME_NAMES["offers"])
+
+
+def offer_versions_frame(session: Session) -> pd.DataFrame:
+    """Every version of every offer's profile with `valid_from`/`valid_to`, validated (like
+    candidate_versions_frame); `capacity` is the version's places per quarter."""
+    version = OfferProfileVersion
+    query = (
+        sa.select(version.offer_id, version.valid_from, version.valid_to, *_offer_columns(version),
+                  version.capacity_per_quarter.label("capacity"))
+        .join(Offer, Offer.id == version.offer_id)
+        .join(Company, Company.id == Offer.company_id)
+        .order_by(version.offer_id, version.valid_from, version.id)
+    )
+    raw = _frame(session, query)
+    frame = _with_validity(_offer_interchange(raw, raw["offer_id"]), raw)
+    return validate_offer_versions(frame, FRAME_NAMES["offers"])
 
 
 def _outcomes(session: Session) -> dict[int, str]:
@@ -311,7 +373,7 @@ def history_frame(session: Session) -> pd.DataFrame:
     visit_status = np.where(accepted & status.isin(["completed", "no_show", "cancelled"]), status, "none")
     completed = visit_status == "completed"
     outcomes = _outcomes(session)
-    proposed_on = pd.to_datetime(raw["created_at"], utc=True).dt.tz_convert(STOCKHOLM).dt.tz_localize(None)
+    proposed_on = _local_moments(raw["created_at"])
     frame = pd.DataFrame({
         "candidate_id": raw["candidate_id"].astype(str),
         "offer_id": raw["offer_id"].astype(str),
@@ -321,14 +383,17 @@ def history_frame(session: Session) -> pd.DataFrame:
         "feedback": pd.array(np.where(completed, raw["feedback"], None), dtype="Int64"),
         "outcome": [outcomes.get(c, "") if done else ""
                     for c, done in zip(raw["candidate_id"], completed, strict=True)],
+        "as_of": proposed_on,  # the moment of the proposal: the profiles valid then describe it
     })
     return validate_history(frame, FRAME_NAMES["history"])
 
 
-def training_frames(session: Session, quarter: Quarter) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Everything the ranker learns from: all candidates and offers (history refers to people who
-    have left and offers that are paused) and every proposal."""
-    return candidates_frame(session), offers_frame(session, quarter), history_frame(session)
+def training_frames(session: Session) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Everything the ranker learns from: every version of every candidate's and offer's profile
+    (history refers to people who have left and offers that are paused) and every proposal with
+    its moment, so each proposal is paired with the profiles as they were when it was made
+    (docs/ranker-as-of.md)."""
+    return candidate_versions_frame(session), offer_versions_frame(session), history_frame(session)
 
 
 # --- recommendations ----------------------------------------------------------------------------

@@ -16,7 +16,6 @@ which can only favour keeping it.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import secrets
 import threading
@@ -34,7 +33,6 @@ from matcher import IncompatibleModelError, ModelFileError, Ranker, load_model, 
 
 from .. import clock
 from ..system import RankerModel
-from .companies import Quarter
 from .errors import N_
 from .matching import ScoringModel, content_only, training_frames
 
@@ -139,7 +137,7 @@ def _ndcg(ranker: Ranker, candidates: pd.DataFrame, offers: pd.DataFrame, train:
     known, gains = known[judged], gains[judged]
     if known.empty:
         return None
-    scored = ranker.predict_pairs(candidates, offers, known[["candidate_id", "offer_id"]], history=train)
+    scored = ranker.predict_as_of(candidates, offers, known, history=train)  # the profiles of the proposal's time
     values = ndcg_by_group(known["offer_id"].to_numpy(), scored["score"].to_numpy(), gains, K,
                            np.random.default_rng(RANDOM_STATE))
     return float(values.mean()) if len(values) else None
@@ -177,7 +175,6 @@ def train_and_maybe_activate(
     *,
     progress: bool = False,
     echo: Echo = lambda _message: None,
-    today: Optional[dt.date] = None,
     activate_new: bool = True,
 ) -> Optional[RankerModel]:
     """Export the history, train, evaluate against the active model, save and register the new
@@ -187,10 +184,11 @@ def train_and_maybe_activate(
     Flushes; the caller commits."""
     from matcher.evaluation import EvaluationError, evaluate, temporal_split  # not loaded to serve pages
 
-    today = today or clock.local_today()
-    echo("Hämtar kandidater, erbjudanden och historik ur databasen …")
-    candidates, offers, history = training_frames(session, Quarter.of(today))
-    echo(f"  {len(candidates)} kandidater, {len(offers)} erbjudanden, {len(history)} förslag i historiken.")
+    echo("Hämtar kandidater, erbjudanden (med profilernas historik) och förslag ur databasen …")
+    # Each proposal is learnt from with the profiles as they were when it was made (docs/ranker-as-of.md).
+    candidates, offers, history = training_frames(session)
+    echo(f"  {candidates['candidate_id'].nunique()} kandidater, {offers['offer_id'].nunique()} erbjudanden, "
+         f"{len(history)} förslag i historiken.")
     if history.empty:
         echo("Ingen historik att lära av ännu: ingen modell tränas.")
         return None
@@ -230,8 +228,8 @@ def train_and_maybe_activate(
         "evaluation": _summary(report) if report is not None else None,
         "evaluation_error": evaluation_error,
         "ranker": ranker.summary(),
-        "n_candidates": len(candidates),
-        "n_offers": len(offers),
+        "n_candidates": int(candidates["candidate_id"].nunique()),
+        "n_offers": int(offers["offer_id"].nunique()),
     }
     directory = Path(model_dir)
     directory.mkdir(parents=True, exist_ok=True)

@@ -1,10 +1,13 @@
 """`flask --app web train-ranker [--force | --challenger]`: learn from the outcomes in the
 database, and use the new model only when it ranks the latest quarter at least as well as the
 active one, or let it prove itself in use first. `flask --app web ranker-duel`: the duel between
-a challenger and the active model (models/operations/ranker_duel.py), with start and stop."""
+a challenger and the active model (models/operations/ranker_duel.py), with start and stop.
+`flask --app web export-matcher DIR`: the same data as the matcher's interchange files, for
+`python -m matcher ...` (docs/ranker-as-of.md)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
 import click
@@ -12,9 +15,11 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 
+from matcher.io import write_candidates, write_history, write_offers
 from models import RankerModel, clock
 from models.operations import ranker_duel
 from models.operations.errors import DomainError
+from models.operations.matching import training_frames
 from models.operations.ranker_registry import train_and_maybe_activate
 
 from ..extensions import db
@@ -125,4 +130,23 @@ def ranker_duel_command(start: Optional[int], share: float, max_lists: int, alph
             click.echo(line)
 
 
-commands = [train_ranker, ranker_duel_command]
+@click.command("export-matcher")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def export_matcher(directory: Path) -> None:
+    """Write candidates.csv, offers.csv and history.csv in the matcher's interchange format, with
+    every profile version (valid_from/valid_to) and each proposal's moment (as_of): what
+    train-ranker learns from. The files hold profile data: keep them as the backups are kept."""
+    click.echo("Hämtar kandidater, erbjudanden (med profilernas historik) och förslag ur databasen …")
+    candidates, offers, history = training_frames(db.session)
+    db.session.rollback()  # only read
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, frame, write in (("candidates.csv", candidates, write_candidates), ("offers.csv", offers, write_offers),
+                               ("history.csv", history, write_history)):
+        write(frame, directory / name)
+        click.echo(f"  {directory / name}: {len(frame)} rader")
+    click.echo(f"Klart. Till exempel: python -m matcher compare-as-of --candidates {directory / 'candidates.csv'} "
+               f"--offers {directory / 'offers.csv'} --history {directory / 'history.csv'}")
+
+
+commands = [train_ranker, ranker_duel_command, export_matcher]

@@ -19,6 +19,7 @@ from ...accounts import User
 from ...candidates import Candidate, Consent, Referral, ReferralEvent
 from ...enums import ReferralStatus
 from ...identity import InvalidIdentityNumber, PersonalIdentity, PinVault, parse_personal_identity
+from ...profiles import CandidateProfileVersion, first_versions
 from .. import fields
 from ..errors import N_, DomainError
 from ..spreadsheet import (
@@ -311,6 +312,8 @@ def import_candidates(
     try:
         candidate = Candidate.__table__.c
         ids = dict(_insert_rows(session, Candidate.__table__, people, returning=(candidate.pin_hash, candidate.id)))
+        _insert_rows(session, CandidateProfileVersion.__table__,
+                     first_versions(Candidate, [(ids[p["pin_hash"]], p) for p in people], now))
         _insert_rows(session, Consent.__table__, [{"candidate_id": ids[k], **v} for k, v in consents.items()])
         referral = Referral.__table__.c
         referral_ids = dict(
