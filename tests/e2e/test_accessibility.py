@@ -88,6 +88,7 @@ PAGES: dict[str, Callable[[LiveServer, Scene], list[tuple[str, str]]]] = {
         ("leader-capacity", "/foretag/kapacitet"),
         ("leader-dashboard", "/uppfoljning/"),
         *([("leader-quarter-plan", "/matchning/kvartalsplan")] if "matching.plan" in live.app.view_functions else []),
+        *([("leader-ranker-duel", "/matchning/duell")] if "matching.duel" in live.app.view_functions else []),
     ],
     EMPLOYER: lambda live, s: [
         ("employer-start", "/"),
