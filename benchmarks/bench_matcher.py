@@ -282,6 +282,22 @@ def markdown_table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
+QUALITY_TITLE = "## Ranking quality"
+
+
+def kept_quality() -> str:
+    """A quick run measures speed only: the quality sections of the last full run are kept as
+    they are, marked with where they come from ('' when there are none)."""
+    if not RESULTS.exists():
+        return ""
+    text = RESULTS.read_text(encoding="utf-8")
+    start, end = text.find(QUALITY_TITLE), text.find("## Under load")
+    if start < 0 or end < start:
+        return ""
+    return ("\nThe quality sections below are from the last full run (`python -m benchmarks.bench_matcher` "
+            "without `--quick`); the speed table above is from a quick run.\n\n" + text[start:end].rstrip())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="speed only, no quality runs")
@@ -350,8 +366,10 @@ def main() -> None:
             markdown_table(choice, list(choice[0])),
         ]
     after = machine()
-    sections += ["", f"Load average at the end: {after['load average (1/5/15 min)']}.", "",
-                 NOTES]
+    sections += ["", f"Load average at the end: {after['load average (1/5/15 min)']}."]
+    if args.quick:
+        sections += [kept_quality()]
+    sections += ["", NOTES]
     # The as-of section has its own (slower) command, benchmarks/bench_as_of.py: kept as it is.
     from benchmarks.bench_as_of import kept_section
 
