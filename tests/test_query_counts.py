@@ -151,3 +151,30 @@ def test_account_list_is_flat(client, app, db, make, vault) -> None:
         return user.name
 
     assert_flat(client, app, db, "/admin/konton?status=all", add)
+
+
+def test_the_waiting_referrals_are_read_in_order_from_their_index(db, make) -> None:
+    """The start page shows the oldest submitted referrals first (`project_leader_panel`): the
+    database reads them in that order from `ix_referral_status_referred` instead of sorting
+    every waiting referral (20 ms with 9,000 waiting at a region's size)."""
+    from models import Referral
+    from models.enums import ReferralStatus
+    from models.operations.candidate_bank import referred_at
+
+    for _ in range(3):
+        make.candidate(status=ReferralStatus.SUBMITTED)
+    db.commit()
+    stmt = (sa.select(Referral.id).where(Referral.status == ReferralStatus.SUBMITTED)
+            .order_by(referred_at(), Referral.id).limit(10))
+    sql = str(stmt.compile(db.get_bind(), compile_kwargs={"literal_binds": True}))
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        db.execute(sa.text("SET LOCAL enable_sort = off"))
+        plan = "\n".join(row[0] for row in db.execute(sa.text(f"EXPLAIN {sql}")))
+        assert "Sort" not in plan
+    else:
+        plan = "\n".join(row[3] for row in db.execute(sa.text(f"EXPLAIN QUERY PLAN {sql}")))
+        assert "TEMP B-TREE" not in plan  # no sort
+    assert "ix_referral_status_referred" in plan
+    assert len(db.scalars(stmt).all()) == 3
+    db.rollback()

@@ -416,45 +416,43 @@ def _due_rules(session: Session, now: dt.datetime) -> dict[SurveyMoment, sa.Sele
         Visit.end_at <= now,
         Visit.end_at > now - dt.timedelta(days=AFTER_WINDOW_DAYS),
     )
-    # Invitations to the workplace visit's questionnaires (a group activity's do not count here).
-    invited = sa.select(SurveyInvitation.id).join(Survey, Survey.id == SurveyInvitation.survey_id).where(
-        Survey.questionnaire.in_((WORKPLACE_PARTICIPANT, WORKPLACE_COMPANY))
-    )
+    # Invitations to the workplace visit's questionnaires, any version (a group activity's do not
+    # count here). Named by their sets' ids: PostgreSQL then estimates from the invitations' own
+    # statistics, and answers the start page's count in half the time it took through a join.
+    sets = _workplace_sets(session)
+
+    def invited(moment: SurveyMoment, *conditions: Any) -> sa.Select[Any]:
+        ids = [i for i, set_moment, _active in sets if set_moment == moment]
+        return sa.select(SurveyInvitation.id).where(SurveyInvitation.survey_id.in_(ids), *conditions)
+
     this_quarter = local_midnight(quarter_start(now.astimezone(STOCKHOLM).date()))
     rules = {
         SurveyMoment.PARTICIPANT_BEFORE: confirmed_ahead.where(
-            ~invited.where(
-                Survey.moment == SurveyMoment.PARTICIPANT_BEFORE, SurveyInvitation.candidate_id == Visit.candidate_id
-            ).exists()
+            ~invited(SurveyMoment.PARTICIPANT_BEFORE, SurveyInvitation.candidate_id == Visit.candidate_id).exists()
         ),
         SurveyMoment.PARTICIPANT_AFTER: completed_recently.where(
-            ~invited.where(
-                Survey.moment == SurveyMoment.PARTICIPANT_AFTER, SurveyInvitation.visit_id == Visit.id
-            ).exists()
+            ~invited(SurveyMoment.PARTICIPANT_AFTER, SurveyInvitation.visit_id == Visit.id).exists()
         ),
         SurveyMoment.COMPANY_BEFORE: confirmed_ahead.where(
-            ~invited.where(
-                Survey.moment == SurveyMoment.COMPANY_BEFORE, SurveyInvitation.company_id == Offer.company_id
-            ).exists()
+            ~invited(SurveyMoment.COMPANY_BEFORE, SurveyInvitation.company_id == Offer.company_id).exists()
         ),
         SurveyMoment.COMPANY_AFTER: completed_recently.where(
-            ~invited.where(
-                Survey.moment == SurveyMoment.COMPANY_AFTER,
-                SurveyInvitation.company_id == Offer.company_id,
-                SurveyInvitation.sent_at >= this_quarter,
-            ).exists()
+            ~invited(SurveyMoment.COMPANY_AFTER, SurveyInvitation.company_id == Offer.company_id,
+                     SurveyInvitation.sent_at >= this_quarter).exists()
         ),
     }
-    in_use = _moments_in_use(session, tuple(rules))
+    in_use = {moment for _id, moment, active in sets if active}
     return {moment: query.where(may_ask_participant()) if is_participant_moment(moment) else query
             for moment, query in rules.items() if moment in in_use}
 
 
-def _moments_in_use(session: Session, moments: tuple[SurveyMoment, ...]) -> set[SurveyMoment]:
-    """Which of the workplace visit's moments have an active set (`active_survey` for each, in
-    one statement)."""
-    wanted = sa.or_(*(sa.and_(Survey.moment == m, Survey.questionnaire == workplace_code(m)) for m in moments))
-    return set(session.scalars(sa.select(Survey.moment).where(wanted, Survey.active.is_(True)).distinct()))
+def _workplace_sets(session: Session) -> list[tuple[int, SurveyMoment, bool]]:
+    """Every set of the workplace visit's questionnaires, each under the moment it is for, and
+    whether it is the one in use (`active_survey`), in one statement."""
+    rows = session.execute(sa.select(Survey.id, Survey.moment, Survey.questionnaire, Survey.active).where(
+        Survey.questionnaire.in_((WORKPLACE_PARTICIPANT, WORKPLACE_COMPANY))))
+    return [(int(i), SurveyMoment(moment), bool(active)) for i, moment, questionnaire, active in rows
+            if questionnaire == workplace_code(moment)]
 
 
 def due_invitations(session: Session, *, now: Optional[dt.datetime] = None) -> list[DueInvitation]:
