@@ -18,8 +18,11 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, Optional, TypeVar
 
+from sqlalchemy.orm import Session
+
+from . import changes
 from .changes import Generation
 
 T = TypeVar("T")
@@ -78,3 +81,15 @@ class Kept:
 
 
 KEPT = Kept()
+
+
+def kept_result(session: Session, subject: Hashable, compute: Callable[[], T], *, counter: str = "n",
+                needed: Optional[Generation] = None) -> T:
+    """`subject`'s result for this request: computed afresh when the request has written
+    something itself (it is then never kept, so nothing uncommitted is ever shared), otherwise the
+    kept one holding every change counted by `counter` up to `needed` (read now when not given).
+    The one way the quarterly report, its headline and the ranked lists are kept."""
+    if changes.session_has_written(session):
+        return compute()
+    needed = needed or changes.current(session, counter)
+    return KEPT.get(subject, needed, lambda: changes.current(session, counter), compute)

@@ -115,7 +115,7 @@ def _snapshot(subject: Any, fields: Iterable[str]) -> dict[str, Any]:
 
 
 def _same(version: Any, values: dict[str, Any]) -> bool:
-    return all(_snapshot(version, [name])[name] == value for name, value in values.items())
+    return _snapshot(version, values) == values
 
 
 def _cleared(value: Any) -> bool:

@@ -82,7 +82,7 @@ from ..enums import (
     VisitStatus,
 )
 from ..followup import Feedback, FollowUp, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
-from ..kept import KEPT
+from ..kept import KEPT, kept_result
 from ..programme import Programme
 from ..visits import (
     COUNTING_VISIT_SQL,
@@ -475,10 +475,8 @@ def current_report(session: Session, programme: Programme) -> QuarterlyReport:
     report reads (`report_n`: models/changes.py, models/kept.py): every reader after a committed change gets a report
     that holds it. A request that has written something computes its own and keeps nothing, so
     a kept report never holds uncommitted data. The report is shared: read it, never change it."""
-    if changes.session_has_written(session):
-        return quarterly_report(session, programme)
-    return KEPT.get(("report", programme.id, local_today()), changes.current(session, "report_n"),
-                    lambda: changes.current(session, "report_n"), lambda: quarterly_report(session, programme))
+    return kept_result(session, ("report", programme.id, local_today()), lambda: quarterly_report(session, programme),
+                       counter="report_n")
 
 
 @dataclass(frozen=True)
@@ -508,8 +506,8 @@ def current_headline(session: Session, programme: Programme) -> Headline:
     found, report = KEPT.find(("report", programme.id, local_today()), needed)
     if found:
         return Headline.of(report)
-    return KEPT.get(("headline", programme.id, local_today()), needed,
-                    lambda: changes.current(session, "report_n"), lambda: headline(session, programme))
+    return kept_result(session, ("headline", programme.id, local_today()), lambda: headline(session, programme),
+                       counter="report_n", needed=needed)
 
 
 def headline(session: Session, programme: Programme, *, today: Optional[dt.date] = None) -> Headline:

@@ -17,8 +17,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from models import Candidate, Offer, Visit, changes, clock
-from models.kept import KEPT
+from models import Candidate, Offer, Visit, clock
+from models.kept import kept_result
 from models.operations import matching as matching_ops
 from models.operations import ranker_duel
 from models.operations.companies import Quarter
@@ -102,10 +102,8 @@ def _ranked_by(
     request's own uncommitted one. Users who may see the same people (`scope_key`: all project
     leaders, the officers of one unit) share it. The list is shared between requests: read it,
     never change it."""
-    if changes.session_has_written(db.session):
-        return rank(model)
     subject = (kind, subject_id, limit, scope_key, astuple(filters), day, today(), model.model_id)
-    return KEPT.get(subject, changes.current(db.session), lambda: changes.current(db.session), lambda: rank(model))
+    return kept_result(db.session, subject, lambda: rank(model))
 
 
 def recommend_for_offer(
