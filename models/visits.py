@@ -87,10 +87,12 @@ class Visit(Base):
         sa.Index("ix_visit_status_date", "status", "visit_date"),
         # The visit list and the feedback list show the latest visits first (a page at a time).
         sa.Index("ix_visit_start", "start_at", "id"),
-        # The to-do lists (accepted to confirm, confirmed not recorded) and the questionnaires due
-        # (confirmed ahead, completed in the last 30 days) read one status by time.
+        # The to-do lists (accepted to confirm, confirmed not recorded, proposals waiting for an
+        # answer) and the questionnaires due (confirmed ahead, completed in the last 30 days) read
+        # one status by time; the questionnaires due read id, participant and offer from the index.
         sa.Index("ix_visit_status_start", "status", "start_at"),
-        sa.Index("ix_visit_status_end", "status", "end_at"),
+        sa.Index("ix_visit_status_end", "status", "end_at", postgresql_include=["id", "candidate_id", "offer_id"]),
+        sa.Index("ix_visit_status_created", "status", "created_at"),
         # The quarterly report's counting visits, in the order it picks each person's first one
         # (models/operations/reports.py): it reads them, and counts them per day, from here alone.
         sa.Index(

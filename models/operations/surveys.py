@@ -402,16 +402,18 @@ class DueInvitation:
         return is_participant_moment(self.moment)
 
 
-def _due_rules(session: Session, now: dt.datetime) -> dict[SurveyMoment, sa.Select[Any]]:
-    """Per moment with an active questionnaire: the visits that call for an invitation."""
+def _due_rules(session: Session, now: dt.datetime) -> dict[SurveyMoment, sa.CTE]:
+    """Per moment with an active questionnaire: the visits at the moment's time without an
+    invitation yet (`id`, `candidate_id`, `company_id`), before the participant's consent is
+    checked (`_due_visits`, `count_due_invitations`).
+
+    Each rule first finds the visits at the moment's time that have no invitation yet, in a
+    materialised CTE, and only those few are then checked against the participant's consent.
+    Written as one query PostgreSQL hashed every consent before it found that no visit was left
+    to check (the start page's count took 17 ms at a region's size; this way 5 ms)."""
     status = Visit.status  # kept equal to the latest event's status (see models/operations/reports.py)
-    visits = (
-        sa.select(Visit)
-        .join(Offer, Offer.id == Visit.offer_id)
-        .join(Candidate, Candidate.id == Visit.candidate_id)
-    )
-    confirmed_ahead = visits.where(status == VisitStatus.CONFIRMED, Visit.start_at > now)
-    completed_recently = visits.where(
+    confirmed_ahead = sa.and_(status == VisitStatus.CONFIRMED, Visit.start_at > now)
+    completed_recently = sa.and_(
         status == VisitStatus.COMPLETED,
         Visit.end_at <= now,
         Visit.end_at > now - dt.timedelta(days=AFTER_WINDOW_DAYS),
@@ -421,29 +423,34 @@ def _due_rules(session: Session, now: dt.datetime) -> dict[SurveyMoment, sa.Sele
     # statistics, and answers the start page's count in half the time it took through a join.
     sets = _workplace_sets(session)
 
-    def invited(moment: SurveyMoment, *conditions: Any) -> sa.Select[Any]:
+    def not_invited(moment: SurveyMoment, at_time: sa.ColumnElement[bool], *conditions: Any) -> sa.Select[Any]:
         ids = [i for i, set_moment, _active in sets if set_moment == moment]
-        return sa.select(SurveyInvitation.id).where(SurveyInvitation.survey_id.in_(ids), *conditions)
+        invited = sa.select(SurveyInvitation.id).where(SurveyInvitation.survey_id.in_(ids), *conditions)
+        return (sa.select(Visit.id, Visit.candidate_id, Offer.company_id).join(Offer, Offer.id == Visit.offer_id)
+                .where(at_time, ~invited.exists()))
 
     this_quarter = local_midnight(quarter_start(now.astimezone(STOCKHOLM).date()))
     rules = {
-        SurveyMoment.PARTICIPANT_BEFORE: confirmed_ahead.where(
-            ~invited(SurveyMoment.PARTICIPANT_BEFORE, SurveyInvitation.candidate_id == Visit.candidate_id).exists()
-        ),
-        SurveyMoment.PARTICIPANT_AFTER: completed_recently.where(
-            ~invited(SurveyMoment.PARTICIPANT_AFTER, SurveyInvitation.visit_id == Visit.id).exists()
-        ),
-        SurveyMoment.COMPANY_BEFORE: confirmed_ahead.where(
-            ~invited(SurveyMoment.COMPANY_BEFORE, SurveyInvitation.company_id == Offer.company_id).exists()
-        ),
-        SurveyMoment.COMPANY_AFTER: completed_recently.where(
-            ~invited(SurveyMoment.COMPANY_AFTER, SurveyInvitation.company_id == Offer.company_id,
-                     SurveyInvitation.sent_at >= this_quarter).exists()
-        ),
+        SurveyMoment.PARTICIPANT_BEFORE: not_invited(
+            SurveyMoment.PARTICIPANT_BEFORE, confirmed_ahead, SurveyInvitation.candidate_id == Visit.candidate_id),
+        SurveyMoment.PARTICIPANT_AFTER: not_invited(
+            SurveyMoment.PARTICIPANT_AFTER, completed_recently, SurveyInvitation.visit_id == Visit.id),
+        SurveyMoment.COMPANY_BEFORE: not_invited(
+            SurveyMoment.COMPANY_BEFORE, confirmed_ahead, SurveyInvitation.company_id == Offer.company_id),
+        SurveyMoment.COMPANY_AFTER: not_invited(
+            SurveyMoment.COMPANY_AFTER, completed_recently, SurveyInvitation.company_id == Offer.company_id,
+            SurveyInvitation.sent_at >= this_quarter),
     }
     in_use = {moment for _id, moment, active in sets if active}
-    return {moment: query.where(may_ask_participant()) if is_participant_moment(moment) else query
-            for moment, query in rules.items() if moment in in_use}
+    return {moment: rule.cte(f"due_{moment.value}").prefix_with("MATERIALIZED")
+            for moment, rule in rules.items() if moment in in_use}
+
+
+def _may_ask(moment: SurveyMoment, query: sa.Select[Any], candidate_id: Any) -> sa.Select[Any]:
+    """`query` kept to the participants who may be asked, for a participant's moment."""
+    if not is_participant_moment(moment):
+        return query
+    return query.join(Candidate, Candidate.id == candidate_id).where(may_ask_participant())
 
 
 def _workplace_sets(session: Session) -> list[tuple[int, SurveyMoment, bool]]:
@@ -458,9 +465,11 @@ def _workplace_sets(session: Session) -> list[tuple[int, SurveyMoment, bool]]:
 def due_invitations(session: Session, *, now: Optional[dt.datetime] = None) -> list[DueInvitation]:
     """Invitations the rules in the module docstring call for and that have not been sent."""
     due: list[DueInvitation] = []
-    for moment, query in _due_rules(session, now or clock.now()).items():
+    for moment, found in _due_rules(session, now or clock.now()).items():
         seen: set[int] = set()  # one per participant (before) or company (before/after) per run
-        # The offer is in the query's join already: load it from there, not one query per visit.
+        # The offer is in the query's join: load it from there, not one query per visit.
+        query = sa.select(Visit).join(found, found.c.id == Visit.id).join(Offer, Offer.id == Visit.offer_id)
+        query = _may_ask(moment, query, Visit.candidate_id)
         for visit in session.scalars(query.options(contains_eager(Visit.offer)).order_by(Visit.start_at, Visit.id)):
             who = visit.candidate_id if is_participant_moment(moment) else visit.offer.company_id
             if moment != SurveyMoment.PARTICIPANT_AFTER and who in seen:
@@ -474,13 +483,13 @@ def count_due_invitations(session: Session, *, now: Optional[dt.datetime] = None
     """len(due_invitations(...)), counted in the database (the start page's panel): one per
     visit after it for participants, otherwise one per participant or company."""
     counts = []
-    for moment, query in _due_rules(session, now or clock.now()).items():
+    for moment, found in _due_rules(session, now or clock.now()).items():
         if moment == SurveyMoment.PARTICIPANT_AFTER:
-            counted = sa.func.count(Visit.id)
+            counted = sa.func.count(found.c.id)
         else:
-            who = Visit.candidate_id if is_participant_moment(moment) else Offer.company_id
+            who = found.c.candidate_id if is_participant_moment(moment) else found.c.company_id
             counted = sa.func.count(sa.distinct(who))
-        counts.append(query.with_only_columns(counted).scalar_subquery())
+        counts.append(_may_ask(moment, sa.select(counted).select_from(found), found.c.candidate_id).scalar_subquery())
     # The moments' counts in one statement (one round trip for the start page).
     return int(session.scalar(sa.select(sum(counts[1:], counts[0]))) or 0) if counts else 0
 
