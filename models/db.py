@@ -18,7 +18,9 @@ from sqlalchemy import (
     literal,
     type_coerce,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names so that migrations can address constraints on both databases.
@@ -38,6 +40,17 @@ class Base(DeclarativeBase):
 # Ids are INTEGER columns: on PostgreSQL nothing above this fits, and looking up a larger number
 # makes the database fail (SQLite fails from 2**63) instead of finding nothing.
 MAX_ID = 2**31 - 1
+
+
+def column_rows(session: Session, statement: Executable) -> Sequence[Row[Any]]:
+    """The rows of a statement that selects columns (counts, ids, values), never mapped objects,
+    in the session's transaction but without the ORM's per-row processing: Core builds the rows
+    in compiled code, the ORM in Python (a third of the quarterly report's time at a region's
+    size), and fetched in one call. Pending changes are flushed first, as `session.execute`
+    would, so the rows hold them."""
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement).all()
 
 
 def parse_id(text: Any) -> int:

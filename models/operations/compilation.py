@@ -28,6 +28,7 @@ from ..accounts import Organisation
 from ..candidates import Referral, ReferralEvent
 from ..clock import local_midnight
 from ..companies import Company, Offer
+from ..db import column_rows
 from ..enums import FurtherInterest, Network, ReferralStatus, VisitStatus
 from ..followup import Feedback
 from ..visits import Visit
@@ -108,7 +109,7 @@ def compilation_figures(session: Session, quarters: Sequence[Quarter]) -> Compil
     # referrals received (submitted) and decided, per unit and quarter
     counts: dict[tuple[str, int, int], int] = {}
     q_submitted = _quarter(Referral.submitted_at, quarters, instant=True)
-    for unit_id, q, k in session.execute(
+    for unit_id, q, k in column_rows(session,
         sa.select(Referral.unit_id, q_submitted, sa.func.count())
         .where(Referral.submitted_at >= start, Referral.submitted_at < stop)
         .group_by(Referral.unit_id, q_submitted)
@@ -116,7 +117,7 @@ def compilation_figures(session: Session, quarters: Sequence[Quarter]) -> Compil
         counts[("received", unit_id, q)] = k
     q_decided = _quarter(ReferralEvent.at, quarters, instant=True)
     decisions = {ReferralStatus.ACCEPTED: "accepted", ReferralStatus.RETURNED: "returned"}
-    for unit_id, status, q, k in session.execute(
+    for unit_id, status, q, k in column_rows(session,
         sa.select(Referral.unit_id, ReferralEvent.to_status, q_decided, sa.func.count())
         .join(Referral, Referral.id == ReferralEvent.referral_id)
         .where(ReferralEvent.at >= start, ReferralEvent.at < stop, ReferralEvent.to_status.in_(list(decisions)))
@@ -124,7 +125,7 @@ def compilation_figures(session: Session, quarters: Sequence[Quarter]) -> Compil
     ):
         counts[(decisions[ReferralStatus(status)], unit_id, q)] = k
     unit_ids = sorted({unit for _m, unit, _q in counts})
-    names = {i: name for i, name in session.execute(
+    names = {i: name for i, name in column_rows(session,
         sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(unit_ids))
     )}
     order = sorted(unit_ids, key=lambda u: names.get(u, ""))
@@ -141,7 +142,7 @@ def compilation_figures(session: Session, quarters: Sequence[Quarter]) -> Compil
     period: list[set[int]] = [set() for _ in NETWORKS]
     # One pass over the quarters' completed visits, per company and quarter (a few thousand rows):
     # the visits, the companies per quarter and the companies over the period are added up here.
-    for network, company_id, q, visits in session.execute(
+    for network, company_id, q, visits in column_rows(session,
         sa.select(Company.network, Offer.company_id, q_visit, sa.func.count())
         .select_from(Visit).join(Offer, Offer.id == Visit.offer_id).join(Company, Company.id == Offer.company_id)
         .where(completed).group_by(Company.network, Offer.company_id, q_visit)
@@ -161,7 +162,7 @@ def compilation_figures(session: Session, quarters: Sequence[Quarter]) -> Compil
     feedback = [FeedbackFigures() for _ in range(n)]
     sums = [sa.func.count(getattr(Feedback, r)) for r in RATINGS] + [sa.func.sum(getattr(Feedback, r)) for r in RATINGS]
     welcome = sa.func.sum(sa.case((Feedback.would_welcome_again.is_(True), 1), else_=0))
-    for q, forms, welcomed, *values in session.execute(
+    for q, forms, welcomed, *values in column_rows(session,
         joined.add_columns(q_visit, sa.func.count(), welcome, *sums).group_by(q_visit)
     ):
         figures = feedback[q]
@@ -169,7 +170,7 @@ def compilation_figures(session: Session, quarters: Sequence[Quarter]) -> Compil
         for i, rating in enumerate(RATINGS):
             figures.rating_counts[rating] = values[i]
             figures.rating_sums[rating] = int(values[len(RATINGS) + i] or 0)
-    for q, interest, k in session.execute(
+    for q, interest, k in column_rows(session,
         joined.add_columns(q_visit, Feedback.further_interest, sa.func.count())
         .group_by(q_visit, Feedback.further_interest)
     ):
@@ -179,12 +180,12 @@ def compilation_figures(session: Session, quarters: Sequence[Quarter]) -> Compil
         joined.join(Offer, Offer.id == Visit.offer_id).join(Company, Company.id == Offer.company_id)
         .where(Feedback.further_interest == FurtherInterest.RECRUITMENT)
     )
-    for network, q, companies in session.execute(
+    for network, q, companies in column_rows(session,
         wanting.add_columns(Company.network, q_visit, sa.func.count(sa.distinct(Company.id)))
         .group_by(Company.network, q_visit)
     ):
         recruiting[network_index[Network(network).value]][q] = companies
-    for network, companies in session.execute(
+    for network, companies in column_rows(session,
         wanting.add_columns(Company.network, sa.func.count(sa.distinct(Company.id))).group_by(Company.network)
     ):
         recruiting_period[network_index[Network(network).value]] = companies

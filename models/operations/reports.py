@@ -68,6 +68,7 @@ from .. import changes
 from ..candidates import Candidate
 from ..clock import local_midnight, local_today
 from ..companies import Company, Offer
+from ..db import column_rows
 from ..enums import (
     ActivityType,
     AttendanceStatus,
@@ -997,7 +998,7 @@ def _survey_questions_statement() -> sa.Select[Any]:
 
 # --- reading the figures --------------------------------------------------------------------
 def _fill_persons(session: Session, rows: list[QuarterRow], stmt: sa.Select[Any]) -> None:
-    for q, *categories, n in session.execute(stmt):
+    for q, *categories, n in column_rows(session, stmt):
         cells = [(dim, category) for dim, category in zip(DIMENSIONS, categories, strict=True) if category is not None]
         if cells:
             dim, category = cells[0]
@@ -1011,7 +1012,7 @@ def _fill_persons(session: Session, rows: list[QuarterRow], stmt: sa.Select[Any]
 
 
 def _fill_visits(session: Session, rows: list[QuarterRow], stmt: sa.Select[Any]) -> None:
-    for q, status, n, counting in session.execute(stmt):
+    for q, status, n, counting in column_rows(session, stmt):
         row = rows[q]
         if status == VisitStatus.COMPLETED:
             row.visits_completed = int(n)
@@ -1025,7 +1026,7 @@ def _fill_visits(session: Session, rows: list[QuarterRow], stmt: sa.Select[Any])
 
 
 def _fill_activities(session: Session, rows: list[QuarterRow], stmt: sa.Select[Any]) -> None:
-    for q, activity_type, n, n_attended, n_absent in session.execute(stmt):
+    for q, activity_type, n, n_attended, n_absent in column_rows(session, stmt):
         rows[q].activities[ActivityType(activity_type)] = ActivityFigures(n, int(n_attended or 0), int(n_absent or 0))
 
 
@@ -1041,10 +1042,11 @@ def _pair_baselines(session: Session, afters: sa.Select[Any], befores: sa.Select
     started (None without one, or without a known start). Rows (questionnaire, respondent, unit, key, q, target group,
     after, before)."""
     baselines: dict[tuple[Any, ...], list[tuple[dt.datetime, int]]] = {}
-    for questionnaire, version, respondent, key, likert, answered_at in session.execute(befores):
+    for questionnaire, version, respondent, key, likert, answered_at in column_rows(session, befores):
         baselines.setdefault((questionnaire, version, respondent, key), []).append((answered_at, likert))
     paired = []
-    for questionnaire, version, respondent, unit, key, q, target_group, after, starts_at in session.execute(afters):
+    rows = column_rows(session, afters)
+    for questionnaire, version, respondent, unit, key, q, target_group, after, starts_at in rows:
         candidates = baselines.get((questionnaire, version, respondent, key), ())
         before = None if starts_at is None else next(
             (likert for answered_at, likert in candidates if _utc(answered_at) < _utc(starts_at)), None)
@@ -1074,16 +1076,16 @@ def _fill_survey_pairs(session: Session, rows: list[QuarterRow], statements: _St
         figures = rows[q].survey_units.setdefault(questionnaire, SurveyUnits())
         figures.answered += 1
         figures.paired += int(paired)
-    for questionnaire, q, n in session.execute(statements.late_baselines):
+    for questionnaire, q, n in column_rows(session, statements.late_baselines):
         rows[q].survey_units.setdefault(questionnaire, SurveyUnits()).late_baselines = n
-    for questionnaire, q, sent, answered in session.execute(statements.invitations):
+    for questionnaire, q, sent, answered in column_rows(session, statements.invitations):
         figures = rows[q].survey_units.setdefault(questionnaire, SurveyUnits())
         figures.invitations_sent, figures.invitations_answered = int(sent), int(answered or 0)
-    for q, _company, answers in session.execute(statements.employees):
+    for q, _company, answers in column_rows(session, statements.employees):
         rows[q].employees.answers += int(answers)
         rows[q].employees.companies += 1
         rows[q].employees.company_ids.add(_company)
-    for q, key, n, total in session.execute(statements.employee_answers):
+    for q, key, n, total in column_rows(session, statements.employee_answers):
         rows[q].employees.per_key[key] = (int(n), int(total or 0))
 
 
@@ -1153,7 +1155,7 @@ def _feedback_ratings(session: Session, starts_on: dt.date, ends_on: dt.date) ->
         .where(_dated_in(starts_on, ends_on), sa.or_(*(c.is_not(None) for c in columns)))
         .group_by(*columns)
     )
-    for *values, n in session.execute(stmt):
+    for *values, n in column_rows(session, stmt):
         for name, value in zip(FEEDBACK_RATINGS, values, strict=True):
             if value is not None:
                 ratings[name][int(value)] += n
@@ -1169,7 +1171,7 @@ def published_feedback_ratings(report: QuarterlyReport) -> PublishedTable:
 
 def _follow_ups(session: Session, stmt: sa.Select[Any]) -> dict[int, dict[str, int]]:
     result = {months: dict.fromkeys((r.value for r in FollowUpResult), 0) for months in (3, 6)}
-    for months, outcome, n in session.execute(stmt):
+    for months, outcome, n in column_rows(session, stmt):
         result[int(months)][outcome.value] = n
     return result
 
@@ -1181,7 +1183,7 @@ SELF_SUFFICIENCY = ("self_sufficient", "on_assistance", "not_recorded")
 
 def _self_sufficiency(session: Session, stmt: sa.Select[Any]) -> dict[int, dict[str, int]]:
     result = {months: dict.fromkeys(SELF_SUFFICIENCY, 0) for months in (3, 6)}
-    for months, self_sufficient, n in session.execute(stmt):
+    for months, self_sufficient, n in column_rows(session, stmt):
         category = ("not_recorded" if self_sufficient is None
                     else "self_sufficient" if self_sufficient else "on_assistance")
         result[int(months)][category] += n
@@ -1192,7 +1194,7 @@ def _survey_questions(session: Session, stmt: sa.Select[Any]) -> dict[tuple[str,
     """Question text per (questionnaire, key), from the active "after" sets (else any set, the
     latest version first), in order."""
     texts: dict[tuple[str, str], str] = {}
-    for questionnaire, key, text in session.execute(stmt):
+    for questionnaire, key, text in column_rows(session, stmt):
         texts.setdefault((questionnaire, key), text)
     return texts
 
