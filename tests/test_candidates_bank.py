@@ -100,6 +100,10 @@ def test_paging_25_per_page_keeps_every_filter(client, make, db, leader):
     second = client.get(next_link).get_data(as_text=True)
     assert len(names(second)) == 2 and "Bransch, Annan" not in second
     assert len(names(client.get("/kandidater/?page=99").get_data(as_text=True))) == 3  # clamped to the last page
+    last = client.get("/kandidater/?interests=it&page=5").get_data(as_text=True)  # past the end of a filtered list
+    assert len(names(last)) == 2 and "Sida 2 av 2" in last and "27 kandidater" in last
+    none = client.get("/kandidater/?interests=cleaning&page=3").get_data(as_text=True)
+    assert names(none) == [] and "0 kandidater" in none and "Inga kandidater matchar sökningen." in none
 
 
 # --- the candidate page ----------------------------------------------------------------------

@@ -47,9 +47,20 @@ def paginate(
     *,
     scalars: bool = True,
     unique: bool = False,
+    counted_with_page: bool = False,
 ) -> Page[Any]:
     """Page `number` of `stmt` (clamped to the pages there are). `scalars=False` gives rows;
-    `unique` de-duplicates entities loaded with joined eager loads."""
+    `unique` de-duplicates entities loaded with joined eager loads.
+
+    `counted_with_page` counts the rows in the page's own statement (`count(*) OVER ()`), for a
+    list whose order the database can only give by finding every row first (the candidate bank
+    sorts by each candidate's latest referral): the count then costs nothing, where a separate
+    count would find every row again. Not for a list an index gives in order, where the page
+    stops after its rows and a count can read the index alone."""
+    if counted_with_page and scalars and not unique:
+        counted = _counted_with_page(session, stmt, max(1, number), per_page)
+        if counted is not None:
+            return counted
     total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
     pages = max(1, math.ceil(total / per_page))
     number = min(max(1, number), pages)
@@ -60,3 +71,16 @@ def paginate(
     else:
         items = list(session.execute(paged).all())
     return Page(items=items, number=number, pages=pages, total=total)
+
+
+def _counted_with_page(session: Session, stmt: sa.Select[Any], number: int, per_page: int) -> Page[Any] | None:
+    """The page and the total from one statement; None past the last page (no row tells the
+    total there: `paginate` then counts, and shows the last page)."""
+    rows = session.execute(
+        stmt.add_columns(sa.func.count().over().label("rows_in_list")).limit(per_page).offset((number - 1) * per_page)
+    ).all()
+    if not rows and number > 1:
+        return None
+    total = int(rows[0][-1]) if rows else 0
+    return Page(items=[row[0] for row in rows], number=number, pages=max(1, math.ceil(total / per_page)),
+                total=total)

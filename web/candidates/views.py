@@ -230,7 +230,7 @@ def bank() -> Any:
     for name in bad_dates:
         getattr(form, name).errors = [_("Skriv datumet som ÅÅÅÅ-MM-DD.")]
     stmt = candidate_bank.bank_query(perm.bank_scope(current_user), filters)
-    page = paginate(db.session, stmt, page_number(request.args))
+    page = paginate(db.session, stmt, page_number(request.args), counted_with_page=True)
     summaries = queries.visit_summaries(db.session, [c.id for c in page.items])
     latest = {c.id: next(iter(queries.visible_referrals(current_user, c)), None) for c in page.items}
     return render_template("candidates/bank.html", form=form, page=page, summaries=summaries, latest=latest)
