@@ -301,7 +301,8 @@ def test_accept_then_activate_then_close_records_every_step(client, auth, make, 
     kinds = db.scalars(sa.select(OutboxMessage.kind).order_by(OutboxMessage.id)).all()
     assert kinds == ["referral_accepted", "referral_active", "referral_closed"]
     assert "Arbete" in db.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id.desc())).first().body_text
-    actions = db.scalars(sa.select(AuditEvent.action).where(AuditEvent.target_type == "referral")).all()
+    actions = db.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.target_type == "referral").order_by(AuditEvent.id)).all()
     assert actions == ["referral_accepted", "referral_activated", "referral_closed"]
 
 

@@ -92,7 +92,8 @@ def test_open_sign_up_gives_places_then_the_waiting_list(client, db) -> None:
     assert "nummer 1 på väntelistan" in third
     twice = _sign_up(client, meeting, 2)
     assert twice.status_code == 409 and "redan inbjudet eller anmält" in twice.get_data(as_text=True)
-    mails = db.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "meeting_signup")).all()
+    mails = db.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.kind == "meeting_signup").order_by(OutboxMessage.id)).all()
     assert len(mails) == 3 and "väntelistan" in mails[-1].subject
     visitor = client.application.test_client()
     visitor.post("/language", data={"locale": "en"})
