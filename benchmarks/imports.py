@@ -19,7 +19,7 @@ from faker import Faker
 from sqlalchemy.orm import Session
 from stdnum import luhn
 
-from models import User, clock, make_engine
+from models import Candidate, User, clock, make_engine
 from models.enums import FIELD_SLUGS, TargetGroup
 from models.identity import PinVault
 from models.operations import candidates as ops
@@ -87,10 +87,15 @@ def candidate_file(rows: int, seed: int = 7) -> bytes:
 
 
 def measure(url: str, vault: PinVault, referrer_email: str, *, rows: int = 10_000, seed: int = 7) -> ImportResult:
-    """Preview and commit a `rows`-row file as `referrer_email` (the rows stay in the database)."""
+    """Preview and commit a `rows`-row file as `referrer_email` (the rows stay in the database).
+    The file's persons depend on how many candidates the database has, so that measuring a
+    reused database (`--reuse`) again imports new persons instead of finding every one already
+    there; a freshly built data set always gets the same file."""
+    engine = make_engine(url)
+    with Session(engine) as session:
+        seed += session.scalar(sa.select(sa.func.count()).select_from(Candidate)) or 0
     data = candidate_file(rows, seed)
     result = ImportResult(rows=rows, bytes=len(data))
-    engine = make_engine(url)
     try:
         with Session(engine) as session:
             referrer = session.scalar(sa.select(User).where(User.email == referrer_email))

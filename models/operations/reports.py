@@ -298,7 +298,10 @@ class PairFigures:
         self.change_squares += other.change_squares
 
     def add_change(self, change: int) -> None:
-        self.add(PairFigures(1, change, int(change > 0), change * change))
+        self.pairs += 1
+        self.change_sum += change
+        self.improved += change > 0
+        self.change_squares += change * change
 
 
 def t_interval(n: int, total: float, squares: float) -> Optional[tuple[float, float]]:
@@ -1040,16 +1043,18 @@ def _pair_baselines(session: Session, afters: sa.Select[Any], befores: sa.Select
     """Each "after" answer with its baseline: the respondent's earliest "before" answer to the
     same question key in the same version of the questionnaire, given before the activity
     started (None without one, or without a known start). Rows (questionnaire, respondent, unit, key, q, target group,
-    after, before)."""
-    baselines: dict[tuple[Any, ...], list[tuple[dt.datetime, int]]] = {}
+    after, before).
+
+    The "before" answers come earliest first, so only the first of each key is kept: when it was
+    not given before the activity started, no later one was either."""
+    earliest: dict[tuple[Any, ...], tuple[dt.datetime, int]] = {}
     for questionnaire, version, respondent, key, likert, answered_at in column_rows(session, befores):
-        baselines.setdefault((questionnaire, version, respondent, key), []).append((answered_at, likert))
+        earliest.setdefault((questionnaire, version, respondent, key), (_utc(answered_at), likert))
     paired = []
     rows = column_rows(session, afters)
     for questionnaire, version, respondent, unit, key, q, target_group, after, starts_at in rows:
-        candidates = baselines.get((questionnaire, version, respondent, key), ())
-        before = None if starts_at is None else next(
-            (likert for answered_at, likert in candidates if _utc(answered_at) < _utc(starts_at)), None)
+        first = earliest.get((questionnaire, version, respondent, key))
+        before = first[1] if first is not None and starts_at is not None and first[0] < _utc(starts_at) else None
         paired.append((questionnaire, respondent, unit, key, q, target_group, after, before))
     return paired
 
