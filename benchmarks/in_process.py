@@ -1,0 +1,96 @@
+"""One page of the app timed in one process, with its SQL statements: what the notes' "in one
+process" figures are measured with.
+
+    .venv/bin/python -m benchmarks.in_process URL PATH [--as steering] [--requests 20] [--explain]
+
+URL is a benchmark database (`python -m benchmarks.run --keep` prints it); PATH a page such as
+`/`, `/besok` or `/kandidater/?interests=hospitality&level_min=2`. It logs in through the login
+form as the data set's first project leader (or its steering-group member), loads the page three
+times unmeasured (as a warm worker has), then prints the median and fastest of `--requests`
+loads, and the statements of one more load, slowest first (with `--explain`, PostgreSQL's
+EXPLAIN ANALYZE of each read). The loaded app's objects are frozen out of the garbage collector,
+as in the gunicorn workers (deploy/gunicorn.conf.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import re
+import statistics
+import time
+from typing import Any
+
+import sqlalchemy as sa
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("url")
+    parser.add_argument("path")
+    parser.add_argument("--as", dest="who", choices=("project_leader", "steering"), default="project_leader")
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--top", type=int, default=8, help="statements shown")
+    args = parser.parse_args(argv)
+    os.environ.update(DATABASE_URL=args.url, RATELIMIT_ENABLED="0", MAIL_BACKEND="console")
+
+    from web import create_app
+
+    from .dataset import BENCH_PASSWORD
+    from .run import _accounts
+
+    app = create_app()
+    data = _accounts(args.url)
+    client = app.test_client()
+    form = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
+    email = data.steering if args.who == "steering" else data.project_leaders[0]
+    answer = client.post("/login", data={"email": email, "password": BENCH_PASSWORD,
+                                         "csrf_token": token.group(1) if token else ""})
+    if answer.status_code not in (302, 303):
+        raise SystemExit(f"login as {email} failed: HTTP {answer.status_code}")
+    gc.freeze()
+    for _ in range(3):
+        if (status := client.get(args.path).status_code) != 200:
+            raise SystemExit(f"{args.path}: HTTP {status}")
+    seconds = []
+    for _ in range(args.requests):
+        start = time.perf_counter()
+        client.get(args.path)
+        seconds.append(time.perf_counter() - start)
+    print(f"{args.path}: median {statistics.median(seconds) * 1000:.1f} ms, fastest {min(seconds) * 1000:.1f} ms "
+          f"over {args.requests} requests")
+
+    sent: list[tuple[float, str, Any]] = []
+
+    def before(conn: Any, _cursor: Any, _statement: str, _parameters: Any, *_: Any) -> None:
+        conn.info["started"] = time.perf_counter()
+
+    def after(conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        sent.append((time.perf_counter() - conn.info.pop("started"), statement, parameters))
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", before)
+    sa.event.listen(sa.engine.Engine, "after_cursor_execute", after)
+    client.get(args.path)
+    sa.event.remove(sa.engine.Engine, "before_cursor_execute", before)
+    sa.event.remove(sa.engine.Engine, "after_cursor_execute", after)
+    print(f"{len(sent)} statements, {sum(s for s, _, _ in sent) * 1000:.1f} ms waiting for the database")
+    engine = sa.create_engine(args.url)
+    try:
+        for took, statement, parameters in sorted(sent, key=lambda s: -s[0])[:args.top]:
+            print(f"\n--- {took * 1000:.1f} ms\n{statement}")
+            if args.explain and statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                with engine.connect() as conn:
+                    raw = conn.connection.dbapi_connection
+                    assert raw is not None
+                    plan = raw.cursor().execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters).fetchall()
+                    print("\n".join("    " + line for (line,) in plan))
+    finally:
+        engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
