@@ -52,6 +52,7 @@ from matcher.features import (
     HistoryStats,
     as_of_pair_features,
     build_pair_features,
+    good_visits,
     history_features,
     offer_features,
 )
@@ -67,8 +68,6 @@ from matcher.io import (
 from matcher.reasons import explain
 from matcher.schema import HISTORY_COLUMNS
 
-#: Feedback at or above this (1–5) makes a completed visit a good one.
-GOOD_FEEDBACK: Final[int] = 4
 #: From this many labelled rows, ``calibration="auto"`` switches from sigmoid to isotonic.
 ISOTONIC_FROM: Final[int] = 20_000
 #: Each class needs this many rows before a model is fitted rather than a base rate used.
@@ -86,6 +85,7 @@ ACCEPT_MONOTONIC: Final[dict[str, int]] = {
     "interest_match": 1,
     "swedish_margin": 1,
     "shared_language": 1,
+    "swedish_shortfall": 1,
     "weekday_overlap": 1,
     "accessibility_ok": 1,
     "company_accept_rate": 1,
@@ -99,6 +99,7 @@ SUCCESS_MONOTONIC: Final[dict[str, int]] = {
     "travel_minutes": -1,
     "candidate_no_shows": -1,
     "candidate_no_show_rate": -1,
+    "candidate_success_rate": 1,
     "company_completion_rate": 1,
     "offer_completion_rate": 1,
 }
@@ -118,9 +119,7 @@ def success_labels(history: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Mask of accepted proposals whose visit has a status, and whether it was a success."""
     status = history["visit_status"].to_numpy()
     labelled = (history["employer_response"].to_numpy() == "accepted") & (status != "none")
-    feedback = history["feedback"].to_numpy(dtype=float, na_value=np.nan)
-    good = (status == "completed") & (np.isnan(feedback) | (feedback >= GOOD_FEEDBACK))
-    return labelled, good
+    return labelled, good_visits(history)
 
 
 def snapshot_id(history: pd.DataFrame) -> str:
