@@ -9,7 +9,7 @@ grade  outcome of the proposal
 =====  ================================================================
 0      declined by the employer
 1      accepted (visit not good, not completed or not yet held)
-2      completed with good feedback (see :data:`matcher.ranker.GOOD_FEEDBACK`)
+2      completed with good feedback (see :data:`matcher.features.GOOD_FEEDBACK`)
 =====  ================================================================
 
 A later job, internship or study is not graded higher: it depends on much more than the visit,

@@ -32,6 +32,7 @@ NUMERIC_FEATURES: Final[tuple[str, ...]] = (
     "n_interests",  # breadth: one named interest says more than ten
     "swedish_margin",  # candidate's level minus the offer's minimum (negative = below)
     "shared_language",  # 1 if candidate and workplace share a language
+    "swedish_shortfall",  # steps of Swedish missing once a shared language counts as one (0 or less)
     "weekday_overlap",  # number of weekdays both can do
     "distance_km",  # haversine distance; NaN when either side has no coordinates
     "travel_minutes",  # estimated door-to-door time by public transport (travel_minutes()); NaN as above
@@ -45,6 +46,7 @@ NUMERIC_FEATURES: Final[tuple[str, ...]] = (
     "candidate_no_shows",  # earlier no-shows
     "candidate_no_show_rate",  # smoothed share of booked visits the candidate missed
     "candidate_visits",  # earlier completed visits
+    "candidate_success_rate",  # smoothed share of the candidate's visits that took place and went well
     "candidate_field_visits",  # earlier completed visits in the offer's field
 )
 #: Categorical features as integer codes: ``field_code`` is the offer's field's position in
@@ -56,6 +58,9 @@ FEATURE_COLUMNS: Final[tuple[str, ...]] = NUMERIC_FEATURES + CATEGORICAL_FEATURE
 DEFAULT_ACCEPT_RATE: Final[float] = 0.65
 DEFAULT_COMPLETION_RATE: Final[float] = 0.85
 DEFAULT_NO_SHOW_RATE: Final[float] = 0.10
+DEFAULT_GOOD_RATE: Final[float] = 0.80
+#: Feedback at or above this (1–5) makes a completed visit a good one.
+GOOD_FEEDBACK: Final[int] = 4
 #: Pseudo-counts pulling small-sample rates towards the overall rate.
 DEFAULT_SMOOTHING: Final[float] = 5.0
 
@@ -84,6 +89,14 @@ def _smoothed(hits: np.ndarray, trials: np.ndarray, prior: float, m: float) -> n
     return (hits + m * prior) / (trials + m)
 
 
+def good_visits(history: pd.DataFrame) -> np.ndarray:
+    """Which proposals ended in a completed visit with good feedback. A completed visit without
+    feedback counts as good: the form is optional and the visit took place."""
+    feedback = history["feedback"].to_numpy(dtype=float, na_value=np.nan)
+    return (history["visit_status"].to_numpy() == "completed") & (
+        np.isnan(feedback) | (feedback >= GOOD_FEEDBACK))
+
+
 def _empty_counts() -> pd.DataFrame:
     return pd.DataFrame(columns=["proposed", "accepted", "visits", "completed"], dtype=float)
 
@@ -98,17 +111,19 @@ class HistoryStats:
     """Aggregated history, all that scoring needs (no per-proposal rows are kept).
 
     ``company`` and ``offer`` have columns proposed/accepted/visits/completed; ``candidate`` has
-    no_shows/visits; ``candidate_fields`` counts completed visits per candidate and field.
+    no_shows/visits (completed)/good (completed with good feedback, :func:`good_visits`);
+    ``candidate_fields`` counts completed visits per candidate and field.
     """
 
     accept_prior: float = DEFAULT_ACCEPT_RATE
     completion_prior: float = DEFAULT_COMPLETION_RATE
     no_show_prior: float = DEFAULT_NO_SHOW_RATE
+    good_prior: float = DEFAULT_GOOD_RATE
     smoothing: float = DEFAULT_SMOOTHING
     company: pd.DataFrame = field(default_factory=_empty_counts)
     offer: pd.DataFrame = field(default_factory=_empty_counts)
     candidate: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=["no_shows", "visits"], dtype=float)
+        default_factory=lambda: pd.DataFrame(columns=["no_shows", "visits", "good"], dtype=float)
     )
     candidate_fields: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=list(FIELD_SLUGS), dtype=float)
@@ -145,6 +160,7 @@ class HistoryStats:
                 "visits": np.isin(status, _VISITED),
                 "completed": status == "completed",
                 "no_shows": status == "no_show",
+                "good": good_visits(history),
             }
         )
         if is_versioned(offers):
@@ -162,7 +178,7 @@ class HistoryStats:
         company = counts.dropna(subset=["company_id"]).groupby("company_id")[count_cols].sum()
         offer = counts.groupby("offer_id")[count_cols].sum()
         candidate = counts.groupby("candidate_id").agg(
-            no_shows=("no_shows", "sum"), visits=("completed", "sum")
+            no_shows=("no_shows", "sum"), visits=("completed", "sum"), good=("good", "sum")
         )
         done = counts[counts["completed"] & counts["field"].notna()]
         fields = pd.crosstab(done["candidate_id"], done["field"]).reindex(
@@ -181,10 +197,14 @@ class HistoryStats:
         no_show_prior = float(
             _smoothed(no_shows, no_shows + total["completed"], DEFAULT_NO_SHOW_RATE, smoothing)
         )
+        good_prior = float(
+            _smoothed(float(counts["good"].sum()), total["completed"], DEFAULT_GOOD_RATE, smoothing)
+        )
         return cls(
             accept_prior=accept_prior,
             completion_prior=completion_prior,
             no_show_prior=no_show_prior,
+            good_prior=good_prior,
             smoothing=smoothing,
             company=company.astype(float),
             offer=offer.astype(float),
@@ -399,12 +419,12 @@ class EncodedCandidates:
             _history=None,
         )
 
-    def history(self, stats: HistoryStats) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Each candidate's earlier no-shows, completed visits and completed visits per field
-        (candidates × FIELD_SLUGS) in ``stats``."""
+    def history(self, stats: HistoryStats) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Each candidate's earlier no-shows, completed visits, good visits among them and
+        completed visits per field (candidates × FIELD_SLUGS) in ``stats``."""
         if self._base is not None:
-            no_shows, attended, fields = self._base.history(stats)
-            return no_shows[self._rows], attended[self._rows], fields[self._rows]
+            no_shows, attended, good, fields = self._base.history(stats)
+            return no_shows[self._rows], attended[self._rows], good[self._rows], fields[self._rows]
         kept = self._history
         if kept is None or kept[0] is not stats:
             ids = pd.Index(self.candidate_id)
@@ -412,13 +432,14 @@ class EncodedCandidates:
             kept = (stats, (
                 counts["no_shows"].to_numpy(dtype=float),
                 counts["visits"].to_numpy(dtype=float),
+                counts["good"].to_numpy(dtype=float),
                 stats.candidate_fields.reindex(
                     index=ids, columns=list(FIELD_SLUGS), fill_value=0.0
                 ).to_numpy(dtype=float),
             ))
             self._history = kept  # one assignment: safe to share between threads
-        no_shows, attended, fields = kept[1]
-        return no_shows, attended, fields
+        no_shows, attended, good, fields = kept[1]
+        return no_shows, attended, good, fields
 
 
 def _pair_matrix(
@@ -463,13 +484,15 @@ def _pair_matrix(
 
     company = stats.rates(stats.company, pd.Index(offers["company_id"].to_numpy()))
     offer = stats.rates(stats.offer, pd.Index(offers["offer_id"].to_numpy()))
-    no_shows, attended, cand_fields = candidates.history(stats)
+    no_shows, attended, good, cand_fields = candidates.history(stats)
 
     columns = {
         "interest_match": interest_match,
         "n_interests": candidates.n_interests[ci],
         "swedish_margin": cand_level - offer_level,
         "shared_language": shared,
+        # Below the minimum, a language both sides speak can stand in for a step of Swedish.
+        "swedish_shortfall": np.minimum(cand_level - offer_level + shared, 0),
         "weekday_overlap": _POPCOUNT[common_days],
         "distance_km": distance,
         "travel_minutes": travel_minutes(distance),
@@ -485,6 +508,9 @@ def _pair_matrix(
             no_shows, no_shows + attended, stats.no_show_prior, stats.smoothing
         )[ci],
         "candidate_visits": attended[ci],
+        "candidate_success_rate": _smoothed(
+            good, no_shows + attended, stats.good_prior * (1 - stats.no_show_prior), stats.smoothing
+        )[ci],
         "candidate_field_visits": cand_fields[ci, field_code],
         "field_code": field_code,
     }

@@ -34,7 +34,8 @@ from matcher.ranker import Ranker
 
 MAGIC: Final[bytes] = b"MATCHER-MODEL\n"
 #: 2: the features gained `travel_minutes` (a model of format 1 expects one column fewer).
-FORMAT_VERSION: Final[int] = 2
+#: 3: the features gained `swedish_shortfall` and `candidate_success_rate`.
+FORMAT_VERSION: Final[int] = 3
 #: Versions that must match exactly for a model to load: each can change how a pickled
 #: estimator behaves (scikit-learn says so explicitly for its own objects).
 CHECKED_LIBRARIES: Final[tuple[str, ...]] = ("matcher", "scikit-learn", "numpy")

@@ -75,6 +75,17 @@ def test_pair_features_describe_what_candidate_and_offer_share() -> None:
     assert c1o1.field_code == FIELD_SLUGS.index("hospitality")
 
 
+def test_swedish_shortfall_counts_a_shared_language_as_one_step() -> None:
+    offers = offers_frame(min_swedish_level=[4, 4], languages=[["en"], []])
+    f = pair_features(candidates_frame(), offers, all_pairs_frame()).set_index(
+        ["candidate_id", "offer_id"])
+    assert f.loc[("C1", "O1"), "swedish_shortfall"] == 0  # one step short, English shared
+    assert f.loc[("C1", "O2"), "swedish_shortfall"] == -1  # one step short, nothing shared
+    assert f.loc[("C2", "O2"), "swedish_shortfall"] == -3
+    above = pair_features(candidates_frame(), offers_frame(min_swedish_level=[0, 0]), all_pairs_frame())
+    assert (above["swedish_shortfall"] == 0).all()  # a margin above the minimum is no shortfall
+
+
 def test_features_never_include_protected_grounds() -> None:
     assert "target_group" not in FEATURE_COLUMNS
     f = pair_features(candidates_frame(), offers_frame(), all_pairs_frame())
@@ -133,6 +144,30 @@ def test_history_features_only_see_earlier_quarters() -> None:
     # First-quarter rows must not learn from their own no-shows; the next quarter sees both.
     assert f["candidate_no_shows"].tolist() == [0, 0, 2]
     assert f.loc[0, "offer_accept_rate"] == f.loc[1, "offer_accept_rate"]
+
+
+def test_candidate_success_rate_uses_only_earlier_quarters_visits() -> None:
+    offers = offers_frame()
+    history = history_frame([
+        ("C1", "O1", "2022-01-10", "accepted", "completed", 5, "none"),
+        ("C1", "O1", "2022-02-10", "accepted", "completed", 2, "none"),  # completed, poor feedback
+        ("C2", "O1", "2022-02-20", "accepted", "no_show", None, ""),
+        ("C1", "O2", "2022-04-03", "accepted", "completed", None, "none"),  # no form: a good visit
+        ("C2", "O2", "2022-04-04", "declined", "none", None, ""),
+        ("C1", "O1", "2022-07-01", "declined", "none", None, ""),
+    ])
+    f = history_features(candidates_frame(), offers, history)
+    first = HistoryStats()
+    assert f.loc[[0, 1, 2], "candidate_success_rate"].tolist() == pytest.approx(
+        [first.good_prior * (1 - first.no_show_prior)] * 3)  # the first quarter knows nothing
+    second = HistoryStats.from_history(history, offers, as_of=pd.Timestamp("2022-04-01"))
+    prior, m = second.good_prior * (1 - second.no_show_prior), second.smoothing
+    # C1: one good visit of two held; C2: one visit missed. Same-quarter outcomes are not seen.
+    assert f.loc[3, "candidate_success_rate"] == pytest.approx((1 + m * prior) / (2 + m))
+    assert f.loc[4, "candidate_success_rate"] == pytest.approx((0 + m * prior) / (1 + m))
+    third = HistoryStats.from_history(history, offers, as_of=pd.Timestamp("2022-07-01"))
+    prior, m = third.good_prior * (1 - third.no_show_prior), third.smoothing
+    assert f.loc[5, "candidate_success_rate"] == pytest.approx((2 + m * prior) / (3 + m))
 
 
 def test_content_weights_sum_to_one_and_score_is_bounded() -> None:

@@ -46,7 +46,7 @@ def test_init_stores_parameters_and_clone_copies_them() -> None:
 def test_fit_returns_self_and_clone_drops_what_was_learned(world: World, fitted: Ranker) -> None:
     ranker = Ranker(min_outcomes=20)
     assert ranker.fit(world.candidates, world.offers, world.history.head(50)) is ranker
-    assert fitted.n_outcomes_ > 600 and fitted.blend_weight_ == 1.0
+    assert fitted.n_outcomes_ > 600 and fitted.blend_weight_ == pytest.approx(1 - fitted.content_share)
     assert fitted.accept_model_ is not None and fitted.success_model_ is not None
     fresh = clone(fitted)
     assert not hasattr(fresh, "blend_weight_")
@@ -97,10 +97,22 @@ def test_all_positive_labels_use_a_base_rate_not_a_model(world: World, pairs) ->
         world.candidates, world.offers, history)
     assert ranker.accept_model_ is None  # nothing to learn from a single class
     assert ranker.accept_rate_ > 0.9
-    assert ranker.success_model_ is not None and ranker.blend_weight_ == 1.0
+    assert ranker.success_model_ is not None and ranker.blend_weight_ == pytest.approx(0.9)
     scored = ranker.predict_pairs(world.candidates, world.offers, pairs)
     assert scored["p_accept"].nunique() == 1
     assert scored["score"].between(0, 1).all()
+
+
+def test_content_share_zero_lets_the_learned_score_take_over(world: World, pairs) -> None:
+    ranker = Ranker(blend_full_at=100, content_share=0.0).fit(world.candidates, world.offers, world.history)
+    assert ranker.blend_weight_ == 1.0
+    scored = ranker.predict_pairs(world.candidates, world.offers, pairs, reasons=False)
+    np.testing.assert_allclose(scored["score"], scored["p_accept"] * scored["p_success"])
+    kept = Ranker(blend_full_at=100).fit(world.candidates, world.offers, world.history)
+    content = Ranker().predict_pairs(world.candidates, world.offers, pairs, reasons=False)["score"]
+    mixed = kept.predict_pairs(world.candidates, world.offers, pairs, reasons=False)
+    np.testing.assert_allclose(
+        mixed["score"], 0.1 * content + 0.9 * mixed["p_accept"] * mixed["p_success"])
 
 
 def test_learned_share_grows_gradually_with_outcomes(world: World, pairs) -> None:
@@ -112,8 +124,8 @@ def test_learned_share_grows_gradually_with_outcomes(world: World, pairs) -> Non
         scored = ranker.predict_pairs(world.candidates, world.offers, pairs)["score"].to_numpy()
         weights.append(ranker.blend_weight_)
         distances.append(np.abs(scored - content).mean())
-        assert ranker.blend_weight_ == pytest.approx(min(1, (ranker.n_outcomes_ - 40) / 360))
-    assert 0 < weights[0] < 0.03 and weights[-1] == 1.0
+        assert ranker.blend_weight_ == pytest.approx(0.9 * min(1, (ranker.n_outcomes_ - 40) / 360))
+    assert 0 < weights[0] < 0.03 and weights[-1] == pytest.approx(0.9)  # the content score keeps a tenth
     assert weights == sorted(weights)
     assert distances[0] < 0.01  # just past the threshold: still almost the content score
     assert distances[-1] > 5 * distances[0]
