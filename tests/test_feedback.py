@@ -168,6 +168,26 @@ def test_feedback_for_candidate_respects_who_asks(app, db, make, visit) -> None:
         assert feedback_for_candidate(candidate, other) == []
 
 
+def test_start_page_says_more_than_the_list_holds_when_more_visits_wait(client, auth, make, db, monkeypatch) -> None:
+    from models.operations import feedback as feedback_ops
+
+    monkeypatch.setattr(feedback_ops, "WAITING_SHOWN", 3)
+    for n in range(4):
+        make.visit(day=PAST - dt.timedelta(days=n), status=VisitStatus.COMPLETED, actual_hours=6)
+    db.commit()
+    auth.login("project_leader")
+    start = client.get("/").get_data(as_text=True)
+    assert "Fler än 3 besök väntar på återkoppling enligt mallen." in start and "4 besök" not in start
+    assert feedback_ops.count_waiting_for_feedback(db, sa.true(), up_to=3) == 4
+    assert feedback_ops.count_waiting_for_feedback(db, sa.true(), up_to=10) == 4
+    waiting = feedback_ops.waiting_for_feedback(db, sa.true(), limit=3)
+    assert [v.start_at for v in waiting] == sorted((v.start_at for v in waiting), reverse=True)  # the latest
+    db.add(Feedback(visit=waiting[0], attended=True, punctuality=4, interest=4, overall=4, would_welcome_again=True))
+    db.commit()
+    start = client.get("/").get_data(as_text=True)
+    assert "3 besök väntar på återkoppling enligt mallen." in start and "Fler än" not in start
+
+
 def test_pending_list_shows_each_their_own(client, auth, make, db, visit) -> None:
     elsewhere = make.visit(day=PAST, status=VisitStatus.COMPLETED, actual_hours=6)
     db.commit()

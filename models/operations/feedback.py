@@ -16,7 +16,7 @@ number: the overall rating, capped at 3 when the workplace would not welcome the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -140,18 +140,32 @@ def save_feedback(session: Session, visit: Visit, data: FeedbackData, *, by: Opt
     return feedback
 
 
-def waiting_for_feedback(session: Session, scope: sa.ColumnElement[bool], *, limit: int = 100) -> list[Visit]:
-    """Completed and no-show visits within `scope` (a visit_scope condition) without feedback."""
-    return list(
-        session.scalars(
-            sa.select(Visit)
-            .where(
-                scope,
-                # The column equals the latest event's status (see models/operations/reports.py).
-                Visit.status.in_(FEEDBACK_STATUSES),
-                ~sa.exists().where(Feedback.visit_id == Visit.id),
-            )
-            .order_by(Visit.start_at.desc())
-            .limit(limit)
+# The pending list shows this many visits, the latest first; the start page counts up to it.
+WAITING_SHOWN = 100
+
+
+def _waiting(scope: sa.ColumnElement[bool], *columns: Any) -> sa.Select[Any]:
+    return (
+        sa.select(*columns)
+        .where(
+            scope,
+            # The column equals the latest event's status (see models/operations/reports.py).
+            Visit.status.in_(FEEDBACK_STATUSES),
+            ~sa.exists().where(Feedback.visit_id == Visit.id),
         )
+        .order_by(Visit.start_at.desc())
     )
+
+
+def waiting_for_feedback(session: Session, scope: sa.ColumnElement[bool], *, limit: int = WAITING_SHOWN) -> list[Visit]:
+    """The latest `limit` completed and no-show visits within `scope` (a visit_scope condition)
+    without feedback."""
+    return list(session.scalars(_waiting(scope, Visit).limit(limit)))
+
+
+def count_waiting_for_feedback(session: Session, scope: sa.ColumnElement[bool], *, up_to: int = WAITING_SHOWN) -> int:
+    """How many visits `waiting_for_feedback` finds, counted up to `up_to` + 1 (the start page
+    says "more than `up_to`" then): the latest are found first, and a region's history can hold
+    tens of thousands of visits without a form that nobody will fill in any more."""
+    latest = _waiting(scope, Visit.id).limit(up_to + 1).subquery()
+    return int(session.scalar(sa.select(sa.func.count()).select_from(latest)) or 0)

@@ -137,8 +137,9 @@ def pending():  # type: ignore[no-untyped-def]
 
 
 def _pending_panel(user: Any) -> Optional[dict[str, Any]]:
-    visits = feedback_ops.waiting_for_feedback(db.session, perm.visit_scope(user))
-    return {"count": len(visits)} if visits else None
+    shown = feedback_ops.WAITING_SHOWN
+    count = feedback_ops.count_waiting_for_feedback(db.session, perm.visit_scope(user), up_to=shown)
+    return {"count": min(count, shown), "more": count > shown} if count else None
 
 
 register_panel(
