@@ -178,6 +178,8 @@ def test_start_page_says_more_than_the_list_holds_when_more_visits_wait(client, 
     auth.login("project_leader")
     start = client.get("/").get_data(as_text=True)
     assert "Fler än 3 besök väntar på återkoppling enligt mallen." in start and "4 besök" not in start
+    listed = client.get("/aterkoppling/").get_data(as_text=True)
+    assert "Fler än 3 besök väntar. Här visas de 3 senaste." in listed and listed.count(">Fyll i<") == 3
     assert feedback_ops.count_waiting_for_feedback(db, sa.true(), up_to=3) == 4
     assert feedback_ops.count_waiting_for_feedback(db, sa.true(), up_to=10) == 4
     waiting = feedback_ops.waiting_for_feedback(db, sa.true(), limit=3)
@@ -186,6 +188,7 @@ def test_start_page_says_more_than_the_list_holds_when_more_visits_wait(client, 
     db.commit()
     start = client.get("/").get_data(as_text=True)
     assert "3 besök väntar på återkoppling enligt mallen." in start and "Fler än" not in start
+    assert "Fler än" not in client.get("/aterkoppling/").get_data(as_text=True)
 
 
 def test_pending_list_shows_each_their_own(client, auth, make, db, visit) -> None:
