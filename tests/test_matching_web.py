@@ -11,7 +11,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from models import Exposure, OutboxMessage, Visit, clock
+from models import Candidate, Exposure, OutboxMessage, Visit, clock
 from models.enums import ReferralStatus, Role, TargetGroup, VisitStatus
 from models.operations import matching as ops
 from models.operations import visits as visit_ops
@@ -391,3 +391,15 @@ def test_reasons_are_shown_in_english(client, auth, db, hospitality) -> None:
     assert "Swedish A1 (requires B1)" in weak["To consider"]
     assert "Interest: Hotel, restaurant, catering" in _row_cells(page, "Bästa")["Why"]
     assert "Intresse" not in page and "krav" not in page
+
+
+def test_the_filters_offer_every_area_and_language_candidates_have_and_no_other(db, make) -> None:
+    for area, languages in (("Söder", ["ar", "en"]), ("Norr", ["sv"]), ("Söder", ["so"]), (None, []),
+                            ("Centrum", ["ar"]), ("Öster", ["en", "ti"])):
+        make.candidate(area=area, languages=languages)
+    db.commit()
+    areas, languages = ops.candidate_filter_choices(db)
+    plain = sorted(a for a in db.scalars(sa.select(Candidate.area).distinct()) if a is not None)
+    assert areas == plain and set(areas) == {"Söder", "Norr", "Centrum", "Öster"}
+    assert languages == ["ar", "en", "so", "sv", "ti"]
+    assert sorted(ops.distinct_values(db, Candidate.area)) == areas  # each once

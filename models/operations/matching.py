@@ -584,18 +584,34 @@ def recommend_for_offer(
     return result
 
 
-def language_codes(session: Session, column: Any) -> list[str]:
-    """Every language code in a list-of-codes column (Candidate.languages, Offer.languages)."""
+def distinct_values(session: Session, column: Any) -> list[Any]:
+    """Every distinct value of an indexed column but NULL, in order, found by one step along the
+    column's index per value (a "loose index scan": the next value is the smallest one above
+    the last). A plain DISTINCT reads every row: 30,000 candidates for 14 areas. Without an
+    index each step reads the table: use it on indexed columns only."""
+    first = sa.select(sa.func.min(column)).scalar_subquery()
+    values = sa.select(first.label("value")).cte("distinct_values", recursive=True)
+    following = sa.select(sa.func.min(column)).where(column > values.c.value).scalar_subquery()
+    values = values.union_all(sa.select(following).where(values.c.value.is_not(None)))
+    return list(session.scalars(sa.select(values.c.value).where(values.c.value.is_not(None))))
+
+
+def _codes(lists: Iterable[Optional[list[str]]]) -> list[str]:
     codes: set[str] = set()
-    for value in session.scalars(sa.select(column).distinct()):
+    for value in lists:
         codes.update(value or [])
     return sorted(codes)
 
 
+def language_codes(session: Session, column: Any) -> list[str]:
+    """Every language code in a list-of-codes column (Offer.languages: a few thousand rows)."""
+    return _codes(session.scalars(sa.select(column).distinct()))
+
+
 def candidate_filter_choices(session: Session) -> tuple[list[str], list[str]]:
-    """The areas and language codes candidates have, for the recommendation lists' filters."""
-    areas = session.scalars(sa.select(Candidate.area).where(Candidate.area.is_not(None)).distinct())
-    return sorted(areas), language_codes(session, Candidate.languages)
+    """The areas and language codes candidates have, for the recommendation lists' filters: read
+    along their indexes (`distinct_values`), not from every candidate."""
+    return sorted(distinct_values(session, Candidate.area)), _codes(distinct_values(session, Candidate.languages))
 
 
 def _fitting_offers(
