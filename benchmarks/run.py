@@ -426,14 +426,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards (its URL is printed)")
     parser.add_argument("--results", type=Path, help="where to write the results (default: benchmarks/RESULTS.md)")
     parser.add_argument("--refresh-notes", action="store_true",
-                        help="only copy benchmarks/NOTES.md into the results file's notes again, measuring nothing")
+                        help="only copy benchmarks/NOTES.md and RESULTS_matcher.md into the results file again, "
+                             "measuring nothing")
     args = parser.parse_args(argv)
     if args.refresh_notes:
         path = args.results or HERE / "RESULTS.md"
         text = path.read_text()
-        start, end = text.index("\n## Notes\n"), text.index("\n## Matcher\n")
-        path.write_text(text[:start] + "\n## Notes\n\n" + (HERE / "NOTES.md").read_text().strip() + "\n" + text[end:])
-        print(f"Notes copied into {path}")
+        start = text.index("\n## Notes\n")
+        path.write_text(text[:start] + "\n## Notes\n\n" + (HERE / "NOTES.md").read_text().strip() + "\n\n## Matcher\n\n"
+                        + _matcher_section() + "\n")
+        print(f"Notes and the matcher's results copied into {path}")
         return 0
     results = args.results or (HERE / "RESULTS.md" if args.scale == 1
                                else Path(tempfile.gettempdir()) / f"iop-bench-RESULTS-scale-{args.scale}.md")
