@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import re
 import statistics
 import time
 from typing import Any
@@ -39,13 +38,14 @@ def main(argv: list[str] | None = None) -> int:
     from web import create_app
 
     from .dataset import BENCH_PASSWORD
+    from .load import CSRF_RE
     from .run import _accounts
 
     app = create_app()
     data = _accounts(args.url)
     client = app.test_client()
     form = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
+    token = CSRF_RE.search(form)
     email = data.steering if args.who == "steering" else data.project_leaders[0]
     answer = client.post("/login", data={"email": email, "password": BENCH_PASSWORD,
                                          "csrf_token": token.group(1) if token else ""})

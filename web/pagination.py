@@ -62,7 +62,7 @@ def paginate(
         if counted is not None:
             return counted
     total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    pages = max(1, math.ceil(total / per_page))
+    pages = _pages(total, per_page)
     number = min(max(1, number), pages)
     paged = stmt.limit(per_page).offset((number - 1) * per_page)
     if scalars:
@@ -82,5 +82,8 @@ def _counted_with_page(session: Session, stmt: sa.Select[Any], number: int, per_
     if not rows and number > 1:
         return None
     total = int(rows[0][-1]) if rows else 0
-    return Page(items=[row[0] for row in rows], number=number, pages=max(1, math.ceil(total / per_page)),
-                total=total)
+    return Page(items=[row[0] for row in rows], number=number, pages=_pages(total, per_page), total=total)
+
+
+def _pages(total: int, per_page: int) -> int:
+    return max(1, math.ceil(total / per_page))

@@ -130,9 +130,10 @@ def participant_part(visit_id: int):  # type: ignore[no-untyped-def]
 def pending():  # type: ignore[no-untyped-def]
     """Visits that wait for feedback: all of them for project leaders, their own for employers."""
     require(perm.can_see_pending_feedback(current_user))
-    scope, limit = perm.visit_scope(current_user), feedback_ops.WAITING_SHOWN
-    visits = feedback_ops.waiting_for_feedback(db.session, scope, limit=limit)
-    more = len(visits) == limit and feedback_ops.count_waiting_for_feedback(db.session, scope, up_to=limit) > limit
+    limit = feedback_ops.WAITING_SHOWN
+    # One visit more than the list shows tells whether more are waiting, in the same query.
+    visits = feedback_ops.waiting_for_feedback(db.session, perm.visit_scope(current_user), limit=limit + 1)
+    more, visits = len(visits) > limit, visits[:limit]
     shown = available_candidates(v.candidate_id for v in visits)
     rows = [_seen(v, available=v.candidate_id in shown) for v in visits]
     return render_template("feedback/pending.html", rows=rows, more=more, limit=limit)
