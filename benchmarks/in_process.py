@@ -8,8 +8,10 @@ URL is a benchmark database (`python -m benchmarks.run --keep` prints it); PATH 
 form as the data set's first project leader (or its steering-group member), loads the page three
 times unmeasured (as a warm worker has), then prints the median and fastest of `--requests`
 loads, and the statements of one more load, slowest first (with `--explain`, PostgreSQL's
-EXPLAIN ANALYZE of each read). The loaded app's objects are frozen out of the garbage collector,
-as in the gunicorn workers (deploy/gunicorn.conf.py).
+EXPLAIN ANALYZE of each read; with `--profile N`, the N functions that took the most time over
+as many more loads, by cProfile: by their own time, or with `--sort cumulative` with what they
+call). The loaded app's objects are frozen out of the garbage collector, as in the gunicorn
+workers (deploy/gunicorn.conf.py).
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--top", type=int, default=8, help="statements shown")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="also profile as many loads again with cProfile and print the N costliest functions")
+    parser.add_argument("--sort", choices=("tottime", "cumulative"), default="tottime",
+                        help="--profile's order: a function's own time, or with what it calls")
     args = parser.parse_args(argv)
     os.environ.update(DATABASE_URL=args.url, RATELIMIT_ENABLED="0", MAIL_BACKEND="console")
 
@@ -62,6 +68,17 @@ def main(argv: list[str] | None = None) -> int:
         seconds.append(time.perf_counter() - start)
     print(f"{args.path}: median {statistics.median(seconds) * 1000:.1f} ms, fastest {min(seconds) * 1000:.1f} ms "
           f"over {args.requests} requests")
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(args.requests):
+            client.get(args.path)
+        profiler.disable()
+        print(f"\ncProfile of {args.requests} more loads (times for all of them, the profiler's cost included):")
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.profile)
 
     sent: list[tuple[float, str, Any]] = []
 

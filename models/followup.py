@@ -77,13 +77,18 @@ class SurveyInvitation(Base):
         sa.CheckConstraint(
             "(candidate_id IS NULL) != (company_id IS NULL)", name="one_respondent"
         ),
+        # "Has this participant, visit or company had this questionnaire?" (the questionnaires
+        # due, models/operations/surveys.py) is answered from these indexes alone.
+        sa.Index("ix_survey_invitation_candidate_survey", "candidate_id", "survey_id"),
+        sa.Index("ix_survey_invitation_company_survey", "company_id", "survey_id", "sent_at"),
+        sa.Index("ix_survey_invitation_visit_survey", "visit_id", "survey_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id"), index=True)
-    candidate_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("candidate.id"), index=True)
-    company_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("company.id"), index=True)
-    visit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("visit.id"), index=True)
+    candidate_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("candidate.id"))
+    company_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("company.id"))
+    visit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("visit.id"))
     activity_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("activity.id"), index=True)
     email: Mapped[str] = mapped_column(sa.String(254), default="")
     sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -90,7 +90,7 @@ class Visit(Base):
         # The to-do lists (accepted to confirm, confirmed not recorded, proposals waiting for an
         # answer) and the questionnaires due (confirmed ahead, completed in the last 30 days) read
         # one status by time; the questionnaires due read id, participant and offer from the index.
-        sa.Index("ix_visit_status_start", "status", "start_at"),
+        sa.Index("ix_visit_status_start", "status", "start_at", postgresql_include=["id", "candidate_id", "offer_id"]),
         sa.Index("ix_visit_status_end", "status", "end_at", postgresql_include=["id", "candidate_id", "offer_id"]),
         sa.Index("ix_visit_status_created", "status", "created_at"),
         # The quarterly report's counting visits, in the order it picks each person's first one

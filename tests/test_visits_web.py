@@ -425,6 +425,33 @@ def test_visit_list_filters(client, auth, db, make, scene) -> None:
     assert "Bageriet Kringlan AB" in by_date and "Kaffebaren AB" not in by_date
 
 
+def test_the_visit_list_counts_up_to_a_limit_and_says_more_than(client, auth, db, make, scene, monkeypatch) -> None:
+    """A list of every visit ever booked is counted only a little past its page: the caption and
+    the pager say "more than" until the last pages, where the count is exact again."""
+    from web.visits import views as visit_views
+
+    leader, _officer, candidate, offer = scene
+    for n in range(7):
+        make.visit(candidate, offer, day=workday(10 + 2 * n), status=VisitStatus.CANCELLED)
+    db.commit()
+    monkeypatch.setattr(visit_views, "PER_PAGE", 2)
+    monkeypatch.setattr(visit_views, "COUNTED_UP_TO", 3)
+    auth.login(leader)
+
+    def page(number: int) -> tuple[str, str, int]:
+        html = client.get(f"/besok?page={number}").get_data(as_text=True)
+        caption = re.search(r"<caption>(.*?)</caption>", html).group(1)
+        pager = re.search(r'<nav class="pager"[^>]*>.*?<span>(.*?)</span>', html, re.S).group(1)
+        return caption, pager, len(re.findall(r'href="/besok/\d+"', html))
+
+    assert page(1) == ("Besök, senaste först (fler än 3 st)", "Sida 1 av fler än 2", 2)
+    assert page(2) == ("Besök, senaste först (fler än 5 st)", "Sida 2 av fler än 3", 2)
+    assert page(4) == ("Besök, senaste först (7 st)", "Sida 4 av 4", 1)
+    assert page(9) == ("Besök, senaste först (7 st)", "Sida 4 av 4", 1)  # past the end: the last page
+    html = client.get("/besok?page=3").get_data(as_text=True)
+    assert 'rel="next"' in html and 'rel="prev"' in html
+
+
 def test_rolled_back_booking_sends_nothing(app, db, make, scene) -> None:
     """An error after the proposal, in the same transaction: no visit and no outbox row."""
     from web.extensions import db as web_db

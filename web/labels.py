@@ -73,6 +73,11 @@ VISIT_STATUS_LABELS = {
     "no_show": _l("Uteblev"),
     "cancelled": _l("Avbokat"),
 }
+# The badge's colour class per status (the status is always written out beside it).
+VISIT_STATUS_BADGE = {
+    "completed": "ok", "confirmed": "ok", "accepted": "ok", "proposed": "warn",
+    "no_show": "err", "declined": "err", "cancelled": "err",
+}
 PARTY_LABELS = {
     "participant": _l("Deltagaren"),
     "employer": _l("Företaget"),

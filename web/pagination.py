@@ -21,6 +21,9 @@ class Page(Generic[T]):
     number: int
     pages: int
     total: int
+    # True when the list was counted only up to a limit (`paginate`'s `count_up_to`): there are
+    # more than `total` rows, and pages after `pages`.
+    more: bool = False
 
     @property
     def has_prev(self) -> bool:
@@ -28,7 +31,7 @@ class Page(Generic[T]):
 
     @property
     def has_next(self) -> bool:
-        return self.number < self.pages
+        return self.number < self.pages or self.more
 
 
 def page_number(args: Mapping[str, Any]) -> int:
@@ -48,6 +51,7 @@ def paginate(
     scalars: bool = True,
     unique: bool = False,
     counted_with_page: bool = False,
+    count_up_to: int | None = None,
 ) -> Page[Any]:
     """Page `number` of `stmt` (clamped to the pages there are). `scalars=False` gives rows;
     `unique` de-duplicates entities loaded with joined eager loads.
@@ -56,21 +60,32 @@ def paginate(
     list whose order the database can only give by finding every row first (the candidate bank
     sorts by each candidate's latest referral): the count then costs nothing, where a separate
     count would find every row again. Not for a list an index gives in order, where the page
-    stops after its rows and a count can read the index alone."""
+    stops after its rows and a count can read the index alone.
+
+    `count_up_to` counts no further than that many rows past the page's start, for a working list
+    that grows without end (every visit ever booked): counting 100,000 visits to say "100 000 st"
+    took 8 ms of the page's 30, and nobody pages to the last of 2,000 pages. The page then says
+    "more than" (`Page.more`) and offers the next page while there is one."""
+    number = max(1, number)
     if counted_with_page and scalars and not unique:
-        counted = _counted_with_page(session, stmt, max(1, number), per_page)
-        if counted is not None:
-            return counted
-    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        page = _counted_with_page(session, stmt, number, per_page)
+        if page is not None:
+            return page
+    limit = None if count_up_to is None else (number - 1) * per_page + count_up_to
+    counted = stmt.order_by(None) if limit is None else stmt.order_by(None).limit(limit + 1)
+    total = session.scalar(sa.select(sa.func.count()).select_from(counted.subquery())) or 0
+    more = limit is not None and total > limit
+    if more:
+        total = limit
     pages = _pages(total, per_page)
-    number = min(max(1, number), pages)
+    number = min(number, pages)
     paged = stmt.limit(per_page).offset((number - 1) * per_page)
     if scalars:
         result = session.scalars(paged)
         items = list(result.unique() if unique else result)
     else:
         items = list(session.execute(paged).all())
-    return Page(items=items, number=number, pages=pages, total=total)
+    return Page(items=items, number=number, pages=pages, total=total, more=more)
 
 
 def _counted_with_page(session: Session, stmt: sa.Select[Any], number: int, per_page: int) -> Page[Any] | None:

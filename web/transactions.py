@@ -98,6 +98,10 @@ def dispatch(view: Callable[[], ResponseReturnValue]) -> ResponseReturnValue:
         roll_back()
         return response
     if _has_session():  # else a view that never touched the database (static files, the spec)
+        # The page is drawn and the session ends with the request: expiring each loaded object
+        # at the commit (200 for a list of 50 visits, ≈ 1.5 ms) would prepare reloads that
+        # never come. What is read after the commit (`after_commit`) reads what was committed.
+        db.session.expire_on_commit = False
         try:
             db.session.commit()
         except _DATABASE_ERRORS as error:

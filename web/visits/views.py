@@ -71,6 +71,11 @@ def get_visit_or_404(visit_id: int, check: Any = perm.can_view_visit_details) ->
 
 
 # --- list and needs action ----------------------------------------------------------------------
+PER_PAGE = 50
+#: The visit list counts this many visits past its page's start and says "more than" beyond them.
+COUNTED_UP_TO = 1000
+
+
 @bp.route("/besok")
 @login_required
 def index():  # type: ignore[no-untyped-def]
@@ -78,7 +83,7 @@ def index():  # type: ignore[no-untyped-def]
     form = VisitFilterForm(request.args)
     filters = form.data if form.validate() else {}
     query = queries.visit_list(current_user, filters)
-    page = paginate(db.session, query, form.page.data or 1, 50, unique=True)
+    page = paginate(db.session, query, form.page.data or 1, PER_PAGE, unique=True, count_up_to=COUNTED_UP_TO)
     no_shows = visit_ops.no_show_counts(db.session, [v.candidate_id for v in page.items])
     return render_template(
         "visits/index.html", form=form, page=page, no_shows=no_shows, counts=visit_ops.counts_toward_goal
