@@ -10,7 +10,7 @@ from typing import Any
 
 from babel.numbers import format_decimal as babel_format_decimal
 from babel.numbers import get_group_symbol
-from flask import Flask
+from flask import Flask, g
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -68,11 +68,17 @@ def number(value: float | int | None, digits: int = 0, locale: Any = None) -> st
 
 
 def _empty_cells() -> tuple[str, str]:
-    """The cells without a figure, in the request's language."""
-    missing = f'<td class="num"><span aria-label="{escape(_("uppgift saknas"))}">–</span></td>'
-    hidden = ('<td class="num"><span aria-hidden="true">x</span><span class="visually-hidden">'
-              f'{escape(_("dolt för att skydda enskilda"))}</span></td>')
-    return missing, hidden
+    """The cells without a figure, in the request's language: worked out once per request and
+    language (a dashboard has 400 rows, and translating both texts for each row took a third of
+    the time to draw it)."""
+    kept: dict[str, tuple[str, str]] = g.setdefault("_empty_report_cells", {})
+    language = str(get_locale())
+    if language not in kept:
+        missing = f'<td class="num"><span aria-label="{escape(_("uppgift saknas"))}">–</span></td>'
+        hidden = ('<td class="num"><span aria-hidden="true">x</span><span class="visually-hidden">'
+                  f'{escape(_("dolt för att skydda enskilda"))}</span></td>')
+        kept[language] = (missing, hidden)
+    return kept[language]
 
 
 def report_cells(values: Any, table: Any) -> Markup:
