@@ -39,12 +39,12 @@ def kept_section() -> str:
     return "" if start < 0 else "\n\n" + text[start:].rstrip() + "\n"
 
 
-def run(seeds: int) -> str:
+def run(seeds: int, first_seed: int = 0) -> str:
     rows = []
     for n_candidates, n_offers, n_history, n_quarters in WORLDS:
         closures, ndcgs, gaps, agreements = [], [], [], []
         started = time.perf_counter()
-        for seed in range(seeds):
+        for seed in range(first_seed, first_seed + seeds):
             world = make_world(n_candidates, n_offers, n_history, n_quarters, seed=seed, drift=DRIFT)
             report = compare_as_of(world.candidate_versions, world.offer_versions, world.history, n_boot=200,
                                    random_state=seed, truth=expected_gain(world.history_truth))
@@ -70,7 +70,8 @@ def run(seeds: int) -> str:
     lines = [
         TITLE,
         "",
-        f"Produced by `python -m benchmarks.bench_as_of --seeds {seeds}`. Simulated worlds "
+        f"Produced by `python -m benchmarks.bench_as_of --seeds {seeds}"
+        + (f" --first-seed {first_seed}" if first_seed else "") + "`. Simulated worlds "
         f"(`make_world(..., drift={DRIFT})`): after a good visit a candidate gains the field and a step of "
         "Swedish; an offer most proposals were declined at asks for less Swedish and opens a day; hours "
         "change now and then. Both rankers learn from the quarters before the last and are judged on the "
@@ -92,8 +93,10 @@ def run(seeds: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="the first seed (seeds first_seed .. first_seed + seeds - 1)")
     args = parser.parse_args()
-    section = run(args.seeds)
+    section = run(args.seeds, args.first_seed)
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
     start = text.find(TITLE)
     head = text if start < 0 else text[:start]

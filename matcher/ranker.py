@@ -1,12 +1,15 @@
 """The Ranker: scores candidate–offer pairs by expected success, learning from outcomes.
 
-Job matching is reciprocal, so the learned score is the product of two calibrated models:
+Job matching is reciprocal, so the learned score is the product of calibrated models:
 
 * ``P(employer accepts | proposed)``, trained on proposals the employer answered;
-* ``P(visit completed with good feedback | accepted)``, trained on accepted proposals whose
-  visit has a status. Good feedback means 4 or 5 on the template's 1–5 scale; a completed visit
-  without feedback counts as good, because the form is optional and a visit that took place is
-  the main outcome.
+* ``P(visit completed with good feedback | accepted)``. Good feedback means 4 or 5 on the
+  template's 1–5 scale; a completed visit without feedback counts as good, because the form is
+  optional and a visit that took place is the main outcome. By default (``split_success``) it
+  is learned in three parts: the share of accepted visits that are held (not cancelled),
+  ``P(the candidate comes | held)`` and ``P(good feedback | came)``. Turning up depends on the
+  person's record and the trip, a good visit on the fit; one model of their product learned
+  less well from a few thousand visits (issue #24, "Success in parts" in docs/ranker-as-of.md).
 
 Each model is a ``HistGradientBoostingClassifier`` behind a ``ColumnTransformer`` in a
 ``Pipeline``, calibrated with ``CalibratedClassifierCV`` (sigmoid below
@@ -76,6 +79,8 @@ from matcher.schema import HISTORY_COLUMNS
 ISOTONIC_FROM: Final[int] = 20_000
 #: Each class needs this many rows before a model is fitted rather than a base rate used.
 MIN_CLASS_ROWS: Final[int] = 5
+#: Share of accepted visits cancelled, assumed before any history (the programme's typical rate).
+CANCEL_PRIOR: Final[float] = 0.07
 #: Pairs are scored in chunks of this size (bounded memory, progress per chunk).
 CHUNK_SIZE: Final[int] = 100_000
 
@@ -108,6 +113,27 @@ SUCCESS_MONOTONIC: Final[dict[str, int]] = {
     "offer_completion_rate": 1,
 }
 
+#: The two parts of a visit's success when ``split_success`` is on (see :class:`Ranker`): turning
+#: up is a matter of the person and the trip; a visit that took place goes well mostly when it
+#: fits the interest and the Swedish.
+SHOW_MONOTONIC: Final[dict[str, int]] = {
+    name: sign for name, sign in SUCCESS_MONOTONIC.items() if name not in ("interest_match", "swedish_margin")
+}
+GOOD_MONOTONIC: Final[dict[str, int]] = dict(SUCCESS_MONOTONIC)
+
+#: What ``Ranker(tune=True)`` tries on its own history (:meth:`Ranker._tuned`): each tree shape,
+#: each with every number of trees in :data:`TUNE_ITERATIONS` (one fit per shape: the trees of a
+#: longer fit include the shorter ones).
+TUNE_SHAPES: Final[tuple[dict[str, Any], ...]] = (
+    {"max_leaf_nodes": 6, "min_samples_leaf": 40, "l2_regularization": 5.0},
+    {"max_leaf_nodes": 4, "min_samples_leaf": 40, "l2_regularization": 5.0},
+    {"max_leaf_nodes": 8, "min_samples_leaf": 80, "l2_regularization": 10.0},
+)
+TUNE_ITERATIONS: Final[tuple[int, ...]] = (15, 30, 45, 60)
+#: The validation part (the training history's last quarter) must hold this many labelled rows
+#: of a model, with both labels, for that model to be tuned; otherwise it keeps its parameters.
+TUNE_MIN_ROWS: Final[int] = 200
+
 PREDICTION_COLUMNS: Final[tuple[str, ...]] = (
     "candidate_id", "offer_id", "score", "p_accept", "p_success", "reasons", "considerations",
 )
@@ -124,6 +150,17 @@ def success_labels(history: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     status = history["visit_status"].to_numpy()
     labelled = (history["employer_response"].to_numpy() == "accepted") & (status != "none")
     return labelled, good_visits(history)
+
+
+def visit_labels(history: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The parts of a visit's success: which accepted proposals' visits were held (the candidate
+    came or did not: ``completed`` or ``no_show``) and whether the candidate came; which visits
+    took place and whether they went well (:func:`~matcher.features.good_visits`)."""
+    status = history["visit_status"].to_numpy()
+    accepted = history["employer_response"].to_numpy() == "accepted"
+    held = accepted & np.isin(status, ("completed", "no_show"))
+    showed = accepted & (status == "completed")
+    return held, showed, showed, good_visits(history)
 
 
 def snapshot_id(history: pd.DataFrame) -> str:
@@ -147,8 +184,24 @@ class Ranker(BaseEstimator):
         learned score alone).
     calibration : ``"auto"``, ``"sigmoid"`` or ``"isotonic"``.
     max_iter, learning_rate, max_leaf_nodes, min_samples_leaf, l2_regularization :
-        passed to each ``HistGradientBoostingClassifier`` (small trees: see the monotonic note).
-    monotonic : constrain the models to :data:`ACCEPT_MONOTONIC` / :data:`SUCCESS_MONOTONIC`.
+        passed to each ``HistGradientBoostingClassifier`` (small trees: see the monotonic note;
+        four leaves rather than six since the success is learned in parts: each part is a
+        simpler function, and on 40 simulated drifting worlds of each size the within-offer
+        correlation with the true expected gain rose by 0.006 and 0.004 more).
+    monotonic : constrain the models to :data:`ACCEPT_MONOTONIC` / :data:`SUCCESS_MONOTONIC`
+        (:data:`SHOW_MONOTONIC` / :data:`GOOD_MONOTONIC`).
+    split_success : learn a visit's success as three parts instead of one model: the share of
+        accepted visits that are held (not cancelled), ``P(the candidate comes | held)`` and
+        ``P(good feedback | came)``; ``p_success`` is their product. Each part has one clear
+        signal (turning up: the person's record and the trip; a good visit: the fit), which one
+        model of their product learns less well from a few thousand visits.
+    tune : let ``fit`` choose each model's trees on its own history (:meth:`_tuned`): fitted on
+        the quarters before the training history's last one, judged by log-loss on that last
+        quarter, over :data:`TUNE_SHAPES` × :data:`TUNE_ITERATIONS`; the chosen setting is
+        then fitted on all of it. Without enough rows in the last quarter a model keeps the
+        parameters given here. Off by default: on simulated worlds it chose worse than the
+        fixed four-leaf trees (docs/ranker-as-of.md, "Choosing its own capacity") and it adds a
+        fit per tree shape.
     smoothing : pseudo-counts for history rates (see :mod:`matcher.features`).
     random_state : seed for the models and the calibration folds.
     n_threads : OpenMP threads for the boosters. One by default: two help only on an idle
@@ -162,8 +215,15 @@ class Ranker(BaseEstimator):
     n_outcomes_ : labelled employer responses used (set by ``fit``, like all below).
     n_visits_ : accepted proposals with a visit status, used by the success model.
     blend_weight_ : the learned score's share: 0 = pure content score, at most 1 - content_share.
-    accept_model_, success_model_ : fitted pipelines, or ``None`` when a base rate is used.
-    accept_rate_, success_rate_ : smoothed base rates used in place of a missing model.
+    accept_model_, success_model_ : fitted pipelines, or ``None`` when a base rate is used
+        (``success_model_`` is always ``None`` with ``split_success``).
+    show_model_, good_model_ : with ``split_success``, the same for the parts of a success.
+    accept_rate_, success_rate_, show_rate_, good_rate_ : smoothed base rates used in place of
+        a missing model (``success_rate_`` with ``split_success``: the parts' product).
+    held_rate_ : with ``split_success``, the smoothed share of accepted visits that were held.
+    split_success_ : whether the success was learned in parts (a model saved before: ``False``).
+    tuned_ : with ``tune``, per model the parameters chosen and the validation log-loss of every
+        setting tried; empty for a model that could not be tuned.
     history_stats_ : aggregated history for the history features at scoring time.
     training_snapshot_, n_training_rows_ : which history the ranker was fitted on.
     """
@@ -176,10 +236,12 @@ class Ranker(BaseEstimator):
         calibration: Literal["auto", "sigmoid", "isotonic"] = "auto",
         max_iter: int = 30,
         learning_rate: float = 0.15,
-        max_leaf_nodes: int = 6,
+        max_leaf_nodes: int = 4,
         min_samples_leaf: int = 40,
         l2_regularization: float = 5.0,
         monotonic: bool = True,
+        split_success: bool = True,
+        tune: bool = False,
         smoothing: float = 5.0,
         random_state: int | None = 0,
         n_threads: int = 1,
@@ -195,10 +257,17 @@ class Ranker(BaseEstimator):
         self.min_samples_leaf = min_samples_leaf
         self.l2_regularization = l2_regularization
         self.monotonic = monotonic
+        self.split_success = split_success
+        self.tune = tune
         self.smoothing = smoothing
         self.random_state = random_state
         self.n_threads = n_threads
         self.verbose = verbose
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A model saved before these parameters existed learned one success model, untuned.
+        state = {"split_success": False, "tune": False, **state}
+        super().__setstate__(state)
 
     # --- fitting --------------------------------------------------------------------------
 
@@ -213,7 +282,27 @@ class Ranker(BaseEstimator):
         ramp = float(np.clip((n_outcomes - self.min_outcomes) / span, 0.0, 1.0))
         return ramp * (1.0 - self.content_share)
 
-    def _make_model(self, y: np.ndarray, directions: dict[str, int]) -> Pipeline:
+    def _booster(self, n_rows: int, directions: dict[str, int], **params: Any
+                 ) -> HistGradientBoostingClassifier:
+        """One booster with this ranker's parameters, ``params`` overriding them."""
+        chosen = {
+            "max_iter": self.max_iter, "learning_rate": self.learning_rate,
+            "max_leaf_nodes": self.max_leaf_nodes, "min_samples_leaf": self.min_samples_leaf,
+            "l2_regularization": self.l2_regularization, **params,
+        }
+        # Leaves of 40 rows are too strict for the first hundred outcomes.
+        chosen["min_samples_leaf"] = int(min(chosen["min_samples_leaf"], max(5, n_rows // 20)))
+        return HistGradientBoostingClassifier(
+            **chosen,
+            categorical_features=[False] * len(NUMERIC_FEATURES)
+            + [True] * len(CATEGORICAL_FEATURES),
+            monotonic_cst=[directions.get(c, 0) if self.monotonic else 0 for c in NUMERIC_FEATURES]
+            + [0] * len(CATEGORICAL_FEATURES),
+            early_stopping=False,
+            random_state=self.random_state,
+        )
+
+    def _make_model(self, y: np.ndarray, directions: dict[str, int], **params: Any) -> Pipeline:
         n_minority = int(min(y.sum(), len(y) - y.sum()))
         method = self.calibration
         if method == "auto":
@@ -230,20 +319,7 @@ class Ranker(BaseEstimator):
             ],
             remainder="drop",
         )
-        boosting = HistGradientBoostingClassifier(
-            max_iter=self.max_iter,
-            learning_rate=self.learning_rate,
-            max_leaf_nodes=self.max_leaf_nodes,
-            # Leaves of 40 rows are too strict for the first hundred outcomes.
-            min_samples_leaf=int(min(self.min_samples_leaf, max(5, len(y) // 20))),
-            l2_regularization=self.l2_regularization,
-            categorical_features=[False] * len(NUMERIC_FEATURES)
-            + [True] * len(CATEGORICAL_FEATURES),
-            monotonic_cst=[directions.get(c, 0) if self.monotonic else 0 for c in NUMERIC_FEATURES]
-            + [0] * len(CATEGORICAL_FEATURES),
-            early_stopping=False,
-            random_state=self.random_state,
-        )
+        boosting = self._booster(len(y), directions, **params)
         folds = StratifiedKFold(
             n_splits=int(min(5, n_minority)), shuffle=True, random_state=self.random_state
         )
@@ -252,16 +328,63 @@ class Ranker(BaseEstimator):
         calibrated = CalibratedClassifierCV(boosting, method=method, cv=folds, ensemble=False)
         return Pipeline([("columns", columns), ("model", calibrated)])
 
+    def _tuned(
+        self, matrix: np.ndarray, y: np.ndarray, last: np.ndarray, directions: dict[str, int]
+    ) -> dict[str, Any]:
+        """The setting of :data:`TUNE_SHAPES` × :data:`TUNE_ITERATIONS` whose booster, fitted on
+        the rows before the last part (``~last``), has the lowest log-loss on the last part
+        (``last``); ties go to the earlier setting. Returns ``{"params": ..., "log_loss":
+        [[params, loss], ...]}``, or ``{}`` when the parts cannot support a choice. The last
+        part's rows are only ever predicted, never fitted on."""
+        train, valid = ~last, last
+        y_train, y_valid = y[train], y[valid]
+        n_pos_train = int(y_train.sum())
+        if (int(valid.sum()) < TUNE_MIN_ROWS or y_valid.all() or not y_valid.any()
+                or min(n_pos_train, len(y_train) - n_pos_train) < MIN_CLASS_ROWS
+                or len(y_train) < self.min_outcomes):
+            return {}
+        x_train = np.ascontiguousarray(matrix[train])
+        x_valid = np.ascontiguousarray(matrix[valid])
+        eps = 1e-6
+        tried: list[list[Any]] = []
+        best: tuple[float, dict[str, Any]] | None = None
+        for shape in TUNE_SHAPES:
+            booster = self._booster(len(y_train), directions, **shape, max_iter=max(TUNE_ITERATIONS))
+            with self._threads():
+                booster.fit(x_train, y_train.astype(int))
+                stages = booster.staged_predict_proba(x_valid)
+                for iteration, proba in enumerate(stages, start=1):
+                    if iteration not in TUNE_ITERATIONS:
+                        continue
+                    p = np.clip(proba[:, 1], eps, 1 - eps)
+                    loss = float(-np.mean(np.where(y_valid, np.log(p), np.log(1 - p))))
+                    params = {**shape, "max_iter": iteration}
+                    tried.append([params, loss])
+                    if best is None or loss < best[0]:
+                        best = (loss, params)
+        if best is None:  # no iteration count reached: nothing to choose from
+            return {}
+        return {"params": best[1], "log_loss": tried}
+
     def _fit_one(
-        self, features: pd.DataFrame, y: np.ndarray, prior: float, directions: dict[str, int]
+        self, features: pd.DataFrame, y: np.ndarray, prior: float, directions: dict[str, int],
+        name: str = "model", last: np.ndarray | None = None,
     ) -> tuple[Pipeline | None, float]:
-        """A calibrated model, or ``None`` when the labels cannot support one; and a base rate."""
+        """A calibrated model, or ``None`` when the labels cannot support one; and a base rate.
+        With ``tune`` and ``last`` (the rows of the validation part), its trees are chosen by
+        :meth:`_tuned` first (recorded in ``tuned_[name]``)."""
         n_pos = int(y.sum())
         n_neg = len(y) - n_pos
         base_rate = float((n_pos + self.smoothing * prior) / (len(y) + self.smoothing))
         if min(n_pos, n_neg) < MIN_CLASS_ROWS or len(y) < self.min_outcomes:
             return None, base_rate
-        model = self._make_model(y, directions)
+        params: dict[str, Any] = {}
+        if self.tune and last is not None:
+            matrix = features[list(FEATURE_COLUMNS)].to_numpy(dtype=float)
+            found = self._tuned(matrix, y, np.asarray(last, dtype=bool), directions)
+            self.tuned_[name] = found
+            params = found.get("params", {})
+        model = self._make_model(y, directions, **params)
         with self._threads():
             model.fit(features, y.astype(int))
         return model, base_rate
@@ -296,20 +419,45 @@ class Ranker(BaseEstimator):
         visited, success = success_labels(known)
         self.n_outcomes_ = int(answered.sum())
         self.n_visits_ = int(visited.sum())
+        # The validation part for tuning: the training history's last quarter (proposals are
+        # dated by quarter; their features only know the quarters before their own).
+        quarter = known["proposed_on"].dt.to_period("Q").to_numpy()
+        last = quarter == quarter.max() if len(quarter) else np.zeros(0, dtype=bool)
+        self.tuned_ = {}
         steps.update()
 
+        stats = self.history_stats_
         self.accept_model_, self.accept_rate_ = self._fit_one(
-            features[answered], accepted[answered], self.history_stats_.accept_prior,
-            ACCEPT_MONOTONIC,
+            features[answered], accepted[answered], stats.accept_prior, ACCEPT_MONOTONIC,
+            "accept", last[answered],
         )
         steps.update()
-        self.success_model_, self.success_rate_ = self._fit_one(
-            features[visited], success[visited], self.history_stats_.completion_prior,
-            SUCCESS_MONOTONIC,
-        )
+        if self.split_success:
+            held, showed, came, good = visit_labels(known)
+            n_held = int(held.sum())
+            # Shares of visits held, attended and good: priors from the history's overall rates.
+            self.held_rate_ = float((n_held + self.smoothing * (1 - CANCEL_PRIOR))
+                                    / (self.n_visits_ + self.smoothing))
+            self.show_model_, self.show_rate_ = self._fit_one(
+                features[held], showed[held], 1 - stats.no_show_prior, SHOW_MONOTONIC,
+                "show", last[held],
+            )
+            self.good_model_, self.good_rate_ = self._fit_one(
+                features[came], good[came], stats.good_prior, GOOD_MONOTONIC, "good", last[came],
+            )
+            self.success_model_ = None
+            self.success_rate_ = self.held_rate_ * self.show_rate_ * self.good_rate_
+            learned = [self.show_model_, self.good_model_]
+        else:
+            self.success_model_, self.success_rate_ = self._fit_one(
+                features[visited], success[visited], stats.completion_prior, SUCCESS_MONOTONIC,
+                "success", last[visited],
+            )
+            learned = [self.success_model_]
+        self.split_success_ = bool(self.split_success)
         steps.update()
         steps.close()
-        has_model = self.accept_model_ is not None or self.success_model_ is not None
+        has_model = self.accept_model_ is not None or any(m is not None for m in learned)
         self.blend_weight_ = self._blend(self.n_outcomes_) if has_model else 0.0
         return self
 
@@ -345,7 +493,14 @@ class Ranker(BaseEstimator):
         p_success = np.full(len(features), np.nan)
         if weight > 0:
             p_accept = self._probabilities(self.accept_model_, self.accept_rate_, features)
-            p_success = self._probabilities(self.success_model_, self.success_rate_, features)
+            if getattr(self, "split_success_", False):
+                p_success = (
+                    self.held_rate_
+                    * self._probabilities(self.show_model_, self.show_rate_, features)
+                    * self._probabilities(self.good_model_, self.good_rate_, features)
+                )
+            else:
+                p_success = self._probabilities(self.success_model_, self.success_rate_, features)
             score = (1.0 - weight) * score + weight * p_accept * p_success
         return score, p_accept, p_success
 
@@ -520,6 +675,8 @@ class Ranker(BaseEstimator):
             "blend_weight": self.blend_weight_,
             "accept_model": self.accept_model_ is not None,
             "success_model": self.success_model_ is not None,
+            "split_success": getattr(self, "split_success_", False),
+            "tuned": {name: found.get("params") for name, found in getattr(self, "tuned_", {}).items()},
             "accept_rate": self.accept_rate_,
             "success_rate": self.success_rate_,
             "training_snapshot": self.training_snapshot_,

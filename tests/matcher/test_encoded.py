@@ -106,7 +106,8 @@ def test_scoring_distinct_rows_once_gives_the_models_own_probabilities(world: Wo
     ranker = Ranker(calibration=calibration).fit(world.candidates, world.offers, world.history)
     pairs = all_pairs(world.candidates, world.offers)
     features, _ = build_pair_features(world.candidates, world.offers, pairs, ranker.history_stats_)
-    for model, rate in ((ranker.accept_model_, ranker.accept_rate_), (ranker.success_model_, ranker.success_rate_)):
+    for model, rate in ((ranker.accept_model_, ranker.accept_rate_), (ranker.show_model_, ranker.show_rate_),
+                        (ranker.good_model_, ranker.good_rate_)):
         assert model is not None
         expected = model.predict_proba(features)[:, 1]
         np.testing.assert_array_equal(ranker._probabilities(model, rate, features), expected)

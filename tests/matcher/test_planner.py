@@ -158,3 +158,29 @@ def test_empty_scores_give_an_empty_plan() -> None:
     candidates, offers, scores = market(1)
     result = plan(candidates, offers, scores.iloc[:0], fair=True)
     assert result.plan.empty and result.expected_successes == 0.0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_near_improving_pairs_save_rounds_without_changing_the_optimum(seed: int, monkeypatch) -> None:
+    from matcher import planner
+
+    candidates, offers, scores = market(seed, n_candidates=400, n_offers=60, density=0.8)
+    solves: list[int] = []
+    original = planner._solve
+
+    def counted(*args, **kwargs):
+        solves.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(planner, "_solve", counted)
+    results = {}
+    for margin in (0.0, planner.NEAR_MARGIN):
+        monkeypatch.setattr(planner, "NEAR_MARGIN", margin)
+        solves.clear()
+        results[margin] = (plan(candidates, offers, scores), plan(candidates, offers, scores, fair=True),
+                           len(solves))
+    (free_0, fair_0, rounds_0), (free_m, fair_m, rounds_m) = results[0.0], results[planner.NEAR_MARGIN]
+    assert free_m.expected_successes == pytest.approx(free_0.expected_successes)
+    assert fair_m.expected_successes == pytest.approx(fair_0.expected_successes)
+    assert fair_m.group_floors == fair_0.group_floors
+    assert rounds_m <= rounds_0

@@ -47,7 +47,8 @@ def test_fit_returns_self_and_clone_drops_what_was_learned(world: World, fitted:
     ranker = Ranker(min_outcomes=20)
     assert ranker.fit(world.candidates, world.offers, world.history.head(50)) is ranker
     assert fitted.n_outcomes_ > 600 and fitted.blend_weight_ == pytest.approx(1 - fitted.content_share)
-    assert fitted.accept_model_ is not None and fitted.success_model_ is not None
+    assert fitted.accept_model_ is not None
+    assert fitted.show_model_ is not None and fitted.good_model_ is not None  # success in parts
     fresh = clone(fitted)
     assert not hasattr(fresh, "blend_weight_")
     assert fresh.get_params() == fitted.get_params()
@@ -97,7 +98,8 @@ def test_all_positive_labels_use_a_base_rate_not_a_model(world: World, pairs) ->
         world.candidates, world.offers, history)
     assert ranker.accept_model_ is None  # nothing to learn from a single class
     assert ranker.accept_rate_ > 0.9
-    assert ranker.success_model_ is not None and ranker.blend_weight_ == pytest.approx(0.9)
+    assert ranker.show_model_ is not None and ranker.good_model_ is not None
+    assert ranker.blend_weight_ == pytest.approx(0.9)
     scored = ranker.predict_pairs(world.candidates, world.offers, pairs)
     assert scored["p_accept"].nunique() == 1
     assert scored["score"].between(0, 1).all()
