@@ -70,10 +70,7 @@ def timed(run: Callable[[], Any], repeats: int, warmup: int = 1) -> list[float]:
 
 def learned_models(ranker: Ranker) -> list[tuple[Any, float]]:
     """The ranker's models with their base rates, as scoring calls them."""
-    if getattr(ranker, "split_success_", False):
-        return [(ranker.accept_model_, ranker.accept_rate_), (ranker.show_model_, ranker.show_rate_),
-                (ranker.good_model_, ranker.good_rate_)]
-    return [(ranker.accept_model_, ranker.accept_rate_), (ranker.success_model_, ranker.success_rate_)]
+    return [(ranker.accept_model_, ranker.accept_rate_), *ranker.success_parts()]
 
 
 def breakdown(ranker: Ranker, candidates: pd.DataFrame, offers: pd.DataFrame,

@@ -485,6 +485,14 @@ class Ranker(BaseEstimator):
             first, group = _distinct_rows(matrix, splits)
             return calibrated.predict_proba(np.ascontiguousarray(matrix[first]))[:, 1][group]
 
+    def success_parts(self) -> list[tuple[Pipeline | None, float]]:
+        """The fitted models of a visit's success, each with the base rate used in its place,
+        in the order scoring multiplies them (after the share of visits held, with
+        ``split_success``)."""
+        if getattr(self, "split_success_", False):
+            return [(self.show_model_, self.show_rate_), (self.good_model_, self.good_rate_)]
+        return [(self.success_model_, self.success_rate_)]
+
     def _scores(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """score, p_accept and p_success for each row of a feature frame."""
         score = content_score(features)
@@ -493,14 +501,10 @@ class Ranker(BaseEstimator):
         p_success = np.full(len(features), np.nan)
         if weight > 0:
             p_accept = self._probabilities(self.accept_model_, self.accept_rate_, features)
-            if getattr(self, "split_success_", False):
-                p_success = (
-                    self.held_rate_
-                    * self._probabilities(self.show_model_, self.show_rate_, features)
-                    * self._probabilities(self.good_model_, self.good_rate_, features)
-                )
-            else:
-                p_success = self._probabilities(self.success_model_, self.success_rate_, features)
+            split = getattr(self, "split_success_", False)  # a model saved before: one success model
+            p_success = np.full(len(features), self.held_rate_ if split else 1.0)
+            for model, rate in self.success_parts():
+                p_success = p_success * self._probabilities(model, rate, features)
             score = (1.0 - weight) * score + weight * p_accept * p_success
         return score, p_accept, p_success
 

@@ -424,10 +424,10 @@ def _due_rules(session: Session, now: dt.datetime) -> dict[SurveyMoment, sa.CTE]
         ids = [i for i, set_moment, _active in sets if set_moment == moment]
         invited = sa.select(SurveyInvitation.id).where(SurveyInvitation.survey_id.in_(ids), *conditions)
         if is_participant_moment(moment):  # the company is not asked: no offer to join
-            return sa.select(Visit.id, Visit.candidate_id, sa.null().label("company_id")).where(
-                at_time, ~invited.exists())
-        return (sa.select(Visit.id, Visit.candidate_id, Offer.company_id).join(Offer, Offer.id == Visit.offer_id)
-                .where(at_time, ~invited.exists()))
+            found = sa.select(Visit.id, Visit.candidate_id, sa.null().label("company_id"))
+        else:
+            found = sa.select(Visit.id, Visit.candidate_id, Offer.company_id).join(Offer, Offer.id == Visit.offer_id)
+        return found.where(at_time, ~invited.exists())
 
     this_quarter = local_midnight(quarter_start(now.astimezone(STOCKHOLM).date()))
     rules = {
