@@ -84,7 +84,9 @@ class Visit(Base):
         ),
         sa.Index("ix_visit_offer_date", "offer_id", "visit_date"),
         sa.Index("ix_visit_candidate_start", "candidate_id", "start_at"),
-        sa.Index("ix_visit_status_date", "status", "visit_date"),
+        # The report counts visits per status and day, per company, and finds the persons with a
+        # completed visit (for their follow-ups) from here alone.
+        sa.Index("ix_visit_status_date", "status", "visit_date", postgresql_include=["offer_id", "candidate_id"]),
         # The visit list and the feedback list show the latest visits first (a page at a time).
         sa.Index("ix_visit_start", "start_at", "id"),
         # The to-do lists (accepted to confirm, confirmed not recorded, proposals waiting for an

@@ -582,6 +582,68 @@ def test_a_companys_second_after_answer_does_not_move_its_pair(db, make) -> None
     assert q3.survey_pairs[("workplace_company", "confidence")].change_sum == 5 - 2
 
 
+def test_paired_figures_equal_the_pairing_rule_applied_by_hand_to_random_answers(db, make) -> None:
+    """The database pairs the answers (a window over each respondent's answers); here the rule is
+    applied plainly, answer by answer, to answers drawn at random around the visits (early, late,
+    several "after" answers about one visit, baselines from an earlier visit, some unrecorded
+    starts), and every quarter's figures must be the same."""
+    import random
+
+    rng = random.Random(24)
+    prog = programme(make, d(1, 1), d(12, 31))
+    surveys = _two_surveys(db)
+    visits, befores, afters = [], [], []  # (visit, start, quarter); (person, when, likert, start); (...)
+    for _person in range(40):
+        person = make.candidate(target_group=rng.choice(list(TargetGroup)))
+        for _visit in range(rng.randint(1, 3)):
+            day = d(1, 1) + dt.timedelta(days=rng.randrange(360))
+            recorded = rng.random() < 0.8
+            visit = make.visit(person, day=day, start_hour=rng.choice((8, 9, 13)), hours=6,
+                               status=VisitStatus.COMPLETED if recorded else VisitStatus.CONFIRMED,
+                               actual_hours=6 if recorded else None)
+            start = visit.actual_start or visit.start_at
+            visits.append((person, visit, start, (day.month - 1) // 3))
+            for _ in range(rng.choice((0, 1, 1, 2))):
+                when = start + dt.timedelta(hours=rng.choice((-240, -30, -2, 0, 3, 50)))
+                likert = rng.randint(1, 5)
+                _answered(db, surveys["before"], when, likert, visit, candidate=person)
+                befores.append((person.id, when, likert, start, len(befores)))
+            for _ in range(rng.choice((0, 1, 1, 2))):
+                when = start + dt.timedelta(hours=rng.choice((7, 30, 400)))
+                likert = rng.randint(1, 5)
+                _answered(db, surveys["after"], when, likert, visit, candidate=person)
+                afters.append((person.id, visit.id, when, likert, len(afters)))
+    db.commit()
+
+    expected_pairs: dict[int, list[int]] = {}
+    expected_units: dict[int, list[int]] = {}
+    by_visit = {visit.id: (person, start, q) for person, visit, start, q in visits}
+    for visit_id in sorted({a[1] for a in afters}):
+        person, start, q = by_visit[visit_id]
+        latest = max((a for a in afters if a[1] == visit_id), key=lambda a: (a[2], a[4]))
+        in_time = [b for b in befores if b[0] == person.id and b[1] < b[3]]  # not late for its own visit
+        earliest = min(in_time, key=lambda b: (b[1], b[4])) if in_time else None
+        units = expected_units.setdefault(q, [0, 0])
+        units[0] += 1
+        if earliest is not None and earliest[1] < start:
+            change = latest[3] - earliest[2]
+            figures = expected_pairs.setdefault(q, [0, 0, 0, 0])
+            for i, value in enumerate((1, change, int(change > 0), change * change)):
+                figures[i] += value
+            units[1] += 1
+    assert sum(n for n, _ in expected_units.values()) > 30 and sum(p for _, p in expected_units.values()) > 10
+
+    report = quarterly_report(db, prog, today=d(12, 31))
+    for q, row in enumerate(report.quarters):
+        pair = row.survey_pairs.get(("workplace_participant", "confidence"))
+        got = [pair.pairs, pair.change_sum, pair.improved, pair.change_squares] if pair else None
+        assert got == expected_pairs.get(q), row.quarter
+        units = row.survey_units.get("workplace_participant")
+        assert ([units.answered, units.paired] if units and units.answered else None) == expected_units.get(q)
+        by_group = sum(f.pairs for (_g, _k, _t), f in row.survey_pairs_by_target.items())
+        assert by_group == (pair.pairs if pair else 0)
+
+
 def test_the_counting_visits_index_holds_what_the_report_counts(db, make) -> None:
     """The report reads its counting visits from `ix_visit_counting`: its test and the index's
     predicate must stay word for word alike, or the database can no longer use the index (the

@@ -142,10 +142,17 @@ def compilation_figures(session: Session, quarters: Sequence[Quarter]) -> Compil
     period: list[set[int]] = [set() for _ in NETWORKS]
     # One pass over the quarters' completed visits, per company and quarter (a few thousand rows):
     # the visits, the companies per quarter and the companies over the period are added up here.
+    # The visits are counted per company first, from `ix_visit_status_date` alone, and only those
+    # counts are joined with the companies' networks.
+    per_company = (
+        sa.select(Offer.company_id, q_visit.label("q"), sa.func.count().label("visits"))
+        .select_from(Visit).join(Offer, Offer.id == Visit.offer_id)
+        .where(completed).group_by(Offer.company_id, q_visit)
+        .subquery("per_company")
+    )
     for network, company_id, q, visits in column_rows(session,
-        sa.select(Company.network, Offer.company_id, q_visit, sa.func.count())
-        .select_from(Visit).join(Offer, Offer.id == Visit.offer_id).join(Company, Company.id == Offer.company_id)
-        .where(completed).group_by(Company.network, Offer.company_id, q_visit)
+        sa.select(Company.network, per_company.c.company_id, per_company.c.q, per_company.c.visits)
+        .join(Company, Company.id == per_company.c.company_id)
     ):
         i = network_index[Network(network).value]
         hosted[i][q] += visits
@@ -162,33 +169,31 @@ def compilation_figures(session: Session, quarters: Sequence[Quarter]) -> Compil
     feedback = [FeedbackFigures() for _ in range(n)]
     sums = [sa.func.count(getattr(Feedback, r)) for r in RATINGS] + [sa.func.sum(getattr(Feedback, r)) for r in RATINGS]
     welcome = sa.func.sum(sa.case((Feedback.would_welcome_again.is_(True), 1), else_=0))
-    for q, forms, welcomed, *values in column_rows(session,
-        joined.add_columns(q_visit, sa.func.count(), welcome, *sums).group_by(q_visit)
-    ):
-        figures = feedback[q]
-        figures.forms, figures.welcome_again = forms, int(welcomed or 0)
-        for i, rating in enumerate(RATINGS):
-            figures.rating_counts[rating] = values[i]
-            figures.rating_sums[rating] = int(values[len(RATINGS) + i] or 0)
-    for q, interest, k in column_rows(session,
-        joined.add_columns(q_visit, Feedback.further_interest, sa.func.count())
+    # One pass over the forms, per quarter and further interest, added up per quarter here.
+    for q, interest, forms, welcomed, *values in column_rows(session,
+        joined.add_columns(q_visit, Feedback.further_interest, sa.func.count(), welcome, *sums)
         .group_by(q_visit, Feedback.further_interest)
     ):
-        feedback[q].further[FurtherInterest(interest).value] = k
-    recruiting, recruiting_period = _grid(len(NETWORKS), n), [0] * len(NETWORKS)
-    wanting = (
+        figures = feedback[q]
+        figures.forms += forms
+        figures.welcome_again += int(welcomed or 0)
+        figures.further[FurtherInterest(interest).value] = forms
+        for i, rating in enumerate(RATINGS):
+            figures.rating_counts[rating] += values[i]
+            figures.rating_sums[rating] += int(values[len(RATINGS) + i] or 0)
+    # The companies that signalled an interest in recruiting, per quarter and over the period:
+    # each company once per quarter it did (a few hundred rows).
+    recruiting = _grid(len(NETWORKS), n)
+    wanting: list[set[int]] = [set() for _ in NETWORKS]
+    for network, q, company_id in column_rows(session,
         joined.join(Offer, Offer.id == Visit.offer_id).join(Company, Company.id == Offer.company_id)
         .where(Feedback.further_interest == FurtherInterest.RECRUITMENT)
-    )
-    for network, q, companies in column_rows(session,
-        wanting.add_columns(Company.network, q_visit, sa.func.count(sa.distinct(Company.id)))
-        .group_by(Company.network, q_visit)
+        .add_columns(Company.network, q_visit, Company.id).distinct()
     ):
-        recruiting[network_index[Network(network).value]][q] = companies
-    for network, companies in column_rows(session,
-        wanting.add_columns(Company.network, sa.func.count(sa.distinct(Company.id))).group_by(Company.network)
-    ):
-        recruiting_period[network_index[Network(network).value]] = companies
+        i = network_index[Network(network).value]
+        recruiting[i][q] += 1
+        wanting[i].add(company_id)
+    recruiting_period = [len(companies) for companies in wanting]
     total = FeedbackFigures()
     for figures in feedback:
         total.add(figures)

@@ -583,6 +583,7 @@ def quarterly_report(
     totals = _totals(rows, programme, today)
     forecast = _forecast(session, rows, statements.booked, today, totals.persons)
     cost_per_person, budget_to_date = _cost_per_person(programme, today, totals.persons)
+    follow_ups, self_sufficiency = _follow_ups(session, statements.follow_ups)
     return QuarterlyReport(
         programme_id=programme.id,
         programme_name=programme.name,
@@ -595,8 +596,8 @@ def quarterly_report(
         forecast=forecast,
         cost_per_person_sek=cost_per_person,
         budget_to_date_sek=budget_to_date,
-        follow_ups=_follow_ups(session, statements.follow_ups),
-        self_sufficiency=_self_sufficiency(session, statements.self_sufficiency),
+        follow_ups=follow_ups,
+        self_sufficiency=self_sufficiency,
         feedback_ratings=_feedback_ratings(session, programme.starts_on, data_end),
         survey_questions=_survey_questions(session, statements.survey_questions),
         budget=budget_figures(session, programme, today=today, persons=totals.persons),
@@ -625,14 +626,13 @@ class _Statements:
     persons: sa.Select[Any]
     visits: sa.Select[Any]
     activities: sa.Select[Any]
-    survey_pairs: tuple[sa.Select[Any], sa.Select[Any]]  # the "after" answers, the baselines
+    survey_pairs: sa.Select[Any]
     late_baselines: sa.Select[Any]
     invitations: sa.Select[Any]
     employees: sa.Select[Any]
     employee_answers: sa.Select[Any]
     booked: sa.Select[Any]
     follow_ups: sa.Select[Any]
-    self_sufficiency: sa.Select[Any]
     survey_questions: sa.Select[Any]
 
 
@@ -654,7 +654,6 @@ def _statements(
         employee_answers=_employee_statement(starts_on, ends_on, quarters, answers_until, per_key=True),
         booked=_booked_statement(starts_on, ends_on, today),
         follow_ups=_follow_ups_statement(starts_on, ends_on),
-        self_sufficiency=_self_sufficiency_statement(starts_on, ends_on),
         survey_questions=_survey_questions_statement(),
     )
 
@@ -791,17 +790,25 @@ def _activity_in_period(starts_on: dt.date, ends_on: dt.date) -> sa.ColumnElemen
 def _survey_pairs_statement(
     dialect: str, starts_on: dt.date, ends_on: dt.date, quarters: Sequence[Quarter],
     answers_until: Optional[dt.date],
-) -> tuple[sa.Select[Any], sa.Select[Any]]:
-    """One row per answered "after" questionnaire, Likert question and respondent: the
-    questionnaire, the activity (the visit or group activity the invitation was about) and its
-    quarter, the participant's target group, the respondent's latest "after" answer to it, and
-    the baseline paired with it, if any (NULL otherwise).
+) -> sa.Select[Any]:
+    """The paired questionnaire figures, added up in the database: rows (q, questionnaire, key,
+    target_group, pairs, change_sum, improved, change_squares, answered, paired).
 
-    The baseline is the respondent's earliest "before" answer to a question with the same key in
-    the same version of the same questionnaire that was given before the activity started
-    (`surveys.activity_start`) and was not late for its own activity. A pair therefore belongs to
-    one person (or company) and one activity, sits in the quarter of the activity's counted date,
-    and a later answer never moves it."""
+    - With a `key`: the pairs of that question in the quarter, over every respondent
+      (`target_group` NULL) and per participant's target group; `answered` and `paired` NULL.
+    - Without a `key`: the answered "after" questionnaires of the quarter (one per respondent and
+      activity) and how many of them have at least one pair; the pair columns NULL.
+
+    A pair is a respondent's latest "after" answer to a Likert question about an activity (the
+    visit or group activity the invitation was about, placed in the quarter of its counted date)
+    with the baseline: the respondent's earliest "before" answer to a question with the same key
+    in the same version of the same questionnaire, not late for its own activity, when that was
+    given before this activity started (`surveys.activity_start`). A pair therefore belongs to one
+    person (or company) and one activity, and a later answer never moves it.
+
+    The earliest "before" answer is found by a window over the answers of one respondent, version
+    and key, baselines first, not by a join: as a join PostgreSQL misjudged the pairs to be one and
+    walked a hundred million row pairs (13 s); a window is one sort of some 30,000 answers."""
     respondent = sa.func.coalesce(SurveyInvitation.candidate_id, SurveyInvitation.company_id)
     answered = [SurveyAnswer.likert.is_not(None), SurveyQuestion.kind == QuestionKind.LIKERT]
     if answers_until is not None:
@@ -829,15 +836,19 @@ def _survey_pairs_statement(
     baselines = (
         _survey_activity(likert_answers(_BEFORE))
         .where(sa.or_(start.is_(None), SurveyAnswer.answered_at < start))
-        .subquery("baselines")
+        .add_columns(
+            sa.literal(0).label("is_after"), _null(sa.Integer).label("unit"), _null(sa.Integer).label("q"),
+            _null(sa.String).label("target_group"), _null(sa.DateTime(timezone=True)).label("starts_at"),
+        )
     )
     after_answers = (
         _survey_activity(likert_answers(_AFTER))
         .add_columns(
+            sa.literal(1).label("is_after"),
             sa.func.coalesce(Visit.id, -Activity.id).label("unit"),
             _activity_quarter(quarters).label("q"),
+            sa.type_coerce(Candidate.target_group, sa.String).label("target_group"),
             start.label("starts_at"),
-            Candidate.target_group.label("target_group"),
         )
         .outerjoin(Candidate, Candidate.id == SurveyInvitation.candidate_id)
         .where(_activity_in_period(starts_on, ends_on))
@@ -852,18 +863,65 @@ def _survey_pairs_statement(
         where=[],
         name="last_after",
     )
-    afters = sa.select(
-        last_after.c.questionnaire, last_after.c.version, last_after.c.respondent, last_after.c.unit,
-        last_after.c.key, last_after.c.q, last_after.c.target_group, last_after.c.likert,
-        _compared_only(last_after.c.starts_at),
+    answers = sa.union_all(baselines, sa.select(last_after)).subquery("answers")
+    window = {
+        "partition_by": [answers.c.questionnaire, answers.c.version, answers.c.respondent, answers.c.key],
+        "order_by": [answers.c.is_after, answers.c.answered_at, answers.c.answer_id],
+        "rows": (None, None),
+    }
+
+    def earliest(column: Any) -> Any:
+        return sa.func.first_value(column).over(**window)
+
+    has_baseline = sa.and_(
+        earliest(answers.c.is_after) == 0, answers.c.starts_at.is_not(None),
+        earliest(answers.c.answered_at) < answers.c.starts_at,
     )
-    # The baselines are paired with the "after" answers in Python (`_pair_baselines`): as a join
-    # PostgreSQL misjudged the pairs to be one and walked a hundred million row pairs (13 s).
-    before_rows = sa.select(
-        baselines.c.questionnaire, baselines.c.version, baselines.c.respondent, baselines.c.key,
-        baselines.c.likert, _compared_only(baselines.c.answered_at),
-    ).order_by(baselines.c.answered_at, baselines.c.answer_id)
-    return afters, before_rows
+    with_baselines = sa.select(
+        answers.c.is_after, answers.c.q, answers.c.questionnaire, answers.c.respondent, answers.c.unit,
+        answers.c.key, answers.c.target_group, answers.c.likert.label("after"),
+        sa.case((has_baseline, earliest(answers.c.likert)), else_=sa.null()).label("before"),
+    ).subquery("with_baselines")
+    pairs = (
+        sa.select(*(c for c in with_baselines.c if c.name != "is_after"))
+        .where(with_baselines.c.is_after == 1)
+        .cte("survey_pairs")
+    )
+    change = pairs.c.after - pairs.c.before
+    paired = pairs.c.before.is_not(None)
+    figures = (
+        sa.func.count(), sa.func.sum(change), sa.func.sum(sa.case((change > 0, 1), else_=0)),
+        sa.func.sum(change * change), _null(sa.BigInteger), _null(sa.BigInteger),
+    )
+    per_key = (
+        sa.select(pairs.c.q, pairs.c.questionnaire, pairs.c.key, _null(sa.String), *figures)
+        .where(paired)
+        .group_by(pairs.c.q, pairs.c.questionnaire, pairs.c.key)
+    )
+    per_group = (
+        sa.select(pairs.c.q, pairs.c.questionnaire, pairs.c.key, pairs.c.target_group, *figures)
+        .where(paired, pairs.c.target_group.is_not(None))
+        .group_by(pairs.c.q, pairs.c.questionnaire, pairs.c.key, pairs.c.target_group)
+    )
+    units = (
+        sa.select(
+            pairs.c.q, pairs.c.questionnaire,
+            sa.func.max(sa.case((paired, 1), else_=0)).label("paired"),
+        )
+        .group_by(pairs.c.q, pairs.c.questionnaire, pairs.c.respondent, pairs.c.unit)
+        .subquery("units")
+    )
+    per_questionnaire = sa.select(
+        units.c.q, units.c.questionnaire, _null(sa.String), _null(sa.String), *(_null(sa.BigInteger) for _ in range(4)),
+        sa.func.count(), sa.func.sum(units.c.paired),
+    ).group_by(units.c.q, units.c.questionnaire)
+    return sa.union_all(per_key, per_group, per_questionnaire)  # type: ignore[return-value]
+
+
+def _null(type_: Any) -> Any:
+    """SQL: NULL of a type, for a column of a UNION that other branches fill (PostgreSQL takes an
+    untyped NULL beside another for text)."""
+    return sa.cast(sa.null(), type_)
 
 
 def _invitations_statement(
@@ -970,22 +1028,14 @@ def _followed_up(starts_on: dt.date, ends_on: dt.date) -> sa.Select[Any]:
     return sa.select(Visit.candidate_id).where(Visit.status == VisitStatus.COMPLETED, _dated_in(starts_on, ends_on))
 
 
-def _self_sufficiency_statement(starts_on: dt.date, ends_on: dt.date) -> sa.Select[Any]:
-    """Self-sufficiency (no longer on ekonomiskt bistånd) at each follow-up of those persons."""
-    return (
-        sa.select(FollowUp.months, FollowUp.self_sufficient, sa.func.count())
-        .where(FollowUp.candidate_id.in_(_followed_up(starts_on, ends_on)))
-        .group_by(FollowUp.months, FollowUp.self_sufficient)
-    )
-
-
 def _follow_ups_statement(starts_on: dt.date, ends_on: dt.date) -> sa.Select[Any]:
-    """Follow-up outcomes of the persons with at least one completed visit in the period."""
+    """Follow-ups of the persons with at least one completed visit in the period, per months,
+    outcome and self-sufficiency (no longer on ekonomiskt bistånd): both tables in one pass."""
     reached = _followed_up(starts_on, ends_on)
     return (
-        sa.select(FollowUp.months, FollowUp.result, sa.func.count())
+        sa.select(FollowUp.months, FollowUp.result, FollowUp.self_sufficient, sa.func.count())
         .where(FollowUp.candidate_id.in_(reached))
-        .group_by(FollowUp.months, FollowUp.result)
+        .group_by(FollowUp.months, FollowUp.result, FollowUp.self_sufficient)
     )
 
 
@@ -1033,54 +1083,17 @@ def _fill_activities(session: Session, rows: list[QuarterRow], stmt: sa.Select[A
         rows[q].activities[ActivityType(activity_type)] = ActivityFigures(n, int(n_attended or 0), int(n_absent or 0))
 
 
-def _compared_only(moment: Any) -> Any:
-    """A moment read only to be compared with another (`_pair_baselines`): as the driver gives it,
-    without the app type's conversion to UTC per row (80 ms for the 28,000 answers of a region)."""
-    return sa.type_coerce(moment, sa.DateTime(timezone=True)).label(moment.name)
-
-
-def _pair_baselines(session: Session, afters: sa.Select[Any], befores: sa.Select[Any]) -> list[tuple[Any, ...]]:
-    """Each "after" answer with its baseline: the respondent's earliest "before" answer to the
-    same question key in the same version of the questionnaire, given before the activity
-    started (None without one, or without a known start). Rows (questionnaire, respondent, unit, key, q, target group,
-    after, before).
-
-    The "before" answers come earliest first, so only the first of each key is kept: when it was
-    not given before the activity started, no later one was either."""
-    earliest: dict[tuple[Any, ...], tuple[dt.datetime, int]] = {}
-    for questionnaire, version, respondent, key, likert, answered_at in column_rows(session, befores):
-        earliest.setdefault((questionnaire, version, respondent, key), (_utc(answered_at), likert))
-    paired = []
-    rows = column_rows(session, afters)
-    for questionnaire, version, respondent, unit, key, q, target_group, after, starts_at in rows:
-        first = earliest.get((questionnaire, version, respondent, key))
-        before = first[1] if first is not None and starts_at is not None and first[0] < _utc(starts_at) else None
-        paired.append((questionnaire, respondent, unit, key, q, target_group, after, before))
-    return paired
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """A moment as read back (SQLite gives naive UTC from computed columns) comparable with any other."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
-
-
 def _fill_survey_pairs(session: Session, rows: list[QuarterRow], statements: _Statements) -> None:
-    units: dict[tuple[str, int, int], tuple[int, bool]] = {}  # (questionnaire, respondent, activity) → (q, paired)
-    for questionnaire, respondent, unit, key, q, target_group, after, before in _pair_baselines(
-        session, *statements.survey_pairs
-    ):
-        seen_q, seen_paired = units.get((questionnaire, respondent, unit), (q, False))
-        units[(questionnaire, respondent, unit)] = (seen_q, seen_paired or before is not None)
-        if before is not None:
-            rows[q].survey_pairs.setdefault((questionnaire, key), PairFigures()).add_change(after - before)
-            if target_group is not None:
-                by_group = rows[q].survey_pairs_by_target.setdefault((questionnaire, key, str(target_group)),
-                                                                     PairFigures())
-                by_group.add_change(after - before)
-    for (questionnaire, _respondent, _unit), (q, paired) in units.items():
-        figures = rows[q].survey_units.setdefault(questionnaire, SurveyUnits())
-        figures.answered += 1
-        figures.paired += int(paired)
+    for q, questionnaire, key, target_group, *pair, answered, paired in column_rows(session, statements.survey_pairs):
+        if key is None:
+            units = rows[q].survey_units.setdefault(questionnaire, SurveyUnits())
+            units.answered, units.paired = int(answered), int(paired)
+            continue
+        figures = PairFigures(*(int(value) for value in pair))
+        if target_group is None:
+            rows[q].survey_pairs[(questionnaire, key)] = figures
+        else:
+            rows[q].survey_pairs_by_target[(questionnaire, key, target_group)] = figures
     for questionnaire, q, n in column_rows(session, statements.late_baselines):
         rows[q].survey_units.setdefault(questionnaire, SurveyUnits()).late_baselines = n
     for questionnaire, q, sent, answered in column_rows(session, statements.invitations):
@@ -1174,25 +1187,21 @@ def published_feedback_ratings(report: QuarterlyReport) -> PublishedTable:
     return _publish(list(RATING_COLUMNS), FEEDBACK_RATINGS, Grid(values, row_total=True))
 
 
-def _follow_ups(session: Session, stmt: sa.Select[Any]) -> dict[int, dict[str, int]]:
-    result = {months: dict.fromkeys((r.value for r in FollowUpResult), 0) for months in (3, 6)}
-    for months, outcome, n in column_rows(session, stmt):
-        result[int(months)][outcome.value] = n
-    return result
-
-
 # Self-sufficiency at a follow-up: no longer on economic assistance, still on it, or not told
 # (the client did not receive it at referral, or it was not recorded).
 SELF_SUFFICIENCY = ("self_sufficient", "on_assistance", "not_recorded")
 
 
-def _self_sufficiency(session: Session, stmt: sa.Select[Any]) -> dict[int, dict[str, int]]:
-    result = {months: dict.fromkeys(SELF_SUFFICIENCY, 0) for months in (3, 6)}
-    for months, self_sufficient, n in column_rows(session, stmt):
+def _follow_ups(session: Session, stmt: sa.Select[Any]) -> tuple[dict[int, dict[str, int]], dict[int, dict[str, int]]]:
+    """Per months after the visit: the follow-ups by outcome, and by self-sufficiency."""
+    outcomes = {months: dict.fromkeys((r.value for r in FollowUpResult), 0) for months in (3, 6)}
+    self_sufficiency = {months: dict.fromkeys(SELF_SUFFICIENCY, 0) for months in (3, 6)}
+    for months, outcome, self_sufficient, n in column_rows(session, stmt):
+        outcomes[int(months)][outcome.value] += n
         category = ("not_recorded" if self_sufficient is None
                     else "self_sufficient" if self_sufficient else "on_assistance")
-        result[int(months)][category] += n
-    return result
+        self_sufficiency[int(months)][category] += n
+    return outcomes, self_sufficiency
 
 
 def _survey_questions(session: Session, stmt: sa.Select[Any]) -> dict[tuple[str, str], str]:
