@@ -10,8 +10,9 @@ times unmeasured (as a warm worker has), then prints the median and fastest of `
 loads, and the statements of one more load, slowest first (with `--explain`, PostgreSQL's
 EXPLAIN ANALYZE of each read; with `--profile N`, the N functions that took the most time over
 as many more loads, by cProfile: by their own time, or with `--sort cumulative` with what they
-call). The loaded app's objects are frozen out of the garbage collector, as in the gunicorn
-workers (deploy/gunicorn.conf.py).
+call; `--save FILE` writes the page as served, to compare a change's output). The loaded app's
+objects are frozen out of the garbage collector, as in the gunicorn workers
+(deploy/gunicorn.conf.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import gc
 import os
 import statistics
 import time
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="also profile as many loads again with cProfile and print the N costliest functions")
     parser.add_argument("--sort", choices=("tottime", "cumulative"), default="tottime",
                         help="--profile's order: a function's own time, or with what it calls")
+    parser.add_argument("--save", metavar="FILE", help="write the page as served to FILE (to compare output)")
     args = parser.parse_args(argv)
     os.environ.update(DATABASE_URL=args.url, RATELIMIT_ENABLED="0", MAIL_BACKEND="console")
 
@@ -57,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
                                          "csrf_token": token.group(1) if token else ""})
     if answer.status_code not in (302, 303):
         raise SystemExit(f"login as {email} failed: HTTP {answer.status_code}")
+    if args.save:
+        Path(args.save).write_bytes(client.get(args.path).get_data())
     gc.freeze()
     for _ in range(3):
         if (status := client.get(args.path).status_code) != 200:

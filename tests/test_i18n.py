@@ -218,6 +218,28 @@ def test_english_dates_and_numbers(app) -> None:
         assert number(1234.5, 2) == "1,234.50"
 
 
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_numbers_are_written_as_babel_writes_them(app, language: str) -> None:
+    """`number` writes a report's figures itself (a page has thousands); it must give exactly
+    what Babel's formatter gives: rounding half to even from the shortest decimal form (2.675 →
+    2,68), signs, grouping and zero of every kind."""
+    import random
+
+    from babel.numbers import format_decimal
+
+    rng = random.Random(19)
+    values: list[float | int] = [0, 0.0, -0.0, -0.001, -0.004, 0.005, 2.675, 0.125, 1e-7, 12345678901.5, -1234567.125,
+                                 999.995, 1e15, -7, 1234567]
+    values += [round(rng.uniform(-1e6, 1e6), rng.randint(0, 5)) for _ in range(400)]
+    values += [rng.randint(-10**9, 10**9) for _ in range(100)]
+    values += [rng.random() * 100 for _ in range(100)]  # shares in percent
+    with app.test_request_context("/"), force_locale(language):
+        for value in values:
+            for digits in (0, 1, 2):
+                pattern = "#,##0" + ("." + "0" * digits if digits else "")
+                assert number(value, digits) == format_decimal(value, format=pattern, locale=language), (value, digits)
+
+
 # --- domain errors in the user's language -----------------------------------------------------
 def test_domain_error_on_a_form_is_shown_in_english(client, db, make, vault) -> None:
     _login(client, make, vault, Role.PROJECT_LEADER)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from babel.numbers import format_decimal as babel_format_decimal
-from babel.numbers import get_group_symbol
+from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import Flask, g
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
@@ -55,56 +57,66 @@ def time_short(value: dt.datetime | dt.time | None) -> str:
     return value.strftime("%H:%M")
 
 
+@functools.lru_cache(maxsize=8)
+def _symbols(language: str) -> tuple[str, str]:
+    """The locale's digit-group and decimal signs (Swedish: a no-break space and a comma)."""
+    return get_group_symbol(language), get_decimal_symbol(language)
+
+
 def number(value: float | int | None, digits: int = 0, locale: Any = None) -> str:
+    """`value` with `digits` decimals, digits grouped by the user's locale: what Babel's
+    `format_decimal(value, "#,##0.00…")` gives (rounded half to even from the number's shortest
+    decimal form, the locale's signs), written out directly, since a report page has a thousand
+    figures and the general formatter costs a tenth of a millisecond each
+    (tests/test_templating.py compares the two)."""
     if value is None:
         return ""
-    locale = locale or get_locale()
-    if digits == 0 and type(value) is int and value >= 0:
-        # Most cells of a report are counts: group their digits directly (a report page has a
-        # thousand of them, and the general formatter costs a tenth of a millisecond each).
-        return f"{value:,}".replace(",", get_group_symbol(locale))
-    fmt = "#,##0" + ("." + "0" * digits if digits else "")
-    return babel_format_decimal(value, format=fmt, locale=locale)
+    language = str(locale or get_locale())
+    if isinstance(value, float) and not math.isfinite(value):
+        return babel_format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""), locale=language)
+    group, decimal = _symbols(language)
+    text = f"{value:,}" if type(value) is int and not digits else format(Decimal(str(value)), f",.{digits}f")
+    return text.replace(",", "\0").replace(".", decimal).replace("\0", group)
 
 
-def _empty_cells() -> tuple[str, str]:
-    """The cells without a figure, in the request's language: worked out once per request and
-    language (a dashboard has 400 rows, and translating both texts for each row took a third of
-    the time to draw it)."""
-    kept: dict[str, tuple[str, str]] = g.setdefault("_empty_report_cells", {})
+def _report_symbols() -> tuple[str, str, str, str]:
+    """The request's language and the cells without a figure in it, worked out once per request
+    (a dashboard has 400 rows): (language, digit-group sign, "no figure" cell, hidden cell)."""
     language = str(get_locale())
+    kept: dict[str, tuple[str, str, str, str]] = g.setdefault("_report_symbols", {})
     if language not in kept:
         missing = f'<td class="num"><span aria-label="{escape(_("uppgift saknas"))}">–</span></td>'
         hidden = ('<td class="num"><span aria-hidden="true">x</span><span class="visually-hidden">'
                   f'{escape(_("dolt för att skydda enskilda"))}</span></td>')
-        kept[language] = (missing, hidden)
+        kept[language] = (language, _symbols(language)[0], missing, hidden)
     return kept[language]
 
 
-def report_cells(values: Any, table: Any) -> Markup:
-    """A report table row's cells (after its heading): a number in the user's format, a
-    percentage, a signed change, "x" (hidden to protect individuals) or "–" (no figure).
-    Written in Python: a report page has a couple of thousand cells."""
-    locale = get_locale()
-    group = get_group_symbol(locale)
-    missing, hidden = _empty_cells()
+def report_rows(table: Any) -> Markup:
+    """A report table's body: each row's heading and its cells, a number in the user's format, a
+    percentage, a signed change, "x" (hidden to protect individuals) or "–" (no figure). Written
+    in Python, one call per table: a report page has a couple of thousand cells."""
+    language, group, missing, hidden = _report_symbols()
     percent, decimal = table.percent_columns, table.decimal_columns
-    cells = []
-    for index, value in enumerate(values, start=1):
-        if value is None:
-            cells.append(missing)
-        elif isinstance(value, str):
-            cells.append(hidden if value == "x" else f"<td>{escape(value)}</td>")
-        elif index in percent:
-            cells.append(f'<td class="num">{number(value * 100, 1, locale)} %</td>')
-        elif index in decimal:
-            cells.append(f'<td class="num">{"+" if value > 0 else ""}{number(value, 2, locale)}</td>')
-        elif type(value) is int and value >= 0:
-            cells.append('<td class="num">' + f"{value:,}".replace(",", group) + "</td>")
-        else:
-            cells.append(f'<td class="num">{number(value, 2 if isinstance(value, float) else 0, locale)}</td>')
+    out = []
+    for heading, *values in table.rows:
+        out.append(f'<tr>\n<th scope="row">{escape(heading)}</th>')
+        for index, value in enumerate(values, start=1):
+            if value is None:
+                out.append(missing)
+            elif isinstance(value, str):
+                out.append(hidden if value == "x" else f"<td>{escape(value)}</td>")
+            elif index in percent:
+                out.append(f'<td class="num">{number(value * 100, 1, language)} %</td>')
+            elif index in decimal:
+                out.append(f'<td class="num">{"+" if value > 0 else ""}{number(value, 2, language)}</td>')
+            elif type(value) is int and value >= 0:
+                out.append('<td class="num">' + f"{value:,}".replace(",", group) + "</td>")
+            else:
+                out.append(f'<td class="num">{number(value, 2 if isinstance(value, float) else 0, language)}</td>')
+        out.append("</tr>\n")
     # Every text above is a number or escaped.
-    return Markup("".join(cells))  # noqa: S704 # nosec B704
+    return Markup("".join(out))  # noqa: S704 # nosec B704
 
 
 def _asked_for_current_user(check: Callable[..., bool]) -> Callable[..., bool]:
@@ -135,7 +147,7 @@ def init_templating(app: Flask) -> None:
         cefr=labels.cefr_label,
     )
     app.jinja_env.globals.update(PERMISSION_CHECKS)
-    app.jinja_env.globals["report_cells"] = report_cells
+    app.jinja_env.globals["report_rows"] = report_rows
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
