@@ -10,7 +10,8 @@ times unmeasured (as a warm worker has), then prints the median and fastest of `
 loads, and the statements of one more load, slowest first (with `--explain`, PostgreSQL's
 EXPLAIN ANALYZE of each read; with `--profile N`, the N functions that took the most time over
 as many more loads, by cProfile: by their own time, or with `--sort cumulative` with what they
-call; `--save FILE` writes the page as served, to compare a change's output). The loaded app's
+call; `--fresh` forgets the kept report and ranked lists before each load, as a committed
+change makes the workers do; `--save FILE` writes the page as served, to compare a change's output). The loaded app's
 objects are frozen out of the garbage collector, as in the gunicorn workers
 (deploy/gunicorn.conf.py).
 """
@@ -40,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also profile as many loads again with cProfile and print the N costliest functions")
     parser.add_argument("--sort", choices=("tottime", "cumulative"), default="tottime",
                         help="--profile's order: a function's own time, or with what it calls")
+    parser.add_argument("--fresh", action="store_true",
+                        help="forget the kept results (report, ranked lists) before every load, as after a change")
     parser.add_argument("--save", metavar="FILE", help="write the page as served to FILE (to compare output)")
     args = parser.parse_args(argv)
     os.environ.update(DATABASE_URL=args.url, RATELIMIT_ENABLED="0", MAIL_BACKEND="console")
@@ -63,13 +66,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.save:
         Path(args.save).write_bytes(client.get(args.path).get_data())
     gc.freeze()
+    from models.kept import KEPT
+
+    def load() -> Any:
+        if args.fresh:
+            KEPT.clear()
+        return client.get(args.path)
+
     for _ in range(3):
-        if (status := client.get(args.path).status_code) != 200:
+        if (status := load().status_code) != 200:
             raise SystemExit(f"{args.path}: HTTP {status}")
     seconds = []
     for _ in range(args.requests):
         start = time.perf_counter()
-        client.get(args.path)
+        load()
         seconds.append(time.perf_counter() - start)
     print(f"{args.path}: median {statistics.median(seconds) * 1000:.1f} ms, fastest {min(seconds) * 1000:.1f} ms "
           f"over {args.requests} requests")
@@ -80,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(args.requests):
-            client.get(args.path)
+            load()
         profiler.disable()
         print(f"\ncProfile of {args.requests} more loads (times for all of them, the profiler's cost included):")
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.profile)
@@ -95,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 
     sa.event.listen(sa.engine.Engine, "before_cursor_execute", before)
     sa.event.listen(sa.engine.Engine, "after_cursor_execute", after)
-    client.get(args.path)
+    load()
     sa.event.remove(sa.engine.Engine, "before_cursor_execute", before)
     sa.event.remove(sa.engine.Engine, "after_cursor_execute", after)
     print(f"{len(sent)} statements, {sum(s for s, _, _ in sent) * 1000:.1f} ms waiting for the database")
