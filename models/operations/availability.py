@@ -81,14 +81,15 @@ def _mask(column: Any) -> Any:
 
 
 def available_sql(day: dt.date, start: dt.time, end: dt.time) -> sa.ColumnElement[bool]:
-    """SQL on Candidate: `fits` for a visit on `day` from `start` to `end` (local times)."""
-    days, times = _mask(Candidate.weekdays), _mask(Candidate.times_of_day)
+    """SQL on Candidate: `fits` for a visit on `day` from `start` to `end` (local times), said as
+    the masks that fit (`weekdays IN (0, 1, 3, …)`): the same rows as the bit arithmetic, but the
+    database can estimate them from the columns' statistics. For a test like `weekdays & 4 <> 0`
+    it assumes 0.5 % of the candidates, where half of them fit, and then plans a ranked list's
+    eligibility as nested loops over a few hundred rows (38 ms where 17 ms will do)."""
     bit, needed = day_bit(day), times_needed(start, end)
-    return sa.and_(
-        sa.or_(days == 0, days.op("&", return_type=sa.Integer())(sa.literal(bit, sa.Integer())) != 0),
-        sa.or_(times == 0, times.op("&", return_type=sa.Integer())(sa.literal(needed, sa.Integer()))
-               == sa.literal(needed, sa.Integer())),
-    )
+    days = [mask for mask in range(1 << len(WEEKDAYS)) if fits(mask, 0, bit, needed)]
+    times = [mask for mask in range(1 << len(TIMES_OF_DAY)) if fits(0, mask, bit, needed)]
+    return sa.and_(_mask(Candidate.weekdays).in_(days), _mask(Candidate.times_of_day).in_(times))
 
 
 def _bits(column: Any, slugs: list[str]) -> int:
