@@ -103,6 +103,10 @@ def _load() -> str:
 
 
 # --- steps ---------------------------------------------------------------------------------
+# The tables a reused data set is described by (each run's import adds 10,000 candidates to it).
+REUSED_COUNTS = ("candidate", "company", "offer", "visit", "visit_event", "survey_answer", "exposure")
+
+
 def _accounts(url: str) -> dataset.BenchData:
     """What the measurements need, read from an existing benchmark database (--reuse)."""
     engine = make_engine(url)
@@ -113,11 +117,13 @@ def _accounts(url: str) -> dataset.BenchData:
 
             programme = conn.scalar(sa.select(Programme.id).order_by(Programme.id))
             offer = conn.scalar(sa.select(Offer.id).where(Offer.active.is_(True)).order_by(Offer.id))
+            counts = {table: int(conn.scalar(sa.select(sa.func.count()).select_from(sa.table(table))) or 0)
+                      for table in REUSED_COUNTS}
             return dataset.BenchData(
                 url=url, programme_id=int(programme or 0), offer_id=int(offer or 0),
                 project_leaders=emails(Role.PROJECT_LEADER), steering=emails(Role.STEERING)[0],
                 admin=emails(Role.ADMIN)[0], officer=emails(Role.WELFARE_OFFICER)[0],
-                employer=emails(Role.EMPLOYER)[0],
+                employer=emails(Role.EMPLOYER)[0], counts=counts,
             )
     finally:
         engine.dispose()
@@ -316,7 +322,8 @@ def write_results(path: Path, info: dict[str, str], args: argparse.Namespace, da
         f"{os.cpu_count()} cores, and on this one other engineers' test suites and notebooks were running at the "
         "same time: figures are comparable within one run rather than between runs.",
         "## Data set",
-        f"Built in a fresh database in {data.seconds:.0f} s (scale {args.scale}): "
+        ("An existing data set (`--reuse`), at the start of the run: " if args.reuse
+         else f"Built in a fresh database in {data.seconds:.0f} s (scale {args.scale}): ")
         + ", ".join(f"{_n(n)} {t}" for t, n in data.counts.items()) + ".",
         "## Targets",
         _table(["what", "target", "measured", "met"], [[t.what, t.target, t.measured, "yes" if t.met else "**no**"]
