@@ -10,10 +10,10 @@ times unmeasured (as a warm worker has), then prints the median and fastest of `
 loads, and the statements of one more load, slowest first (with `--explain`, PostgreSQL's
 EXPLAIN ANALYZE of each read; with `--profile N`, the N functions that took the most time over
 as many more loads, by cProfile: by their own time, or with `--sort cumulative` with what they
-call; `--fresh` forgets the kept report and ranked lists before each load, as a committed
-change makes the workers do; `--save FILE` writes the page as served, to compare a change's output). The loaded app's
-objects are frozen out of the garbage collector, as in the gunicorn workers
-(deploy/gunicorn.conf.py).
+call). `--fresh` forgets the kept report and ranked lists before each load, as a committed
+change makes the workers do; `--save FILE` writes the page as served, to compare a change's
+output. The loaded app's objects are frozen out of the garbage collector, as in the gunicorn
+workers (deploy/gunicorn.conf.py).
 """
 
 from __future__ import annotations

@@ -59,7 +59,9 @@ def time_short(value: dt.datetime | dt.time | None) -> str:
 
 @functools.lru_cache(maxsize=8)
 def _symbols(language: str) -> tuple[str, str]:
-    """The locale's digit-group and decimal signs (Swedish: a no-break space and a comma)."""
+    """The locale's digit-group and decimal signs (Swedish: a no-break space and a comma): fixed
+    data of the Babel release, never the partnership's, so keeping them per language cannot go
+    stale."""
     return get_group_symbol(language), get_decimal_symbol(language)
 
 
@@ -68,7 +70,7 @@ def number(value: float | int | None, digits: int = 0, locale: Any = None) -> st
     `format_decimal(value, "#,##0.00…")` gives (rounded half to even from the number's shortest
     decimal form, the locale's signs), written out directly, since a report page has a thousand
     figures and the general formatter costs a tenth of a millisecond each
-    (tests/test_templating.py compares the two)."""
+    (tests/test_i18n.py compares the two)."""
     if value is None:
         return ""
     language = str(locale or get_locale())
@@ -79,16 +81,16 @@ def number(value: float | int | None, digits: int = 0, locale: Any = None) -> st
     return text.replace(",", "\0").replace(".", decimal).replace("\0", group)
 
 
-def _report_symbols() -> tuple[str, str, str, str]:
+def _report_symbols() -> tuple[str, str, str]:
     """The request's language and the cells without a figure in it, worked out once per request
-    (a dashboard has 400 rows): (language, digit-group sign, "no figure" cell, hidden cell)."""
+    (a dashboard has 400 rows): (language, "no figure" cell, hidden cell)."""
     language = str(get_locale())
-    kept: dict[str, tuple[str, str, str, str]] = g.setdefault("_report_symbols", {})
+    kept: dict[str, tuple[str, str, str]] = g.setdefault("_report_symbols", {})
     if language not in kept:
         missing = f'<td class="num"><span aria-label="{escape(_("uppgift saknas"))}">–</span></td>'
         hidden = ('<td class="num"><span aria-hidden="true">x</span><span class="visually-hidden">'
                   f'{escape(_("dolt för att skydda enskilda"))}</span></td>')
-        kept[language] = (language, _symbols(language)[0], missing, hidden)
+        kept[language] = (language, missing, hidden)
     return kept[language]
 
 
@@ -96,7 +98,7 @@ def report_rows(table: Any) -> Markup:
     """A report table's body: each row's heading and its cells, a number in the user's format, a
     percentage, a signed change, "x" (hidden to protect individuals) or "–" (no figure). Written
     in Python, one call per table: a report page has a couple of thousand cells."""
-    language, group, missing, hidden = _report_symbols()
+    language, missing, hidden = _report_symbols()
     percent, decimal = table.percent_columns, table.decimal_columns
     out = []
     for heading, *values in table.rows:
@@ -110,8 +112,6 @@ def report_rows(table: Any) -> Markup:
                 out.append(f'<td class="num">{number(value * 100, 1, language)} %</td>')
             elif index in decimal:
                 out.append(f'<td class="num">{"+" if value > 0 else ""}{number(value, 2, language)}</td>')
-            elif type(value) is int and value >= 0:
-                out.append('<td class="num">' + f"{value:,}".replace(",", group) + "</td>")
             else:
                 out.append(f'<td class="num">{number(value, 2 if isinstance(value, float) else 0, language)}</td>')
         out.append("</tr>\n")
