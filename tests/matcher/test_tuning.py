@@ -1,5 +1,6 @@
-"""The ranker's own choices: a visit's success learned in parts, and trees chosen on the latest
-part of its own history (issue #24)."""
+"""The ranker's own choices: a visit's success learned in parts, the employer's answer learned by
+a booster and a logistic model together, and trees chosen on the latest part of its own history
+(issue #24)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from matcher.ranker import (
     TUNE_ITERATIONS,
     TUNE_SHAPES,
     Ranker,
+    accept_design,
     accept_labels,
     all_pairs,
     visit_labels,
 )
+from matcher.schema import FIELD_SLUGS
 from matcher.simulate import World, make_world
 
 
@@ -161,13 +164,91 @@ def test_one_success_model_when_asked(world: World, pairs) -> None:
 
 
 def test_a_ranker_pickled_before_these_parameters_scores_as_it_did(world: World, pairs) -> None:
-    old = Ranker(split_success=False, tune=False).fit(world.candidates, world.offers, world.history)
+    old = Ranker(split_success=False, tune=False, linear_accept=False)
+    old.fit(world.candidates, world.offers, world.history)
     before = old.predict_pairs(world.candidates, world.offers, pairs)
     state = old.__getstate__()
-    for name in ("split_success", "tune", "split_success_", "tuned_"):
+    for name in ("split_success", "tune", "split_success_", "tuned_", "linear_accept", "accept_linear_"):
         state.pop(name)  # what a model saved by the earlier code holds
     restored = Ranker.__new__(Ranker)
     restored.__setstate__(state)
-    assert restored.get_params()["split_success"] is False and restored.get_params()["tune"] is False
+    params = restored.get_params()
+    assert params["split_success"] is False and params["tune"] is False and params["linear_accept"] is False
     pd.testing.assert_frame_equal(restored.predict_pairs(world.candidates, world.offers, pairs), before)
-    assert restored.summary()["split_success"] is False
+    assert restored.summary()["split_success"] is False and restored.summary()["accept_linear"] is False
+
+
+# --- the employer's answer learned twice (linear_accept) --------------------------------------
+
+
+def test_the_design_prices_each_missing_step_of_swedish_in_the_offers_field_only() -> None:
+    features = pd.DataFrame({
+        "interest_match": [1.0, 0.0], "swedish_margin": [2.0, -3.0], "weekday_overlap": [0.0, 3.0],
+        "accessibility_ok": [1.0, 0.0], "offer_accept_rate": [0.5, 1.0], "company_accept_rate": [0.0, 0.73],
+        "swedish_shortfall": [0.0, -2.0],
+        "field_code": [float(FIELD_SLUGS.index("cleaning")), float(FIELD_SLUGS.index("healthcare"))],
+    })
+    design = accept_design(features)
+    assert design.shape == (2, 6 + len(FIELD_SLUGS))
+    np.testing.assert_allclose(design[:, :4], [[1, 2, 1, 1], [0, 0, 0, 0]])
+    # Rates become log-odds, clipped off 0 and 1 so that a company that said yes to all stays finite.
+    assert design[0, 4] == 0.0 and design[1, 4] == pytest.approx(np.log(0.99 / 0.01))
+    assert design[0, 5] == pytest.approx(np.log(0.01 / 0.99)) and design[1, 5] == pytest.approx(np.log(0.73 / 0.27))
+    by_field = design[:, 6:]
+    assert by_field[1, FIELD_SLUGS.index("healthcare")] == -2.0
+    assert np.count_nonzero(by_field) == 1  # no shortfall in the first row; the second's in its field only
+
+
+def test_the_acceptance_is_the_log_odds_average_of_the_booster_and_the_logistic_model(world: World, pairs) -> None:
+    ranker = Ranker().fit(world.candidates, world.offers, world.history)
+    assert ranker.linear_accept and ranker.accept_linear_ is not None and ranker.summary()["accept_linear"]
+    from matcher.features import build_pair_features
+    features, _ = build_pair_features(world.candidates, world.offers, pairs, ranker.history_stats_)
+    boosted = ranker.accept_model_.predict_proba(features)[:, 1]
+    linear = ranker.accept_linear_.predict_proba(accept_design(features))[:, 1]
+    log_odds = (np.log(boosted / (1 - boosted)) + np.log(linear / (1 - linear))) / 2
+    scored = ranker.predict_pairs(world.candidates, world.offers, pairs)
+    np.testing.assert_allclose(scored["p_accept"], 1 / (1 + np.exp(-log_odds)), rtol=1e-9)
+    alone = Ranker(linear_accept=False).fit(world.candidates, world.offers, world.history)
+    assert alone.accept_linear_ is None and not alone.summary()["accept_linear"]
+    np.testing.assert_allclose(alone.predict_pairs(world.candidates, world.offers, pairs)["p_accept"], boosted,
+                               rtol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def larger_world() -> World:
+    return make_world(n_candidates=500, n_offers=100, n_history=4000, n_quarters=4, seed=11)
+
+
+def test_the_logistic_model_learns_that_missing_swedish_costs_more_where_people_are_talked_to(
+    larger_world: World,
+) -> None:
+    """The simulation prices a missing step of Swedish at 1.6 log-odds in care, school, office and
+    sales work and at 0.3 in cleaning, kitchens, building and the like."""
+    ranker = Ranker().fit(larger_world.candidates, larger_world.offers, larger_world.history)
+    slopes = dict(zip(FIELD_SLUGS, ranker.accept_linear_.coef_[0, 6:], strict=True))
+    strict = np.mean([slopes[f] for f in ("healthcare", "education", "social_work", "admin", "sales")])
+    lenient = np.mean([slopes[f] for f in ("cleaning", "hospitality", "construction", "manufacturing", "transport")])
+    assert strict > lenient + 0.5
+    assert ranker.accept_linear_.coef_[0, 0] > 0.5  # interest in the field helps
+
+
+def test_learning_the_answer_twice_agrees_better_with_the_true_chance_of_a_yes(larger_world: World) -> None:
+    """Within each offer, the order of the predicted acceptance against the simulation's true one."""
+    history = larger_world.history
+    quarter = history["proposed_on"].dt.to_period("Q")
+    train, test = history[quarter < quarter.max()], history[quarter == quarter.max()]
+    truth = larger_world.history_truth.loc[test.index, "p_accept"].to_numpy()
+
+    def agreement(ranker: Ranker) -> float:
+        ranker.fit(larger_world.candidates, larger_world.offers, train)
+        pairs = test[["candidate_id", "offer_id"]]
+        predicted = ranker.predict_pairs(larger_world.candidates, larger_world.offers, pairs,
+                                         reasons=False)["p_accept"].to_numpy()
+        frame = pd.DataFrame({"offer": test["offer_id"].to_numpy(), "p": predicted, "truth": truth})
+        ranks = frame.groupby("offer")[["p", "truth"]].rank()
+        ranks["offer"] = frame["offer"]
+        return float(np.mean([np.corrcoef(g["p"], g["truth"])[0, 1] for _, g in ranks.groupby("offer")
+                              if len(g) >= 3 and g["p"].nunique() > 1 and g["truth"].nunique() > 1]))
+
+    assert agreement(Ranker()) > agreement(Ranker(linear_accept=False)) + 0.02
