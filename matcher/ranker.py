@@ -16,12 +16,13 @@ Each model is a ``HistGradientBoostingClassifier`` behind a ``ColumnTransformer`
 :data:`ISOTONIC_FROM` labelled rows: isotonic needs many rows and its steps create ties that hurt
 ranking; at 6,000 rows it did not improve the Brier score in simulation).
 
-The employer's answer is learned twice (``linear_accept``): by the booster and by a logistic
-model of :func:`accept_design` (a slope per occupational field for each missing step of
-Swedish, the interest, the weekdays, access, and the offer's and company's own acceptance), and
-the two are averaged in log-odds. Small trees learn a slope that differs by field only
-coarsely; a linear model of a few thousand answers learns it well, and the booster keeps what a
-linear form cannot say (docs/ranker-as-of.md, "The employer's answer, learned twice").
+Each part is learned twice (``linear_parts``): by its booster and by a logistic model of a few
+inputs chosen for it (:data:`LINEAR_DESIGNS`: for the employer's answer a slope per occupational
+field for each missing step of Swedish, for turning up the person's record and the trip, for a
+good visit the fit and the record), and the two are averaged in log-odds. Small trees fitted on a
+few thousand answers (and a hundred or two no-shows) learn such slopes only coarsely; a
+linear model learns them well, and the booster keeps what a straight line cannot say
+(docs/ranker-as-of.md, "Each part learned twice").
 
 Cold start: below ``min_outcomes`` labelled employer responses the transparent content score
 (:mod:`matcher.content`) ranks alone. From there the score moves linearly from content to learned
@@ -41,6 +42,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import weakref
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from functools import cache
 from typing import Any, Final, Literal
@@ -184,8 +186,16 @@ def snapshot_id(history: pd.DataFrame) -> str:
 
 #: Rates are clipped to this distance from 0 and 1 before their log-odds are taken.
 _RATE_CLIP: Final[float] = 0.01
-#: The logistic acceptance model's L2 strength (scikit-learn's ``C``: smaller is stronger).
-LINEAR_ACCEPT_C: Final[float] = 1.0
+#: The logistic models' L2 strength (scikit-learn's ``C``: smaller is stronger).
+LINEAR_C: Final[float] = 1.0
+
+
+def _log_odds(features: pd.DataFrame, column: str) -> np.ndarray:
+    return logit(np.clip(features[column].to_numpy(dtype=float), _RATE_CLIP, 1 - _RATE_CLIP))
+
+
+def _column(features: pd.DataFrame, column: str) -> np.ndarray:
+    return features[column].to_numpy(dtype=float)
 
 
 def accept_design(features: pd.DataFrame) -> np.ndarray:
@@ -194,26 +204,61 @@ def accept_design(features: pd.DataFrame) -> np.ndarray:
     company's smoothed acceptance rates, and the missing steps of Swedish
     (``swedish_shortfall``, a shared language counting as one step) once per occupational field,
     so that each field learns its own price for a missing step (talking to patients is not
-    sorting stock). Reads the same columns the boosters read; no protected ground."""
-    n = len(features)
-    shortfall_by_field = np.zeros((n, len(FIELD_SLUGS)))
-    codes = features["field_code"].to_numpy(dtype=float)
+    sorting stock)."""
+    shortfall_by_field = np.zeros((len(features), len(FIELD_SLUGS)))
+    codes = _column(features, "field_code")
     known = (codes >= 0) & (codes < len(FIELD_SLUGS))
-    rows = np.flatnonzero(known)
-    shortfall_by_field[rows, codes[known].astype(np.intp)] = features["swedish_shortfall"].to_numpy(dtype=float)[known]
-
-    def log_odds(column: str) -> np.ndarray:
-        return logit(np.clip(features[column].to_numpy(dtype=float), _RATE_CLIP, 1 - _RATE_CLIP))
-
+    shortfall = _column(features, "swedish_shortfall")
+    shortfall_by_field[np.flatnonzero(known), codes[known].astype(np.intp)] = shortfall[known]
     return np.column_stack([
-        features["interest_match"].to_numpy(dtype=float),
-        np.maximum(features["swedish_margin"].to_numpy(dtype=float), 0.0),
-        (features["weekday_overlap"].to_numpy(dtype=float) == 0).astype(float),
-        features["accessibility_ok"].to_numpy(dtype=float),
-        log_odds("offer_accept_rate"),
-        log_odds("company_accept_rate"),
+        _column(features, "interest_match"),
+        np.maximum(_column(features, "swedish_margin"), 0.0),
+        (_column(features, "weekday_overlap") == 0).astype(float),
+        _column(features, "accessibility_ok"),
+        _log_odds(features, "offer_accept_rate"),
+        _log_odds(features, "company_accept_rate"),
         shortfall_by_field,
     ])
+
+
+def show_design(features: pd.DataFrame) -> np.ndarray:
+    """The logistic model of turning up: the person's record (earlier no-shows and completed
+    visits, and their smoothed rates as log-odds), the trip (estimated minutes; unknown ones
+    as 0 with a column that says so) and the visit's length."""
+    minutes = _column(features, "travel_minutes")
+    unknown = np.isnan(minutes)
+    return np.column_stack([
+        _column(features, "candidate_no_shows"),
+        _column(features, "candidate_visits"),
+        _log_odds(features, "candidate_no_show_rate"),
+        _log_odds(features, "candidate_success_rate"),
+        np.where(unknown, 0.0, minutes),
+        unknown.astype(float),
+        _column(features, "hours"),
+    ])
+
+
+def good_design(features: pd.DataFrame) -> np.ndarray:
+    """The logistic model of a good visit among those held: the fit (interest, the Swedish margin
+    within two steps either way, the shortfall) and the person's record (the log-odds of their
+    earlier visits going well, how many they completed and missed, and whether they already
+    visited this field)."""
+    return np.column_stack([
+        _column(features, "interest_match"),
+        np.clip(_column(features, "swedish_margin"), -2.0, 2.0),
+        _column(features, "swedish_shortfall"),
+        _log_odds(features, "candidate_success_rate"),
+        _column(features, "candidate_visits"),
+        _column(features, "candidate_no_shows"),
+        (_column(features, "candidate_field_visits") > 0).astype(float),
+    ])
+
+
+#: Each part's logistic model and the inputs it is given (see the module docstring). None reads a
+#: protected ground: only :data:`~matcher.features.FEATURE_COLUMNS`.
+LINEAR_DESIGNS: Final[dict[str, Callable[[pd.DataFrame], np.ndarray]]] = {
+    "accept": accept_design, "show": show_design, "good": good_design,
+}
 
 
 class Ranker(BaseEstimator):
@@ -238,10 +283,11 @@ class Ranker(BaseEstimator):
         ``P(good feedback | came)``; ``p_success`` is their product. Each part has one clear
         signal (turning up: the person's record and the trip; a good visit: the fit), which one
         model of their product learns less well from a few thousand visits.
-    linear_accept : also learn the employer's answer with a logistic model of
-        :func:`accept_design` and average it with the booster's in log-odds (see the module
-        docstring). On 80 simulated drifting worlds (seeds 20–59 of both sizes) the order agreed
-        better with the true expected gain in 75 (docs/ranker-as-of.md).
+    linear_parts : also learn each part (the employer's answer, turning up, a good visit) with a
+        logistic model of its :data:`LINEAR_DESIGNS` inputs and average it with the booster's
+        answer in log-odds (see the module docstring). On simulated drifting worlds (seeds 20–59
+        of both sizes) the order agreed better with the true expected gain in most
+        (docs/ranker-as-of.md). Not for the single success model (``split_success=False``).
     tune : let ``fit`` choose each model's trees on its own history (:meth:`_tuned`): fitted on
         the quarters before the training history's last one, judged by log-loss on that last
         quarter, over :data:`TUNE_SHAPES` × :data:`TUNE_ITERATIONS`; the chosen setting is
@@ -262,8 +308,9 @@ class Ranker(BaseEstimator):
     n_outcomes_ : labelled employer responses used (set by ``fit``, like all below).
     n_visits_ : accepted proposals with a visit status, used by the success model.
     blend_weight_ : the learned score's share: 0 = pure content score, at most 1 - content_share.
-    accept_linear_ : with ``linear_accept``, the fitted logistic acceptance model (``None``
-        without one: too few answers of either kind, or a model saved before it existed).
+    linear_ : with ``linear_parts``, the fitted logistic models by part (``"accept"``, ``"show"``,
+        ``"good"``); a part without a booster has none, and a model saved before they existed
+        has none at all.
     accept_model_, success_model_ : fitted pipelines, or ``None`` when a base rate is used
         (``success_model_`` is always ``None`` with ``split_success``).
     show_model_, good_model_ : with ``split_success``, the same for the parts of a success.
@@ -290,7 +337,7 @@ class Ranker(BaseEstimator):
         l2_regularization: float = 5.0,
         monotonic: bool = True,
         split_success: bool = True,
-        linear_accept: bool = True,
+        linear_parts: bool = True,
         tune: bool = False,
         smoothing: float = 5.0,
         random_state: int | None = 0,
@@ -308,7 +355,7 @@ class Ranker(BaseEstimator):
         self.l2_regularization = l2_regularization
         self.monotonic = monotonic
         self.split_success = split_success
-        self.linear_accept = linear_accept
+        self.linear_parts = linear_parts
         self.tune = tune
         self.smoothing = smoothing
         self.random_state = random_state
@@ -317,8 +364,10 @@ class Ranker(BaseEstimator):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # A model saved before these parameters existed learned one success model, untuned, and
-        # its acceptance with the booster alone.
-        state = {"split_success": False, "tune": False, "linear_accept": False, "accept_linear_": None, **state}
+        # each part with its booster alone.
+        state = {"split_success": False, "tune": False, "linear_parts": False, **state}
+        if "blend_weight_" in state:
+            state.setdefault("linear_", {})
         super().__setstate__(state)
 
     # --- fitting --------------------------------------------------------------------------
@@ -441,6 +490,13 @@ class Ranker(BaseEstimator):
             model.fit(features, y.astype(int))
         return model, base_rate
 
+    def _fit_linear(self, name: str, booster: Pipeline | None, features: pd.DataFrame, y: np.ndarray) -> None:
+        """With ``linear_parts``, part ``name``'s logistic model of its :data:`LINEAR_DESIGNS`
+        inputs, beside a fitted booster (none where the labels could not support one)."""
+        if self.linear_parts and booster is not None:
+            self.linear_[name] = LogisticRegression(C=LINEAR_C, max_iter=3000).fit(
+                LINEAR_DESIGNS[name](features), np.asarray(y).astype(int))
+
     def fit(
         self,
         candidates: pd.DataFrame,
@@ -483,10 +539,8 @@ class Ranker(BaseEstimator):
             features[answered], accepted[answered], stats.accept_prior, ACCEPT_MONOTONIC,
             "accept", last[answered],
         )
-        self.accept_linear_ = None
-        if self.linear_accept and self.accept_model_ is not None:
-            self.accept_linear_ = LogisticRegression(C=LINEAR_ACCEPT_C, max_iter=2000).fit(
-                accept_design(features[answered]), accepted[answered].astype(int))
+        self.linear_ = {}
+        self._fit_linear("accept", self.accept_model_, features[answered], accepted[answered])
         steps.update()
         if self.split_success:
             held, showed, came, good = visit_labels(known)
@@ -498,9 +552,11 @@ class Ranker(BaseEstimator):
                 features[held], showed[held], 1 - stats.no_show_prior, SHOW_MONOTONIC,
                 "show", last[held],
             )
+            self._fit_linear("show", self.show_model_, features[held], showed[held])
             self.good_model_, self.good_rate_ = self._fit_one(
                 features[came], good[came], stats.good_prior, GOOD_MONOTONIC, "good", last[came],
             )
+            self._fit_linear("good", self.good_model_, features[came], good[came])
             self.success_model_ = None
             self.success_rate_ = self.held_rate_ * self.show_rate_ * self.good_rate_
             learned = [self.show_model_, self.good_model_]
@@ -541,13 +597,24 @@ class Ranker(BaseEstimator):
             first, group = _distinct_rows(matrix, splits)
             return calibrated.predict_proba(np.ascontiguousarray(matrix[first]))[:, 1][group]
 
-    def success_parts(self) -> list[tuple[Pipeline | None, float]]:
-        """The fitted models of a visit's success, each with the base rate used in its place,
-        in the order scoring multiplies them (after the share of visits held, with
+    def success_parts(self) -> list[tuple[str, Pipeline | None, float]]:
+        """The parts of a visit's success: name, fitted booster and the base rate used in its
+        place, in the order scoring multiplies them (after the share of visits held, with
         ``split_success``)."""
         if getattr(self, "split_success_", False):
-            return [(self.show_model_, self.show_rate_), (self.good_model_, self.good_rate_)]
-        return [(self.success_model_, self.success_rate_)]
+            return [("show", self.show_model_, self.show_rate_), ("good", self.good_model_, self.good_rate_)]
+        return [("success", self.success_model_, self.success_rate_)]
+
+    def part_probabilities(self, name: str, model: Pipeline | None, rate: float, features: pd.DataFrame
+                           ) -> np.ndarray:
+        """Part ``name``'s probability for each row of a feature frame: the booster's (or the base
+        rate), averaged in log-odds with the part's logistic model when it has one."""
+        p = self._probabilities(model, rate, features)
+        linear = getattr(self, "linear_", {}).get(name)
+        if linear is None or len(features) == 0:
+            return p
+        boosted = logit(np.clip(p, 1e-6, 1 - 1e-6))
+        return expit((boosted + linear.decision_function(LINEAR_DESIGNS[name](features))) / 2)
 
     def _scores(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """score, p_accept and p_success for each row of a feature frame."""
@@ -556,16 +623,11 @@ class Ranker(BaseEstimator):
         p_accept = np.full(len(features), np.nan)
         p_success = np.full(len(features), np.nan)
         if weight > 0:
-            p_accept = self._probabilities(self.accept_model_, self.accept_rate_, features)
-            linear = getattr(self, "accept_linear_", None)
-            if linear is not None and len(features):
-                # The booster's and the logistic model's answers, averaged in log-odds.
-                boosted = logit(np.clip(p_accept, 1e-6, 1 - 1e-6))
-                p_accept = expit((boosted + linear.decision_function(accept_design(features))) / 2)
+            p_accept = self.part_probabilities("accept", self.accept_model_, self.accept_rate_, features)
             split = getattr(self, "split_success_", False)  # a model saved before: one success model
             p_success = np.full(len(features), self.held_rate_ if split else 1.0)
-            for model, rate in self.success_parts():
-                p_success = p_success * self._probabilities(model, rate, features)
+            for name, model, rate in self.success_parts():
+                p_success = p_success * self.part_probabilities(name, model, rate, features)
             score = (1.0 - weight) * score + weight * p_accept * p_success
         return score, p_accept, p_success
 
@@ -739,7 +801,7 @@ class Ranker(BaseEstimator):
             "n_visits": self.n_visits_,
             "blend_weight": self.blend_weight_,
             "accept_model": self.accept_model_ is not None,
-            "accept_linear": getattr(self, "accept_linear_", None) is not None,
+            "linear_parts": sorted(getattr(self, "linear_", {})),
             "success_model": self.success_model_ is not None,
             "split_success": getattr(self, "split_success_", False),
             "tuned": {name: found.get("params") for name, found in getattr(self, "tuned_", {}).items()},

@@ -1,5 +1,5 @@
-"""The ranker's own choices: a visit's success learned in parts, the employer's answer learned by
-a booster and a logistic model together, and trees chosen on the latest part of its own history
+"""The ranker's own choices: a visit's success learned in parts, each part learned by a booster
+and a logistic model together, and trees chosen on the latest part of its own history
 (issue #24)."""
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ from matcher.features import FEATURE_COLUMNS, history_features
 from matcher.io import validate_candidates, validate_history, validate_offers
 from matcher.ranker import (
     ACCEPT_MONOTONIC,
+    LINEAR_DESIGNS,
     TUNE_ITERATIONS,
     TUNE_SHAPES,
     Ranker,
     accept_design,
     accept_labels,
     all_pairs,
+    show_design,
     visit_labels,
 )
 from matcher.schema import FIELD_SLUGS
@@ -138,7 +140,7 @@ def test_tuning_is_off_by_default_and_keeps_the_given_parameters(world: World) -
 
 
 def test_split_success_is_the_product_of_its_parts(world: World, pairs) -> None:
-    ranker = Ranker(tune=False).fit(world.candidates, world.offers, world.history)
+    ranker = Ranker(tune=False, linear_parts=False).fit(world.candidates, world.offers, world.history)
     assert ranker.split_success_ and ranker.success_model_ is None
     assert ranker.show_model_ is not None and ranker.good_model_ is not None
     held, showed, came, good = visit_labels(world.history)
@@ -164,21 +166,21 @@ def test_one_success_model_when_asked(world: World, pairs) -> None:
 
 
 def test_a_ranker_pickled_before_these_parameters_scores_as_it_did(world: World, pairs) -> None:
-    old = Ranker(split_success=False, tune=False, linear_accept=False)
+    old = Ranker(split_success=False, tune=False, linear_parts=False)
     old.fit(world.candidates, world.offers, world.history)
     before = old.predict_pairs(world.candidates, world.offers, pairs)
     state = old.__getstate__()
-    for name in ("split_success", "tune", "split_success_", "tuned_", "linear_accept", "accept_linear_"):
+    for name in ("split_success", "tune", "split_success_", "tuned_", "linear_parts", "linear_"):
         state.pop(name)  # what a model saved by the earlier code holds
     restored = Ranker.__new__(Ranker)
     restored.__setstate__(state)
     params = restored.get_params()
-    assert params["split_success"] is False and params["tune"] is False and params["linear_accept"] is False
+    assert params["split_success"] is False and params["tune"] is False and params["linear_parts"] is False
     pd.testing.assert_frame_equal(restored.predict_pairs(world.candidates, world.offers, pairs), before)
-    assert restored.summary()["split_success"] is False and restored.summary()["accept_linear"] is False
+    assert restored.summary()["split_success"] is False and restored.summary()["linear_parts"] == []
 
 
-# --- the employer's answer learned twice (linear_accept) --------------------------------------
+# --- each part learned twice (linear_parts) ---------------------------------------------------
 
 
 def test_the_design_prices_each_missing_step_of_swedish_in_the_offers_field_only() -> None:
@@ -199,20 +201,55 @@ def test_the_design_prices_each_missing_step_of_swedish_in_the_offers_field_only
     assert np.count_nonzero(by_field) == 1  # no shortfall in the first row; the second's in its field only
 
 
-def test_the_acceptance_is_the_log_odds_average_of_the_booster_and_the_logistic_model(world: World, pairs) -> None:
+def test_each_part_is_the_log_odds_average_of_its_booster_and_its_logistic_model(world: World, pairs) -> None:
     ranker = Ranker().fit(world.candidates, world.offers, world.history)
-    assert ranker.linear_accept and ranker.accept_linear_ is not None and ranker.summary()["accept_linear"]
+    assert ranker.linear_parts and sorted(ranker.linear_) == ["accept", "good", "show"]
+    assert ranker.summary()["linear_parts"] == ["accept", "good", "show"]
     from matcher.features import build_pair_features
     features, _ = build_pair_features(world.candidates, world.offers, pairs, ranker.history_stats_)
-    boosted = ranker.accept_model_.predict_proba(features)[:, 1]
-    linear = ranker.accept_linear_.predict_proba(accept_design(features))[:, 1]
-    log_odds = (np.log(boosted / (1 - boosted)) + np.log(linear / (1 - linear))) / 2
+
+    def averaged(name: str, booster) -> np.ndarray:
+        boosted = booster.predict_proba(features)[:, 1]
+        linear = ranker.linear_[name].predict_proba(LINEAR_DESIGNS[name](features))[:, 1]
+        log_odds = (np.log(boosted / (1 - boosted)) + np.log(linear / (1 - linear))) / 2
+        return 1 / (1 + np.exp(-log_odds))
+
     scored = ranker.predict_pairs(world.candidates, world.offers, pairs)
-    np.testing.assert_allclose(scored["p_accept"], 1 / (1 + np.exp(-log_odds)), rtol=1e-9)
-    alone = Ranker(linear_accept=False).fit(world.candidates, world.offers, world.history)
-    assert alone.accept_linear_ is None and not alone.summary()["accept_linear"]
-    np.testing.assert_allclose(alone.predict_pairs(world.candidates, world.offers, pairs)["p_accept"], boosted,
+    np.testing.assert_allclose(scored["p_accept"], averaged("accept", ranker.accept_model_), rtol=1e-9)
+    np.testing.assert_allclose(
+        scored["p_success"],
+        ranker.held_rate_ * averaged("show", ranker.show_model_) * averaged("good", ranker.good_model_), rtol=1e-9)
+
+    alone = Ranker(linear_parts=False).fit(world.candidates, world.offers, world.history)
+    assert alone.linear_ == {} and alone.summary()["linear_parts"] == []
+    alone_scored = alone.predict_pairs(world.candidates, world.offers, pairs)
+    np.testing.assert_allclose(alone_scored["p_accept"], ranker.accept_model_.predict_proba(features)[:, 1],
                                rtol=1e-9)
+
+
+def test_one_success_model_has_no_logistic_companion(world: World) -> None:
+    ranker = Ranker(split_success=False).fit(world.candidates, world.offers, world.history)
+    assert sorted(ranker.linear_) == ["accept"]
+
+
+def test_the_turning_up_model_expects_less_of_someone_who_missed_visits(world: World, pairs) -> None:
+    ranker = Ranker().fit(world.candidates, world.offers, world.history)
+    from matcher.features import build_pair_features
+    features, _ = build_pair_features(world.candidates, world.offers, pairs, ranker.history_stats_)
+    reliable = features.head(1).assign(candidate_no_shows=0.0, candidate_visits=3.0, candidate_no_show_rate=0.06)
+    unreliable = reliable.assign(candidate_no_shows=2.0, candidate_no_show_rate=0.25)
+    show = ranker.linear_["show"]
+    assert show.predict_proba(show_design(unreliable))[0, 1] < show.predict_proba(show_design(reliable))[0, 1] - 0.1
+
+
+def test_an_unknown_trip_is_neither_short_nor_long_for_the_turning_up_model() -> None:
+    frame = pd.DataFrame({
+        "candidate_no_shows": [1.0, 0.0], "candidate_visits": [2.0, 0.0], "candidate_no_show_rate": [0.2, 0.1],
+        "candidate_success_rate": [0.5, 0.7], "travel_minutes": [35.0, np.nan], "hours": [6.0, 4.0],
+    })
+    design = show_design(frame)
+    assert np.isfinite(design).all()
+    np.testing.assert_allclose(design[:, 4:6], [[35.0, 0.0], [0.0, 1.0]])
 
 
 @pytest.fixture(scope="module")
@@ -226,11 +263,11 @@ def test_the_logistic_model_learns_that_missing_swedish_costs_more_where_people_
     """The simulation prices a missing step of Swedish at 1.6 log-odds in care, school, office and
     sales work and at 0.3 in cleaning, kitchens, building and the like."""
     ranker = Ranker().fit(larger_world.candidates, larger_world.offers, larger_world.history)
-    slopes = dict(zip(FIELD_SLUGS, ranker.accept_linear_.coef_[0, 6:], strict=True))
+    slopes = dict(zip(FIELD_SLUGS, ranker.linear_["accept"].coef_[0, 6:], strict=True))
     strict = np.mean([slopes[f] for f in ("healthcare", "education", "social_work", "admin", "sales")])
     lenient = np.mean([slopes[f] for f in ("cleaning", "hospitality", "construction", "manufacturing", "transport")])
     assert strict > lenient + 0.5
-    assert ranker.accept_linear_.coef_[0, 0] > 0.5  # interest in the field helps
+    assert ranker.linear_["accept"].coef_[0, 0] > 0.5  # interest in the field helps
 
 
 def test_learning_the_answer_twice_agrees_better_with_the_true_chance_of_a_yes(larger_world: World) -> None:
@@ -251,4 +288,4 @@ def test_learning_the_answer_twice_agrees_better_with_the_true_chance_of_a_yes(l
         return float(np.mean([np.corrcoef(g["p"], g["truth"])[0, 1] for _, g in ranks.groupby("offer")
                               if len(g) >= 3 and g["p"].nunique() > 1 and g["truth"].nunique() > 1]))
 
-    assert agreement(Ranker()) > agreement(Ranker(linear_accept=False)) + 0.02
+    assert agreement(Ranker()) > agreement(Ranker(linear_parts=False)) + 0.02
