@@ -20,6 +20,7 @@ with the true expected gain, as ``benchmarks.tune_as_of`` measures them.
 from __future__ import annotations
 
 import argparse
+import copy
 import time
 
 import numpy as np
@@ -27,8 +28,10 @@ import pandas as pd
 from scipy.special import expit, log_expit
 
 from matcher.evaluation import _ndcg_report, _rank_agreement
+from matcher.features import quarter_start
+from matcher.io import profiles_at
 from matcher.ranker import Ranker
-from matcher.simulate import CANCEL_RATE, GroundTruth, make_world
+from matcher.simulate import CANCEL_RATE, GroundTruth, World, make_world
 
 from .bench_as_of import DRIFT, WORLDS
 from .tune_as_of import case, seeds_of
@@ -39,18 +42,40 @@ GRID = np.linspace(-4.0, 4.0, 161)
 SHOW_WEIGHT, GOOD_WEIGHT = 2.5, 0.6
 
 
-def _without_reliability(truth: GroundTruth, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """The show-up and good-visit log-odds of ``frame``'s pairs with the reliability term taken out."""
-    _, show, good, _ = truth._logits(frame)
-    z = truth.reliability.reindex(frame["candidate_id"]).to_numpy()
-    return truth.show_intercept + show - SHOW_WEIGHT * z, truth.good_intercept + good - GOOD_WEIGHT * z
+def truth_at(world: World, moment: pd.Timestamp) -> GroundTruth:
+    """The world's truth with the profiles that held at ``moment`` (a quarter's start), as the
+    simulation used them for that quarter's proposals. The world keeps today's profiles in its
+    truth, and those know the future: an interest added because a visit went well."""
+    truth = copy.copy(world.truth)
+    for name, versions, column in (("true_candidates", world.candidate_versions, "candidate_id"),
+                                   ("true_offers", world.offer_versions, "offer_id")):
+        then = profiles_at(versions, column, moment)
+        places = getattr(world.truth, name).set_index(column)[["lat", "lon"]]  # places do not move
+        then[["lat", "lon"]] = places.loc[then[column]].to_numpy()
+        setattr(truth, name, then)
+    return truth
 
 
-def best_visit_chance(truth: GroundTruth, train: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
+def _without_reliability(world: World, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The show-up and good-visit log-odds of ``frame``'s pairs, each with the profiles of its
+    quarter, with the reliability term taken out."""
+    show_rest, good_rest = np.empty(len(frame)), np.empty(len(frame))
+    starts = quarter_start(frame["proposed_on"]).to_numpy()
+    for start in np.unique(starts):
+        rows = starts == start
+        truth = truth_at(world, pd.Timestamp(start))
+        _, show, good, _ = truth._logits(frame[rows])
+        z = truth.reliability.reindex(frame["candidate_id"][rows]).to_numpy()
+        show_rest[rows] = truth.show_intercept + show - SHOW_WEIGHT * z
+        good_rest[rows] = truth.good_intercept + good - GOOD_WEIGHT * z
+    return show_rest, good_rest
+
+
+def best_visit_chance(world: World, train: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
     """P(good visit | accepted) for ``rows`` with the reliability integrated over its posterior
     given each participant's held visits in ``train``."""
     held = train[train["visit_status"].isin(["completed", "no_show"])]
-    show_rest, good_rest = _without_reliability(truth, held)
+    show_rest, good_rest = _without_reliability(world, held)
     came = (held["visit_status"] == "completed").to_numpy()[:, None]
     good = (held["feedback"].fillna(0).to_numpy() >= 4)[:, None]
     log_lik = log_expit(np.where(came, 1, -1) * (show_rest[:, None] + SHOW_WEIGHT * GRID))
@@ -59,7 +84,7 @@ def best_visit_chance(truth: GroundTruth, train: pd.DataFrame, rows: pd.DataFram
     log_post = per_person.reindex(rows["candidate_id"].to_numpy()).fillna(0.0).to_numpy() - GRID ** 2 / 2
     posterior = np.exp(log_post - log_post.max(axis=1, keepdims=True))
     posterior /= posterior.sum(axis=1, keepdims=True)
-    show_rest, good_rest = _without_reliability(truth, rows)
+    show_rest, good_rest = _without_reliability(world, rows)
     chance = expit(show_rest[:, None] + SHOW_WEIGHT * GRID) * expit(good_rest[:, None] + GOOD_WEIGHT * GRID)
     return (1 - CANCEL_RATE) * (posterior * chance).sum(axis=1)
 
@@ -70,7 +95,7 @@ def measure(world_size: tuple[int, int, int, int], seed: int) -> dict[str, float
     rows = data["rows"]
     ranker = Ranker().fit(data["candidates"], data["offers"], data["train"])
     scored = ranker.predict_as_of(data["candidates"], data["offers"], rows)
-    visit = best_visit_chance(world.truth, data["train"], rows)
+    visit = best_visit_chance(world, data["train"], rows)
     true_yes = world.history_truth.loc[rows.index, "p_accept"].to_numpy()
     orders = {
         "ranker": scored["score"].to_numpy(),
