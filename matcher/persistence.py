@@ -34,7 +34,9 @@ from matcher.ranker import Ranker
 
 MAGIC: Final[bytes] = b"MATCHER-MODEL\n"
 #: 2: the features gained `travel_minutes` (a model of format 1 expects one column fewer).
-#: 3: the features gained `swedish_shortfall` and `candidate_success_rate`.
+#: 3: the features gained `swedish_shortfall` and `candidate_success_rate`. Models of format 3
+#: saved since may carry logistic parts (`Ranker.linear_`, reading `ranker.LINEAR_DESIGNS`); those
+#: saved before have none and score as they did, so the format stayed.
 FORMAT_VERSION: Final[int] = 3
 #: Versions that must match exactly for a model to load: each can change how a pickled
 #: estimator behaves (scikit-learn says so explicitly for its own objects).

@@ -255,7 +255,9 @@ def good_design(features: pd.DataFrame) -> np.ndarray:
 
 
 #: Each part's logistic model and the inputs it is given (see the module docstring). None reads a
-#: protected ground: only :data:`~matcher.features.FEATURE_COLUMNS`.
+#: protected ground: only :data:`~matcher.features.FEATURE_COLUMNS`. A saved model's logistic
+#: parts expect these columns in this order: changing a design changes what they read, so it
+#: needs a new model format (matcher.persistence.FORMAT_VERSION), as a new feature does.
 LINEAR_DESIGNS: Final[dict[str, Callable[[pd.DataFrame], np.ndarray]]] = {
     "accept": accept_design, "show": show_design, "good": good_design,
 }
