@@ -368,7 +368,7 @@ class Ranker(BaseEstimator):
         # A model saved before these parameters existed learned one success model, untuned, and
         # each part with its booster alone.
         state = {"split_success": False, "tune": False, "linear_parts": False, **state}
-        if "blend_weight_" in state:
+        if "blend_weight_" in state:  # fitted: scoring reads its logistic parts, here none
             state.setdefault("linear_", {})
         super().__setstate__(state)
 
@@ -612,7 +612,7 @@ class Ranker(BaseEstimator):
         """Part ``name``'s probability for each row of a feature frame: the booster's (or the base
         rate), averaged in log-odds with the part's logistic model when it has one."""
         p = self._probabilities(model, rate, features)
-        linear = getattr(self, "linear_", {}).get(name)
+        linear = self.linear_.get(name)
         if linear is None or len(features) == 0:
             return p
         boosted = logit(np.clip(p, 1e-6, 1 - 1e-6))
@@ -803,7 +803,7 @@ class Ranker(BaseEstimator):
             "n_visits": self.n_visits_,
             "blend_weight": self.blend_weight_,
             "accept_model": self.accept_model_ is not None,
-            "linear_parts": sorted(getattr(self, "linear_", {})),
+            "linear_parts": sorted(self.linear_),
             "success_model": self.success_model_ is not None,
             "split_success": getattr(self, "split_success_", False),
             "tuned": {name: found.get("params") for name, found in getattr(self, "tuned_", {}).items()},
