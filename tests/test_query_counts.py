@@ -10,6 +10,7 @@ that really lists them all.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from models import User, clock
-from models.enums import Role, VisitStatus
+from models.enums import ReferralStatus, Role, VisitStatus
 from models.operations import audit as audit_ops
 
 from .logins import log_in_as
@@ -178,3 +179,44 @@ def test_the_waiting_referrals_are_read_in_order_from_their_index(db, make) -> N
     assert "ix_referral_status_referred" in plan
     assert len(db.scalars(stmt).all()) == 3
     db.rollback()
+
+
+# Columns of a participant that the start page's lists and the calendar never show.
+# (The lists join the participant under an alias, `candidate_1`.)
+UNSHOWN_PERSONAL = ("pin_encrypted", "pin_masked", "email", "phone", "birth_date", "adjustments")
+
+
+def _reads_unshown(client: Any, app: Any, path: str, names: tuple[str, ...]) -> list[str]:
+    """The unshown personal columns one view of `path` reads; it must show each of `names`."""
+    client.get(path)
+    with counting(app) as statements:
+        page = client.get(path)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    for name in names:
+        assert name in text, f"{path} does not show {name}"
+    return sorted({column for column in UNSHOWN_PERSONAL for statement in statements
+                   if re.search(rf"\bcandidate(_\d+)?\.{column}\b", statement)})
+
+
+def test_start_page_and_calendar_read_names_not_personal_details(client, app, auth, db, make) -> None:
+    """The start page's lists (visits needing action, this week's visits, referrals waiting or
+    returned) and the calendar show people by name: they must not read the identity number,
+    contact details or needs of the people they list (least privilege; it is also a third of
+    the lists' work)."""
+    today = clock.local_today()
+    make.visit(make.candidate(last_name="Veckosson"), day=today, status=VisitStatus.CONFIRMED)
+    make.visit(make.candidate(last_name="Accepterasson"), day=today + dt.timedelta(days=14),
+               status=VisitStatus.ACCEPTED)
+    make.visit(make.candidate(last_name="Passeradsson"), day=today - dt.timedelta(days=2),
+               status=VisitStatus.CONFIRMED)
+    make.candidate(last_name="Inskickadsson", status=ReferralStatus.SUBMITTED)
+    officer = make.user(Role.WELFARE_OFFICER)
+    make.candidate(referred_by=officer, last_name="Återsändsson", status=ReferralStatus.RETURNED)
+    db.commit()
+    auth.login("project_leader")
+    assert _reads_unshown(client, app, "/", ("Accepterasson", "Passeradsson", "Inskickadsson")) == []
+    assert _reads_unshown(client, app, "/kalender", ("Veckosson",)) == []
+    auth.logout()
+    auth.login(officer)
+    assert _reads_unshown(client, app, "/", ("Återsändsson",)) == []

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from ..accounts import User
 from ..candidates import Candidate
@@ -132,15 +132,21 @@ class FollowUpRow:
     def due(self, months: int) -> dt.date:
         return add_months(self.first_visit, months)
 
+    def waiting(self, today: dt.date) -> list[int]:
+        """The follow-ups (months) that are due by `today` and not recorded."""
+        return [m for m in MONTHS if self.recorded[m] is None and self.due(m) <= today]
+
 
 def follow_up_list(session: Session, scope: sa.ColumnElement[bool]) -> list[FollowUpRow]:
     """Candidates within `scope` (a candidate_scope condition) with a completed visit, oldest
-    first visit first, with what has been recorded for them."""
+    first visit first, with what has been recorded for them. A candidate is loaded with their
+    name only: the list shows no more of them."""
     first = first_visits()
     rows = session.execute(
         sa.select(Candidate, first.c.first_visit)
         .join(first, first.c.candidate_id == Candidate.id)
         .where(scope, Candidate.anonymised_at.is_(None))
+        .options(load_only(Candidate.first_name, Candidate.last_name))
         .order_by(first.c.first_visit, Candidate.id)
     ).all()
     ids = [candidate.id for candidate, _ in rows]
@@ -152,3 +158,8 @@ def follow_up_list(session: Session, scope: sa.ColumnElement[bool]) -> list[Foll
         FollowUpRow(candidate, first_visit, {m: recorded.get((candidate.id, m)) for m in MONTHS})
         for candidate, first_visit in rows
     ]
+
+
+def count_waiting(session: Session, scope: sa.ColumnElement[bool], today: dt.date) -> int:
+    """How many follow-ups within `scope` are due by `today` and not recorded (the start page)."""
+    return sum(len(row.waiting(today)) for row in follow_up_list(session, scope))

@@ -179,6 +179,12 @@ def candidate_page(session: Session, user: Any, candidate: Candidate) -> Candida
 
 
 # --- start-page panels -----------------------------------------------------------------------
+def _with_candidate_name() -> Any:
+    """A referral's participant as far as the start page's panels show them: the name. They list
+    people by name only, so they read no identity number, contact details or needs."""
+    return joinedload(Referral.candidate).load_only(Candidate.first_name, Candidate.last_name)
+
+
 def officer_panel(session: Session, user: Any) -> dict[str, Any]:
     """The officer's unit: referrals per status, and the latest returned ones."""
     counts = dict(
@@ -196,7 +202,7 @@ def officer_panel(session: Session, user: Any) -> dict[str, Any]:
         session.scalars(
             sa.select(Referral)
             .where(perm.referral_scope(user), Referral.status == ReferralStatus.RETURNED)
-            .options(joinedload(Referral.candidate))
+            .options(_with_candidate_name())
             .order_by(returned_at.desc(), Referral.id.desc())
             .limit(5)
         )
@@ -210,7 +216,7 @@ def project_leader_panel(session: Session, user: Any, limit: int = 10) -> dict[s
     total = session.scalar(sa.select(sa.func.count()).select_from(waiting.subquery())) or 0
     referrals = list(
         session.scalars(
-            waiting.options(joinedload(Referral.candidate), joinedload(Referral.unit))
+            waiting.options(_with_candidate_name(), joinedload(Referral.unit))
             .order_by(referred_at(), Referral.id)
             .limit(limit)
         )

@@ -107,12 +107,7 @@ def _form_page(form: FollowUpForm, candidate: Candidate, months: int, first: Any
 
 
 def _due_panel(user: Any) -> dict[str, Any]:
-    today = local_today()
-    due = sum(
-        1 for row in followup_ops.follow_up_list(db.session, perm.candidate_scope(user)) for m in followup_ops.MONTHS
-        if row.recorded[m] is None and row.due(m) <= today
-    )
-    return {"due": due}
+    return {"due": followup_ops.count_waiting(db.session, perm.candidate_scope(user), local_today())}
 
 
 register_panel(

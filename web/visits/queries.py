@@ -25,6 +25,8 @@ CALENDAR_STATUSES = (
 
 
 def _with_people(query: sa.Select[Any]) -> sa.Select[Any]:
+    """With each row's participant, offer and company whole (the calendar feed's events read the
+    offer's address and supervisor)."""
     return query.options(joinedload(Visit.candidate), joinedload(Visit.offer).joinedload(Offer.company))
 
 
@@ -59,18 +61,18 @@ def needs_action(session: Session, user: Any, now: dt.datetime, *, limit: int | 
     today = clock.local_date(now)
     cutoff = visit_ops.overdue_proposal_cutoff(today)
     scope = perm.visit_scope(user)
-    overdue = _with_people(
+    overdue = _with_names(
         sa.select(Visit)
         .where(scope, Visit.status == VisitStatus.PROPOSED,
                Visit.created_at < clock.local_midnight(cutoff + dt.timedelta(days=1)))
         .order_by(Visit.created_at)
     )
-    unrecorded = _with_people(
+    unrecorded = _with_names(
         sa.select(Visit)
         .where(scope, Visit.status == VisitStatus.CONFIRMED, Visit.end_at < now)
         .order_by(Visit.start_at)
     )
-    to_confirm = _with_people(
+    to_confirm = _with_names(
         sa.select(Visit).where(scope, Visit.status == VisitStatus.ACCEPTED).order_by(Visit.start_at)
     )
     if limit:
@@ -101,15 +103,19 @@ def _between(user: Any, first: dt.date, last: dt.date, *conditions: sa.ColumnEle
 
 def visits_between(
     session: Session, user: Any, first: dt.date, last: dt.date, *conditions: sa.ColumnElement[bool],
-    limit: int | None = None,
+    limit: int | None = None, whole: bool = False,
 ) -> list[Visit]:
     """Visits the user may see whose local date lies in [first, last] (the first `limit` of them).
 
     Ordered by date, then time: the same order as by start time alone, but it keeps PostgreSQL
     from walking the index on start_at from the first visit ever to reach this week's (a LIMIT
-    over a far end of that index cost 40 ms at a region's 100,000 visits)."""
+    over a far end of that index cost 40 ms at a region's 100,000 visits).
+
+    Each visit comes with its participant's name and its offer's title and company name, as the
+    calendar and the start page show them; `whole` loads the participant, offer and company whole
+    (the calendar feed)."""
     query = _between(user, first, last, *conditions).order_by(Visit.visit_date, Visit.start_at).limit(limit)
-    query = _with_people(query)
+    query = _with_people(query) if whole else _with_names(query)
     return list(session.scalars(query).unique())
 
 
