@@ -186,8 +186,10 @@ def test_the_waiting_referrals_are_read_in_order_from_their_index(db, make) -> N
 UNSHOWN_PERSONAL = ("pin_encrypted", "pin_masked", "email", "phone", "birth_date", "adjustments")
 
 
-def _reads_unshown(client: Any, app: Any, path: str, names: tuple[str, ...]) -> list[str]:
-    """The unshown personal columns one view of `path` reads; it must show each of `names`."""
+def _reads_unshown(client: Any, app: Any, path: str, names: tuple[str, ...],
+                   unshown: tuple[str, ...] = UNSHOWN_PERSONAL) -> list[str]:
+    """The `unshown` columns of a candidate that one view of `path` reads; it must show each of
+    `names`."""
     client.get(path)
     with counting(app) as statements:
         page = client.get(path)
@@ -195,7 +197,7 @@ def _reads_unshown(client: Any, app: Any, path: str, names: tuple[str, ...]) -> 
     text = page.get_data(as_text=True)
     for name in names:
         assert name in text, f"{path} does not show {name}"
-    return sorted({column for column in UNSHOWN_PERSONAL for statement in statements
+    return sorted({column for column in unshown for statement in statements
                    if re.search(rf"\bcandidate(_\d+)?\.{column}\b", statement)})
 
 
@@ -220,3 +222,30 @@ def test_start_page_and_calendar_read_names_not_personal_details(client, app, au
     auth.logout()
     auth.login(officer)
     assert _reads_unshown(client, app, "/", ("Återsändsson",)) == []
+
+
+# What a company or a selection partner never sees of a person (web/employer/visitor.py,
+# models/operations/selection.py): not even loaded for their pages.
+NEVER_OUTSIDE = ("pin_encrypted", "pin_hash", "pin_masked", "birth_date", "email", "phone", "gender", "needs_other",
+                 "postcode", "lat", "lon")
+
+
+def test_company_and_selection_pages_load_no_identity_or_contact_details(client, app, auth, db, make) -> None:
+    """A company's start page, visit list and visit page load only what the visitor view shows
+    of the person; the selection partners' pages only what their view shows (no surname either)."""
+    employer = make.user(Role.EMPLOYER)
+    offer = make.offer(employer.company)
+    today = clock.local_today()
+    upcoming = make.visit(make.candidate(first_name="Gästa"), offer, day=today + dt.timedelta(days=3),
+                          status=VisitStatus.CONFIRMED)
+    make.visit(make.candidate(first_name="Gästb"), offer, day=today + dt.timedelta(days=5),
+               status=VisitStatus.PROPOSED)
+    make.candidate(first_name="Urvalsa", last_name="Efternamnsson", status=ReferralStatus.SUBMITTED)
+    db.commit()
+    auth.login(employer)
+    assert _reads_unshown(client, app, "/", ("Gästb",), NEVER_OUTSIDE) == []
+    assert _reads_unshown(client, app, "/foretaget/besok", ("Gästa", "Gästb"), NEVER_OUTSIDE) == []
+    assert _reads_unshown(client, app, f"/foretaget/besok/{upcoming.id}", ("Gästa",), NEVER_OUTSIDE) == []
+    auth.logout()
+    auth.login(Role.SELECTION_PARTNER)
+    assert _reads_unshown(client, app, "/urval/", ("Urvalsa",), (*NEVER_OUTSIDE, "last_name")) == []

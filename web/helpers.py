@@ -83,10 +83,11 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
-def get_or_404(model: type[T], ident: Any) -> T:
+def get_or_404(model: type[T], ident: Any, *options: Any) -> T:
+    """The row, loaded with `options` (loader options, e.g. which of a relation's columns), or 404."""
     if isinstance(ident, int) and not 0 < ident <= MAX_ID:  # no row has it; the database would fail
         abort(404)
-    obj = db.session.get(model, ident)
+    obj = db.session.get(model, ident, options=options)
     if obj is None:
         abort(404)
     return obj

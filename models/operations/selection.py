@@ -54,11 +54,21 @@ def awaiting_selection() -> sa.ColumnElement[bool]:
     )
 
 
+# The candidate's columns a selection partner's view (`selection_view`) is made of: the only ones
+# loaded for the selection pages, so the partners' requests never hold the person's identity
+# number, surname, contact details or case notes, even in memory.
+SELECTION_COLUMNS = (
+    Candidate.first_name, Candidate.target_group, Candidate.interests, Candidate.swedish_level, Candidate.weekdays,
+    Candidate.times_of_day,
+)
+
+
 def awaiting_referrals(session: Session) -> list[Referral]:
-    """The referrals awaiting selection, the longest waiting first."""
+    """The referrals awaiting selection, the longest waiting first, each with its candidate's
+    `SELECTION_COLUMNS`."""
     return list(session.scalars(
         sa.select(Referral).where(awaiting_selection())
-        .options(joinedload(Referral.candidate))
+        .options(joinedload(Referral.candidate).load_only(*SELECTION_COLUMNS))
         .order_by(Referral.submitted_at, Referral.id)
     ).unique())
 

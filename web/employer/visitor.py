@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from models import Candidate, Visit, consent_in_force
 from models.enums import ADJUSTMENTS, FIELD_SLUGS, TIMES_OF_DAY
@@ -45,6 +46,20 @@ class VisitorSource(Protocol):
     needs_accessible: bool
     adjustments: list[str]
     to_workplace: str
+
+
+# The candidate's columns `visitor_part` and `initials` are made of: the only ones a company's
+# pages load (`with_visitor`), so a request for a company never holds the person's identity
+# number, contact details or the officers' notes, even in memory.
+VISITOR_COLUMNS = (
+    Candidate.first_name, Candidate.last_name, Candidate.interests, Candidate.swedish_level, Candidate.languages,
+    Candidate.times_of_day, Candidate.needs_accessible, Candidate.adjustments, Candidate.to_workplace,
+)
+
+
+def with_visitor() -> Any:
+    """Loader option for a visit (or visits) shown to a company: the visitor's `VISITOR_COLUMNS`."""
+    return selectinload(Visit.candidate).load_only(*VISITOR_COLUMNS)
 
 
 def available_candidates(candidate_ids: Iterable[int]) -> set[int]:
