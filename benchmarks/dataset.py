@@ -522,7 +522,9 @@ class _Builder:
         for v in visits:
             if v["status"] == VS.COMPLETED:
                 counts[v["offer_id"]] = counts.get(v["offer_id"], 0) + 1
-        self.busy_offer = max(counts, key=lambda o: counts[o]) if counts else self.live_offers[0]["id"]
+        # The offer with the most completed visits (the lowest id of equals): `run._accounts` finds
+        # the same one in a reused data set, so a run on a reused set loads the same offer page.
+        self.busy_offer = max(counts, key=lambda o: (counts[o], -o)) if counts else self.live_offers[0]["id"]
 
     def _outcome(self, vid: int, visit: dict[str, Any], day: dt.date, start: dt.datetime, end: dt.datetime,
                  proposed_at: dt.datetime, event: Any, feedback: list[dict[str, Any]],

@@ -34,8 +34,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from models import Offer, Programme, RankerModel, User, clock, make_engine
-from models.enums import Role
+from models import Offer, Programme, RankerModel, User, Visit, clock, make_engine
+from models.enums import Role, VisitStatus
 from models.identity import PinVault
 from web.config import from_env
 
@@ -116,7 +116,11 @@ def _accounts(url: str) -> dataset.BenchData:
                 return list(conn.scalars(sa.select(User.email).where(User.role == role).order_by(User.id)))
 
             programme = conn.scalar(sa.select(Programme.id).order_by(Programme.id))
-            offer = conn.scalar(sa.select(Offer.id).where(Offer.active.is_(True)).order_by(Offer.id))
+            completed = sa.func.count(Visit.id)
+            offer = conn.scalar(  # the busiest offer, as `dataset.build` chose it
+                sa.select(Visit.offer_id).where(Visit.status == VisitStatus.COMPLETED).group_by(Visit.offer_id)
+                .order_by(completed.desc(), Visit.offer_id).limit(1)
+            ) or conn.scalar(sa.select(Offer.id).where(Offer.active.is_(True)).order_by(Offer.id))
             counts = {table: int(conn.scalar(sa.select(sa.func.count()).select_from(sa.table(table))) or 0)
                       for table in REUSED_COUNTS}
             return dataset.BenchData(
