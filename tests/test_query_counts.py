@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from models import User, clock
 from models.enums import ReferralStatus, Role, VisitStatus
 from models.operations import audit as audit_ops
+from models.operations import visits as visit_ops
 
 from .logins import log_in_as
 
@@ -231,8 +232,9 @@ NEVER_OUTSIDE = ("pin_encrypted", "pin_hash", "pin_masked", "birth_date", "email
 
 
 def test_company_and_selection_pages_load_no_identity_or_contact_details(client, app, auth, db, make) -> None:
-    """A company's start page, visit list and visit page load only what the visitor view shows
-    of the person; the selection partners' pages only what their view shows (no surname either)."""
+    """A company's start page, visit list, visit page and calendar feed load only what the
+    visitor view shows of the person; the selection partners' pages only what their view shows
+    (no surname either)."""
     employer = make.user(Role.EMPLOYER)
     offer = make.offer(employer.company)
     today = clock.local_today()
@@ -246,6 +248,9 @@ def test_company_and_selection_pages_load_no_identity_or_contact_details(client,
     assert _reads_unshown(client, app, "/", ("Gästb",), NEVER_OUTSIDE) == []
     assert _reads_unshown(client, app, "/foretaget/besok", ("Gästa", "Gästb"), NEVER_OUTSIDE) == []
     assert _reads_unshown(client, app, f"/foretaget/besok/{upcoming.id}", ("Gästa",), NEVER_OUTSIDE) == []
+    _feed, token = visit_ops.create_calendar_feed(db, employer)
+    db.commit()
+    assert _reads_unshown(client, app, f"/kalender/{token}.ics", ("BEGIN:VEVENT",), NEVER_OUTSIDE) == []
     auth.logout()
     auth.login(Role.SELECTION_PARTNER)
     assert _reads_unshown(client, app, "/urval/", ("Urvalsa",), (*NEVER_OUTSIDE, "last_name")) == []

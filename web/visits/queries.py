@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from models import Activity, Candidate, Company, Offer, Referral, Visit, clock
 from models.enums import ReferralStatus, VisitStatus
@@ -17,6 +17,7 @@ from models.operations import visit_lists
 from models.operations import visits as visit_ops
 
 from .. import permissions as perm
+from ..employer.visitor import with_visitor
 
 # What a calendar shows: visits that are happening or happened (not refused or withdrawn).
 CALENDAR_STATUSES = (
@@ -24,10 +25,13 @@ CALENDAR_STATUSES = (
 )
 
 
-def _with_people(query: sa.Select[Any]) -> sa.Select[Any]:
-    """With each row's participant, offer and company whole (the calendar feed's events read the
-    offer's address and supervisor)."""
-    return query.options(joinedload(Visit.candidate), joinedload(Visit.offer).joinedload(Offer.company))
+def _for_feed(query: sa.Select[Any]) -> sa.Select[Any]:
+    """With what a calendar feed's events are made of (`visitor_view`): of the participant the
+    visitor's columns only (a feed's address is its only key), the offer and company whole
+    (address, supervisor), and the project leader who proposed the visit."""
+    return query.options(
+        with_visitor(), joinedload(Visit.offer).joinedload(Offer.company), selectinload(Visit.proposed_by),
+    )
 
 
 def _with_names(query: sa.Select[Any]) -> sa.Select[Any]:
@@ -103,7 +107,7 @@ def _between(user: Any, first: dt.date, last: dt.date, *conditions: sa.ColumnEle
 
 def visits_between(
     session: Session, user: Any, first: dt.date, last: dt.date, *conditions: sa.ColumnElement[bool],
-    limit: int | None = None, whole: bool = False,
+    limit: int | None = None, for_feed: bool = False,
 ) -> list[Visit]:
     """Visits the user may see whose local date lies in [first, last] (the first `limit` of them).
 
@@ -112,10 +116,9 @@ def visits_between(
     over a far end of that index cost 40 ms at a region's 100,000 visits).
 
     Each visit comes with its participant's name and its offer's title and company name, as the
-    calendar and the start page show them; `whole` loads the participant, offer and company whole
-    (the calendar feed)."""
+    calendar and the start page show them; `for_feed`, with what a calendar feed shows."""
     query = _between(user, first, last, *conditions).order_by(Visit.visit_date, Visit.start_at).limit(limit)
-    query = _with_people(query) if whole else _with_names(query)
+    query = _for_feed(query) if for_feed else _with_names(query)
     return list(session.scalars(query).unique())
 
 

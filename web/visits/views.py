@@ -466,7 +466,7 @@ def feed(token: str):  # type: ignore[no-untyped-def]
     today = _today()
     first, last = today - FEED_PAST, today + FEED_FUTURE
     # Never a no-show in a calendar (a company's only has visitors it may see: the list's scope).
-    visits = queries.visits_between(db.session, owner, first, last, Visit.status != VisitStatus.NO_SHOW, whole=True)
+    visits = queries.visits_between(db.session, owner, first, last, Visit.status != VisitStatus.NO_SHOW, for_feed=True)
     body = feed_ics(visits, queries.activities_between(db.session, owner, first, last), name="IOP Jobbskuggning")
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="iop-jobbskuggning.ics"'
