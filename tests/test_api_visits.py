@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -249,3 +250,32 @@ def test_a_transition_body_is_validated(api, world) -> None:
     assert "to" in assert_problem(_move(api, world, world.visit_a, "project_leader"), 422)["errors"]
     bad = _move(api, world, world.visit_a, "project_leader", to="teleported", decline_reason="bored")
     assert set(assert_problem(bad, 422)["errors"]) == {"to", "decline_reason"}
+
+
+def test_an_employer_s_visit_list_is_flat_and_loads_only_the_visitor_view(api, app, world, make, db) -> None:
+    """The API's visit list for a company's token sends as many statements for 25 visits as for
+    5 (no query per visit for the visitor's availability or person), and reads nothing of the
+    people beyond what the visitor view shows."""
+    from .test_query_counts import NEVER_OUTSIDE, counting
+
+    headers = world.headers("employer_a")
+
+    def listed() -> tuple[int, list[str]]:
+        api.get("/api/v1/visits?per_page=50", headers=headers)
+        with counting(app) as statements:
+            body = api.get("/api/v1/visits?per_page=50", headers=headers).get_json()
+        return len(body["items"]), statements
+
+    for i in range(4):
+        make.visit(make.candidate(first_name=f"Gäst{i}"), world.offer_a, day=working_day(20 + i))
+    db.commit()
+    few, few_statements = listed()
+    for i in range(4, 24):
+        make.visit(make.candidate(first_name=f"Gäst{i}"), world.offer_a, day=working_day(20 + i))
+    db.commit()
+    many, many_statements = listed()
+    assert (few, many) == (5, 25)
+    assert len(many_statements) == len(few_statements)
+    read = {column for column in NEVER_OUTSIDE for statement in many_statements
+            if re.search(rf"\bcandidate(_\d+)?\.{column}\b", statement)}
+    assert read == set()

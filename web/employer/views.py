@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
 
 from models import Offer, Visit, clock
 from models.enums import DeclineReason, Party, VisitStatus
@@ -35,7 +34,7 @@ from ..main.panels import Panel, register_panel
 from ..transactions import LostRace
 from ..visits.service import apply_transition
 from .forms import AnswerForm
-from .visitor import visitor_available, visitor_view, with_visitor
+from .visitor import VISIT_VIEW_LOADS, visitor_available, visitor_view, with_visitor
 
 bp = Blueprint("employer", __name__)
 
@@ -62,7 +61,7 @@ def _own_visits(*conditions: Any, order: Any, limit: int | None = None) -> list[
     query = (
         sa.select(Visit)
         .where(perm.shown_visit_scope(current_user), *conditions)
-        .options(selectinload(Visit.offer), with_visitor(), selectinload(Visit.proposed_by))
+        .options(with_visitor(), *VISIT_VIEW_LOADS)
         .order_by(order)
         .limit(limit)
     )

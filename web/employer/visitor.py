@@ -26,7 +26,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from models import Candidate, Visit, consent_in_force
+from models import Candidate, Offer, Visit, consent_in_force
 from models.enums import ADJUSTMENTS, FIELD_SLUGS, TIMES_OF_DAY
 from models.operations.fields import language_name
 
@@ -60,6 +60,10 @@ VISITOR_COLUMNS = (
 def with_visitor() -> Any:
     """Loader option for a visit (or visits) shown to a company: the visitor's `VISITOR_COLUMNS`."""
     return selectinload(Visit.candidate).load_only(*VISITOR_COLUMNS)
+
+
+# What else `visitor_view` reads of a visit: its offer and company, and who proposed it.
+VISIT_VIEW_LOADS = (selectinload(Visit.offer).selectinload(Offer.company), selectinload(Visit.proposed_by))
 
 
 def available_candidates(candidate_ids: Iterable[int]) -> set[int]:
