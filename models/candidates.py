@@ -87,10 +87,12 @@ class Candidate(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     referrals: Mapped[list[Referral]] = relationship(
-        back_populates="candidate", order_by="Referral.created_at"
+        # Oldest first; a referral made in the same instant as another (a frozen clock, an import)
+        # after it by id, so "the latest referral" is always the same one.
+        back_populates="candidate", order_by="[Referral.created_at, Referral.id]"
     )
     consents: Mapped[list[Consent]] = relationship(
-        back_populates="candidate", order_by="Consent.given_on"
+        back_populates="candidate", order_by="[Consent.given_on, Consent.id]"
     )
 
     # Optimistic locking: an UPDATE carries `WHERE version = <read version>`.
