@@ -203,6 +203,10 @@ class Consent(Base):
     recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
 
 
+# What `display_name` and `initials` are made of: all that a list naming people loads of them.
+NAME_COLUMNS = (Candidate.first_name, Candidate.last_name)
+
+
 def consent_in_force(*, companies: bool = True) -> sa.ColumnElement[bool]:
     """SQL on Candidate: a consent that has not been withdrawn covers sharing with the companies
     (with `companies=False`: with the partnership). Matching and every employer-facing query

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, load_only
 
 from ..accounts import User
-from ..candidates import Candidate
+from ..candidates import NAME_COLUMNS, Candidate
 from ..companies import Company, Offer
 from ..enums import FollowUpResult, VisitStatus
 from ..followup import FollowUp
@@ -146,7 +146,7 @@ def follow_up_list(session: Session, scope: sa.ColumnElement[bool]) -> list[Foll
         sa.select(Candidate, first.c.first_visit)
         .join(first, first.c.candidate_id == Candidate.id)
         .where(scope, Candidate.anonymised_at.is_(None))
-        .options(load_only(Candidate.first_name, Candidate.last_name))
+        .options(load_only(*NAME_COLUMNS))
         .order_by(first.c.first_visit, Candidate.id)
     ).all()
     ids = [candidate.id for candidate, _ in rows]

@@ -24,6 +24,7 @@ from models import (
     Visit,
     clock,
 )
+from models.candidates import NAME_COLUMNS
 from models.enums import FIELD_SLUGS, LIVE_VISIT_STATUSES, WEEKDAYS, ReferralStatus, TargetGroup, VisitStatus
 from models.operations.candidate_bank import SORTS, BankFilters, referred_at
 from models.operations.candidates import current_positions
@@ -182,7 +183,7 @@ def candidate_page(session: Session, user: Any, candidate: Candidate) -> Candida
 def _with_candidate_name() -> Any:
     """A referral's participant as far as the start page's panels show them: the name. They list
     people by name only, so they read no identity number, contact details or needs."""
-    return joinedload(Referral.candidate).load_only(Candidate.first_name, Candidate.last_name)
+    return joinedload(Referral.candidate).load_only(*NAME_COLUMNS)
 
 
 def officer_panel(session: Session, user: Any) -> dict[str, Any]:

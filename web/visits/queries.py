@@ -11,7 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
-from models import Activity, Candidate, Company, Offer, Referral, Visit, clock
+from models import Activity, Company, Offer, Referral, Visit, clock
+from models.candidates import NAME_COLUMNS
 from models.enums import ReferralStatus, VisitStatus
 from models.operations import visit_lists
 from models.operations import visits as visit_ops
@@ -37,7 +38,7 @@ def _with_names(query: sa.Select[Any]) -> sa.Select[Any]:
     (names and title): fifty rows load no personal details the list does not show, and no time
     goes to reading and decoding them (a third of the list's ORM work)."""
     return query.options(
-        joinedload(Visit.candidate).load_only(Candidate.first_name, Candidate.last_name),
+        joinedload(Visit.candidate).load_only(*NAME_COLUMNS),
         joinedload(Visit.offer).load_only(Offer.title, Offer.company_id)
         .joinedload(Offer.company).load_only(Company.name),
     )
