@@ -198,7 +198,12 @@ def _reads_unshown(client: Any, app: Any, path: str, names: tuple[str, ...],
     text = page.get_data(as_text=True)
     for name in names:
         assert name in text, f"{path} does not show {name}"
-    return sorted({column for column in unshown for statement in statements
+    return candidate_columns_read(statements, unshown)
+
+
+def candidate_columns_read(statements: list[str], columns: tuple[str, ...]) -> list[str]:
+    """Which of a candidate's `columns` any of `statements` selects (under its name or an alias)."""
+    return sorted({column for column in columns for statement in statements
                    if re.search(rf"\bcandidate(_\d+)?\.{column}\b", statement)})
 
 
