@@ -276,3 +276,21 @@ def test_an_employer_s_visit_list_is_flat_and_loads_only_the_visitor_view(api, a
     assert (few, many) == (5, 25)
     assert len(many_statements) == len(few_statements)
     assert candidate_columns_read(many_statements, NEVER_OUTSIDE) == []
+
+
+def test_an_employer_s_visit_loads_only_the_visitor_view(api, app, world, make, db) -> None:
+    """One visit through the API for a company's token reads nothing of the person beyond what
+    the visitor view shows; a project leader's token gets the whole visit."""
+    from .test_query_counts import NEVER_OUTSIDE, candidate_columns_read, counting
+
+    visit = make.visit(make.candidate(first_name="Gästen", email="gasten@exempel.example"), world.offer_a,
+                       day=working_day(20))
+    db.commit()
+    path = f"/api/v1/visits/{visit.id}"
+    with counting(app) as statements:
+        answer = api.get(path, headers=world.headers("employer_a"))
+    assert answer.status_code == 200 and answer.get_json()["visitor"]["first_name"] == "Gästen"
+    assert candidate_columns_read(statements, NEVER_OUTSIDE) == []
+    with counting(app) as statements:
+        answer = api.get(path, headers=world.headers("project_leader"))
+    assert answer.status_code == 200 and answer.get_json()["candidate_id"] == visit.candidate_id

@@ -259,3 +259,33 @@ def test_company_and_selection_pages_load_no_identity_or_contact_details(client,
     auth.logout()
     auth.login(Role.SELECTION_PARTNER)
     assert _reads_unshown(client, app, "/urval/", ("Urvalsa",), (*NEVER_OUTSIDE, "last_name")) == []
+
+
+def test_the_feedback_form_loads_no_more_of_the_visitor_for_a_company(client, app, auth, db, make) -> None:
+    """The feedback form is a company's page as much as the project leaders': for an employer,
+    and through the link mailed to the supervisor, it loads only what the visitor view shows of
+    the person. The participant's part is still mailed to the participant once it is saved."""
+    from web.feedback.service import feedback_url
+
+    employer = make.user(Role.EMPLOYER)
+    offer = make.offer(employer.company)
+    today = clock.local_today()
+    shown = make.visit(make.candidate(first_name="Gästc", email="gastc@exempel.example"), offer,
+                       day=today - dt.timedelta(days=1), status=VisitStatus.COMPLETED, actual_hours=5)
+    linked = make.visit(make.candidate(first_name="Gästd", email="gastd@exempel.example"), offer,
+                        day=today - dt.timedelta(days=2), status=VisitStatus.COMPLETED, actual_hours=5)
+    db.commit()
+    auth.login(employer)
+    assert _reads_unshown(client, app, f"/besok/{shown.id}/aterkoppling", ("Gästc",), NEVER_OUTSIDE) == []
+    auth.logout()
+    with app.test_request_context():
+        path = feedback_url(linked).split("://", 1)[-1].split("/", 1)[1]
+    with counting(app) as statements:
+        page = client.get(f"/{path}")
+    assert page.status_code == 200 and "Gästd" in page.get_data(as_text=True)
+    assert candidate_columns_read(statements, NEVER_OUTSIDE) == []
+
+    # Staff still see the participant in full on the same form.
+    auth.login("project_leader")
+    staff = client.get(f"/besok/{shown.id}/aterkoppling").get_data(as_text=True)
+    assert shown.candidate.display_name in staff

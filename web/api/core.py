@@ -220,10 +220,10 @@ def not_found() -> NoReturn:
     abort(404, description="Not found.")
 
 
-def get_visible_or_404(model: type[T], ident: Any, can_view: Callable[[Any, T], bool]) -> T:
-    """The object, if it exists and the caller may see it; 404 either way otherwise, so the
-    answer does not tell an officer whether another unit's candidate exists."""
-    obj = db.session.get(model, ident) if 0 < ident <= MAX_ID else None
+def get_visible_or_404(model: type[T], ident: Any, can_view: Callable[[Any, T], bool], *options: Any) -> T:
+    """The object (loaded with `options`), if it exists and the caller may see it; 404 either
+    way otherwise, so the answer does not tell an officer whether another unit's candidate exists."""
+    obj = db.session.get(model, ident, options=options) if 0 < ident <= MAX_ID else None
     if obj is None:
         not_found()
     if not can_view(api_user(), obj):

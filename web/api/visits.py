@@ -16,7 +16,14 @@ from models.enums import DeclineReason, Party, VisitStatus
 from models.operations import visit_lists
 
 from .. import permissions as perm
-from ..employer.visitor import VISIT_VIEW_LOADS, available_candidates, visitor_available, visitor_view, with_visitor
+from ..employer.visitor import (
+    VISIT_VIEW_LOADS,
+    available_candidates,
+    visit_loads_for,
+    visitor_available,
+    visitor_view,
+    with_visitor,
+)
 from ..extensions import db
 from ..visits import service
 from .core import (
@@ -158,7 +165,7 @@ def shown(visit: Visit, *, available: bool | None = None) -> Any:
 
 
 def _load(visit_id: int) -> Visit:
-    visit = get_visible_or_404(Visit, visit_id, perm.can_view_visit)
+    visit = get_visible_or_404(Visit, visit_id, perm.can_view_visit, *visit_loads_for(api_user()))
     if perm.can_use_employer_portal(api_user()) and not visitor_available(visit):
         abort(410, description="The visitor is no longer available (consent withdrawn).")
     return visit

@@ -31,6 +31,7 @@ from models.enums import ADJUSTMENTS, FIELD_SLUGS, TIMES_OF_DAY
 from models.operations.fields import language_name
 
 from .. import labels
+from .. import permissions as perm
 from ..extensions import db
 from ..templating import date_with_week, local, week_number
 
@@ -64,6 +65,16 @@ def with_visitor() -> Any:
 
 # What else `visitor_view` reads of a visit: its offer and company, and who proposed it.
 VISIT_VIEW_LOADS = (selectinload(Visit.offer).selectinload(Offer.company), selectinload(Visit.proposed_by))
+
+
+def visit_loads_for(user: Any) -> tuple[Any, ...]:
+    """Loader options for one visit that `user` is about to be shown, on pages and API answers
+    that both companies and the partnership's staff use (the feedback form, the API's visit): a
+    company's account loads only the visitor's columns, so its request never holds the rest of
+    the person; staff load the visit as it is."""
+    if perm.can_use_employer_portal(user):
+        return (with_visitor(), *VISIT_VIEW_LOADS)
+    return ()
 
 
 def available_candidates(candidate_ids: Iterable[int]) -> set[int]:

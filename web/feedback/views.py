@@ -22,7 +22,7 @@ from models.operations.reports import effective_status
 
 from .. import links
 from .. import permissions as perm
-from ..employer.visitor import available_candidates, visitor_view
+from ..employer.visitor import available_candidates, visit_loads_for, visitor_view, with_visitor
 from ..errors import form_on_page
 from ..extensions import db
 from ..helpers import audit, get_or_404, require
@@ -34,7 +34,7 @@ bp = Blueprint("feedback", __name__)
 
 
 def _visit_or_404(visit_id: int, allowed: Any) -> Visit:
-    visit = get_or_404(Visit, visit_id)
+    visit = get_or_404(Visit, visit_id, *visit_loads_for(current_user))
     require(allowed(current_user, visit), visit)
     return visit
 
@@ -89,7 +89,7 @@ def by_link(token: str):  # type: ignore[no-untyped-def]
     except links.LinkError as exc:
         status = 404 if exc.problem == links.LinkProblem.INVALID else 410
         return render_template("feedback/link_problem.html", problem=exc.problem.value), status
-    visit = db.session.get(Visit, claim.object_id)
+    visit = db.session.get(Visit, claim.object_id, options=[with_visitor()])  # a company's view
     if visit is None:
         return render_template("feedback/link_problem.html", problem="invalid"), 404
     status = effective_status(visit)
