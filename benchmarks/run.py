@@ -5,7 +5,8 @@
 3. starts the app under gunicorn and loads each page with 16 closed-loop clients
    (benchmarks/load.py), then reads the workers' memory, and times the offer page with
    recommendations for one client at a time (benchmarks/offer_page.py);
-4. explains the slowest statements of those pages (benchmarks/explain.py);
+4. measures each page's cost per request in one process and explains its slowest statements
+   (benchmarks/explain.py);
 5. times the quarterly report against hand-written SQL (benchmarks/report.py);
 6. imports a 10,000-row candidate file (benchmarks/imports.py);
 7. writes benchmarks/RESULTS.md and prints the table against the targets; drops the database.
@@ -304,15 +305,42 @@ def _page_rows(pages: list[load.PageResult], counts: dict[str, int]) -> list[lis
              _ms(r.pct(95)), _ms(r.pct(99)), counts.get(r.page.key, "")] for r in pages]
 
 
+def _cost_section(costs: list[explain.PageCost], changing: list[load.PageResult] | None) -> list[str]:
+    """What each page costs one request in one process, and its slowest statements explained."""
+    under_load = {r.page.key: r.pct(50) for r in changing or []}
+    floor = under_load.get("floor")
+    rows = [[c.page, f"{c.ms:.1f}", f"{c.fresh_ms:.1f}", f"{c.sql_ms:.1f}", f"{max(c.ms - c.sql_ms, 0):.1f}",
+             c.statements, f"{under_load[c.key] / floor:.1f}×" if floor and c.key in under_load else ""]
+            for c in costs]
+    return [
+        "## What each page costs, and its slowest statements",
+        f"Each page served in one process by the app as a gunicorn worker holds it, one request at a time "
+        f"(median of {explain.REPEATS}): with the kept report and ranked lists current, and with them forgotten "
+        "before each request, as a worker finds them after a committed change; of one request, the time waiting "
+        "for the database and the rest (Python: the page's checks, ORM rows, the template). The last column is "
+        "the page's p50 ÷ the floor's under load with a change every second (the #19 target). Under that load "
+        "two cores serve every page and the floor alike, so the pages stand in the order of their cost; the "
+        "ratios under load are smaller than the ratios of these costs because every request there also pays "
+        "gunicorn's HTTP handling, the same for every page. The split says whether a page's statements or its "
+        "Python limit it.",
+        _table(["page", "one request ms", "after a change ms", "in the database ms", "the rest ms", "statements",
+                "p50 ÷ floor under load, writes on"], rows),
+        *(f"### {c.page}: its slowest statements\n\n" + "\n\n".join(
+            f"{s.ms:.1f} ms:\n\n```sql\n{s.sql.strip()}\n```\n\n```\n{s.plan}\n```" for s in c.slowest)
+          for c in costs if c.key != "floor"),
+    ]
+
+
 def write_results(path: Path, info: dict[str, str], args: argparse.Namespace, data: dataset.BenchData,
                   pages: list[load.PageResult], paced: list[load.PageResult], rss: list[float], model: str,
                   rep: report.ReportResult | None,
-                  imp: imports.ImportResult | None, slow: list[explain.SlowStatement], counts: dict[str, int],
+                  imp: imports.ImportResult | None, costs: list[explain.PageCost],
                   loads: dict[str, str], offer: offer_page.OfferPageResult | None = None,
                   changing: list[load.PageResult] | None = None,
                   noted: list[load.PageResult] | None = None,
                   profiled: list[load.PageResult] | None = None) -> list[Target]:
     checks = targets(pages, rep, imp, rss, offer, changing)
+    counts = {c.key: c.statements for c in costs}
     parts = [
         "# Benchmark results",
         "Written by `make bench` (`python -m benchmarks.run`"
@@ -409,11 +437,7 @@ def write_results(path: Path, info: dict[str, str], args: argparse.Namespace, da
             + f"; {imp.valid} rows valid, {imp.duplicates} already in the bank (skipped), {imp.errors} with errors, "
             f"{imp.imported} imported. Total {imp.total_s:.1f} s.",
         ]
-    parts += ["## Slowest statements of the measured pages",
-              "The slowest distinct statements sent while serving each page once (after one warm-up request), "
-              "with PostgreSQL's plan."]
-    for s in slow:
-        parts.append(f"### {s.ms:.1f} ms: {s.page}\n\n```sql\n{s.sql.strip()}\n```\n\n```\n{s.plan}\n```")
+    parts += _cost_section(costs, changing)
     notes = HERE / "NOTES.md"
     parts += ["## Notes", notes.read_text().strip() if notes.exists() else "", "## Matcher", _matcher_section()]
     path.write_text("\n\n".join(p for p in parts if p) + "\n")
@@ -508,8 +532,8 @@ def main(argv: list[str] | None = None) -> int:
             _say("the offer page with recommendations, one client at a time")
             offer = offer_page.measure(url, model_dir=model_dir)
             _say(f"  {offer.summary()}")
-        _say("explaining the slowest statements")
-        slow, counts = explain.slowest(url, pages)
+        _say("each page's cost in one process, and its slowest statements explained")
+        costs = explain.page_costs(url, pages)
         _say(f"quarterly report vs hand-written SQL ({args.runs} runs each)")
         rep = report.measure(url, data.programme_id, runs=args.runs)
         _say(f"  report {rep.app_median_ms:.0f} ms, SQL {rep.hand_median_ms:.0f} ms, ratio {rep.ratio:.2f}, "
@@ -518,7 +542,7 @@ def main(argv: list[str] | None = None) -> int:
         imp = imports.measure(url, vault, data.officer, rows=args.import_rows)
         _say(f"  {imp.total_s:.1f} s ({', '.join(f'{k} {v:.1f} s' for k, v in imp.seconds.items())})")
         loads["end"] = _load()
-        checks = write_results(results, info, args, data, results_pages, paced, rss, model, rep, imp, slow, counts,
+        checks = write_results(results, info, args, data, results_pages, paced, rss, model, rep, imp, costs,
                                loads, offer, changing, noted, profiled)
     finally:
         if args.keep or args.reuse:
