@@ -319,10 +319,10 @@ def _cost_section(costs: list[explain.PageCost], changing: list[load.PageResult]
         "before each request, as a worker finds them after a committed change; of one request, the time waiting "
         "for the database and the rest (Python: the page's checks, ORM rows, the template). The last column is "
         "the page's p50 ÷ the floor's under load with a change every second (the #19 target). Under that load "
-        "two cores serve every page and the floor alike, so the pages stand in the order of their cost; the "
-        "ratios under load are smaller than the ratios of these costs because every request there also pays "
-        "gunicorn's HTTP handling, the same for every page. The split says whether a page's statements or its "
-        "Python limit it.",
+        "two cores serve every page and the floor alike, so a page's ratio there grows with its cost here, but "
+        "is smaller than the ratio of the costs: every request under load also pays gunicorn's HTTP handling, the "
+        "same for every page. One request in one process moves by up to a third between runs on this shared "
+        "machine. The split says whether a page's statements or its Python limit it.",
         _table(["page", "one request ms", "after a change ms", "in the database ms", "the rest ms", "statements",
                 "p50 ÷ floor under load, writes on"], rows),
         *(f"### {c.page}: its slowest statements\n\n" + "\n\n".join(
