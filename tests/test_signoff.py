@@ -313,3 +313,47 @@ def test_the_demo_shows_a_budget_with_actual_costs_and_a_signed_off_quarter(runn
     assert db.scalar(sa.select(sa.func.count()).select_from(ActualCost)) > 10
     again = runner.invoke(args=["seed-demo", "--candidates", "40", "--companies", "15"])
     assert "signed off" not in again.output
+
+
+def test_companies_and_visits_per_network_are_counted_per_quarter_and_once_over_the_period(db, make) -> None:
+    """The compilation's raw counts (before the small-count rule): visits hosted and companies
+    engaged per network and quarter, a company once per quarter and once over the period however
+    many visits it hosts; companies that signalled recruitment once per quarter and once over the
+    period however many forms say so. Only completed visits in the quarters count."""
+    from models.operations.compilation import NETWORKS, compilation_figures
+    from models.operations.programme import programme_quarters
+
+    quarters = programme_quarters(dt.date(2026, 1, 1), dt.date(2026, 9, 30))  # Q1, Q2, Q3
+    hif_a, hif_b = make.company(network=Network.HIF_SPONSOR), make.company(network=Network.HIF_SPONSOR)
+    th = make.company(network=Network.TH_NETWORK)
+    hif_offer = make.offer(hif_a)
+
+    def completed(company: Any, day: dt.date, *, recruiting: bool = False, offer: Any = None) -> None:
+        visit = make.visit(offer=offer or make.offer(company), day=day, status=VisitStatus.COMPLETED, actual_hours=6)
+        db.add(Feedback(visit=visit, attended=True, overall=4, interest=4, punctuality=4, would_welcome_again=True,
+                        further_interest=FurtherInterest.RECRUITMENT if recruiting else FurtherInterest.NONE))
+
+    # HIF A: three visits in Q2 (two from the same offer, two signalling recruitment), one in Q3
+    completed(hif_a, dt.date(2026, 4, 7), recruiting=True, offer=hif_offer)
+    completed(hif_a, dt.date(2026, 5, 5), recruiting=True, offer=hif_offer)
+    completed(hif_a, dt.date(2026, 6, 2))
+    completed(hif_a, dt.date(2026, 8, 11), recruiting=True)
+    # HIF B: one in Q3; TH: one in Q1, one in Q3
+    completed(hif_b, dt.date(2026, 7, 7))
+    completed(th, dt.date(2026, 2, 3))
+    completed(th, dt.date(2026, 9, 1), recruiting=True)
+    # not counted: a no-show, a visit still to come, and one after the last quarter
+    make.visit(offer=make.offer(th), day=dt.date(2026, 6, 9), status=VisitStatus.NO_SHOW)
+    make.visit(offer=make.offer(th), day=dt.date(2026, 9, 29), status=VisitStatus.CONFIRMED)
+    completed(th, dt.date(2026, 10, 6), recruiting=True)
+    db.commit()
+
+    figures = compilation_figures(db, quarters)
+    hif, th_row = NETWORKS.index(Network.HIF_SPONSOR.value), NETWORKS.index(Network.TH_NETWORK.value)
+    assert figures.visits_hosted[hif] == [0, 3, 2] and figures.visits_hosted[th_row] == [1, 0, 1]
+    assert figures.companies_engaged[hif] == [0, 1, 2] and figures.companies_engaged[th_row] == [1, 0, 1]
+    assert figures.companies_engaged_period[hif] == 2 and figures.companies_engaged_period[th_row] == 1
+    assert figures.recruiting[hif] == [0, 1, 1] and figures.recruiting[th_row] == [0, 0, 1]
+    assert figures.recruiting_period[hif] == 1 and figures.recruiting_period[th_row] == 1
+    both = NETWORKS.index(Network.BOTH.value)
+    assert figures.visits_hosted[both] == [0, 0, 0] and figures.companies_engaged_period[both] == 0

@@ -96,6 +96,22 @@ def _grid(rows: int, columns: int) -> list[list[int]]:
     return [[0] * columns for _ in range(rows)]
 
 
+def _per_network(rows: sa.CTE, measure: Any) -> sa.CompoundSelect:
+    """SQL: rows (whole period?, network, q, measure, companies) of `rows` (network, company_id,
+    q, …): per network and quarter `measure` and the distinct companies; then per network, over
+    the whole period (q NULL), the distinct companies."""
+    none = sa.cast(sa.null(), sa.Integer)
+    per_quarter = (
+        sa.select(sa.literal(False), rows.c.network, rows.c.q, measure, sa.func.count(sa.distinct(rows.c.company_id)))
+        .group_by(rows.c.network, rows.c.q)
+    )
+    over_period = (
+        sa.select(sa.literal(True), rows.c.network, none, none, sa.func.count(sa.distinct(rows.c.company_id)))
+        .group_by(rows.c.network)
+    )
+    return sa.union_all(per_quarter, over_period)
+
+
 def compilation_figures(session: Session, quarters: Sequence[Quarter]) -> CompilationFigures:
     """The counts for the elapsed `quarters` (the programme's, up to the current one)."""
     n = len(quarters)
@@ -139,26 +155,29 @@ def compilation_figures(session: Session, quarters: Sequence[Quarter]) -> Compil
     q_visit = _quarter(Visit.visit_date, quarters, instant=False)
     completed = sa.and_(Visit.status == VisitStatus.COMPLETED, Visit.visit_date >= first, Visit.visit_date <= last)
     hosted, engaged = _grid(len(NETWORKS), n), _grid(len(NETWORKS), n)
-    period: list[set[int]] = [set() for _ in NETWORKS]
-    # One pass over the quarters' completed visits, per company and quarter (a few thousand rows):
-    # the visits, the companies per quarter and the companies over the period are added up here.
-    # The visits are counted per company first, from `ix_visit_status_date` alone, and only those
-    # counts are joined with the companies' networks.
+    engaged_period = [0] * len(NETWORKS)
+    # The visits are counted per company and quarter first, from `ix_visit_status_date` alone;
+    # only those counts are joined with the companies' networks, and added up per network there:
+    # the visits and companies of each quarter, and the companies over the period.
     per_company = (
         sa.select(Offer.company_id, q_visit.label("q"), sa.func.count().label("visits"))
         .select_from(Visit).join(Offer, Offer.id == Visit.offer_id)
         .where(completed).group_by(Offer.company_id, q_visit)
         .subquery("per_company")
     )
-    for network, company_id, q, visits in column_rows(session,
-        sa.select(Company.network, per_company.c.company_id, per_company.c.q, per_company.c.visits)
+    hosting = (
+        sa.select(Company.network.label("network"), per_company.c.company_id, per_company.c.q, per_company.c.visits)
         .join(Company, Company.id == per_company.c.company_id)
+        .cte("hosting")
+    )
+    for whole_period, network, q, visits, companies in column_rows(
+        session, _per_network(hosting, sa.func.sum(hosting.c.visits))
     ):
         i = network_index[Network(network).value]
-        hosted[i][q] += visits
-        engaged[i][q] += 1
-        period[i].add(company_id)
-    engaged_period = [len(companies) for companies in period]
+        if whole_period:
+            engaged_period[i] = companies
+        else:
+            hosted[i][q], engaged[i][q] = int(visits), companies  # PostgreSQL sums into a numeric
 
     # feedback about the visits of each quarter, and the companies that want to recruit: counted
     # in the database (a region has tens of thousands of forms; none is loaded)
@@ -182,18 +201,23 @@ def compilation_figures(session: Session, quarters: Sequence[Quarter]) -> Compil
             figures.rating_counts[rating] += values[i]
             figures.rating_sums[rating] += int(values[len(RATINGS) + i] or 0)
     # The companies that signalled an interest in recruiting, per quarter and over the period:
-    # each company once per quarter it did (a few hundred rows).
+    # each company once per quarter it did.
     recruiting = _grid(len(NETWORKS), n)
-    wanting: list[set[int]] = [set() for _ in NETWORKS]
-    for network, q, company_id in column_rows(session,
+    recruiting_period = [0] * len(NETWORKS)
+    signalled = (
         joined.join(Offer, Offer.id == Visit.offer_id).join(Company, Company.id == Offer.company_id)
         .where(Feedback.further_interest == FurtherInterest.RECRUITMENT)
-        .add_columns(Company.network, q_visit, Company.id).distinct()
+        .add_columns(Company.network.label("network"), q_visit.label("q"), Company.id.label("company_id")).distinct()
+        .cte("signalled")
+    )
+    for whole_period, network, q, _none, companies in column_rows(
+        session, _per_network(signalled, sa.cast(sa.null(), sa.Integer))
     ):
         i = network_index[Network(network).value]
-        recruiting[i][q] += 1
-        wanting[i].add(company_id)
-    recruiting_period = [len(companies) for companies in wanting]
+        if whole_period:
+            recruiting_period[i] = companies
+        else:
+            recruiting[i][q] = companies
     total = FeedbackFigures()
     for figures in feedback:
         total.add(figures)
