@@ -8,7 +8,8 @@ worker faces after a committed change), and one more request whose statements ar
 `per_page` slowest distinct reads are explained with their real parameters.
 
 Under the closed-loop load, two cores serve the pages and the floor alike, so a page's p50 ÷ the
-floor's p50 follows its cost per request ÷ the floor's: the cost here says whether a page is
+floor's grows with its cost per request (though it is smaller than the ratio of the costs: every
+request there also pays gunicorn's HTTP handling); the split of the cost says whether a page is
 limited by its statements or by the Python that builds and writes it.
 """
 

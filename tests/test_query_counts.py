@@ -264,7 +264,7 @@ def test_company_and_selection_pages_load_no_identity_or_contact_details(client,
 def test_the_feedback_form_loads_no_more_of_the_visitor_for_a_company(client, app, auth, db, make) -> None:
     """The feedback form is a company's page as much as the project leaders': for an employer,
     and through the link mailed to the supervisor, it loads only what the visitor view shows of
-    the person. The participant's part is still mailed to the participant once it is saved."""
+    the person (saving it still mails the participant their part: tests/test_feedback_by_link.py)."""
     from web.feedback.service import feedback_url
 
     employer = make.user(Role.EMPLOYER)
