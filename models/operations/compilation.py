@@ -96,20 +96,29 @@ def _grid(rows: int, columns: int) -> list[list[int]]:
     return [[0] * columns for _ in range(rows)]
 
 
-def _per_network(rows: sa.CTE, measure: Any) -> sa.CompoundSelect:
-    """SQL: rows (whole period?, network, q, measure, companies) of `rows` (network, company_id,
-    q, …): per network and quarter `measure` and the distinct companies; then per network, over
-    the whole period (q NULL), the distinct companies."""
+def _per_network(
+    session: Session, rows: sa.CTE, quarters: int, measure: Any = None
+) -> tuple[list[list[int]], list[list[int]], list[int]]:
+    """Of `rows` (network, company_id, q, …), added up in the database: `measure` per network and
+    quarter (zeros without one), the distinct companies per network and quarter, and the distinct
+    companies per network over the whole period."""
     none = sa.cast(sa.null(), sa.Integer)
+    companies = sa.func.count(sa.distinct(rows.c.company_id))
     per_quarter = (
-        sa.select(sa.literal(False), rows.c.network, rows.c.q, measure, sa.func.count(sa.distinct(rows.c.company_id)))
+        sa.select(sa.literal(False), rows.c.network, rows.c.q, none if measure is None else measure, companies)
         .group_by(rows.c.network, rows.c.q)
     )
-    over_period = (
-        sa.select(sa.literal(True), rows.c.network, none, none, sa.func.count(sa.distinct(rows.c.company_id)))
-        .group_by(rows.c.network)
-    )
-    return sa.union_all(per_quarter, over_period)
+    over_period = sa.select(sa.literal(True), rows.c.network, none, none, companies).group_by(rows.c.network)
+    measured, per_quarter_companies = _grid(len(NETWORKS), quarters), _grid(len(NETWORKS), quarters)
+    period = [0] * len(NETWORKS)
+    for whole_period, network, q, value, count in column_rows(session, sa.union_all(per_quarter, over_period)):
+        i = NETWORKS.index(Network(network).value)
+        if whole_period:
+            period[i] = count
+        else:
+            per_quarter_companies[i][q] = count
+            measured[i][q] = int(value or 0)  # PostgreSQL sums into a numeric
+    return measured, per_quarter_companies, period
 
 
 def compilation_figures(session: Session, quarters: Sequence[Quarter]) -> CompilationFigures:
@@ -151,11 +160,8 @@ def compilation_figures(session: Session, quarters: Sequence[Quarter]) -> Compil
     }
 
     # companies and visits per network
-    network_index = {value: i for i, value in enumerate(NETWORKS)}
     q_visit = _quarter(Visit.visit_date, quarters, instant=False)
     completed = sa.and_(Visit.status == VisitStatus.COMPLETED, Visit.visit_date >= first, Visit.visit_date <= last)
-    hosted, engaged = _grid(len(NETWORKS), n), _grid(len(NETWORKS), n)
-    engaged_period = [0] * len(NETWORKS)
     # The visits are counted per company and quarter first, from `ix_visit_status_date` alone;
     # only those counts are joined with the companies' networks, and added up per network there:
     # the visits and companies of each quarter, and the companies over the period.
@@ -170,14 +176,7 @@ def compilation_figures(session: Session, quarters: Sequence[Quarter]) -> Compil
         .join(Company, Company.id == per_company.c.company_id)
         .cte("hosting")
     )
-    for whole_period, network, q, visits, companies in column_rows(
-        session, _per_network(hosting, sa.func.sum(hosting.c.visits))
-    ):
-        i = network_index[Network(network).value]
-        if whole_period:
-            engaged_period[i] = companies
-        else:
-            hosted[i][q], engaged[i][q] = int(visits), companies  # PostgreSQL sums into a numeric
+    hosted, engaged, engaged_period = _per_network(session, hosting, n, sa.func.sum(hosting.c.visits))
 
     # feedback about the visits of each quarter, and the companies that want to recruit: counted
     # in the database (a region has tens of thousands of forms; none is loaded)
@@ -202,22 +201,13 @@ def compilation_figures(session: Session, quarters: Sequence[Quarter]) -> Compil
             figures.rating_sums[rating] += int(values[len(RATINGS) + i] or 0)
     # The companies that signalled an interest in recruiting, per quarter and over the period:
     # each company once per quarter it did.
-    recruiting = _grid(len(NETWORKS), n)
-    recruiting_period = [0] * len(NETWORKS)
     signalled = (
         joined.join(Offer, Offer.id == Visit.offer_id).join(Company, Company.id == Offer.company_id)
         .where(Feedback.further_interest == FurtherInterest.RECRUITMENT)
         .add_columns(Company.network.label("network"), q_visit.label("q"), Company.id.label("company_id")).distinct()
         .cte("signalled")
     )
-    for whole_period, network, q, _none, companies in column_rows(
-        session, _per_network(signalled, sa.cast(sa.null(), sa.Integer))
-    ):
-        i = network_index[Network(network).value]
-        if whole_period:
-            recruiting_period[i] = companies
-        else:
-            recruiting[i][q] = companies
+    _zeros, recruiting, recruiting_period = _per_network(session, signalled, n)
     total = FeedbackFigures()
     for figures in feedback:
         total.add(figures)

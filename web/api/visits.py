@@ -16,14 +16,7 @@ from models.enums import DeclineReason, Party, VisitStatus
 from models.operations import visit_lists
 
 from .. import permissions as perm
-from ..employer.visitor import (
-    VISIT_VIEW_LOADS,
-    available_candidates,
-    visit_loads_for,
-    visitor_available,
-    visitor_view,
-    with_visitor,
-)
+from ..employer.visitor import available_candidates, visit_loads_for, visitor_available, visitor_view
 from ..extensions import db
 from ..visits import service
 from .core import (
@@ -183,15 +176,14 @@ def list_visits(args: dict[str, Any]) -> Any:
         date_from=args.get("date_from"), date_to=args.get("date_to"),
     )
     user = api_user()
-    query = visit_lists.visit_list(perm.shown_visit_scope(user), filters)
+    query = visit_lists.visit_list(perm.shown_visit_scope(user), filters).options(*visit_loads_for(user))
+    body, headers = paginate(query, args)
     if perm.can_use_employer_portal(user):
-        # A company's token: the visitor view of each visit, with its people loaded for it in one
-        # go and whether each visitor may be shown asked once for the page, not once per visit.
-        body, headers = paginate(query.options(with_visitor(), *VISIT_VIEW_LOADS), args)
+        # A company's token: whether each visitor may be shown, asked once for the page, not once
+        # per visit.
         available = available_candidates(v.candidate_id for v in body["items"])
         body["items"] = [shown(v, available=v.candidate_id in available) for v in body["items"]]
     else:
-        body, headers = paginate(query, args)
         body["items"] = [shown(v) for v in body["items"]]
     return body, headers
 

@@ -34,7 +34,7 @@ from ..main.panels import Panel, register_panel
 from ..transactions import LostRace
 from ..visits.service import apply_transition
 from .forms import AnswerForm
-from .visitor import VISIT_VIEW_LOADS, visitor_available, visitor_view, with_visitor
+from .visitor import VISITOR_VIEW_LOADS, visitor_available, visitor_view
 
 bp = Blueprint("employer", __name__)
 
@@ -61,7 +61,7 @@ def _own_visits(*conditions: Any, order: Any, limit: int | None = None) -> list[
     query = (
         sa.select(Visit)
         .where(perm.shown_visit_scope(current_user), *conditions)
-        .options(with_visitor(), *VISIT_VIEW_LOADS)
+        .options(*VISITOR_VIEW_LOADS)
         .order_by(order)
         .limit(limit)
     )
@@ -188,7 +188,7 @@ def _answer_refusal(visit: Visit) -> tuple[str, int] | None:
 @bp.route("/foretaget/besok/<int:visit_id>", methods=["GET", "POST"])
 @portal
 def visit(visit_id: int):  # type: ignore[no-untyped-def]
-    visit = get_or_404(Visit, visit_id, with_visitor())
+    visit = get_or_404(Visit, visit_id, *VISITOR_VIEW_LOADS)
     require(perm.can_view_visit(current_user, visit), visit)
     if not visitor_available(visit):
         return render_template("employer/unavailable.html", view=visitor_view(visit)), 410
@@ -237,7 +237,7 @@ def answer_link(token: str):  # type: ignore[no-untyped-def]
         claim = links.read_token(token, LINK_PURPOSE)
     except links.LinkError as exc:
         return _link_page("employer/link_problem.html", LINK_PROBLEM_STATUS[exc.problem], problem=exc.problem.value)
-    visit = db.session.get(Visit, claim.object_id, options=[with_visitor()])
+    visit = db.session.get(Visit, claim.object_id, options=VISITOR_VIEW_LOADS)
     if visit is None:
         return _link_page("employer/link_problem.html", 410, problem="gone")
     refusal = _answer_refusal(visit)

@@ -63,18 +63,20 @@ def with_visitor() -> Any:
     return selectinload(Visit.candidate).load_only(*VISITOR_COLUMNS)
 
 
-# What else `visitor_view` reads of a visit: its offer and company, and who proposed it.
-VISIT_VIEW_LOADS = (selectinload(Visit.offer).selectinload(Offer.company), selectinload(Visit.proposed_by))
+# Loader options for visits shown to a company: everything `visitor_view` reads, the visitor's
+# columns only (`with_visitor`), the offer and company, and who proposed the visit. Every page,
+# link, feed and API answer for a company loads its visits with these.
+VISITOR_VIEW_LOADS = (
+    with_visitor(), selectinload(Visit.offer).selectinload(Offer.company), selectinload(Visit.proposed_by),
+)
 
 
 def visit_loads_for(user: Any) -> tuple[Any, ...]:
-    """Loader options for one visit that `user` is about to be shown, on pages and API answers
-    that both companies and the partnership's staff use (the feedback form, the API's visit): a
-    company's account loads only the visitor's columns, so its request never holds the rest of
-    the person; staff load the visit as it is."""
-    if perm.can_use_employer_portal(user):
-        return (with_visitor(), *VISIT_VIEW_LOADS)
-    return ()
+    """Loader options for visits that `user` is about to be shown, on pages and API answers that
+    both companies and the partnership's staff use (the feedback form, the API's visits): a
+    company's account loads `VISITOR_VIEW_LOADS`, so its request never holds the rest of the
+    person; staff load the visit as it is."""
+    return VISITOR_VIEW_LOADS if perm.can_use_employer_portal(user) else ()
 
 
 def available_candidates(candidate_ids: Iterable[int]) -> set[int]:

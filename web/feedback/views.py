@@ -22,7 +22,7 @@ from models.operations.reports import effective_status
 
 from .. import links
 from .. import permissions as perm
-from ..employer.visitor import available_candidates, visit_loads_for, visitor_view, with_visitor
+from ..employer.visitor import VISITOR_VIEW_LOADS, available_candidates, visit_loads_for, visitor_view
 from ..errors import form_on_page
 from ..extensions import db
 from ..helpers import audit, get_or_404, require
@@ -89,7 +89,7 @@ def by_link(token: str):  # type: ignore[no-untyped-def]
     except links.LinkError as exc:
         status = 404 if exc.problem == links.LinkProblem.INVALID else 410
         return render_template("feedback/link_problem.html", problem=exc.problem.value), status
-    visit = db.session.get(Visit, claim.object_id, options=[with_visitor()])  # a company's view
+    visit = db.session.get(Visit, claim.object_id, options=VISITOR_VIEW_LOADS)  # a company's view
     if visit is None:
         return render_template("feedback/link_problem.html", problem="invalid"), 404
     status = effective_status(visit)

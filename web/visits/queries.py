@@ -18,7 +18,7 @@ from models.operations import visit_lists
 from models.operations import visits as visit_ops
 
 from .. import permissions as perm
-from ..employer.visitor import VISIT_VIEW_LOADS, with_visitor
+from ..employer.visitor import VISITOR_VIEW_LOADS
 
 # What a calendar shows: visits that are happening or happened (not refused or withdrawn).
 CALENDAR_STATUSES = (
@@ -30,7 +30,7 @@ def _for_feed(query: sa.Select[Any]) -> sa.Select[Any]:
     """With what a calendar feed's events are made of (`visitor_view`): of the participant the
     visitor's columns only (a feed's address is its only key), the offer and company whole
     (address, supervisor), and the project leader who proposed the visit."""
-    return query.options(with_visitor(), *VISIT_VIEW_LOADS)
+    return query.options(*VISITOR_VIEW_LOADS)
 
 
 def _with_names(query: sa.Select[Any]) -> sa.Select[Any]:
