@@ -5,6 +5,10 @@ Run from the repository root (about two minutes per row on the two-core machine)
 
     .venv/bin/python -m benchmarks.bench_as_of            # the worlds below, 5 seeds each
     .venv/bin/python -m benchmarks.bench_as_of --seeds 2  # quicker
+    .venv/bin/python -m benchmarks.bench_as_of --seeds 40 --first-seed 60  # the results file's run
+
+Seeds 20-59 are for choosing designs (benchmarks/tune_as_of.py); seeds 60-99 were used for none,
+and one seed's closure moves by ±0.1, so the differences are given with their 95 % interval.
 
 Writes its section of benchmarks/RESULTS_matcher.md (replacing an earlier one; the rest of the
 file is left as it is) and prints it.

@@ -1,8 +1,9 @@
 """Ranker settings on many simulated drifting worlds: the as-of ranker's NDCG@5 closure and its
 within-offer correlation with the true expected gain, per setting (issue #24).
 
-Choose designs on seeds that are not the benchmark's (benchmarks/bench_as_of.py reports seeds
-0-19); by default seeds 20-59. Only the as-of ranker is fitted, as ``compare_as_of`` fits it.
+Choose designs on seeds that are not the benchmark's: by default seeds 20-59. The results file
+reports seeds 60-99 (``bench_as_of --seeds 40 --first-seed 60``), which no design was chosen on;
+earlier sessions read seeds 0-19. Only the as-of ranker is fitted, as ``compare_as_of`` fits it.
 
     .venv/bin/python -m benchmarks.tune_as_of --seeds 20-59 \\
         --setting 'default={}' --setting 'more_trees={"max_iter": 60}'
