@@ -1,7 +1,8 @@
 """Today's profiles against the profiles as of each proposal (docs/ranker-as-of.md), on simulated
 worlds whose profiles drift after visits, judged on a truly later quarter.
 
-Run from the repository root (about two minutes per row on the two-core machine):
+Run from the repository root (about 3 s per seed for the smaller world and 4 s for the larger on the
+two-core machine: 40 seeds take about five minutes):
 
     .venv/bin/python -m benchmarks.bench_as_of            # the worlds below, 5 seeds each
     .venv/bin/python -m benchmarks.bench_as_of --seeds 2  # quicker
