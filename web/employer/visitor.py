@@ -50,7 +50,7 @@ class VisitorSource(Protocol):
 
 
 # The candidate's columns `visitor_part` and `initials` are made of: the only ones a company's
-# pages load (`with_visitor`), so a request for a company never holds the person's identity
+# pages load (`VISITOR_VIEW_LOADS`), so a request for a company never holds the person's identity
 # number, contact details or the officers' notes, even in memory.
 VISITOR_COLUMNS = (
     Candidate.first_name, Candidate.last_name, Candidate.interests, Candidate.swedish_level, Candidate.languages,
@@ -58,16 +58,13 @@ VISITOR_COLUMNS = (
 )
 
 
-def with_visitor() -> Any:
-    """Loader option for a visit (or visits) shown to a company: the visitor's `VISITOR_COLUMNS`."""
-    return selectinload(Visit.candidate).load_only(*VISITOR_COLUMNS)
-
-
 # Loader options for visits shown to a company: everything `visitor_view` reads, the visitor's
-# columns only (`with_visitor`), the offer and company, and who proposed the visit. Every page,
-# link, feed and API answer for a company loads its visits with these.
+# `VISITOR_COLUMNS` only, the offer and company, and who proposed the visit. Every page, link,
+# feed and API answer for a company loads its visits with these.
 VISITOR_VIEW_LOADS = (
-    with_visitor(), selectinload(Visit.offer).selectinload(Offer.company), selectinload(Visit.proposed_by),
+    selectinload(Visit.candidate).load_only(*VISITOR_COLUMNS),
+    selectinload(Visit.offer).selectinload(Offer.company),
+    selectinload(Visit.proposed_by),
 )
 
 

@@ -26,13 +26,6 @@ CALENDAR_STATUSES = (
 )
 
 
-def _for_feed(query: sa.Select[Any]) -> sa.Select[Any]:
-    """With what a calendar feed's events are made of (`visitor_view`): of the participant the
-    visitor's columns only (a feed's address is its only key), the offer and company whole
-    (address, supervisor), and the project leader who proposed the visit."""
-    return query.options(*VISITOR_VIEW_LOADS)
-
-
 def _with_names(query: sa.Select[Any]) -> sa.Select[Any]:
     """With each row's participant, offer and company as far as a row of the list shows them
     (names and title): fifty rows load no personal details the list does not show, and no time
@@ -115,9 +108,10 @@ def visits_between(
     over a far end of that index cost 40 ms at a region's 100,000 visits).
 
     Each visit comes with its participant's name and its offer's title and company name, as the
-    calendar and the start page show them; `for_feed`, with what a calendar feed shows."""
+    calendar and the start page show them; `for_feed`, with what a calendar feed's events are made
+    of: the company's view of the visit (`VISITOR_VIEW_LOADS`; a feed's address is its only key)."""
     query = _between(user, first, last, *conditions).order_by(Visit.visit_date, Visit.start_at).limit(limit)
-    query = _for_feed(query) if for_feed else _with_names(query)
+    query = query.options(*VISITOR_VIEW_LOADS) if for_feed else _with_names(query)
     return list(session.scalars(query).unique())
 
 
