@@ -233,6 +233,25 @@ def test_an_employer_may_not_confirm_and_may_not_touch_another_company_s_visit(a
     assert_problem(_move(api, world, world.visit_b, "employer_a", to="accepted"), 404)
 
 
+def test_a_company_answers_a_proposal_and_does_nothing_else_to_a_visit(api, world, db, make) -> None:
+    """A company's token may accept or decline; cancelling, and recording that the visit took
+    place or that the visitor did not come, are the project leader's (an outcome decides whether
+    the person counts towards the goal). Each is refused with 403 and changes nothing."""
+    assert_problem(_move(api, world, world.visit_a, "employer_a", to="cancelled", reason="Vi hinner inte"), 403)
+    past = working_day(-3)
+    world.visit_a.status = VisitStatus.CONFIRMED
+    world.visit_a.start_at, world.visit_a.end_at, world.visit_a.visit_date = local_dt(past, 9), local_dt(past, 15), past
+    make.session.commit()
+    assert_problem(_move(api, world, world.visit_a, "employer_a", to="completed",
+                         actual_start=local_dt(past, 9).isoformat(), actual_end=local_dt(past, 15).isoformat()), 403)
+    assert_problem(_move(api, world, world.visit_a, "employer_a", to="no_show"), 403)
+    assert_problem(_move(api, world, world.visit_a, "employer_a", to="cancelled", reason="Sjuk"), 403)
+    db.expire_all()
+    stored = db.get(Visit, world.visit_a.id)
+    assert stored.status == VisitStatus.CONFIRMED and stored.actual_start is None and stored.cancelled_by is None
+    assert _move(api, world, world.visit_a, "project_leader", to="no_show").status_code == 200
+
+
 def test_an_officer_may_follow_but_not_move_a_visit(api, world) -> None:
     assert_problem(_move(api, world, world.visit_a, "officer_a", to="cancelled", reason="Sjuk"), 403)
     assert_problem(_move(api, world, world.visit_b, "officer_a", to="cancelled", reason="Sjuk"), 404)

@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from models import Candidate, Company, Feedback, Offer, Referral, User, Visit
-from models.enums import Role
+from models.enums import Role, VisitStatus
 from models.operations.candidate_bank import BankScope
 
 PL = Role.PROJECT_LEADER
@@ -162,6 +162,15 @@ def can_view_visit(user: Any, visit: Visit) -> bool:
 
 def can_answer_proposal(user: Any, visit: Visit) -> bool:
     return _is(user, EMPLOYER) and visit.offer.company_id == user.company_id
+
+
+# A company answers a proposal and does nothing else to a visit: the project leader records the
+# outcome and cancellations, also those the company asks for (docs/access-matrix.md).
+COMPANY_ANSWERS = frozenset({VisitStatus.ACCEPTED, VisitStatus.DECLINED})
+
+
+def can_answer_proposal_with(user: Any, visit: Visit, to: VisitStatus) -> bool:
+    return to in COMPANY_ANSWERS and can_answer_proposal(user, visit)
 
 
 def can_manage_visit(user: Any, visit: Visit) -> bool:

@@ -230,12 +230,13 @@ def propose_visit(body: dict[str, Any]) -> Any:
 @blp.response(200, VisitSchema)
 @blp.problems(403, 404, 409, 410, 413, 415, 422)
 def transition(body: dict[str, Any], visit_id: int) -> Any:
-    """Move a visit to another status (409 when its current status does not allow it)"""
+    """Move a visit to another status (409 when its current status does not allow it). A company's
+    token may only accept or decline a proposal (403 for any other status)."""
     user = api_user()
     visit = _load(visit_id)
     if perm.can_manage_visit(user, visit):
         party = Party.PROJECT_LEADER
-    elif perm.can_answer_proposal(user, visit):
+    elif perm.can_answer_proposal_with(user, visit, body["to"]):
         party = Party.EMPLOYER
     else:
         require(False, visit)
