@@ -308,3 +308,38 @@ AUDIT_ACTION_LABELS.update(
         "quarter_approved": _l("Kvartal godkänt för en part"),
     }
 )
+
+# Every action the code writes to the audit log has a name here
+# (tests/test_audit_labels.py reads the code for them).
+AUDIT_ACTION_LABELS.update(
+    {
+        "activity_saved": _l("Gruppaktivitet sparad"),
+        "activity_participant_registered": _l("Deltagare anmäld till gruppaktivitet"),
+        "activity_participant_unregistered": _l("Deltagare avanmäld från gruppaktivitet"),
+        "activity_attendance_marked": _l("Närvaro vid gruppaktivitet registrerad"),
+        "calendar_feed_created": _l("Kalenderprenumeration skapad"),
+        "calendar_feed_revoked": _l("Kalenderprenumeration återkallad"),
+        "follow_up_recorded": _l("Uppföljning registrerad"),
+        "meeting_saved": _l("Nätverksträff sparad"),
+        "meeting_cancelled": _l("Nätverksträff inställd"),
+        "meeting_company_added": _l("Företag anmält till nätverksträff"),
+        "meeting_invited": _l("Inbjudan till nätverksträff skickad"),
+        "meeting_offer_linked": _l("Erbjudande kopplat till nätverksträff"),
+        "meeting_selection_applied": _l("Urval till nätverksträff tillämpat"),
+        "meeting_attendance_marked": _l("Närvaro vid nätverksträff registrerad"),
+        "milestones_updated": _l("Delmål ändrade"),
+        "programme_created": _l("Programperiod skapad"),
+        "programme_updated": _l("Programperiod ändrad"),
+        "ranker_duel_stopped": _l("Jämförelse mellan rankningsmodeller avslutad"),
+        "selection_meeting_created": _l("Urvalsmöte skapat"),
+        "selection_meeting_decided": _l("Urvalsmötets beslut registrerade"),
+        "selection_minutes_exported": _l("Protokoll från urvalsmöte hämtat"),
+        "selection_position_recorded": _l("Ställningstagande i urvalet registrerat"),
+        "survey_sent": _l("Enkät skickad"),
+        "surveys_sent": _l("Enkäter skickade"),
+        "visit_outcome_corrected": _l("Besökets utfall rättat"),
+        "visit_rescheduled": _l("Besök flyttat"),
+        "visit_times_corrected": _l("Besökets faktiska tider rättade"),
+        "visit_transition": _l("Besökets status ändrad"),
+    }
+)
