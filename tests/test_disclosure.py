@@ -139,6 +139,9 @@ def published_tables(report: QuarterlyReport) -> list[Published]:
             t.add((kind.value, "total"), getattr(report.totals.activities[kind], what),
                   data["totals"]["activities"][kind.value][what])
             t.links.append(([(kind.value, q) for q in range(len(quarters))], (kind.value, "total")))
+            for q, published in enumerate(quarters):  # sessions held are top-line: none held, nobody came
+                if published["activities"][kind.value]["held"] == 0:
+                    t.sums.append(([(kind.value, q)], 0))
         tables.append(t)
     t = Published("no-shows")
     for q, (published, true) in enumerate(zip(quarters, rows, strict=True)):
@@ -220,8 +223,9 @@ def small_reports(draw: Any) -> QuarterlyReport:
             row.new_persons_by[dim] = dict(zip(cats, _split(draw, row.new_persons, len(cats)), strict=True))
         row.no_shows = draw(st.integers(0, 6))
         for kind in ActivityType:
-            row.activities[kind] = ActivityFigures(draw(st.integers(0, 2)), draw(st.integers(0, 7)),
-                                                   draw(st.integers(0, 3)))
+            held = draw(st.integers(0, 2))  # attendance is only counted for sessions held
+            row.activities[kind] = ActivityFigures(held, draw(st.integers(0, 7)) if held else 0,
+                                                   draw(st.integers(0, 3)) if held else 0)
         for key in ("picture", "confidence"):
             row.survey_pairs[("workplace_participant", key)] = PairFigures(pairs=draw(st.integers(0, 7)))
         quarters.append(row)
@@ -259,6 +263,21 @@ def test_the_probe_s_case_youth_per_quarter_cannot_be_solved() -> None:
     data = report.to_dict()
     shown = [q["new_persons_by"]["target_group"]["youth"] for q in data["quarters"]]
     assert shown != [4, 4, 1, 1, 1] and SUPPRESSED in shown
+    assert_nothing_derivable(report)
+
+
+def test_a_quarter_with_no_session_held_never_hides_a_small_attendance() -> None:
+    """An outside tester's case: stadium visits held 1, 1, 1, 2, 0 times and attended by 7, 4, 6,
+    10, 0, 27 in all. Hiding the 4 with the last quarter's 0 told nothing new to nobody: no
+    session was held then, so that cell is 0 and the 4 is 27 − 7 − 6 − 10."""
+    report = _report_with_youth([5, 5, 5, 5, 5])
+    stadium = next(iter(ActivityType))
+    for row, held, attended in zip(report.quarters, [1, 1, 1, 2, 0], [7, 4, 6, 10, 0], strict=True):
+        row.activities[stadium] = ActivityFigures(held, attended, 0)
+    report.totals.activities[stadium] = ActivityFigures(5, 27, 0)
+    data = report.to_dict()
+    shown = [q["activities"][stadium.value]["attended"] for q in data["quarters"]]
+    assert shown[1] == SUPPRESSED and shown[4] == 0
     assert_nothing_derivable(report)
 
 

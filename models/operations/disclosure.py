@@ -5,7 +5,9 @@ A table is a grid of counts with the sums that are published about it (`Grid`):
 - `row_total`: its last column is each row's total over the other columns (a category's
   figure for the whole period next to its quarters);
 - `column_totals`: each column's sum over the rows is published elsewhere as a top-line
-  figure (new persons per quarter, persons in total) or is assumed known.
+  figure (new persons per quarter, persons in total) or is assumed known;
+- `fixed`: cells another published figure pins down (attendance in a quarter when no session
+  of the activity was held is 0), which a move may not use.
 
 Primary suppression hides every count of 1–4. Secondary suppression then makes each of those
 cells **unresolvable**: whatever the published sums, the cell could be 0 and could be 4 (or as
@@ -41,6 +43,9 @@ class Grid:
     values: Sequence[Sequence[int]]
     row_total: bool = False  # the last column is the row's total
     column_totals: bool = False  # each column's sum is published
+    # Cells whose value anyone can tell from other published figures (no attendance in a quarter
+    # with no session held): they cannot move, so they never protect another cell.
+    fixed: frozenset[Cell] = frozenset()
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -105,7 +110,7 @@ def hidden_cells(grid: Grid) -> set[Cell]:
     """The cells to hide: the small counts, and what protects them; every cell when that fails."""
     hidden = primary(grid)
     for cell in sorted(hidden, key=grid.value):
-        moves = [m for m in _moves(grid, cell) if _protects(grid, m, cell)]
+        moves = [m for m in _moves(grid, cell) if not grid.fixed & m.keys() and _protects(grid, m, cell)]
         if not moves:
             return set(grid.cells())
         if any(set(m) <= hidden for m in moves):

@@ -1261,7 +1261,13 @@ def published_activities(report: QuarterlyReport, what: str) -> PublishedTable:
         [getattr(q.activities[t], what) for q in report.elapsed] + [getattr(report.totals.activities[t], what)]
         for t in ActivityType
     ]
-    return _publish(_quarter_columns(report), [t.value for t in ActivityType], Grid(values, row_total=True))
+    # The sessions held are a top-line figure: where none was held, nobody attended or was absent,
+    # and everyone can tell, so such a cell cannot hide another.
+    none_held = frozenset(
+        (r, c) for r, t in enumerate(ActivityType) for c, q in enumerate(report.elapsed) if not q.activities[t].held
+    )
+    grid = Grid(values, row_total=True, fixed=none_held)
+    return _publish(_quarter_columns(report), [t.value for t in ActivityType], grid)
 
 
 def published_no_shows(report: QuarterlyReport) -> list[Optional[int]]:
