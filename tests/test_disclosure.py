@@ -281,6 +281,41 @@ def test_a_quarter_with_no_session_held_never_hides_a_small_attendance() -> None
     assert_nothing_derivable(report)
 
 
+def _rating_interval(forms: int, mean: float, value: int, known: dict[int, int]) -> tuple[float, float]:
+    """What an outsider can tell of the forms that rated `value`: the row's total, the mean to two
+    decimals (n × (mean ± 0.005) bounds Σ rating × forms) and the counts shown in `known`."""
+    bounds = [(known[v], known[v]) if v in known else (0, None) for v in range(1, 6)]
+    ratings = np.arange(1, 6)
+    band = dict(A_ub=[ratings, -ratings], b_ub=[forms * (mean + 0.005), -forms * (mean - 0.005)],
+                A_eq=[np.ones(5)], b_eq=[forms], bounds=bounds, method="highs")
+    objective = np.zeros(5)
+    objective[value - 1] = 1
+    return linprog(objective, **band).fun, -linprog(-objective, **band).fun
+
+
+def test_a_rating_with_a_published_mean_shows_its_counts_whole_or_not_at_all() -> None:
+    """An outside tester's case: interest rated 1, 42, 57, 34, 4 times (138 forms), mean 2.99 in
+    the compilation. Hiding the 1 and the 4 as a pair left x1 + x5 = 5 and x1 + 5·x5 = 412 ± 0.69,
+    so x5 = 4. A row that must hide a count now shows only its total."""
+    from models.operations.reports import FEEDBACK_RATINGS, published_feedback_ratings
+
+    report = _report_with_youth([5, 5, 5, 5, 5])
+    report.feedback_ratings = {name: {1: 0, 2: 10, 3: 20, 4: 30, 5: 40} for name in FEEDBACK_RATINGS}
+    interest = {1: 1, 2: 42, 3: 57, 4: 34, 5: 4}
+    report.feedback_ratings["interest"] = interest
+    table = dict(published_feedback_ratings(report).rows)
+    assert table["interest"] == [None] * 5 + [138]
+    assert table["overall"] == [0, 10, 20, 30, 40, 100]
+    mean = round(sum(v * n for v, n in interest.items()) / 138, 2)
+    assert mean == 2.99
+    pair_only = {2: 42, 3: 57, 4: 34}  # what the old table showed: the audit's teeth
+    low, high = _rating_interval(138, mean, 5, pair_only)
+    assert np.ceil(low - 1e-6) == np.floor(high + 1e-6) == 4  # one whole number of forms fits: 4
+    for value in (1, 5):
+        low, high = _rating_interval(138, mean, value, {})
+        assert low <= 1e-6 and high >= TOP
+
+
 def _report_with_youth(youth: list[int]) -> QuarterlyReport:
     quarters, cumulative = [], 0
     for i, n in enumerate(youth):

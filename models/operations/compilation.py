@@ -291,7 +291,8 @@ def _publish(figures: CompilationFigures) -> PublishedCompilation:
 
 def _published_feedback(columns: list[str], feedback: list[FeedbackFigures]) -> list[FeedbackRow]:
     """The forms per column (a row with its total), the further interest per column (rows whose
-    column sums are the forms), and the means and shares only where at least five forms are shown."""
+    column sums are the forms), and the means and shares only where at least five forms are shown
+    (a rating's mean only over five ratings or more: a rating may be left out of a form)."""
     [forms] = publish(Grid([[f.forms for f in feedback]], row_total=True))
     further = publish(Grid([[f.further[i] for f in feedback] for i in INTERESTS], row_total=True, column_totals=True))
     rows = []
@@ -300,7 +301,8 @@ def _published_feedback(columns: list[str], feedback: list[FeedbackFigures]) -> 
         rows.append(FeedbackRow(
             column=column,
             forms=forms[c],
-            means={r: (None if not shown or figures.mean(r) is None else round(figures.mean(r), 2)) for r in RATINGS},
+            means={r: (round(figures.mean(r) or 0, 2) if shown and figures.rating_counts[r] >= 5 else None)
+                   for r in RATINGS},
             share_welcome_again=round(figures.welcome_again / figures.forms, 3) if shown else None,
             further={i: further[k][c] for k, i in enumerate(INTERESTS)},
         ))

@@ -1184,7 +1184,13 @@ def published_feedback_ratings(report: QuarterlyReport) -> PublishedTable:
     """Forms per rating (rows) and value 1–5, with the forms rated in total as the last column."""
     values = [[report.feedback_ratings[name][v] for v in range(1, 6)] + [sum(report.feedback_ratings[name].values())]
               for name in FEEDBACK_RATINGS]
-    return _publish(list(RATING_COLUMNS), FEEDBACK_RATINGS, Grid(values, row_total=True))
+    # Each rating's mean over these forms is published too (the compilation's feedback): with the
+    # row's total that is a second sum, Σ value × forms, and no pair of hidden cells keeps it (a
+    # 1 and a 5 hidden together follow from the mean). A row that must hide a count shows only
+    # its total; the mean stays, as every mean over five forms or more does.
+    rows = [cells if None not in cells[:-1] else [None] * (len(cells) - 1) + cells[-1:]
+            for cells in publish(Grid(values, row_total=True))]
+    return PublishedTable(columns=list(RATING_COLUMNS), rows=list(zip(FEEDBACK_RATINGS, rows, strict=True)))
 
 
 # Self-sufficiency at a follow-up: no longer on economic assistance, still on it, or not told
