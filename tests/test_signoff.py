@@ -189,7 +189,8 @@ def test_a_steering_account_represents_a_party(db, make) -> None:
 
 # --- byte for byte, and the corrections --------------------------------------------------------
 @pytest.mark.now(NOW)
-def test_the_approved_report_is_served_byte_for_byte_after_its_data_changed(app, client, auth, db, world) -> None:
+def test_the_approved_report_is_served_byte_for_byte_after_its_data_changed(app, client, auth, db, world, api,
+                                                                            tokens) -> None:
     budget_ops.save_year(db, world.programme, 1, {BudgetLineKind.PROJECT_LEADER: 570_000},
                          {world.parties["AMF"].id: 570_000})
     budget_ops.record_costs(db, world.programme, dt.date(2026, 8, 1), {BudgetLineKind.PROJECT_LEADER: 47_500},
@@ -222,6 +223,20 @@ def test_the_approved_report_is_served_byte_for_byte_after_its_data_changed(app,
     assert found["budget.total.spent_to_date_sek"] == (47_500, 52_500)
     assert "quarters.2026-Q2.new_persons" not in found and not any(p.startswith("forecast") for p in found)
     assert "2026-Q3 › Nya personer" in page
+    # The protected tables are told as changed, never which cell or by how much: "Uteblivna besök
+    # x → 1" or "målgrupp 2 → 1" beside "Nya personer 1 → 0" would single out the corrected person.
+    table, protected = page.split('id="corrections-heading"')[1].split("Tabeller där små antal döljs")
+    assert "Uteblivna besök" not in table and "new_persons_by" not in table and "target_group" not in table
+    assert "Nya personer per målgrupp, nätverk, yrkesområde och storlek" in protected
+    assert "Uteblivna besök: 2 siffror ändrade" in protected  # the quarter's and the total's
+    assert "Budget › Summa › Utfall hittills (kr)" in table  # the budget line by its label
+    _s, steering = tokens.headers(world.members["AF"])
+    detail = api.get(f"/api/v1/programmes/{world.programme.id}/signoffs/2026-Q3", headers=steering).get_json()
+    assert {c["path"] for c in detail["corrections"]} >= {"quarters.2026-Q3.new_persons", "totals.persons"}
+    assert not [c for c in detail["corrections"] if ops.protected_table(c["path"])]
+    told = {p["table"]: p["figures"] for p in detail["protected_corrections"]}
+    assert told["no_shows"] == 2 and "new_persons_by" in told
+    assert set(detail["protected_corrections"][0]) == {"table", "figures", "last_detected_at"}
     corrections = db.scalar(sa.select(sa.func.count()).select_from(sa.text("quarter_correction")))
     client.get(f"/uppfoljning/kvartal/{signoff.id}")
     assert db.scalar(sa.select(sa.func.count()).select_from(sa.text("quarter_correction"))) == corrections  # once

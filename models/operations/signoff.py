@@ -26,6 +26,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -210,6 +212,57 @@ def comparable(figures: dict[str, Any], quarter: str) -> dict[str, Any]:
         if figures.get(section) is not None:
             _flatten(figures[section], section, flat)
     return flat
+
+
+# Figures published as they are (docs/disclosure.md, "top-line"): persons, targets, visits by
+# outcome except no-shows, activity sessions held, and the budget. Every other figure is a count
+# of a small group (or a mean over one), protected where it is shown.
+TOP_LINE = frozenset({
+    "new_persons", "cumulative_persons", "persons", "target_to_date", "visits_completed", "visits_counting",
+    "cancellations", "declined", "held",
+})
+
+
+def protected_table(path: str) -> Optional[str]:
+    """The protected table a correction's figure belongs to ("new_persons_by", "compilation.feedback",
+    …), or None for a top-line figure, which may be shown with its values."""
+    parts = path.split(".")
+    if parts[0] == "budget":
+        return None
+    if parts[0] == "compilation":
+        return ".".join(parts[:2])
+    name = parts[2] if parts[0] == "quarters" else parts[1]
+    return None if name in TOP_LINE or (name == "activities" and parts[-1] in TOP_LINE) else name
+
+
+@dataclass(frozen=True)
+class ProtectedChange:
+    """Corrections to one protected table, told without which cells or values: between two
+    releases a difference of one is a group of one ("long-term unemployed: 20 → 19")."""
+
+    table: str
+    figures: int
+    last_detected_at: dt.datetime
+
+
+def published_corrections(
+    corrections: Sequence[QuarterCorrection],
+) -> tuple[list[QuarterCorrection], list[ProtectedChange]]:
+    """What the steering group is told of the corrections: top-line ones with their values, and
+    per protected table only how many of its figures changed since approval."""
+    shown: list[QuarterCorrection] = []
+    changed: dict[str, list[QuarterCorrection]] = {}
+    for correction in corrections:
+        table = protected_table(correction.path)
+        if table is None:
+            shown.append(correction)
+        else:
+            changed.setdefault(table, []).append(correction)
+    protected = [
+        ProtectedChange(table, len({c.path for c in found}), max(c.detected_at for c in found))
+        for table, found in sorted(changed.items())
+    ]
+    return shown, protected
 
 
 def _json(value: Any) -> str:

@@ -328,6 +328,14 @@ class CorrectionSchema(ma.Schema):
     detected_at = fields.DateTime(required=True)
 
 
+class ProtectedChangeSchema(ma.Schema):
+    table = fields.String(required=True, metadata={"example": "new_persons_by", "description": (
+        "A table whose small counts are protected (docs/disclosure.md): which of its figures changed, and by "
+        "how much, is not told, since between two versions a difference of one points at a person.")})
+    figures = fields.Integer(required=True, metadata={"description": "How many of its figures differ."})
+    last_detected_at = fields.DateTime(required=True)
+
+
 class SignoffSchema(ma.Schema):
     quarter = fields.String(required=True, metadata={"pattern": QUARTER_PATTERN})
     as_of = fields.Date(required=True)
@@ -345,7 +353,9 @@ class SignoffDetailSchema(SignoffSchema):
     report = fields.Dict(required=True, metadata={
         "description": "The report: as approved once signed off (never changed), else as computed now.",
     })
-    corrections = fields.List(fields.Nested(CorrectionSchema), required=True)
+    corrections = fields.List(fields.Nested(CorrectionSchema), required=True, metadata={
+        "description": "Top-line figures that differ from the approved ones, with their values."})
+    protected_corrections = fields.List(fields.Nested(ProtectedChangeSchema), required=True)
 
 
 class CompileInSchema(ma.Schema):
@@ -378,10 +388,14 @@ def _signoff_body(signoff: QuarterSignoff, *, detail: bool) -> dict[str, Any]:
     }
     if detail:
         body["report"] = figures
+        shown, protected = signoff_service.corrections(signoff)  # kept as they are found (the request's commit)
         body["corrections"] = [
             {"path": c.path, "approved": json.loads(c.approved_value), "previous": json.loads(c.previous_value),
              "corrected": json.loads(c.corrected_value), "detected_at": c.detected_at}
-            for c in signoff_service.corrections(signoff)  # kept as they are found (the request's commit)
+            for c in shown
+        ]
+        body["protected_corrections"] = [
+            {"table": p.table, "figures": p.figures, "last_detected_at": p.last_detected_at} for p in protected
         ]
     return body
 

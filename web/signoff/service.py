@@ -83,12 +83,14 @@ def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
-def corrections(signoff: QuarterSignoff) -> list[Any]:
-    """The signed-off quarter's corrections: those kept, and any found now (kept as found)."""
+def corrections(signoff: QuarterSignoff) -> tuple[list[Any], list[signoff_ops.ProtectedChange]]:
+    """The signed-off quarter's corrections as the steering group may see them (top-line ones
+    with their values, protected tables only as changed): those kept, and any found now (kept
+    as found)."""
     if signoff.signed_off_at is not None:
         _report, figures, _sha = figures_now(signoff)
         signoff_ops.detect_corrections(db.session, signoff, figures)
-    return list(signoff.corrections)
+    return signoff_ops.published_corrections(signoff.corrections)
 
 
 # Names for the figures a correction can concern (the last part of its path, or a section).
@@ -113,12 +115,56 @@ FIGURE_NAMES = {
     "spent_to_date_sek": lambda: _("Utfall hittills (kr)"),
     "deviation_sek": lambda: _("Avvikelse (kr)"),
     "forms": lambda: _("Ifyllda formulär"),
+    "lines": lambda: _("Budgetrader"),
+    "year_budget_sek": lambda: _("Årets budget (kr)"),
+    "year_spent_sek": lambda: _("Årets utfall (kr)"),
+    "year_forecast_sek": lambda: _("Prognos för året (kr)"),
+    "deviation_pct": lambda: _("Avvikelse (%)"),
+    "significant_deviation": lambda: _("Betydande avvikelse"),
+    "deviation_threshold_pct": lambda: _("Tröskel för avvikelse (%)"),
+    "cost_per_person_sek": lambda: _("Kostnad per person (kr)"),
+    "funding": lambda: _("Finansiering"),
+    "organisation": lambda: _("Part"),
+    "year_amount_sek": lambda: _("Belopp för avtalsåret (kr)"),
+    "funding_covers_budget": lambda: _("Finansieringen täcker budgeten"),
+    "through": lambda: _("Till och med"),
+    "year": lambda: _("Avtalsår"),
+    "line": lambda: _("Budgetrad"),
+}
+
+# The protected tables a correction can concern (models/operations/signoff.py, `protected_table`).
+PROTECTED_TABLE_NAMES = {
+    "new_persons_by": lambda: _("Nya personer per målgrupp, nätverk, yrkesområde och storlek"),
+    "activities": lambda: _("Gruppaktiviteter: närvarande och frånvarande"),
+    "no_shows": lambda: _("Uteblivna besök"),
+    "survey_pairs": lambda: _("Enkäter: svar före och efter i par"),
+    "survey_pairs_by_target_group": lambda: _("Enkäter: par per målgrupp"),
+    "survey_response": lambda: _("Enkäter: utskick och svar"),
+    "employees": lambda: _("Medarbetarnas enkät"),
+    "compilation.referrals_by_unit": lambda: _("Sammanställning: remisser per enhet"),
+    "compilation.visits_hosted_by_network": lambda: _("Sammanställning: besök per nätverk"),
+    "compilation.companies_engaged_by_network": lambda: _("Sammanställning: företag med besök per nätverk"),
+    "compilation.companies_recruiting_by_network": lambda: _("Sammanställning: företag som vill rekrytera"),
+    "compilation.feedback": lambda: _("Sammanställning: återkoppling"),
 }
 
 
 def describe(path: str) -> str:
-    """A correction's figure in words: the path's parts, the known ones named."""
-    return " › ".join(FIGURE_NAMES[part]() if part in FIGURE_NAMES else part for part in path.split("."))
+    """A correction's figure in words: the path's parts, the known ones named (a budget line by
+    its label, a list position left out)."""
+    from ..labels import BUDGET_LINE_LABELS
+
+    def word(part: str) -> str:
+        if part in FIGURE_NAMES:
+            return FIGURE_NAMES[part]()
+        return str(BUDGET_LINE_LABELS.get(part, part))
+
+    return " › ".join(word(part) for part in path.split(".") if not part.isdigit())
+
+
+def table_name(table: str) -> str:
+    """A protected table's name (a section not named here is shown as it is)."""
+    return PROTECTED_TABLE_NAMES[table]() if table in PROTECTED_TABLE_NAMES else table
 
 
 def shown(value: str) -> str:

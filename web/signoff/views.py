@@ -76,10 +76,11 @@ def show(signoff_id: int):  # type: ignore[no-untyped-def]
     signoff = get_or_404(QuarterSignoff, signoff_id)
     context = {"signoff": signoff, "parties": signoff_ops.parties(signoff)}
     if signoff.signed_off_at is not None:
-        found = service.corrections(signoff)  # kept as they are found (the request's commit)
+        found, protected = service.corrections(signoff)  # kept as they are found (the request's commit)
         figures = signoff_ops.approved_figures(signoff)
-        return render_template("signoff/signed.html", figures=figures, corrections=found,
-                               describe=service.describe, shown=service.shown, **context)
+        return render_template("signoff/signed.html", figures=figures, corrections=found, protected=protected,
+                               describe=service.describe, shown=service.shown, table_name=service.table_name,
+                               **context)
     report, _figures, sha = service.figures_now(signoff)
     approvals = {a.organisation_id: a for a in signoff.approvals}
     party = signoff_ops.represented_party(signoff, current_user) if perm.can_approve_quarter(
