@@ -11,14 +11,16 @@ from models import Visit, VisitEvent
 from models.enums import VisitStatus
 
 from . import test_visits_web as visits_web
+from .factories import STOCKHOLM
 from .test_visits_web import confirmed_visit, later, outbox
 
 scene = visits_web.scene  # the visit pages' fixture: a project leader, an officer's candidate, an offer
 
 
 def _held(db, make, scene, time_travel):  # type: ignore[no-untyped-def]
+    """A confirmed visit, in the evening of its day: any time recorded for it (up to 21:00) is past."""
     visit = confirmed_visit(db, make, scene)
-    later(time_travel, visit.end_at + dt.timedelta(hours=1))
+    later(time_travel, visit.end_at + dt.timedelta(hours=6))
     return visit
 
 
@@ -97,3 +99,23 @@ def test_corrected_times_outside_the_range_are_confirmed_too(client, auth, db, m
     assert confirmed.status_code == 302
     db.expire_all()
     assert db.get(Visit, visit.id).actual_seconds == 2 * 3600
+
+
+def test_an_end_still_to_come_is_refused_and_nobody_counts_before_the_hours_are_done(
+    client, auth, db, make, scene, time_travel
+) -> None:
+    """An outside tester recorded a visit as completed at its start, with the booked end four hours
+    ahead: the person counted towards the goal at once. The end must have passed."""
+    visit = confirmed_visit(db, make, scene)
+    later(time_travel, visit.start_at + dt.timedelta(minutes=30))
+    auth.login(scene[0])
+    form = {"completed-version": visit.version,
+            "completed-actual_start": f"{visit.start_at.astimezone(STOCKHOLM):%H:%M}",
+            "completed-actual_end": f"{visit.end_at.astimezone(STOCKHOLM):%H:%M}"}
+    refused = client.post(f"/besok/{visit.id}/status/completed", data=form)
+    assert refused.status_code == 422
+    assert "Den faktiska sluttiden ligger i framtiden" in refused.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Visit, visit.id).status == VisitStatus.CONFIRMED
+    later(time_travel, visit.end_at + dt.timedelta(minutes=1))
+    assert client.post(f"/besok/{visit.id}/status/completed", data=form).status_code == 302

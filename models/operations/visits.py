@@ -499,6 +499,11 @@ def _actual_times(
         raise DomainError("Kontrollera tiderna: besöket kan inte ha varat i mer än 16 timmar.", field="actual_end")
     if actual_start > now:
         raise DomainError("Den faktiska starttiden ligger i framtiden.", field="actual_start")
+    if actual_end > now:  # else the person would count towards the goal before the hours are done
+        raise DomainError(
+            "Den faktiska sluttiden ligger i framtiden. Registrera utfallet när besöket är slut, eller ange "
+            "när det faktiskt slutade.", field="actual_end",
+        )
     return actual_start, actual_end
 
 
