@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app
 
 from models import Activity, Visit, clock
+from models.enums import VisitStatus
 
 from .employer.visitor import available_candidates, visitor_view
 from .labels import ACTIVITY_TYPE_LABELS
@@ -58,6 +59,10 @@ def _calendar(method: str | None = None, name: str | None = None) -> Calendar:
     return cal
 
 
+# Visits that are booked: confirmed, and those that took place.
+BOOKED = frozenset({VisitStatus.CONFIRMED, VisitStatus.COMPLETED})
+
+
 def visit_summary(view: dict[str, Any]) -> str:
     """The company and, while the visitor may be shown, the initials."""
     initials = view.get("initials")
@@ -84,7 +89,8 @@ def visit_event(
         "description",
         f"Arbetsplatsbesök (jobbskuggning) nr {view['visit_id']}. Handledare: {view['supervisor_name']}.",
     )
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    # A proposal (or a company's yes not yet confirmed) is pencilled in, not a booking.
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED" if visit.status in BOOKED else "TENTATIVE")
     event.add("transp", "OPAQUE")
     organizer = vCalAddress(f"mailto:{current_app.config.get('MAIL_FROM', 'noreply@localhost')}")
     organizer.params["cn"] = vText("IOP Jobbskuggning")

@@ -390,10 +390,13 @@ def reschedule(visit_id: int):  # type: ignore[no-untyped-def]
 
 # --- calendar views -----------------------------------------------------------------------------
 def _parse_day(value: str | None) -> dt.date:
+    """The day asked for, or today for anything else (a year the calendar's neighbours cannot
+    reach, like 9999-12-31, included)."""
     try:
-        return dt.date.fromisoformat(value or "")
+        day = dt.date.fromisoformat(value or "")
     except ValueError:
         return _today()
+    return day if dt.date(1900, 1, 1) <= day <= dt.date(2999, 12, 31) else _today()
 
 
 @bp.route("/kalender")
