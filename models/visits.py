@@ -62,6 +62,19 @@ def held_seconds(start: dt.datetime, end: dt.datetime) -> int:
     return math.floor((end - start).total_seconds() + 0.5)
 
 
+def length_words(seconds: int) -> str:
+    """A visit's length as people read it: "3 h 59 min", "8 h 0 min 30 s", "4 h". Exact, since
+    4:00:00 counts and 3:59:59 does not: a rounded "4 timmar" said both."""
+    hours, rest = divmod(max(0, int(seconds)), 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{hours} h"]
+    if minutes or secs:
+        parts.append(f"{minutes} min")
+    if secs:
+        parts.append(f"{secs} s")
+    return " ".join(parts)
+
+
 def counts_toward_goal(status: VisitStatus, start: Optional[dt.datetime], end: Optional[dt.datetime]) -> bool:
     """The counting rule in Python, the twin of COUNTING_VISIT_SQL: completed, and 4:00:00 to
     8:00:00 long inclusive in whole seconds."""

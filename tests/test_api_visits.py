@@ -149,6 +149,9 @@ def test_booking_rules_come_back_on_the_api_s_field_names(api, world, db) -> Non
     past = working_day(-400)
     problem = assert_problem(api.post("/api/v1/visits", json=_proposal(world, past), headers=headers), 422)
     assert "start_at" in problem["errors"]
+    short = _proposal(world, day, end_at=(local_dt(day, 13) - dt.timedelta(minutes=1)).isoformat())
+    problem = assert_problem(api.post("/api/v1/visits", json=short, headers=headers), 422)
+    assert "(nu 3 h 59 min)" in problem["errors"]["end_at"][0]  # it said "nu 3.98333 h"
     naive = _proposal(world, day, start_at=f"{day}T09:00:00")
     assert "start_at" in assert_problem(api.post("/api/v1/visits", json=naive, headers=headers), 422)["errors"]
     assert db.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0

@@ -63,7 +63,7 @@ def test_a_visit_outside_four_to_eight_hours_is_saved_only_when_confirmed(
     asked = client.post(f"/besok/{visit.id}/status/completed", data=form)
     assert asked.status_code == 422
     text = asked.get_data(as_text=True)
-    assert "varar besöket 12 timmar och räknas inte mot målet" in text and "completed-confirm_length" in text
+    assert "varar besöket 12 h och räknas inte mot målet" in text and "completed-confirm_length" in text
     db.expire_all()
     assert db.get(Visit, visit.id).status == VisitStatus.CONFIRMED  # nothing saved
     saved = client.post(f"/besok/{visit.id}/status/completed", data={**form, "completed-confirm_length": "y"})
@@ -119,3 +119,19 @@ def test_an_end_still_to_come_is_refused_and_nobody_counts_before_the_hours_are_
     assert db.get(Visit, visit.id).status == VisitStatus.CONFIRMED
     later(time_travel, visit.end_at + dt.timedelta(minutes=1))
     assert client.post(f"/besok/{visit.id}/status/completed", data=form).status_code == 302
+
+
+def test_a_length_just_outside_four_to_eight_hours_is_told_exactly(client, auth, db, make, scene, time_travel) -> None:
+    """3 h 59 min was told as "4 timmar" (rounded), beside "räknas inte": an outside tester's find."""
+    visit = _held(db, make, scene, time_travel)
+    auth.login(scene[0])
+    asked = client.post(f"/besok/{visit.id}/status/completed", data={
+        "completed-version": visit.version, "completed-actual_start": "09:00", "completed-actual_end": "12:59"})
+    assert "varar besöket 3 h 59 min och räknas inte mot målet" in asked.get_data(as_text=True)
+
+
+def test_length_words() -> None:
+    from models.visits import length_words
+
+    assert [length_words(s) for s in (4 * 3600, 4 * 3600 - 60, 8 * 3600 + 60, 8 * 3600 + 30, 59)] == [
+        "4 h", "3 h 59 min", "8 h 1 min", "8 h 0 min 30 s", "0 h 0 min 59 s"]

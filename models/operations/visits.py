@@ -37,7 +37,7 @@ from ..enums import (
     VisitStatus,
 )
 from ..system import Exposure
-from ..visits import OVERLAP_CONSTRAINT_NAME, Visit, VisitEvent
+from ..visits import OVERLAP_CONSTRAINT_NAME, Visit, VisitEvent, held_seconds, length_words
 from . import availability, fields, ranker_duel
 from .eligibility import ensure_may_take_part
 from .errors import N_, Conflict, DomainError, Message, NotAllowed, joined
@@ -204,12 +204,12 @@ def _check_times(
     hours = (end - start).total_seconds() / 3600
     if not MIN_HOURS <= hours <= MAX_HOURS:
         raise DomainError(
-            "Ett besök ska vara mellan %(min)s och %(max)s timmar (nu %(hours)s h). Ändra start- eller sluttiden.",
+            "Ett besök ska vara mellan %(min)s och %(max)s timmar (nu %(length)s). Ändra start- eller sluttiden.",
             field="end",
             code="duration",
             min=MIN_HOURS,
             max=MAX_HOURS,
-            hours=f"{hours:g}",
+            length=length_words(held_seconds(start, end)),
         )
     if start <= now:
         raise DomainError(

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -19,7 +19,7 @@ from models.enums import CompanyStatus, Party, ReferralStatus, VisitStatus
 from models.operations import availability, eligibility
 from models.operations import visits as visit_ops
 from models.operations.errors import DomainError
-from models.visits import MAX_SECONDS, MIN_SECONDS, held_seconds
+from models.visits import MAX_SECONDS, MIN_SECONDS, held_seconds, length_words
 
 from .. import labels, links
 from .. import permissions as perm
@@ -229,8 +229,8 @@ def _length_unconfirmed(form: Any, start: Any, end: Any) -> bool:
     if MIN_SECONDS <= seconds <= MAX_SECONDS or form.confirm_length.data or end <= start:
         return False
     form.actual_end.errors = [*form.actual_end.errors, _(
-        "Med de här tiderna varar besöket %(h)s timmar och räknas inte mot målet, som gäller besök på "
-        "4–8 timmar. Stämmer tiderna? Kryssa i rutan och spara igen.", h=format_decimal(round(seconds / 3600, 1)),
+        "Med de här tiderna varar besöket %(length)s och räknas inte mot målet, som gäller besök på "
+        "4–8 timmar. Stämmer tiderna? Kryssa i rutan och spara igen.", length=length_words(seconds),
     )]
     return True
 
