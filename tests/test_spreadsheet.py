@@ -25,6 +25,7 @@ from models.operations.spreadsheet import (
     parse_decimal,
     parse_int,
     parse_list,
+    parse_text,
     read_table,
     safe_cell,
     validate_rows,
@@ -377,3 +378,20 @@ def test_upload_store_forgets_old_uploads(tmp_path, time_travel) -> None:
     assert store.load(token, owner_id=1) is None
     store.save(b"new", owner_id=1)  # saving prunes what has expired
     assert not (tmp_path / f"{token}.bin").exists()
+
+
+def test_a_text_that_is_too_long_is_told_in_words_that_fit_any_field(app) -> None:
+    """"Texten till arbetsplatsen är för långt … Korta det" (an outside tester's find): the message
+    now reads right whatever the field's name is, in Swedish and in English."""
+    from models.operations.errors import N_
+    from web.i18n import translate
+
+    with pytest.raises(CellInvalid) as caught:
+        parse_text("x" * 1001, max_length=1000, what=N_("Texten till arbetsplatsen"))
+    assert caught.value.problem == "Texten till arbetsplatsen har 1001 tecken, fler än de 1000 som får plats."
+    assert caught.value.fix == "Korta texten till högst 1000 tecken."
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale("en"):
+        assert translate(caught.value.problem) == (
+            "The text to the workplace has 1001 characters, more than the 1000 that fit.")

@@ -611,8 +611,10 @@ def parse_text(value: Any, *, required: bool = False, max_length: int = 200, wha
         raise CellInvalid(_missing(what), N_("Fyll i ett värde."))
     if len(text) > max_length:
         raise CellInvalid(
-            N_("%(what)s är för långt (%(length)s tecken).", what=what, length=len(text)),
-            N_("Korta det till högst %(max)s tecken.", max=max_length),
+            # Worded without an adjective: "för långt" fits "Värdet" and not "Texten till arbetsplatsen".
+            N_("%(what)s har %(length)s tecken, fler än de %(max)s som får plats.", what=what, length=len(text),
+               max=max_length),
+            N_("Korta texten till högst %(max)s tecken.", max=max_length),
         )
     if _CONTROL.search(text):
         raise CellInvalid(N_("%(what)s innehåller osynliga styrtecken.", what=what), N_("Skriv in texten på nytt."))
