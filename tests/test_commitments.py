@@ -193,6 +193,9 @@ def test_export_is_an_xlsx_that_reads_back_with_the_figures(client, auth, make, 
     assert visits[8:] == [12, 12, 11, 1, "ja"]
     csv = client.get("/atagande/export.csv").data.decode("utf-8-sig")
     assert csv.splitlines()[0].startswith("Företag;Organisationsnummer;")
+    # a number as Swedish Excel reads one: "12", never "12.0" (an outside tester's find)
+    visits_line = next(line.split(";") for line in csv.splitlines() if "Arbetsplatsbesök" in line)
+    assert visits_line[8:12] == ["12", "12", "11", "1"]
     assert db.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
                      .where(AuditEvent.action == "commitments_exported")) == 2
 

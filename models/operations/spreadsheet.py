@@ -838,7 +838,7 @@ def write_table(
         writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
         writer.writerow([safe_cell(h) for h in headers])
         for row in rows:
-            writer.writerow([safe_cell(_export_value(v)) for v in row])
+            writer.writerow([safe_cell(csv_value(_export_value(v))) for v in row])
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
     if fmt != "xlsx":
         raise ValueError(f"unknown format {fmt!r}")
@@ -866,6 +866,16 @@ def write_table(
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def csv_value(value: Any) -> Any:
+    """A value as a CSV cell that Swedish Excel reads as a number: a decimal comma ("16,0" was
+    "16.0", read as text or a date), at most three decimals; nothing for None."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".").replace(".", ",")
+    return value
 
 
 def _export_value(value: Any) -> Any:

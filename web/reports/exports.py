@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from flask_babel import gettext as _
 
 from models.operations.reports import QuarterlyReport
-from models.operations.spreadsheet import safe_cell
+from models.operations.spreadsheet import csv_value, safe_cell
 
 from .chart import render_chart
 from .tables import Table, report_tables
@@ -31,18 +31,10 @@ def report_csv(report: QuarterlyReport, first: Sequence[Table] = ()) -> bytes:
         writer.writerow([safe_cell(table.title)])
         writer.writerow([safe_cell(h) for h in table.headers])
         for row in table.rows:
-            writer.writerow([safe_cell(_csv_value(v)) for v in row])
+            writer.writerow([safe_cell(csv_value(v)) for v in row])
         if table.note:
             writer.writerow([safe_cell(table.note)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def _csv_value(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.3f}".rstrip("0").rstrip(".").replace(".", ",")
-    return value
 
 
 def report_xlsx(report: QuarterlyReport, first: Sequence[Table] = ()) -> bytes:
