@@ -255,6 +255,36 @@ def test_a_company_answers_a_proposal_and_does_nothing_else_to_a_visit(api, worl
     assert _move(api, world, world.visit_a, "project_leader", to="no_show").status_code == 200
 
 
+def test_a_client_whose_referral_is_an_unsent_draft_is_nobody_to_the_project_leader(
+    api, app, client, auth, world, make, db
+) -> None:
+    """An outside tester found an unsent draft's client named (with birth date) in the booking
+    form by `?candidate=<id>`, and told apart from a missing id by the API's answers. A draft is
+    still the officer's: booking, registering and the form answer as for an id that does not exist."""
+    from models.enums import ActivityType, ReferralStatus
+    from models.operations import activities as activity_ops
+
+    draft = make.candidate(referred_by=world.officer_a, first_name="Dora", last_name="Utkastsson",
+                           status=ReferralStatus.DRAFT)
+    start = local_dt(working_day(20), 17)
+    activity = activity_ops.create_activity(db, activity_ops.ActivityData(
+        type=ActivityType.STADIUM_VISIT, title="Arenabesök", starts_at=start, ends_at=start + dt.timedelta(hours=2)))
+    db.commit()
+    headers = world.headers("project_leader")
+    day = working_day(30)
+    for candidate_id in (draft.id, 999_999):
+        problem = assert_problem(api.post("/api/v1/visits", json=_proposal(world, day, candidate_id=candidate_id),
+                                          headers=headers), 422)
+        assert problem["errors"] == {"candidate_id": ["No such candidate."]}
+        registered = api.post(f"/api/v1/activities/{activity.id}/participants",
+                              json={"candidate_id": candidate_id}, headers=headers)
+        assert assert_problem(registered, 422)["errors"] == {"candidate_id": ["No such candidate."]}
+    auth.login("project_leader")
+    form = client.get(f"/besok/nytt?candidate={draft.id}").get_data(as_text=True)
+    assert "Utkastsson" not in form and "Dora" not in form
+    assert db.scalar(sa.select(sa.func.count()).select_from(Visit).where(Visit.candidate_id == draft.id)) == 0
+
+
 def test_an_officer_may_follow_but_not_move_a_visit(api, world) -> None:
     assert_problem(_move(api, world, world.visit_a, "officer_a", to="cancelled", reason="Sjuk"), 403)
     assert_problem(_move(api, world, world.visit_b, "officer_a", to="cancelled", reason="Sjuk"), 404)

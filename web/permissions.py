@@ -365,9 +365,17 @@ def can_view_referral(user: Any, referral: Referral) -> bool:
 
 
 def can_open_candidate(user: Any, candidate: Candidate) -> bool:
-    """The candidate page: the candidate is visible and so is at least one of their referrals
-    (a project leader is not shown a client whose only referral is an unsent draft)."""
+    """The candidate page, and booking or registering the candidate: the candidate is visible and
+    so is at least one of their referrals (a project leader is not shown a client whose only
+    referral is an unsent draft, by any page, list or answer)."""
     return can_view_candidate(user, candidate) and any(can_view_referral(user, r) for r in candidate.referrals)
+
+
+def openable_candidate_scope(user: Any) -> sa.ColumnElement[bool]:
+    """SQL twin of `can_open_candidate`, for a form's list of candidates."""
+    return sa.and_(
+        candidate_scope(user), sa.exists().where(Referral.candidate_id == Candidate.id, referral_scope(user))
+    )
 
 
 def can_submit_referral(user: Any, referral: Referral) -> bool:

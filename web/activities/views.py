@@ -161,7 +161,7 @@ def register(activity_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return _render(activity, register=form, status=422)
     candidate = get_or_404(Candidate, form.candidate.data)
-    require(perm.can_view_candidate(current_user, candidate), candidate)
+    require(perm.can_open_candidate(current_user, candidate), candidate)
     form_on_page(form, lambda: _render(activity, register=form))
     activity_ops.register_participant(db.session, activity, candidate)
     audit("activity_participant_registered", activity, candidate_id=candidate.id)

@@ -172,7 +172,7 @@ def register(body: dict[str, Any], activity_id: int) -> Any:
     """Register a participant (within the capacity; consent and an accepted referral needed)"""
     activity = _load(activity_id)
     candidate = db.session.get(Candidate, body["candidate_id"])
-    if candidate is None or not perm.can_view_candidate(api_user(), candidate):
+    if candidate is None or not perm.can_open_candidate(api_user(), candidate):
         invalid("candidate_id", "No such candidate.")
     fields_named({"candidate": "candidate_id"})
     activity_ops.register_participant(db.session, activity, candidate)

@@ -210,7 +210,7 @@ def propose_visit(body: dict[str, Any]) -> Any:
     if offer is None or not perm.can_view_offer(user, offer):
         invalid("offer_id", "No such offer.")
     candidate = db.session.get(Candidate, body["candidate_id"])
-    if candidate is None or not perm.can_view_candidate(user, candidate):
+    if candidate is None or not perm.can_open_candidate(user, candidate):
         invalid("candidate_id", "No such candidate.")
     fields_named(BOOKING_FIELDS)
     visit = service.propose_visit(

@@ -224,7 +224,7 @@ def _row_problem(row: ChosenRow, offer: Optional[Offer], candidate: Optional[Can
                  user: Any) -> Optional[str]:
     if offer is None or candidate is None:
         return _("Erbjudandet eller deltagaren finns inte längre.")
-    if not perm.can_view_candidate(user, candidate):
+    if not perm.can_open_candidate(user, candidate):
         return _("Du kan inte boka den deltagaren.")
     if candidate.id in seen:
         return _("Deltagaren finns redan på en annan rad. En plan ger varje deltagare ett besök.")

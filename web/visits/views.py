@@ -112,7 +112,7 @@ def _candidate_choices(selected: int | None) -> list[tuple[Any, str]]:
     condition = sa.or_(eligible, Candidate.id == selected) if selected else eligible
     rows = db.session.scalars(
         sa.select(Candidate)
-        .where(perm.candidate_scope(current_user), condition)
+        .where(perm.openable_candidate_scope(current_user), condition)
         .order_by(Candidate.last_name, Candidate.first_name)
     )
     return [("", _("Välj deltagare"))] + [
@@ -159,14 +159,14 @@ def new():  # type: ignore[no-untyped-def]
     if request.method == "GET" and offer is not None:
         form.start.data, form.end.data = _default_times(offer)
     person = db.session.get(Candidate, form.candidate.data) if form.candidate.data else None
-    seen = person is not None and perm.can_view_candidate(current_user, person)
+    seen = person is not None and perm.can_open_candidate(current_user, person)
     known = availability.describe(person) if seen else None  # the participant's days and times, as a hint
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
         return render_template("visits/new.html", form=form, offer=offer, holiday=False,
                                outside_availability=False, availability=known), status
     candidate = get_or_404(Candidate, form.candidate.data)
-    require(perm.can_view_candidate(current_user, candidate), candidate)
+    require(perm.can_open_candidate(current_user, candidate), candidate)
     offer = get_or_404(Offer, form.offer.data)
     refusal_page(partial(_form_again, "visits/new.html", form, offer=offer, availability=known))
     visit = service.propose_visit(
