@@ -390,3 +390,34 @@ def test_saving_a_question_unchanged_or_in_an_unsent_set_makes_no_version(client
     db.expire_all()
     assert db.scalar(sa.select(sa.func.max(Survey.version))) == 1  # nothing was sent: changed in place
     assert db.get(SurveyQuestion, question.id).text_sv == "Ny formulering."
+
+
+def _sent_a_week_ago(db, runner) -> list[SurveyInvitation]:
+    assert runner.invoke(args=["send-surveys"]).output.startswith("2 questionnaire invitations")
+    invitations = list(db.scalars(sa.select(SurveyInvitation)))
+    for invitation in invitations:
+        invitation.sent_at -= dt.timedelta(days=8)
+    db.commit()
+    return invitations
+
+
+def test_no_reminder_reaches_a_participant_who_withdrew_consent(db, setting, runner, make) -> None:
+    """An outside tester's find: the first mailing checked consent, the reminder did not."""
+    from models.operations.candidates import consent as consent_ops
+
+    _sent_a_week_ago(db, runner)
+    consent_ops.withdraw_consent(db, setting["candidate"], by=make.user("welfare_officer"))
+    db.commit()
+    assert runner.invoke(args=["send-survey-reminders"]).exit_code == 0
+    assert [m.to_addr for m in outbox(db, "survey_reminder")] == ["handledare@foretag.example"]
+
+
+def test_no_reminder_for_a_before_questionnaire_once_its_visit_has_started(db, setting, runner) -> None:
+    """An answer given after the visit started is late and never a baseline: asking for it again
+    then only brings answers that cannot be used (an outside tester's find)."""
+    _sent_a_week_ago(db, runner)
+    visit = db.get(type(setting["visit"]), setting["visit"].id)
+    visit.start_at, visit.end_at = clock.now() - dt.timedelta(hours=1), clock.now() + dt.timedelta(hours=5)
+    db.commit()
+    assert runner.invoke(args=["send-survey-reminders"]).exit_code == 0
+    assert outbox(db, "survey_reminder") == []

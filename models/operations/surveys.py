@@ -494,17 +494,33 @@ def count_due_invitations(session: Session, *, now: Optional[dt.datetime] = None
     return int(session.scalar(sa.select(sum(counts[1:], counts[0]))) or 0) if counts else 0
 
 
+BEFORE_MOMENTS = (SurveyMoment.PARTICIPANT_BEFORE, SurveyMoment.COMPANY_BEFORE)
+
+
 def reminders_due(session: Session, *, now: Optional[dt.datetime] = None) -> list[SurveyInvitation]:
-    """Unanswered invitations sent a week or more ago, not yet reminded, still open for a day."""
+    """Unanswered invitations sent a week or more ago, not yet reminded, still open for a day;
+    never to a participant who may no longer be asked (consent withdrawn, anonymised), and
+    never for a "before" questionnaire whose visit or activity has started: its answer would be
+    late, and a late answer is never a baseline."""
     now = now or clock.now()
+    participant_may_be_asked = sa.or_(
+        SurveyInvitation.candidate_id.is_(None),
+        sa.exists().where(Candidate.id == SurveyInvitation.candidate_id, may_ask_participant()),
+    )
+    started = sa.func.coalesce(activity_start(), Activity.starts_at) <= now
     return list(
         session.scalars(
             sa.select(SurveyInvitation)
+            .join(Survey, Survey.id == SurveyInvitation.survey_id)
+            .outerjoin(Visit, Visit.id == SurveyInvitation.visit_id)
+            .outerjoin(Activity, Activity.id == SurveyInvitation.activity_id)
             .where(
                 SurveyInvitation.completed_at.is_(None),
                 SurveyInvitation.reminded_at.is_(None),
                 SurveyInvitation.sent_at <= now - dt.timedelta(days=REMIND_AFTER_DAYS),
                 SurveyInvitation.expires_at > now + dt.timedelta(days=1),
+                participant_may_be_asked,
+                sa.not_(sa.and_(Survey.moment.in_(BEFORE_MOMENTS), sa.func.coalesce(started, False))),
             )
             .order_by(SurveyInvitation.id)
         )
