@@ -167,6 +167,15 @@ def test_malformed_json_is_400(api, tokens) -> None:
     assert_problem(response, 400)
 
 
+def test_json_nested_thousands_deep_or_with_a_huge_number_is_400_not_500(api, tokens) -> None:
+    """An outside tester got 500s: a 6 KB body of nested arrays (RecursionError in the parser)
+    and an id of 5,001 digits (Python's limit on converting long integer strings)."""
+    _user, headers = tokens.headers("project_leader")
+    for body in ("[" * 3000 + "]" * 3000, '{"candidate_id": ' + "1" * 5001 + "}"):
+        response = api.post("/api/v1/visits", data=body, headers=headers, content_type="application/json")
+        assert assert_problem(response, 400)["detail"] == "Invalid JSON body."
+
+
 def test_a_too_large_body_is_413(api, tokens) -> None:
     _user, headers = tokens.headers("project_leader")
     huge = {"name": "X", "notes": "x" * 300_000}

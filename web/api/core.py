@@ -6,6 +6,7 @@ versions, domain errors as problem documents, and audit records for the token's 
 from __future__ import annotations
 
 import http
+import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, NoReturn, TypeVar
@@ -89,6 +90,13 @@ def _check_body() -> None:
     has_body = bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "")
     if has_body and not request.is_json:
         abort(415, description="Send the request body as JSON (Content-Type: application/json).")
+    if has_body:
+        # Read here once, so that what the parser would fail on with a 500 is a 400: JSON nested
+        # thousands deep (RecursionError) or an integer of thousands of digits (ValueError).
+        try:
+            json.loads(request.get_data(cache=True))
+        except (ValueError, RecursionError):
+            abort(400, description="Invalid JSON body.")
 
 
 def _no_store(response: Any) -> Any:
