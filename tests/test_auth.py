@@ -46,6 +46,8 @@ def test_wrong_credentials_get_one_generic_message(client, make, db, email_known
     assert "Fel e-postadress eller lösenord." in html
     failed = db.scalars(sa.select(AuditEvent).where(AuditEvent.action == "login_failed")).all()
     assert len(failed) == 1 and failed[0].success is False
+    # logged against the account tried, when there is one: guessing on one account can be found
+    assert failed[0].target_id == (user.id if email_known else None)
 
 
 def test_inactive_user_cannot_log_in(client, make, db) -> None:

@@ -130,6 +130,12 @@ def test_the_audit_downloads_as_a_spreadsheet(app, db, make, vault, known) -> No
     response = client.get("/matchning/rattvisa.xlsx", query_string={"kvartal": "alla"})
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
+    import sqlalchemy as sa
+
+    from models import AuditEvent  # every export is logged (docs/security.md), this one was not
+
+    assert db.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                     .where(AuditEvent.action == "fairness_exported")) == 1
     book = openpyxl.load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["Målgrupp", "Kön", "Åldersgrupp"]
     rows = list(book["Målgrupp"].iter_rows(values_only=True))

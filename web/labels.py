@@ -341,5 +341,6 @@ AUDIT_ACTION_LABELS.update(
         "visit_rescheduled": _l("Besök flyttat"),
         "visit_times_corrected": _l("Besökets faktiska tider rättade"),
         "visit_transition": _l("Besökets status ändrad"),
+        "fairness_exported": _l("Rättvisegranskning exporterad"),
     }
 )

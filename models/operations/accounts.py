@@ -92,6 +92,12 @@ def create_user(
     return user
 
 
+def account_id_for(session: Session, email: str) -> Optional[int]:
+    """The id of the account with this email, if there is one: what a failed login is logged
+    against (in the audit log only; the answer to the login is the same either way)."""
+    return session.scalar(sa.select(User.id).where(User.email == (email or "").strip().lower()))
+
+
 def authenticate(session: Session, email: str, password: str) -> Optional[User]:
     """The active user with this email and password, or None (without saying which was wrong)."""
     user = session.scalar(sa.select(User).where(User.email == (email or "").strip().lower()))

@@ -48,7 +48,10 @@ def login():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         user = account_ops.authenticate(db.session, form.email.data or "", form.password.data or "")
         if user is None:
-            audit_standing("login_failed", target_type="user_account")  # stands: the answer is a 401
+            # Stands (the answer is a 401), against the account tried when there is one, so that the
+            # log review can find guessing on one account (docs/security.md).
+            audit_standing("login_failed", target_type="user_account",
+                           target_id=account_ops.account_id_for(db.session, form.email.data or ""))
             form.password.errors = [_("Fel e-postadress eller lösenord.")]
             return render_template("auth/login.html", form=form), 401
         if two_factor.is_enrolled(user):

@@ -236,11 +236,12 @@ def fairness():  # type: ignore[no-untyped-def]
 
 @bp.route("/rattvisa.xlsx")
 def fairness_export():  # type: ignore[no-untyped-def]
-    _form, audit, detailed = _fairness()
-    first, *others = exports.fairness_tables(audit, detailed)
+    _form, review, detailed = _fairness()
+    first, *others = exports.fairness_tables(review, detailed)
     data = write_table(first.headers, first.rows, "xlsx", sheet_title=first.title,
                        extra_sheets={t.title: (t.headers, t.rows) for t in others})
     stamp = clock.local_today().isoformat()
+    audit("fairness_exported", target_type="ranker_model", format="xlsx")
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="rattvisegranskning-{stamp}.xlsx"'})
 
