@@ -665,3 +665,30 @@ def test_the_counting_visits_index_holds_what_the_report_counts(db, make) -> Non
     assert db.scalar(sa.text(sql.removeprefix("EXPLAIN "))) == 1
     db.rollback()
     assert quarterly_report(db, prog, today=TODAY).totals.visits_counting == 1
+
+
+def test_the_totals_are_the_quarters_shown_not_a_quarter_still_to_come(db, make) -> None:
+    """An outside tester's find: a questionnaire sent ahead of a visit next quarter made "Totalt"
+    one more than the quarters beside it, and the difference told a hidden small count. Figures of
+    a quarter to come count when it comes."""
+    from models.enums import SurveyMoment
+    from models.operations import surveys as survey_ops
+
+    from .test_surveys import make_default_surveys
+
+    make_default_surveys(db)
+    today = clock.local_today()
+    programme = make.programme(starts_on=today - dt.timedelta(days=200), ends_on=today + dt.timedelta(days=400))
+    ahead = make.visit(make.candidate(email="deltagare@exempel.example"), day=today + dt.timedelta(days=120),
+                       status=VisitStatus.CONFIRMED)
+    db.flush()
+    survey_ops.invite_for_visit(db, SurveyMoment.PARTICIPANT_BEFORE, ahead)
+    db.commit()
+    report = quarterly_report(db, programme)
+    shown = [q.survey_units.get("workplace_participant") for q in report.elapsed]
+    assert sum(u.invitations_sent for u in shown if u) == 0
+    assert report.totals.survey_units.get("workplace_participant", reports.SurveyUnits()).invitations_sent == 0
+    future = [q for q in report.quarters if q.is_future and q.survey_units.get("workplace_participant")]
+    assert future and future[0].survey_units["workplace_participant"].invitations_sent == 1  # kept for its quarter
+    data = report.to_dict()
+    assert data["totals"]["survey_response"]["workplace_participant"]["invitations_sent"] == 0
