@@ -63,7 +63,10 @@ def test_every_group_activity_has_a_before_and_after_questionnaire_that_pairs(
     db.add(activity)
     db.commit()
 
+    # The start page and the send page count it (they counted visits only: an outside tester's find)
+    assert ops.count_due_invitations(db) == len(ops.due_activity_invitations(db)) == 1
     assert runner.invoke(args=["send-surveys"]).output.startswith("1 questionnaire invitations")
+    assert ops.count_due_invitations(db) == 0
     before = _mails(db, "survey_invitation")[-1]
     assert "aktivitet" in before.body_text
     _answer(client, ANSWER_LINK.search(before.body_text).group(1), "2")
@@ -73,6 +76,7 @@ def test_every_group_activity_has_a_before_and_after_questionnaire_that_pairs(
     activity = db.get(Activity, activity.id)
     activity.participants[0].status = AttendanceStatus.ATTENDED
     db.commit()
+    assert ops.count_due_invitations(db) == 1
     assert runner.invoke(args=["send-surveys"]).output.startswith("1 questionnaire invitations")
     after = _mails(db, "survey_invitation")[-1]
     _answer(client, ANSWER_LINK.search(after.body_text).group(1), "4")
@@ -163,3 +167,18 @@ def test_an_activity_questionnaire_does_not_stand_in_for_the_workplace_one(db, m
     due = ops.due_invitations(db)
     assert [d.moment for d in due if d.for_participant] == [SurveyMoment.PARTICIPANT_BEFORE]
     assert ops.count_due_invitations(db) == len(due)
+
+
+def test_the_send_page_lists_and_counts_the_group_activities_questionnaires(client, auth, db, make, standard) -> None:
+    """It said "Inga enkäter väntar" while its button would send activity questionnaires."""
+    starts = clock.local_datetime(clock.local_today() + dt.timedelta(days=3), dt.time(13))
+    activity = Activity(type=ActivityType.WELLNESS, title="Promenad", starts_at=starts,
+                        ends_at=starts + dt.timedelta(hours=2))
+    activity.participants.append(ActivityParticipant(candidate=make.candidate(email="d@exempel.example",
+                                                                              first_name="Ulla", last_name="Berg")))
+    db.add(activity)
+    db.commit()
+    auth.login("project_leader")
+    page = client.get("/enkater/skicka").get_data(as_text=True)
+    assert "«Promenad»" in page and "UB" in page and "Skicka 1 enkäter" in page
+    assert "1 enkät väntar på att skickas." in client.get("/").get_data(as_text=True)

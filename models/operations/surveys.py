@@ -28,7 +28,7 @@ from ..accounts import User
 from ..candidates import Candidate, consent_in_force
 from ..clock import STOCKHOLM, local_midnight, quarter_start
 from ..companies import Company, Offer
-from ..enums import AttendanceStatus, QuestionKind, SurveyMoment, VisitStatus
+from ..enums import ActivityType, AttendanceStatus, QuestionKind, SurveyMoment, VisitStatus
 from ..followup import Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
 from ..visits import Activity, ActivityParticipant, Visit
 from .errors import Conflict, DomainError
@@ -480,10 +480,12 @@ def due_invitations(session: Session, *, now: Optional[dt.datetime] = None) -> l
 
 
 def count_due_invitations(session: Session, *, now: Optional[dt.datetime] = None) -> int:
-    """len(due_invitations(...)), counted in the database (the start page's panel): one per
-    visit after it for participants, otherwise one per participant or company."""
-    counts = []
-    for moment, found in _due_rules(session, now or clock.now()).items():
+    """len(due_invitations(...)) + len(due_activity_invitations(...)), counted in the database in
+    one statement (the start page's panel and the send page): one per visit after it for
+    participants, otherwise one per participant or company; the group activities' likewise."""
+    now = now or clock.now()
+    counts = _activity_counts(now)
+    for moment, found in _due_rules(session, now).items():
         if moment == SurveyMoment.PARTICIPANT_AFTER:
             counted = sa.func.count(found.c.id)
         else:
@@ -602,45 +604,68 @@ class DueActivityInvitation:
     candidate: Candidate
 
 
+def _due_activity_rules(now: dt.datetime) -> list[tuple[SurveyMoment, sa.Select[Any]]]:
+    """Per moment: the participations (joined to their activity and candidate) whose group-activity
+    questionnaire is due, earliest first, for the kinds of activity with a question set in use.
+    "Before" once per participant and kind of activity while registered for one that has not
+    started; "after" once per activity attended, within 30 days of its end. One statement per
+    moment over every kind (the kind's questionnaire by a CASE), so the start page's count plans
+    two subqueries, not eight."""
+    questionnaire = sa.case(ACTIVITY_PARTICIPANT, value=Activity.type)
+    rules = []
+    for moment in PARTICIPANT_MOMENTS:
+        in_use = sa.exists().where(Survey.questionnaire == questionnaire, Survey.moment == moment, Survey.active)
+        asked = (
+            sa.select(SurveyInvitation.id)
+            .join(Survey, Survey.id == SurveyInvitation.survey_id)
+            .where(Survey.questionnaire == questionnaire, Survey.moment == moment,
+                   SurveyInvitation.candidate_id == ActivityParticipant.candidate_id)
+        )
+        query = (
+            sa.select(ActivityParticipant)
+            .join(Activity, Activity.id == ActivityParticipant.activity_id)
+            .join(Candidate, Candidate.id == ActivityParticipant.candidate_id)
+            .where(Activity.type.in_(ACTIVITY_PARTICIPANT), may_ask_participant(), in_use)
+            .order_by(Activity.starts_at, ActivityParticipant.id)
+        )
+        if moment == SurveyMoment.PARTICIPANT_BEFORE:
+            query = query.where(
+                Activity.starts_at > now, ActivityParticipant.status != AttendanceStatus.ABSENT, ~asked.exists()
+            )
+        else:
+            query = query.where(
+                ActivityParticipant.status == AttendanceStatus.ATTENDED,
+                Activity.ends_at <= now,
+                Activity.ends_at > now - dt.timedelta(days=AFTER_WINDOW_DAYS),
+                ~asked.where(SurveyInvitation.activity_id == Activity.id).exists(),
+            )
+        rules.append((moment, query))
+    return rules
+
+
 def due_activity_invitations(session: Session, *, now: Optional[dt.datetime] = None) -> list[DueActivityInvitation]:
-    now = now or clock.now()
     due: list[DueActivityInvitation] = []
-    for activity_type, code in ACTIVITY_PARTICIPANT.items():
-        for moment in PARTICIPANT_MOMENTS:
-            survey = active_survey(session, moment, code)
-            if survey is None:
+    for moment, query in _due_activity_rules(now or clock.now()):
+        seen: set[tuple[ActivityType, int]] = set()  # "before": once per participant and kind
+        for taking_part in session.scalars(query):
+            key = (taking_part.activity.type, taking_part.candidate_id)
+            if moment == SurveyMoment.PARTICIPANT_BEFORE and key in seen:
                 continue
-            asked = (
-                sa.select(SurveyInvitation.id)
-                .join(Survey, Survey.id == SurveyInvitation.survey_id)
-                .where(Survey.questionnaire == code, Survey.moment == moment,
-                       SurveyInvitation.candidate_id == ActivityParticipant.candidate_id)
-            )
-            query = (
-                sa.select(ActivityParticipant)
-                .join(Activity, Activity.id == ActivityParticipant.activity_id)
-                .join(Candidate, Candidate.id == ActivityParticipant.candidate_id)
-                .where(Activity.type == activity_type, may_ask_participant())
-                .order_by(Activity.starts_at, ActivityParticipant.id)
-            )
-            if moment == SurveyMoment.PARTICIPANT_BEFORE:
-                query = query.where(
-                    Activity.starts_at > now, ActivityParticipant.status != AttendanceStatus.ABSENT, ~asked.exists()
-                )
-            else:
-                query = query.where(
-                    ActivityParticipant.status == AttendanceStatus.ATTENDED,
-                    Activity.ends_at <= now,
-                    Activity.ends_at > now - dt.timedelta(days=AFTER_WINDOW_DAYS),
-                    ~asked.where(SurveyInvitation.activity_id == Activity.id).exists(),
-                )
-            seen: set[int] = set()
-            for taking_part in session.scalars(query):
-                if moment == SurveyMoment.PARTICIPANT_BEFORE and taking_part.candidate_id in seen:
-                    continue
-                seen.add(taking_part.candidate_id)
-                due.append(DueActivityInvitation(moment, taking_part.activity, taking_part.candidate))
+            seen.add(key)
+            due.append(DueActivityInvitation(moment, taking_part.activity, taking_part.candidate))
     return due
+
+
+def _activity_counts(now: dt.datetime) -> list[sa.ScalarSelect[Any]]:
+    """len(due_activity_invitations(...)) as scalar subqueries, one per moment."""
+    counts = []
+    for moment, query in _due_activity_rules(now):
+        rows = query.order_by(None).with_only_columns(Activity.type, ActivityParticipant.candidate_id,
+                                                       ActivityParticipant.id)
+        if moment == SurveyMoment.PARTICIPANT_BEFORE:
+            rows = rows.with_only_columns(Activity.type, ActivityParticipant.candidate_id).distinct()
+        counts.append(sa.select(sa.func.count()).select_from(rows.subquery()).scalar_subquery())
+    return counts
 
 
 def invite_for_activity(

@@ -172,7 +172,8 @@ def send():  # type: ignore[no-untyped-def]
         )
     }
     return render_template(
-        "surveys/send.html", due=survey_ops.due_invitations(db.session, now=now), visits=visits, invited=invited,
+        "surveys/send.html", due=survey_ops.due_invitations(db.session, now=now),
+        activity_due=survey_ops.due_activity_invitations(db.session, now=now), visits=visits, invited=invited,
         form=SendForm(), moments=list(SurveyMoment),
     )
 
