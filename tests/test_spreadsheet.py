@@ -395,3 +395,12 @@ def test_a_text_that_is_too_long_is_told_in_words_that_fit_any_field(app) -> Non
     with app.test_request_context(), force_locale("en"):
         assert translate(caught.value.problem) == (
             "The text to the workplace has 1001 characters, more than the 1000 that fit.")
+
+
+def test_a_huge_cell_in_a_csv_reaches_its_row() -> None:
+    """A 200,000-character cell failed the whole file with Python's English "field larger than
+    field limit (131072)" (an outside tester's find): it is read, and its row's field limit
+    applies."""
+    big = "Förnamn;Andra behov\r\nAda;" + "x" * 200_000 + "\r\n"
+    table = read_table("kandidater.csv", big.encode("utf-8"))
+    assert len(table.rows[0].cells[1]) == 200_000

@@ -189,6 +189,11 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
+# Python's csv refuses a cell over 128 kB with an English error for the whole file; any cell of a
+# file small enough to upload is read instead, so that its row gets the field's own length limit.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_BYTES))
+
+
 def _read_csv(text: str, delimiter: str, max_rows: int) -> tuple[tuple[str, ...], tuple[SheetRow, ...]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     headers: tuple[str, ...] = ()
@@ -204,11 +209,11 @@ def _read_csv(text: str, delimiter: str, max_rows: int) -> tuple[tuple[str, ...]
                 formulas = frozenset(i for i, v in enumerate(values) if v.startswith("="))
                 rows.append(SheetRow(number, values, formulas))
                 _check_rows(rows, max_rows)
-    except csv.Error as exc:
+    except csv.Error:
         raise SpreadsheetError(
-            "Filen kunde inte läsas som CSV (%(error)s). Kontrollera citattecknen eller spara om filen från Excel.",
+            "Filen kunde inte läsas som CSV (rad %(line)s). Kontrollera citattecknen eller spara om filen från Excel.",
             code="csv",
-            error=str(exc),
+            line=reader.line_num,
         ) from None
     return headers, tuple(rows)
 
