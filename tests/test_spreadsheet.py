@@ -404,3 +404,13 @@ def test_a_huge_cell_in_a_csv_reaches_its_row() -> None:
     big = "Förnamn;Andra behov\r\nAda;" + "x" * 200_000 + "\r\n"
     table = read_table("kandidater.csv", big.encode("utf-8"))
     assert len(table.rows[0].cells[1]) == 200_000
+
+
+def test_the_advice_for_a_list_names_the_separators_it_reads() -> None:
+    """The template says "mån, tis, ons" and commas are read; the advice said semicolons only."""
+    from models.operations.vocabularies import WEEKDAY
+
+    assert parse_list("mån, tis", WEEKDAY) == parse_list("mån; tis", WEEKDAY) == ["mon", "tue"]
+    with pytest.raises(CellInvalid) as caught:
+        parse_list("måndagar, lördag", WEEKDAY)
+    assert caught.value.fix.endswith("(skilj dem åt med kommatecken eller semikolon).")

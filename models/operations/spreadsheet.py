@@ -799,7 +799,8 @@ def parse_list(
             N_("%(value)s är inget giltigt värde.", value=listed)
             if len(unknown) == 1
             else N_("%(values)s är inga giltiga värden.", values=listed),
-            N_("Välj ett eller flera av: %(allowed)s (skilj dem åt med semikolon).", allowed=_allowed(vocabulary)),
+            N_("Välj ett eller flera av: %(allowed)s (skilj dem åt med kommatecken eller semikolon).",
+               allowed=_allowed(vocabulary)),
         )
     if required and not items:
         raise CellInvalid(_missing(what), N_("Välj ett eller flera av: %(allowed)s.", allowed=_allowed(vocabulary)))
