@@ -99,7 +99,7 @@ from .compilation import CompilationFigures, compilation_dict, compilation_figur
 from .disclosure import SMALL_COUNT, SUPPRESSED, Grid, publish
 from .programme import Quarter, milestone_plan, programme_quarters
 from .question_sets import QUESTIONNAIRES, WORKPLACE_COMPANY, WORKPLACE_EMPLOYEE, WORKPLACE_PARTICIPANT
-from .surveys import activity_start
+from .surveys import BEFORE_MOMENTS, activity_start
 
 DIMENSIONS: dict[str, tuple[str, ...]] = {
     "target_group": tuple(m.value for m in TargetGroup),
@@ -112,7 +112,7 @@ RATING_COLUMNS = ("1", "2", "3", "4", "5", "total")
 # The questionnaires with a "before" and an "after" set, whose answers pair (in this order).
 SURVEY_GROUPS = tuple(code for code, q in QUESTIONNAIRES.items() if len(q.sets) == 2)
 PARTICIPANT, COMPANY = WORKPLACE_PARTICIPANT, WORKPLACE_COMPANY
-_BEFORE = (SurveyMoment.PARTICIPANT_BEFORE, SurveyMoment.COMPANY_BEFORE)
+_BEFORE = BEFORE_MOMENTS
 _AFTER = (SurveyMoment.PARTICIPANT_AFTER, SurveyMoment.COMPANY_AFTER)
 ACTIVITY_GOAL = {
     ActivityType.STADIUM_VISIT: GoalKind.STADIUM_VISIT,

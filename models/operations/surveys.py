@@ -48,6 +48,7 @@ PAGE_SIZE = 3  # questions per page of the answer form
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 
 PARTICIPANT_MOMENTS = (SurveyMoment.PARTICIPANT_BEFORE, SurveyMoment.PARTICIPANT_AFTER)
+BEFORE_MOMENTS = (SurveyMoment.PARTICIPANT_BEFORE, SurveyMoment.COMPANY_BEFORE)
 # The answer scale is part of the questionnaire, worded like the questions in three versions.
 LIKERT_SCALE: dict[str, tuple[str, str, str, str, str]] = {
     "sv": ("Stämmer inte alls", "Stämmer ganska dåligt", "Varken eller", "Stämmer ganska bra", "Stämmer helt"),
@@ -496,9 +497,6 @@ def count_due_invitations(session: Session, *, now: Optional[dt.datetime] = None
     return int(session.scalar(sa.select(sum(counts[1:], counts[0]))) or 0) if counts else 0
 
 
-BEFORE_MOMENTS = (SurveyMoment.PARTICIPANT_BEFORE, SurveyMoment.COMPANY_BEFORE)
-
-
 def reminders_due(session: Session, *, now: Optional[dt.datetime] = None) -> list[SurveyInvitation]:
     """Unanswered invitations sent a week or more ago, not yet reminded, still open for a day;
     never to a participant who may no longer be asked (consent withdrawn, anonymised), and
@@ -660,10 +658,9 @@ def _activity_counts(now: dt.datetime) -> list[sa.ScalarSelect[Any]]:
     """len(due_activity_invitations(...)) as scalar subqueries, one per moment."""
     counts = []
     for moment, query in _due_activity_rules(now):
-        rows = query.order_by(None).with_only_columns(Activity.type, ActivityParticipant.candidate_id,
-                                                       ActivityParticipant.id)
-        if moment == SurveyMoment.PARTICIPANT_BEFORE:
-            rows = rows.with_only_columns(Activity.type, ActivityParticipant.candidate_id).distinct()
+        rows = query.order_by(None).with_only_columns(Activity.type, ActivityParticipant.candidate_id)
+        if moment == SurveyMoment.PARTICIPANT_BEFORE:  # once per participant and kind
+            rows = rows.distinct()
         counts.append(sa.select(sa.func.count()).select_from(rows.subquery()).scalar_subquery())
     return counts
 
