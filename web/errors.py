@@ -140,25 +140,16 @@ def _refused(error: DomainError) -> Any:
     return response
 
 
-def _note_limited_login() -> None:
-    """A login refused by the rate limit is a failed login too: logged against the account tried,
-    so that the log review sees the whole burst on one account, not only its first ten."""
-    from models.operations import accounts as account_ops
-
-    from .extensions import db
-    from .helpers import audit_standing
-
-    audit_standing("login_failed", target_type="user_account", limited=True,
-                   target_id=account_ops.account_id_for(db.session, request.form.get("email", "")))
-
-
 def init_errors(app: Flask) -> None:
     app.register_error_handler(DomainError, _refused)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
         if exc.code == 429 and request.endpoint == "auth.login" and request.method == "POST":
-            _note_limited_login()
+            # refused by the rate limit: a failed login too, so the review sees the whole burst
+            from .auth.views import note_failed_login
+
+            note_failed_login(request.form.get("email", ""), limited=True)
         if _wants_json():
             if (exc.code or 500) < 400:  # 304 Not Modified from an If-None-Match: no body
                 return exc

@@ -112,7 +112,6 @@ RATING_COLUMNS = ("1", "2", "3", "4", "5", "total")
 # The questionnaires with a "before" and an "after" set, whose answers pair (in this order).
 SURVEY_GROUPS = tuple(code for code, q in QUESTIONNAIRES.items() if len(q.sets) == 2)
 PARTICIPANT, COMPANY = WORKPLACE_PARTICIPANT, WORKPLACE_COMPANY
-_BEFORE = BEFORE_MOMENTS
 _AFTER = (SurveyMoment.PARTICIPANT_AFTER, SurveyMoment.COMPANY_AFTER)
 ACTIVITY_GOAL = {
     ActivityType.STADIUM_VISIT: GoalKind.STADIUM_VISIT,
@@ -834,7 +833,7 @@ def _survey_pairs_statement(
 
     start = sa.func.coalesce(activity_start(), Activity.starts_at)
     baselines = (
-        _survey_activity(likert_answers(_BEFORE))
+        _survey_activity(likert_answers(BEFORE_MOMENTS))
         .where(sa.or_(start.is_(None), SurveyAnswer.answered_at < start))
         .add_columns(
             sa.literal(0).label("is_after"), _null(sa.Integer).label("unit"), _null(sa.Integer).label("q"),
@@ -1000,7 +999,7 @@ def _late_baselines_statement(
             .join(Survey, Survey.id == SurveyInvitation.survey_id)
             .join(SurveyAnswer, SurveyAnswer.invitation_id == SurveyInvitation.id)
         )
-        .where(Survey.moment.in_(_BEFORE), _activity_in_period(starts_on, ends_on), *late)
+        .where(Survey.moment.in_(BEFORE_MOMENTS), _activity_in_period(starts_on, ends_on), *late)
         .group_by(Survey.questionnaire, q)
     )
 

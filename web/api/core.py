@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, g, request
 from flask_smorest import Blueprint
 from flask_smorest import abort as smorest_abort
+from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
@@ -90,13 +91,6 @@ def _check_body() -> None:
     has_body = bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "")
     if has_body and not request.is_json:
         abort(415, description="Send the request body as JSON (Content-Type: application/json).")
-    if has_body:
-        # Read here once, so that what the parser would fail on with a 500 is a 400: JSON nested
-        # thousands deep (RecursionError) or an integer of thousands of digits (ValueError).
-        try:
-            json.loads(request.get_data(cache=True))
-        except (ValueError, RecursionError):
-            abort(400, description="Invalid JSON body.")
 
 
 def _no_store(response: Any) -> Any:
@@ -156,9 +150,24 @@ def _domain_error(exc: DomainError) -> Any:
     return problem_response(status, http.HTTPStatus(status).phrase, error_message(exc), errors=errors or None)
 
 
+class _JsonParser(FlaskParser):
+    """webargs' parser, with a 400 where Python's JSON decoder fails outside its own error: JSON
+    nested thousands deep (RecursionError) or an integer of thousands of digits (ValueError)."""
+
+    def _raw_load_json(self, req: Any) -> Any:
+        try:
+            return super()._raw_load_json(req)
+        except json.JSONDecodeError:
+            raise  # webargs answers it (400)
+        except (ValueError, RecursionError):
+            abort(400, description="Invalid JSON body.")
+
+
 class ApiBlueprint(Blueprint):
     """A resource's blueprint: token required, JSON only, rate-limited, CSRF-exempt (a bearer
     token is not sent by browsers on their own, so there is nothing to forge)."""
+
+    ARGUMENTS_PARSER = _JsonParser()
 
     @property
     def tag(self) -> str:

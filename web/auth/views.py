@@ -38,6 +38,13 @@ def _refused(response: Any) -> bool:
     return response.status_code == 401
 
 
+def note_failed_login(email: str, **details: Any) -> None:
+    """A failed login in the audit log, in a transaction of its own, against the account tried
+    when there is one, so that the log review finds guessing on one account (docs/security.md)."""
+    audit_standing("login_failed", target_type="user_account",
+                   target_id=account_ops.account_id_for(db.session, email), **details)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("20 per 5 minutes", methods=["POST"])
 @limiter.limit("10 per 5 minutes", methods=["POST"], key_func=_login_key, deduct_when=_refused)
@@ -48,10 +55,7 @@ def login():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         user = account_ops.authenticate(db.session, form.email.data or "", form.password.data or "")
         if user is None:
-            # Stands (the answer is a 401), against the account tried when there is one, so that the
-            # log review can find guessing on one account (docs/security.md).
-            audit_standing("login_failed", target_type="user_account",
-                           target_id=account_ops.account_id_for(db.session, form.email.data or ""))
+            note_failed_login(form.email.data or "")  # stands: the answer is a 401
             form.password.errors = [_("Fel e-postadress eller lösenord.")]
             return render_template("auth/login.html", form=form), 401
         if two_factor.is_enrolled(user):

@@ -16,6 +16,7 @@ from models.operations import signoff as signoff_ops
 from models.operations.reports import QuarterlyReport
 
 from ..extensions import db
+from ..labels import BUDGET_LINE_LABELS
 from ..reports.exports import report_csv, report_xlsx
 from ..reports.tables import Table
 from ..templating import datetime_short
@@ -152,8 +153,6 @@ PROTECTED_TABLE_NAMES = {
 def describe(path: str) -> str:
     """A correction's figure in words: the path's parts, the known ones named (a budget line by
     its label, a list position left out)."""
-    from ..labels import BUDGET_LINE_LABELS
-
     def word(part: str) -> str:
         if part in FIGURE_NAMES:
             return FIGURE_NAMES[part]()
